@@ -1,0 +1,112 @@
+/**
+ * voice-mfa: phone-call verification ("press the pound key to finish your
+ * verification") as a pure XState v5 state machine with pluggable voice providers.
+ *
+ * @packageDocumentation
+ */
+
+export { InvalidRequestError, type RequestIssue, VoiceMfaError, type VoiceMfaErrorCode } from './errors.js';
+export { type CallProgressResult, type CallProgressVerdict, classifyUnansweredEnding } from './machine/callProgress.js';
+export {
+  type AcceptedNumber,
+  checkE164Number,
+  createNumberCheckActor,
+  createPinCheckActor,
+  type NumberCheckInput,
+  type NumberCheckResult,
+  type PinCheckInput,
+  type RefusedNumber,
+} from './machine/checks.js';
+export type {
+  DialCommand,
+  HangUpCommand,
+  PlayPromptCommand,
+  PromptKind,
+  ProviderCommand,
+  SendDigitsCommand,
+} from './machine/commands.js';
+export type { CallPhase, VerificationContext } from './machine/context.js';
+export {
+  type EntryProgress,
+  type EntryRules,
+  type EntryVerdict,
+  judgeTimeout,
+  type KeyScan,
+  MAX_ENTRY_LENGTH,
+  scanKeys,
+  type TimeoutVerdict,
+} from './machine/entry.js';
+export {
+  type AnsweredBy,
+  CALL_END_STATUSES,
+  type CallAnsweredByEvent,
+  type CallAnsweredEvent,
+  type CallDialedEvent,
+  type CallDialFailedEvent,
+  type CallDigitsEvent,
+  type CallDigitsSentEvent,
+  type CallEndedEvent,
+  type CallEnding,
+  type CallEndStatus,
+  type CallInputTimeoutEvent,
+  type CallPromptFinishedEvent,
+  type CallRingingEvent,
+  type CancelEvent,
+  PROVIDER_EVENT_TYPES,
+  type ProviderEvent,
+  SIT_KINDS,
+  type SitKind,
+  type VerificationEvent,
+} from './machine/events.js';
+export { classifyIgnoredEvent, type IgnoredKind } from './machine/ignoredEvents.js';
+export {
+  type AttemptRecord,
+  type AttemptResult,
+  type AttemptTarget,
+  type AttemptTimes,
+  describeAttemptResult,
+  type IgnoredEventCounts,
+  isRolloverResult,
+  type LegacyResultCode,
+  ROLLOVER_RESULTS,
+  toLegacyResultCode,
+  type VerificationReason,
+  type VerificationResult,
+  type VerificationStatus,
+} from './machine/outcomes.js';
+export {
+  buildPromptSegments,
+  DEFAULT_PROMPTS,
+  type PromptContext,
+  type PromptValues,
+  spellDigits,
+  toSegments,
+} from './machine/prompts.js';
+export type {
+  CallerIdConfig,
+  InputTimeoutOwner,
+  PromptInput,
+  PromptSegment,
+  Prompts,
+  SpeechSettings,
+  TargetInput,
+  Timing,
+  VerificationInput,
+  VerificationMode,
+  VerificationRequest,
+} from './machine/types.js';
+export { isWellFormedEvent, MAX_CALL_ID_LENGTH, MAX_DIGITS_PER_EVENT } from './machine/validateEvent.js';
+export { type VerificationCallMachine, verificationCallMachine } from './machine/verificationCallMachine.js';
+export {
+  DEFAULT_TIMING,
+  FRAUD_CODE_PATTERN,
+  MAX_TARGETS,
+  type NormalizeOptions,
+  normalizeVerificationRequest,
+} from './request/normalizeRequest.js';
+export {
+  createVerificationActor,
+  createVerificationMachine,
+  type MachineClock,
+  type VerificationActorOptions,
+} from './runtime/createVerificationActor.js';

@@ -1,0 +1,140 @@
+/**
+ * The machine's context and the pure helpers that read and update it.
+ *
+ * @module
+ */
+
+import { describeTarget } from './checks.js';
+import type { PromptKind } from './commands.js';
+import type { CallEnding } from './events.js';
+import type { AttemptRecord, IgnoredEventCounts, VerificationReason, VerificationStatus } from './outcomes.js';
+import type { VerificationInput } from './types.js';
+
+/** How far the live call has come, for telling duplicates from out-of-order events. */
+export type CallPhase = 'none' | 'placed' | 'ringing' | 'answered';
+
+/** The verification machine's context. It never holds the expected PIN. */
+export interface VerificationContext {
+  input: VerificationInput;
+  /** Index of the current attempt (and of its target). */
+  attemptIndex: number;
+  attempts: AttemptRecord[];
+  /** The call that is live now, or `null`. */
+  liveCallId: string | null;
+  callPhase: CallPhase;
+  /** Sequence number of the last prompt sent; prompt events must echo it. */
+  promptSeq: number;
+  /** Which re-prompt to play next. */
+  repromptKind: PromptKind;
+  /** Keys typed since the last judged entry (without `#`); cleared as soon as an entry is judged. */
+  entry: string;
+  /** Set when the call ended while a PIN was being checked. */
+  endedDuringPinCheck: CallEnding | null;
+  /** Latest clock reading known to the machine. */
+  now: number;
+  promptStartedAt: number;
+  inputTimerStartedAt: number;
+  ignoredEvents: IgnoredEventCounts;
+  outcome: { status: VerificationStatus; reason: VerificationReason } | null;
+}
+
+/** The context a verification starts with. */
+export function createInitialContext(input: VerificationInput): VerificationContext {
+  return {
+    input,
+    attemptIndex: 0,
+    attempts: [],
+    liveCallId: null,
+    callPhase: 'none',
+    promptSeq: 0,
+    repromptKind: 'invalid-entry',
+    entry: '',
+    endedDuringPinCheck: null,
+    now: input.startedAt,
+    promptStartedAt: input.startedAt,
+    inputTimerStartedAt: input.startedAt,
+    ignoredEvents: { stale: 0, duplicate: 0, outOfOrder: 0, unexpected: 0 },
+    outcome: null,
+  };
+}
+
+/** A new, empty record for the attempt at `index`. */
+export function createAttemptRecord(context: VerificationContext, index: number): AttemptRecord {
+  const target = context.input.targets[index];
+  return {
+    index,
+    target: {
+      input: target === undefined ? '' : describeTarget(target),
+      e164: null,
+      extension: null,
+      country: null,
+    },
+    callerId: null,
+    callId: null,
+    result: null,
+    sitKind: null,
+    sipCode: null,
+    q850Cause: null,
+    providerCode: null,
+    rule: null,
+    answeredBy: null,
+    times: { dialedAt: null, ringingAt: null, answeredAt: null, greetingEndedAt: null, endedAt: null },
+    keysPressed: 0,
+    invalidEntries: 0,
+  };
+}
+
+/** The record of the current attempt (absent only before the first attempt opened). */
+export function currentAttempt(context: VerificationContext): AttemptRecord | undefined {
+  return context.attempts[context.attemptIndex];
+}
+
+/** The attempts with the current one changed by `patch`. */
+export function patchCurrentAttempt(
+  context: VerificationContext,
+  patch: (attempt: AttemptRecord) => Partial<AttemptRecord>,
+): AttemptRecord[] {
+  return context.attempts.map((attempt, i) =>
+    i === context.attemptIndex ? { ...attempt, ...patch(attempt) } : attempt,
+  );
+}
+
+/** Caller ID for a destination country: the country's own, else the default. */
+export function chooseCallerId(input: VerificationInput, country: string | null): string | null {
+  if (country !== null && Object.hasOwn(input.callerId.byCountry, country)) {
+    return input.callerId.byCountry[country] ?? null;
+  }
+  return input.callerId.default;
+}
+
+/** Milliseconds the machine waits for input after a prompt, including the grace for a provider-owned timer. */
+export function inputTimerMs(input: VerificationInput): number {
+  const { inputTimeoutMs, providerTimeoutGraceMs } = input.timing;
+  return input.inputTimeoutOwner === 'machine' ? inputTimeoutMs : inputTimeoutMs + providerTimeoutGraceMs;
+}
+
+const AFTER_PREFIX = 'xstate.after.';
+
+/**
+ * The clock reading at which `event` happened. External events carry `at`
+ * (never earlier than what is already known); a timer's event happened when
+ * the timer was due: its start plus its delay.
+ */
+export function eventTime(context: VerificationContext, event: { type: string; at?: number }): number {
+  if (typeof event.at === 'number' && Number.isFinite(event.at)) return Math.max(context.now, event.at);
+  if (!event.type.startsWith(AFTER_PREFIX)) return context.now;
+  const delay = event.type.slice(AFTER_PREFIX.length).split('.')[0];
+  const { timing } = context.input;
+  switch (delay) {
+    case 'maxTotal':
+      return context.input.startedAt + timing.maxTotalMs;
+    case 'ringTimeout':
+      return (currentAttempt(context)?.times.dialedAt ?? context.now) + timing.ringTimeoutMs;
+    case 'promptWatchdog':
+      return context.promptStartedAt + timing.promptWatchdogMs;
+    case 'inputTimer':
+      return context.inputTimerStartedAt + inputTimerMs(context.input);
+    default:
+      return context.now;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Shape checks for events from outside. Provider events are untrusted: a
+ * malformed one is ignored by the machine, never half-applied.
+ *
+ * @module
+ */
+import {
+  type AnsweredBy,
+  CALL_END_STATUSES,
+  type CallEnding,
+  PROVIDER_EVENT_TYPES,
+  SIT_KINDS,
+  type VerificationEvent,
+} from './events.js';
+
+/** Longest callId accepted (Twilio's CallSid is 34 characters). */
+export const MAX_CALL_ID_LENGTH = 128;
+/** Most keys accepted in one `call.digits` event. */
+export const MAX_DIGITS_PER_EVENT = 64;
+
+const ANSWERED_BY: readonly AnsweredBy[] = ['human', 'machine', 'fax', 'unknown'];
+const KEYS = /^[0-9*#]+$/;
+
+type Fields = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isCallId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_CALL_ID_LENGTH;
+const isOptionalCode = (value: unknown, max: number): boolean =>
+  value === undefined || (isCount(value) && value <= max);
+
+function isCallEnding(value: unknown): value is CallEnding {
+  if (!isRecord(value)) return false;
+  return (
+    CALL_END_STATUSES.includes(value.status as CallEnding['status']) &&
+    isOptionalCode(value.sipCode, 699) &&
+    isOptionalCode(value.q850Cause, 127) &&
+    (value.sitKind === undefined || SIT_KINDS.includes(value.sitKind as never)) &&
+    (value.providerCode === undefined || (typeof value.providerCode === 'string' && value.providerCode.length <= 64))
+  );
+}
+
+const FIELD_CHECKS: Record<VerificationEvent['type'], (event: Fields) => boolean> = {
+  'call.dialed': (e) => isCount(e.attempt) && isCallId(e.callId),
+  'call.dialFailed': (e) => isCount(e.attempt) && isCallEnding(e.ending),
+  'call.ringing': (e) => isCallId(e.callId),
+  'call.answered': (e) => isCallId(e.callId),
+  'call.answeredBy': (e) => isCallId(e.callId) && ANSWERED_BY.includes(e.answeredBy as AnsweredBy),
+  'call.digitsSent': (e) => isCallId(e.callId),
+  'call.promptFinished': (e) => isCallId(e.callId) && isCount(e.promptSeq),
+  'call.digits': (e) =>
+    isCallId(e.callId) &&
+    typeof e.digits === 'string' &&
+    e.digits.length <= MAX_DIGITS_PER_EVENT &&
+    KEYS.test(e.digits),
+  'call.inputTimeout': (e) => isCallId(e.callId) && isCount(e.promptSeq),
+  'call.ended': (e) => isCallId(e.callId) && isCallEnding(e.ending),
+  'verification.cancel': () => true,
+};
+
+/**
+ * Whether `event` is a well-formed verification event: a known type with every
+ * field of the right type and within bounds.
+ *
+ * @example
+ * ```ts
+ * isWellFormedEvent({ type: 'call.digits', callId: 'CA1', digits: '#' }); // true
+ * isWellFormedEvent({ type: 'call.digits', callId: 'CA1', digits: 'x' }); // false
+ * ```
+ */
+export function isWellFormedEvent(event: unknown): event is VerificationEvent {
+  if (!isRecord(event) || typeof event.type !== 'string') return false;
+  const check = Object.hasOwn(FIELD_CHECKS, event.type)
+    ? FIELD_CHECKS[event.type as VerificationEvent['type']]
+    : undefined;
+  if (check === undefined) return false;
+  const at = event.at;
+  if (at !== undefined && !(typeof at === 'number' && Number.isFinite(at))) return false;
+  return check(event);
+}
+
+/** Whether `type` names a provider event. */
+export function isProviderEventType(type: unknown): type is (typeof PROVIDER_EVENT_TYPES)[number] {
+  return PROVIDER_EVENT_TYPES.includes(type as never);
+}

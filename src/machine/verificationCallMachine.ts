@@ -1,0 +1,809 @@
+/**
+ * The verification-call state machine: one verification, from the number check
+ * of the primary target to a final status. It does no I/O: it emits
+ * {@link ProviderCommand}s and receives {@link VerificationEvent}s.
+ *
+ * @module
+ */
+import { and, assign, emit, enqueueActions, fromPromise, type StateMachine, type StateSchema, setup } from 'xstate';
+import { classifyUnansweredEnding } from './callProgress.js';
+import { checkE164Number, type NumberCheckInput, type NumberCheckResult, type PinCheckInput } from './checks.js';
+import type { PromptKind, ProviderCommand } from './commands.js';
+import {
+  chooseCallerId,
+  createAttemptRecord,
+  createInitialContext,
+  currentAttempt,
+  eventTime,
+  inputTimerMs,
+  patchCurrentAttempt,
+  type VerificationContext,
+} from './context.js';
+import { type EntryVerdict, judgeTimeout, scanKeys, type TimeoutVerdict } from './entry.js';
+import type { CallEnding, VerificationEvent } from './events.js';
+import { classifyIgnoredEvent } from './ignoredEvents.js';
+import type { AttemptResult, VerificationReason, VerificationResult, VerificationStatus } from './outcomes.js';
+import { buildPromptSegments, toSegments } from './prompts.js';
+import type { Prompts, VerificationInput } from './types.js';
+import { isWellFormedEvent } from './validateEvent.js';
+
+type Farewell = keyof Pick<Prompts, 'approved' | 'fraudReported' | 'denied'>;
+
+const ROLLOVER = '#verification.calling.rollover';
+
+const liveCallId = (context: VerificationContext, event: unknown): boolean =>
+  isWellFormedEvent(event) && 'callId' in event && event.callId === context.liveCallId;
+
+const keysOf = (event: VerificationEvent): string => (event.type === 'call.digits' ? event.digits : '');
+
+const entryRules = (context: VerificationContext) => ({
+  mode: context.input.mode,
+  fraudCode: context.input.fraudCode,
+  maxInvalidEntries: context.input.timing.maxInvalidEntries,
+});
+
+const scan = (context: VerificationContext, event: VerificationEvent) =>
+  scanKeys(
+    { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 },
+    keysOf(event),
+    entryRules(context),
+  );
+
+const endingOf = (event: VerificationEvent): CallEnding | null =>
+  event.type === 'call.ended' || event.type === 'call.dialFailed' ? event.ending : null;
+
+const endingCodes = (ending: CallEnding) => ({
+  sipCode: ending.sipCode ?? null,
+  q850Cause: ending.q850Cause ?? null,
+  providerCode: ending.providerCode ?? null,
+});
+
+const invalidInputReason = (context: VerificationContext): VerificationReason =>
+  context.input.mode === 'pin' ? 'pin-failed' : 'invalid-input';
+
+const invalidInputResult = (context: VerificationContext): AttemptResult =>
+  context.input.mode === 'pin' ? 'pin-failed' : 'invalid-input';
+
+const ANSWERED = '#verification.calling.attempt.answered';
+
+/** Transitions for keys pressed on the live call, by the verdict on them. */
+const keyTransitions = () =>
+  [
+    {
+      guard: { type: 'keysGive', params: { verdict: 'approved' } },
+      target: '#verification.approved',
+      actions: [
+        'observeTime',
+        'markGreetingEnded',
+        'takeKeys',
+        { type: 'endAttempt', params: { result: 'approved' } },
+        { type: 'hangUp', params: { farewell: 'approved' } },
+        'concludeApproval',
+      ],
+    },
+    {
+      guard: { type: 'keysGive', params: { verdict: 'fraud' } },
+      target: '#verification.fraud',
+      actions: [
+        'observeTime',
+        'markGreetingEnded',
+        'takeKeys',
+        { type: 'endAttempt', params: { result: 'fraud' } },
+        { type: 'hangUp', params: { farewell: 'fraudReported' } },
+        { type: 'conclude', params: { status: 'fraud', reason: 'fraud-code' } },
+      ],
+    },
+    {
+      guard: { type: 'keysGive', params: { verdict: 'exhausted' } },
+      target: '#verification.denied',
+      actions: [
+        'observeTime',
+        'markGreetingEnded',
+        'takeKeys',
+        'endAttemptForInvalidInput',
+        { type: 'hangUp', params: { farewell: 'denied' } },
+        'concludeInvalidInput',
+      ],
+    },
+    {
+      guard: { type: 'keysGive', params: { verdict: 'check-pin' } },
+      target: `${ANSWERED}.checkingPin`,
+      actions: ['observeTime', 'markGreetingEnded', 'takeKeys'],
+    },
+    {
+      guard: { type: 'keysGive', params: { verdict: 'invalid' } },
+      target: `${ANSWERED}.reprompting`,
+      reenter: true,
+      actions: ['observeTime', 'markGreetingEnded', 'takeKeys', 'setRepromptForWrongEntry'],
+    },
+    {
+      // Still typing, or barge-in during a prompt: the input timer (re)starts.
+      guard: { type: 'keysGive', params: { verdict: 'typing' } },
+      target: `${ANSWERED}.waitingForInput`,
+      reenter: true,
+      actions: ['observeTime', 'markGreetingEnded', 'takeKeys'],
+    },
+  ] as const;
+
+/**
+ * Transitions for the input timeout, by the verdict on what was typed. The
+ * machine's timer and a provider's timeout report share them, so both give the
+ * same result.
+ */
+const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
+  const when = (verdict: TimeoutVerdict) =>
+    reportedBy === 'timer'
+      ? { type: 'timeoutGives' as const, params: { verdict } }
+      : and(['isProviderInputTimeout', { type: 'timeoutGives', params: { verdict } }]);
+  return [
+    {
+      guard: when('no-response'),
+      target: ROLLOVER,
+      actions: [
+        'observeTime',
+        { type: 'endAttempt', params: { result: 'no-response' } },
+        { type: 'hangUp', params: { farewell: null } },
+      ],
+    },
+    {
+      guard: when('exhausted'),
+      target: '#verification.denied',
+      actions: [
+        'observeTime',
+        'takeTimeout',
+        'endAttemptForInvalidInput',
+        { type: 'hangUp', params: { farewell: 'denied' } },
+        'concludeInvalidInput',
+      ],
+    },
+    {
+      guard: when('invalid'),
+      target: `${ANSWERED}.reprompting`,
+      reenter: true,
+      actions: ['observeTime', 'takeTimeout', { type: 'setReprompt', params: { kind: 'invalid-entry' } }],
+    },
+  ] as const;
+};
+
+/** After a PIN check: the callee hung up meanwhile and the PIN was not right. */
+const wrongPinThenHungUp = () =>
+  ({
+    guard: 'endedDuringPinCheck',
+    target: '#verification.denied',
+    actions: [
+      'clearEntry',
+      { type: 'endAttempt', params: { result: 'hung-up' } },
+      { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+    ],
+  }) as const;
+
+/** After a wrong PIN: denied when the limit is reached, else re-prompt. */
+const wrongPinTransitions = () =>
+  [
+    wrongPinThenHungUp(),
+    {
+      guard: 'wrongPinExhausts',
+      target: '#verification.denied',
+      actions: [
+        'takeWrongPin',
+        'endAttemptForInvalidInput',
+        { type: 'hangUp', params: { farewell: 'denied' } },
+        'concludeInvalidInput',
+      ],
+    },
+    {
+      target: `${ANSWERED}.reprompting`,
+      actions: ['takeWrongPin', { type: 'setReprompt', params: { kind: 'incorrect-pin' } }],
+    },
+  ] as const;
+
+/** The definition; exported below under a readable type. */
+const machineDefinition = setup({
+  types: {
+    context: {} as VerificationContext,
+    events: {} as VerificationEvent,
+    input: {} as VerificationInput,
+    output: {} as VerificationResult,
+    emitted: {} as ProviderCommand,
+  },
+  actors: {
+    checkNumber: fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input }) => checkE164Number(input)),
+    verifyPin: fromPromise<boolean, PinCheckInput>(async () => false),
+  },
+  delays: {
+    maxTotal: ({ context }) => context.input.timing.maxTotalMs,
+    ringTimeout: ({ context }) => context.input.timing.ringTimeoutMs,
+    promptWatchdog: ({ context }) => context.input.timing.promptWatchdogMs,
+    inputTimer: ({ context }) => inputTimerMs(context.input),
+  },
+  guards: {
+    isCurrentDialAck: ({ context, event }) =>
+      event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,
+    isCurrentDialFailure: ({ context, event }) =>
+      event.type === 'call.dialFailed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,
+    isLateDialAck: ({ context, event }) =>
+      event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt < context.attemptIndex,
+    isLiveCallEvent: ({ context, event }) => liveCallId(context, event),
+    isCurrentPromptEnd: ({ context, event }) =>
+      liveCallId(context, event) && event.type === 'call.promptFinished' && event.promptSeq === context.promptSeq,
+    isProviderInputTimeout: ({ context, event }) =>
+      liveCallId(context, event) &&
+      event.type === 'call.inputTimeout' &&
+      event.promptSeq === context.promptSeq &&
+      context.input.inputTimeoutOwner === 'provider',
+    keysGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
+      liveCallId(context, event) && scan(context, event).verdict === params.verdict,
+    timeoutGives: ({ context }, params: { verdict: TimeoutVerdict }) =>
+      judgeTimeout(
+        { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 },
+        context.input.timing.maxInvalidEntries,
+      ).verdict === params.verdict,
+    hasLiveCall: ({ context }) => context.liveCallId !== null,
+    hasExtension: ({ context }) => (currentAttempt(context)?.target.extension ?? null) !== null,
+    hasNextTarget: ({ context }) => context.attemptIndex + 1 < context.input.targets.length,
+    numberAccepted: ({ event }) =>
+      'output' in event &&
+      typeof event.output === 'object' &&
+      event.output !== null &&
+      (event.output as { ok?: unknown }).ok === true,
+    machineAnsweredBeforeKeys: ({ context, event }) =>
+      liveCallId(context, event) &&
+      context.input.machineDetection &&
+      event.type === 'call.answeredBy' &&
+      (event.answeredBy === 'machine' || event.answeredBy === 'fax') &&
+      (currentAttempt(context)?.keysPressed ?? 0) === 0,
+    isDetectionReport: ({ context, event }) =>
+      liveCallId(context, event) && context.input.machineDetection && event.type === 'call.answeredBy',
+    machineAnswered: ({ context }) => {
+      const answeredBy = currentAttempt(context)?.answeredBy;
+      return answeredBy === 'machine' || answeredBy === 'fax';
+    },
+    pinAccepted: ({ event }) => 'output' in event && event.output === true,
+    endedDuringPinCheck: ({ context }) => context.endedDuringPinCheck !== null,
+    wrongPinExhausts: ({ context }) =>
+      (currentAttempt(context)?.invalidEntries ?? 0) + 1 >= context.input.timing.maxInvalidEntries,
+  },
+  actions: {
+    observeTime: assign({ now: ({ context, event }) => eventTime(context, event) }),
+    countIgnored: assign({
+      ignoredEvents: ({ context, event }) => {
+        const kind = classifyIgnoredEvent(context, event);
+        return { ...context.ignoredEvents, [kind]: context.ignoredEvents[kind] + 1 };
+      },
+    }),
+    hangUpLateCall: emit(({ context, event }) => ({
+      type: 'hangUp' as const,
+      callId: event.type === 'call.dialed' ? event.callId : '',
+      farewell: [],
+      speech: context.input.speech,
+    })),
+    openAttempt: assign(({ context }) => ({
+      attempts: [...context.attempts, createAttemptRecord(context, context.attemptIndex)],
+      liveCallId: null,
+      callPhase: 'none' as const,
+      entry: '',
+      endedDuringPinCheck: null,
+    })),
+    nextTarget: assign({ attemptIndex: ({ context }) => context.attemptIndex + 1 }),
+    acceptNumber: assign({
+      attempts: ({ context, event }) => {
+        const output = 'output' in event ? (event.output as NumberCheckResult) : null;
+        if (output === null || !output.ok) return context.attempts;
+        return patchCurrentAttempt(context, (attempt) => ({
+          target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
+          callerId: chooseCallerId(context.input, output.country),
+        }));
+      },
+    }),
+    refuseNumber: assign({
+      attempts: ({ context, event }) => {
+        const output = 'output' in event ? (event.output as NumberCheckResult | undefined) : undefined;
+        const refused = output !== undefined && output !== null && output.ok === false;
+        return patchCurrentAttempt(context, () => ({
+          result: refused ? output.result : 'invalid-number',
+          rule: refused ? String(output.rule) : 'MALFORMED_CHECK_RESULT',
+          times: { ...emptyTimes(), endedAt: context.now },
+        }));
+      },
+    }),
+    failNumberCheck: assign({
+      attempts: ({ context }) =>
+        patchCurrentAttempt(context, () => ({
+          result: 'failed',
+          rule: 'NUMBER_CHECK_ERROR',
+          times: { ...emptyTimes(), endedAt: context.now },
+        })),
+    }),
+    dial: enqueueActions(({ context, enqueue }) => {
+      const attempt = currentAttempt(context);
+      if (attempt === undefined || attempt.target.e164 === null) return;
+      enqueue.assign({
+        attempts: patchCurrentAttempt(context, (a) => ({ times: { ...a.times, dialedAt: context.now } })),
+      });
+      enqueue.emit({
+        type: 'dial',
+        attempt: context.attemptIndex,
+        to: attempt.target.e164,
+        extension: attempt.target.extension,
+        callerId: attempt.callerId,
+        ringTimeoutMs: context.input.timing.ringTimeoutMs,
+        machineDetection: context.input.machineDetection,
+      });
+    }),
+    takeCall: assign(({ context, event }) => ({
+      liveCallId: event.type === 'call.dialed' ? event.callId : context.liveCallId,
+      callPhase: 'placed' as const,
+      attempts: patchCurrentAttempt(context, () => ({
+        callId: event.type === 'call.dialed' ? event.callId : null,
+      })),
+    })),
+    markRinging: assign(({ context }) => ({
+      callPhase: 'ringing' as const,
+      attempts: patchCurrentAttempt(context, (a) => ({ times: { ...a.times, ringingAt: context.now } })),
+    })),
+    markAnswered: assign(({ context }) => ({
+      callPhase: 'answered' as const,
+      attempts: patchCurrentAttempt(context, (a) => ({ times: { ...a.times, answeredAt: context.now } })),
+    })),
+    endUnanswered: assign(({ context, event }) => {
+      const ending = endingOf(event) ?? { status: 'failed' as const };
+      const { result, sitKind } = classifyUnansweredEnding(ending);
+      return {
+        liveCallId: null,
+        attempts: patchCurrentAttempt(context, (a) => ({
+          result,
+          sitKind,
+          ...endingCodes(ending),
+          times: { ...a.times, endedAt: context.now },
+        })),
+      };
+    }),
+    recordCallEnded: assign(({ context, event }) => {
+      const ending = endingOf(event);
+      return {
+        liveCallId: null,
+        attempts: ending === null ? context.attempts : patchCurrentAttempt(context, () => endingCodes(ending)),
+      };
+    }),
+    endAttempt: assign({
+      attempts: ({ context }, params: { result: AttemptResult }) =>
+        patchCurrentAttempt(context, (a) => ({ result: params.result, times: { ...a.times, endedAt: context.now } })),
+    }),
+    endAttemptForInvalidInput: assign({
+      attempts: ({ context }) =>
+        patchCurrentAttempt(context, (a) => ({
+          result: invalidInputResult(context),
+          times: { ...a.times, endedAt: context.now },
+        })),
+    }),
+    endOpenAttemptAsCanceled: assign({
+      attempts: ({ context }) =>
+        currentAttempt(context)?.result === null
+          ? patchCurrentAttempt(context, (a) => ({ result: 'canceled', times: { ...a.times, endedAt: context.now } }))
+          : context.attempts,
+    }),
+    hangUp: enqueueActions(({ context, enqueue }, params: { farewell: Farewell | null }) => {
+      if (context.liveCallId === null) return;
+      enqueue.emit({
+        type: 'hangUp',
+        callId: context.liveCallId,
+        farewell:
+          params.farewell === null
+            ? []
+            : toSegments([context.input.prompts[params.farewell]], {
+                fraudCode: context.input.fraudCode,
+                extension: null,
+              }),
+        speech: context.input.speech,
+      });
+      enqueue.assign({ liveCallId: null });
+    }),
+    recordAnsweredBy: assign({
+      attempts: ({ context, event }) =>
+        event.type === 'call.answeredBy'
+          ? patchCurrentAttempt(context, () => ({ answeredBy: event.answeredBy }))
+          : context.attempts,
+    }),
+    sendExtensionDigits: enqueueActions(({ context, enqueue }) => {
+      const extension = currentAttempt(context)?.target.extension ?? null;
+      if (context.liveCallId === null || extension === null) return;
+      enqueue.assign({ promptStartedAt: context.now });
+      enqueue.emit({ type: 'sendDigits', callId: context.liveCallId, digits: extension });
+    }),
+    playPrompt: enqueueActions(({ context, enqueue }, params: { kind: 'greeting' | 'reprompt' }) => {
+      if (context.liveCallId === null) return;
+      const kind: PromptKind = params.kind === 'greeting' ? 'greeting' : context.repromptKind;
+      const promptSeq = context.promptSeq + 1;
+      const { input } = context;
+      enqueue.assign({ promptSeq, promptStartedAt: context.now });
+      enqueue.emit({
+        type: 'playPrompt',
+        callId: context.liveCallId,
+        promptSeq,
+        kind,
+        segments: buildPromptSegments(kind, {
+          prompts: input.prompts,
+          mode: input.mode,
+          values: { fraudCode: input.fraudCode, extension: currentAttempt(context)?.target.extension ?? null },
+        }),
+        speech: input.speech,
+        collect: {
+          mode: input.mode,
+          fraudCode: input.fraudCode,
+          inputTimeoutMs: input.timing.inputTimeoutMs,
+          timeoutOwner: input.inputTimeoutOwner,
+        },
+      });
+    }),
+    markGreetingEnded: assign({
+      attempts: ({ context }) =>
+        patchCurrentAttempt(context, (a) => ({
+          times: { ...a.times, greetingEndedAt: a.times.greetingEndedAt ?? context.now },
+        })),
+    }),
+    startInputTimer: assign({ inputTimerStartedAt: ({ context }) => context.now }),
+    takeKeys: assign(({ context, event }) => {
+      const result = scan(context, event);
+      return {
+        entry: result.entry,
+        attempts: patchCurrentAttempt(context, (a) => ({
+          keysPressed: a.keysPressed + result.keysTaken,
+          invalidEntries: result.invalidEntries,
+        })),
+      };
+    }),
+    countKeysOnly: assign({
+      attempts: ({ context, event }) =>
+        patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed + keysOf(event).length })),
+    }),
+    takeTimeout: assign(({ context }) => {
+      const progress = { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 };
+      const { invalidEntries } = judgeTimeout(progress, context.input.timing.maxInvalidEntries);
+      return { entry: '', attempts: patchCurrentAttempt(context, () => ({ invalidEntries })) };
+    }),
+    takeWrongPin: assign(({ context }) => ({
+      entry: '',
+      attempts: patchCurrentAttempt(context, (a) => ({ invalidEntries: a.invalidEntries + 1 })),
+    })),
+    clearEntry: assign({ entry: '' }),
+    setReprompt: assign({ repromptKind: (_, params: { kind: PromptKind }) => params.kind }),
+    setRepromptForWrongEntry: assign({
+      repromptKind: ({ context }): PromptKind => (context.input.mode === 'pin' ? 'incorrect-pin' : 'invalid-entry'),
+    }),
+    holdEndingDuringPinCheck: assign(({ context, event }) => ({
+      endedDuringPinCheck: endingOf(event),
+      liveCallId: null,
+      attempts: (() => {
+        const ending = endingOf(event);
+        return ending === null ? context.attempts : patchCurrentAttempt(context, () => endingCodes(ending));
+      })(),
+    })),
+    conclude: assign({
+      outcome: (_, params: { status: VerificationStatus; reason: VerificationReason }) => params,
+    }),
+    concludeApproval: assign({
+      outcome: ({ context }) => ({
+        status: 'approved' as const,
+        reason: context.input.mode === 'pin' ? ('pin' as const) : ('pound-key' as const),
+      }),
+    }),
+    concludeInvalidInput: assign({
+      outcome: ({ context }) => ({ status: 'denied' as const, reason: invalidInputReason(context) }),
+    }),
+  },
+}).createMachine({
+  id: 'verification',
+  context: ({ input }) => createInitialContext(input),
+  initial: 'calling',
+  states: {
+    calling: {
+      after: {
+        maxTotal: {
+          target: 'expired',
+          actions: [
+            'observeTime',
+            'endOpenAttemptAsCanceled',
+            { type: 'hangUp', params: { farewell: null } },
+            { type: 'conclude', params: { status: 'expired', reason: 'deadline' } },
+          ],
+        },
+      },
+      on: {
+        'verification.cancel': {
+          target: 'canceled',
+          actions: [
+            'observeTime',
+            'endOpenAttemptAsCanceled',
+            { type: 'hangUp', params: { farewell: null } },
+            { type: 'conclude', params: { status: 'canceled', reason: 'host-canceled' } },
+          ],
+        },
+        'call.dialed': {
+          // A call placed for an attempt that was already given up on: end it, never keep two calls.
+          guard: 'isLateDialAck',
+          actions: ['hangUpLateCall', 'countIgnored'],
+        },
+        '*': { actions: 'countIgnored' },
+      },
+      initial: 'attempt',
+      states: {
+        attempt: {
+          entry: 'openAttempt',
+          initial: 'checkingNumber',
+          states: {
+            checkingNumber: {
+              invoke: {
+                src: 'checkNumber',
+                input: ({ context }) => ({
+                  index: context.attemptIndex,
+                  target: context.input.targets[context.attemptIndex] ?? '',
+                  defaultCountry: context.input.defaultCountry,
+                }),
+                onDone: [
+                  { guard: 'numberAccepted', target: 'connecting', actions: 'acceptNumber' },
+                  { target: ROLLOVER, actions: 'refuseNumber' },
+                ],
+                onError: { target: ROLLOVER, actions: 'failNumberCheck' },
+              },
+            },
+            connecting: {
+              entry: 'dial',
+              after: {
+                ringTimeout: [
+                  {
+                    guard: 'hasLiveCall',
+                    target: ROLLOVER,
+                    actions: [
+                      'observeTime',
+                      { type: 'endAttempt', params: { result: 'no-answer' } },
+                      { type: 'hangUp', params: { farewell: null } },
+                    ],
+                  },
+                  {
+                    // The provider never confirmed the dial: a provider failure.
+                    target: ROLLOVER,
+                    actions: ['observeTime', { type: 'endAttempt', params: { result: 'failed' } }],
+                  },
+                ],
+              },
+              on: {
+                'call.ended': {
+                  guard: 'isLiveCallEvent',
+                  target: ROLLOVER,
+                  actions: ['observeTime', 'endUnanswered'],
+                },
+              },
+              initial: 'awaitingDialAck',
+              states: {
+                awaitingDialAck: {
+                  on: {
+                    'call.dialed': {
+                      guard: 'isCurrentDialAck',
+                      target: 'placed',
+                      actions: ['observeTime', 'takeCall'],
+                    },
+                    'call.dialFailed': {
+                      guard: 'isCurrentDialFailure',
+                      target: ROLLOVER,
+                      actions: ['observeTime', 'endUnanswered'],
+                    },
+                  },
+                },
+                placed: {
+                  on: {
+                    'call.ringing': {
+                      guard: 'isLiveCallEvent',
+                      target: 'ringing',
+                      actions: ['observeTime', 'markRinging'],
+                    },
+                    'call.answered': { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                  },
+                },
+                ringing: {
+                  on: {
+                    'call.answered': { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                  },
+                },
+              },
+            },
+            answered: {
+              entry: ['observeTime', 'markAnswered'],
+              on: {
+                'call.ended': [
+                  {
+                    // A machine already said so: voicemail hanging up is not a person's denial.
+                    guard: and(['isLiveCallEvent', 'machineAnswered']),
+                    target: ROLLOVER,
+                    actions: [
+                      'observeTime',
+                      'recordCallEnded',
+                      { type: 'endAttempt', params: { result: 'voicemail' } },
+                    ],
+                  },
+                  {
+                    guard: 'isLiveCallEvent',
+                    target: '#verification.denied',
+                    actions: [
+                      'observeTime',
+                      'recordCallEnded',
+                      { type: 'endAttempt', params: { result: 'hung-up' } },
+                      { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+                    ],
+                  },
+                ],
+                'call.answeredBy': [
+                  {
+                    guard: 'machineAnsweredBeforeKeys',
+                    target: ROLLOVER,
+                    actions: [
+                      'observeTime',
+                      'recordAnsweredBy',
+                      { type: 'endAttempt', params: { result: 'voicemail' } },
+                      { type: 'hangUp', params: { farewell: null } },
+                    ],
+                  },
+                  { guard: 'isDetectionReport', actions: ['observeTime', 'recordAnsweredBy'] },
+                ],
+              },
+              initial: 'routing',
+              states: {
+                routing: {
+                  always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
+                },
+                sendingExtension: {
+                  entry: 'sendExtensionDigits',
+                  after: { promptWatchdog: { target: 'greeting', actions: 'observeTime' } },
+                  on: {
+                    'call.digitsSent': { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
+                    'call.ended': {
+                      // Nobody has heard the greeting yet: not an intentional denial.
+                      guard: 'isLiveCallEvent',
+                      target: ROLLOVER,
+                      actions: ['observeTime', 'recordCallEnded', { type: 'endAttempt', params: { result: 'failed' } }],
+                    },
+                  },
+                },
+                greeting: {
+                  entry: { type: 'playPrompt', params: { kind: 'greeting' } },
+                  after: {
+                    promptWatchdog: { target: 'waitingForInput', actions: ['observeTime', 'markGreetingEnded'] },
+                  },
+                  on: {
+                    'call.promptFinished': {
+                      guard: 'isCurrentPromptEnd',
+                      target: 'waitingForInput',
+                      actions: ['observeTime', 'markGreetingEnded'],
+                    },
+                    'call.digits': keyTransitions(),
+                  },
+                },
+                reprompting: {
+                  entry: { type: 'playPrompt', params: { kind: 'reprompt' } },
+                  after: { promptWatchdog: { target: 'waitingForInput', actions: 'observeTime' } },
+                  on: {
+                    'call.promptFinished': {
+                      guard: 'isCurrentPromptEnd',
+                      target: 'waitingForInput',
+                      actions: 'observeTime',
+                    },
+                    'call.digits': keyTransitions(),
+                  },
+                },
+                waitingForInput: {
+                  entry: 'startInputTimer',
+                  after: { inputTimer: timeoutTransitions('timer') },
+                  on: {
+                    'call.inputTimeout': timeoutTransitions('provider'),
+                    'call.digits': keyTransitions(),
+                  },
+                },
+                checkingPin: {
+                  invoke: {
+                    src: 'verifyPin',
+                    input: ({ context }) => ({ entry: context.entry }),
+                    onDone: [
+                      {
+                        // The PIN and # arrived before the hang-up: the entry stands.
+                        guard: 'pinAccepted',
+                        target: '#verification.approved',
+                        actions: [
+                          'clearEntry',
+                          { type: 'endAttempt', params: { result: 'approved' } },
+                          { type: 'hangUp', params: { farewell: 'approved' } },
+                          'concludeApproval',
+                        ],
+                      },
+                      ...wrongPinTransitions(),
+                    ],
+                    // A verifier that fails counts as a wrong PIN: nothing is approved without a yes.
+                    onError: wrongPinTransitions(),
+                  },
+                  on: {
+                    'call.ended': {
+                      guard: 'isLiveCallEvent',
+                      actions: ['observeTime', 'holdEndingDuringPinCheck'],
+                    },
+                    'call.digits': { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] },
+                  },
+                },
+              },
+            },
+          },
+        },
+        rollover: {
+          always: [
+            { guard: 'hasNextTarget', target: 'attempt', actions: 'nextTarget' },
+            {
+              target: '#verification.unreachable',
+              actions: { type: 'conclude', params: { status: 'unreachable', reason: 'no-targets-left' } },
+            },
+          ],
+        },
+      },
+    },
+    approved: { type: 'final' },
+    denied: { type: 'final' },
+    fraud: { type: 'final' },
+    unreachable: { type: 'final' },
+    canceled: { type: 'final' },
+    expired: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    status: context.outcome?.status ?? 'expired',
+    reason: context.outcome?.reason ?? 'deadline',
+    attempts: context.attempts,
+    ignoredEvents: context.ignoredEvents,
+    startedAt: context.input.startedAt,
+    endedAt: context.now,
+  }),
+});
+
+function emptyTimes() {
+  return { dialedAt: null, ringingAt: null, answeredAt: null, greetingEndedAt: null, endedAt: null };
+}
+
+/** A machine type with its state schema left general, so that it reads as a name rather than its whole configuration. */
+type WithGeneralSchema<M> =
+  M extends StateMachine<
+    infer C,
+    infer E,
+    infer Ch,
+    infer A,
+    infer Ac,
+    infer G,
+    infer D,
+    infer SV,
+    infer T,
+    infer I,
+    infer O,
+    infer Em,
+    infer Me,
+    StateSchema,
+    infer TM
+  >
+    ? StateMachine<C, E, Ch, A, Ac, G, D, SV, T, I, O, Em, Me, StateSchema, TM>
+    : never;
+
+/** The type of {@link verificationCallMachine}, and of the machines `createVerificationMachine` returns. */
+export type VerificationCallMachine = WithGeneralSchema<typeof machineDefinition>;
+
+/**
+ * The verification machine, with a plain E.164 number check and a PIN verifier
+ * that rejects everything. Provide real ones with `machine.provide`, or use
+ * `createVerificationActor`, which validates the request and wires the library's
+ * number check.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { verificationCallMachine, normalizeVerificationRequest } from 'voice-mfa';
+ *
+ * const actor = createActor(verificationCallMachine, {
+ *   input: normalizeVerificationRequest({ targets: ['+14255550100'] }),
+ * });
+ * actor.on('*', (command) => provider.execute(command));
+ * actor.subscribe({ complete: () => console.log(actor.getSnapshot().output) });
+ * actor.start();
+ * ```
+ */
+export const verificationCallMachine: VerificationCallMachine = machineDefinition;

@@ -1,0 +1,297 @@
+/**
+ * Checking a verification request and filling in its defaults, before anything
+ * starts.
+ *
+ * @module
+ */
+import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { DEFAULT_PROMPTS } from '../machine/prompts.js';
+import type {
+  InputTimeoutOwner,
+  PromptInput,
+  Prompts,
+  TargetInput,
+  Timing,
+  VerificationInput,
+  VerificationRequest,
+} from '../machine/types.js';
+
+/**
+ * Default timers and limits: the seed's 10 seconds after the greeting, three
+ * invalid entries, and the 3 minutes NPS allows a whole verification.
+ */
+export const DEFAULT_TIMING: Readonly<Timing> = {
+  ringTimeoutMs: 30_000,
+  inputTimeoutMs: 10_000,
+  maxInvalidEntries: 3,
+  maxTotalMs: 180_000,
+  promptWatchdogMs: 30_000,
+  providerTimeoutGraceMs: 5_000,
+};
+
+/** Most targets a request may hold. */
+export const MAX_TARGETS = 20;
+/** The fraud code's form: 1–4 digits. */
+export const FRAUD_CODE_PATTERN = /^[0-9]{1,4}$/;
+
+/** What the runtime knows besides the request. */
+export interface NormalizeOptions {
+  /** Clock reading at the start (milliseconds). Default 0. */
+  startedAt?: number;
+  /** Whether a PIN verifier was supplied; PIN mode needs one. */
+  hasPinVerifier?: boolean;
+  /** Whether the provider enforces the input timeout itself (e.g. Twilio's `<Gather timeout>`). */
+  providerEnforcesInputTimeout?: boolean;
+  /** Whether the provider offers answering-machine detection. */
+  providerOffersMachineDetection?: boolean;
+}
+
+const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number; integer?: boolean }> = {
+  ringTimeoutMs: { min: 1_000, max: 600_000 },
+  inputTimeoutMs: { min: 1_000, max: 120_000 },
+  maxInvalidEntries: { min: 1, max: 10, integer: true },
+  maxTotalMs: { min: 1_000, max: 3_600_000 },
+  promptWatchdogMs: { min: 1_000, max: 600_000 },
+  providerTimeoutGraceMs: { min: 0, max: 60_000 },
+};
+
+const MAX_TEXT = 1_000;
+const COUNTRY = /^[A-Z]{2}$/;
+const EXTENSION = /^,*[0-9*#]{1,16}$/;
+
+type Issues = RequestIssue[];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isText = (value: unknown, max = MAX_TEXT): value is string =>
+  typeof value === 'string' && value.trim().length > 0 && value.length <= max;
+
+function unknownKeys(value: Record<string, unknown>, known: readonly string[], path: string, issues: Issues): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) issues.push({ path: path === '' ? key : `${path}.${key}`, message: 'unknown field' });
+  }
+}
+
+function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] {
+  if (!Array.isArray(targets) || targets.length === 0) {
+    issues.push({ path: 'targets', message: 'at least one phone target is required' });
+    return [];
+  }
+  if (targets.length > MAX_TARGETS) {
+    issues.push({ path: 'targets', message: `at most ${MAX_TARGETS} targets are allowed, got ${targets.length}` });
+  }
+  targets.forEach((target, i) => {
+    const path = `targets.${i}`;
+    if (typeof target === 'string') {
+      if (!isText(target, 64))
+        issues.push({ path, message: 'a phone number must be a non-empty string of at most 64 characters' });
+      return;
+    }
+    if (!isRecord(target)) {
+      issues.push({ path, message: 'a target must be a phone number string or { number, extension? }' });
+      return;
+    }
+    unknownKeys(target, ['number', 'extension', 'label'], path, issues);
+    if (!isText(target.number, 64))
+      issues.push({ path: `${path}.number`, message: 'must be a non-empty string of at most 64 characters' });
+    if (target.extension !== undefined && !(typeof target.extension === 'string' && EXTENSION.test(target.extension))) {
+      issues.push({
+        path: `${path}.extension`,
+        message: 'must be 1–16 keys (0–9, *, #), optionally after commas (one-second pauses)',
+      });
+    }
+    if (target.label !== undefined && !isText(target.label, 100)) {
+      issues.push({ path: `${path}.label`, message: 'must be a non-empty string of at most 100 characters' });
+    }
+  });
+  return targets as TargetInput[];
+}
+
+function checkPrompt(value: unknown, path: string, issues: Issues): void {
+  if (typeof value === 'string') {
+    if (value.length > MAX_TEXT) issues.push({ path, message: `must be at most ${MAX_TEXT} characters` });
+    return;
+  }
+  if (isRecord(value) && Object.keys(value).length === 1) {
+    if (typeof value.say === 'string' && value.say.length <= MAX_TEXT) return;
+    if (typeof value.play === 'string' && /^https?:\/\/\S+$/.test(value.play)) return;
+  }
+  issues.push({ path, message: 'must be text, { say: text } or { play: http(s) URL }' });
+}
+
+function checkTiming(timing: unknown, issues: Issues): Timing {
+  if (timing === undefined) return { ...DEFAULT_TIMING };
+  if (!isRecord(timing)) {
+    issues.push({ path: 'timing', message: 'must be an object' });
+    return { ...DEFAULT_TIMING };
+  }
+  unknownKeys(timing, Object.keys(TIMING_LIMITS), 'timing', issues);
+  const result = { ...DEFAULT_TIMING };
+  for (const key of Object.keys(TIMING_LIMITS) as (keyof Timing)[]) {
+    const value = timing[key];
+    if (value === undefined) continue;
+    const { min, max, integer } = TIMING_LIMITS[key];
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+    if (!ok || (integer === true && !Number.isInteger(value))) {
+      issues.push({
+        path: `timing.${key}`,
+        message: `must be a finite ${integer === true ? 'integer' : 'number'} from ${min} to ${max}, got ${String(value)}`,
+      });
+      continue;
+    }
+    result[key] = value;
+  }
+  return result;
+}
+
+function checkCallerId(callerId: unknown, issues: Issues): VerificationInput['callerId'] {
+  const none = { default: null, byCountry: {} };
+  if (callerId === undefined) return none;
+  if (typeof callerId === 'string') {
+    if (!isText(callerId, 32)) issues.push({ path: 'callerId', message: 'must be a non-empty phone number' });
+    return { default: callerId, byCountry: {} };
+  }
+  if (!isRecord(callerId)) {
+    issues.push({ path: 'callerId', message: 'must be a phone number or { default?, byCountry? }' });
+    return none;
+  }
+  unknownKeys(callerId, ['default', 'byCountry'], 'callerId', issues);
+  if (callerId.default !== undefined && !isText(callerId.default, 32)) {
+    issues.push({ path: 'callerId.default', message: 'must be a non-empty phone number' });
+  }
+  const byCountry: Record<string, string> = {};
+  if (callerId.byCountry !== undefined) {
+    if (!isRecord(callerId.byCountry)) {
+      issues.push({ path: 'callerId.byCountry', message: 'must map ISO country codes to phone numbers' });
+    } else {
+      for (const [country, number] of Object.entries(callerId.byCountry)) {
+        if (!COUNTRY.test(country))
+          issues.push({
+            path: `callerId.byCountry.${country}`,
+            message: 'key must be an ISO 3166-1 alpha-2 code such as GB',
+          });
+        else if (!isText(number, 32))
+          issues.push({ path: `callerId.byCountry.${country}`, message: 'must be a non-empty phone number' });
+        else byCountry[country] = number;
+      }
+    }
+  }
+  return { default: typeof callerId.default === 'string' ? callerId.default : null, byCountry };
+}
+
+/**
+ * Checks a verification request and fills in every default. Throws an
+ * {@link InvalidRequestError} listing every problem, before anything starts.
+ *
+ * @example
+ * ```ts
+ * const input = normalizeVerificationRequest(
+ *   { targets: ['+14255550100'], mode: 'pin' },
+ *   { hasPinVerifier: true },
+ * );
+ * input.timing.inputTimeoutMs; // 10000
+ * ```
+ */
+export function normalizeVerificationRequest(
+  request: VerificationRequest,
+  options: NormalizeOptions = {},
+): VerificationInput {
+  const issues: Issues = [];
+  if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
+  unknownKeys(
+    request,
+    [
+      'targets',
+      'mode',
+      'fraudCode',
+      'defaultCountry',
+      'callerId',
+      'prompts',
+      'speech',
+      'timing',
+      'answeringMachineDetection',
+    ],
+    '',
+    issues,
+  );
+  const targets = checkTargets(request.targets, issues);
+
+  const mode = request.mode ?? 'standard';
+  if (mode !== 'standard' && mode !== 'pin') issues.push({ path: 'mode', message: "must be 'standard' or 'pin'" });
+  if (mode === 'pin' && options.hasPinVerifier !== true) {
+    issues.push({ path: 'mode', message: "PIN mode needs a PIN verifier (the 'verifyPin' option)" });
+  }
+
+  const fraudCodeIn = request.fraudCode === undefined ? '0' : request.fraudCode;
+  let fraudCode: string | null = null;
+  if (fraudCodeIn === false) fraudCode = null;
+  else if (typeof fraudCodeIn === 'string' && FRAUD_CODE_PATTERN.test(fraudCodeIn)) fraudCode = fraudCodeIn;
+  else
+    issues.push({
+      path: 'fraudCode',
+      message: `must be 1–4 digits (0–9) or false, got ${JSON.stringify(fraudCodeIn)}`,
+    });
+
+  let defaultCountry: string | null = null;
+  if (request.defaultCountry !== undefined) {
+    const country = typeof request.defaultCountry === 'string' ? request.defaultCountry.toUpperCase() : '';
+    if (COUNTRY.test(country)) defaultCountry = country;
+    else issues.push({ path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 code such as US or GB' });
+  }
+
+  const prompts: Prompts = { ...DEFAULT_PROMPTS };
+  if (request.prompts !== undefined) {
+    if (!isRecord(request.prompts)) issues.push({ path: 'prompts', message: 'must be an object' });
+    else {
+      unknownKeys(request.prompts, Object.keys(DEFAULT_PROMPTS), 'prompts', issues);
+      for (const key of Object.keys(DEFAULT_PROMPTS) as (keyof Prompts)[]) {
+        const value = request.prompts[key];
+        if (value === undefined) continue;
+        checkPrompt(value, `prompts.${key}`, issues);
+        prompts[key] = value as PromptInput;
+      }
+    }
+  }
+
+  const speech: VerificationInput['speech'] = {};
+  if (request.speech !== undefined) {
+    if (!isRecord(request.speech)) issues.push({ path: 'speech', message: 'must be an object' });
+    else {
+      unknownKeys(request.speech, ['language', 'voice'], 'speech', issues);
+      for (const key of ['language', 'voice'] as const) {
+        const value = request.speech[key];
+        if (value === undefined) continue;
+        if (isText(value, 64)) speech[key] = value;
+        else issues.push({ path: `speech.${key}`, message: 'must be a non-empty string of at most 64 characters' });
+      }
+    }
+  }
+
+  if (request.answeringMachineDetection !== undefined && typeof request.answeringMachineDetection !== 'boolean') {
+    issues.push({ path: 'answeringMachineDetection', message: 'must be true or false' });
+  }
+
+  const timing = checkTiming(request.timing, issues);
+  const callerId = checkCallerId(request.callerId, issues);
+
+  const startedAt = options.startedAt ?? 0;
+  if (!Number.isFinite(startedAt)) issues.push({ path: 'startedAt', message: 'must be a finite clock reading' });
+
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+
+  const inputTimeoutOwner: InputTimeoutOwner = options.providerEnforcesInputTimeout === true ? 'provider' : 'machine';
+  return {
+    targets: [...targets],
+    mode,
+    fraudCode,
+    defaultCountry,
+    callerId,
+    prompts,
+    speech,
+    timing,
+    machineDetection: request.answeringMachineDetection === true && options.providerOffersMachineDetection === true,
+    inputTimeoutOwner,
+    startedAt,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Creating a verification actor from a request: the request is checked, the
+ * host's checks are wired in, and nothing starts until `actor.start()`.
+ *
+ * @module
+ */
+import { type ActorOptions, type AnyActorLogic, createActor } from 'xstate';
+import {
+  createNumberCheckActor,
+  createPinCheckActor,
+  type NumberCheckInput,
+  type NumberCheckResult,
+} from '../machine/checks.js';
+import type { VerificationRequest } from '../machine/types.js';
+import { type VerificationCallMachine, verificationCallMachine } from '../machine/verificationCallMachine.js';
+import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
+
+/** A clock for the machine's timers, as XState takes it (`SimulatedClock` for virtual time). */
+export type MachineClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+
+/** The host's decisions and the environment of one verification. */
+export interface VerificationActorOptions {
+  /** Answers whether a typed PIN is right; required in PIN mode. Compare in constant time. */
+  verifyPin?: (entry: string) => boolean | Promise<boolean>;
+  /** Decides whether a target may be dialled and in which form; default: E.164 only. */
+  checkNumber?: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
+  /** Clock for the machine's timers; pass XState's `SimulatedClock` for virtual time. */
+  clock?: MachineClock;
+  /** Clock reading at the start, in the unit of the events' `at`. Default `clock.now()` when the clock has one, else 0. */
+  startedAt?: number;
+  /** Whether the provider enforces the input timeout itself. */
+  providerEnforcesInputTimeout?: boolean;
+  /** Whether the provider offers answering-machine detection. */
+  providerOffersMachineDetection?: boolean;
+}
+
+/**
+ * The verification machine with the host's number check and PIN verifier.
+ *
+ * @example
+ * ```ts
+ * const machine = createVerificationMachine({ verifyPin: (entry) => entry === '1234' });
+ * ```
+ */
+export function createVerificationMachine(
+  options: Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber'> = {},
+): VerificationCallMachine {
+  return verificationCallMachine.provide({
+    actors: {
+      ...(options.checkNumber === undefined ? {} : { checkNumber: createNumberCheckActor(options.checkNumber) }),
+      ...(options.verifyPin === undefined ? {} : { verifyPin: createPinCheckActor(options.verifyPin) }),
+    },
+  });
+}
+
+/**
+ * Checks the request and creates (but does not start) the actor of one
+ * verification. Throws an `InvalidRequestError` for bad input.
+ *
+ * @example
+ * ```ts
+ * const actor = createVerificationActor({ targets: ['+14255550100'] });
+ * actor.on('*', (command) => provider.execute(command));
+ * actor.start();
+ * ```
+ */
+export function createVerificationActor(request: VerificationRequest, options: VerificationActorOptions = {}) {
+  const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
+  const input = normalizeVerificationRequest(request, {
+    startedAt: options.startedAt ?? (typeof clockNow === 'function' ? clockNow.call(options.clock) : 0),
+    hasPinVerifier: typeof options.verifyPin === 'function',
+    providerEnforcesInputTimeout: options.providerEnforcesInputTimeout,
+    providerOffersMachineDetection: options.providerOffersMachineDetection,
+  });
+  const machine = createVerificationMachine(options);
+  return createActor(machine, options.clock === undefined ? { input } : { input, clock: options.clock });
+}
