@@ -6,7 +6,12 @@
  */
 
 /** Codes of the library's errors. */
-export type VoiceMfaErrorCode = 'INVALID_REQUEST' | 'INVALID_PHONE_NUMBER' | 'VERIFICATION_REFUSED' | 'PROVIDER_ERROR';
+export type VoiceMfaErrorCode =
+  | 'INVALID_REQUEST'
+  | 'INVALID_CONFIGURATION'
+  | 'INVALID_PHONE_NUMBER'
+  | 'VERIFICATION_REFUSED'
+  | 'PROVIDER_ERROR';
 
 /**
  * Base class of every error the library throws.

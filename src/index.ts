@@ -97,6 +97,8 @@ export type {
 } from './machine/types.js';
 export { isWellFormedEvent, MAX_CALL_ID_LENGTH, MAX_DIGITS_PER_EVENT } from './machine/validateEvent.js';
 export { type VerificationCallMachine, verificationCallMachine } from './machine/verificationCallMachine.js';
+export * from './providers/simulated/index.js';
+export type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from './providers/types.js';
 export {
   DEFAULT_TIMING,
   FRAUD_CODE_PATTERN,
@@ -105,8 +107,29 @@ export {
   normalizeVerificationRequest,
 } from './request/normalizeRequest.js';
 export {
+  type RuntimeClock,
+  systemClock,
+  type TimerHandle,
+  VirtualClock,
+  type VirtualClockOptions,
+} from './runtime/clock.js';
+export {
   createVerificationActor,
   createVerificationMachine,
   type MachineClock,
   type VerificationActorOptions,
 } from './runtime/createVerificationActor.js';
+export {
+  type AttemptEndedObservation,
+  type CommandFailedObservation,
+  type CommandObservation,
+  type LoggedProviderEvent,
+  type MalformedEventObservation,
+  type ProviderEventObservation,
+  toLoggedEvent,
+  type UnstampedObservation,
+  type VerificationEndedObservation,
+  type VerificationObservation,
+  type VerificationStartedObservation,
+} from './runtime/observations.js';
+export { type RunVerificationOptions, runVerification } from './runtime/runVerification.js';

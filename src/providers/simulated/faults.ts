@@ -1,0 +1,111 @@
+/**
+ * Fault injection between the simulated carrier and the runtime: duplicated,
+ * reordered, delayed, dropped and stale events, on a seeded schedule.
+ *
+ * @module
+ */
+import type { ProviderEvent } from '../../machine/events.js';
+import type { RandomSource } from './random.js';
+
+/**
+ * How events misbehave on their way to the runtime. Probabilities are per event.
+ *
+ * Key presses keep their order and are never duplicated (a DTMF stream is
+ * ordered, and a provider must deliver each key once); every event of a call
+ * except `call.ringing` and `call.answeredBy` keeps its order relative to the
+ * others, so a delay never makes a hang-up overtake the answer. `call.dialed`
+ * and `call.dialFailed` come from the API's reply and are never disturbed.
+ *
+ * @example
+ * ```ts
+ * const faults: FaultPlan = { duplicate: 0.2, delay: 0.3, maxDelayMs: 400, reorderWindowMs: 200, stale: 0.1 };
+ * ```
+ */
+export interface FaultPlan {
+  /** Probability that an event is delivered twice. */
+  duplicate?: number;
+  /** Probability that an event is delayed by up to `maxDelayMs`. */
+  delay?: number;
+  maxDelayMs?: number;
+  /** Unordered events (`ringing`, `answeredBy`) are shifted by up to this much, so they may swap with others. */
+  reorderWindowMs?: number;
+  /** Probability that an event is lost. */
+  drop?: number;
+  /** Probability that a copy of an event is also sent for a call that is not live. */
+  stale?: number;
+}
+
+/** What happened to one event on its way, for tests and timelines. */
+export interface FaultRecord {
+  fault: 'dropped' | 'delayed' | 'duplicated' | 'stale-copy' | 'shifted';
+  eventType: ProviderEvent['type'];
+  /** Extra delay in milliseconds, when the event was delayed or shifted. */
+  delayMs: number;
+}
+
+/** One planned delivery of an event. */
+export interface Delivery {
+  event: ProviderEvent;
+  delayMs: number;
+}
+
+const UNORDERED: ReadonlySet<ProviderEvent['type']> = new Set(['call.ringing', 'call.answeredBy']);
+const UNTOUCHED: ReadonlySet<ProviderEvent['type']> = new Set(['call.dialed', 'call.dialFailed']);
+
+const probability = (value: number | undefined): number =>
+  typeof value === 'number' && Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
+
+const duration = (value: number | undefined): number =>
+  typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : 0;
+
+/**
+ * Plans the deliveries of events under a fault plan. Holds, per call, when the
+ * last ordered event will arrive, so that ordered events never overtake each other.
+ */
+export class FaultSchedule {
+  private readonly lastOrderedAt = new Map<string, number>();
+  private staleCounter = 0;
+
+  constructor(
+    private readonly plan: FaultPlan,
+    private readonly random: RandomSource,
+    private readonly log: (record: FaultRecord) => void,
+  ) {}
+
+  /** Deliveries for `event` emitted at `now`, with ids of ended calls to use for stale copies. */
+  deliveriesFor(event: ProviderEvent, now: number, endedCallIds: readonly string[]): Delivery[] {
+    if (UNTOUCHED.has(event.type) || !('callId' in event)) return [{ event, delayMs: 0 }];
+    const { plan, random } = this;
+    if (random() < probability(plan.drop)) {
+      this.log({ fault: 'dropped', eventType: event.type, delayMs: 0 });
+      return [];
+    }
+    let delayMs = 0;
+    if (random() < probability(plan.delay)) {
+      delayMs = Math.round(random() * duration(plan.maxDelayMs));
+      if (delayMs > 0) this.log({ fault: 'delayed', eventType: event.type, delayMs });
+    }
+    if (UNORDERED.has(event.type)) {
+      const shift = Math.round(random() * duration(plan.reorderWindowMs));
+      if (shift > 0) this.log({ fault: 'shifted', eventType: event.type, delayMs: shift });
+      delayMs += shift;
+    } else {
+      const earliest = (this.lastOrderedAt.get(event.callId) ?? 0) - now;
+      delayMs = Math.max(delayMs, earliest);
+      this.lastOrderedAt.set(event.callId, now + delayMs);
+    }
+    const deliveries: Delivery[] = [{ event, delayMs }];
+    if (event.type !== 'call.digits' && random() < probability(plan.duplicate)) {
+      const extra = Math.round(random() * Math.max(duration(plan.reorderWindowMs), duration(plan.maxDelayMs)));
+      this.log({ fault: 'duplicated', eventType: event.type, delayMs: delayMs + extra });
+      deliveries.push({ event, delayMs: delayMs + extra });
+    }
+    if (random() < probability(plan.stale)) {
+      const pick = endedCallIds[Math.floor(random() * endedCallIds.length)];
+      const callId = pick ?? `CA-stale-${++this.staleCounter}`;
+      this.log({ fault: 'stale-copy', eventType: event.type, delayMs });
+      deliveries.push({ event: { ...event, callId }, delayMs });
+    }
+    return deliveries;
+  }
+}

@@ -1,0 +1,514 @@
+/**
+ * The simulated carrier: a voice provider on virtual time whose callees follow
+ * scripts. Used by the demo, the property tests, and by hosts in their own tests.
+ *
+ * @module
+ */
+import { VoiceMfaError } from '../../errors.js';
+import type { ProviderCommand } from '../../machine/commands.js';
+import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
+import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
+import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
+import { type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
+import { createSeededRandom } from './random.js';
+import { CALLEE_SCRIPT_KINDS, type CalleeScript, type PromptResponse } from './scripts.js';
+import {
+  DEFAULT_SPEECH_TIMING,
+  estimateDigitsDurationMs,
+  estimatePlayDurationMs,
+  type SpeechTiming,
+} from './speech.js';
+
+/** Timing of the simulated network and callees, in milliseconds. */
+export interface CarrierTiming {
+  /** From the dial command to the API's reply (`call.dialed`). */
+  apiLatencyMs: number;
+  /** From the dial to the first ring or the first call-progress result. */
+  postDialDelayMs: number;
+  /** Default delay of a callee's response after its anchor. */
+  responseDelayMs: number;
+  /** Default gap between two keys. */
+  keyGapMs: number;
+  /** From the answer to answering-machine detection's verdict. */
+  machineDetectionMs: number;
+  /** From our hang-up to the carrier's report of the call's end. */
+  hangUpLatencyMs: number;
+  speech: SpeechTiming;
+}
+
+/** Default carrier timing. */
+export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
+  apiLatencyMs: 100,
+  postDialDelayMs: 2_000,
+  responseDelayMs: 1_500,
+  keyGapMs: 250,
+  machineDetectionMs: 3_000,
+  hangUpLatencyMs: 200,
+  speech: DEFAULT_SPEECH_TIMING,
+};
+
+/** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
+export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = {
+  reportsPromptEnd: true,
+  enforcesInputTimeout: false,
+  machineDetection: true,
+  reportsSitKinds: true,
+};
+
+/** Options of a {@link SimulatedCarrier}. */
+export interface SimulatedCarrierOptions {
+  /** The clock events are scheduled on; a `VirtualClock` runs a call in milliseconds. */
+  clock: RuntimeClock;
+  /** Callee scripts by E.164 number. */
+  numbers?: Record<string, CalleeScript>;
+  /** Script for numbers not listed. Default: `invalid-number`. */
+  unlistedNumbers?: CalleeScript;
+  /** Seed of the fault schedule. Default 1. */
+  seed?: number;
+  faults?: FaultPlan;
+  timing?: Partial<CarrierTiming>;
+  /** Behave like another provider, e.g. `{ enforcesInputTimeout: true, reportsPromptEnd: false }` like Twilio. */
+  capabilities?: Partial<ProviderCapabilities>;
+}
+
+/** How a simulated call ended. */
+export type SimulatedCallEnd = 'callee-hung-up' | 'carrier' | 'hung-up-by-us' | 'session-closed';
+
+/** The carrier's own record of a call, for assertions in tests. */
+export interface SimulatedCall {
+  callId: string | null;
+  verificationId: string;
+  attempt: number;
+  to: string;
+  script: CalleeScript['kind'];
+  dialedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  endedBy: SimulatedCallEnd | null;
+  /** Keys the callee pressed (count only). */
+  keysPressed: number;
+  promptsPlayed: number;
+  /** Other calls of the same verification live when this one was dialled. */
+  concurrentCallsAtDial: number;
+}
+
+interface CallState {
+  record: SimulatedCall;
+  script: CalleeScript;
+  answered: boolean;
+  ended: boolean;
+  machineDetection: boolean;
+  timers: Set<TimerHandle>;
+  promptTimers: Set<TimerHandle>;
+  inputTimer: TimerHandle | null;
+  promptIndex: number;
+  currentPromptSeq: number;
+  promptPlaying: boolean;
+}
+
+function checkScript(number: string, script: CalleeScript): void {
+  if (typeof script !== 'object' || script === null || !CALLEE_SCRIPT_KINDS.includes(script.kind)) {
+    throw new VoiceMfaError(
+      'INVALID_CONFIGURATION',
+      `Simulated carrier: the script for ${number} must have a kind among ${CALLEE_SCRIPT_KINDS.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * A voice provider on virtual time, deterministic from a seed, whose callees
+ * follow scripts. It emits the events a real provider would, with realistic
+ * timing, and can inject faults.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * const carrier = new SimulatedCarrier({
+ *   clock,
+ *   numbers: {
+ *     '+14255550100': { kind: 'voicemail' },
+ *     '+14255550101': { kind: 'answers', responses: [{ press: '#' }] },
+ *   },
+ * });
+ * const result = await runVerification({ targets: ['+14255550100', '+14255550101'] }, { provider: carrier, clock });
+ * // result.status === 'approved'; result.attempts[0].result === 'no-response'
+ * ```
+ */
+export class SimulatedCarrier implements VoiceProvider {
+  readonly name = 'simulated';
+  readonly capabilities: ProviderCapabilities;
+  /** Every call placed, in order. */
+  readonly calls: SimulatedCall[] = [];
+  /** Every fault injected, in order. */
+  readonly faultLog: FaultRecord[] = [];
+  private readonly clock: RuntimeClock;
+  private readonly numbers: ReadonlyMap<string, CalleeScript>;
+  private readonly unlisted: CalleeScript;
+  private readonly timing: CarrierTiming;
+  private readonly faults: FaultPlan;
+  private readonly seed: number;
+  private callCounter = 0;
+  private sessionCounter = 0;
+
+  constructor(options: SimulatedCarrierOptions) {
+    this.clock = options.clock;
+    const numbers = new Map<string, CalleeScript>();
+    for (const [number, script] of Object.entries(options.numbers ?? {})) {
+      checkScript(number, script);
+      numbers.set(number, script);
+    }
+    this.numbers = numbers;
+    this.unlisted = options.unlistedNumbers ?? { kind: 'invalid-number' };
+    checkScript('unlisted numbers', this.unlisted);
+    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    this.faults = options.faults ?? {};
+    this.seed = options.seed ?? 1;
+    this.capabilities = { ...SIMULATED_CAPABILITIES, ...options.capabilities };
+  }
+
+  /** The script the carrier follows for `number`. */
+  scriptFor(number: string): CalleeScript {
+    return this.numbers.get(number) ?? this.unlisted;
+  }
+
+  openSession(context: SessionContext): ProviderSession {
+    this.sessionCounter++;
+    const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
+    const schedule = new FaultSchedule(this.faults, random, (record) => this.faultLog.push(record));
+    return new CarrierSession(this, context, schedule);
+  }
+
+  /** @internal */
+  nextCallId(): string {
+    this.callCounter++;
+    return `CA-sim-${String(this.callCounter).padStart(4, '0')}`;
+  }
+
+  /** @internal */
+  get settings(): { clock: RuntimeClock; timing: CarrierTiming } {
+    return { clock: this.clock, timing: this.timing };
+  }
+}
+
+/** One verification's calls on the simulated carrier. */
+class CarrierSession implements ProviderSession {
+  private readonly timers = new Set<TimerHandle>();
+  private readonly calls = new Map<string, CallState>();
+  private readonly endedCallIds: string[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly carrier: SimulatedCarrier,
+    private readonly context: SessionContext,
+    private readonly faults: FaultSchedule,
+  ) {}
+
+  private get clock(): RuntimeClock {
+    return this.carrier.settings.clock;
+  }
+
+  private get timing(): CarrierTiming {
+    return this.carrier.settings.timing;
+  }
+
+  execute(command: ProviderCommand): void {
+    if (this.closed) return;
+    switch (command.type) {
+      case 'dial':
+        this.dial(command.attempt, command.to, command.machineDetection);
+        return;
+      case 'sendDigits': {
+        const call = this.liveAnsweredCall(command.callId);
+        if (call === undefined) return;
+        this.after(call, estimateDigitsDurationMs(command.digits), () =>
+          this.emit({ type: 'call.digitsSent', callId: command.callId }),
+        );
+        return;
+      }
+      case 'playPrompt':
+        this.playPrompt(command);
+        return;
+      case 'hangUp':
+        this.hangUpByUs(command.callId, estimatePlayDurationMs(command.farewell, this.timing.speech));
+        return;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) this.clock.clearTimeout(timer);
+    this.timers.clear();
+    for (const call of this.calls.values()) {
+      if (!call.ended) this.endCall(call, 'session-closed');
+    }
+  }
+
+  private dial(attempt: number, to: string, machineDetection: boolean): void {
+    const script = this.carrier.scriptFor(to);
+    const concurrent = [...this.calls.values()].filter((c) => !c.ended).length;
+    const record: SimulatedCall = {
+      callId: null,
+      verificationId: this.context.verificationId,
+      attempt,
+      to,
+      script: script.kind,
+      dialedAt: this.clock.now(),
+      answeredAt: null,
+      endedAt: null,
+      endedBy: null,
+      keysPressed: 0,
+      promptsPlayed: 0,
+      concurrentCallsAtDial: concurrent,
+    };
+    this.carrier.calls.push(record);
+    const { apiLatencyMs, postDialDelayMs } = this.timing;
+    if (script.kind === 'api-error') {
+      record.endedAt = record.dialedAt;
+      record.endedBy = 'carrier';
+      this.schedule(apiLatencyMs, () =>
+        this.emit({
+          type: 'call.dialFailed',
+          attempt,
+          ending: { status: 'failed', providerCode: script.providerCode },
+        }),
+      );
+      return;
+    }
+    const callId = this.carrier.nextCallId();
+    record.callId = callId;
+    const call: CallState = {
+      record,
+      script,
+      answered: false,
+      ended: false,
+      machineDetection: machineDetection && this.carrier.capabilities.machineDetection,
+      timers: new Set(),
+      promptTimers: new Set(),
+      inputTimer: null,
+      promptIndex: 0,
+      currentPromptSeq: 0,
+      promptPlaying: false,
+    };
+    this.calls.set(callId, call);
+    this.after(call, apiLatencyMs, () => this.emit({ type: 'call.dialed', attempt, callId }));
+    this.after(call, apiLatencyMs + postDialDelayMs, () => this.progress(call));
+  }
+
+  /** Call progress once the post-dial delay is over. */
+  private progress(call: CallState): void {
+    const { script } = call;
+    const fail = (ending: CallEnding) => this.endCall(call, 'carrier', ending);
+    switch (script.kind) {
+      case 'busy':
+        return fail({ status: 'busy', sipCode: 486, q850Cause: 17 });
+      case 'sit':
+        return fail(
+          this.carrier.capabilities.reportsSitKinds ? { status: 'sit', sitKind: script.sitKind } : { status: 'sit' },
+        );
+      case 'invalid-number':
+        return fail({ status: 'failed', sipCode: 404, q850Cause: 1 });
+      case 'carrier-failure':
+        return fail({
+          status: 'failed',
+          sipCode: script.sipCode ?? 503,
+          ...(script.q850Cause === undefined ? {} : { q850Cause: script.q850Cause }),
+        });
+      default:
+        break;
+    }
+    this.emit({ type: 'call.ringing', callId: this.callIdOf(call) });
+    switch (script.kind) {
+      case 'answers':
+        this.after(call, script.answerAfterMs ?? 4_000, () => this.answer(call, script.detectedAs ?? 'human'));
+        return;
+      case 'voicemail':
+        this.after(call, script.answerAfterMs ?? 15_000, () => {
+          this.answer(call, script.detectedAs ?? 'machine');
+          if (script.hangUpAfterMs !== undefined) {
+            this.after(call, script.hangUpAfterMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
+          }
+        });
+        return;
+      case 'no-answer':
+        if (script.carrierGivesUpAfterMs !== undefined) {
+          this.after(call, script.carrierGivesUpAfterMs, () =>
+            this.endCall(call, 'carrier', { status: 'no-answer', sipCode: 480, q850Cause: 19 }),
+          );
+        }
+        return;
+      case 'declines':
+        this.after(call, script.afterMs ?? 3_000, () =>
+          this.endCall(call, 'carrier', { status: 'rejected', sipCode: 603, q850Cause: 21 }),
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  private answer(call: CallState, detectedAs: AnsweredBy): void {
+    call.answered = true;
+    call.record.answeredAt = this.clock.now();
+    const callId = this.callIdOf(call);
+    this.emit({ type: 'call.answered', callId });
+    if (call.machineDetection) {
+      this.after(call, this.timing.machineDetectionMs, () =>
+        this.emit({ type: 'call.answeredBy', callId, answeredBy: detectedAs }),
+      );
+    }
+  }
+
+  private playPrompt(command: Extract<ProviderCommand, { type: 'playPrompt' }>): void {
+    const call = this.liveAnsweredCall(command.callId);
+    if (call === undefined) return;
+    this.stopPrompt(call);
+    call.record.promptsPlayed++;
+    call.currentPromptSeq = command.promptSeq;
+    call.promptPlaying = true;
+    const durationMs = estimatePlayDurationMs(command.segments, this.timing.speech);
+    const { inputTimeoutMs, timeoutOwner } = command.collect;
+    const promptTimer = this.after(call, durationMs, () => {
+      call.promptPlaying = false;
+      if (this.carrier.capabilities.reportsPromptEnd) {
+        this.emit({ type: 'call.promptFinished', callId: command.callId, promptSeq: command.promptSeq });
+      }
+      if (timeoutOwner === 'provider') this.startInputTimer(call, command.promptSeq, inputTimeoutMs);
+    });
+    call.promptTimers.add(promptTimer);
+
+    const response = this.responseTo(call);
+    if ('silence' in response) return;
+    const anchorMs = (response.from ?? 'prompt-end') === 'prompt-start' ? 0 : durationMs;
+    const startMs = anchorMs + (response.afterMs ?? this.timing.responseDelayMs);
+    if ('hangUp' in response) {
+      this.after(call, startMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
+      return;
+    }
+    const gap = response.keyGapMs ?? this.timing.keyGapMs;
+    [...response.press].forEach((key, i) => {
+      this.after(call, startMs + i * gap, () => this.pressKey(call, key, promptTimer, inputTimeoutMs, timeoutOwner));
+    });
+  }
+
+  private pressKey(
+    call: CallState,
+    key: string,
+    promptTimer: TimerHandle,
+    inputTimeoutMs: number,
+    timeoutOwner: 'machine' | 'provider',
+  ): void {
+    if (call.promptPlaying && call.promptTimers.has(promptTimer)) {
+      // Barge-in: a key stops the prompt, so its end is never reported.
+      this.clock.clearTimeout(promptTimer);
+      call.promptTimers.delete(promptTimer);
+      call.timers.delete(promptTimer);
+      this.timers.delete(promptTimer);
+      call.promptPlaying = false;
+    }
+    call.record.keysPressed++;
+    const callId = this.callIdOf(call);
+    this.emit({ type: 'call.digits', callId, digits: key });
+    if (timeoutOwner !== 'provider') return;
+    // A provider that owns the timer restarts it on every key and stops collecting at '#'.
+    if (key === '#') this.clearInputTimer(call);
+    else this.startInputTimer(call, call.currentPromptSeq, inputTimeoutMs);
+  }
+
+  private startInputTimer(call: CallState, promptSeq: number, inputTimeoutMs: number): void {
+    this.clearInputTimer(call);
+    call.inputTimer = this.after(call, inputTimeoutMs, () => {
+      call.inputTimer = null;
+      this.emit({ type: 'call.inputTimeout', callId: this.callIdOf(call), promptSeq });
+    });
+  }
+
+  private clearInputTimer(call: CallState): void {
+    if (call.inputTimer === null) return;
+    this.cancel(call, call.inputTimer);
+    call.inputTimer = null;
+  }
+
+  private stopPrompt(call: CallState): void {
+    for (const timer of call.promptTimers) this.cancel(call, timer);
+    call.promptTimers.clear();
+    this.clearInputTimer(call);
+    call.promptPlaying = false;
+  }
+
+  private responseTo(call: CallState): PromptResponse {
+    const index = call.promptIndex++;
+    if (call.script.kind !== 'answers') return { silence: true };
+    return call.script.responses?.[index] ?? { silence: true };
+  }
+
+  private hangUpByUs(callId: string, farewellMs: number): void {
+    const call = this.calls.get(callId);
+    if (call === undefined || call.ended) return;
+    const ending: CallEnding = call.answered ? { status: 'completed' } : { status: 'canceled', sipCode: 487 };
+    this.endCall(call, 'hung-up-by-us');
+    // The carrier still reports the end, as Twilio's status callback does; for the machine it is stale.
+    this.schedule(farewellMs + this.timing.hangUpLatencyMs, () => this.emit({ type: 'call.ended', callId, ending }));
+  }
+
+  private endCall(call: CallState, by: SimulatedCallEnd, ending?: CallEnding): void {
+    if (call.ended) return;
+    call.ended = true;
+    call.record.endedAt = this.clock.now();
+    call.record.endedBy = by;
+    for (const timer of call.timers) {
+      this.clock.clearTimeout(timer);
+      this.timers.delete(timer);
+    }
+    call.timers.clear();
+    call.promptTimers.clear();
+    call.inputTimer = null;
+    const callId = this.callIdOf(call);
+    this.endedCallIds.push(callId);
+    if (ending !== undefined) this.emit({ type: 'call.ended', callId, ending });
+  }
+
+  private liveAnsweredCall(callId: string): CallState | undefined {
+    const call = this.calls.get(callId);
+    return call !== undefined && call.answered && !call.ended ? call : undefined;
+  }
+
+  private callIdOf(call: CallState): string {
+    return call.record.callId ?? '';
+  }
+
+  private emit(event: ProviderEvent): void {
+    if (this.closed) return;
+    for (const delivery of this.faults.deliveriesFor(event, this.clock.now(), this.endedCallIds)) {
+      if (delivery.delayMs === 0) this.context.emit(delivery.event);
+      else this.schedule(delivery.delayMs, () => this.context.emit(delivery.event));
+    }
+  }
+
+  /** Runs `fn` after `ms` unless the session closed; not tied to a call. */
+  private schedule(ms: number, fn: () => void): TimerHandle {
+    const handle: TimerHandle = this.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(handle);
+    return handle;
+  }
+
+  /** Runs `fn` after `ms` unless the call or the session ended first. */
+  private after(call: CallState, ms: number, fn: () => void): TimerHandle {
+    const handle = this.schedule(ms, () => {
+      call.timers.delete(handle);
+      call.promptTimers.delete(handle);
+      if (!call.ended) fn();
+    });
+    call.timers.add(handle);
+    return handle;
+  }
+
+  private cancel(call: CallState, handle: TimerHandle): void {
+    this.clock.clearTimeout(handle);
+    this.timers.delete(handle);
+    call.timers.delete(handle);
+    call.promptTimers.delete(handle);
+  }
+}

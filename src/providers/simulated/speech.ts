@@ -1,0 +1,58 @@
+/**
+ * How long a prompt takes to play, so that simulated greetings end when a real
+ * one would.
+ *
+ * @module
+ */
+import type { PromptSegment } from '../../machine/types.js';
+
+/** Speaking pace and recording length used for estimates. */
+export interface SpeechTiming {
+  /** Milliseconds per spoken word (text-to-speech at about 165 words a minute). */
+  msPerWord: number;
+  /** Pause after each segment. */
+  segmentPauseMs: number;
+  /** Length assumed for a recording (`{ play }`). */
+  recordingMs: number;
+}
+
+/** Default speech timing. */
+export const DEFAULT_SPEECH_TIMING: Readonly<SpeechTiming> = {
+  msPerWord: 360,
+  segmentPauseMs: 300,
+  recordingMs: 4_000,
+};
+
+/**
+ * Estimates how long segments take to play.
+ *
+ * @example
+ * ```ts
+ * estimatePlayDurationMs([{ say: 'Press the pound key to finish your verification.' }]); // 2820
+ * ```
+ */
+export function estimatePlayDurationMs(
+  segments: readonly PromptSegment[],
+  timing: SpeechTiming = DEFAULT_SPEECH_TIMING,
+): number {
+  let total = 0;
+  for (const segment of segments) {
+    const spoken = 'say' in segment ? segment.say.split(/\s+/).filter((w) => w !== '').length * timing.msPerWord : 0;
+    total += ('play' in segment ? timing.recordingMs : spoken) + timing.segmentPauseMs;
+  }
+  return total;
+}
+
+/**
+ * How long sending DTMF digits takes: a tone and a gap per key, one second per comma.
+ *
+ * @example
+ * ```ts
+ * estimateDigitsDurationMs(',,1234'); // 2000 + 4 × 200
+ * ```
+ */
+export function estimateDigitsDurationMs(digits: string, msPerKey = 200): number {
+  let total = 0;
+  for (const key of digits) total += key === ',' ? 1_000 : msPerKey;
+  return total;
+}

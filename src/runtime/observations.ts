@@ -1,0 +1,100 @@
+/**
+ * The typed stream a host receives from `runVerification` through `onEvent`,
+ * for logging, metrics and audit. It never holds a typed digit.
+ *
+ * @module
+ */
+import type { ProviderCommand } from '../machine/commands.js';
+import type { ProviderEvent } from '../machine/events.js';
+import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
+
+/** A provider event as logged: `call.digits` carries how many keys, never which. */
+export type LoggedProviderEvent =
+  | Exclude<ProviderEvent, { type: 'call.digits' }>
+  | { type: 'call.digits'; callId: string; keys: number; at?: number };
+
+interface Observed {
+  verificationId: string;
+  /** Clock reading (milliseconds). */
+  at: number;
+}
+
+/** The verification started. */
+export interface VerificationStartedObservation extends Observed {
+  type: 'verification.started';
+  provider: string;
+  targets: number;
+  mode: 'standard' | 'pin';
+}
+
+/** The machine sent a command to the provider. */
+export interface CommandObservation extends Observed {
+  type: 'command';
+  command: ProviderCommand;
+}
+
+/** The provider could not carry out a command. */
+export interface CommandFailedObservation extends Observed {
+  type: 'command.failed';
+  command: ProviderCommand['type'];
+  /** The error's code when it had one. */
+  code: string | null;
+  message: string;
+}
+
+/** The provider sent an event. */
+export interface ProviderEventObservation extends Observed {
+  type: 'provider.event';
+  event: LoggedProviderEvent;
+}
+
+/** The provider sent something that is not an event; it was dropped. */
+export interface MalformedEventObservation extends Observed {
+  type: 'provider.malformed';
+}
+
+/** An attempt ended. */
+export interface AttemptEndedObservation extends Observed {
+  type: 'attempt.ended';
+  attempt: AttemptRecord;
+}
+
+/** The verification reached its final status. */
+export interface VerificationEndedObservation extends Observed {
+  type: 'verification.ended';
+  result: VerificationResult;
+}
+
+/**
+ * Everything `onEvent` receives.
+ *
+ * @example
+ * ```ts
+ * await runVerification(request, {
+ *   provider,
+ *   onEvent: (o) => { if (o.type === 'attempt.ended') metrics.count(o.attempt.result); },
+ * });
+ * ```
+ */
+export type VerificationObservation =
+  | VerificationStartedObservation
+  | CommandObservation
+  | CommandFailedObservation
+  | ProviderEventObservation
+  | MalformedEventObservation
+  | AttemptEndedObservation
+  | VerificationEndedObservation;
+
+/** An observation before the runtime adds the verification id and the clock reading. */
+export type UnstampedObservation = VerificationObservation extends infer O
+  ? O extends VerificationObservation
+    ? Omit<O, 'verificationId' | 'at'>
+    : never
+  : never;
+
+/** The event as it may be logged: typed keys replaced by their count. */
+export function toLoggedEvent(event: ProviderEvent): LoggedProviderEvent {
+  if (event.type !== 'call.digits') return event;
+  const { digits, ...rest } = event;
+  return { ...rest, keys: digits.length };
+}

@@ -1,0 +1,177 @@
+/**
+ * Running one verification: the only place that owns an actor. It carries the
+ * machine's commands to the provider and the provider's events back, and
+ * resolves once, at the final status.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { NumberCheckInput, NumberCheckResult } from '../machine/checks.js';
+import type { ProviderCommand } from '../machine/commands.js';
+import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
+import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
+import type { VerificationRequest } from '../machine/types.js';
+import { isWellFormedEvent } from '../machine/validateEvent.js';
+import type { ProviderSession, VoiceProvider } from '../providers/types.js';
+import { type RuntimeClock, systemClock } from './clock.js';
+import { createVerificationActor } from './createVerificationActor.js';
+import { toLoggedEvent, type UnstampedObservation, type VerificationObservation } from './observations.js';
+
+/** How to run a verification. */
+export interface RunVerificationOptions {
+  /** Places the calls. */
+  provider: VoiceProvider;
+  /** Answers whether a typed PIN is right; required in PIN mode. Compare in constant time. */
+  verifyPin?: (entry: string) => boolean | Promise<boolean>;
+  /** Decides whether a target may be dialled; default: E.164 only. */
+  checkNumber?: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
+  /** Clock for timers and timestamps. Default: the system clock. */
+  clock?: RuntimeClock;
+  /** Aborting it cancels the verification (status `canceled`); the live call is hung up. */
+  signal?: AbortSignal;
+  /** Receives a typed stream of what happens, for logs and metrics. Exceptions it throws are ignored. */
+  onEvent?: (observation: VerificationObservation) => void;
+  /** Identifier of the verification; default a random UUID. */
+  verificationId?: string;
+}
+
+const errorCode = (error: unknown): string | null => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : null;
+};
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs one verification to its final status.
+ *
+ * Throws (rejects with) an `InvalidRequestError` for bad input before any call
+ * is placed. Otherwise resolves exactly once with the result; when it resolves,
+ * no timer, listener or call of the verification is left.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * const provider = new SimulatedCarrier({ clock, numbers: { '+14255550100': { kind: 'answers', responses: [{ press: '#' }] } } });
+ * const result = await runVerification({ targets: ['+14255550100'] }, { provider, clock });
+ * result.status; // 'approved'
+ * ```
+ */
+export async function runVerification(
+  request: VerificationRequest,
+  options: RunVerificationOptions,
+): Promise<VerificationResult> {
+  const { provider, signal, onEvent } = options;
+  const clock = options.clock ?? systemClock;
+  const verificationId = options.verificationId ?? randomUUID();
+
+  const actor = createVerificationActor(request, {
+    verifyPin: options.verifyPin,
+    checkNumber: options.checkNumber,
+    clock,
+    startedAt: clock.now(),
+    providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
+    providerOffersMachineDetection: provider.capabilities.machineDetection,
+  });
+
+  const observe = (observation: UnstampedObservation): void => {
+    if (onEvent === undefined) return;
+    try {
+      onEvent({ ...observation, verificationId, at: clock.now() } as VerificationObservation);
+    } catch {
+      // A failing observer must not change the verification.
+    }
+  };
+
+  let finished = false;
+  let session: ProviderSession | null = null;
+
+  const deliver = (event: unknown): void => {
+    if (finished) return;
+    if (!isWellFormedEvent(event) || event.type === 'verification.cancel') {
+      observe({ type: 'provider.malformed' });
+      return;
+    }
+    const stamped = { ...event, at: clock.now() } as ProviderEvent;
+    observe({ type: 'provider.event', event: toLoggedEvent(stamped) });
+    actor.send(stamped);
+  };
+
+  const reportCommandFailure = (command: ProviderCommand, error: unknown): void => {
+    observe({ type: 'command.failed', command: command.type, code: errorCode(error), message: errorMessage(error) });
+    if (command.type === 'dial') {
+      const providerCode = errorCode(error);
+      deliver({
+        type: 'call.dialFailed',
+        attempt: command.attempt,
+        ending: providerCode === null ? { status: 'failed' } : { status: 'failed', providerCode },
+      });
+    }
+  };
+
+  const execute = (command: ProviderCommand): void => {
+    observe({ type: 'command', command });
+    if (session === null) return;
+    try {
+      const pending = session.execute(command);
+      if (pending !== undefined) pending.catch((error: unknown) => reportCommandFailure(command, error));
+    } catch (error) {
+      reportCommandFailure(command, error);
+    }
+  };
+
+  return new Promise<VerificationResult>((resolve, reject) => {
+    const onAbort = (): void => {
+      actor.send({ type: 'verification.cancel', at: clock.now() } satisfies VerificationEvent);
+    };
+    let reportedAttempts = 0;
+    const reportEndedAttempts = (attempts: readonly AttemptRecord[]): void => {
+      while (reportedAttempts < attempts.length && attempts[reportedAttempts]?.result !== null) {
+        observe({ type: 'attempt.ended', attempt: attempts[reportedAttempts] as AttemptRecord });
+        reportedAttempts++;
+      }
+    };
+    const finish = (settle: () => void): void => {
+      if (finished) return;
+      finished = true;
+      signal?.removeEventListener('abort', onAbort);
+      subscription.unsubscribe();
+      const closing = session;
+      session = null;
+      Promise.resolve()
+        .then(() => closing?.close())
+        .catch((error: unknown) =>
+          observe({ type: 'command.failed', command: 'hangUp', code: errorCode(error), message: errorMessage(error) }),
+        )
+        .finally(settle);
+    };
+
+    actor.on('*', (command) => execute(command as ProviderCommand));
+    const subscription = actor.subscribe({
+      next: (snapshot) => reportEndedAttempts(snapshot.context.attempts),
+      complete: () => {
+        const result = actor.getSnapshot().output as VerificationResult;
+        reportEndedAttempts(result.attempts);
+        observe({ type: 'verification.ended', result });
+        finish(() => resolve(result));
+      },
+      error: (error) => finish(() => reject(error)),
+    });
+
+    try {
+      session = provider.openSession({ verificationId, emit: deliver });
+    } catch (error) {
+      finish(() => reject(error));
+      return;
+    }
+    observe({
+      type: 'verification.started',
+      provider: provider.name,
+      targets: actor.getSnapshot().context.input.targets.length,
+      mode: actor.getSnapshot().context.input.mode,
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    actor.start();
+    if (signal?.aborted === true) onAbort();
+  });
+}
