@@ -294,27 +294,35 @@ class CarrierSession implements ProviderSession {
     this.after(call, apiLatencyMs + postDialDelayMs, () => this.progress(call));
   }
 
-  /** Call progress once the post-dial delay is over. */
-  private progress(call: CallState): void {
-    const { script } = call;
-    const fail = (ending: CallEnding) => this.endCall(call, 'carrier', ending);
+  /** The carrier's verdict for scripts that never ring, or `null` for those that do. */
+  private failureOf(script: CalleeScript): CallEnding | null {
     switch (script.kind) {
       case 'busy':
-        return fail({ status: 'busy', sipCode: 486, q850Cause: 17 });
+        return { status: 'busy', sipCode: 486, q850Cause: 17 };
       case 'sit':
-        return fail(
-          this.carrier.capabilities.reportsSitKinds ? { status: 'sit', sitKind: script.sitKind } : { status: 'sit' },
-        );
+        return this.carrier.capabilities.reportsSitKinds
+          ? { status: 'sit', sitKind: script.sitKind }
+          : { status: 'sit' };
       case 'invalid-number':
-        return fail({ status: 'failed', sipCode: 404, q850Cause: 1 });
+        return { status: 'failed', sipCode: 404, q850Cause: 1 };
       case 'carrier-failure':
-        return fail({
+        return {
           status: 'failed',
           sipCode: script.sipCode ?? 503,
           ...(script.q850Cause === undefined ? {} : { q850Cause: script.q850Cause }),
-        });
+        };
       default:
-        break;
+        return null;
+    }
+  }
+
+  /** Call progress once the post-dial delay is over. */
+  private progress(call: CallState): void {
+    const { script } = call;
+    const failure = this.failureOf(script);
+    if (failure !== null) {
+      this.endCall(call, 'carrier', failure);
+      return;
     }
     this.emit({ type: 'call.ringing', callId: this.callIdOf(call) });
     switch (script.kind) {
@@ -469,7 +477,7 @@ class CarrierSession implements ProviderSession {
 
   private liveAnsweredCall(callId: string): CallState | undefined {
     const call = this.calls.get(callId);
-    return call !== undefined && call.answered && !call.ended ? call : undefined;
+    return call?.answered && !call.ended ? call : undefined;
   }
 
   private callIdOf(call: CallState): string {
