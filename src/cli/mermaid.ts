@@ -8,7 +8,8 @@ import { toTimeline } from './timeline.js';
 
 /** Characters Mermaid reads as syntax in a message, written as entity codes. */
 function escapeMermaid(text: string): string {
-  return text.replaceAll('#', '#35;').replaceAll(';', '#59;').replaceAll('"', "'").replaceAll('\n', ' ');
+  const codes: Record<string, string> = { '#': '#35;', ';': '#59;', '"': '#quot;', '\n': ' ' };
+  return text.replace(/[#;"\n]/g, (c) => codes[c] ?? c);
 }
 
 /**

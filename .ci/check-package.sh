@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Packs the library, installs the tarball into a fresh project and uses it the
+# way a user would: ESM imports, types resolving under `tsc`, and a real run.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cd "$repo"
+tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
+echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+contents="$(tar -tzf "$work/$tarball")"
+grep -qx 'package/dist/index.d.ts' <<<"$contents" || { echo 'dist/index.d.ts missing from the package'; exit 1; }
+if grep -qE '^package/(src|test)/' <<<"$contents"; then echo 'sources or tests leaked into the package'; exit 1; fi
+
+mkdir -p "$work/consumer"
+cd "$work/consumer"
+cat > package.json <<'JSON'
+{ "name": "voice-mfa-consumer", "private": true, "type": "module" }
+JSON
+# Dependencies come from the cache `npm ci` filled: no network needed for them.
+npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work/$tarball" "@types/node@$(node -p "require('$repo/node_modules/@types/node/package.json').version")" >/dev/null
+
+cat > consumer.ts <<'TS'
+import { runVerification, SimulatedCarrier, VirtualClock, type VerificationResult } from 'voice-mfa';
+import { verificationCallMachine } from 'voice-mfa';
+
+const clock = new VirtualClock();
+const provider = new SimulatedCarrier({
+  clock,
+  numbers: { '+14255550100': { kind: 'answers', responses: [{ press: '#' }] } },
+});
+const result: VerificationResult = await runVerification({ targets: ['+14255550100'] }, { provider, clock });
+const machineId: string = verificationCallMachine.id;
+console.log(`${machineId}: ${result.status}`);
+TS
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "types": ["node"], "outDir": "out", "skipLibCheck": false } }
+JSON
+"$repo/node_modules/.bin/tsc" -p .
+output="$(node out/consumer.js)"
+echo "consumer printed: $output"
+[ "$output" = "verification: approved" ] || { echo "unexpected output from the installed package"; exit 1; }
+echo "package check passed"
