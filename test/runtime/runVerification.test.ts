@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidRequestError,
+  type ProviderCommand,
+  type ProviderSession,
+  runVerification,
+  type SessionContext,
+  SimulatedCarrier,
+  type VerificationObservation,
+  VirtualClock,
+  type VoiceProvider,
+} from '../../src/index.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+
+/** A provider whose every command is recorded and whose events the test sends by hand. */
+function createManualProvider(options: { failDialWith?: unknown; throwOnClose?: boolean } = {}) {
+  const commands: ProviderCommand[] = [];
+  let context: SessionContext | null = null;
+  let closed = 0;
+  const provider: VoiceProvider = {
+    name: 'manual',
+    capabilities: {
+      reportsPromptEnd: true,
+      enforcesInputTimeout: false,
+      machineDetection: false,
+      reportsSitKinds: false,
+    },
+    openSession(ctx): ProviderSession {
+      context = ctx;
+      return {
+        execute(command) {
+          commands.push(command);
+          if (command.type === 'dial' && options.failDialWith !== undefined)
+            return Promise.reject(options.failDialWith);
+        },
+        close() {
+          closed++;
+          if (options.throwOnClose === true) throw new Error('close failed');
+        },
+      };
+    },
+  };
+  return {
+    provider,
+    commands,
+    emit: (event: unknown) => (context as SessionContext).emit(event as never),
+    closedCount: () => closed,
+  };
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('runVerification', () => {
+  it('rejects bad input with InvalidRequestError before opening a provider session', async () => {
+    const manual = createManualProvider();
+    await expect(runVerification({ targets: [] }, { provider: manual.provider })).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+    expect(manual.commands).toHaveLength(0);
+    expect(manual.closedCount()).toBe(0);
+  });
+
+  it('refuses PIN mode without a PIN verifier', async () => {
+    const manual = createManualProvider();
+    await expect(runVerification({ targets: [PRIMARY], mode: 'pin' }, { provider: manual.provider })).rejects.toThrow(
+      /PIN verifier/,
+    );
+    expect(manual.commands).toHaveLength(0);
+  });
+
+  it('an abort cancels the verification and hangs up the live call', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const manual = createManualProvider();
+    const controller = new AbortController();
+    const pending = runVerification(
+      { targets: [PRIMARY] },
+      { provider: manual.provider, clock, signal: controller.signal },
+    );
+    await settle();
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1' });
+    controller.abort();
+    const result = await pending;
+    expect(result.status).toBe('canceled');
+    expect(result.reason).toBe('host-canceled');
+    expect(result.attempts[0]?.result).toBe('canceled');
+    expect(manual.commands.at(-1)).toMatchObject({ type: 'hangUp', callId: 'CA1' });
+    expect(manual.closedCount()).toBe(1);
+  });
+
+  it('an already aborted signal cancels before any call is placed', async () => {
+    const manual = createManualProvider();
+    const controller = new AbortController();
+    controller.abort();
+    const result = await runVerification(
+      { targets: [PRIMARY] },
+      { provider: manual.provider, clock: new VirtualClock(), signal: controller.signal },
+    );
+    expect(result.status).toBe('canceled');
+    expect(manual.commands.filter((c) => c.type === 'dial')).toHaveLength(0);
+  });
+
+  it('a dial that the provider rejects becomes a failed attempt with its code, then rolls over', async () => {
+    const clock = new VirtualClock();
+    const manual = createManualProvider({ failDialWith: Object.assign(new Error('To is not valid'), { code: 21217 }) });
+    const observations: VerificationObservation[] = [];
+    const result = await runVerification(
+      { targets: [PRIMARY, BACKUP] },
+      { provider: manual.provider, clock, onEvent: (o) => observations.push(o) },
+    );
+    expect(result.status).toBe('unreachable');
+    expect(result.attempts.map((a) => [a.result, a.providerCode])).toEqual([
+      ['failed', '21217'],
+      ['failed', '21217'],
+    ]);
+    expect(observations.filter((o) => o.type === 'command.failed')).toHaveLength(2);
+  });
+
+  it('a malformed provider event is dropped, observed, and changes nothing', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const manual = createManualProvider();
+    const observations: VerificationObservation[] = [];
+    const pending = runVerification(
+      { targets: [PRIMARY] },
+      { provider: manual.provider, clock, onEvent: (o) => observations.push(o) },
+    );
+    await settle();
+    for (const junk of [null, 42, 'call.answered', { type: 'call.digits', callId: 'CA1', digits: 'x' }, []]) {
+      manual.emit(junk);
+    }
+    expect(observations.filter((o) => o.type === 'provider.malformed')).toHaveLength(5);
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1' });
+    manual.emit({ type: 'call.ended', callId: 'CA1', ending: { status: 'busy' } });
+    const result = await pending;
+    expect(result.attempts[0]?.result).toBe('busy');
+  });
+
+  it('the event stream reports start, commands, events, each attempt once, and the end; keys only as a count', async () => {
+    const clock = new VirtualClock();
+    const carrier = new SimulatedCarrier({
+      clock,
+      numbers: {
+        [PRIMARY]: { kind: 'busy' },
+        [BACKUP]: { kind: 'answers', responses: [{ press: '739164#' }] },
+      },
+    });
+    const observations: VerificationObservation[] = [];
+    const result = await runVerification(
+      { targets: [PRIMARY, BACKUP], mode: 'pin' },
+      { provider: carrier, clock, verifyPin: (entry) => entry === '739164', onEvent: (o) => observations.push(o) },
+    );
+    expect(result.status).toBe('approved');
+    const types = observations.map((o) => o.type);
+    expect(types[0]).toBe('verification.started');
+    expect(types.at(-1)).toBe('verification.ended');
+    expect(observations.filter((o) => o.type === 'attempt.ended').map((o) => o.attempt.index)).toEqual([0, 1]);
+    expect(JSON.stringify(observations)).not.toContain('739164');
+    const keys = observations.flatMap((o) =>
+      o.type === 'provider.event' && o.event.type === 'call.digits' ? [o.event.keys] : [],
+    );
+    expect(keys.reduce((a, b) => a + b, 0)).toBe(7);
+  });
+
+  it('an observer that throws does not change the verification', async () => {
+    const clock = new VirtualClock();
+    const carrier = new SimulatedCarrier({
+      clock,
+      numbers: { [PRIMARY]: { kind: 'answers', responses: [{ press: '#' }] } },
+    });
+    const result = await runVerification(
+      { targets: [PRIMARY] },
+      {
+        provider: carrier,
+        clock,
+        onEvent: () => {
+          throw new Error('observer failure');
+        },
+      },
+    );
+    expect(result.status).toBe('approved');
+  });
+
+  it('resolves once even when closing the session fails', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const manual = createManualProvider({ throwOnClose: true });
+    const pending = runVerification({ targets: [PRIMARY] }, { provider: manual.provider, clock });
+    await settle();
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1' });
+    manual.emit({ type: 'call.ended', callId: 'CA1', ending: { status: 'busy' } });
+    const result = await pending;
+    expect(result.status).toBe('unreachable');
+    manual.emit({ type: 'call.ended', callId: 'CA1', ending: { status: 'busy' } });
+    expect(manual.closedCount()).toBe(1);
+  });
+
+  it('stamps events with the runtime clock, not with the provider-supplied time', async () => {
+    const clock = new VirtualClock({ start: 1_000, autoAdvance: false });
+    const manual = createManualProvider();
+    const pending = runVerification({ targets: [PRIMARY] }, { provider: manual.provider, clock });
+    await settle();
+    clock.advanceBy(500);
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1', at: 99_999_999 });
+    clock.advanceBy(700);
+    manual.emit({ type: 'call.ended', callId: 'CA1', ending: { status: 'busy' }, at: -5 });
+    const result = await pending;
+    expect(result.startedAt).toBe(1_000);
+    expect(result.attempts[0]?.times.endedAt).toBe(2_200);
+    expect(result.endedAt).toBe(2_200);
+  });
+
+  it('the overall deadline ends a verification whose provider went silent: expired', async () => {
+    const clock = new VirtualClock();
+    const manual = createManualProvider();
+    const result = await runVerification(
+      { targets: [PRIMARY], timing: { maxTotalMs: 5_000 } },
+      { provider: manual.provider, clock },
+    );
+    expect(result.status).toBe('expired');
+    expect(result.endedAt - result.startedAt).toBe(5_000);
+  });
+});

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CalleeScript,
+  estimateDigitsDurationMs,
+  estimatePlayDurationMs,
+  type FaultPlan,
+  runVerification,
+  SimulatedCarrier,
+  type SimulatedCarrierOptions,
+  type VerificationRequest,
+  VirtualClock,
+  VoiceMfaError,
+} from '../../src/index.js';
+
+const A = '+14255550100';
+const B = '+14255550101';
+
+async function play(
+  numbers: Record<string, CalleeScript>,
+  request: Partial<VerificationRequest> = {},
+  options: Omit<SimulatedCarrierOptions, 'clock' | 'numbers'> & { pin?: string } = {},
+) {
+  const clock = new VirtualClock();
+  const { pin, ...carrierOptions } = options;
+  const carrier = new SimulatedCarrier({ clock, numbers, ...carrierOptions });
+  const result = await runVerification(
+    { targets: Object.keys(numbers), ...request },
+    { provider: carrier, clock, ...(pin === undefined ? {} : { verifyPin: (entry: string) => entry === pin }) },
+  );
+  return { result, carrier, clock };
+}
+
+describe('simulated carrier: call progress', () => {
+  it.each([
+    [{ kind: 'busy' } as const, 'busy', 486],
+    [{ kind: 'invalid-number' } as const, 'invalid-number', 404],
+    [{ kind: 'carrier-failure', sipCode: 503 } as const, 'failed', 503],
+    [{ kind: 'declines' } as const, 'no-answer', 603],
+  ])('%o ends the attempt as %s (SIP %i)', async (script, expected, sipCode) => {
+    const { result } = await play({ [A]: script });
+    expect(result.attempts[0]?.result).toBe(expected);
+    expect(result.attempts[0]?.sipCode).toBe(sipCode);
+  });
+
+  it.each(['vacant-code', 'intercept', 'no-circuit', 'reorder', 'unknown'] as const)(
+    'tri-tones of kind %s are reported with their kind',
+    async (sitKind) => {
+      const { result } = await play({ [A]: { kind: 'sit', sitKind } });
+      expect(result.attempts[0]).toMatchObject({ result: 'sit', sitKind });
+    },
+  );
+
+  it('a carrier that cannot tell SIT kinds apart reports unknown tones', async () => {
+    const { result } = await play(
+      { [A]: { kind: 'sit', sitKind: 'intercept' } },
+      {},
+      { capabilities: { reportsSitKinds: false } },
+    );
+    expect(result.attempts[0]).toMatchObject({ result: 'sit', sitKind: 'unknown' });
+  });
+
+  it('an API error on dialling is a failed attempt with the provider code, and no call exists', async () => {
+    const { result, carrier } = await play({ [A]: { kind: 'api-error', providerCode: '21217' } });
+    expect(result.attempts[0]).toMatchObject({ result: 'failed', providerCode: '21217', callId: null });
+    expect(carrier.calls[0]?.callId).toBeNull();
+  });
+
+  it('no answer: the ring timer cancels the call after ringTimeoutMs from the dial', async () => {
+    const { result, carrier } = await play({ [A]: { kind: 'no-answer' } }, { timing: { ringTimeoutMs: 20_000 } });
+    expect(result.attempts[0]?.result).toBe('no-answer');
+    expect(result.attempts[0]?.times.endedAt).toBe(20_000);
+    expect(carrier.calls[0]?.endedBy).toBe('hung-up-by-us');
+  });
+
+  it('no answer reported by the carrier (SIP 480) before our ring timer', async () => {
+    const { result } = await play({ [A]: { kind: 'no-answer', carrierGivesUpAfterMs: 10_000 } });
+    expect(result.attempts[0]).toMatchObject({ result: 'no-answer', sipCode: 480 });
+  });
+});
+
+describe('simulated carrier: callees', () => {
+  it('a greeting ends when its words would have been spoken, and the input timer starts then', async () => {
+    const { result, carrier } = await play({ [A]: { kind: 'voicemail', answerAfterMs: 5_000 } });
+    const attempt = result.attempts[0];
+    expect(attempt?.result).toBe('no-response');
+    const greetingMs = (attempt?.times.greetingEndedAt ?? 0) - (attempt?.times.answeredAt ?? 0);
+    expect(greetingMs).toBeGreaterThan(5_000);
+    expect(attempt?.times.endedAt).toBe((attempt?.times.greetingEndedAt ?? 0) + 10_000);
+    expect(carrier.calls[0]?.promptsPlayed).toBe(1);
+  });
+
+  it('voicemail that hangs up at its recording limit looks like a hang-up without detection…', async () => {
+    const { result } = await play({ [A]: { kind: 'voicemail', hangUpAfterMs: 12_000 }, [B]: { kind: 'busy' } });
+    expect(result.status).toBe('denied');
+    expect(result.attempts.map((a) => a.result)).toEqual(['hung-up']);
+  });
+
+  it('…and is recognised as voicemail when answering-machine detection is on', async () => {
+    const { result } = await play(
+      { [A]: { kind: 'voicemail', hangUpAfterMs: 12_000 }, [B]: { kind: 'answers', responses: [{ press: '#' }] } },
+      { answeringMachineDetection: true },
+    );
+    expect(result.attempts.map((a) => [a.result, a.answeredBy])).toEqual([
+      ['voicemail', 'machine'],
+      ['approved', 'human'],
+    ]);
+  });
+
+  it('responses follow the prompts in turn: wrong PIN to the greeting, right PIN to the re-prompt', async () => {
+    const { result, carrier } = await play(
+      { [A]: { kind: 'answers', responses: [{ press: '111111#' }, { press: '739164#' }] } },
+      { mode: 'pin' },
+      { pin: '739164' },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.invalidEntries).toBe(1);
+    expect(carrier.calls[0]?.promptsPlayed).toBe(2);
+    expect(carrier.calls[0]?.keysPressed).toBe(14);
+  });
+
+  it('a key during the greeting stops it (barge-in): no prompt end is reported', async () => {
+    const clock = new VirtualClock();
+    const carrier = new SimulatedCarrier({
+      clock,
+      numbers: { [A]: { kind: 'answers', responses: [{ press: '5', from: 'prompt-start', afterMs: 1_000 }] } },
+    });
+    const finishedPrompts: number[] = [];
+    const result = await runVerification(
+      { targets: [A] },
+      {
+        provider: carrier,
+        clock,
+        onEvent: (o) => {
+          if (o.type === 'provider.event' && o.event.type === 'call.promptFinished')
+            finishedPrompts.push(o.event.promptSeq);
+        },
+      },
+    );
+    // The greeting (prompt 1) never reports its end; the re-prompt (prompt 2) does.
+    expect(finishedPrompts).toEqual([2]);
+    // One key and then silence: an invalid entry, re-prompted, then no response.
+    expect(result.attempts[0]?.invalidEntries).toBe(1);
+    expect(result.attempts[0]?.result).toBe('no-response');
+  });
+
+  it('with a provider-enforced input timeout the results are the same as with the machine timer', async () => {
+    const numbers: Record<string, CalleeScript> = {
+      [A]: { kind: 'voicemail' },
+      [B]: { kind: 'answers', responses: [{ press: '12' }, { press: '#', afterMs: 9_000 }] },
+    };
+    const machineTimed = await play(numbers);
+    const providerTimed = await play(
+      numbers,
+      {},
+      { capabilities: { enforcesInputTimeout: true, reportsPromptEnd: false } },
+    );
+    const summary = (r: typeof machineTimed.result) =>
+      r.attempts.map((a) => [a.result, a.invalidEntries, a.keysPressed]);
+    expect(summary(providerTimed.result)).toEqual(summary(machineTimed.result));
+    expect(providerTimed.result.status).toBe(machineTimed.result.status);
+  });
+
+  it('an extension is sent before the greeting, taking one second per comma', async () => {
+    const { result } = await play(
+      { [A]: { kind: 'answers', responses: [{ press: '#' }] } },
+      {
+        targets: [{ number: A, extension: ',,1234' }],
+      },
+    );
+    const attempt = result.attempts[0];
+    expect(attempt?.target.extension).toBe(',,1234');
+    expect(attempt?.result).toBe('approved');
+    expect(estimateDigitsDurationMs(',,1234')).toBe(2_800);
+  });
+});
+
+describe('simulated carrier: configuration and determinism', () => {
+  it('refuses a script of unknown kind with a typed error', () => {
+    expect(
+      () => new SimulatedCarrier({ clock: new VirtualClock(), numbers: { [A]: { kind: 'ghost' } as never } }),
+    ).toThrow(VoiceMfaError);
+  });
+
+  it('estimates speech at about 165 words a minute', () => {
+    expect(estimatePlayDurationMs([{ say: 'one two three four five six seven eight nine ten' }])).toBe(3_900);
+    expect(estimatePlayDurationMs([{ play: 'https://example.com/a.mp3' }])).toBe(4_300);
+  });
+
+  it('the same seed gives the same faults and the same result', async () => {
+    const faults: FaultPlan = { duplicate: 0.5, delay: 0.5, maxDelayMs: 300, reorderWindowMs: 200, stale: 0.5 };
+    const numbers: Record<string, CalleeScript> = {
+      [A]: { kind: 'voicemail' },
+      [B]: { kind: 'answers', responses: [{ press: '#' }] },
+    };
+    const first = await play(numbers, {}, { seed: 7, faults });
+    const second = await play(numbers, {}, { seed: 7, faults });
+    expect(first.carrier.faultLog.length).toBeGreaterThan(0);
+    expect(second.carrier.faultLog).toEqual(first.carrier.faultLog);
+    expect(second.result).toEqual(first.result);
+  });
+
+  it('faults that duplicate, delay and inject stale events leave the outcome unchanged', async () => {
+    const numbers: Record<string, CalleeScript> = {
+      [A]: { kind: 'voicemail' },
+      [B]: { kind: 'answers', responses: [{ press: '#', afterMs: 3_000 }] },
+    };
+    const clean = await play(numbers);
+    const faulty = await play(numbers, {}, { seed: 3, faults: { duplicate: 1, stale: 1, delay: 1, maxDelayMs: 200 } });
+    expect(faulty.result.status).toBe(clean.result.status);
+    expect(faulty.result.attempts.map((a) => a.result)).toEqual(clean.result.attempts.map((a) => a.result));
+    const ignored = faulty.result.ignoredEvents;
+    expect(ignored.duplicate + ignored.stale).toBeGreaterThan(0);
+  });
+
+  it('never has two live calls: the next target is dialled only after the previous call was hung up', async () => {
+    const { carrier } = await play({
+      [A]: { kind: 'voicemail' },
+      [B]: { kind: 'answers', responses: [{ press: '#' }] },
+    });
+    expect(carrier.calls.map((c) => c.concurrentCallsAtDial)).toEqual([0, 0]);
+    expect(carrier.calls.map((c) => c.to)).toEqual([A, B]);
+  });
+});
