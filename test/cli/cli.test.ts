@@ -1,0 +1,176 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCallee, parseSimulateArguments } from '../../src/cli/args.js';
+import { main } from '../../src/cli/main.js';
+import { toMermaidSequence } from '../../src/cli/mermaid.js';
+import { playScenario } from '../../src/cli/scenario.js';
+import { DEMO_SCENARIOS } from '../../src/cli/scenarios.js';
+import { formatTimeline, toTimeline } from '../../src/cli/timeline.js';
+import { VoiceMfaError } from '../../src/index.js';
+
+async function run(argv: string[]): Promise<{ code: number; output: string }> {
+  const chunks: string[] = [];
+  const code = await main(argv, (text) => chunks.push(text));
+  return { code, output: chunks.join('\n') };
+}
+
+describe('voice-mfa demo', () => {
+  it('plays every scenario to the status its story promises', async () => {
+    const expected: Record<string, string> = {
+      'The callee presses # and is verified': 'approved',
+      'The callee hangs up during the greeting: an intentional denial, no rollover': 'denied',
+      'Voicemail answers, 10 s of silence after the greeting, the backup approves': 'approved',
+      'Busy signal, the backup approves': 'approved',
+      'Tri-tones (number disconnected), the backup approves': 'approved',
+      'An invalid primary number is never dialled, the backup approves': 'approved',
+      'Every number unreachable': 'unreachable',
+      'PIN mode: the right PIN then #': 'approved',
+      'PIN mode: a wrong PIN three times': 'denied',
+      'The callee reports fraud with 0#': 'fraud',
+      'An office number with an extension (two seconds of pause, then 1234)': 'approved',
+      'Answering-machine detection hangs up on voicemail at once': 'approved',
+    };
+    for (const scenario of DEMO_SCENARIOS) {
+      const run = await playScenario(scenario);
+      expect([scenario.name, run.result.status]).toEqual([scenario.name, expected[scenario.name]]);
+    }
+  });
+
+  it('the seed story reads as a timeline with the rollover explained', async () => {
+    const seed = DEMO_SCENARIOS.find((s) => s.name.startsWith('Voicemail answers'));
+    if (seed === undefined) throw new Error('the seed scenario is missing');
+    const text = formatTimeline(await playScenario(seed));
+    expect(text).toMatch(
+      /t=\d+\.\d{3}s\s+primary: no-response — no input for 10 s after the greeting → rollover to backup 1/,
+    );
+    expect(text).toContain('final status: APPROVED (pound-key)');
+  });
+
+  it('the hang-up scenario never dials the backup', async () => {
+    const scenario = DEMO_SCENARIOS.find((s) => s.name.startsWith('The callee hangs up'));
+    if (scenario === undefined) throw new Error('the hang-up scenario is missing');
+    const run = await playScenario(scenario);
+    expect(run.calls).toHaveLength(1);
+  });
+
+  it('runs from the command line and exits 0', async () => {
+    const { code, output } = await run(['demo']);
+    expect(code).toBe(0);
+    expect(output.match(/^▶ /gm)).toHaveLength(DEMO_SCENARIOS.length);
+  });
+
+  it('timeline entries are in time order', async () => {
+    for (const scenario of DEMO_SCENARIOS) {
+      const times = toTimeline(await playScenario(scenario)).map((e) => e.atMs);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    }
+  });
+});
+
+describe('voice-mfa simulate', () => {
+  it('plays one scenario from flags', async () => {
+    const { code, output } = await run([
+      'simulate',
+      '--target',
+      '+14255550100=busy',
+      '--target',
+      '+14255550101=answers:#',
+    ]);
+    expect(code).toBe(0);
+    expect(output).toContain('primary: busy');
+    expect(output).toContain('final status: APPROVED');
+  });
+
+  it('plays PIN mode from flags without printing the PIN', async () => {
+    const { output } = await run([
+      'simulate',
+      '--target',
+      '+14255550100=answers:111111#,739164#',
+      '--mode',
+      'pin',
+      '--pin',
+      '739164',
+      '--format',
+      'json',
+    ]);
+    const [first] = JSON.parse(output) as { result: { status: string } }[];
+    expect(first?.result.status).toBe('approved');
+    expect(output).not.toContain('739164');
+  });
+
+  it('reads a scenario file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'from a file',
+        request: { targets: ['+14255550100'] },
+        callees: { '+14255550100': { kind: 'answers', responses: [{ press: '0#' }] } },
+      }),
+    );
+    const { code, output } = await run(['simulate', '--file', file]);
+    expect(code).toBe(0);
+    expect(output).toContain('final status: FRAUD');
+  });
+
+  it('prints a Mermaid sequence diagram', async () => {
+    const { output } = await run(['simulate', '--target', '+14255550100=answers:#', '--format', 'mermaid']);
+    expect(output).toMatch(/^%% .*\nsequenceDiagram\n {2}participant V as voice-mfa\n {2}participant C as carrier\n/);
+    expect(output).toContain('V->>C:');
+    expect(output).toContain('C-->>V:');
+    // '#' and ';' are Mermaid syntax inside messages and must be escaped.
+    for (const line of output.split('\n').slice(4)) expect(line.replace(/#\d+;|#quot;/g, '')).not.toMatch(/[#;]/);
+  });
+
+  it('explains bad flags and exits 2', async () => {
+    for (const argv of [
+      ['simulate'],
+      ['simulate', '--target', '+14255550100=ghost'],
+      ['simulate', '--target', '+14255550100', '--format', 'pdf'],
+      ['simulate', '--bogus'],
+      ['nonsense'],
+    ]) {
+      const { code, output } = await run(argv);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(output.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('a missing scenario file is a clear error', async () => {
+    const { code, output } = await run(['simulate', '--file', '/nonexistent/scenario.json']);
+    expect(code).toBe(2);
+    expect(output).toContain('cannot read /nonexistent/scenario.json');
+  });
+});
+
+describe('callee shorthand', () => {
+  it.each([
+    ['voicemail', { kind: 'voicemail' }],
+    ['busy', { kind: 'busy' }],
+    ['sit:intercept', { kind: 'sit', sitKind: 'intercept' }],
+    ['answers:#', { kind: 'answers', responses: [{ press: '#' }] }],
+    ['answers:1111#,hangup', { kind: 'answers', responses: [{ press: '1111#' }, { hangUp: true }] }],
+    ['carrier-failure:502', { kind: 'carrier-failure', sipCode: 502 }],
+    ['api-error:21217', { kind: 'api-error', providerCode: '21217' }],
+    ['{"kind":"no-answer","carrierGivesUpAfterMs":5000}', { kind: 'no-answer', carrierGivesUpAfterMs: 5000 }],
+  ])('%s', (spec, expected) => {
+    expect(parseCallee(spec)).toEqual(expected);
+  });
+
+  it.each(['sit:purple', 'answers:12x', 'carrier-failure:200', 'api-error', '{oops'])('refuses %s', (spec) => {
+    expect(() => parseCallee(spec)).toThrow(VoiceMfaError);
+  });
+
+  it('reads an extension written after x', () => {
+    const parsed = parseSimulateArguments(['--target', '+14255550100x,,1234=answers:#']);
+    expect(parsed.scenario?.request.targets).toEqual([{ number: '+14255550100', extension: ',,1234' }]);
+  });
+
+  it('renders a run as Mermaid with one line per timeline entry', async () => {
+    const run = await playScenario(DEMO_SCENARIOS[0] as (typeof DEMO_SCENARIOS)[number]);
+    expect(toMermaidSequence(run).split('\n')).toHaveLength(3 + toTimeline(run).length);
+  });
+});
