@@ -31,7 +31,10 @@ export interface ProviderSession {
    * reports it as a `failed` dial with the error's code.
    */
   execute(command: ProviderCommand): void | Promise<void>;
-  /** Releases everything the session holds (listeners, timers, registry entries). */
+  /**
+   * Releases everything the session holds (listeners, timers, registry entries) and
+   * ends every call of the session still up, including one whose dial is in flight.
+   */
   close(): void | Promise<void>;
 }
 
