@@ -130,17 +130,20 @@ const keyTransitions = () =>
  * machine's timer and a provider's timeout report share them, so both give the
  * same result.
  */
-const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
+const timeoutTransitions = (reportedBy: 'timer' | 'provider', during: 'input' | 'prompt' = 'input') => {
   const when = (verdict: TimeoutVerdict) =>
     reportedBy === 'timer'
       ? { type: 'timeoutGives' as const, params: { verdict } }
       : and(['isProviderInputTimeout', { type: 'timeoutGives', params: { verdict } }]);
+  // A provider that times out on its own (Twilio's <Gather>) may never report the prompt's end.
+  const observeTime =
+    during === 'prompt' ? (['observeTime', 'markPromptEndedBeforeTimeout'] as const) : (['observeTime'] as const);
   return [
     {
       guard: when('no-response'),
       target: ROLLOVER,
       actions: [
-        'observeTime',
+        ...observeTime,
         { type: 'endAttempt', params: { result: 'no-response' } },
         { type: 'hangUp', params: { farewell: null } },
       ],
@@ -149,7 +152,7 @@ const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
       guard: when('exhausted'),
       target: '#verification.denied',
       actions: [
-        'observeTime',
+        ...observeTime,
         'takeTimeout',
         'endAttemptForInvalidInput',
         { type: 'hangUp', params: { farewell: 'denied' } },
@@ -160,7 +163,7 @@ const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
       guard: when('invalid'),
       target: `${ANSWERED}.reprompting`,
       reenter: true,
-      actions: ['observeTime', 'takeTimeout', { type: 'setReprompt', params: { kind: 'invalid-entry' } }],
+      actions: [...observeTime, 'takeTimeout', { type: 'setReprompt', params: { kind: 'invalid-entry' } }],
     },
   ] as const;
 };
@@ -221,8 +224,8 @@ const machineDefinition = setup({
       event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,
     isCurrentDialFailure: ({ context, event }) =>
       event.type === 'call.dialFailed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,
-    isLateDialAck: ({ context, event }) =>
-      event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt < context.attemptIndex,
+    isUnwantedDial: ({ context, event }) =>
+      event.type === 'call.dialed' && isWellFormedEvent(event) && event.callId !== context.liveCallId,
     isLiveCallEvent: ({ context, event }) => liveCallId(context, event),
     isCurrentPromptEnd: ({ context, event }) =>
       liveCallId(context, event) && event.type === 'call.promptFinished' && event.promptSeq === context.promptSeq,
@@ -441,6 +444,17 @@ const machineDefinition = setup({
           times: { ...a.times, greetingEndedAt: a.times.greetingEndedAt ?? context.now },
         })),
     }),
+    markPromptEndedBeforeTimeout: assign({
+      attempts: ({ context }) =>
+        patchCurrentAttempt(context, (a) => ({
+          times: {
+            ...a.times,
+            greetingEndedAt:
+              a.times.greetingEndedAt ??
+              Math.max(context.promptStartedAt, context.now - context.input.timing.inputTimeoutMs),
+          },
+        })),
+    }),
     startInputTimer: assign({ inputTimerStartedAt: ({ context }) => context.now }),
     takeKeys: assign(({ context, event }) => {
       const result = scan(context, event);
@@ -519,8 +533,8 @@ const machineDefinition = setup({
           ],
         },
         'call.dialed': {
-          // A call placed for an attempt that was already given up on: end it, never keep two calls.
-          guard: 'isLateDialAck',
+          // A call placed for an attempt already given up on, or a second call for this one: end it, never keep two calls.
+          guard: 'isUnwantedDial',
           actions: ['hangUpLateCall', 'countIgnored'],
         },
         '*': { actions: 'countIgnored' },
@@ -675,6 +689,7 @@ const machineDefinition = setup({
                       actions: ['observeTime', 'markGreetingEnded'],
                     },
                     'call.digits': keyTransitions(),
+                    'call.inputTimeout': timeoutTransitions('provider', 'prompt'),
                   },
                 },
                 reprompting: {
@@ -687,6 +702,7 @@ const machineDefinition = setup({
                       actions: 'observeTime',
                     },
                     'call.digits': keyTransitions(),
+                    'call.inputTimeout': timeoutTransitions('provider', 'prompt'),
                   },
                 },
                 waitingForInput: {
@@ -741,12 +757,13 @@ const machineDefinition = setup({
         },
       },
     },
-    approved: { type: 'final' },
-    denied: { type: 'final' },
-    fraud: { type: 'final' },
-    unreachable: { type: 'final' },
-    canceled: { type: 'final' },
-    expired: { type: 'final' },
+    // Keys typed but never judged (a hang-up, cancel or deadline cut the entry short) must not outlive the call.
+    approved: { type: 'final', entry: 'clearEntry' },
+    denied: { type: 'final', entry: 'clearEntry' },
+    fraud: { type: 'final', entry: 'clearEntry' },
+    unreachable: { type: 'final', entry: 'clearEntry' },
+    canceled: { type: 'final', entry: 'clearEntry' },
+    expired: { type: 'final', entry: 'clearEntry' },
   },
   output: ({ context }) => ({
     status: context.outcome?.status ?? 'expired',

@@ -1,0 +1,176 @@
+/**
+ * Steps 1–3 of "One attempt, step by step" in SPEC.md: the number check, the
+ * dial with its caller ID, and what happens once the call is answered.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { NumberCheckInput, NumberCheckResult } from '../../src/machine/checks.js';
+import { startHarness } from '../support/harness.js';
+import { BACKUP, COMPLETED, dialled, isFinished, PRIMARY, THIRD } from './helpers.js';
+
+const accept = (e164: string, extension: string | null = null, country: string | null = null): NumberCheckResult => ({
+  ok: true,
+  e164,
+  extension,
+  country,
+});
+
+describe('SPEC step 1: check the number before dialling', () => {
+  it('SPEC rule: "An unparseable or invalid number ends the attempt as `invalid-number` without dialling." → roll over', async () => {
+    const h = await startHarness({ targets: ['call me maybe', BACKUP] });
+
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({
+      result: 'invalid-number',
+      callId: null,
+      target: { input: 'call me maybe', e164: null },
+    });
+    expect(dialled(h)).toEqual([BACKUP]);
+    expect(h.last('dial').attempt).toBe(1);
+  });
+
+  it('SPEC rule: "A number that the policy refuses … ends it as `blocked-number` without dialling." → roll over', async () => {
+    const checkNumber = vi.fn(
+      (input: NumberCheckInput): NumberCheckResult =>
+        input.index === 0 ? { ok: false, result: 'blocked-number', rule: 'premium-rate' } : accept(BACKUP),
+    );
+    const h = await startHarness({ targets: ['+19005550100', BACKUP] }, { checkNumber });
+
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'blocked-number', rule: 'premium-rate' });
+    expect(dialled(h)).toEqual([BACKUP]);
+    expect(checkNumber).toHaveBeenCalledTimes(2);
+  });
+
+  it('SPEC rule: "Either way: roll over." → only refused numbers: unreachable without a single dial', async () => {
+    const h = await startHarness(
+      { targets: ['+19005550100', 'not a number'] },
+      {
+        checkNumber: (input) =>
+          input.index === 0
+            ? { ok: false, result: 'blocked-number', rule: 'premium-rate' }
+            : { ok: false, result: 'invalid-number', rule: 'NOT_A_NUMBER' },
+      },
+    );
+
+    expect(h.output().status).toBe('unreachable');
+    expect(h.output().attempts.map((a) => a.result)).toEqual(['blocked-number', 'invalid-number']);
+    expect(h.sent('dial')).toEqual([]);
+  });
+
+  it("SPEC rule: the number check gets the request's default country and the target as given", async () => {
+    const checkNumber = vi.fn((): NumberCheckResult => accept(PRIMARY));
+    await startHarness({ targets: ['(425) 555-0100'], defaultCountry: 'us' }, { checkNumber });
+
+    expect(checkNumber).toHaveBeenCalledWith({ index: 0, target: '(425) 555-0100', defaultCountry: 'US' });
+  });
+
+  it('SPEC rule: "normalise to E.164" → the call is dialled to the checked E.164 form', async () => {
+    const h = await startHarness({ targets: ['(425) 555-0100'] }, { checkNumber: () => accept(PRIMARY, null, 'US') });
+
+    expect(h.last('dial')).toMatchObject({ to: PRIMARY, attempt: 0 });
+    expect(h.actor.getSnapshot().context.attempts[0]?.target).toEqual({
+      input: '(425) 555-0100',
+      e164: PRIMARY,
+      extension: null,
+      country: 'US',
+    });
+  });
+
+  it('SPEC rule: a number check that throws fails the attempt (no dial) and rolls over', async () => {
+    const h = await startHarness(
+      { targets: [PRIMARY, BACKUP] },
+      {
+        checkNumber: (input) => {
+          if (input.index === 0) throw new Error('policy store unavailable');
+          return accept(BACKUP);
+        },
+      },
+    );
+
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'failed', rule: 'NUMBER_CHECK_ERROR' });
+    expect(dialled(h)).toEqual([BACKUP]);
+  });
+});
+
+describe('SPEC step 2: dial with the configured caller ID', () => {
+  it('SPEC rule: "Dial with the configured caller ID"', async () => {
+    const h = await startHarness({ targets: [PRIMARY], callerId: '+14255550000' });
+
+    expect(h.last('dial').callerId).toBe('+14255550000');
+  });
+
+  it('SPEC rule: "(optionally one per destination country)" → the country\'s caller ID, else the default', async () => {
+    const countries: Record<string, string> = { [PRIMARY]: 'US', [THIRD]: 'GB' };
+    const h = await startHarness(
+      {
+        targets: [THIRD, PRIMARY],
+        callerId: { default: '+14255550000', byCountry: { GB: '+442079460999' } },
+      },
+      { checkNumber: ({ target }) => accept(String(target), null, countries[String(target)] ?? null) },
+    );
+    expect(h.last('dial')).toMatchObject({ to: THIRD, callerId: '+442079460999' });
+
+    await h.dialed('CA1');
+    await h.ended('CA1', { status: 'busy' });
+    expect(h.last('dial')).toMatchObject({ to: PRIMARY, callerId: '+14255550000' });
+  });
+
+  it("SPEC rule: no caller ID configured → the provider's default (null)", async () => {
+    const h = await startHarness({ targets: [PRIMARY] });
+
+    expect(h.last('dial').callerId).toBeNull();
+  });
+});
+
+describe('SPEC step 3: answered', () => {
+  it('SPEC rule: "If the target has an extension, its digits are sent first (comma = one second of pause). Then the greeting plays."', async () => {
+    const h = await startHarness({ targets: [{ number: PRIMARY, extension: ',,1234' }] });
+    expect(h.last('dial')).toMatchObject({ to: PRIMARY, extension: ',,1234' });
+    await h.answer('CA1');
+
+    expect(h.commands.map((c) => c.type)).toEqual(['dial', 'sendDigits']);
+    expect(h.last('sendDigits')).toEqual({ type: 'sendDigits', callId: 'CA1', digits: ',,1234' });
+
+    await h.send({ type: 'call.digitsSent', callId: 'CA1' });
+    expect(h.commands.map((c) => c.type)).toEqual(['dial', 'sendDigits', 'playPrompt']);
+    expect(h.last('playPrompt').kind).toBe('greeting');
+  });
+
+  it('SPEC rule: "If the target has an extension" → the extension the number check found (x1234) is sent', async () => {
+    const h = await startHarness(
+      { targets: ['+1 425 555 0100 x1234'] },
+      { checkNumber: () => accept(PRIMARY, '1234', 'US') },
+    );
+    await h.answer('CA1');
+
+    expect(h.last('sendDigits').digits).toBe('1234');
+  });
+
+  it('SPEC rule: without an extension the greeting plays at once', async () => {
+    const h = await startHarness({ targets: [PRIMARY] });
+    await h.answer('CA1');
+
+    expect(h.commands.map((c) => c.type)).toEqual(['dial', 'playPrompt']);
+    expect(h.last('playPrompt')).toMatchObject({ callId: 'CA1', kind: 'greeting', promptSeq: 1 });
+  });
+
+  it('SPEC rule: a hang-up while the extension digits are sent is not a denial (nobody heard the greeting): roll over', async () => {
+    const h = await startHarness({ targets: [{ number: PRIMARY, extension: '1234' }, BACKUP] });
+    await h.answer('CA1');
+    await h.ended('CA1', COMPLETED);
+
+    expect(isFinished(h)).toBe(false);
+    expect(h.actor.getSnapshot().context.attempts[0]?.result).toBe('failed');
+    expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+  });
+
+  it('SPEC rule: "the greeting plays" → the greeting asks for # and names the fraud code', async () => {
+    const h = await startHarness({ targets: [PRIMARY] });
+    await h.answer('CA1');
+
+    const text = h
+      .last('playPrompt')
+      .segments.map((s) => ('say' in s ? s.say : s.play))
+      .join(' ');
+    expect(text).toMatch(/press the pound key to finish your verification/i);
+    expect(text).toMatch(/press zero pound to report fraud/i);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * PIN mode, and the rule "PINs are checked in constant time by a verifier the
+ * host supplies; a PIN or the digits typed never appear in logs, errors,
+ * emitted events or persisted state after use."
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { Harness } from '../support/harness.js';
+import { acceptsOnly, advance, COMPLETED, hungUp, isFinished, results, startWaitingForInput } from './helpers.js';
+
+/** Digits that occur nowhere else in a run (not in numbers, ids or clock readings). */
+const PIN = '739164';
+const WRONG = '582937';
+
+/** Everything a host could keep or log: the commands, the persisted snapshot, the output. */
+function everythingVisible(h: Harness): string {
+  return JSON.stringify({
+    commands: h.commands,
+    snapshot: h.actor.getPersistedSnapshot(),
+    output: h.actor.getSnapshot().output,
+  });
+}
+
+describe('SPEC PIN mode', () => {
+  it('SPEC rule: "PINs are checked … by a verifier the host supplies" → it gets exactly the digits before #, once', async () => {
+    const verifyPin = vi.fn(acceptsOnly(PIN));
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', '7');
+    await h.keys('CA1', '39');
+    await h.keys('CA1', '164');
+    expect(verifyPin).not.toHaveBeenCalled();
+    await h.keys('CA1', '#');
+
+    expect(verifyPin.mock.calls).toEqual([[PIN]]);
+    expect(h.output().status).toBe('approved');
+  });
+
+  it('SPEC rule: "types the PIN then # (PIN mode)" → the greeting asks for the PIN', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+
+    expect(h.last('playPrompt').segments).toContainEqual({ say: 'Please enter your PIN, followed by the pound key.' });
+    expect(h.last('playPrompt').collect.mode).toBe('pin');
+  });
+
+  it('SPEC rule: (prompts) "incorrect PIN re-prompt" → a wrong PIN is re-prompted with the incorrect-PIN notice, then the right one approves', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', `${WRONG}#`);
+
+    expect(isFinished(h)).toBe(false);
+    const reprompt = h.last('playPrompt');
+    expect(reprompt.kind).toBe('incorrect-pin');
+    expect(reprompt.segments[0]).toEqual({ say: 'That PIN was not correct.' });
+    expect(h.actor.getSnapshot().context.attempts[0]?.invalidEntries).toBe(1);
+
+    await h.promptFinished('CA1');
+    await h.keys('CA1', `${PIN}#`);
+    expect(h.output().status).toBe('approved');
+    expect(h.output().reason).toBe('pin');
+  });
+
+  it('SPEC row: wrong PINs up to `maxInvalidEntries` (default 3) → denied (pin-failed), the farewell played', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    for (let i = 0; i < 3; i++) {
+      await h.keys('CA1', `${WRONG}#`);
+      if (i < 2) await h.promptFinished('CA1');
+    }
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+    expect(results(h.output())).toEqual(['pin-failed']);
+    expect(h.last('hangUp').farewell).toEqual([{ say: 'Your verification was not completed. Goodbye.' }]);
+  });
+
+  it('SPEC rule: a wrong PIN, an empty PIN and a timed-out PIN all count towards the same limit', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', `${WRONG}#`);
+    await h.promptFinished('CA1');
+    await h.keys('CA1', '#');
+    await h.promptFinished('CA1');
+    expect(isFinished(h)).toBe(false);
+    await h.keys('CA1', '12');
+    await advance(h, 10_000);
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+  });
+
+  it('SPEC rule: "Nothing is ever approved without a yes" → a verifier that throws counts as a wrong PIN', async () => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 1 } },
+      {
+        verifyPin: () => {
+          throw new Error('PIN store unavailable');
+        },
+      },
+    );
+    await h.keys('CA1', `${PIN}#`);
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+  });
+
+  it('SPEC rule: a verifier answering anything but `true` is not an approval', async () => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 1 } },
+      { verifyPin: () => 'yes' as unknown as boolean },
+    );
+    await h.keys('CA1', `${PIN}#`);
+
+    expect(h.output().status).toBe('denied');
+  });
+
+  it('SPEC rule: keys pressed while the PIN is checked are counted but not taken as a new entry', async () => {
+    let answer: (ok: boolean) => void = () => undefined;
+    const verifyPin = vi.fn(() => new Promise<boolean>((resolve) => (answer = resolve)));
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${PIN}#`);
+    await h.keys('CA1', '0#');
+    answer(true);
+    await advance(h, 1);
+
+    expect(h.output().status).toBe('approved');
+    expect(h.output().attempts[0]?.keysPressed).toBe(PIN.length + 1 + 2);
+    expect(verifyPin).toHaveBeenCalledTimes(1);
+  });
+
+  it('SPEC row: the callee hangs up while the right PIN is checked → the PIN and # came first: approved', async () => {
+    let answer: (ok: boolean) => void = () => undefined;
+    const h = await startWaitingForInput(
+      { mode: 'pin' },
+      { verifyPin: () => new Promise((resolve) => (answer = resolve)) },
+    );
+    await h.keys('CA1', `${PIN}#`);
+    await h.ended('CA1', COMPLETED);
+    answer(true);
+    await advance(h, 1);
+
+    expect(h.output().status).toBe('approved');
+    // The call is already over: no farewell to play.
+    expect(hungUp(h)).toEqual([]);
+  });
+
+  it('SPEC row: "hangs up without approving" while a wrong PIN is checked → hung-up, denied', async () => {
+    let answer: (ok: boolean) => void = () => undefined;
+    const h = await startWaitingForInput(
+      { mode: 'pin' },
+      { verifyPin: () => new Promise((resolve) => (answer = resolve)) },
+    );
+    await h.keys('CA1', `${WRONG}#`);
+    await h.ended('CA1', COMPLETED);
+    answer(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'hung-up' });
+    expect(results(h.output())).toEqual(['hung-up']);
+    expect(hungUp(h)).toEqual([]);
+  });
+});
+
+describe('SPEC rule: "a PIN or the digits typed never appear in … emitted events or persisted state after use"', () => {
+  it('SPEC rule: the right PIN appears nowhere after an approval', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', PIN.slice(0, 3));
+    await h.keys('CA1', `${PIN.slice(3)}#`);
+
+    expect(h.output().status).toBe('approved');
+    expect(everythingVisible(h)).not.toContain(PIN);
+    expect(h.actor.getSnapshot().context.entry).toBe('');
+  });
+
+  it('SPEC rule: a wrong PIN appears nowhere once it is judged, even while the call goes on', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', `${WRONG}#`);
+
+    expect(h.state()).toContain('reprompting');
+    expect(everythingVisible(h)).not.toContain(WRONG);
+  });
+
+  it('SPEC rule: wrong PINs appear nowhere after a pin-failed denial', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    for (const pin of ['582937', '604813', '915372']) {
+      await h.keys('CA1', `${pin}#`);
+      if (!isFinished(h)) await h.promptFinished('CA1');
+    }
+
+    expect(h.output().reason).toBe('pin-failed');
+    const visible = everythingVisible(h);
+    for (const pin of ['582937', '604813', '915372']) expect(visible).not.toContain(pin);
+  });
+
+  it('SPEC rule: a PIN that timed out unfinished appears nowhere', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', PIN);
+    await advance(h, 10_000);
+
+    expect(h.last('playPrompt').kind).toBe('invalid-entry');
+    expect(everythingVisible(h)).not.toContain(PIN);
+  });
+
+  it('SPEC rule: a verifier error that quotes the PIN does not leak it', async () => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 1 } },
+      {
+        verifyPin: (entry) => {
+          throw new Error(`no user has PIN ${entry}`);
+        },
+      },
+    );
+    await h.keys('CA1', `${PIN}#`);
+
+    expect(h.output().status).toBe('denied');
+    expect(everythingVisible(h)).not.toContain(PIN);
+  });
+
+  const endings: [string, (h: Harness) => Promise<void>, string][] = [
+    ['the callee hangs up', (h) => h.ended('CA1', COMPLETED), 'denied'],
+    ['the host cancels', (h) => h.send({ type: 'verification.cancel' }), 'canceled'],
+    // The deadline falls before the input timer could judge the entry.
+    ['the deadline passes', (h) => advance(h, 2_000), 'expired'],
+  ];
+
+  it.each(endings)('SPEC rule: digits typed but not finished appear nowhere after %s', async (_ending, end, status) => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxTotalMs: 32_000 } },
+      { verifyPin: acceptsOnly(PIN) },
+    );
+    // Keep typing so the input timer never judges the entry.
+    for (const digit of PIN) {
+      await advance(h, 5_000);
+      await h.keys('CA1', digit);
+    }
+    await end(h);
+
+    expect(h.output().status).toBe(status);
+    expect(everythingVisible(h)).not.toContain(PIN);
+  });
+
+  it('SPEC rule: a PIN being checked appears nowhere after the host cancels during the check', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: () => new Promise<boolean>(() => undefined) });
+    await h.keys('CA1', `${PIN}#`);
+    await h.send({ type: 'verification.cancel' });
+
+    expect(h.output().status).toBe('canceled');
+    expect(everythingVisible(h)).not.toContain(PIN);
+  });
+
+  it('SPEC rule: standard-mode digits typed before a hang-up appear nowhere either', async () => {
+    const h = await startWaitingForInput();
+    await h.keys('CA1', '604813');
+    await h.ended('CA1', COMPLETED);
+
+    expect(h.output().status).toBe('denied');
+    expect(everythingVisible(h)).not.toContain('604813');
+    expect(h.output().attempts[0]?.keysPressed).toBe(6);
+  });
+
+  it('SPEC rule: the expected PIN never enters the machine (only the verifier knows it)', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', `${WRONG}#`);
+    await h.promptFinished('CA1');
+
+    expect(everythingVisible(h)).not.toContain(PIN);
+    expect(JSON.stringify(h.actor.getSnapshot().context)).not.toContain(PIN);
+  });
+});
