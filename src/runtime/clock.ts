@@ -20,7 +20,9 @@ export type TimerHandle = unknown;
 export interface RuntimeClock {
   /** Current reading in milliseconds. */
   now(): number;
+  /** Calls `fn` once, `timeoutMs` from now. */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): TimerHandle;
+  /** Cancels a callback that has not run yet. */
   clearTimeout(handle: TimerHandle): void;
 }
 
@@ -85,10 +87,12 @@ export class VirtualClock implements RuntimeClock {
     this.autoAdvance = options.autoAdvance ?? true;
   }
 
+  /** Current virtual reading in milliseconds. */
   now(): number {
     return this.current;
   }
 
+  /** Schedules `fn` at `now() + timeoutMs` of virtual time. */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): TimerHandle {
     const delay = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
     const timer: VirtualTimer = { id: this.nextId++, due: this.current + delay, fn };
@@ -100,6 +104,7 @@ export class VirtualClock implements RuntimeClock {
     return timer.id;
   }
 
+  /** Cancels a scheduled callback. */
   clearTimeout(handle: TimerHandle): void {
     const i = this.timers.findIndex((t) => t.id === handle);
     if (i >= 0) this.timers.splice(i, 1);
