@@ -97,6 +97,52 @@ export type {
 } from './machine/types.js';
 export { isWellFormedEvent, MAX_CALL_ID_LENGTH, MAX_DIGITS_PER_EVENT } from './machine/validateEvent.js';
 export { type VerificationCallMachine, verificationCallMachine } from './machine/verificationCallMachine.js';
+export {
+  type AbuseCheckRequest,
+  type AbuseGuard,
+  type AbuseGuardOptions,
+  type AbuseLimits,
+  type AppliedLock,
+  createAbuseGuard,
+  DEFAULT_ABUSE_LIMITS,
+  type DenialLockout,
+  type RateLimit,
+  type RecordableVerification,
+} from './phone/abuseGuard.js';
+export type { AbuseLimitStore, AbuseLock, AbuseLockRule, EventRetention } from './phone/abuseLimitStore.js';
+export { type CallerIdChoice, resolveCallerId, selectCallerId } from './phone/callerId.js';
+export { createNumberCheck, type NumberCheck } from './phone/createNumberCheck.js';
+export {
+  DEFAULT_DIALING_POLICY,
+  DEFAULT_REFUSED_TYPES,
+  type DialingPolicy,
+  type DialingPolicyOptions,
+  type DialingRule,
+  type DialingVerdict,
+  judgeDialingPolicy,
+  resolveDialingPolicy,
+  toDialingRule,
+} from './phone/dialingPolicy.js';
+export {
+  type AbuseRule,
+  INVALID_PHONE_NUMBER_REASONS,
+  InvalidPhoneConfigurationError,
+  InvalidPhoneNumberError,
+  type InvalidPhoneNumberReason,
+  VerificationRefusedError,
+} from './phone/errors.js';
+export { isKeyableExtension, type SplitExtension, splitExtension } from './phone/extension.js';
+export { MASK, type MaskPhoneNumberOptions, maskPhoneNumber } from './phone/maskPhoneNumber.js';
+export { maskAttemptRecord, maskVerificationResult } from './phone/maskVerificationResult.js';
+export { MemoryAbuseLimitStore, type MemoryAbuseLimitStoreOptions } from './phone/memoryAbuseLimitStore.js';
+export {
+  MAX_PHONE_NUMBER_LENGTH,
+  type ParsePhoneTargetOptions,
+  PHONE_NUMBER_TYPES,
+  type PhoneNumberType,
+  type PhoneTarget,
+  parsePhoneTarget,
+} from './phone/parsePhoneTarget.js';
 export * from './providers/simulated/index.js';
 export type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from './providers/types.js';
 export {

@@ -1,0 +1,558 @@
+/**
+ * Abuse limits: how often a user may ask for verification calls, how often a
+ * number may be called, how soon the same number may be called again, and
+ * lockouts after repeated denials or a fraud report. A verification they
+ * refuse fails fast, before any call is placed, with a typed error.
+ *
+ * @module
+ */
+import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
+import type { TargetInput } from '../machine/types.js';
+import { MAX_TARGETS } from '../request/normalizeRequest.js';
+import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
+import {
+  type AbuseRule,
+  InvalidPhoneConfigurationError,
+  InvalidPhoneNumberError,
+  VerificationRefusedError,
+} from './errors.js';
+import { maskPhoneNumber } from './maskPhoneNumber.js';
+import { MemoryAbuseLimitStore } from './memoryAbuseLimitStore.js';
+import { parsePhoneTarget } from './parsePhoneTarget.js';
+
+/**
+ * At most `max` verifications in a window. A `sliding` window (the default)
+ * is any stretch of `windowMs`; a `fixed` one starts at each multiple of
+ * `windowMs` on the clock (cheaper to explain, but allows a burst of twice
+ * `max` across a boundary).
+ *
+ * @example
+ * ```ts
+ * const burst: RateLimit = { max: 3, windowMs: 10 * 60_000 };
+ * const daily: RateLimit = { max: 10, windowMs: 24 * 3_600_000, window: 'fixed' };
+ * ```
+ */
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+  window?: 'sliding' | 'fixed';
+}
+
+/**
+ * Lock a user for `lockMs` once `maxDenials` verifications were denied within `windowMs`.
+ *
+ * @example
+ * ```ts
+ * const lockout: DenialLockout = { maxDenials: 3, windowMs: 3_600_000, lockMs: 3_600_000 };
+ * ```
+ */
+export interface DenialLockout {
+  maxDenials: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+/**
+ * The abuse limits. Every time is in milliseconds of the guard's clock.
+ *
+ * @example
+ * ```ts
+ * const limits: AbuseLimits = {
+ *   perUser: [{ max: 5, windowMs: 15 * 60_000 }],
+ *   perNumber: [{ max: 5, windowMs: 3_600_000 }],
+ *   numberCooldownMs: 60_000,
+ *   denialLockout: { maxDenials: 3, windowMs: 3_600_000, lockMs: 3_600_000 },
+ *   fraudLockoutMs: 24 * 3_600_000,
+ * };
+ * ```
+ */
+export interface AbuseLimits {
+  /** Verifications a user may start; every limit applies. `[]`: none. */
+  perUser: readonly RateLimit[];
+  /** Verifications that may list a number, across all users; every limit applies. `[]`: none. */
+  perNumber: readonly RateLimit[];
+  /** Least time between two calls to the same number. `0`: none. */
+  numberCooldownMs: number;
+  /** Lockout after repeated denials (the callee hung up, or failed the PIN), or `null`. */
+  denialLockout: DenialLockout | null;
+  /** How long a fraud report locks the user and the number that reported it. `0`: no lock. */
+  fraudLockoutMs: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * The limits used when none are given: 5 verifications a user per 15
+ * minutes and 20 a day; 5 a number per hour and 15 a day; a minute between
+ * calls to one number; an hour's lock after 3 denials in an hour; a day's lock
+ * after a fraud report.
+ *
+ * @example
+ * ```ts
+ * createAbuseGuard({ limits: { ...DEFAULT_ABUSE_LIMITS, fraudLockoutMs: 90 * 24 * 3_600_000 } });
+ * ```
+ */
+export const DEFAULT_ABUSE_LIMITS: Readonly<AbuseLimits> = {
+  perUser: [
+    { max: 5, windowMs: 15 * MINUTE, window: 'sliding' },
+    { max: 20, windowMs: DAY, window: 'sliding' },
+  ],
+  perNumber: [
+    { max: 5, windowMs: HOUR, window: 'sliding' },
+    { max: 15, windowMs: DAY, window: 'sliding' },
+  ],
+  numberCooldownMs: MINUTE,
+  denialLockout: { maxDenials: 3, windowMs: HOUR, lockMs: HOUR },
+  fraudLockoutMs: DAY,
+};
+
+/** Longest window or lock the limits accept: a year. */
+const MAX_ABUSE_DURATION_MS = 366 * DAY;
+
+/**
+ * Options of {@link createAbuseGuard}.
+ *
+ * @example
+ * ```ts
+ * const options: AbuseGuardOptions = { store: new MemoryAbuseLimitStore(), now: () => clock.now() };
+ * ```
+ */
+export interface AbuseGuardOptions {
+  /** Where counts and locks are kept. Default: a new {@link MemoryAbuseLimitStore}. */
+  store?: AbuseLimitStore;
+  /** Replacements for any of {@link DEFAULT_ABUSE_LIMITS}. */
+  limits?: Partial<AbuseLimits>;
+  /** The clock, in milliseconds. Default `Date.now`; tests pass a fake one. */
+  now?: () => number;
+  /** Least time between two sweeps of expired entries from the store. Default one minute. */
+  pruneIntervalMs?: number;
+}
+
+/**
+ * A verification about to start: who asks, and the numbers it may call.
+ *
+ * @example
+ * ```ts
+ * const request: AbuseCheckRequest = { userId: 'alice', numbers: ['(425) 555-0100'], defaultCountry: 'US' };
+ * ```
+ */
+export interface AbuseCheckRequest {
+  userId: string;
+  /** The targets of the verification, as given to it. Numbers that cannot be read are skipped: they are never dialled. */
+  numbers: readonly TargetInput[];
+  /** Country for numbers written without a country code. */
+  defaultCountry?: string | null;
+}
+
+/**
+ * What {@link AbuseGuard.record} reads of a finished verification; a
+ * `VerificationResult` fits. Pass it as the verification returned it, before
+ * any masking: the numbers are its keys.
+ *
+ * @example
+ * ```ts
+ * const finished: RecordableVerification = {
+ *   status: 'fraud',
+ *   attempts: [{ result: 'fraud', target: { e164: '+14255550100' } }],
+ * };
+ * ```
+ */
+export interface RecordableVerification {
+  status: VerificationStatus;
+  attempts: readonly { result: AttemptResult | null; target: { e164: string | null } }[];
+}
+
+/**
+ * A lock {@link AbuseGuard.record} placed.
+ *
+ * @example
+ * ```ts
+ * for (const lock of await guard.record(result, { userId })) {
+ *   if (lock.rule === 'user-fraud-lockout') notifySecurityTeam(userId, new Date(lock.until));
+ * }
+ * ```
+ */
+export interface AppliedLock {
+  subject: 'user' | 'number';
+  rule: AbuseLockRule;
+  until: number;
+  /** For a number: the number, masked. */
+  maskedNumber: string | null;
+}
+
+/**
+ * Checks verifications against the abuse limits and learns from their results.
+ *
+ * @example
+ * ```ts
+ * const guard: AbuseGuard = createAbuseGuard();
+ * await guard.check({ userId: 'alice', numbers: ['+14255550100'] });
+ * ```
+ */
+export interface AbuseGuard {
+  /** The limits in force, defaults filled in. */
+  readonly limits: Readonly<AbuseLimits>;
+  /**
+   * Refuses, with a {@link VerificationRefusedError}, a verification the
+   * limits do not allow; otherwise counts it as started (so concurrent
+   * requests cannot all slip under a limit). Call it before any call is placed.
+   */
+  check(request: AbuseCheckRequest): Promise<void>;
+  /** Feeds a finished verification back: calls placed, a denial, a fraud report. Returns the locks it placed. */
+  record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]>;
+  /** Lifts the lock of a user or a number (an administrator's decision). */
+  unlock(subject: { userId?: string; number?: string }): Promise<void>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isDuration = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= min && value <= MAX_ABUSE_DURATION_MS;
+
+function checkRateLimits(value: unknown, path: string, issues: RequestIssue[]): RateLimit[] {
+  if (!Array.isArray(value)) {
+    issues.push({ path, message: 'must be a list of { max, windowMs, window? } (empty for none)' });
+    return [];
+  }
+  return value.flatMap((limit: unknown, i): RateLimit[] => {
+    const at = `${path}.${i}`;
+    if (!isRecord(limit)) {
+      issues.push({ path: at, message: 'must be { max, windowMs, window? }' });
+      return [];
+    }
+    const before = issues.length;
+    if (!(Number.isInteger(limit.max) && (limit.max as number) >= 1 && (limit.max as number) <= 1_000_000)) {
+      issues.push({ path: `${at}.max`, message: 'must be an integer from 1 to 1000000' });
+    }
+    if (!isDuration(limit.windowMs, 1)) {
+      issues.push({ path: `${at}.windowMs`, message: `must be a duration from 1 to ${MAX_ABUSE_DURATION_MS} ms` });
+    }
+    if (limit.window !== undefined && limit.window !== 'sliding' && limit.window !== 'fixed') {
+      issues.push({ path: `${at}.window`, message: "must be 'sliding' or 'fixed'" });
+    }
+    if (issues.length > before) return [];
+    const window = limit.window === 'fixed' ? 'fixed' : 'sliding';
+    return [{ max: limit.max as number, windowMs: limit.windowMs as number, window }];
+  });
+}
+
+function resolveAbuseLimits(options: unknown): AbuseLimits {
+  if (options === undefined) return { ...DEFAULT_ABUSE_LIMITS };
+  const issues: RequestIssue[] = [];
+  if (!isRecord(options)) throw new InvalidPhoneConfigurationError([{ path: 'limits', message: 'must be an object' }]);
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(DEFAULT_ABUSE_LIMITS, key)) issues.push({ path: `limits.${key}`, message: 'unknown field' });
+  }
+  const limits: AbuseLimits = { ...DEFAULT_ABUSE_LIMITS };
+  if (options.perUser !== undefined) limits.perUser = checkRateLimits(options.perUser, 'limits.perUser', issues);
+  if (options.perNumber !== undefined)
+    limits.perNumber = checkRateLimits(options.perNumber, 'limits.perNumber', issues);
+  if (options.numberCooldownMs !== undefined) {
+    if (isDuration(options.numberCooldownMs, 0)) limits.numberCooldownMs = options.numberCooldownMs;
+    else issues.push({ path: 'limits.numberCooldownMs', message: `must be from 0 to ${MAX_ABUSE_DURATION_MS} ms` });
+  }
+  if (options.fraudLockoutMs !== undefined) {
+    if (isDuration(options.fraudLockoutMs, 0)) limits.fraudLockoutMs = options.fraudLockoutMs;
+    else issues.push({ path: 'limits.fraudLockoutMs', message: `must be from 0 to ${MAX_ABUSE_DURATION_MS} ms` });
+  }
+  const lockout = options.denialLockout;
+  if (lockout === null) limits.denialLockout = null;
+  else if (lockout !== undefined) {
+    const ok =
+      isRecord(lockout) &&
+      Number.isInteger(lockout.maxDenials) &&
+      (lockout.maxDenials as number) >= 1 &&
+      isDuration(lockout.windowMs, 1) &&
+      isDuration(lockout.lockMs, 1);
+    if (ok) {
+      limits.denialLockout = {
+        maxDenials: lockout.maxDenials as number,
+        windowMs: lockout.windowMs as number,
+        lockMs: lockout.lockMs as number,
+      };
+    } else {
+      issues.push({
+        path: 'limits.denialLockout',
+        message: 'must be null or { maxDenials: integer ≥ 1, windowMs, lockMs } with durations of 1 ms to a year',
+      });
+    }
+  }
+  if (issues.length > 0) throw new InvalidPhoneConfigurationError(issues);
+  return limits;
+}
+
+/** Milliseconds as people say them: `45 seconds`, `15 minutes`, `2 hours`. */
+function describeDuration(ms: number): string {
+  const units: [number, string][] = [
+    [DAY, 'day'],
+    [HOUR, 'hour'],
+    [MINUTE, 'minute'],
+    [1_000, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (ms >= size) {
+      const count = Math.ceil(ms / size);
+      return `${count} ${name}${count === 1 ? '' : 's'}`;
+    }
+  }
+  return `${Math.max(0, Math.ceil(ms))} ms`;
+}
+
+/** Milliseconds until `limit` lets one more verification through, or `null` when it does now. */
+function waitForRateLimit(events: readonly number[], limit: RateLimit, now: number): number | null {
+  if (limit.window === 'fixed') {
+    const windowStart = Math.floor(now / limit.windowMs) * limit.windowMs;
+    const count = events.filter((time) => time >= windowStart).length;
+    return count >= limit.max ? windowStart + limit.windowMs - now : null;
+  }
+  const inWindow = events.filter((time) => time > now - limit.windowMs);
+  // The window lets one more through once the event `max` places from the end has left it.
+  const leaving = inWindow[inWindow.length - limit.max];
+  return leaving === undefined ? null : leaving + limit.windowMs - now;
+}
+
+const LOCK_EXPLANATIONS: Record<AbuseLockRule, string> = {
+  'user-denial-lockout': 'the user is locked after repeated denied verifications',
+  'user-fraud-lockout': 'the user is locked after a fraud report',
+  'number-fraud-lockout': 'the number is locked after it reported fraud',
+};
+
+const userKeys = (userId: string) => ({
+  verifications: `user-verifications:${userId}`,
+  denials: `user-denials:${userId}`,
+  lock: `user-lock:${userId}`,
+});
+
+const numberKeys = (e164: string) => ({
+  verifications: `number-verifications:${e164}`,
+  calls: `number-calls:${e164}`,
+  lock: `number-lock:${e164}`,
+});
+
+function checkUserId(userId: unknown): string {
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+    throw new InvalidRequestError([
+      { path: 'userId', message: 'must be a non-empty string of at most 256 characters' },
+    ]);
+  }
+  return userId;
+}
+
+/** The distinct E.164 numbers among the targets; unreadable ones are skipped, as they are never dialled. */
+function readNumbers(numbers: unknown, defaultCountry: string | null | undefined): string[] {
+  if (!Array.isArray(numbers) || numbers.length > MAX_TARGETS) {
+    throw new InvalidRequestError([{ path: 'numbers', message: `must be a list of at most ${MAX_TARGETS} targets` }]);
+  }
+  const e164s = new Set<string>();
+  for (const number of numbers as TargetInput[]) {
+    try {
+      e164s.add(parsePhoneTarget(number, { defaultCountry }).e164);
+    } catch (error) {
+      if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    }
+  }
+  return [...e164s];
+}
+
+/**
+ * Creates the abuse guard: call `check` before a verification starts and
+ * `record` when it ends. The clock is injected, so tests run on a fake one.
+ * Checks and records of one guard run one at a time, so a limit holds under
+ * concurrent requests in one process.
+ *
+ * @example
+ * ```ts
+ * const guard = createAbuseGuard({
+ *   store: new MemoryAbuseLimitStore(),
+ *   limits: { perUser: [{ max: 3, windowMs: 10 * 60_000 }], numberCooldownMs: 30_000 },
+ *   now: Date.now,
+ * });
+ * await guard.check({ userId: 'alice', numbers: request.targets, defaultCountry: 'US' }); // throws VerificationRefusedError
+ * const result = await runVerification(request, options);
+ * await guard.record(result, { userId: 'alice' });
+ * ```
+ */
+export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
+  const limits = resolveAbuseLimits(options.limits);
+  const store = options.store ?? new MemoryAbuseLimitStore();
+  const clock = options.now ?? Date.now;
+  const pruneIntervalMs = options.pruneIntervalMs ?? MINUTE;
+  if (!isDuration(pruneIntervalMs, 0)) {
+    throw new InvalidPhoneConfigurationError([{ path: 'pruneIntervalMs', message: 'must be a duration in ms' }]);
+  }
+
+  const longestUserWindow = Math.max(0, ...limits.perUser.map((l) => l.windowMs));
+  const longestNumberWindow = Math.max(limits.numberCooldownMs, ...limits.perNumber.map((l) => l.windowMs));
+  const longestRetention = Math.max(longestUserWindow, longestNumberWindow, limits.denialLockout?.windowMs ?? 0);
+  const mostPerUser = Math.max(1, ...limits.perUser.map((l) => l.max));
+  const mostPerNumber = Math.max(1, ...limits.perNumber.map((l) => l.max));
+
+  let lastPrunedAt: number | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs `task` after every earlier check and record of this guard has finished. */
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  function now(): number {
+    const time = clock();
+    if (!Number.isFinite(time)) {
+      throw new InvalidPhoneConfigurationError([{ path: 'now', message: `the clock returned ${String(time)}` }]);
+    }
+    return time;
+  }
+
+  async function pruneNow(time: number): Promise<void> {
+    if (lastPrunedAt !== null && time - lastPrunedAt < pruneIntervalMs) return;
+    lastPrunedAt = time;
+    await store.prune(time - longestRetention);
+  }
+
+  function refuseLock(lock: AbuseLock, time: number, maskedNumber: string | null): VerificationRefusedError {
+    const retryAfterMs = lock.until - time;
+    return new VerificationRefusedError(lock.rule, {
+      retryAfterMs,
+      subject: maskedNumber === null ? 'user' : 'number',
+      maskedNumber,
+      explanation: `${maskedNumber === null ? '' : `${maskedNumber}: `}${LOCK_EXPLANATIONS[lock.rule]}; retry in ${describeDuration(retryAfterMs)}`,
+    });
+  }
+
+  function refuseRate(
+    rule: Extract<AbuseRule, 'user-rate-limit' | 'number-rate-limit'>,
+    limit: RateLimit,
+    retryAfterMs: number,
+    maskedNumber: string | null,
+  ): VerificationRefusedError {
+    const who = maskedNumber === null ? 'the user started' : `${maskedNumber} was the target of`;
+    const window = limit.window === 'fixed' ? 'this fixed window of' : 'the last';
+    return new VerificationRefusedError(rule, {
+      retryAfterMs,
+      subject: maskedNumber === null ? 'user' : 'number',
+      maskedNumber,
+      explanation: `${who} ${limit.max} verification${limit.max === 1 ? '' : 's'} in ${window} ${describeDuration(limit.windowMs)}; retry in ${describeDuration(retryAfterMs)}`,
+    });
+  }
+
+  async function check(request: AbuseCheckRequest): Promise<void> {
+    if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
+    const userId = checkUserId(request.userId);
+    const numbers = readNumbers(request.numbers, request.defaultCountry);
+    const time = now();
+    await pruneNow(time);
+    const user = userKeys(userId);
+
+    const userLock = await store.getLock(user.lock, time);
+    if (userLock !== null) throw refuseLock(userLock, time, null);
+    for (const e164 of numbers) {
+      const numberLock = await store.getLock(numberKeys(e164).lock, time);
+      if (numberLock !== null) throw refuseLock(numberLock, time, maskPhoneNumber(e164));
+    }
+
+    if (limits.perUser.length > 0) {
+      const started = await store.getEvents(user.verifications, time - longestUserWindow);
+      for (const limit of limits.perUser) {
+        const wait = waitForRateLimit(started, limit, time);
+        if (wait !== null) throw refuseRate('user-rate-limit', limit, wait, null);
+      }
+    }
+
+    for (const e164 of numbers) {
+      const keys = numberKeys(e164);
+      const masked = maskPhoneNumber(e164);
+      if (limits.numberCooldownMs > 0) {
+        const since = time - limits.numberCooldownMs;
+        const recent = [
+          ...(await store.getEvents(keys.verifications, since)),
+          ...(await store.getEvents(keys.calls, since)),
+        ];
+        const latest = recent.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+        if (latest > since) {
+          const retryAfterMs = latest + limits.numberCooldownMs - time;
+          throw new VerificationRefusedError('number-cooldown', {
+            retryAfterMs,
+            subject: 'number',
+            maskedNumber: masked,
+            explanation: `${masked} was called less than ${describeDuration(limits.numberCooldownMs)} ago; retry in ${describeDuration(retryAfterMs)}`,
+          });
+        }
+      }
+      if (limits.perNumber.length > 0) {
+        const listed = await store.getEvents(keys.verifications, time - longestNumberWindow);
+        for (const limit of limits.perNumber) {
+          const wait = waitForRateLimit(listed, limit, time);
+          if (wait !== null) throw refuseRate('number-rate-limit', limit, wait, masked);
+        }
+      }
+    }
+
+    await store.addEvent(user.verifications, time, { keepSince: time - longestUserWindow, keepLast: mostPerUser });
+    for (const e164 of numbers) {
+      await store.addEvent(numberKeys(e164).verifications, time, {
+        keepSince: time - longestNumberWindow,
+        keepLast: mostPerNumber,
+      });
+    }
+  }
+
+  async function record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]> {
+    const userId = checkUserId(context?.userId);
+    if (!isRecord(result) || !Array.isArray(result.attempts)) {
+      throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
+    }
+    const time = now();
+    const user = userKeys(userId);
+    const applied: AppliedLock[] = [];
+
+    const called = new Set(result.attempts.flatMap((a) => (a.target.e164 === null ? [] : [a.target.e164])));
+    for (const e164 of called) {
+      await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
+    }
+
+    const lockout = limits.denialLockout;
+    if (result.status === 'denied' && lockout !== null) {
+      await store.addEvent(user.denials, time, { keepSince: time - lockout.windowMs, keepLast: lockout.maxDenials });
+      const denials = (await store.getEvents(user.denials, time - lockout.windowMs)).filter(
+        (at) => at > time - lockout.windowMs,
+      );
+      if (denials.length >= lockout.maxDenials) {
+        const lock: AbuseLock = { until: time + lockout.lockMs, rule: 'user-denial-lockout' };
+        await store.setLock(user.lock, lock);
+        applied.push({ subject: 'user', ...lock, maskedNumber: null });
+      }
+    }
+
+    if (result.status === 'fraud' && limits.fraudLockoutMs > 0) {
+      const until = time + limits.fraudLockoutMs;
+      await store.setLock(user.lock, { until, rule: 'user-fraud-lockout' });
+      applied.push({ subject: 'user', until, rule: 'user-fraud-lockout', maskedNumber: null });
+      const reporters = new Set(
+        result.attempts.flatMap((a) => (a.result === 'fraud' && a.target.e164 !== null ? [a.target.e164] : [])),
+      );
+      for (const e164 of reporters) {
+        await store.setLock(numberKeys(e164).lock, { until, rule: 'number-fraud-lockout' });
+        applied.push({ subject: 'number', until, rule: 'number-fraud-lockout', maskedNumber: maskPhoneNumber(e164) });
+      }
+    }
+    return applied;
+  }
+
+  async function unlock(subject: { userId?: string; number?: string }): Promise<void> {
+    if (subject.userId !== undefined) await store.clearLock(userKeys(checkUserId(subject.userId)).lock);
+    if (subject.number !== undefined) await store.clearLock(numberKeys(parsePhoneTarget(subject.number).e164).lock);
+  }
+
+  return {
+    limits,
+    check: (request) => exclusive(() => check(request)),
+    record: (result, context) => exclusive(() => record(result, context)),
+    unlock: (subject) => exclusive(() => unlock(subject)),
+  };
+}

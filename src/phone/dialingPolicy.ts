@@ -1,0 +1,240 @@
+/**
+ * The dialling policy: which numbers the library calls at all. Toll fraud
+ * makes a verification endpoint call numbers that pay the attacker
+ * (premium-rate, shared-cost, ranges of expensive networks), so those are
+ * refused before anything is dialled.
+ *
+ * @module
+ */
+import type { RequestIssue } from '../errors.js';
+import type { CallerIdConfig } from '../machine/types.js';
+import { type CallerIdChoice, resolveCallerId } from './callerId.js';
+import { toSupportedCountry } from './countryCodes.js';
+import { InvalidPhoneConfigurationError } from './errors.js';
+import { PHONE_NUMBER_TYPES, type PhoneNumberType, type PhoneTarget } from './parsePhoneTarget.js';
+
+/**
+ * A dialling policy as a host writes it; every field is optional.
+ *
+ * @example
+ * ```ts
+ * const options: DialingPolicyOptions = {
+ *   allowedCountries: ['US', 'CA', 'GB'],
+ *   refusedTypes: ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER'],
+ *   callerId: { default: '+14255550000', byCountry: { GB: '+442079460000' } },
+ * };
+ * ```
+ */
+export interface DialingPolicyOptions {
+  /** Number types never dialled. Default: premium-rate and shared-cost. */
+  refusedTypes?: readonly PhoneNumberType[];
+  /** When given, only numbers of these countries (ISO 3166-1 alpha-2) are dialled. */
+  allowedCountries?: readonly string[] | null;
+  /** Countries never dialled. */
+  blockedCountries?: readonly string[];
+  /**
+   * Whether numbers of no country may be dialled: international freephone
+   * (`+800`), satellite (`+870`, `+881`), global networks (`+882`, `+883`).
+   * Default `false`: these ranges cost much and are favourites of toll fraud.
+   */
+  allowNonGeographic?: boolean;
+  /** Caller ID to present: one number, or one per destination country with a default. */
+  callerId?: CallerIdConfig;
+}
+
+/**
+ * A checked dialling policy with every default filled in. Plain JSON.
+ *
+ * @example
+ * ```ts
+ * const policy: DialingPolicy = resolveDialingPolicy({ blockedCountries: ['CU'] });
+ * ```
+ */
+export interface DialingPolicy {
+  refusedTypes: PhoneNumberType[];
+  /** `null`: every country not blocked. */
+  allowedCountries: string[] | null;
+  blockedCountries: string[];
+  allowNonGeographic: boolean;
+  callerId: CallerIdChoice;
+}
+
+/**
+ * Number types refused unless the policy says otherwise.
+ *
+ * @example
+ * ```ts
+ * createNumberCheck({ refusedTypes: [...DEFAULT_REFUSED_TYPES, 'PERSONAL_NUMBER', 'UAN'] });
+ * ```
+ */
+export const DEFAULT_REFUSED_TYPES: readonly PhoneNumberType[] = ['PREMIUM_RATE', 'SHARED_COST'];
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The policy used when none is given: premium-rate, shared-cost and
+ * non-geographic numbers refused, every country allowed, no caller ID.
+ *
+ * @example
+ * ```ts
+ * judgeDialingPolicy(parsePhoneTarget('+14255550100'), DEFAULT_DIALING_POLICY); // { allowed: true }
+ * ```
+ */
+export const DEFAULT_DIALING_POLICY: Readonly<DialingPolicy> = deepFreeze(resolveDialingPolicy());
+
+/**
+ * The rule of a dialling policy that refused a number: the number type in
+ * kebab case, or a rule about where the number is.
+ *
+ * @example
+ * ```ts
+ * const verdict = judgeDialingPolicy(target, policy);
+ * if (!verdict.allowed && verdict.rule === 'premium-rate') alertFraudTeam();
+ * ```
+ */
+export type DialingRule =
+  | 'premium-rate'
+  | 'shared-cost'
+  | 'toll-free'
+  | 'voip'
+  | 'personal-number'
+  | 'pager'
+  | 'uan'
+  | 'voicemail'
+  | 'mobile'
+  | 'fixed-line'
+  | 'fixed-line-or-mobile'
+  | 'non-geographic'
+  | 'country-blocked'
+  | 'country-not-allowed';
+
+/**
+ * The verdict of a dialling policy on one number.
+ *
+ * @example
+ * ```ts
+ * const verdict: DialingVerdict = judgeDialingPolicy(parsePhoneTarget('+44 909 876 5432'), DEFAULT_DIALING_POLICY);
+ * // { allowed: false, rule: 'premium-rate' }
+ * ```
+ */
+export type DialingVerdict = { allowed: true } | { allowed: false; rule: DialingRule };
+
+/**
+ * The rule that refuses numbers of a type, e.g. `premium-rate` for `PREMIUM_RATE`.
+ *
+ * @example
+ * ```ts
+ * toDialingRule('SHARED_COST'); // 'shared-cost'
+ * ```
+ */
+export function toDialingRule(type: PhoneNumberType): DialingRule {
+  return type.toLowerCase().replaceAll('_', '-') as DialingRule;
+}
+
+function checkCountries(value: unknown, path: string, issues: RequestIssue[]): string[] {
+  if (!Array.isArray(value)) {
+    issues.push({ path, message: 'must be a list of ISO 3166-1 alpha-2 country codes' });
+    return [];
+  }
+  const countries = value.map((country, i) => toSupportedCountry(country, `${path}.${i}`, issues));
+  return [...new Set(countries.filter((country): country is string => country !== null))];
+}
+
+/**
+ * Checks a dialling policy and fills in its defaults. Throws an
+ * {@link InvalidPhoneConfigurationError} listing every problem.
+ *
+ * @example
+ * ```ts
+ * const policy = resolveDialingPolicy({ allowedCountries: ['us', 'CA'], callerId: '+14255550000' });
+ * policy.allowedCountries; // ['US', 'CA']
+ * policy.refusedTypes;     // ['PREMIUM_RATE', 'SHARED_COST']
+ * ```
+ */
+export function resolveDialingPolicy(options: DialingPolicyOptions = {}): DialingPolicy {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidPhoneConfigurationError([{ path: '', message: 'a dialling policy must be an object' }]);
+  }
+  const issues: RequestIssue[] = [];
+  const known = ['refusedTypes', 'allowedCountries', 'blockedCountries', 'allowNonGeographic', 'callerId'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) issues.push({ path: key, message: 'unknown field' });
+  }
+
+  let refusedTypes = [...DEFAULT_REFUSED_TYPES];
+  if (options.refusedTypes !== undefined) {
+    if (!Array.isArray(options.refusedTypes)) {
+      issues.push({ path: 'refusedTypes', message: 'must be a list of number types such as PREMIUM_RATE' });
+    } else {
+      refusedTypes = [];
+      options.refusedTypes.forEach((type: unknown, i) => {
+        if (PHONE_NUMBER_TYPES.includes(type as PhoneNumberType)) refusedTypes.push(type as PhoneNumberType);
+        else issues.push({ path: `refusedTypes.${i}`, message: `must be one of ${PHONE_NUMBER_TYPES.join(', ')}` });
+      });
+    }
+  }
+
+  const allowedCountries =
+    options.allowedCountries === undefined || options.allowedCountries === null
+      ? null
+      : checkCountries(options.allowedCountries, 'allowedCountries', issues);
+  if (allowedCountries?.length === 0 && issues.length === 0) {
+    issues.push({
+      path: 'allowedCountries',
+      message: 'an empty allow-list refuses every number; leave it out instead',
+    });
+  }
+  const blockedCountries =
+    options.blockedCountries === undefined ? [] : checkCountries(options.blockedCountries, 'blockedCountries', issues);
+
+  if (options.allowNonGeographic !== undefined && typeof options.allowNonGeographic !== 'boolean') {
+    issues.push({ path: 'allowNonGeographic', message: 'must be true or false' });
+  }
+
+  let callerId: CallerIdChoice = { byCountry: {} };
+  try {
+    callerId = resolveCallerId(options.callerId);
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneConfigurationError)) throw error;
+    issues.push(...error.issues);
+  }
+
+  if (issues.length > 0) throw new InvalidPhoneConfigurationError(issues);
+  return {
+    refusedTypes: [...new Set(refusedTypes)],
+    allowedCountries,
+    blockedCountries,
+    allowNonGeographic: options.allowNonGeographic === true,
+    callerId,
+  };
+}
+
+/**
+ * Whether a policy lets a parsed number be dialled, and if not, the rule that
+ * refuses it. The number type is judged first (a premium-rate number is
+ * reported as such wherever it is), then the country.
+ *
+ * @example
+ * ```ts
+ * judgeDialingPolicy(parsePhoneTarget('+44 909 876 5432'), DEFAULT_DIALING_POLICY);
+ * // { allowed: false, rule: 'premium-rate' }
+ * ```
+ */
+export function judgeDialingPolicy(target: PhoneTarget, policy: DialingPolicy): DialingVerdict {
+  if (target.type !== null && policy.refusedTypes.includes(target.type)) {
+    return { allowed: false, rule: toDialingRule(target.type) };
+  }
+  if (target.nonGeographic && !policy.allowNonGeographic) return { allowed: false, rule: 'non-geographic' };
+  const { country } = target;
+  if (country !== null && policy.blockedCountries.includes(country)) return { allowed: false, rule: 'country-blocked' };
+  if (policy.allowedCountries !== null && (country === null || !policy.allowedCountries.includes(country))) {
+    return { allowed: false, rule: 'country-not-allowed' };
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,387 @@
+/**
+ * Abuse limits on a fake clock: per-user and per-number rates (sliding and
+ * fixed windows), the cool-down between calls to a number, lockouts after
+ * denials and fraud reports, and memory that stays bounded.
+ */
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../../src/errors.js';
+import type { AttemptResult, VerificationStatus } from '../../src/machine/outcomes.js';
+import { type AbuseLimits, createAbuseGuard, DEFAULT_ABUSE_LIMITS } from '../../src/phone/abuseGuard.js';
+import { type AbuseRule, InvalidPhoneConfigurationError, VerificationRefusedError } from '../../src/phone/errors.js';
+import { MemoryAbuseLimitStore } from '../../src/phone/memoryAbuseLimitStore.js';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+const ALICE = '+1 425 555 0100';
+const BOB = '+44 20 7946 0000';
+
+/** A clock that moves only when told to. */
+function fakeClock(start = 1_700_000_000_000) {
+  let time = start;
+  return {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms;
+    },
+  };
+}
+
+const NO_LIMITS: AbuseLimits = {
+  perUser: [],
+  perNumber: [],
+  numberCooldownMs: 0,
+  denialLockout: null,
+  fraudLockoutMs: 0,
+};
+
+function setUp(limits: Partial<AbuseLimits>) {
+  const clock = fakeClock();
+  const store = new MemoryAbuseLimitStore();
+  const guard = createAbuseGuard({ store, limits: { ...NO_LIMITS, ...limits }, now: clock.now });
+  return { clock, store, guard };
+}
+
+/** The refusal of a check, or `null` when it passed. */
+async function refusal(run: Promise<unknown>): Promise<VerificationRefusedError | null> {
+  try {
+    await run;
+    return null;
+  } catch (error) {
+    expect(error).toBeInstanceOf(VerificationRefusedError);
+    return error as VerificationRefusedError;
+  }
+}
+
+async function expectRefused(run: Promise<unknown>, rule: AbuseRule, retryAfterMs: number) {
+  const error = await refusal(run);
+  expect(error).not.toBeNull();
+  expect(error).toMatchObject({ code: 'VERIFICATION_REFUSED', rule, retryAfterMs });
+  return error as VerificationRefusedError;
+}
+
+const finished = (status: VerificationStatus, ...attempts: [string | null, AttemptResult][]) => ({
+  status,
+  attempts: attempts.map(([e164, result]) => ({ result, target: { e164 } })),
+});
+
+describe('per-user rate, sliding window', () => {
+  it('allows max verifications in any window and says when the next one may start', async () => {
+    const { clock, guard } = setUp({ perUser: [{ max: 3, windowMs: 10 * MINUTE }] });
+    await guard.check({ userId: 'alice', numbers: [ALICE] }); // t = 0
+    clock.advance(2 * MINUTE);
+    await guard.check({ userId: 'alice', numbers: [ALICE] }); // t = 2 min
+    clock.advance(3 * MINUTE);
+    await guard.check({ userId: 'alice', numbers: [ALICE] }); // t = 5 min
+    clock.advance(1 * MINUTE);
+    // The first leaves the window at t = 10 min, 4 minutes from now.
+    const error = await expectRefused(
+      guard.check({ userId: 'alice', numbers: [ALICE] }),
+      'user-rate-limit',
+      4 * MINUTE,
+    );
+    expect(error.subject).toBe('user');
+    expect(error.message).toBe(
+      'Verification refused (user-rate-limit): the user started 3 verifications in the last 10 minutes; retry in 4 minutes',
+    );
+    clock.advance(4 * MINUTE - 1);
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'user-rate-limit', 1);
+    clock.advance(1);
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    // Now t = 10, 5, 2 min are in the window: the next slot opens when t = 2 min leaves, at 12 min.
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'user-rate-limit', 2 * MINUTE);
+  });
+
+  it('counts each user on their own', async () => {
+    const { guard } = setUp({ perUser: [{ max: 1, windowMs: HOUR }] });
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    await guard.check({ userId: 'bob', numbers: [BOB] });
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', HOUR);
+  });
+
+  it('applies every limit: a burst limit and a daily one', async () => {
+    const { clock, guard } = setUp({
+      perUser: [
+        { max: 2, windowMs: 10 * MINUTE },
+        { max: 3, windowMs: 24 * HOUR },
+      ],
+    });
+    await guard.check({ userId: 'alice', numbers: [] });
+    await guard.check({ userId: 'alice', numbers: [] });
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', 10 * MINUTE);
+    clock.advance(10 * MINUTE);
+    await guard.check({ userId: 'alice', numbers: [] });
+    clock.advance(HOUR);
+    await expectRefused(
+      guard.check({ userId: 'alice', numbers: [] }),
+      'user-rate-limit',
+      24 * HOUR - HOUR - 10 * MINUTE,
+    );
+  });
+
+  it('does not count a refused verification', async () => {
+    const { clock, guard } = setUp({ perUser: [{ max: 1, windowMs: MINUTE }] });
+    await guard.check({ userId: 'alice', numbers: [] });
+    for (let i = 0; i < 5; i++) await refusal(guard.check({ userId: 'alice', numbers: [] }));
+    clock.advance(MINUTE);
+    await guard.check({ userId: 'alice', numbers: [] });
+  });
+});
+
+describe('per-user rate, fixed window', () => {
+  it('resets at each multiple of the window on the clock', async () => {
+    const clock = fakeClock(10 * HOUR + 50 * MINUTE);
+    const guard = createAbuseGuard({
+      limits: { ...NO_LIMITS, perUser: [{ max: 2, windowMs: HOUR, window: 'fixed' }] },
+      now: clock.now,
+    });
+    await guard.check({ userId: 'alice', numbers: [] });
+    await guard.check({ userId: 'alice', numbers: [] });
+    const error = await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', 10 * MINUTE);
+    expect(error.message).toContain('in this fixed window of 1 hour');
+    clock.advance(10 * MINUTE); // 11:00, a new window
+    await guard.check({ userId: 'alice', numbers: [] });
+    await guard.check({ userId: 'alice', numbers: [] });
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', HOUR);
+  });
+});
+
+describe('per-number rate and cool-down', () => {
+  it('limits how often one number is called, across users', async () => {
+    const { clock, guard } = setUp({ perNumber: [{ max: 2, windowMs: HOUR }] });
+    await guard.check({ userId: 'mallory-1', numbers: [ALICE] });
+    clock.advance(MINUTE);
+    await guard.check({ userId: 'mallory-2', numbers: ['(425) 555-0100'], defaultCountry: 'US' });
+    clock.advance(MINUTE);
+    const error = await expectRefused(
+      guard.check({ userId: 'mallory-3', numbers: [BOB, '+14255550100'] }),
+      'number-rate-limit',
+      HOUR - 2 * MINUTE,
+    );
+    expect(error).toMatchObject({ subject: 'number', maskedNumber: '+1 425 ••• 0100' });
+    expect(error.message).toBe(
+      'Verification refused (number-rate-limit): +1 425 ••• 0100 was the target of 2 verifications in the last 1 hour; retry in 58 minutes',
+    );
+    // Nothing of the refused verification was counted: Bob's number is still free.
+    await guard.check({ userId: 'mallory-4', numbers: [BOB] });
+  });
+
+  it('keeps a cool-down after a verification listing the number', async () => {
+    const { clock, guard } = setUp({ numberCooldownMs: MINUTE });
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    clock.advance(20 * SECOND);
+    const error = await expectRefused(
+      guard.check({ userId: 'alice', numbers: [ALICE] }),
+      'number-cooldown',
+      40 * SECOND,
+    );
+    expect(error.message).toBe(
+      'Verification refused (number-cooldown): +1 425 ••• 0100 was called less than 1 minute ago; retry in 40 seconds',
+    );
+    clock.advance(40 * SECOND);
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+  });
+
+  it('runs the cool-down from the end of the last call once the result is recorded', async () => {
+    const { clock, guard } = setUp({ numberCooldownMs: MINUTE });
+    await guard.check({ userId: 'alice', numbers: [ALICE, BOB] });
+    clock.advance(45 * SECOND);
+    await guard.record(finished('approved', ['+14255550100', 'approved']), { userId: 'alice' });
+    clock.advance(30 * SECOND);
+    // Alice's number was called until 30 s ago; Bob's was only listed, 75 s ago.
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'number-cooldown', 30 * SECOND);
+    await guard.check({ userId: 'bob', numbers: [BOB] });
+  });
+
+  it('skips numbers that cannot be read: they are never dialled', async () => {
+    const { guard } = setUp({ numberCooldownMs: MINUTE });
+    await guard.check({ userId: 'alice', numbers: ['not a number', '+1 425'] });
+    await guard.check({ userId: 'alice', numbers: ['not a number', '+1 425'] });
+  });
+});
+
+describe('lockouts', () => {
+  it('locks the user after N denials within the window', async () => {
+    const { clock, guard } = setUp({ denialLockout: { maxDenials: 3, windowMs: HOUR, lockMs: 2 * HOUR } });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    expect(await guard.record(denied, { userId: 'alice' })).toEqual([]);
+    clock.advance(30 * MINUTE);
+    expect(await guard.record(denied, { userId: 'alice' })).toEqual([]);
+    clock.advance(31 * MINUTE);
+    // The first denial has left the hour: two in the window.
+    expect(await guard.record(denied, { userId: 'alice' })).toEqual([]);
+    clock.advance(MINUTE);
+    const locks = await guard.record(denied, { userId: 'alice' });
+    expect(locks).toEqual([
+      { subject: 'user', rule: 'user-denial-lockout', until: clock.now() + 2 * HOUR, maskedNumber: null },
+    ]);
+    clock.advance(HOUR);
+    const error = await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'user-denial-lockout', HOUR);
+    expect(error.message).toBe(
+      'Verification refused (user-denial-lockout): the user is locked after repeated denied verifications; retry in 1 hour',
+    );
+    await guard.check({ userId: 'bob', numbers: [BOB] });
+    clock.advance(HOUR);
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+  });
+
+  it('locks the user and the reporting number after a fraud report', async () => {
+    const { clock, guard } = setUp({ fraudLockoutMs: 24 * HOUR });
+    const result = finished('fraud', ['+14255550100', 'no-response'], ['+442079460000', 'fraud']);
+    const locks = await guard.record(result, { userId: 'alice' });
+    expect(locks).toEqual([
+      { subject: 'user', rule: 'user-fraud-lockout', until: clock.now() + 24 * HOUR, maskedNumber: null },
+      {
+        subject: 'number',
+        rule: 'number-fraud-lockout',
+        until: clock.now() + 24 * HOUR,
+        maskedNumber: '+44 20 ••• 0000',
+      },
+    ]);
+    clock.advance(HOUR);
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'user-fraud-lockout', 23 * HOUR);
+    // Another account cannot make the reporting number ring either; the other number is free.
+    const error = await expectRefused(
+      guard.check({ userId: 'eve', numbers: [BOB] }),
+      'number-fraud-lockout',
+      23 * HOUR,
+    );
+    expect(error).toMatchObject({ subject: 'number', maskedNumber: '+44 20 ••• 0000' });
+    await guard.check({ userId: 'eve', numbers: [ALICE] });
+  });
+
+  it('keeps the longer of two locks', async () => {
+    const { clock, guard } = setUp({
+      fraudLockoutMs: 24 * HOUR,
+      denialLockout: { maxDenials: 1, windowMs: HOUR, lockMs: HOUR },
+    });
+    await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
+    await guard.record(finished('denied', ['+14255550100', 'hung-up']), { userId: 'alice' });
+    clock.advance(2 * HOUR);
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-fraud-lockout', 22 * HOUR);
+  });
+
+  it('lets an administrator lift a lock', async () => {
+    const { guard } = setUp({ fraudLockoutMs: 24 * HOUR });
+    await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
+    await guard.unlock({ userId: 'alice' });
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'number-fraud-lockout', 24 * HOUR);
+    await guard.unlock({ number: '+1 (425) 555-0100 x1' });
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+  });
+
+  it('places no lock for results that are neither denials nor fraud', async () => {
+    const { guard } = setUp({ fraudLockoutMs: HOUR, denialLockout: { maxDenials: 1, windowMs: HOUR, lockMs: HOUR } });
+    for (const status of ['approved', 'unreachable', 'canceled', 'expired'] as const) {
+      expect(await guard.record(finished(status, ['+14255550100', 'no-response']), { userId: 'alice' })).toEqual([]);
+    }
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+  });
+});
+
+describe('concurrency', () => {
+  it('lets no more than max of many simultaneous checks through', async () => {
+    const { guard } = setUp({ perUser: [{ max: 3, windowMs: HOUR }] });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => guard.check({ userId: 'alice', numbers: [] })),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(VerificationRefusedError);
+    }
+  });
+});
+
+describe('bounded memory', () => {
+  it('keeps only the events a limit still needs, and prunes keys that aged out', async () => {
+    const clock = fakeClock();
+    const store = new MemoryAbuseLimitStore();
+    const guard = createAbuseGuard({
+      store,
+      limits: { ...NO_LIMITS, perUser: [{ max: 2, windowMs: MINUTE }], numberCooldownMs: SECOND },
+      now: clock.now,
+      pruneIntervalMs: MINUTE,
+    });
+    for (let i = 0; i < 500; i++) {
+      await guard.check({ userId: `user-${i}`, numbers: [`+1 425 555 ${String(1000 + i)}`] });
+      clock.advance(SECOND);
+    }
+    // 500 s in, with a sweep at least every minute: only the keys of the last ~2 minutes remain.
+    expect(store.size.events).toBeLessThanOrEqual(2 * 130);
+    clock.advance(2 * MINUTE);
+    await guard.check({ userId: 'late', numbers: [] });
+    expect(store.size.events).toBe(1);
+  });
+
+  it('never holds more than maxKeys keys', async () => {
+    const store = new MemoryAbuseLimitStore({ maxKeys: 50 });
+    for (let i = 0; i < 200; i++) await store.addEvent(`k${i}`, i, { keepSince: 0, keepLast: 5 });
+    expect(store.size.events).toBe(50);
+    expect(await store.getEvents('k0', 0)).toEqual([]);
+    expect(await store.getEvents('k199', 0)).toEqual([199]);
+  });
+
+  it('keeps at most keepLast events per key', async () => {
+    const store = new MemoryAbuseLimitStore();
+    for (let i = 0; i < 100; i++) await store.addEvent('k', i, { keepSince: 0, keepLast: 3 });
+    expect(await store.getEvents('k', 0)).toEqual([97, 98, 99]);
+  });
+});
+
+describe('defaults and configuration', () => {
+  it('has defaults for every limit', () => {
+    const guard = createAbuseGuard();
+    expect(guard.limits).toEqual(DEFAULT_ABUSE_LIMITS);
+    expect(DEFAULT_ABUSE_LIMITS.perUser.length).toBeGreaterThan(0);
+    expect(DEFAULT_ABUSE_LIMITS.perNumber.length).toBeGreaterThan(0);
+    expect(DEFAULT_ABUSE_LIMITS.numberCooldownMs).toBeGreaterThan(0);
+    expect(DEFAULT_ABUSE_LIMITS.denialLockout).not.toBeNull();
+    expect(DEFAULT_ABUSE_LIMITS.fraudLockoutMs).toBeGreaterThan(0);
+  });
+
+  it('lists every problem of limits that cannot work', () => {
+    try {
+      createAbuseGuard({
+        limits: {
+          perUser: [
+            { max: 0, windowMs: MINUTE },
+            { max: 1, windowMs: -1, window: 'rolling' as never },
+          ],
+          perNumber: {} as never,
+          numberCooldownMs: Number.NaN,
+          denialLockout: { maxDenials: 1.5, windowMs: HOUR, lockMs: HOUR },
+          fraudLockoutMs: -1,
+          burst: 3,
+        } as never,
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidPhoneConfigurationError);
+      expect((error as InvalidPhoneConfigurationError).issues.map((i) => i.path)).toEqual([
+        'limits.burst',
+        'limits.perUser.0.max',
+        'limits.perUser.1.windowMs',
+        'limits.perUser.1.window',
+        'limits.perNumber',
+        'limits.numberCooldownMs',
+        'limits.fraudLockoutMs',
+        'limits.denialLockout',
+      ]);
+    }
+  });
+
+  it('refuses a request without a user or with too many numbers, as an invalid request', async () => {
+    const { guard } = setUp({});
+    await expect(guard.check({ userId: '', numbers: [] })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(guard.check({ userId: 'a', numbers: Array(21).fill(ALICE) })).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+    await expect(guard.record({} as never, { userId: 'a' })).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('refuses a clock that returns no time', async () => {
+    const guard = createAbuseGuard({ now: () => Number.NaN });
+    await expect(guard.check({ userId: 'a', numbers: [] })).rejects.toBeInstanceOf(InvalidPhoneConfigurationError);
+  });
+});
