@@ -166,6 +166,8 @@ export {
   type VerificationActorOptions,
 } from './runtime/createVerificationActor.js';
 export {
+  type AbuseLockedObservation,
+  type AbuseRecordFailedObservation,
   type AttemptEndedObservation,
   type CommandFailedObservation,
   type CommandObservation,

@@ -58,6 +58,14 @@ export const DEMO_SCENARIOS: readonly Scenario[] = [
     callees: { [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },
   },
   {
+    name: 'A premium-rate backup is refused by the dialling policy and never dialled',
+    request: { targets: [PRIMARY, '+44 909 879 0000', SECOND_BACKUP] },
+    callees: {
+      [PRIMARY]: { kind: 'busy' },
+      [SECOND_BACKUP]: { kind: 'answers', responses: [{ press: '#' }] },
+    },
+  },
+  {
     name: 'Every number unreachable',
     request: { targets: [PRIMARY, BACKUP, SECOND_BACKUP] },
     callees: {

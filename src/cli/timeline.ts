@@ -6,6 +6,7 @@
  */
 import { type AttemptRecord, describeAttemptResult, isRolloverResult } from '../machine/outcomes.js';
 import type { PromptSegment } from '../machine/types.js';
+import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { DEFAULT_TIMING } from '../request/normalizeRequest.js';
 import type { LoggedProviderEvent, VerificationObservation } from '../runtime/observations.js';
 import type { ScenarioRun } from './scenario.js';
@@ -27,6 +28,8 @@ const KIND_OF: Record<VerificationObservation['type'], TimelineEntry['kind']> = 
   'provider.malformed': 'event',
   'attempt.ended': 'note',
   'verification.ended': 'note',
+  'abuse.locked': 'note',
+  'abuse.recordFailed': 'note',
 };
 
 /** `primary`, `backup 1`, `backup 2`… */
@@ -124,7 +127,7 @@ function describeObservation(observation: VerificationObservation, settings: Tim
       const { command } = observation;
       switch (command.type) {
         case 'dial':
-          return `dial ${targetName(command.attempt)} ${command.to}${command.extension === null ? '' : ` (extension ${command.extension})`}`;
+          return `dial ${targetName(command.attempt)} ${maskPhoneNumber(command.to)}${command.extension === null ? '' : ` (extension ${command.extension})`}`;
         case 'sendDigits':
           return `send extension digits ${command.digits}`;
         case 'playPrompt':
@@ -151,6 +154,10 @@ function describeObservation(observation: VerificationObservation, settings: Tim
           : '';
       return `${targetName(attempt.index)}: ${describeAttemptResult(attempt)} — ${why}${next}`;
     }
+    case 'abuse.locked':
+      return `abuse limits: ${observation.locks.map((lock) => `${lock.subject} locked (${lock.rule})`).join(', ')}`;
+    case 'abuse.recordFailed':
+      return `abuse limits could not record the result: ${observation.message}`;
     case 'verification.ended': {
       const { result } = observation;
       const ignored = Object.values(result.ignoredEvents).reduce((a, b) => a + b, 0);

@@ -26,6 +26,11 @@ export interface AcceptedNumber {
   extension: string | null;
   /** ISO 3166-1 alpha-2 country, when known. */
   country: string | null;
+  /**
+   * Caller ID a dialling policy chose for this destination. A caller ID set in
+   * the verification request wins over it.
+   */
+  callerId?: string | null;
 }
 
 /** A number the check refused: not dialled, the attempt ends with `result`. */

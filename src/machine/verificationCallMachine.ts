@@ -130,14 +130,14 @@ const keyTransitions = () =>
  * machine's timer and a provider's timeout report share them, so both give the
  * same result.
  */
-const timeoutTransitions = (reportedBy: 'timer' | 'provider', during: 'input' | 'prompt' = 'input') => {
+const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
   const when = (verdict: TimeoutVerdict) =>
     reportedBy === 'timer'
       ? { type: 'timeoutGives' as const, params: { verdict } }
       : and(['isProviderInputTimeout', { type: 'timeoutGives', params: { verdict } }]);
   // A provider that times out on its own (Twilio's <Gather>) may never report the prompt's end.
   const observeTime =
-    during === 'prompt' ? (['observeTime', 'markPromptEndedBeforeTimeout'] as const) : (['observeTime'] as const);
+    reportedBy === 'provider' ? (['observeTime', 'markPromptEndedBeforeTimeout'] as const) : (['observeTime'] as const);
   return [
     {
       guard: when('no-response'),
@@ -294,7 +294,7 @@ const machineDefinition = setup({
         if (output === null || !output.ok) return context.attempts;
         return patchCurrentAttempt(context, (attempt) => ({
           target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
-          callerId: chooseCallerId(context.input, output.country),
+          callerId: chooseCallerId(context.input, output.country) ?? output.callerId ?? null,
         }));
       },
     }),
@@ -444,14 +444,17 @@ const machineDefinition = setup({
           times: { ...a.times, greetingEndedAt: a.times.greetingEndedAt ?? context.now },
         })),
     }),
+    // The provider's timeout proves the prompt ended an input timeout ago at the latest: earlier than
+    // a watchdog that fired meanwhile may have recorded.
     markPromptEndedBeforeTimeout: assign({
       attempts: ({ context }) =>
         patchCurrentAttempt(context, (a) => ({
           times: {
             ...a.times,
-            greetingEndedAt:
-              a.times.greetingEndedAt ??
+            greetingEndedAt: Math.min(
+              a.times.greetingEndedAt ?? Number.POSITIVE_INFINITY,
               Math.max(context.promptStartedAt, context.now - context.input.timing.inputTimeoutMs),
+            ),
           },
         })),
     }),
@@ -689,7 +692,7 @@ const machineDefinition = setup({
                       actions: ['observeTime', 'markGreetingEnded'],
                     },
                     'call.digits': keyTransitions(),
-                    'call.inputTimeout': timeoutTransitions('provider', 'prompt'),
+                    'call.inputTimeout': timeoutTransitions('provider'),
                   },
                 },
                 reprompting: {
@@ -702,7 +705,7 @@ const machineDefinition = setup({
                       actions: 'observeTime',
                     },
                     'call.digits': keyTransitions(),
-                    'call.inputTimeout': timeoutTransitions('provider', 'prompt'),
+                    'call.inputTimeout': timeoutTransitions('provider'),
                   },
                 },
                 waitingForInput: {

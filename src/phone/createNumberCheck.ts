@@ -5,6 +5,7 @@
  * @module
  */
 import type { NumberCheckInput, NumberCheckResult } from '../machine/checks.js';
+import { selectCallerId } from './callerId.js';
 import {
   type DialingPolicy,
   type DialingPolicyOptions,
@@ -30,7 +31,8 @@ export type NumberCheck = (input: NumberCheckInput) => NumberCheckResult;
  * refused). The check never throws for a bad number: an unreadable or
  * unassigned one is `invalid-number` with the reason (`TOO_SHORT`, …), one the
  * policy refuses is `blocked-number` with the rule (`premium-rate`,
- * `country-not-allowed`, …). The policy itself is checked at once and throws
+ * `country-not-allowed`, …). An accepted number carries the policy's caller ID
+ * for its country, if the policy sets one. The policy itself is checked at once and throws
  * an `InvalidPhoneConfigurationError` when it cannot work.
  *
  * @example
@@ -55,6 +57,13 @@ export function createNumberCheck(policy: DialingPolicyOptions | DialingPolicy =
     }
     const verdict = judgeDialingPolicy(target, resolved);
     if (!verdict.allowed) return { ok: false, result: 'blocked-number', rule: verdict.rule };
-    return { ok: true, e164: target.e164, extension: target.extension, country: target.country };
+    const callerId = selectCallerId(resolved.callerId, target.country);
+    return {
+      ok: true,
+      e164: target.e164,
+      extension: target.extension,
+      country: target.country,
+      ...(callerId === null ? {} : { callerId }),
+    };
   };
 }

@@ -13,6 +13,8 @@ import {
 } from '../machine/checks.js';
 import type { VerificationRequest } from '../machine/types.js';
 import { type VerificationCallMachine, verificationCallMachine } from '../machine/verificationCallMachine.js';
+import { createNumberCheck } from '../phone/createNumberCheck.js';
+import type { DialingPolicyOptions } from '../phone/dialingPolicy.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 
 /** A clock for the machine's timers, as XState takes it (`SimulatedClock` for virtual time). */
@@ -22,8 +24,17 @@ export type MachineClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 export interface VerificationActorOptions {
   /** Answers whether a typed PIN is right; required in PIN mode. Compare in constant time. */
   verifyPin?: (entry: string) => boolean | Promise<boolean>;
-  /** Decides whether a target may be dialled and in which form; default: E.164 only. */
+  /**
+   * Decides whether a target may be dialled and in which form. Default: the
+   * library's check — libphonenumber-js and the dialling policy.
+   */
   checkNumber?: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
+  /**
+   * The dialling policy of the default number check (premium-rate and
+   * shared-cost numbers refused unless it says otherwise). Ignored when
+   * `checkNumber` is given.
+   */
+  dialingPolicy?: DialingPolicyOptions;
   /** Clock for the machine's timers; pass XState's `SimulatedClock` for virtual time. */
   clock?: MachineClock;
   /** Clock reading at the start, in the unit of the events' `at`. Default `clock.now()` when the clock has one, else 0. */
@@ -35,19 +46,26 @@ export interface VerificationActorOptions {
 }
 
 /**
- * The verification machine with the host's number check and PIN verifier.
+ * The verification machine with a number check — the host's, or the
+ * library's libphonenumber-js check under a dialling policy — and the host's
+ * PIN verifier. Throws an `InvalidPhoneConfigurationError` for a policy that
+ * cannot work.
  *
  * @example
  * ```ts
- * const machine = createVerificationMachine({ verifyPin: (entry) => entry === '1234' });
+ * const machine = createVerificationMachine({
+ *   verifyPin: (entry) => pins.matches(userId, entry),
+ *   dialingPolicy: { allowedCountries: ['US', 'GB'] },
+ * });
  * ```
  */
 export function createVerificationMachine(
-  options: Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber'> = {},
+  options: Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber' | 'dialingPolicy'> = {},
 ): VerificationCallMachine {
+  const checkNumber = options.checkNumber ?? createNumberCheck(options.dialingPolicy);
   return verificationCallMachine.provide({
     actors: {
-      ...(options.checkNumber === undefined ? {} : { checkNumber: createNumberCheckActor(options.checkNumber) }),
+      checkNumber: createNumberCheckActor(checkNumber),
       ...(options.verifyPin === undefined ? {} : { verifyPin: createPinCheckActor(options.verifyPin) }),
     },
   });

@@ -7,6 +7,7 @@
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent } from '../machine/events.js';
 import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
+import type { AppliedLock } from '../phone/abuseGuard.js';
 
 /** A provider event as logged: `call.digits` carries how many keys, never which. */
 export type LoggedProviderEvent =
@@ -65,6 +66,19 @@ export interface VerificationEndedObservation extends Observed {
   result: VerificationResult;
 }
 
+/** The abuse limits locked a user or a number after this verification. */
+export interface AbuseLockedObservation extends Observed {
+  type: 'abuse.locked';
+  locks: AppliedLock[];
+}
+
+/** Feeding the result to the abuse limits failed; the result stands. */
+export interface AbuseRecordFailedObservation extends Observed {
+  type: 'abuse.recordFailed';
+  code: string | null;
+  message: string;
+}
+
 /**
  * Everything `onEvent` receives.
  *
@@ -83,7 +97,9 @@ export type VerificationObservation =
   | ProviderEventObservation
   | MalformedEventObservation
   | AttemptEndedObservation
-  | VerificationEndedObservation;
+  | VerificationEndedObservation
+  | AbuseLockedObservation
+  | AbuseRecordFailedObservation;
 
 /** An observation before the runtime adds the verification id and the clock reading. */
 export type UnstampedObservation = VerificationObservation extends infer O

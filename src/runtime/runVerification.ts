@@ -6,12 +6,17 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { InvalidRequestError } from '../errors.js';
 import type { NumberCheckInput, NumberCheckResult } from '../machine/checks.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
 import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
 import { isWellFormedEvent } from '../machine/validateEvent.js';
+import type { AbuseGuard } from '../phone/abuseGuard.js';
+import type { DialingPolicyOptions } from '../phone/dialingPolicy.js';
+import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
+import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { type RuntimeClock, systemClock } from './clock.js';
 import { createVerificationActor } from './createVerificationActor.js';
@@ -23,8 +28,19 @@ export interface RunVerificationOptions {
   provider: VoiceProvider;
   /** Answers whether a typed PIN is right; required in PIN mode. Compare in constant time. */
   verifyPin?: (entry: string) => boolean | Promise<boolean>;
-  /** Decides whether a target may be dialled; default: E.164 only. */
+  /** Decides whether a target may be dialled; default: libphonenumber-js under `dialingPolicy`. */
   checkNumber?: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
+  /** Dialling policy of the default number check; premium-rate and shared-cost numbers are refused by default. */
+  dialingPolicy?: DialingPolicyOptions;
+  /**
+   * Abuse limits: checked before any call is placed (a refusal rejects with a
+   * `VerificationRefusedError`), and fed the result afterwards. Needs `userId`.
+   */
+  abuseGuard?: AbuseGuard;
+  /** Who is being verified, for the abuse limits. */
+  userId?: string;
+  /** Mask phone numbers (`+1 425 ••• 0100`) in the result and in everything `onEvent` receives. */
+  maskNumbers?: boolean;
   /** Clock for timers and timestamps. Default: the system clock. */
   clock?: RuntimeClock;
   /** Aborting it cancels the verification (status `canceled`); the live call is hung up. */
@@ -65,19 +81,28 @@ export async function runVerification(
   const clock = options.clock ?? systemClock;
   const verificationId = options.verificationId ?? randomUUID();
 
+  const { abuseGuard, userId } = options;
+  if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
+    throw new InvalidRequestError([
+      { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
+    ]);
+  }
   const actor = createVerificationActor(request, {
     verifyPin: options.verifyPin,
     checkNumber: options.checkNumber,
+    dialingPolicy: options.dialingPolicy,
     clock,
     startedAt: clock.now(),
     providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
     providerOffersMachineDetection: provider.capabilities.machineDetection,
   });
 
+  const mask = options.maskNumbers === true;
   const observe = (observation: UnstampedObservation): void => {
     if (onEvent === undefined) return;
     try {
-      onEvent({ ...observation, verificationId, at: clock.now() } as VerificationObservation);
+      const shown = mask ? maskObservation(observation) : observation;
+      onEvent({ ...shown, verificationId, at: clock.now() } as VerificationObservation);
     } catch {
       // A failing observer must not change the verification.
     }
@@ -120,7 +145,11 @@ export async function runVerification(
     }
   };
 
-  return new Promise<VerificationResult>((resolve, reject) => {
+  if (abuseGuard !== undefined && userId !== undefined) {
+    await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null });
+  }
+
+  const result = await new Promise<VerificationResult>((resolve, reject) => {
     const onAbort = (): void => {
       actor.send({ type: 'verification.cancel', at: clock.now() } satisfies VerificationEvent);
     };
@@ -174,4 +203,30 @@ export async function runVerification(
     actor.start();
     if (signal?.aborted === true) onAbort();
   });
+
+  if (abuseGuard !== undefined && userId !== undefined) {
+    try {
+      const locks = await abuseGuard.record(result, { userId });
+      if (locks.length > 0) observe({ type: 'abuse.locked', locks });
+    } catch (error) {
+      observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+    }
+  }
+  return mask ? maskVerificationResult(result) : result;
+}
+
+/** An observation with the callee's numbers masked; caller IDs are the host's own and stay. */
+function maskObservation(observation: UnstampedObservation): UnstampedObservation {
+  switch (observation.type) {
+    case 'command':
+      return observation.command.type === 'dial'
+        ? { ...observation, command: { ...observation.command, to: maskPhoneNumber(observation.command.to) } }
+        : observation;
+    case 'attempt.ended':
+      return { ...observation, attempt: maskAttemptRecord(observation.attempt) };
+    case 'verification.ended':
+      return { ...observation, result: maskVerificationResult(observation.result) };
+    default:
+      return observation;
+  }
 }

@@ -25,6 +25,7 @@ describe('voice-mfa demo', () => {
       'Busy signal, the backup approves': 'approved',
       'Tri-tones (number disconnected), the backup approves': 'approved',
       'An invalid primary number is never dialled, the backup approves': 'approved',
+      'A premium-rate backup is refused by the dialling policy and never dialled': 'approved',
       'Every number unreachable': 'unreachable',
       'PIN mode: the right PIN then #': 'approved',
       'PIN mode: a wrong PIN three times': 'denied',
@@ -46,6 +47,21 @@ describe('voice-mfa demo', () => {
       /t=\d+\.\d{3}s\s+primary: no-response — no input for 10 s after the greeting → rollover to backup 1/,
     );
     expect(text).toContain('final status: APPROVED (pound-key)');
+  });
+
+  it('the premium-rate backup is never dialled', async () => {
+    const scenario = DEMO_SCENARIOS.find((s) => s.name.startsWith('A premium-rate backup'));
+    if (scenario === undefined) throw new Error('the premium-rate scenario is missing');
+    const run = await playScenario(scenario);
+    expect(run.calls.map((c) => c.to)).toEqual(['+14255550100', '+14255550102']);
+    expect(run.result.attempts[1]).toMatchObject({ result: 'blocked-number', rule: 'premium-rate' });
+  });
+
+  it('the timeline never prints a callee number in full', async () => {
+    for (const scenario of DEMO_SCENARIOS) {
+      const text = formatTimeline(await playScenario(scenario));
+      expect(text).not.toMatch(/\+\d{8,}/);
+    }
   });
 
   it('the hang-up scenario never dials the backup', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createAbuseGuard,
   InvalidRequestError,
   type ProviderCommand,
   type ProviderSession,
@@ -7,6 +8,7 @@ import {
   type SessionContext,
   SimulatedCarrier,
   type VerificationObservation,
+  VerificationRefusedError,
   VirtualClock,
   type VoiceProvider,
 } from '../../src/index.js';
@@ -218,5 +220,126 @@ describe('runVerification', () => {
     );
     expect(result.status).toBe('expired');
     expect(result.endedAt - result.startedAt).toBe(5_000);
+  });
+});
+
+describe('runVerification: phone numbers, policy and abuse limits', () => {
+  const approving = (clock: VirtualClock, numbers: string[]) =>
+    new SimulatedCarrier({
+      clock,
+      numbers: Object.fromEntries(numbers.map((n) => [n, { kind: 'answers', responses: [{ press: '#' }] }])),
+    });
+
+  it('numbers are read as people type them, with the default country', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY]);
+    const result = await runVerification(
+      { targets: ['(425) 555-0100'], defaultCountry: 'US' },
+      { provider: carrier, clock },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.target).toMatchObject({ e164: PRIMARY, country: 'US' });
+  });
+
+  it('premium-rate and shared-cost numbers are refused by default and never dialled', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY]);
+    const result = await runVerification(
+      { targets: ['+44 909 879 0000', '+44 843 123 4567', PRIMARY] },
+      { provider: carrier, clock },
+    );
+    expect(result.attempts.map((a) => [a.result, a.rule])).toEqual([
+      ['blocked-number', 'premium-rate'],
+      ['blocked-number', expect.stringMatching(/premium-rate|shared-cost/)],
+      ['approved', null],
+    ]);
+    expect(carrier.calls.map((c) => c.to)).toEqual([PRIMARY]);
+  });
+
+  it('a dialling policy with an allow-list refuses other countries', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY]);
+    const result = await runVerification(
+      { targets: ['+44 20 7946 0000', PRIMARY] },
+      { provider: carrier, clock, dialingPolicy: { allowedCountries: ['US'] } },
+    );
+    expect(result.attempts[0]).toMatchObject({ result: 'blocked-number', rule: 'country-not-allowed' });
+  });
+
+  it("the policy's caller ID per country is used unless the request sets one", async () => {
+    const clock = new VirtualClock();
+    const dialingPolicy = { callerId: { default: '+14255550000', byCountry: { GB: '+442079460001' } } };
+    const policyOnly = await runVerification(
+      { targets: [PRIMARY] },
+      { provider: approving(clock, [PRIMARY]), clock, dialingPolicy },
+    );
+    expect(policyOnly.attempts[0]?.callerId).toBe('+14255550000');
+    const requestWins = await runVerification(
+      { targets: [PRIMARY], callerId: '+14255559999' },
+      { provider: approving(clock, [PRIMARY]), clock, dialingPolicy },
+    );
+    expect(requestWins.attempts[0]?.callerId).toBe('+14255559999');
+  });
+
+  it('masks numbers in the result and the event stream when asked', async () => {
+    const clock = new VirtualClock();
+    const observations: VerificationObservation[] = [];
+    const result = await runVerification(
+      { targets: [PRIMARY] },
+      { provider: approving(clock, [PRIMARY]), clock, maskNumbers: true, onEvent: (o) => observations.push(o) },
+    );
+    expect(result.attempts[0]?.target.e164).toBe('+1 425 ••• 0100');
+    expect(JSON.stringify(result)).not.toContain('4255550100');
+    expect(JSON.stringify(observations)).not.toContain('4255550100');
+  });
+
+  it('abuse limits refuse a verification before any call is placed, with a typed error', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY]);
+    const guard = createAbuseGuard({
+      now: () => clock.now(),
+      limits: { perUser: [{ max: 1, windowMs: 60_000 }] },
+    });
+    const first = await runVerification(
+      { targets: [PRIMARY] },
+      { provider: carrier, clock, abuseGuard: guard, userId: 'alice' },
+    );
+    expect(first.status).toBe('approved');
+    const refused = runVerification(
+      { targets: [PRIMARY] },
+      { provider: carrier, clock, abuseGuard: guard, userId: 'alice' },
+    );
+    await expect(refused).rejects.toBeInstanceOf(VerificationRefusedError);
+    await expect(refused).rejects.toMatchObject({ code: 'VERIFICATION_REFUSED' });
+    expect(carrier.calls).toHaveLength(1);
+  });
+
+  it('a fraud report locks the user out', async () => {
+    const clock = new VirtualClock();
+    const carrier = new SimulatedCarrier({
+      clock,
+      numbers: { [PRIMARY]: { kind: 'answers', responses: [{ press: '0#' }] } },
+    });
+    const guard = createAbuseGuard({ now: () => clock.now() });
+    const observations: VerificationObservation[] = [];
+    const result = await runVerification(
+      { targets: [PRIMARY] },
+      { provider: carrier, clock, abuseGuard: guard, userId: 'bob', onEvent: (o) => observations.push(o) },
+    );
+    expect(result.status).toBe('fraud');
+    expect(observations.some((o) => o.type === 'abuse.locked')).toBe(true);
+    await expect(
+      runVerification({ targets: [PRIMARY] }, { provider: carrier, clock, abuseGuard: guard, userId: 'bob' }),
+    ).rejects.toBeInstanceOf(VerificationRefusedError);
+  });
+
+  it('an abuse guard without a user id is a request error', async () => {
+    const clock = new VirtualClock();
+    await expect(
+      runVerification(
+        { targets: [PRIMARY] },
+        { provider: approving(clock, [PRIMARY]), clock, abuseGuard: createAbuseGuard() },
+      ),
+    ).rejects.toBeInstanceOf(InvalidRequestError);
   });
 });

@@ -7,6 +7,9 @@
 import { VoiceMfaError } from '../../errors.js';
 import type { ProviderCommand } from '../../machine/commands.js';
 import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
+import { InvalidPhoneNumberError } from '../../phone/errors.js';
+import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
+import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
 import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
 import { type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
@@ -59,7 +62,7 @@ export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = {
 export interface SimulatedCarrierOptions {
   /** The clock events are scheduled on; a `VirtualClock` runs a call in milliseconds. */
   clock: RuntimeClock;
-  /** Callee scripts by E.164 number. */
+  /** Callee scripts by number in international form (`+14255550100`, `+1 425-555-0100`). */
   numbers?: Record<string, CalleeScript>;
   /** Script for numbers not listed. Default: `invalid-number`. */
   unlistedNumbers?: CalleeScript;
@@ -115,6 +118,19 @@ function checkScript(number: string, script: CalleeScript): void {
   }
 }
 
+/** The E.164 form of a number as a scenario wrote it, so that scripts match what the machine dials. */
+function toE164Key(number: string): string {
+  try {
+    return parsePhoneTarget(number).e164;
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    throw new VoiceMfaError(
+      'INVALID_CONFIGURATION',
+      `Simulated carrier: ${maskPhoneNumber(number)} is not a number in international form (${error.reason})`,
+    );
+  }
+}
+
 /**
  * A voice provider on virtual time, deterministic from a seed, whose callees
  * follow scripts. It emits the events a real provider would, with realistic
@@ -154,8 +170,9 @@ export class SimulatedCarrier implements VoiceProvider {
     this.clock = options.clock;
     const numbers = new Map<string, CalleeScript>();
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
-      checkScript(number, script);
-      numbers.set(number, script);
+      const key = toE164Key(number);
+      checkScript(maskPhoneNumber(key), script);
+      numbers.set(key, script);
     }
     this.numbers = numbers;
     this.unlisted = options.unlistedNumbers ?? { kind: 'invalid-number' };
