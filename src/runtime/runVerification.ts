@@ -7,31 +7,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError } from '../errors.js';
-import type { NumberCheckInput, NumberCheckResult } from '../machine/checks.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
 import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
 import { isWellFormedEvent } from '../machine/validateEvent.js';
 import type { AbuseGuard } from '../phone/abuseGuard.js';
-import type { DialingPolicyOptions } from '../phone/dialingPolicy.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { type RuntimeClock, systemClock } from './clock.js';
-import { createVerificationActor } from './createVerificationActor.js';
+import { createVerificationActor, type VerificationActorOptions } from './createVerificationActor.js';
 import { toLoggedEvent, type UnstampedObservation, type VerificationObservation } from './observations.js';
 
-/** How to run a verification. */
-export interface RunVerificationOptions {
+/**
+ * How to run a verification: the host's checks (`verifyPin`, `checkNumber`,
+ * `dialingPolicy`, as for `createVerificationActor`) and the environment.
+ */
+export interface RunVerificationOptions
+  extends Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber' | 'dialingPolicy'> {
   /** Places the calls. */
   provider: VoiceProvider;
-  /** Answers whether a typed PIN is right; required in PIN mode. Compare in constant time. */
-  verifyPin?: (entry: string) => boolean | Promise<boolean>;
-  /** Decides whether a target may be dialled; default: libphonenumber-js under `dialingPolicy`. */
-  checkNumber?: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
-  /** Dialling policy of the default number check; premium-rate and shared-cost numbers are refused by default. */
-  dialingPolicy?: DialingPolicyOptions;
   /**
    * Abuse limits: checked before any call is placed (a refusal rejects with a
    * `VerificationRefusedError`), and fed the result afterwards. Needs `userId`.
