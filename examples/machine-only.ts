@@ -4,8 +4,9 @@
  *
  *   npx tsx examples/machine-only.ts
  */
-import { SimulatedClock } from 'xstate';
+
 import { createVerificationActor, type ProviderCommand } from 'voice-mfa';
+import { SimulatedClock } from 'xstate';
 
 const clock = new SimulatedClock();
 const actor = createVerificationActor({ targets: ['+14255550100', '+14255550101'] }, { clock });

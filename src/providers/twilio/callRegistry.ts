@@ -1,0 +1,116 @@
+/**
+ * Where verifications live between webhooks: which session a CallSid, a dial
+ * token or a verification id belongs to.
+ *
+ * @module
+ */
+import type { TwilioCallWebhook } from './callWebhook.js';
+
+/**
+ * A value or a promise of it: a durable registry may answer asynchronously.
+ *
+ * @example
+ * ```ts
+ * const lookup: MaybePromise<string | undefined> = cache.get(callSid) ?? redis.get(`call:${callSid}`);
+ * ```
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * What the webhook handler needs of a session: it answers a call's webhook with TwiML.
+ *
+ * @example
+ * ```ts
+ * registry.register('v-1', { handleCallWebhook: async (webhook) => '<Response/>' });
+ * ```
+ */
+export interface TwilioWebhookTarget {
+  /** Handles one validated webhook of one of the session's calls and returns the TwiML to answer with. */
+  handleCallWebhook(webhook: TwilioCallWebhook): Promise<string>;
+}
+
+/**
+ * Finds the session of a webhook. The in-memory registry is the default; a
+ * durable one (for several processes behind a load balancer) would store the
+ * bindings, which are strings only, and resolve a verification id to a session
+ * it restores.
+ *
+ * @example
+ * ```ts
+ * class RedisCallRegistry implements TwilioCallRegistry {
+ *   async bindCall(callSid: string, verificationId: string) { await redis.set(`call:${callSid}`, verificationId, 'EX', 3600); }
+ *   async findByCallSid(callSid: string) { const id = await redis.get(`call:${callSid}`); return id === null ? undefined : this.sessions.get(id); }
+ *   // …
+ * }
+ * ```
+ */
+export interface TwilioCallRegistry {
+  /** Keeps the session of a verification. */
+  register(verificationId: string, session: TwilioWebhookTarget): MaybePromise<void>;
+  /** Forgets a verification, its dial tokens and its CallSids. */
+  unregister(verificationId: string): MaybePromise<void>;
+  /** Records the dial token of a call about to be created. */
+  bindDialToken(token: string, verificationId: string): MaybePromise<void>;
+  /** Records the CallSid Twilio gave a call. */
+  bindCall(callSid: string, verificationId: string): MaybePromise<void>;
+  /** The session of a verification. */
+  findByVerificationId(verificationId: string): MaybePromise<TwilioWebhookTarget | undefined>;
+  /** The session a CallSid was bound to. */
+  findByCallSid(callSid: string): MaybePromise<TwilioWebhookTarget | undefined>;
+  /** The session a dial token was bound to (every webhook URL carries one). */
+  findByDialToken(token: string): MaybePromise<TwilioWebhookTarget | undefined>;
+}
+
+/**
+ * The default registry: maps in process memory.
+ *
+ * @example
+ * ```ts
+ * const registry = new InMemoryTwilioCallRegistry();
+ * const provider = new TwilioVoiceProvider({ ...credentials, publicBaseUrl, registry });
+ * registry.size; // live verifications
+ * ```
+ */
+export class InMemoryTwilioCallRegistry implements TwilioCallRegistry {
+  private readonly sessions = new Map<string, TwilioWebhookTarget>();
+  private readonly calls = new Map<string, string>();
+  private readonly tokens = new Map<string, string>();
+
+  /** Number of registered verifications. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  register(verificationId: string, session: TwilioWebhookTarget): void {
+    this.sessions.set(verificationId, session);
+  }
+
+  unregister(verificationId: string): void {
+    this.sessions.delete(verificationId);
+    for (const map of [this.calls, this.tokens]) {
+      for (const [key, id] of map) if (id === verificationId) map.delete(key);
+    }
+  }
+
+  bindDialToken(token: string, verificationId: string): void {
+    if (this.sessions.has(verificationId)) this.tokens.set(token, verificationId);
+  }
+
+  bindCall(callSid: string, verificationId: string): void {
+    if (this.sessions.has(verificationId)) this.calls.set(callSid, verificationId);
+  }
+
+  findByVerificationId(verificationId: string): TwilioWebhookTarget | undefined {
+    return this.sessions.get(verificationId);
+  }
+
+  findByCallSid(callSid: string): TwilioWebhookTarget | undefined {
+    const id = this.calls.get(callSid);
+    return id === undefined ? undefined : this.sessions.get(id);
+  }
+
+  findByDialToken(token: string): TwilioWebhookTarget | undefined {
+    const id = this.tokens.get(token);
+    return id === undefined ? undefined : this.sessions.get(id);
+  }
+}

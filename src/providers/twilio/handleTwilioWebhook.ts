@@ -1,0 +1,178 @@
+/**
+ * The framework-free core of the webhooks: a request (URL, method, headers,
+ * raw body) in, a response (status, content type, body) out. Nothing changes
+ * for a request that is not signed by Twilio for our public URL.
+ *
+ * @module
+ */
+import { VoiceMfaError } from '../../errors.js';
+import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
+import { type TwilioCallWebhook, toCallParams } from './callWebhook.js';
+import { parseFormBody } from './formBody.js';
+import { isValidTwilioSignature, SIGNATURE_HEADER } from './signature.js';
+import { toEmptyTwiml, toHangUpTwiml } from './twiml.js';
+import { readRequestTarget, readWebhookQuery, TWIML_ROUTES } from './webhookRoutes.js';
+
+/**
+ * A webhook request as any HTTP framework can give it.
+ *
+ * @example
+ * ```ts
+ * const request: TwilioWebhookRequest = { url: req.url, method: req.method, headers: req.headers, body: rawBody };
+ * ```
+ */
+export interface TwilioWebhookRequest {
+  /** The request URL: a path with query (`/twilio/status?t=…`, as Node's `req.url`) or absolute. */
+  url: string;
+  method: string;
+  /** Header names in any case. */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The raw body. */
+  body: string | Uint8Array;
+}
+
+/**
+ * The answer to a webhook request.
+ *
+ * @example
+ * ```ts
+ * const { status, contentType, body } = await provider.handleWebhook(request);
+ * res.writeHead(status, { 'content-type': contentType }).end(body);
+ * ```
+ */
+export interface TwilioWebhookResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * What the webhook core needs.
+ *
+ * @example
+ * ```ts
+ * const options: TwilioWebhookOptions = { authToken, publicBaseUrl: 'https://verify.example.com/twilio', registry, maxBodyBytes: 32 * 1024 };
+ * ```
+ */
+export interface TwilioWebhookOptions {
+  /** The auth token the signatures are made with. */
+  authToken: string;
+  /**
+   * The public URL the webhooks were given to Twilio under (scheme, host, port,
+   * path prefix), e.g. `https://verify.example.com/twilio`. Signatures are
+   * checked against it, whatever a proxy made of the URL on the way.
+   */
+  publicBaseUrl: string;
+  registry: TwilioCallRegistry;
+  /** Largest body accepted, in bytes. Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
+  /** Receives unexpected failures (answered with 500). */
+  onError?: (error: VoiceMfaError) => void;
+}
+
+/**
+ * Default largest webhook body: 64 KiB (Twilio's are about 1–2 KiB).
+ *
+ * @example
+ * ```ts
+ * new TwilioVoiceProvider({ ...credentials, publicBaseUrl, maxBodyBytes: DEFAULT_MAX_BODY_BYTES / 2 });
+ * ```
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+const TEXT = 'text/plain; charset=utf-8';
+const XML = 'text/xml; charset=utf-8';
+const FORM = 'application/x-www-form-urlencoded';
+
+const plain = (status: number, body: string): TwilioWebhookResponse => ({ status, contentType: TEXT, body });
+const xml = (body: string): TwilioWebhookResponse => ({ status: 200, contentType: XML, body });
+
+const STALE_CALLBACK = toEmptyTwiml();
+const STALE_CALL = toHangUpTwiml([], {});
+
+function headerValue(headers: TwilioWebhookRequest['headers'], name: string): string | undefined | null {
+  let found: string | undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== name || value === undefined) continue;
+    const values = typeof value === 'string' ? [value] : value;
+    if (found !== undefined || values.length !== 1) return null;
+    found = values[0];
+  }
+  return found;
+}
+
+function byteLength(body: string | Uint8Array): number {
+  return typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
+}
+
+/**
+ * Answers one webhook request:
+ * - 405 for a method other than POST, 413 for a body over the limit, 404 for an unknown path;
+ * - 400 when `X-Twilio-Signature` is missing; 403 when it is not Twilio's signature of
+ *   this request for `publicBaseUrl` (checked with twilio-node's `validateRequest`);
+ * - 415 for a body that is not a form, 400 for a malformed form or query or CallSid;
+ * - 200 with TwiML otherwise. A call no session knows (ended, or never ours) is
+ *   stale: `<Hangup/>` for a TwiML request, an empty `<Response/>` for a callback.
+ *
+ * @example
+ * ```ts
+ * const response = await handleTwilioWebhook(
+ *   { url: req.url, method: req.method, headers: req.headers, body: rawBody },
+ *   { authToken, publicBaseUrl: 'https://verify.example.com/twilio', registry },
+ * );
+ * res.writeHead(response.status, { 'content-type': response.contentType }).end(response.body);
+ * ```
+ */
+export async function handleTwilioWebhook(
+  request: TwilioWebhookRequest,
+  options: TwilioWebhookOptions,
+): Promise<TwilioWebhookResponse> {
+  try {
+    return await answerWebhook(request, options);
+  } catch (error) {
+    options.onError?.(new VoiceMfaError('PROVIDER_ERROR', 'A Twilio webhook could not be handled', { cause: error }));
+    return plain(500, 'Internal error');
+  }
+}
+
+async function answerWebhook(
+  request: TwilioWebhookRequest,
+  options: TwilioWebhookOptions,
+): Promise<TwilioWebhookResponse> {
+  if (request.method.toUpperCase() !== 'POST') return plain(405, 'Only POST is accepted');
+  if (byteLength(request.body) > (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+    return plain(413, 'Body too large');
+  }
+  const target = readRequestTarget(request.url);
+  if (target === null) return plain(404, 'Not found');
+  const signature = headerValue(request.headers, SIGNATURE_HEADER);
+  if (signature === undefined || signature === '') return plain(400, 'Missing X-Twilio-Signature');
+  if (signature === null) return plain(400, 'Repeated X-Twilio-Signature');
+  const contentType = headerValue(request.headers, 'content-type');
+  if (typeof contentType !== 'string' || contentType.split(';')[0]?.trim().toLowerCase() !== FORM) {
+    return plain(415, `Expected ${FORM}`);
+  }
+  const form = parseFormBody(request.body);
+  if (form === null) return plain(400, 'Malformed form body');
+  const signedUrl = `${options.publicBaseUrl}/${target.route}${target.rawSearch}`;
+  const params = Object.fromEntries(form);
+  if (!isValidTwilioSignature({ authToken: options.authToken, signature, url: signedUrl, params })) {
+    return plain(403, 'Invalid X-Twilio-Signature');
+  }
+  const query = readWebhookQuery(target.rawSearch);
+  const callParams = toCallParams(form);
+  if (query === null || callParams === null) return plain(400, 'Malformed webhook');
+  const webhook: TwilioCallWebhook = { route: target.route, query, params: callParams };
+  const session = await findSession(options.registry, webhook);
+  if (session === undefined) return xml(TWIML_ROUTES.includes(target.route) ? STALE_CALL : STALE_CALLBACK);
+  return xml(await session.handleCallWebhook(webhook));
+}
+
+async function findSession(
+  registry: TwilioCallRegistry,
+  webhook: TwilioCallWebhook,
+): Promise<TwilioWebhookTarget | undefined> {
+  return (
+    (await registry.findByCallSid(webhook.params.CallSid)) ?? (await registry.findByDialToken(webhook.query.token))
+  );
+}

@@ -1,0 +1,222 @@
+/**
+ * The Twilio voice provider: calls through Twilio's REST API, prompts and key
+ * collection in TwiML, progress from signed webhooks.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import { VoiceMfaError } from '../../errors.js';
+import { MAX_ENTRY_LENGTH } from '../../machine/entry.js';
+import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
+import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from './callRegistry.js';
+import { createTwilioWebhookListener, type TwilioWebhookListener } from './createTwilioWebhookListener.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  handleTwilioWebhook,
+  type TwilioWebhookRequest,
+  type TwilioWebhookResponse,
+} from './handleTwilioWebhook.js';
+import type { PinEntryStyle } from './keyCollection.js';
+import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
+import { TwilioSession } from './twilioSession.js';
+import { toPublicBaseUrl } from './webhookRoutes.js';
+
+/**
+ * What the Twilio provider can do: Twilio enforces the input timeout
+ * (`<Gather timeout>`) and offers answering-machine detection; it does not say
+ * when a prompt nested in a Gather finished, nor tell SIT kinds apart.
+ *
+ * @example
+ * ```ts
+ * TWILIO_CAPABILITIES.enforcesInputTimeout; // true: <Gather timeout> reports call.inputTimeout
+ * ```
+ */
+export const TWILIO_CAPABILITIES: Readonly<ProviderCapabilities> = {
+  reportsPromptEnd: false,
+  enforcesInputTimeout: true,
+  machineDetection: true,
+  reportsSitKinds: false,
+};
+
+/**
+ * Options of a {@link TwilioVoiceProvider}.
+ *
+ * @example
+ * ```ts
+ * const options: TwilioVoiceProviderOptions = {
+ *   accountSid: 'AC…',
+ *   authToken: '…',
+ *   publicBaseUrl: 'https://verify.example.com/twilio',
+ *   defaultCallerId: '+14255550000',
+ * };
+ * ```
+ */
+export interface TwilioVoiceProviderOptions {
+  /** Account SID (`AC…`); the test account's for the sandbox. */
+  accountSid: string;
+  /** Auth token: authenticates REST calls and signs webhooks. */
+  authToken: string;
+  /**
+   * Public URL under which Twilio reaches the webhooks, e.g.
+   * `https://verify.example.com/twilio`. Signatures are checked against it, so
+   * it must be what Twilio sees, not what a proxy forwards to.
+   */
+  publicBaseUrl: string;
+  /** Caller ID (E.164, a Twilio number or verified caller ID) when the request gives none. */
+  defaultCallerId?: string;
+  /** twilio-node HTTP client, e.g. one that points at a local mock. */
+  httpClient?: twilio.RequestClient;
+  /** Calls API to use instead of a twilio-node client built from the credentials. */
+  calls?: TwilioCallsApi;
+  /** Where sessions are found between webhooks. Default: a new in-memory registry. */
+  registry?: TwilioCallRegistry;
+  /** How PINs are collected; see docs/twilio.md. Default `key-by-key`. */
+  pinEntry?: PinEntryStyle;
+  /** Shortest PIN the host accepts (for `finish-on-key`). Default 4. */
+  minPinLength?: number;
+  /** How long a webhook waits for the machine's next command before asking Twilio to come back. Default 2000 ms. */
+  replyWaitMs?: number;
+  /** Pause before Twilio comes back, in seconds. Default 1. */
+  pollPauseSeconds?: number;
+  /** Largest webhook body accepted. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Receives failures that happen outside any command or request (e.g. a REST hang-up that failed at the end). */
+  onError?: (error: VoiceMfaError) => void;
+}
+
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+function refuse(message: string): never {
+  throw new VoiceMfaError('PROVIDER_ERROR', `TwilioVoiceProvider: ${message}`);
+}
+
+function checkRange(name: string, value: number | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max)
+    refuse(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+/**
+ * A voice provider that places calls with Twilio.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { runVerification } from 'voice-mfa';
+ * import { TwilioVoiceProvider } from 'voice-mfa/twilio';
+ *
+ * const provider = new TwilioVoiceProvider({
+ *   accountSid: process.env.TWILIO_ACCOUNT_SID!,
+ *   authToken: process.env.TWILIO_AUTH_TOKEN!,
+ *   publicBaseUrl: 'https://verify.example.com/twilio',
+ *   defaultCallerId: '+14255550000',
+ * });
+ * createServer(provider.createWebhookListener()).listen(8080);
+ * const result = await runVerification({ targets: ['+14255550100'] }, { provider });
+ * ```
+ */
+export class TwilioVoiceProvider implements VoiceProvider {
+  readonly name = 'twilio';
+  readonly capabilities: ProviderCapabilities = TWILIO_CAPABILITIES;
+  /** Where this provider's sessions are found between webhooks. */
+  readonly registry: TwilioCallRegistry;
+  private readonly calls: TwilioCallsApi;
+  private readonly authToken: string;
+  private readonly publicBaseUrl: string;
+  private readonly options: TwilioVoiceProviderOptions;
+  private readonly settings: {
+    minPinLength: number;
+    replyWaitMs: number;
+    pollPauseSeconds: number;
+    maxBodyBytes: number;
+  };
+
+  constructor(options: TwilioVoiceProviderOptions) {
+    if (!ACCOUNT_SID.test(options.accountSid)) refuse('accountSid must be "AC" followed by 32 hex digits');
+    if (typeof options.authToken !== 'string' || options.authToken === '') refuse('authToken is required');
+    const publicBaseUrl = toPublicBaseUrl(options.publicBaseUrl);
+    if (publicBaseUrl === null) refuse('publicBaseUrl must be an absolute http(s) URL without query or fragment');
+    if (options.defaultCallerId !== undefined && !E164.test(options.defaultCallerId)) {
+      refuse('defaultCallerId must be an E.164 number');
+    }
+    if (options.pinEntry !== undefined && options.pinEntry !== 'key-by-key' && options.pinEntry !== 'finish-on-key') {
+      refuse('pinEntry must be "key-by-key" or "finish-on-key"');
+    }
+    this.options = options;
+    this.authToken = options.authToken;
+    this.publicBaseUrl = publicBaseUrl;
+    this.settings = {
+      minPinLength: checkRange('minPinLength', options.minPinLength, 1, MAX_ENTRY_LENGTH, 4),
+      replyWaitMs: checkRange('replyWaitMs', options.replyWaitMs, 0, 10_000, 2_000),
+      pollPauseSeconds: checkRange('pollPauseSeconds', options.pollPauseSeconds, 1, 5, 1),
+      maxBodyBytes: checkRange('maxBodyBytes', options.maxBodyBytes, 1_024, 1_048_576, DEFAULT_MAX_BODY_BYTES),
+    };
+    this.registry = options.registry ?? new InMemoryTwilioCallRegistry();
+    this.calls =
+      options.calls ??
+      toTwilioCallsApi(
+        twilio(
+          options.accountSid,
+          options.authToken,
+          options.httpClient === undefined ? {} : { httpClient: options.httpClient },
+        ),
+      );
+  }
+
+  openSession(context: SessionContext): ProviderSession {
+    const onError = (error: VoiceMfaError): void => this.options.onError?.(error);
+    const session = new TwilioSession(context.verificationId, (event) => context.emit(event), {
+      calls: this.calls,
+      registry: this.registry,
+      publicBaseUrl: this.publicBaseUrl,
+      defaultCallerId: this.options.defaultCallerId ?? null,
+      keyCollection: {
+        pinEntry: this.options.pinEntry ?? 'key-by-key',
+        minPinLength: this.settings.minPinLength,
+      },
+      replyWaitMs: this.settings.replyWaitMs,
+      pollPauseSeconds: this.settings.pollPauseSeconds,
+      createToken: () => randomBytes(16).toString('hex'),
+      onError,
+    });
+    Promise.resolve(this.registry.register(context.verificationId, session)).catch((error: unknown) =>
+      onError(
+        new VoiceMfaError('PROVIDER_ERROR', 'The call registry could not record a verification', { cause: error }),
+      ),
+    );
+    return session;
+  }
+
+  /**
+   * Answers one webhook request (see `handleTwilioWebhook`).
+   *
+   * @example
+   * ```ts
+   * const response = await provider.handleWebhook({ url: req.url, method: req.method, headers: req.headers, body });
+   * ```
+   */
+  handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse> {
+    return handleTwilioWebhook(request, {
+      authToken: this.authToken,
+      publicBaseUrl: this.publicBaseUrl,
+      registry: this.registry,
+      maxBodyBytes: this.settings.maxBodyBytes,
+      onError: (error) => this.options.onError?.(error),
+    });
+  }
+
+  /**
+   * A Node request listener (and Express middleware) for the webhooks.
+   *
+   * @example
+   * ```ts
+   * createServer(provider.createWebhookListener()).listen(8080);
+   * ```
+   */
+  createWebhookListener(): TwilioWebhookListener {
+    return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes });
+  }
+}

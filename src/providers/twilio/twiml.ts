@@ -1,0 +1,160 @@
+/**
+ * The TwiML documents the provider answers with, built with twilio-node's
+ * `VoiceResponse`. Every URL in them is absolute.
+ *
+ * @module
+ */
+import twilio from 'twilio';
+import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
+import { toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
+import type { GatherShape } from './webhookRoutes.js';
+
+type VoiceResponse = InstanceType<typeof twilio.twiml.VoiceResponse>;
+type SayAttributes = Parameters<VoiceResponse['say']>[0];
+
+/**
+ * Longest `<Gather timeout>` Twilio's input timeout is given, in seconds.
+ *
+ * @example
+ * ```ts
+ * toGatherTimeoutSeconds(600_000) === MAX_GATHER_TIMEOUT_SECONDS; // true
+ * ```
+ */
+export const MAX_GATHER_TIMEOUT_SECONDS = 120;
+
+/**
+ * `<Gather timeout>` in whole seconds for an input timeout in milliseconds
+ * (rounded up, at least 1). Twilio starts it after the nested prompt finished.
+ *
+ * @example
+ * ```ts
+ * toGatherTimeoutSeconds(10_000); // 10
+ * toGatherTimeoutSeconds(2_500); // 3
+ * ```
+ */
+export function toGatherTimeoutSeconds(inputTimeoutMs: number): number {
+  return Math.min(MAX_GATHER_TIMEOUT_SECONDS, Math.max(1, Math.ceil(inputTimeoutMs / 1000)));
+}
+
+function sayAttributes(speech: SpeechSettings): SayAttributes {
+  const attributes: Record<string, string> = {};
+  if (speech.language !== undefined) attributes.language = speech.language;
+  if (speech.voice !== undefined) attributes.voice = speech.voice;
+  return attributes as SayAttributes;
+}
+
+function appendSegments(
+  target: Pick<VoiceResponse, 'say' | 'play'>,
+  segments: readonly PromptSegment[],
+  speech: SpeechSettings,
+): void {
+  for (const segment of segments) {
+    if ('say' in segment) target.say(sayAttributes(speech), segment.say);
+    else target.play({}, segment.play);
+  }
+}
+
+/**
+ * A `<Gather>` and what follows it.
+ *
+ * @example
+ * ```ts
+ * toGatherTwiml({ segments: [{ say: 'Press pound.' }], speech: {}, shape: 'key', timeoutSeconds: 10, actionUrl, timeoutUrl });
+ * ```
+ */
+export interface GatherTwimlInput {
+  /** Spoken inside the Gather, so that a key stops it (barge-in); empty for a Gather that only waits. */
+  segments: readonly PromptSegment[];
+  speech: SpeechSettings;
+  shape: GatherShape;
+  timeoutSeconds: number;
+  /** The Gather's `action`. */
+  actionUrl: string;
+  /** Where the call goes when the Gather ends without keys. */
+  timeoutUrl: string;
+}
+
+/**
+ * A prompt nested in a `<Gather>`, followed by a `<Redirect>` that reports the
+ * input timeout.
+ *
+ * @example
+ * ```ts
+ * toGatherTwiml({ segments: [{ say: 'Press pound.' }], speech: { language: 'en-US' }, shape: 'key', timeoutSeconds: 10,
+ *   actionUrl: 'https://example.com/twilio/gather?t=…', timeoutUrl: 'https://example.com/twilio/timeout?t=…' });
+ * // <Response><Gather input="dtmf" action="…" method="POST" timeout="10" finishOnKey="" numDigits="1">
+ * //   <Say language="en-US">Press pound.</Say></Gather><Redirect method="POST">…</Redirect></Response>
+ * ```
+ */
+export function toGatherTwiml(input: GatherTwimlInput): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const gather = response.gather({
+    input: ['dtmf'],
+    action: input.actionUrl,
+    method: 'POST',
+    timeout: input.timeoutSeconds,
+    ...toGatherKeyAttributes(input.shape),
+  });
+  appendSegments(gather, input.segments, input.speech);
+  response.redirect({ method: 'POST' }, input.timeoutUrl);
+  return response.toString();
+}
+
+/**
+ * Extension digits, then a `<Redirect>` that reports them sent.
+ *
+ * @example
+ * ```ts
+ * toSendDigitsTwiml(',1234', 'https://example.com/twilio/digits-sent?t=…');
+ * // <Response><Play digits="ww1234"/><Redirect method="POST">…</Redirect></Response>
+ * ```
+ */
+export function toSendDigitsTwiml(digits: string, reportUrl: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.play({ digits: toPlayDigits(digits) });
+  response.redirect({ method: 'POST' }, reportUrl);
+  return response.toString();
+}
+
+/**
+ * The farewell, if any, then `<Hangup/>`.
+ *
+ * @example
+ * ```ts
+ * toHangUpTwiml([{ say: 'Goodbye.' }], {}); // <Response><Say>Goodbye.</Say><Hangup/></Response>
+ * ```
+ */
+export function toHangUpTwiml(farewell: readonly PromptSegment[], speech: SpeechSettings): string {
+  const response = new twilio.twiml.VoiceResponse();
+  appendSegments(response, farewell, speech);
+  response.hangup();
+  return response.toString();
+}
+
+/**
+ * A short pause, then back for the next TwiML: used while the machine is
+ * still deciding (e.g. a PIN check that takes a moment).
+ *
+ * @example
+ * ```ts
+ * toHoldTwiml('https://example.com/twilio/poll?t=…', 1); // <Response><Pause length="1"/><Redirect method="POST">…</Redirect></Response>
+ * ```
+ */
+export function toHoldTwiml(pollUrl: string, pauseSeconds: number): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.pause({ length: pauseSeconds });
+  response.redirect({ method: 'POST' }, pollUrl);
+  return response.toString();
+}
+
+/**
+ * An empty `<Response/>`: the answer to status callbacks, which Twilio does not execute.
+ *
+ * @example
+ * ```ts
+ * toEmptyTwiml(); // '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+ * ```
+ */
+export function toEmptyTwiml(): string {
+  return new twilio.twiml.VoiceResponse().toString();
+}

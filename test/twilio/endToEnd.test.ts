@@ -1,0 +1,414 @@
+/**
+ * End to end: the runtime and the Twilio provider against a test that plays
+ * Twilio — it answers the REST API and drives the webhook server on 127.0.0.1
+ * with requests signed by twilio-node, through the SPEC.md scenarios.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VerificationResult } from '../../src/machine/outcomes.js';
+import type { VerificationRequest } from '../../src/machine/types.js';
+import { type RunVerificationOptions, runVerification } from '../../src/runtime/runVerification.js';
+import type { FakeCall } from '../support/twilioFake.js';
+import { PUBLIC_BASE_URL, spoken, verb, verbNames } from '../support/twilioFake.js';
+import { CALLER_ID, startTwilioHarness, type TwilioHarness } from '../support/twilioHarness.js';
+import { elementsOf, textOf, type XmlElement } from '../support/xml.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+
+let h: TwilioHarness;
+
+beforeEach(async () => {
+  h = await startTwilioHarness();
+});
+
+afterEach(async () => {
+  await h.close();
+  expect(h.errors).toEqual([]);
+});
+
+function verify(
+  request: VerificationRequest,
+  options: Partial<RunVerificationOptions> = {},
+): Promise<VerificationResult> {
+  return runVerification(request, { provider: h.provider, ...options });
+}
+
+/** Checks a prompt Gather: key by key, the timeout, absolute URLs of the prompt, and the Redirect that reports the timeout. */
+function expectPromptGather(
+  twiml: XmlElement,
+  options: { timeout?: string; shape?: 'key' | 'rest'; words?: boolean } = {},
+) {
+  expect(verbNames(twiml)).toEqual(['Gather', 'Redirect']);
+  const gather = verb(twiml, 'Gather');
+  const shape = options.shape ?? 'key';
+  expect(gather.attributes).toMatchObject({ input: 'dtmf', method: 'POST', timeout: options.timeout ?? '10' });
+  if (shape === 'key') expect(gather.attributes).toMatchObject({ finishOnKey: '', numDigits: '1' });
+  else {
+    expect(gather.attributes.finishOnKey).toBe('#');
+    expect(gather.attributes.numDigits).toBeUndefined();
+  }
+  expect(gather.attributes.action).toMatch(
+    new RegExp(`^${PUBLIC_BASE_URL}/gather\\?t=[0-9a-f]{32}&s=\\d+&p=\\d+&k=${shape}$`),
+  );
+  const redirect = verb(twiml, 'Redirect');
+  expect(redirect.attributes.method).toBe('POST');
+  expect(textOf(redirect)).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/timeout\\?t=[0-9a-f]{32}&s=\\d+&p=\\d+$`));
+  if (options.words === false) expect(elementsOf(gather)).toEqual([]);
+  return gather;
+}
+
+function expectHangUp(twiml: XmlElement, farewell: string | null) {
+  if (farewell === null) {
+    expect(verbNames(twiml)).toEqual(['Hangup']);
+    return;
+  }
+  expect(verbNames(twiml)).toEqual(['Say', 'Hangup']);
+  expect(spoken(twiml)).toEqual([farewell]);
+}
+
+/** Dial acknowledged, ringing, answered: the greeting. */
+async function answered(call: FakeCall): Promise<XmlElement> {
+  expect((await call.status('initiated')).status).toBe(200);
+  expect((await call.status('ringing')).status).toBe(200);
+  return call.answer();
+}
+
+describe('Twilio end to end', () => {
+  it('approves with # and places the call as Twilio documents it', async () => {
+    const verification = verify({ targets: [PRIMARY], speech: { language: 'en-GB', voice: 'Polly.Amy' } });
+    const call = await h.call(1);
+    expect(call.create.method).toBe('post');
+    expect(call.create.uri).toMatch(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Calls\.json$/);
+    expect(call.create.data).toMatchObject({
+      To: PRIMARY,
+      From: CALLER_ID,
+      Method: 'POST',
+      StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      StatusCallbackMethod: 'POST',
+      Timeout: 30,
+    });
+    expect(call.create.data.Url).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/answer\\?t=[0-9a-f]{32}$`));
+    expect(call.create.data.StatusCallback).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/status\\?t=[0-9a-f]{32}$`));
+    expect(call.create.data.MachineDetection).toBeUndefined();
+    expect(call.create.data.SendDigits).toBeUndefined();
+
+    const greeting = await answered(call);
+    const gather = expectPromptGather(greeting);
+    expect(spoken(gather)).toEqual([
+      'Hello. This is your sign-in verification call.',
+      'Press the pound key to finish your verification.',
+      'If you did not start this, press zero pound to report fraud.',
+    ]);
+    for (const say of elementsOf(gather)) expect(say.attributes).toEqual({ language: 'en-GB', voice: 'Polly.Amy' });
+
+    expectHangUp(await call.press(greeting, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    expect((await call.status('completed', { CallDuration: '9', SipResponseCode: '200' })).status).toBe(200);
+
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ callId: call.sid, result: 'approved', keysPressed: 1 });
+    expect(result.attempts[0]?.times.ringingAt).not.toBeNull();
+    expect(result.attempts[0]?.times.answeredAt).not.toBeNull();
+    expect(h.rest.updates()).toEqual([]);
+  });
+
+  it('denies when the callee hangs up during the greeting', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP] });
+    const call = await h.call(1);
+    await answered(call);
+    expect((await call.status('completed', { CallDuration: '3', SipResponseCode: '200' })).status).toBe(200);
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'denied', reason: 'hung-up' });
+    expect(result.attempts.map((a) => a.result)).toEqual(['hung-up']);
+    expect(h.rest.creates()).toHaveLength(1);
+  });
+
+  it('rolls over after the input timeout of an answered call (voicemail)', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP] });
+    const first = await h.call(1);
+    const greeting = await answered(first);
+    // Twilio's Gather timed out: execution falls through to the Redirect.
+    expectHangUp(await first.followRedirect(greeting), null);
+    const second = await h.call(2);
+    expect(second.create.data.To).toBe(BACKUP);
+    // The first call's end arrives after the rollover: stale, changes nothing.
+    expect((await first.status('completed', { CallDuration: '20' })).status).toBe(200);
+    const greeting2 = await answered(second);
+    expectHangUp(await second.press(greeting2, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((a) => a.result)).toEqual(['no-response', 'approved']);
+    expect(result.attempts[0]?.times.greetingEndedAt).not.toBeNull();
+  });
+
+  it.each<{
+    callStatus: string;
+    extra: Record<string, string>;
+    result: string;
+    sipCode: number | null;
+    providerCode: string | null;
+  }>([
+    { callStatus: 'busy', extra: { SipResponseCode: '486' }, result: 'busy', sipCode: 486, providerCode: null },
+    {
+      callStatus: 'failed',
+      extra: { SipResponseCode: '404' },
+      result: 'invalid-number',
+      sipCode: 404,
+      providerCode: null,
+    },
+    {
+      callStatus: 'no-answer',
+      extra: { SipResponseCode: '487' },
+      result: 'no-answer',
+      sipCode: 487,
+      providerCode: null,
+    },
+    {
+      callStatus: 'failed',
+      extra: { ErrorCode: '13224', SipResponseCode: '400' },
+      result: 'failed',
+      sipCode: 400,
+      providerCode: '13224',
+    },
+    {
+      callStatus: 'failed',
+      extra: { ErrorCode: '13224' },
+      result: 'invalid-number',
+      sipCode: null,
+      providerCode: '13224',
+    },
+  ])(
+    'rolls over when the call ends $callStatus $extra',
+    async ({ callStatus, extra, result, sipCode, providerCode }) => {
+      const verification = verify({ targets: [PRIMARY, BACKUP] });
+      const first = await h.call(1);
+      await first.status('initiated');
+      await first.status('ringing');
+      expect((await first.status(callStatus, extra)).status).toBe(200);
+      const second = await h.call(2);
+      expectHangUp(
+        await second.press(await answered(second), '#'),
+        'Thank you. Your verification is complete. Goodbye.',
+      );
+      const outcome = await verification;
+      expect(outcome.status).toBe('approved');
+      expect(outcome.attempts[0]).toMatchObject({ result, sipCode, providerCode, answeredBy: null });
+    },
+  );
+
+  it('ends unreachable when every target is busy, failed or unanswered', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP, '+14255550102'] });
+    await (await h.call(1)).status('busy', { SipResponseCode: '486' });
+    await (await h.call(2)).status('failed', { SipResponseCode: '404' });
+    await (await h.call(3)).status('no-answer');
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'unreachable', reason: 'no-targets-left' });
+    expect(result.attempts.map((a) => a.result)).toEqual(['busy', 'invalid-number', 'no-answer']);
+  });
+
+  it('hangs up on a machine and rolls over (answering-machine detection)', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP], answeringMachineDetection: true });
+    const first = await h.call(1);
+    expect(first.create.data).toMatchObject({
+      MachineDetection: 'Enable',
+      AsyncAmd: 'true',
+      AsyncAmdStatusCallbackMethod: 'POST',
+    });
+    expect(first.create.data.AsyncAmdStatusCallback).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/amd\\?t=[0-9a-f]{32}$`));
+    expectPromptGather(await answered(first));
+    const amd = await first.machineDetection('machine_end_beep');
+    expect(amd.status).toBe(200);
+    const second = await h.call(2);
+    expect(h.rest.updates()).toEqual([
+      expect.objectContaining({
+        uri: expect.stringContaining(`/Calls/${first.sid}.json`),
+        data: { Status: 'completed' },
+      }),
+    ]);
+    const greeting2 = await answered(second);
+    expect((await second.machineDetection('human')).status).toBe(200);
+    expectHangUp(await second.press(greeting2, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((a) => [a.result, a.answeredBy])).toEqual([
+      ['voicemail', 'machine'],
+      ['approved', 'human'],
+    ]);
+  });
+
+  it('refuses numbers Twilio rejects on create (21217 invalid, 21214 unreachable) and rolls over', async () => {
+    h.rest.errorsByTo.set('+15005550001', {
+      status: 400,
+      code: 21217,
+      message: 'Phone number is not a valid phone number',
+    });
+    h.rest.errorsByTo.set('+15005550002', { status: 400, code: 21214, message: "'To' phone number cannot be reached" });
+    const verification = verify({ targets: ['+15005550001', '+15005550002', PRIMARY] });
+    const third = await h.call(3);
+    expectHangUp(await third.press(await answered(third), '#'), 'Thank you. Your verification is complete. Goodbye.');
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((a) => [a.result, a.providerCode, a.callId])).toEqual([
+      ['invalid-number', '21217', null],
+      ['failed', '21214', null],
+      ['approved', null, third.sid],
+    ]);
+  });
+
+  it('approves a right PIN typed key by key', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: async (entry) => entry === '1234' });
+    const call = await h.call(1);
+    let twiml = await answered(call);
+    expect(spoken(expectPromptGather(twiml))).toEqual([
+      'Hello. This is your sign-in verification call.',
+      'Please enter your PIN, followed by the pound key.',
+      'If you did not start this, press zero pound to report fraud.',
+    ]);
+    for (const key of '1234') {
+      twiml = await call.press(twiml, key);
+      expectPromptGather(twiml, { words: false });
+    }
+    expectHangUp(await call.press(twiml, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(result.attempts[0]?.keysPressed).toBe(5);
+  });
+
+  it('re-prompts after a wrong PIN, treats a bare # as an empty PIN, and denies after three', async () => {
+    const verification = verify(
+      { targets: [PRIMARY, BACKUP], mode: 'pin' },
+      { verifyPin: (entry) => entry === '1234' },
+    );
+    const call = await h.call(1);
+    let twiml = await answered(call);
+    for (const key of '99') twiml = await call.press(twiml, key);
+    twiml = await call.press(twiml, '#');
+    expect(spoken(expectPromptGather(twiml))).toEqual([
+      'That PIN was not correct.',
+      'Please enter your PIN, followed by the pound key.',
+      'If you did not start this, press zero pound to report fraud.',
+    ]);
+    // A bare # in PIN mode reaches the machine as "#": an empty, wrong PIN.
+    twiml = await call.press(twiml, '#');
+    expect(spoken(verb(twiml, 'Gather'))[0]).toBe('That PIN was not correct.');
+    for (const key of '42') twiml = await call.press(twiml, key);
+    expectHangUp(await call.press(twiml, '#'), 'Your verification was not completed. Goodbye.');
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+    expect(result.attempts.map((a) => [a.result, a.invalidEntries])).toEqual([['pin-failed', 3]]);
+  });
+
+  it('reports fraud for 0 then # and stops', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP] });
+    const call = await h.call(1);
+    let twiml = await answered(call);
+    twiml = await call.press(twiml, '0');
+    expectPromptGather(twiml, { words: false });
+    expectHangUp(await call.press(twiml, '#'), 'Thank you. Fraud has been reported. Goodbye.');
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'fraud', reason: 'fraud-code' });
+    expect(h.rest.creates()).toHaveLength(1);
+  });
+
+  it('re-prompts an invalid entry in standard mode', async () => {
+    const verification = verify({ targets: [PRIMARY] });
+    const call = await h.call(1);
+    let twiml = await call.press(await answered(call), '5');
+    twiml = await call.press(twiml, '#');
+    expect(spoken(expectPromptGather(twiml))[0]).toBe('That entry was not valid.');
+    expectHangUp(await call.press(twiml, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    expect((await verification).attempts[0]).toMatchObject({ result: 'approved', invalidEntries: 1 });
+  });
+
+  it('sends the extension digits first, then greets', async () => {
+    const verification = verify({ targets: [{ number: PRIMARY, extension: ',,1234' }] });
+    const call = await h.call(1);
+    expect(call.create.data.SendDigits).toBeUndefined();
+    const digits = await answered(call);
+    expect(verbNames(digits)).toEqual(['Play', 'Redirect']);
+    expect(verb(digits, 'Play').attributes).toEqual({ digits: 'wwww1234' });
+    expect(textOf(verb(digits, 'Redirect'))).toMatch(
+      new RegExp(`^${PUBLIC_BASE_URL}/digits-sent\\?t=[0-9a-f]{32}&s=\\d+$`),
+    );
+    const greeting = await call.followRedirect(digits);
+    expect(spoken(expectPromptGather(greeting))[0]).toBe('Please transfer this call to extension one two three four.');
+    expectHangUp(await call.press(greeting, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    expect((await verification).status).toBe('approved');
+  });
+
+  it('cancels a ringing call when the host aborts', async () => {
+    const abort = new AbortController();
+    const verification = verify({ targets: [PRIMARY] }, { signal: abort.signal });
+    const call = await h.call(1);
+    await call.status('ringing');
+    abort.abort();
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'canceled', reason: 'host-canceled' });
+    expect(h.rest.updates().map((u) => [u.uri.endsWith(`/Calls/${call.sid}.json`), u.data])).toEqual([
+      [true, { Status: 'canceled' }],
+    ]);
+    // Twilio's report of the cancellation comes after the end: stale.
+    expect((await call.status('canceled', { SipResponseCode: '487' })).status).toBe(200);
+  });
+
+  it('asks Twilio to come back while a slow PIN check runs', async () => {
+    await h.close();
+    h = await startTwilioHarness({ replyWaitMs: 50 });
+    let release: (ok: boolean) => void = () => {};
+    const verification = verify(
+      { targets: [PRIMARY], mode: 'pin' },
+      { verifyPin: () => new Promise<boolean>((resolve) => (release = resolve)) },
+    );
+    const call = await h.call(1);
+    let twiml = await answered(call);
+    for (const key of '1234') twiml = await call.press(twiml, key);
+    const hold = await call.press(twiml, '#');
+    expect(verbNames(hold)).toEqual(['Pause', 'Redirect']);
+    expect(verb(hold, 'Pause').attributes).toEqual({ length: '1' });
+    expect(textOf(verb(hold, 'Redirect'))).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/poll\\?t=[0-9a-f]{32}&s=\\d+$`));
+    const stillHolding = await call.followRedirect(hold);
+    expect(verbNames(stillHolding)).toEqual(['Pause', 'Redirect']);
+    release(true);
+    expectHangUp(await call.followRedirect(stillHolding), 'Thank you. Your verification is complete. Goodbye.');
+    expect((await verification).status).toBe('approved');
+  });
+});
+
+describe('Twilio end to end, PIN with finishOnKey="#"', () => {
+  beforeEach(async () => {
+    await h.close();
+    h = await startTwilioHarness({ pinEntry: 'finish-on-key' });
+  });
+
+  it('collects the first key alone, then the rest up to #', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: (entry) => entry === '1234' });
+    const call = await h.call(1);
+    let twiml = await call.press(await answered(call), '1');
+    expectPromptGather(twiml, { shape: 'rest', words: false });
+    // Twilio posts the keys without the # that finished the Gather, and says which key finished it.
+    twiml = await call.press(twiml, '234', '#');
+    expectHangUp(twiml, 'Thank you. Your verification is complete. Goodbye.');
+    expect(await verification).toMatchObject({ status: 'approved', reason: 'pin' });
+  });
+
+  it('keeps collecting key by key while the entry may be the fraud code', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: () => false });
+    const call = await h.call(1);
+    const twiml = await call.press(await answered(call), '0');
+    expectPromptGather(twiml, { shape: 'key', words: false });
+    expectHangUp(await call.press(twiml, '#'), 'Thank you. Fraud has been reported. Goodbye.');
+    expect((await verification).status).toBe('fraud');
+  });
+
+  it('reports keys typed before a timeout as an invalid entry', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: (entry) => entry === '1234' });
+    const call = await h.call(1);
+    let twiml = await call.press(await answered(call), '1');
+    twiml = await call.press(twiml, '2', '');
+    expect(spoken(expectPromptGather(twiml))[0]).toBe('That entry was not valid.');
+    twiml = await call.press(twiml, '1');
+    expectHangUp(await call.press(twiml, '234', '#'), 'Thank you. Your verification is complete. Goodbye.');
+    expect((await verification).attempts[0]).toMatchObject({ result: 'approved', invalidEntries: 1 });
+  });
+});

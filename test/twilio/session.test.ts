@@ -1,0 +1,252 @@
+/**
+ * The session's lifecycle where timing matters: webhooks that overtake the REST
+ * reply, a verification that ends while a dial is in flight, commands that
+ * arrive outside any webhook exchange, and REST failures.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DialCommand, PlayPromptCommand } from '../../src/machine/commands.js';
+import type { ProviderEvent } from '../../src/machine/events.js';
+import {
+  type TwilioCallCreateParams,
+  type TwilioCallsApi,
+  type TwilioCallUpdateParams,
+  TwilioVoiceProvider,
+} from '../../src/providers/twilio/index.js';
+import type { ProviderSession } from '../../src/providers/types.js';
+import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { elementsOf, parseXml, textOf } from '../support/xml.js';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A calls API whose replies the test hands out. */
+class ScriptedCalls implements TwilioCallsApi {
+  readonly creates: { params: TwilioCallCreateParams; reply: Deferred<{ sid: string }> }[] = [];
+  readonly updates: { callSid: string; params: TwilioCallUpdateParams }[] = [];
+  failUpdates = 0;
+  /** While set, updates wait for it. */
+  holdUpdates: Deferred<void> | null = null;
+
+  create(params: TwilioCallCreateParams): Promise<{ sid: string }> {
+    const reply = deferred<{ sid: string }>();
+    this.creates.push({ params, reply });
+    return reply.promise;
+  }
+
+  async update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
+    this.updates.push({ callSid, params });
+    await this.holdUpdates?.promise;
+    if (this.failUpdates > 0) {
+      this.failUpdates -= 1;
+      throw Object.assign(new Error('Call is not in-progress. Cannot redirect.'), { status: 400, code: 21220 });
+    }
+    return { sid: callSid };
+  }
+}
+
+const dial = (attempt = 0): DialCommand => ({
+  type: 'dial',
+  attempt,
+  to: '+14255550100',
+  extension: null,
+  callerId: null,
+  ringTimeoutMs: 30_000,
+  machineDetection: false,
+});
+
+const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
+  type: 'playPrompt',
+  callId,
+  promptSeq,
+  kind: promptSeq === 1 ? 'greeting' : 'invalid-entry',
+  segments: [{ say: promptSeq === 1 ? 'Hello.' : 'That entry was not valid.' }],
+  speech: {},
+  collect: { mode: 'standard', fraudCode: '0', inputTimeoutMs: 10_000, timeoutOwner: 'provider' },
+});
+
+function setUp(react: (event: ProviderEvent, session: ProviderSession) => void = () => {}) {
+  const calls = new ScriptedCalls();
+  const provider = new TwilioVoiceProvider({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    defaultCallerId: '+14255550000',
+    calls,
+    replyWaitMs: 20,
+  });
+  const events: ProviderEvent[] = [];
+  const session: ProviderSession = provider.openSession({
+    verificationId: 'v',
+    emit: (event) => {
+      events.push(event);
+      react(event, session);
+    },
+  });
+  const webhook = async (url: string, params: Record<string, string>) => {
+    const response = await provider.handleWebhook(toSignedRequest(url, { AccountSid: ACCOUNT_SID, ...params }));
+    expect(response.status).toBe(200);
+    return parseXml(response.body);
+  };
+  return { calls, provider, events, session, webhook };
+}
+
+describe('the Twilio session', () => {
+  it('reports call.dialed from the first webhook when it overtakes the REST reply', async () => {
+    const { calls, events, session, webhook } = setUp();
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const create = calls.creates[0];
+    if (create === undefined) throw new Error('no create');
+    const sid = newCallSid();
+    await webhook(create.params.statusCallback, { CallSid: sid, CallStatus: 'initiated', SequenceNumber: '0' });
+    await webhook(create.params.statusCallback, { CallSid: sid, CallStatus: 'ringing', SequenceNumber: '1' });
+    create.reply.resolve({ sid });
+    await dialing;
+    expect(events).toEqual([
+      { type: 'call.dialed', attempt: 0, callId: sid },
+      { type: 'call.ringing', callId: sid },
+    ]);
+    await session.close();
+  });
+
+  it('ends a call whose dial was still in flight when the verification ended', async () => {
+    const { calls, events, session } = setUp();
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    let closed = false;
+    const closing = Promise.resolve(session.close()).then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed).toBe(false);
+    const sid = newCallSid();
+    calls.holdUpdates = deferred<void>();
+    calls.creates[0]?.reply.resolve({ sid });
+    // Closing waits until the cancellation went through, not only until it was sent.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls.updates).toEqual([{ callSid: sid, params: { status: 'canceled' } }]);
+    expect(closed).toBe(false);
+    calls.holdUpdates.resolve();
+    await dialing;
+    await closing;
+    expect(closed).toBe(true);
+    expect(events).toEqual([]);
+  });
+
+  it('hangs up every call still up when it closes', async () => {
+    const { calls, session, webhook } = setUp();
+    const sids = [newCallSid(), newCallSid()];
+    for (const [attempt, sid] of sids.entries()) {
+      const dialing = session.execute(dial(attempt));
+      await Promise.resolve();
+      calls.creates[attempt]?.reply.resolve({ sid });
+      await dialing;
+    }
+    await webhook(calls.creates[1]?.params.statusCallback ?? '', { CallSid: sids[1] ?? '', CallStatus: 'in-progress' });
+    await session.close();
+    expect(calls.updates).toEqual([
+      { callSid: sids[0], params: { status: 'canceled' } },
+      { callSid: sids[1], params: { status: 'completed' } },
+    ]);
+  });
+
+  it('falls back to completing a call that can no longer be canceled, and reports a hang-up that fails', async () => {
+    const { calls, session } = setUp();
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const sid = newCallSid();
+    calls.creates[0]?.reply.resolve({ sid });
+    await dialing;
+    calls.failUpdates = 1;
+    await session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} });
+    expect(calls.updates.map((u) => u.params)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
+    await session.close();
+
+    const second = setUp();
+    const dialing2 = second.session.execute(dial());
+    await Promise.resolve();
+    const sid2 = newCallSid();
+    second.calls.creates[0]?.reply.resolve({ sid: sid2 });
+    await dialing2;
+    second.calls.failUpdates = 2;
+    await expect(second.session.execute({ type: 'hangUp', callId: sid2, farewell: [], speech: {} })).rejects.toThrow(
+      'Cannot redirect',
+    );
+    await second.session.close();
+  });
+
+  it('replaces the running TwiML by REST for a command outside any webhook', async () => {
+    let nextSeq = 1;
+    const { calls, events, session, webhook } = setUp((event, s) => {
+      if (event.type === 'call.answered') void s.execute(prompt(event.callId, nextSeq++));
+    });
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const sid = newCallSid();
+    calls.creates[0]?.reply.resolve({ sid });
+    await dialing;
+    const greeting = await webhook(calls.creates[0]?.params.url ?? '', { CallSid: sid, CallStatus: 'in-progress' });
+    const oldAction = elementsOf(greeting)[0]?.attributes.action ?? '';
+    // The machine's own input timer ran out before Twilio's: it re-prompts on its own.
+    await session.execute(prompt(sid, nextSeq++));
+    const update = calls.updates[0];
+    if (update === undefined || !('twiml' in update.params)) throw new Error('expected a TwiML update');
+    expect(update.callSid).toBe(sid);
+    const replaced = parseXml(update.params.twiml);
+    expect(textOf(elementsOf(replaced)[0] ?? replaced)).toBe('That entry was not valid.');
+    // A late request from the replaced document changes nothing and gets the current TwiML.
+    const before = events.length;
+    const late = await webhook(oldAction, { CallSid: sid, CallStatus: 'in-progress', Digits: '#' });
+    expect(events.length).toBe(before);
+    expect(late).toEqual(replaced);
+    await session.close();
+  });
+
+  it('reports the answer before the end when "completed" overtakes everything else', async () => {
+    const { calls, events, session, webhook } = setUp((event, s) => {
+      if (event.type === 'call.answered') void s.execute(prompt(event.callId, 1));
+    });
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const sid = newCallSid();
+    calls.creates[0]?.reply.resolve({ sid });
+    await dialing;
+    await webhook(calls.creates[0]?.params.statusCallback ?? '', {
+      CallSid: sid,
+      CallStatus: 'completed',
+      CallDuration: '2',
+      SequenceNumber: '3',
+    });
+    expect(events.map((e) => e.type)).toEqual(['call.dialed', 'call.answered', 'call.ended']);
+    // The answer webhook comes last: the call is over.
+    const answer = await webhook(calls.creates[0]?.params.url ?? '', { CallSid: sid, CallStatus: 'completed' });
+    expect(elementsOf(answer).map((e) => e.name)).toEqual(['Hangup']);
+    expect(calls.updates).toEqual([]);
+    await session.close();
+  });
+
+  it('ignores webhooks that name a CallSid other than the one its token was given', async () => {
+    const { calls, events, session, webhook } = setUp();
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const sid = newCallSid();
+    calls.creates[0]?.reply.resolve({ sid });
+    await dialing;
+    await webhook(calls.creates[0]?.params.statusCallback ?? '', { CallSid: newCallSid(), CallStatus: 'busy' });
+    expect(events.map((e) => e.type)).toEqual(['call.dialed']);
+    await session.close();
+  });
+});
