@@ -41,4 +41,23 @@ JSON
 output="$(node out/consumer.js)"
 echo "consumer printed: $output"
 [ "$output" = "verification: approved" ] || { echo "unexpected output from the installed package"; exit 1; }
+
+# The Twilio subpath, with twilio (an optional peer dependency) installed the way a user would.
+npm install --prefer-offline --no-audit --no-fund --loglevel=error "twilio@$(node -p "require('$repo/node_modules/twilio/package.json').version")" >/dev/null
+cat > twilio-consumer.ts <<'TS'
+import { TWILIO_CAPABILITIES, TwilioVoiceProvider } from 'voice-mfa/twilio';
+
+const provider = new TwilioVoiceProvider({
+  accountSid: `AC${'0'.repeat(32)}`,
+  authToken: 'not-a-real-token',
+  publicBaseUrl: 'https://verify.example.com/twilio',
+});
+const timedByTwilio: boolean = TWILIO_CAPABILITIES.enforcesInputTimeout;
+console.log(`${provider.name}: ${timedByTwilio}`);
+TS
+# twilio's own declarations need @types/jsonwebtoken; ours were checked strictly above.
+"$repo/node_modules/.bin/tsc" -p . --skipLibCheck
+output="$(node out/twilio-consumer.js)"
+echo "twilio consumer printed: $output"
+[ "$output" = "twilio: true" ] || { echo "unexpected output from voice-mfa/twilio"; exit 1; }
 echo "package check passed"

@@ -10,8 +10,9 @@ import type { RandomSource } from './random.js';
 /**
  * How events misbehave on their way to the runtime. Probabilities are per event.
  *
- * Key presses keep their order and are never duplicated (a DTMF stream is
- * ordered, and a provider must deliver each key once); every event of a call
+ * Key presses keep their order and are never duplicated or lost (a DTMF stream
+ * is ordered, and a provider must deliver each key exactly once: a lost key
+ * would change what was typed, not when); every event of a call
  * except `call.ringing` and `call.answeredBy` keeps its order relative to the
  * others, so a delay never makes a hang-up overtake the answer. `call.dialed`
  * and `call.dialFailed` come from the API's reply and are never disturbed.
@@ -29,7 +30,7 @@ export interface FaultPlan {
   maxDelayMs?: number;
   /** Unordered events (`ringing`, `answeredBy`) are shifted by up to this much, so they may swap with others. */
   reorderWindowMs?: number;
-  /** Probability that an event is lost. */
+  /** Probability that an event other than a key press is lost. */
   drop?: number;
   /** Probability that a copy of an event is also sent for a call that is not live. */
   stale?: number;
@@ -76,7 +77,7 @@ export class FaultSchedule {
   deliveriesFor(event: ProviderEvent, now: number, endedCallIds: readonly string[]): Delivery[] {
     if (UNTOUCHED.has(event.type) || !('callId' in event)) return [{ event, delayMs: 0 }];
     const { plan, random } = this;
-    if (random() < probability(plan.drop)) {
+    if (event.type !== 'call.digits' && random() < probability(plan.drop)) {
       this.log({ fault: 'dropped', eventType: event.type, delayMs: 0 });
       return [];
     }

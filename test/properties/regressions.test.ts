@@ -1,0 +1,34 @@
+/**
+ * Minimal regressions for bugs the property tests found.
+ */
+import { describe, expect, it } from 'vitest';
+import { runVerification, SimulatedCarrier, VirtualClock } from '../../src/index.js';
+
+const PRIMARY = '+14255550100';
+
+describe('regressions found by the property tests', () => {
+  it('a provider-timed no-response after the greeting watchdog fired records when the greeting really ended', async () => {
+    // Twilio-like: the provider times the input from the greeting's real end and never reports that end,
+    // so the machine's 30 s prompt watchdog fires first and used to be recorded as the greeting's end,
+    // making the no-response look earlier than inputTimeoutMs after the greeting.
+    const clock = new VirtualClock();
+    const provider = new SimulatedCarrier({
+      clock,
+      numbers: { [PRIMARY]: { kind: 'voicemail', answerAfterMs: 1_000 } },
+      capabilities: { enforcesInputTimeout: true, reportsPromptEnd: false },
+      timing: { speech: { msPerWord: 360, segmentPauseMs: 0, recordingMs: 2_000 } },
+    });
+    const prompts = { welcome: { play: 'https://prompts.example/welcome.wav' }, fraudHint: '' };
+    const instruction = { play: 'https://prompts.example/standard.wav' };
+    const result = await runVerification(
+      { targets: [PRIMARY], prompts: { ...prompts, standard: instruction }, timing: { inputTimeoutMs: 40_000 } },
+      { provider, clock },
+    );
+    const attempt = result.attempts[0];
+    const answeredAt = attempt?.times.answeredAt ?? Number.NaN;
+    expect(attempt?.result).toBe('no-response');
+    // Two 2-second recordings: the greeting ended 4 s after the answer, and the provider timed out 40 s later.
+    expect(attempt?.times.greetingEndedAt).toBe(answeredAt + 4_000);
+    expect(attempt?.times.endedAt).toBe(answeredAt + 44_000);
+  });
+});
