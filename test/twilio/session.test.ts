@@ -250,3 +250,60 @@ describe('the Twilio session', () => {
     await session.close();
   });
 });
+
+describe('the Twilio session, hang-ups before Twilio asked for TwiML', () => {
+  it('never serves a prompt to a call hung up before its answer webhook', async () => {
+    const { calls, events, session, webhook } = setUp((event, s) => {
+      if (event.type === 'call.answered') void s.execute(prompt(event.callId, 1));
+    });
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const sid = newCallSid();
+    calls.creates[0]?.reply.resolve({ sid });
+    await dialing;
+    // The answered callback overtakes the answer webhook; the greeting waits for Twilio to ask.
+    await webhook(calls.creates[0]?.params.statusCallback ?? '', {
+      CallSid: sid,
+      CallStatus: 'in-progress',
+      SequenceNumber: '2',
+    });
+    // The machine gives up on the call (a machine answered, the host canceled) before Twilio asked.
+    await session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} });
+    expect(calls.updates).toEqual([{ callSid: sid, params: { status: 'completed' } }]);
+    const answer = await webhook(calls.creates[0]?.params.url ?? '', { CallSid: sid, CallStatus: 'in-progress' });
+    expect(elementsOf(answer).map((e) => e.name)).toEqual(['Hangup']);
+    expect(events.map((e) => e.type)).toEqual(['call.dialed', 'call.answered']);
+    await session.close();
+  });
+});
+
+describe('the Twilio session, closing while a call pauses before its farewell', () => {
+  it('stops waiting for the farewell request as soon as the call ends', async () => {
+    const { calls, session, webhook } = setUp();
+    const dialing = session.execute(dial());
+    await Promise.resolve();
+    const sid = newCallSid();
+    calls.creates[0]?.reply.resolve({ sid });
+    await dialing;
+    // Nothing answers the answer webhook in time: Twilio is told to pause and come back.
+    const hold = await webhook(calls.creates[0]?.params.url ?? '', { CallSid: sid, CallStatus: 'in-progress' });
+    expect(elementsOf(hold).map((e) => e.name)).toEqual(['Pause', 'Redirect']);
+    await session.execute({ type: 'hangUp', callId: sid, farewell: [{ say: 'Goodbye.' }], speech: {} });
+    let closed = false;
+    const closing = Promise.resolve(session.close()).then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed).toBe(false);
+    // The callee hangs up during the pause: there is no farewell left to wait for.
+    await webhook(calls.creates[0]?.params.statusCallback ?? '', {
+      CallSid: sid,
+      CallStatus: 'completed',
+      SequenceNumber: '3',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(true);
+    await closing;
+    expect(calls.updates).toEqual([]);
+  });
+});

@@ -146,6 +146,11 @@ describe('the core', () => {
     });
   });
 
+  it('checks signatures against the public base URL as the provider accepts it, trailing slash included', async () => {
+    const response = await handleTwilioWebhook(signed(), { ...options, publicBaseUrl: `${PUBLIC_BASE_URL}/` });
+    expect(response.status).toBe(200);
+  });
+
   it('refuses by the first thing wrong', async () => {
     const status = async (overrides: Partial<TwilioWebhookRequest>) =>
       (await handleTwilioWebhook(signed(overrides), options)).status;

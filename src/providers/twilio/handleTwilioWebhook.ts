@@ -11,7 +11,7 @@ import { type TwilioCallWebhook, toCallParams } from './callWebhook.js';
 import { parseFormBody } from './formBody.js';
 import { isValidTwilioSignature, SIGNATURE_HEADER } from './signature.js';
 import { toEmptyTwiml, toHangUpTwiml } from './twiml.js';
-import { readRequestTarget, readWebhookQuery, TWIML_ROUTES } from './webhookRoutes.js';
+import { readRequestTarget, readWebhookQuery, TWIML_ROUTES, toPublicBaseUrl } from './webhookRoutes.js';
 
 /**
  * A webhook request as any HTTP framework can give it.
@@ -154,7 +154,15 @@ async function answerWebhook(
   }
   const form = parseFormBody(request.body);
   if (form === null) return plain(400, 'Malformed form body');
-  const signedUrl = `${options.publicBaseUrl}/${target.route}${target.rawSearch}`;
+  // The same form the provider built Twilio's URLs from (no trailing slash), or every signature would fail.
+  const publicBaseUrl = toPublicBaseUrl(options.publicBaseUrl);
+  if (publicBaseUrl === null) {
+    throw new VoiceMfaError(
+      'PROVIDER_ERROR',
+      'publicBaseUrl must be an absolute http(s) URL without query or fragment',
+    );
+  }
+  const signedUrl = `${publicBaseUrl}/${target.route}${target.rawSearch}`;
   const params = Object.fromEntries(form);
   if (!isValidTwilioSignature({ authToken: options.authToken, signature, url: signedUrl, params })) {
     return plain(403, 'Invalid X-Twilio-Signature');

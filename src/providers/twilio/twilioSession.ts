@@ -416,6 +416,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
 
   private async endByRest(call: CallRecord, status: 'canceled' | 'completed'): Promise<void> {
     call.twiml = 'finished';
+    // A document still waiting for Twilio to ask (e.g. the greeting before the answer webhook) must not be served any more.
+    call.pending = null;
     try {
       await this.update(call, { status });
     } catch (error) {
@@ -443,7 +445,11 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     if (status === null || call.phase === 'ended') return;
     const meaning = TWILIO_CALL_STATUS_EVENTS[status];
     if (call.released) {
-      if (meaning.event === 'ended') call.phase = 'ended';
+      if (meaning.event === 'ended') {
+        call.phase = 'ended';
+        // A closed session waiting for this call to fetch its farewell need not wait any more.
+        call.onFinalTwiml?.();
+      }
       return;
     }
     if (meaning.event === 'ringing') {
