@@ -42,6 +42,11 @@ output="$(node out/consumer.js)"
 echo "consumer printed: $output"
 [ "$output" = "verification: approved" ] || { echo "unexpected output from the installed package"; exit 1; }
 
+# The command-line tool, as `npx voice-mfa` runs it.
+cli_output="$(npx --no-install voice-mfa simulate --target '+14255550100=busy' --target '+14255550101=answers:#')"
+grep -q 'final status: APPROVED' <<<"$cli_output" || { echo "npx voice-mfa simulate did not approve:"; echo "$cli_output"; exit 1; }
+echo "npx voice-mfa simulate works"
+
 # The Twilio subpath, with twilio (an optional peer dependency) installed the way a user would.
 npm install --prefer-offline --no-audit --no-fund --loglevel=error "twilio@$(node -p "require('$repo/node_modules/twilio/package.json').version")" >/dev/null
 cat > twilio-consumer.ts <<'TS'
