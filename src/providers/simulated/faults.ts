@@ -48,6 +48,12 @@ export interface FaultRecord {
 export interface Delivery {
   event: ProviderEvent;
   delayMs: number;
+  /**
+   * Deliver through the clock even when `delayMs` is 0: an earlier event of the
+   * same call may be due at this very moment, and timers due together fire in
+   * the order they were set.
+   */
+  queued: boolean;
 }
 
 const UNORDERED: ReadonlySet<ProviderEvent['type']> = new Set(['call.ringing', 'call.answeredBy']);
@@ -61,10 +67,12 @@ const duration = (value: number | undefined): number =>
 
 /**
  * Plans the deliveries of events under a fault plan. Holds, per call, when the
- * last ordered event will arrive, so that ordered events never overtake each other.
+ * last delayed ordered event will arrive, so that ordered events never overtake
+ * each other — not even when one is due at the very moment the next is sent.
  */
 export class FaultSchedule {
-  private readonly lastOrderedAt = new Map<string, number>();
+  /** Per call, when the last ordered event sent through the clock arrives. */
+  private readonly pendingOrderedUntil = new Map<string, number>();
   private staleCounter = 0;
 
   constructor(
@@ -75,7 +83,7 @@ export class FaultSchedule {
 
   /** Deliveries for `event` emitted at `now`, with ids of ended calls to use for stale copies. */
   deliveriesFor(event: ProviderEvent, now: number, endedCallIds: readonly string[]): Delivery[] {
-    if (UNTOUCHED.has(event.type) || !('callId' in event)) return [{ event, delayMs: 0 }];
+    if (UNTOUCHED.has(event.type) || !('callId' in event)) return [{ event, delayMs: 0, queued: false }];
     const { plan, random } = this;
     if (event.type !== 'call.digits' && random() < probability(plan.drop)) {
       this.log({ fault: 'dropped', eventType: event.type, delayMs: 0 });
@@ -90,22 +98,28 @@ export class FaultSchedule {
       const shift = Math.round(random() * duration(plan.reorderWindowMs));
       if (shift > 0) this.log({ fault: 'shifted', eventType: event.type, delayMs: shift });
       delayMs += shift;
-    } else {
-      const earliest = (this.lastOrderedAt.get(event.callId) ?? 0) - now;
-      delayMs = Math.max(delayMs, earliest);
-      this.lastOrderedAt.set(event.callId, now + delayMs);
     }
-    const deliveries: Delivery[] = [{ event, delayMs }];
+    let queued = delayMs > 0;
+    if (!UNORDERED.has(event.type)) {
+      const pendingUntil = this.pendingOrderedUntil.get(event.callId);
+      if (pendingUntil !== undefined && pendingUntil >= now) {
+        // An earlier event of this call is still on its way: arrive after it.
+        delayMs = Math.max(delayMs, pendingUntil - now);
+        queued = true;
+      }
+      if (queued) this.pendingOrderedUntil.set(event.callId, now + delayMs);
+    }
+    const deliveries: Delivery[] = [{ event, delayMs, queued }];
     if (event.type !== 'call.digits' && random() < probability(plan.duplicate)) {
       const extra = Math.round(random() * Math.max(duration(plan.reorderWindowMs), duration(plan.maxDelayMs)));
       this.log({ fault: 'duplicated', eventType: event.type, delayMs: delayMs + extra });
-      deliveries.push({ event, delayMs: delayMs + extra });
+      deliveries.push({ event, delayMs: delayMs + extra, queued: true });
     }
     if (random() < probability(plan.stale)) {
       const pick = endedCallIds[Math.floor(random() * endedCallIds.length)];
       const callId = pick ?? `CA-stale-${++this.staleCounter}`;
       this.log({ fault: 'stale-copy', eventType: event.type, delayMs });
-      deliveries.push({ event: { ...event, callId }, delayMs });
+      deliveries.push({ event: { ...event, callId }, delayMs, queued });
     }
     return deliveries;
   }

@@ -504,8 +504,8 @@ class CarrierSession implements ProviderSession {
   private emit(event: ProviderEvent): void {
     if (this.closed) return;
     for (const delivery of this.faults.deliveriesFor(event, this.clock.now(), this.endedCallIds)) {
-      if (delivery.delayMs === 0) this.context.emit(delivery.event);
-      else this.schedule(delivery.delayMs, () => this.context.emit(delivery.event));
+      if (delivery.queued) this.schedule(delivery.delayMs, () => this.context.emit(delivery.event));
+      else this.context.emit(delivery.event);
     }
   }
 
