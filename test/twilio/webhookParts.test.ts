@@ -253,6 +253,14 @@ describe('the Node listener behind a body parser (Express style)', () => {
     await s.close();
   });
 
+  it('reads the form itself behind a parser that left an empty body without reading (express.json())', async () => {
+    // body-parser sets req.body = {} for a content type it does not parse and leaves the stream unread.
+    const s = await serve(async () => ({}));
+    expect((await s.post('CallSid=CA1&Digits=5')).status).toBe(200);
+    expect(s.handled[0]?.body.toString()).toBe('CallSid=CA1&Digits=5');
+    await s.close();
+  });
+
   it('refuses nested fields from a parser with extended syntax', async () => {
     const s = await serve(async (req) => ({ CallSid: { nested: await readAll(req) } }));
     expect((await s.post('CallSid[nested]=1')).status).toBe(400);

@@ -96,6 +96,16 @@ function fromParsedBody(body: unknown): string | Uint8Array | null {
   return form.toString();
 }
 
+/**
+ * Whether a framework set an empty body without reading the request: body-parser's
+ * `express.json()` does so for a form, and the form is then still in the stream.
+ */
+function leftUnread(request: RequestWithBody): boolean {
+  const { body } = request;
+  const empty = typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0;
+  return empty && !request.readableEnded;
+}
+
 function send(res: ServerResponse, response: TwilioWebhookResponse): void {
   if (res.headersSent) return;
   res.statusCode = response.status;
@@ -129,7 +139,7 @@ export function createTwilioWebhookListener(
     const request = req as RequestWithBody;
     const url = request.originalUrl ?? request.url ?? '/';
     let bodyRead: Promise<string | Uint8Array>;
-    if (request.body === undefined) {
+    if (request.body === undefined || leftUnread(request)) {
       bodyRead = readBody(request, maxBodyBytes);
     } else {
       const parsed = fromParsedBody(request.body);
