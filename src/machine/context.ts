@@ -100,11 +100,13 @@ export function patchCurrentAttempt(
 }
 
 /** Caller ID for a destination country: the country's own, else the default. */
-export function chooseCallerId(input: VerificationInput, country: string | null): string | null {
-  if (country !== null && Object.hasOwn(input.callerId.byCountry, country)) {
-    return input.callerId.byCountry[country] ?? null;
-  }
-  return input.callerId.default;
+export function chooseCallerId(
+  callerId: { default?: string | null; byCountry?: Record<string, string> },
+  country: string | null,
+): string | null {
+  const byCountry = callerId.byCountry ?? {};
+  if (country !== null && Object.hasOwn(byCountry, country)) return byCountry[country] ?? null;
+  return callerId.default ?? null;
 }
 
 /** Milliseconds the machine waits for input after a prompt, including the grace for a provider-owned timer. */

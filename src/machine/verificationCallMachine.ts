@@ -294,7 +294,7 @@ const machineDefinition = setup({
         if (output === null || !output.ok) return context.attempts;
         return patchCurrentAttempt(context, (attempt) => ({
           target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
-          callerId: chooseCallerId(context.input, output.country) ?? output.callerId ?? null,
+          callerId: chooseCallerId(context.input.callerId, output.country) ?? output.callerId ?? null,
         }));
       },
     }),

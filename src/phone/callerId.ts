@@ -7,6 +7,7 @@
  * @module
  */
 import type { RequestIssue } from '../errors.js';
+import { chooseCallerId } from '../machine/context.js';
 import type { CallerIdConfig } from '../machine/types.js';
 import { toSupportedCountry } from './countryCodes.js';
 import { InvalidPhoneConfigurationError, InvalidPhoneNumberError } from './errors.js';
@@ -100,8 +101,5 @@ export function resolveCallerId(config: CallerIdConfig | undefined, path = 'call
  * ```
  */
 export function selectCallerId(callerId: CallerIdConfig, country: string | null): string | null {
-  if (typeof callerId === 'string') return callerId;
-  const byCountry = callerId.byCountry ?? {};
-  if (country !== null && Object.hasOwn(byCountry, country)) return byCountry[country] ?? null;
-  return callerId.default ?? null;
+  return chooseCallerId(typeof callerId === 'string' ? { default: callerId } : callerId, country);
 }
