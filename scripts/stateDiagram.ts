@@ -105,9 +105,17 @@ function descendantsOf(node: AnyStateNode): AnyStateNode[] {
   return childrenOf(node).flatMap((child) => [child, ...descendantsOf(child)]);
 }
 
+/** The guard every handler of an outside event starts with; the introduction states its rule once. */
+const CATCH_UP_GUARD = 'isPastDeadline';
+
+const isCatchUp = (transition: AnyTransitionDefinition): boolean => {
+  const guard = transition.guard as GuardDefinition | undefined;
+  return (typeof guard === 'object' ? guard.type : guard) === CATCH_UP_GUARD;
+};
+
 /** Every transition of a state node: events, invoke results and delays first, eventless last. */
 function transitionsOf(node: AnyStateNode): AnyTransitionDefinition[] {
-  return [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
+  return [...[...node.transitions.values()].flat(), ...(node.always ?? [])].filter((t) => !isCatchUp(t));
 }
 
 /** Every arrow of the machine, in the order the definition lists states and transitions. */
@@ -194,12 +202,17 @@ export function renderStateDiagramMarkdown(): string {
     `(\`src/machine/verificationCallMachine.ts\`) by \`${DIAGRAM_COMMAND}\`; do not edit it by hand.`,
     'A test fails when it differs from what the script generates.',
     '',
-    'Arrows are labelled with what triggers them: an event (`call.answered`), a timer named',
-    'after the machine’s delays (`after inputTimer`), the result of an invoked check',
-    '(`checkNumber done`, `verifyPin error`) or `always` for an eventless transition, followed',
-    'by the guard in brackets. A loop on a state either re-enters it (restarting its timers) or',
-    'only updates the context, such as counting an ignored event. `[*]` marks where a composite',
-    'state starts and where the verification ends.',
+    'Arrows are labelled with what triggers them: an event (`call.answered`), the result of an',
+    'invoked check (`checkNumber done`, `verifyPin error`) or `always` for an eventless',
+    'transition, followed by the guard in brackets. Time is an event too: `verification.tick',
+    '[stateDeadlineDue]` is the deadline of the state the machine is in (the ring timer while',
+    'connecting, the watchdog of a prompt or of extension digits, the input timer while waiting',
+    'for keys) and `[totalDeadlineDue]` is `maxTotalMs`; the machine raises the tick from its own',
+    'timers. Not drawn, because it applies everywhere: every handler of an outside event first',
+    'checks `[isPastDeadline]` — an event stamped at or after a deadline lets the deadline fire',
+    'first and is then delivered to the state that follows. A loop on a state either re-enters it',
+    '(restarting its deadline) or only updates the context, such as counting an ignored event.',
+    '`[*]` marks where a composite state starts and where the verification ends.',
     '',
     '```mermaid',
     renderMermaid(verificationCallMachine),

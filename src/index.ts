@@ -25,7 +25,7 @@ export type {
   ProviderCommand,
   SendDigitsCommand,
 } from './machine/commands.js';
-export type { CallPhase, VerificationContext } from './machine/context.js';
+export type { CallPhase, DeadlineKind, StateDeadline, VerificationContext } from './machine/context.js';
 export {
   type EntryProgress,
   type EntryRules,
@@ -56,6 +56,7 @@ export {
   type ProviderEvent,
   SIT_KINDS,
   type SitKind,
+  type TickEvent,
   type VerificationEvent,
 } from './machine/events.js';
 export { classifyIgnoredEvent, type IgnoredKind } from './machine/ignoredEvents.js';

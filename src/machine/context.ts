@@ -10,6 +10,18 @@ import type { CallEnding } from './events.js';
 import type { AttemptRecord, IgnoredEventCounts, VerificationReason, VerificationStatus } from './outcomes.js';
 import type { VerificationInput } from './types.js';
 
+/**
+ * The deadlines a state keeps: the ring timer while connecting, the watchdog of a
+ * prompt (or of extension digits), the input timer while waiting for keys.
+ */
+export type DeadlineKind = 'ring' | 'watchdog' | 'input';
+
+/** A deadline as data: its kind and the clock reading at which it falls due. */
+export interface StateDeadline {
+  kind: DeadlineKind;
+  at: number;
+}
+
 /** How far the live call has come, for telling duplicates from out-of-order events. */
 export type CallPhase = 'none' | 'placed' | 'ringing' | 'answered';
 
@@ -33,7 +45,8 @@ export interface VerificationContext {
   /** Latest clock reading known to the machine. */
   now: number;
   promptStartedAt: number;
-  inputTimerStartedAt: number;
+  /** The deadline of the state the machine is in (beside the verification's total deadline), or `null`. */
+  deadline: StateDeadline | null;
   ignoredEvents: IgnoredEventCounts;
   outcome: { status: VerificationStatus; reason: VerificationReason } | null;
 }
@@ -52,7 +65,7 @@ export function createInitialContext(input: VerificationInput): VerificationCont
     endedDuringPinCheck: null,
     now: input.startedAt,
     promptStartedAt: input.startedAt,
-    inputTimerStartedAt: input.startedAt,
+    deadline: null,
     ignoredEvents: { stale: 0, duplicate: 0, outOfOrder: 0, unexpected: 0 },
     outcome: null,
   };
@@ -115,28 +128,27 @@ export function inputTimerMs(input: VerificationInput): number {
   return input.inputTimeoutOwner === 'machine' ? inputTimeoutMs : inputTimeoutMs + providerTimeoutGraceMs;
 }
 
-const AFTER_PREFIX = 'xstate.after.';
+/** When the verification's overall deadline (`maxTotalMs`) falls due. */
+export function totalDeadlineAt(context: VerificationContext): number {
+  return context.input.startedAt + context.input.timing.maxTotalMs;
+}
+
+/** The earliest deadline still to come: the state's own or the total one. */
+export function earliestDeadlineAt(context: VerificationContext): number {
+  const total = totalDeadlineAt(context);
+  return context.deadline === null ? total : Math.min(total, context.deadline.at);
+}
+
+/** Whether the state's deadline is due at `at` and falls before the total deadline (which wins a tie). */
+export function isStateDeadlineDue(context: VerificationContext, at: number): boolean {
+  const { deadline } = context;
+  return deadline !== null && deadline.at <= at && deadline.at < totalDeadlineAt(context);
+}
 
 /**
- * The clock reading at which `event` happened. External events carry `at`
- * (never earlier than what is already known); a timer's event happened when
- * the timer was due: its start plus its delay.
+ * The clock reading at which `event` happened: its `at` when it carries one
+ * (never earlier than what is already known), else the latest reading known.
  */
-export function eventTime(context: VerificationContext, event: { type: string; at?: number }): number {
-  if (typeof event.at === 'number' && Number.isFinite(event.at)) return Math.max(context.now, event.at);
-  if (!event.type.startsWith(AFTER_PREFIX)) return context.now;
-  const delay = event.type.slice(AFTER_PREFIX.length).split('.')[0];
-  const { timing } = context.input;
-  switch (delay) {
-    case 'maxTotal':
-      return context.input.startedAt + timing.maxTotalMs;
-    case 'ringTimeout':
-      return (currentAttempt(context)?.times.dialedAt ?? context.now) + timing.ringTimeoutMs;
-    case 'promptWatchdog':
-      return context.promptStartedAt + timing.promptWatchdogMs;
-    case 'inputTimer':
-      return context.inputTimerStartedAt + inputTimerMs(context.input);
-    default:
-      return context.now;
-  }
+export function eventTime(context: VerificationContext, event: { at?: number }): number {
+  return typeof event.at === 'number' && Number.isFinite(event.at) ? Math.max(context.now, event.at) : context.now;
 }

@@ -149,8 +149,26 @@ export interface CancelEvent extends Stamped {
   type: 'verification.cancel';
 }
 
+/**
+ * Time has reached `at`: every deadline due by then fires, in due order, each at
+ * its own due time. The machine raises it from its own timers; a host that
+ * drives the machine without them (e.g. after restoring a saved verification)
+ * sends it to catch up.
+ */
+export interface TickEvent {
+  type: 'verification.tick';
+  /** Clock reading (milliseconds). */
+  at: number;
+  /**
+   * An event that arrived at or after a deadline, delivered once the deadlines
+   * due by then have fired. Raised by the machine only; never accepted from outside.
+   * @internal
+   */
+  redeliver?: ProviderEvent | CancelEvent;
+}
+
 /** Every event the verification machine accepts. */
-export type VerificationEvent = ProviderEvent | CancelEvent;
+export type VerificationEvent = ProviderEvent | CancelEvent | TickEvent;
 
 /** The type names of every provider event. */
 export const PROVIDER_EVENT_TYPES: readonly ProviderEvent['type'][] = [

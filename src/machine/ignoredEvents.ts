@@ -28,7 +28,7 @@ const EVENT_PHASE: Partial<Record<string, number>> = {
  */
 export function classifyIgnoredEvent(context: VerificationContext, event: unknown): IgnoredKind {
   if (!isWellFormedEvent(event)) return 'unexpected';
-  if (event.type === 'verification.cancel') return 'unexpected';
+  if (event.type === 'verification.cancel' || event.type === 'verification.tick') return 'unexpected';
   if (event.type === 'call.dialed' || event.type === 'call.dialFailed') {
     if (event.attempt !== context.attemptIndex) return 'stale';
     if (event.type === 'call.dialFailed') return 'outOfOrder';

@@ -5,7 +5,18 @@
  *
  * @module
  */
-import { and, assign, emit, enqueueActions, fromPromise, type StateMachine, type StateSchema, setup } from 'xstate';
+import {
+  and,
+  assign,
+  cancel,
+  emit,
+  enqueueActions,
+  fromPromise,
+  raise,
+  type StateMachine,
+  type StateSchema,
+  setup,
+} from 'xstate';
 import { classifyUnansweredEnding } from './callProgress.js';
 import { checkE164Number, type NumberCheckInput, type NumberCheckResult, type PinCheckInput } from './checks.js';
 import type { PromptKind, ProviderCommand } from './commands.js';
@@ -14,13 +25,17 @@ import {
   createAttemptRecord,
   createInitialContext,
   currentAttempt,
+  type DeadlineKind,
+  earliestDeadlineAt,
   eventTime,
   inputTimerMs,
+  isStateDeadlineDue,
   patchCurrentAttempt,
+  totalDeadlineAt,
   type VerificationContext,
 } from './context.js';
 import { type EntryVerdict, judgeTimeout, scanKeys, type TimeoutVerdict } from './entry.js';
-import type { CallEnding, VerificationEvent } from './events.js';
+import type { CallEnding, TickEvent, VerificationEvent } from './events.js';
 import { classifyIgnoredEvent } from './ignoredEvents.js';
 import type { AttemptResult, VerificationReason, VerificationResult, VerificationStatus } from './outcomes.js';
 import { buildPromptSegments, toSegments } from './prompts.js';
@@ -30,6 +45,28 @@ import { isWellFormedEvent } from './validateEvent.js';
 type Farewell = keyof Pick<Prompts, 'approved' | 'fraudReported' | 'denied'>;
 
 const ROLLOVER = '#verification.calling.rollover';
+/** The one XState timer of the state's deadline; the total deadline has its own. */
+const DEADLINE_TIMER = 'deadline';
+const TOTAL_TIMER = 'total';
+
+const deadlineDelayMs = (input: VerificationInput, kind: DeadlineKind): number => {
+  switch (kind) {
+    case 'ring':
+      return input.timing.ringTimeoutMs;
+    case 'watchdog':
+      return input.timing.promptWatchdogMs;
+    case 'input':
+      return inputTimerMs(input);
+  }
+};
+
+/**
+ * Judging deadlines by event time: an event stamped at or after a deadline
+ * first lets that deadline fire (a tick to the event's time, carrying the
+ * event), and is then delivered to whatever state the deadlines left. Every
+ * handler of an outside event starts with it, so delivery order never decides.
+ */
+const CATCH_UP = { guard: 'isPastDeadline', actions: 'catchUpFirst' } as const;
 
 const liveCallId = (context: VerificationContext, event: unknown): boolean =>
   isWellFormedEvent(event) && 'callId' in event && event.callId === context.liveCallId;
@@ -133,11 +170,13 @@ const keyTransitions = () =>
 const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
   const when = (verdict: TimeoutVerdict) =>
     reportedBy === 'timer'
-      ? { type: 'timeoutGives' as const, params: { verdict } }
+      ? and(['stateDeadlineDue', { type: 'timeoutGives', params: { verdict } }])
       : and(['isProviderInputTimeout', { type: 'timeoutGives', params: { verdict } }]);
   // A provider that times out on its own (Twilio's <Gather>) may never report the prompt's end.
   const observeTime =
-    reportedBy === 'provider' ? (['observeTime', 'markPromptEndedBeforeTimeout'] as const) : (['observeTime'] as const);
+    reportedBy === 'provider'
+      ? (['observeTime', 'markPromptEndedBeforeTimeout'] as const)
+      : (['observeDeadline', 'continueTick'] as const);
   return [
     {
       guard: when('no-response'),
@@ -213,13 +252,16 @@ const machineDefinition = setup({
     checkNumber: fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input }) => checkE164Number(input)),
     verifyPin: fromPromise<boolean, PinCheckInput>(async () => false),
   },
-  delays: {
-    maxTotal: ({ context }) => context.input.timing.maxTotalMs,
-    ringTimeout: ({ context }) => context.input.timing.ringTimeoutMs,
-    promptWatchdog: ({ context }) => context.input.timing.promptWatchdogMs,
-    inputTimer: ({ context }) => inputTimerMs(context.input),
-  },
   guards: {
+    isPastDeadline: ({ context, event }) =>
+      event.type !== 'verification.tick' &&
+      typeof event.at === 'number' &&
+      isWellFormedEvent(event) &&
+      event.at >= earliestDeadlineAt(context),
+    stateDeadlineDue: ({ context, event }) =>
+      event.type === 'verification.tick' && isStateDeadlineDue(context, event.at),
+    totalDeadlineDue: ({ context, event }) =>
+      event.type === 'verification.tick' && event.at >= totalDeadlineAt(context),
     isCurrentDialAck: ({ context, event }) =>
       event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,
     isCurrentDialFailure: ({ context, event }) =>
@@ -257,9 +299,10 @@ const machineDefinition = setup({
       (currentAttempt(context)?.keysPressed ?? 0) === 0,
     isDetectionReport: ({ context, event }) =>
       liveCallId(context, event) && context.input.machineDetection && event.type === 'call.answeredBy',
-    machineAnswered: ({ context }) => {
-      const answeredBy = currentAttempt(context)?.answeredBy;
-      return answeredBy === 'machine' || answeredBy === 'fax';
+    // Once a key was pressed a person is there, whatever a detector said before or after.
+    machineAnsweredWithoutKeys: ({ context }) => {
+      const attempt = currentAttempt(context);
+      return (attempt?.answeredBy === 'machine' || attempt?.answeredBy === 'fax') && attempt.keysPressed === 0;
     },
     pinAccepted: ({ event }) => 'output' in event && event.output === true,
     endedDuringPinCheck: ({ context }) => context.endedDuringPinCheck !== null,
@@ -268,6 +311,40 @@ const machineDefinition = setup({
   },
   actions: {
     observeTime: assign({ now: ({ context, event }) => eventTime(context, event) }),
+    // A deadline happened at its due time, whatever the time of the tick that found it due.
+    observeDeadline: assign({ now: ({ context }) => Math.max(context.now, context.deadline?.at ?? context.now) }),
+    observeTotalDeadline: assign({ now: ({ context }) => Math.max(context.now, totalDeadlineAt(context)) }),
+    armTotalDeadline: raise(({ context }): TickEvent => ({ type: 'verification.tick', at: totalDeadlineAt(context) }), {
+      id: TOTAL_TIMER,
+      delay: ({ context }) => totalDeadlineAt(context) - context.now,
+    }),
+    armDeadline: enqueueActions(({ context, enqueue }, params: { kind: DeadlineKind }) => {
+      const delay = deadlineDelayMs(context.input, params.kind);
+      const at = context.now + delay;
+      enqueue.assign({ deadline: { kind: params.kind, at } });
+      enqueue.raise({ type: 'verification.tick', at } satisfies TickEvent, { id: DEADLINE_TIMER, delay });
+    }),
+    disarmDeadline: cancel(DEADLINE_TIMER),
+    clearDeadline: assign({ deadline: null }),
+    catchUpFirst: raise(
+      ({ event }): TickEvent => ({
+        type: 'verification.tick',
+        at: event.at ?? 0,
+        redeliver: event as NonNullable<TickEvent['redeliver']>,
+      }),
+    ),
+    // Once a deadline fired, the same tick looks for the next one due; when none is left it delivers its event.
+    continueTick: raise(({ event }) => event as TickEvent),
+    deliverCarried: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'verification.tick' && event.redeliver !== undefined) enqueue.raise(event.redeliver);
+    }),
+    // The verification ended at a deadline before the event it carried could be delivered: that event came too late.
+    countCarried: assign({
+      ignoredEvents: ({ context, event }) =>
+        event.type === 'verification.tick' && event.redeliver !== undefined
+          ? { ...context.ignoredEvents, stale: context.ignoredEvents.stale + 1 }
+          : context.ignoredEvents,
+    }),
     countIgnored: assign({
       ignoredEvents: ({ context, event }) => {
         const kind = classifyIgnoredEvent(context, event);
@@ -458,7 +535,6 @@ const machineDefinition = setup({
           },
         })),
     }),
-    startInputTimer: assign({ inputTimerStartedAt: ({ context }) => context.now }),
     takeKeys: assign(({ context, event }) => {
       const result = scan(context, event);
       return {
@@ -514,33 +590,44 @@ const machineDefinition = setup({
   initial: 'calling',
   states: {
     calling: {
-      after: {
-        maxTotal: {
-          target: 'expired',
-          actions: [
-            'observeTime',
-            'endOpenAttemptAsCanceled',
-            { type: 'hangUp', params: { farewell: null } },
-            { type: 'conclude', params: { status: 'expired', reason: 'deadline' } },
-          ],
-        },
-      },
+      entry: 'armTotalDeadline',
       on: {
-        'verification.cancel': {
-          target: 'canceled',
-          actions: [
-            'observeTime',
-            'endOpenAttemptAsCanceled',
-            { type: 'hangUp', params: { farewell: null } },
-            { type: 'conclude', params: { status: 'canceled', reason: 'host-canceled' } },
-          ],
-        },
-        'call.dialed': {
-          // A call placed for an attempt already given up on, or a second call for this one: end it, never keep two calls.
-          guard: 'isUnwantedDial',
-          actions: ['hangUpLateCall', 'countIgnored'],
-        },
-        '*': { actions: 'countIgnored' },
+        'verification.tick': [
+          {
+            guard: 'totalDeadlineDue',
+            target: 'expired',
+            actions: [
+              'observeTotalDeadline',
+              'endOpenAttemptAsCanceled',
+              { type: 'hangUp', params: { farewell: null } },
+              { type: 'conclude', params: { status: 'expired', reason: 'deadline' } },
+            ],
+          },
+          // Nothing (more) is due: time has still moved on, and a carried event now finds its state.
+          { actions: ['observeTime', 'deliverCarried'] },
+        ],
+        'verification.cancel': [
+          CATCH_UP,
+          {
+            target: 'canceled',
+            actions: [
+              'observeTime',
+              'endOpenAttemptAsCanceled',
+              { type: 'hangUp', params: { farewell: null } },
+              { type: 'conclude', params: { status: 'canceled', reason: 'host-canceled' } },
+            ],
+          },
+        ],
+        'call.dialed': [
+          CATCH_UP,
+          {
+            // A call placed for an attempt already given up on, or a second call for this one: end it, never keep two calls.
+            guard: 'isUnwantedDial',
+            actions: ['hangUpLateCall', 'countIgnored'],
+          },
+          { actions: 'countIgnored' },
+        ],
+        '*': [CATCH_UP, { actions: 'countIgnored' }],
       },
       initial: 'attempt',
       states: {
@@ -549,6 +636,7 @@ const machineDefinition = setup({
           initial: 'checkingNumber',
           states: {
             checkingNumber: {
+              entry: 'clearDeadline',
               invoke: {
                 src: 'checkNumber',
                 input: ({ context }) => ({
@@ -564,61 +652,64 @@ const machineDefinition = setup({
               },
             },
             connecting: {
-              entry: 'dial',
-              after: {
-                ringTimeout: [
+              entry: ['dial', { type: 'armDeadline', params: { kind: 'ring' } }],
+              exit: 'disarmDeadline',
+              on: {
+                'verification.tick': [
                   {
-                    guard: 'hasLiveCall',
+                    guard: and(['stateDeadlineDue', 'hasLiveCall']),
                     target: ROLLOVER,
                     actions: [
-                      'observeTime',
+                      'observeDeadline',
                       { type: 'endAttempt', params: { result: 'no-answer' } },
                       { type: 'hangUp', params: { farewell: null } },
+                      'continueTick',
                     ],
                   },
                   {
                     // The provider never confirmed the dial: a provider failure.
+                    guard: 'stateDeadlineDue',
                     target: ROLLOVER,
-                    actions: ['observeTime', { type: 'endAttempt', params: { result: 'failed' } }],
+                    actions: ['observeDeadline', { type: 'endAttempt', params: { result: 'failed' } }, 'continueTick'],
                   },
                 ],
-              },
-              on: {
-                'call.ended': {
-                  guard: 'isLiveCallEvent',
-                  target: ROLLOVER,
-                  actions: ['observeTime', 'endUnanswered'],
-                },
+                'call.ended': [
+                  CATCH_UP,
+                  { guard: 'isLiveCallEvent', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
+                ],
               },
               initial: 'awaitingDialAck',
               states: {
                 awaitingDialAck: {
                   on: {
-                    'call.dialed': {
-                      guard: 'isCurrentDialAck',
-                      target: 'placed',
-                      actions: ['observeTime', 'takeCall'],
-                    },
-                    'call.dialFailed': {
-                      guard: 'isCurrentDialFailure',
-                      target: ROLLOVER,
-                      actions: ['observeTime', 'endUnanswered'],
-                    },
+                    'call.dialed': [
+                      CATCH_UP,
+                      { guard: 'isCurrentDialAck', target: 'placed', actions: ['observeTime', 'takeCall'] },
+                    ],
+                    'call.dialFailed': [
+                      CATCH_UP,
+                      { guard: 'isCurrentDialFailure', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
+                    ],
                   },
                 },
                 placed: {
                   on: {
-                    'call.ringing': {
-                      guard: 'isLiveCallEvent',
-                      target: 'ringing',
-                      actions: ['observeTime', 'markRinging'],
-                    },
-                    'call.answered': { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                    'call.ringing': [
+                      CATCH_UP,
+                      { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
+                    ],
+                    'call.answered': [
+                      CATCH_UP,
+                      { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                    ],
                   },
                 },
                 ringing: {
                   on: {
-                    'call.answered': { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                    'call.answered': [
+                      CATCH_UP,
+                      { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                    ],
                   },
                 },
               },
@@ -627,9 +718,10 @@ const machineDefinition = setup({
               entry: ['observeTime', 'markAnswered'],
               on: {
                 'call.ended': [
+                  CATCH_UP,
                   {
-                    // A machine already said so: voicemail hanging up is not a person's denial.
-                    guard: and(['isLiveCallEvent', 'machineAnswered']),
+                    // A machine answered and nobody pressed a key: voicemail hanging up is not a person's denial.
+                    guard: and(['isLiveCallEvent', 'machineAnsweredWithoutKeys']),
                     target: ROLLOVER,
                     actions: [
                       'observeTime',
@@ -649,6 +741,7 @@ const machineDefinition = setup({
                   },
                 ],
                 'call.answeredBy': [
+                  CATCH_UP,
                   {
                     guard: 'machineAnsweredBeforeKeys',
                     target: ROLLOVER,
@@ -668,55 +761,88 @@ const machineDefinition = setup({
                   always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
                 },
                 sendingExtension: {
-                  entry: 'sendExtensionDigits',
-                  after: { promptWatchdog: { target: 'greeting', actions: 'observeTime' } },
+                  entry: ['sendExtensionDigits', { type: 'armDeadline', params: { kind: 'watchdog' } }],
+                  exit: 'disarmDeadline',
                   on: {
-                    'call.digitsSent': { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
-                    'call.ended': {
-                      // Nobody has heard the greeting yet: not an intentional denial.
-                      guard: 'isLiveCallEvent',
-                      target: ROLLOVER,
-                      actions: ['observeTime', 'recordCallEnded', { type: 'endAttempt', params: { result: 'failed' } }],
+                    'verification.tick': {
+                      guard: 'stateDeadlineDue',
+                      target: 'greeting',
+                      actions: ['observeDeadline', 'continueTick'],
                     },
+                    'call.digitsSent': [
+                      CATCH_UP,
+                      { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
+                    ],
+                    'call.ended': [
+                      CATCH_UP,
+                      {
+                        // Nobody has heard the greeting yet: not an intentional denial.
+                        guard: 'isLiveCallEvent',
+                        target: ROLLOVER,
+                        actions: [
+                          'observeTime',
+                          'recordCallEnded',
+                          { type: 'endAttempt', params: { result: 'failed' } },
+                        ],
+                      },
+                    ],
                   },
                 },
                 greeting: {
-                  entry: { type: 'playPrompt', params: { kind: 'greeting' } },
-                  after: {
-                    promptWatchdog: { target: 'waitingForInput', actions: ['observeTime', 'markGreetingEnded'] },
-                  },
+                  entry: [
+                    { type: 'playPrompt', params: { kind: 'greeting' } },
+                    { type: 'armDeadline', params: { kind: 'watchdog' } },
+                  ],
+                  exit: 'disarmDeadline',
                   on: {
-                    'call.promptFinished': {
-                      guard: 'isCurrentPromptEnd',
+                    'verification.tick': {
+                      guard: 'stateDeadlineDue',
                       target: 'waitingForInput',
-                      actions: ['observeTime', 'markGreetingEnded'],
+                      actions: ['observeDeadline', 'markGreetingEnded', 'continueTick'],
                     },
-                    'call.digits': keyTransitions(),
-                    'call.inputTimeout': timeoutTransitions('provider'),
+                    'call.promptFinished': [
+                      CATCH_UP,
+                      {
+                        guard: 'isCurrentPromptEnd',
+                        target: 'waitingForInput',
+                        actions: ['observeTime', 'markGreetingEnded'],
+                      },
+                    ],
+                    'call.digits': [CATCH_UP, ...keyTransitions()],
+                    'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
                   },
                 },
                 reprompting: {
-                  entry: { type: 'playPrompt', params: { kind: 'reprompt' } },
-                  after: { promptWatchdog: { target: 'waitingForInput', actions: 'observeTime' } },
+                  entry: [
+                    { type: 'playPrompt', params: { kind: 'reprompt' } },
+                    { type: 'armDeadline', params: { kind: 'watchdog' } },
+                  ],
+                  exit: 'disarmDeadline',
                   on: {
-                    'call.promptFinished': {
-                      guard: 'isCurrentPromptEnd',
+                    'verification.tick': {
+                      guard: 'stateDeadlineDue',
                       target: 'waitingForInput',
-                      actions: 'observeTime',
+                      actions: ['observeDeadline', 'continueTick'],
                     },
-                    'call.digits': keyTransitions(),
-                    'call.inputTimeout': timeoutTransitions('provider'),
+                    'call.promptFinished': [
+                      CATCH_UP,
+                      { guard: 'isCurrentPromptEnd', target: 'waitingForInput', actions: 'observeTime' },
+                    ],
+                    'call.digits': [CATCH_UP, ...keyTransitions()],
+                    'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
                   },
                 },
                 waitingForInput: {
-                  entry: 'startInputTimer',
-                  after: { inputTimer: timeoutTransitions('timer') },
+                  entry: { type: 'armDeadline', params: { kind: 'input' } },
+                  exit: 'disarmDeadline',
                   on: {
-                    'call.inputTimeout': timeoutTransitions('provider'),
-                    'call.digits': keyTransitions(),
+                    'verification.tick': timeoutTransitions('timer'),
+                    'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
+                    'call.digits': [CATCH_UP, ...keyTransitions()],
                   },
                 },
                 checkingPin: {
+                  entry: 'clearDeadline',
                   invoke: {
                     src: 'verifyPin',
                     input: ({ context }) => ({ entry: context.entry }),
@@ -738,11 +864,11 @@ const machineDefinition = setup({
                     onError: wrongPinTransitions(),
                   },
                   on: {
-                    'call.ended': {
-                      guard: 'isLiveCallEvent',
-                      actions: ['observeTime', 'holdEndingDuringPinCheck'],
-                    },
-                    'call.digits': { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] },
+                    'call.ended': [
+                      CATCH_UP,
+                      { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdEndingDuringPinCheck'] },
+                    ],
+                    'call.digits': [CATCH_UP, { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] }],
                   },
                 },
               },
@@ -761,12 +887,12 @@ const machineDefinition = setup({
       },
     },
     // Keys typed but never judged (a hang-up, cancel or deadline cut the entry short) must not outlive the call.
-    approved: { type: 'final', entry: 'clearEntry' },
-    denied: { type: 'final', entry: 'clearEntry' },
-    fraud: { type: 'final', entry: 'clearEntry' },
-    unreachable: { type: 'final', entry: 'clearEntry' },
-    canceled: { type: 'final', entry: 'clearEntry' },
-    expired: { type: 'final', entry: 'clearEntry' },
+    approved: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+    denied: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+    fraud: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+    unreachable: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+    canceled: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+    expired: { type: 'final', entry: ['clearEntry', 'countCarried'] },
   },
   output: ({ context }) => ({
     status: context.outcome?.status ?? 'expired',

@@ -11,7 +11,7 @@ import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
 import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
-import { isWellFormedEvent } from '../machine/validateEvent.js';
+import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { AbuseGuard } from '../phone/abuseGuard.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
@@ -109,7 +109,7 @@ export async function runVerification(
 
   const deliver = (event: unknown): void => {
     if (finished) return;
-    if (!isWellFormedEvent(event) || event.type === 'verification.cancel') {
+    if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
       observe({ type: 'provider.malformed' });
       return;
     }

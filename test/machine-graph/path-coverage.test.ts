@@ -15,6 +15,7 @@ import {
 } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, getStateNodes } from 'xstate/graph';
 import type { NumberCheckResult } from '../../src/machine/checks.js';
+import { totalDeadlineAt } from '../../src/machine/context.js';
 import type { VerificationEvent } from '../../src/machine/events.js';
 import type { VerificationReason, VerificationStatus } from '../../src/machine/outcomes.js';
 import type { VerificationInput, VerificationRequest } from '../../src/machine/types.js';
@@ -155,10 +156,15 @@ function providerEvents(snapshot: MachineSnapshot): VerificationEvent[] {
   return events;
 }
 
-/** The delayed events of the active states, as XState names them (`xstate.after.<delay>.<state id>`). */
-function timerEvents(active: readonly AnyStateNode[]): VerificationEvent[] {
-  const types = new Set(active.flatMap((node) => node.after.map((transition) => transition.eventType)));
-  return [...types].map((type) => internalEvent({ type }));
+/**
+ * Time passing: a tick at the state's deadline and one at the verification's
+ * total deadline, as the machine's own timers raise them.
+ */
+function tickEvents(snapshot: MachineSnapshot): VerificationEvent[] {
+  const { deadline } = snapshot.context;
+  const ticks: VerificationEvent[] = [{ type: 'verification.tick', at: totalDeadlineAt(snapshot.context) }];
+  if (deadline !== null) ticks.push({ type: 'verification.tick', at: deadline.at });
+  return ticks;
 }
 
 /** The results of the actors the active states invoke, under the invoke ids the machine really uses. */
@@ -179,7 +185,7 @@ function invokedActorEvents(active: readonly AnyStateNode[]): VerificationEvent[
 function eventsFor(snapshot: MachineSnapshot): VerificationEvent[] {
   if (snapshot.status !== 'active') return [];
   const active = activeStateNodes(machine.root, snapshot.value);
-  return [...providerEvents(snapshot), ...timerEvents(active), ...invokedActorEvents(active)];
+  return [...providerEvents(snapshot), ...tickEvents(snapshot), ...invokedActorEvents(active)];
 }
 
 /**

@@ -172,18 +172,31 @@ describe('SPEC table: what the callee does, and what follows', () => {
     expect(h.last('dial').machineDetection).toBe(false);
   });
 
-  it('SPEC row: "hangs up after the provider already said *machine*" → voicemail, roll over (not a human denial)', async () => {
+  it('SPEC row: "presses keys, and then hangs up — whatever a detector said in between" → denied (hung-up), no rollover', async () => {
     const h = await startAnswered({ answeringMachineDetection: true }, { providerOffersMachineDetection: true });
     await h.promptFinished('CA1');
-    // A tone in the voicemail greeting registered as a key, so detection does not end the call at once.
     await h.keys('CA1', '1');
+    // The detector's verdict after a key is recorded but changes nothing: a person is there.
     await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
     expect(isFinished(h)).toBe(false);
+    expect(h.sent('hangUp')).toEqual([]);
     await h.ended('CA1', COMPLETED);
 
-    expect(isFinished(h)).toBe(false);
-    expect(h.actor.getSnapshot().context.attempts[0]?.result).toBe('voicemail');
-    expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+    expect(h.output().status).toBe('denied');
+    expect(h.output().reason).toBe('hung-up');
+    expect(results(h.output())).toEqual(['hung-up']);
+    expect(h.output().attempts[0]?.answeredBy).toBe('machine');
+    expect(dialled(h)).toEqual([PRIMARY]);
+  });
+
+  it('SPEC row: "presses keys, and then hangs up — whatever a detector said in between" → a fax verdict after keys changes nothing either', async () => {
+    const h = await startAnswered({ answeringMachineDetection: true }, { providerOffersMachineDetection: true });
+    await h.keys('CA1', '12');
+    await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'fax' });
+    await h.ended('CA1', COMPLETED);
+
+    expect(h.output().status).toBe('denied');
+    expect(dialled(h)).toEqual([PRIMARY]);
   });
 
   it('SPEC row: "hangs up after the provider already said *machine*" → the voicemail\'s own hang-up after detection stays voicemail', async () => {

@@ -74,6 +74,13 @@ type Source =
 
 /** Events whose order against others never changes a result (they only move when the greeting is said to end). */
 const NEUTRAL: ReadonlySet<Source> = new Set(['prompt-end', 'watchdog']);
+/**
+ * SPEC: "Deadlines are judged by event time": on the same millisecond the
+ * machine's own deadlines come before anything else, the total one first.
+ */
+const TIE_RANK: Partial<Record<Source, number>> = { deadline: 0, 'ring-timer': 1, 'machine-input-timer': 1 };
+const tieRank = (source: Source): number => TIE_RANK[source] ?? 2;
+
 /** Pairs that lead to the same result in either order. */
 const INDIFFERENT_PAIRS: ReadonlyArray<readonly [Source, Source]> = [['extension-sent', 'machine-detection']];
 
@@ -92,7 +99,12 @@ class Race {
   choose<C extends Candidate>(candidates: C[]): C {
     let best = candidates[0] as C;
     for (const c of candidates) {
-      if (c.at < best.at || (c.at === best.at && (c.order ?? 0) < (best.order ?? 0) && c.source === best.source)) {
+      const tie = c.at === best.at;
+      if (
+        c.at < best.at ||
+        (tie && tieRank(c.source) < tieRank(best.source)) ||
+        (tie && (c.order ?? 0) < (best.order ?? 0) && c.source === best.source)
+      ) {
         best = c;
       }
     }
@@ -101,6 +113,8 @@ class Race {
         if (c === best || c.source === best.source || NEUTRAL.has(c.source) || indifferent(best.source, c.source)) {
           continue;
         }
+        // A tie the machine decides by time stamps is no ambiguity.
+        if (c.at === best.at && tieRank(c.source) !== tieRank(best.source)) continue;
         const gap = c.at - best.at;
         this.minMargin = Math.min(this.minMargin, gap);
         if (gap === 0) this.ambiguous = true;
@@ -376,9 +390,11 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
   };
 
   const hungUp = (at: number): CallOutcome => {
-    // Before the greeting, nobody heard anything: a failure; after a machine said so, voicemail.
+    // Before the greeting, nobody heard anything: a failure. SPEC: "presses keys, and then hangs up —
+    // whatever a detector said in between" is a person's denial; a machine's verdict before any key
+    // already ended the call as voicemail.
     if (phase === 'extension') return end('failed', at);
-    return end(machineSaidSo ? 'voicemail' : 'hung-up', at);
+    return end(machineSaidSo && keysTaken === 0 ? 'voicemail' : 'hung-up', at);
   };
 
   /** An entry ended by `#`; `undefined` when the call goes on with a re-prompt. */
