@@ -174,6 +174,7 @@ export {
   type CommandObservation,
   type LoggedProviderEvent,
   type MalformedEventObservation,
+  type ProviderEventIgnoredObservation,
   type ProviderEventObservation,
   toLoggedEvent,
   type UnstampedObservation,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { IgnoredKind } from '../machine/ignoredEvents.js';
 import { type AttemptRecord, describeAttemptResult, isRolloverResult } from '../machine/outcomes.js';
 import type { PromptSegment } from '../machine/types.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
@@ -25,11 +26,19 @@ const KIND_OF: Record<VerificationObservation['type'], TimelineEntry['kind']> = 
   command: 'command',
   'command.failed': 'event',
   'provider.event': 'event',
+  'provider.ignored': 'note',
   'provider.malformed': 'event',
   'attempt.ended': 'note',
   'verification.ended': 'note',
   'abuse.locked': 'note',
   'abuse.recordFailed': 'note',
+};
+
+const IGNORED_WORDS: Record<IgnoredKind, string> = {
+  stale: 'stale',
+  duplicate: 'duplicate',
+  outOfOrder: 'out-of-order',
+  unexpected: 'unexpected',
 };
 
 /** `primary`, `backup 1`, `backup 2`… */
@@ -141,6 +150,8 @@ function describeObservation(observation: VerificationObservation, settings: Tim
       return `the provider failed to ${observation.command}: ${observation.message}`;
     case 'provider.event':
       return describeEvent(observation.event);
+    case 'provider.ignored':
+      return `ignored: ${IGNORED_WORDS[observation.reason]} ${observation.event.type}, changes nothing`;
     case 'provider.malformed':
       return 'a malformed provider event was dropped';
     case 'attempt.ended': {
@@ -161,7 +172,7 @@ function describeObservation(observation: VerificationObservation, settings: Tim
     case 'verification.ended': {
       const { result } = observation;
       const ignored = Object.values(result.ignoredEvents).reduce((a, b) => a + b, 0);
-      return `final status: ${result.status.toUpperCase()} (${result.reason})${ignored === 0 ? '' : `; ${ignored} late or duplicate event${ignored === 1 ? '' : 's'} ignored`}`;
+      return `final status: ${result.status.toUpperCase()} (${result.reason})${ignored === 0 ? '' : `; ${ignored} event${ignored === 1 ? '' : 's'} ignored`}`;
     }
   }
 }

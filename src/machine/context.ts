@@ -7,7 +7,13 @@
 import { describeTarget } from './checks.js';
 import type { PromptKind } from './commands.js';
 import type { CallEnding } from './events.js';
-import type { AttemptRecord, IgnoredEventCounts, VerificationReason, VerificationStatus } from './outcomes.js';
+import {
+  type AttemptRecord,
+  emptyIgnoredCounts,
+  type IgnoredEventCounts,
+  type VerificationReason,
+  type VerificationStatus,
+} from './outcomes.js';
 import type { VerificationInput } from './types.js';
 
 /**
@@ -66,7 +72,7 @@ export function createInitialContext(input: VerificationInput): VerificationCont
     now: input.startedAt,
     promptStartedAt: input.startedAt,
     deadline: null,
-    ignoredEvents: { stale: 0, duplicate: 0, outOfOrder: 0, unexpected: 0 },
+    ignoredEvents: emptyIgnoredCounts(),
     outcome: null,
   };
 }

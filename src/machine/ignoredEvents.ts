@@ -11,6 +11,9 @@ import { isWellFormedEvent } from './validateEvent.js';
 /** The kinds of ignored events. */
 export type IgnoredKind = keyof IgnoredEventCounts;
 
+/** Every kind of ignored event. */
+export const IGNORED_KINDS: readonly IgnoredKind[] = ['stale', 'duplicate', 'outOfOrder', 'unexpected'];
+
 const PHASE_ORDER = { none: 0, placed: 1, ringing: 2, answered: 3 } as const;
 const EVENT_PHASE: Partial<Record<string, number>> = {
   'call.dialed': PHASE_ORDER.placed,

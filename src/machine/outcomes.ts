@@ -115,6 +115,21 @@ export interface IgnoredEventCounts {
   unexpected: number;
 }
 
+/** Counts with nothing ignored yet. */
+export function emptyIgnoredCounts(): IgnoredEventCounts {
+  return { stale: 0, duplicate: 0, outOfOrder: 0, unexpected: 0 };
+}
+
+/** The sum of two sets of counts. */
+export function addIgnoredCounts(a: IgnoredEventCounts, b: IgnoredEventCounts): IgnoredEventCounts {
+  return {
+    stale: a.stale + b.stale,
+    duplicate: a.duplicate + b.duplicate,
+    outOfOrder: a.outOfOrder + b.outOfOrder,
+    unexpected: a.unexpected + b.unexpected,
+  };
+}
+
 /**
  * The result of a verification: the machine's output.
  *

@@ -6,6 +6,7 @@
  */
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent } from '../machine/events.js';
+import type { IgnoredKind } from '../machine/ignoredEvents.js';
 import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
 import type { AppliedLock } from '../phone/abuseGuard.js';
 
@@ -49,7 +50,19 @@ export interface ProviderEventObservation extends Observed {
   event: LoggedProviderEvent;
 }
 
-/** The provider sent something that is not an event; it was dropped. */
+/**
+ * The provider's event changed nothing, and why: `stale` (another call's, or it
+ * came after its call or the verification ended), `duplicate`, `outOfOrder`, or
+ * `unexpected` in the state the verification was in. Follows the event's own
+ * `provider.event` observation.
+ */
+export interface ProviderEventIgnoredObservation extends Observed {
+  type: 'provider.ignored';
+  event: LoggedProviderEvent;
+  reason: IgnoredKind;
+}
+
+/** The provider sent something that is not an event; it was dropped (counted as `unexpected`). */
 export interface MalformedEventObservation extends Observed {
   type: 'provider.malformed';
 }
@@ -60,7 +73,11 @@ export interface AttemptEndedObservation extends Observed {
   attempt: AttemptRecord;
 }
 
-/** The verification reached its final status. */
+/**
+ * The verification reached its final status. Told once the provider session is
+ * closed, so that its counts include events that arrived meanwhile; it is the
+ * last observation but for the abuse limits'.
+ */
 export interface VerificationEndedObservation extends Observed {
   type: 'verification.ended';
   result: VerificationResult;
@@ -95,6 +112,7 @@ export type VerificationObservation =
   | CommandObservation
   | CommandFailedObservation
   | ProviderEventObservation
+  | ProviderEventIgnoredObservation
   | MalformedEventObservation
   | AttemptEndedObservation
   | VerificationEndedObservation

@@ -9,7 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { InvalidRequestError } from '../errors.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
-import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
+import { IGNORED_KINDS } from '../machine/ignoredEvents.js';
+import {
+  type AttemptRecord,
+  addIgnoredCounts,
+  emptyIgnoredCounts,
+  type VerificationResult,
+} from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { AbuseGuard } from '../phone/abuseGuard.js';
@@ -104,18 +110,36 @@ export async function runVerification(
     }
   };
 
+  /** The machine has reached its final status; the session may still be closing. */
   let finished = false;
+  /** The result was handed over: nothing is observed or counted any more. */
+  let settled = false;
   let session: ProviderSession | null = null;
+  // Events the machine never saw: malformed ones, and those that came after its final status.
+  const ignoredBeforeMachine = emptyIgnoredCounts();
 
   const deliver = (event: unknown): void => {
-    if (finished) return;
+    if (settled) return;
     if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
+      ignoredBeforeMachine.unexpected++;
       observe({ type: 'provider.malformed' });
       return;
     }
     const stamped = { ...event, at: clock.now() } as ProviderEvent;
-    observe({ type: 'provider.event', event: toLoggedEvent(stamped) });
+    const logged = toLoggedEvent(stamped);
+    observe({ type: 'provider.event', event: logged });
+    // SPEC: an event that arrives after the verification ended is stale (e.g. during the farewell).
+    if (finished) {
+      ignoredBeforeMachine.stale++;
+      observe({ type: 'provider.ignored', event: logged, reason: 'stale' });
+      return;
+    }
+    const before = actor.getSnapshot().context.ignoredEvents;
     actor.send(stamped);
+    const after = actor.getSnapshot().context.ignoredEvents;
+    for (const reason of IGNORED_KINDS) {
+      if (after[reason] > before[reason]) observe({ type: 'provider.ignored', event: logged, reason });
+    }
   };
 
   const reportCommandFailure = (command: ProviderCommand, error: unknown): void => {
@@ -168,17 +192,24 @@ export async function runVerification(
         .catch((error: unknown) =>
           observe({ type: 'command.failed', command: 'hangUp', code: errorCode(error), message: errorMessage(error) }),
         )
-        .finally(settle);
+        .finally(() => {
+          settle();
+          settled = true;
+        });
     };
 
     actor.on('*', (command) => execute(command as ProviderCommand));
     const subscription = actor.subscribe({
       next: (snapshot) => reportEndedAttempts(snapshot.context.attempts),
       complete: () => {
-        const result = actor.getSnapshot().output as VerificationResult;
-        reportEndedAttempts(result.attempts);
-        observe({ type: 'verification.ended', result });
-        finish(() => resolve(result));
+        const output = actor.getSnapshot().output as VerificationResult;
+        reportEndedAttempts(output.attempts);
+        // The result is told once the session is closed, with what arrived meanwhile counted.
+        finish(() => {
+          const result = { ...output, ignoredEvents: addIgnoredCounts(output.ignoredEvents, ignoredBeforeMachine) };
+          observe({ type: 'verification.ended', result });
+          resolve(result);
+        });
       },
       error: (error) => finish(() => reject(error)),
     });
