@@ -4,7 +4,10 @@
  *
  * @module
  */
+import type { RequestIssue } from '../../errors.js';
 import type { ProviderEvent } from '../../machine/events.js';
+import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
+import { checkNumberField, DURATION, fieldPath } from './checks.js';
 import type { RandomSource } from './random.js';
 
 /**
@@ -42,6 +45,30 @@ export interface FaultRecord {
   eventType: ProviderEvent['type'];
   /** Extra delay in milliseconds, when the event was delayed or shifted. */
   delayMs: number;
+}
+
+const PROBABILITIES = ['duplicate', 'delay', 'drop', 'stale'] as const;
+const DURATIONS = ['maxDelayMs', 'reorderWindowMs'] as const;
+
+/**
+ * Checks a fault plan written as plain data (a scenario file, a command-line
+ * flag); adds an issue for every problem, with the path of its field.
+ *
+ * @example
+ * ```ts
+ * const issues: RequestIssue[] = [];
+ * checkFaultPlan({ duplicate: 2 }, 'faults', issues);
+ * issues; // [{ path: 'faults.duplicate', message: 'must be a finite number from 0 to 1, got 2' }]
+ * ```
+ */
+export function checkFaultPlan(plan: unknown, path: string, issues: RequestIssue[]): void {
+  if (!isRecord(plan)) {
+    issues.push({ path, message: `a fault plan must be an object of ${[...PROBABILITIES, ...DURATIONS].join(', ')}` });
+    return;
+  }
+  unknownKeys(plan, [...PROBABILITIES, ...DURATIONS], path, issues);
+  for (const key of PROBABILITIES) checkNumberField(plan[key], fieldPath(path, key), { min: 0, max: 1 }, issues);
+  for (const key of DURATIONS) checkNumberField(plan[key], fieldPath(path, key), DURATION, issues);
 }
 
 /** One planned delivery of an event. */

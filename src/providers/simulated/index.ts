@@ -1,3 +1,4 @@
+export { InvalidSimulationError } from './errors.js';
 export { type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 export { createSeededRandom, type RandomSource } from './random.js';
 export {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { VoiceMfaError } from '../../errors.js';
+import type { RequestIssue } from '../../errors.js';
 import type { ProviderCommand } from '../../machine/commands.js';
 import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
@@ -12,9 +12,10 @@ import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
 import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
-import { type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
+import { InvalidSimulationError } from './errors.js';
+import { checkFaultPlan, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 import { createSeededRandom } from './random.js';
-import { CALLEE_SCRIPT_KINDS, type CalleeScript, type PromptResponse } from './scripts.js';
+import { type CalleeScript, checkCalleeScript, type PromptResponse } from './scripts.js';
 import {
   DEFAULT_SPEECH_TIMING,
   estimateDigitsDurationMs,
@@ -109,25 +110,17 @@ interface CallState {
   promptPlaying: boolean;
 }
 
-function checkScript(number: string, script: CalleeScript): void {
-  if (typeof script !== 'object' || script === null || !CALLEE_SCRIPT_KINDS.includes(script.kind)) {
-    throw new VoiceMfaError(
-      'INVALID_CONFIGURATION',
-      `Simulated carrier: the script for ${number} must have a kind among ${CALLEE_SCRIPT_KINDS.join(', ')}`,
-    );
-  }
-}
-
 /** The E.164 form of a number as a scenario wrote it, so that scripts match what the machine dials. */
-function toE164Key(number: string): string {
+function toE164Key(number: string, issues: RequestIssue[]): string | null {
   try {
     return parsePhoneTarget(number).e164;
   } catch (error) {
     if (!(error instanceof InvalidPhoneNumberError)) throw error;
-    throw new VoiceMfaError(
-      'INVALID_CONFIGURATION',
-      `Simulated carrier: ${maskPhoneNumber(number)} is not a number in international form (${error.reason})`,
-    );
+    issues.push({
+      path: `numbers.${maskPhoneNumber(number)}`,
+      message: `is not a number in international form (${error.reason})`,
+    });
+    return null;
   }
 }
 
@@ -166,19 +159,25 @@ export class SimulatedCarrier implements VoiceProvider {
   private callCounter = 0;
   private sessionCounter = 0;
 
+  /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
     this.clock = options.clock;
+    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    const firstRingMs = this.timing.apiLatencyMs + this.timing.postDialDelayMs;
+    const issues: RequestIssue[] = [];
     const numbers = new Map<string, CalleeScript>();
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
-      const key = toE164Key(number);
-      checkScript(maskPhoneNumber(key), script);
+      const key = toE164Key(number, issues);
+      if (key === null) continue;
+      checkCalleeScript(script, `numbers.${maskPhoneNumber(key)}`, issues, firstRingMs);
       numbers.set(key, script);
     }
     this.numbers = numbers;
     this.unlisted = options.unlistedNumbers ?? { kind: 'invalid-number' };
-    checkScript('unlisted numbers', this.unlisted);
-    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    checkCalleeScript(this.unlisted, 'unlistedNumbers', issues, firstRingMs);
     this.faults = options.faults ?? {};
+    checkFaultPlan(this.faults, 'faults', issues);
+    if (issues.length > 0) throw new InvalidSimulationError(issues);
     this.seed = options.seed ?? 1;
     this.capabilities = { ...SIMULATED_CAPABILITIES, ...options.capabilities };
   }
@@ -344,10 +343,12 @@ class CarrierSession implements ProviderSession {
     this.emit({ type: 'call.ringing', callId: this.callIdOf(call) });
     switch (script.kind) {
       case 'answers':
-        this.after(call, script.answerAfterMs ?? 4_000, () => this.answer(call, script.detectedAs ?? 'human'));
+        this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 4_000), () =>
+          this.answer(call, script.detectedAs ?? 'human'),
+        );
         return;
       case 'voicemail':
-        this.after(call, script.answerAfterMs ?? 15_000, () => {
+        this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 15_000), () => {
           this.answer(call, script.detectedAs ?? 'machine');
           if (script.hangUpAfterMs !== undefined) {
             this.after(call, script.hangUpAfterMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
@@ -369,6 +370,12 @@ class CarrierSession implements ProviderSession {
       default:
         return;
     }
+  }
+
+  /** From the first ring (now) to the answer: `answerAtMs` counts from the dial, `answerAfterMs` from the ring. */
+  private answerDelay(call: CallState, answerAtMs: number | undefined, afterRingMs: number): number {
+    if (answerAtMs === undefined) return afterRingMs;
+    return Math.max(0, call.record.dialedAt + answerAtMs - this.clock.now());
   }
 
   private answer(call: CallState, detectedAs: AnsweredBy): void {
