@@ -1,6 +1,6 @@
 /**
  * Typed errors of the simulated carrier: a simulation that cannot run as
- * written.
+ * written, and the error a scripted dial failure throws.
  *
  * @module
  */
@@ -27,5 +27,28 @@ export class InvalidSimulationError extends VoiceMfaError {
   constructor(issues: readonly RequestIssue[]) {
     super('INVALID_CONFIGURATION', `Invalid simulation: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
     this.issues = issues;
+  }
+}
+
+/**
+ * What a dial fails with when a scripted fault says so: an error shaped like
+ * a REST client's (Twilio's `RestException`, for one), whose `code` is the
+ * provider's own error code. The runtime reports it as a `failed` attempt
+ * with that code.
+ *
+ * @example
+ * ```ts
+ * const error = new SimulatedApiError('20429', 'Too Many Requests');
+ * error.code; // '20429'
+ * ```
+ */
+export class SimulatedApiError extends Error {
+  /** The provider's error code, e.g. Twilio's `21217`. */
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SimulatedApiError';
+    this.code = code;
   }
 }
