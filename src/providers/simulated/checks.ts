@@ -6,6 +6,7 @@
  * @module
  */
 import type { RequestIssue } from '../../errors.js';
+import { unknownKeys } from '../../request/normalizeRequest.js';
 
 /** Bounds of a numeric field. */
 export interface NumberBounds {
@@ -53,4 +54,29 @@ export function checkOneOf(value: unknown, path: string, allowed: readonly unkno
     message: `must be one of ${allowed.map((a) => String(a)).join(', ')}, got ${JSON.stringify(value) ?? String(value)}`,
   });
   return false;
+}
+
+/**
+ * Reads the tag that says which fields a record may have (a script's `kind`,
+ * a fault's `action`): adds an issue when it is missing or unknown, and one
+ * for every field that tag does not allow.
+ */
+export function checkTag<T extends string>(
+  record: Record<string, unknown>,
+  tag: string,
+  fields: Readonly<Record<T, readonly string[]>>,
+  path: string,
+  issues: RequestIssue[],
+): T | null {
+  const value = record[tag];
+  const tags = Object.keys(fields) as T[];
+  if (!tags.includes(value as T)) {
+    issues.push({
+      path: fieldPath(path, tag),
+      message: `must be one of ${tags.join(', ')}, got ${JSON.stringify(value) ?? 'nothing'}`,
+    });
+    return null;
+  }
+  unknownKeys(record, fields[value as T], path, issues);
+  return value as T;
 }

@@ -9,7 +9,7 @@
 import type { RequestIssue } from '../../errors.js';
 import { PROVIDER_EVENT_TYPES, type ProviderEvent } from '../../machine/events.js';
 import { isRecord, MAX_TARGETS, unknownKeys } from '../../request/normalizeRequest.js';
-import { checkNumberField, checkOneOf, DURATION, fieldPath } from './checks.js';
+import { checkNumberField, checkOneOf, checkTag, DURATION, fieldPath } from './checks.js';
 import type { Delivery, FaultRecord } from './faults.js';
 
 /**
@@ -181,15 +181,8 @@ function checkFault(fault: unknown, path: string, issues: RequestIssue[]): void 
     issues.push({ path, message: 'a scripted fault must be { match, action, … }' });
     return;
   }
-  const action = fault.action as ScriptedFault['action'];
-  if (!SCRIPTED_FAULT_ACTIONS.includes(action)) {
-    issues.push({
-      path: fieldPath(path, 'action'),
-      message: `must be one of ${SCRIPTED_FAULT_ACTIONS.join(', ')}, got ${JSON.stringify(fault.action) ?? 'nothing'}`,
-    });
-    return;
-  }
-  unknownKeys(fault, FIELDS[action], path, issues);
+  const action = checkTag(fault, 'action', FIELDS, path, issues);
+  if (action === null) return;
   checkMatch(fault.match, action, fieldPath(path, 'match'), issues);
   switch (action) {
     case 'duplicate':

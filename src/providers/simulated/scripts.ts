@@ -6,7 +6,7 @@
 import type { RequestIssue } from '../../errors.js';
 import { type AnsweredBy, SIT_KINDS, type SitKind } from '../../machine/events.js';
 import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
-import { checkNumberField, checkOneOf, DURATION, fieldPath } from './checks.js';
+import { checkNumberField, checkOneOf, checkTag, DURATION, fieldPath } from './checks.js';
 
 /** When a response starts: after the prompt began playing (barge-in) or after it ended. */
 export type ResponseAnchor = 'prompt-start' | 'prompt-end';
@@ -261,15 +261,8 @@ export function checkCalleeScript(script: unknown, path: string, issues: Request
     });
     return;
   }
-  const kind = script.kind as CalleeScript['kind'];
-  if (!CALLEE_SCRIPT_KINDS.includes(kind)) {
-    issues.push({
-      path: fieldPath(path, 'kind'),
-      message: `must be one of ${CALLEE_SCRIPT_KINDS.join(', ')}, got ${JSON.stringify(script.kind) ?? 'nothing'}`,
-    });
-    return;
-  }
-  unknownKeys(script, FIELDS[kind], path, issues);
+  const kind = checkTag(script, 'kind', FIELDS, path, issues);
+  if (kind === null) return;
   switch (kind) {
     case 'answers':
       checkAnswerTime(script, path, firstRingMs, issues);
