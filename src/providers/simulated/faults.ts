@@ -46,6 +46,11 @@ export interface FaultPlan {
  * What happened to one event on its way, for tests and timelines: random
  * faults, and scripted ones (with the index of their rule). A scripted dial
  * failure is recorded as `dial-failed` with `eventType` `dial`.
+ *
+ * @example
+ * ```ts
+ * carrier.faultLog.filter((record: FaultRecord) => record.scripted !== undefined); // the scripted faults that fired
+ * ```
  */
 export interface FaultRecord {
   fault: 'dropped' | 'delayed' | 'duplicated' | 'stale-copy' | 'shifted' | 'dial-failed';

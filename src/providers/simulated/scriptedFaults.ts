@@ -137,7 +137,14 @@ export interface DialFailureFault {
  */
 export type ScriptedFault = DuplicateFault | DropFault | DelayFault | DialFailureFault;
 
-/** The actions of scripted faults. */
+/**
+ * The actions of scripted faults.
+ *
+ * @example
+ * ```ts
+ * SCRIPTED_FAULT_ACTIONS.includes(rule.action); // true for a rule the carrier accepts
+ * ```
+ */
 export const SCRIPTED_FAULT_ACTIONS: readonly ScriptedFault['action'][] = ['duplicate', 'drop', 'delay', 'fail'];
 
 /** Most scripted faults a carrier takes. */
