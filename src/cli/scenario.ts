@@ -8,12 +8,14 @@ import type { NumberCheckInput, NumberCheckResult } from '../machine/checks.js';
 import type { VerificationResult } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
 import type { FaultPlan } from '../providers/simulated/faults.js';
+import type { ScriptedFault } from '../providers/simulated/scriptedFaults.js';
 import type { CalleeScript } from '../providers/simulated/scripts.js';
 import { type SimulatedCall, SimulatedCarrier } from '../providers/simulated/simulatedCarrier.js';
 import type { ProviderCapabilities } from '../providers/types.js';
 import { VirtualClock } from '../runtime/clock.js';
 import type { VerificationObservation } from '../runtime/observations.js';
 import { runVerification } from '../runtime/runVerification.js';
+import { readPhoneNumber } from './phoneInput.js';
 
 /**
  * One simulated verification, as plain JSON (a scenario file holds one).
@@ -33,11 +35,14 @@ import { runVerification } from '../runtime/runVerification.js';
 export interface Scenario {
   name: string;
   request: VerificationRequest;
-  /** Callee scripts by E.164 number. */
+  /** Callee scripts by number: international, or national in the request's `defaultCountry`. */
   callees: Record<string, CalleeScript>;
   /** The right PIN, for PIN mode. Only the simulation's verifier sees it. */
   pin?: string;
+  /** Random faults, drawn from `seed`. */
   faults?: FaultPlan;
+  /** Deterministic faults: this event duplicated, that one dropped or late, this dial refused. */
+  scriptedFaults?: ScriptedFault[];
   seed?: number;
   capabilities?: Partial<ProviderCapabilities>;
   /** Cancel the verification this many milliseconds after it started. */
@@ -56,10 +61,20 @@ export interface ScenarioRun {
 export interface PlayScenarioOptions {
   /** The number check to use; default the library's default check. */
   checkNumber?: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
+  /** Mask phone numbers (`+1 425 ••• 0100`) in the observations and the result. Default true. */
+  maskNumbers?: boolean;
+}
+
+/** The callees keyed as the carrier dials them, in E.164; a key that is no number is left for the carrier to refuse. */
+function calleesByE164(callees: Record<string, CalleeScript>, defaultCountry: string | null) {
+  return Object.fromEntries(
+    Object.entries(callees).map(([number, script]) => [readPhoneNumber(number, defaultCountry).e164 ?? number, script]),
+  );
 }
 
 /**
- * Plays a scenario on the simulated carrier, on virtual time.
+ * Plays a scenario on the simulated carrier, on virtual time. Phone numbers
+ * are masked in what it returns unless `maskNumbers` is false.
  *
  * @example
  * ```ts
@@ -75,9 +90,10 @@ export async function playScenario(scenario: Scenario, options: PlayScenarioOpti
   const clock = new VirtualClock();
   const carrier = new SimulatedCarrier({
     clock,
-    numbers: scenario.callees,
+    numbers: calleesByE164(scenario.callees, scenario.request.defaultCountry ?? null),
     ...(scenario.seed === undefined ? {} : { seed: scenario.seed }),
     ...(scenario.faults === undefined ? {} : { faults: scenario.faults }),
+    ...(scenario.scriptedFaults === undefined ? {} : { scriptedFaults: scenario.scriptedFaults }),
     ...(scenario.capabilities === undefined ? {} : { capabilities: scenario.capabilities }),
   });
   const observations: VerificationObservation[] = [];
@@ -89,6 +105,7 @@ export async function playScenario(scenario: Scenario, options: PlayScenarioOpti
     clock,
     signal: controller.signal,
     verificationId: 'demo',
+    maskNumbers: options.maskNumbers ?? true,
     onEvent: (observation) => observations.push(observation),
     ...(pin === undefined ? {} : { verifyPin: (entry: string) => entry === pin }),
     ...(options.checkNumber === undefined ? {} : { checkNumber: options.checkNumber }),

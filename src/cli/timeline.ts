@@ -7,7 +7,6 @@
 import type { IgnoredKind } from '../machine/ignoredEvents.js';
 import { type AttemptRecord, describeAttemptResult, isRolloverResult } from '../machine/outcomes.js';
 import type { PromptSegment } from '../machine/types.js';
-import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { DEFAULT_TIMING } from '../request/normalizeRequest.js';
 import type { LoggedProviderEvent, VerificationObservation } from '../runtime/observations.js';
 import type { ScenarioRun } from './scenario.js';
@@ -136,7 +135,8 @@ function describeObservation(observation: VerificationObservation, settings: Tim
       const { command } = observation;
       switch (command.type) {
         case 'dial':
-          return `dial ${targetName(command.attempt)} ${maskPhoneNumber(command.to)}${command.extension === null ? '' : ` (extension ${command.extension})`}`;
+          // Masked unless the run was played with `maskNumbers: false`.
+          return `dial ${targetName(command.attempt)} ${command.to}${command.extension === null ? '' : ` (extension ${command.extension})`}`;
         case 'sendDigits':
           return `send extension digits ${command.digits}`;
         case 'playPrompt':

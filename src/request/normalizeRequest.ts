@@ -61,13 +61,20 @@ const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
 type Issues = RequestIssue[];
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
+/** Whether a value is a plain object (not `null`, not an array). */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isText = (value: unknown, max = MAX_TEXT): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 
-function unknownKeys(value: Record<string, unknown>, known: readonly string[], path: string, issues: Issues): void {
+/** Adds an issue for every key of `value` not in `known`. */
+export function unknownKeys(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  path: string,
+  issues: Issues,
+): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) issues.push({ path: path === '' ? key : `${path}.${key}`, message: 'unknown field' });
   }

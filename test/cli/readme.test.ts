@@ -6,6 +6,10 @@ import { DEMO_SCENARIOS } from '../../src/cli/scenarios.js';
 import { formatTimeline } from '../../src/cli/timeline.js';
 
 const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+const simulatorDoc = await readFile(new URL('../../docs/simulator.md', import.meta.url), 'utf8');
+
+/** The words of a shell command line: single quotes group, nothing else is special in our docs. */
+const shellWords = (line: string): string[] => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 
 function fencedBlock(language: string, startsWith: string): string {
   const blocks = [...readme.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1] ?? '');
@@ -37,7 +41,23 @@ describe('README stays true', () => {
     if (command === undefined) throw new Error('the README has no simulate command with two targets');
     const argv = [...command.matchAll(/--target '([^']+)'/g)].flatMap((m) => ['--target', m[1] ?? '']);
     const printed: string[] = [];
-    await main(['simulate', ...argv, '--format', 'mermaid'], (text) => printed.push(text));
+    await main(['simulate', ...argv, '--format', 'mermaid'], {
+      stdout: (text) => printed.push(text),
+      stderr: () => {},
+    });
     expect(printed.join('\n')).toContain(shown);
+  });
+
+  it('every simulate command in the README and docs/simulator.md runs and exits 0', async () => {
+    const commands = [...`${readme}\n${simulatorDoc}`.matchAll(/^npm run simulate -- (.+)$/gm)].map((m) => m[1] ?? '');
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    for (const command of commands) {
+      const errors: string[] = [];
+      const code = await main(['simulate', ...shellWords(command)], {
+        stdout: () => {},
+        stderr: (t) => errors.push(t),
+      });
+      expect([command, code, errors.join('\n')]).toEqual([command, 0, '']);
+    }
   });
 });

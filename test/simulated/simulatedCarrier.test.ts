@@ -4,6 +4,7 @@ import {
   estimateDigitsDurationMs,
   estimatePlayDurationMs,
   type FaultPlan,
+  InvalidSimulationError,
   runVerification,
   SimulatedCarrier,
   type SimulatedCarrierOptions,
@@ -219,5 +220,110 @@ describe('simulated carrier: configuration and determinism', () => {
     });
     expect(carrier.calls.map((c) => c.concurrentCallsAtDial)).toEqual([0, 0]);
     expect(carrier.calls.map((c) => c.to)).toEqual([A, B]);
+  });
+});
+
+describe('simulated carrier: when the callee answers', () => {
+  it('answerAfterMs counts from the first ring, which comes apiLatencyMs + postDialDelayMs (2.1 s) after the dial', async () => {
+    const { carrier } = await play({ [A]: { kind: 'answers', answerAfterMs: 3_000, responses: [{ press: '#' }] } });
+    const call = carrier.calls[0];
+    expect((call?.answeredAt ?? 0) - (call?.dialedAt ?? 0)).toBe(2_100 + 3_000);
+  });
+
+  it('answerAtMs counts from the dial', async () => {
+    const { carrier, result } = await play({
+      [A]: { kind: 'answers', answerAtMs: 9_000, responses: [{ press: '#' }] },
+    });
+    const call = carrier.calls[0];
+    expect((call?.answeredAt ?? 0) - (call?.dialedAt ?? 0)).toBe(9_000);
+    expect(result.status).toBe('approved');
+  });
+
+  it('answerAtMs works for voicemail too, and may be the very moment of the first ring', async () => {
+    const { carrier } = await play({ [A]: { kind: 'voicemail', answerAtMs: 2_100 } });
+    const call = carrier.calls[0];
+    expect((call?.answeredAt ?? 0) - (call?.dialedAt ?? 0)).toBe(2_100);
+  });
+
+  it('the first ring follows the carrier timing', async () => {
+    const { carrier } = await play(
+      { [A]: { kind: 'answers', answerAtMs: 1_000, responses: [{ press: '#' }] } },
+      {},
+      { timing: { apiLatencyMs: 50, postDialDelayMs: 450 } },
+    );
+    const call = carrier.calls[0];
+    expect((call?.answeredAt ?? 0) - (call?.dialedAt ?? 0)).toBe(1_000);
+  });
+
+  const refusal = (numbers: Record<string, CalleeScript>, options: Partial<SimulatedCarrierOptions> = {}) => {
+    try {
+      new SimulatedCarrier({ clock: new VirtualClock(), numbers, ...options });
+    } catch (error) {
+      if (error instanceof InvalidSimulationError) return error;
+      throw error;
+    }
+    throw new Error('the carrier accepted the options');
+  };
+
+  it('refuses answerAfterMs and answerAtMs together with a typed error', () => {
+    const error = refusal({ [A]: { kind: 'answers', answerAfterMs: 1_000, answerAtMs: 9_000 } });
+    expect(error.code).toBe('INVALID_CONFIGURATION');
+    expect(error.issues).toEqual([
+      {
+        path: 'numbers.+1 425 ••• 0100',
+        message: 'give answerAfterMs (from the first ring) or answerAtMs (from the dial), not both',
+      },
+    ]);
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses answerAtMs %s', (answerAtMs) => {
+    const error = refusal({ [A]: { kind: 'voicemail', answerAtMs } });
+    expect(error.issues.map((i) => i.path)).toEqual(['numbers.+1 425 ••• 0100.answerAtMs']);
+    expect(error.message).toContain('must be a finite number');
+  });
+
+  it('refuses an answer before the first ring, saying when the first ring comes', () => {
+    const error = refusal({ [A]: { kind: 'answers', answerAtMs: 1_000 } });
+    expect(error.issues[0]?.message).toBe(
+      'must be at least 2100: the first ring comes apiLatencyMs + postDialDelayMs = 2100 ms after the dial, got 1000',
+    );
+  });
+});
+
+describe('simulated carrier: options are checked field by field', () => {
+  it('lists every problem with the path of its field', () => {
+    let caught: unknown;
+    try {
+      new SimulatedCarrier({
+        clock: new VirtualClock(),
+        numbers: {
+          [A]: { kind: 'answers', responses: [{ press: '12x' }, { hangUp: false } as never] },
+          [B]: { kind: 'sit', sitKind: 'purple' } as never,
+          hello: { kind: 'busy' },
+        },
+        faults: { duplicate: 2, dupliate: 0.1 } as FaultPlan,
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidSimulationError);
+    expect((caught as InvalidSimulationError).issues.map((i) => i.path)).toEqual([
+      'numbers.+1 425 ••• 0100.responses.0.press',
+      'numbers.+1 425 ••• 0100.responses.1.hangUp',
+      'numbers.+1 425 ••• 0101.sitKind',
+      'numbers.•••',
+      'faults.dupliate',
+      'faults.duplicate',
+    ]);
+  });
+
+  it('a script with a field its kind does not have is refused', () => {
+    expect(
+      () =>
+        new SimulatedCarrier({
+          clock: new VirtualClock(),
+          numbers: { [A]: { kind: 'busy', answerAfterMs: 1 } as never },
+        }),
+    ).toThrow('numbers.+1 425 ••• 0100.answerAfterMs: unknown field');
   });
 });

@@ -4,7 +4,10 @@
  *
  * @module
  */
+import type { RequestIssue } from '../../errors.js';
 import type { ProviderEvent } from '../../machine/events.js';
+import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
+import { checkNumberField, DURATION, fieldPath } from './checks.js';
 import type { RandomSource } from './random.js';
 
 /**
@@ -16,6 +19,9 @@ import type { RandomSource } from './random.js';
  * except `call.ringing` and `call.answeredBy` keeps its order relative to the
  * others, so a delay never makes a hang-up overtake the answer. `call.dialed`
  * and `call.dialFailed` come from the API's reply and are never disturbed.
+ * Scripted faults (`scriptedFaults` of the carrier) are not bound by these
+ * rules: a scenario may drop, repeat or reorder any event, a key press too,
+ * and that is then its deliberate choice.
  *
  * @example
  * ```ts
@@ -36,12 +42,48 @@ export interface FaultPlan {
   stale?: number;
 }
 
-/** What happened to one event on its way, for tests and timelines. */
+/**
+ * What happened to one event on its way, for tests and timelines: random
+ * faults, and scripted ones (with the index of their rule). A scripted dial
+ * failure is recorded as `dial-failed` with `eventType` `dial`.
+ *
+ * @example
+ * ```ts
+ * carrier.faultLog.filter((record: FaultRecord) => record.scripted !== undefined); // the scripted faults that fired
+ * ```
+ */
 export interface FaultRecord {
-  fault: 'dropped' | 'delayed' | 'duplicated' | 'stale-copy' | 'shifted';
-  eventType: ProviderEvent['type'];
-  /** Extra delay in milliseconds, when the event was delayed or shifted. */
+  fault: 'dropped' | 'delayed' | 'duplicated' | 'stale-copy' | 'shifted' | 'dial-failed';
+  /** The event's type, or `dial` for the dial command. */
+  eventType: ProviderEvent['type'] | 'dial';
+  /** Extra delay in milliseconds, when the event was delayed, shifted or duplicated. */
   delayMs: number;
+  /** For a scripted fault, its index in the carrier's `scriptedFaults`; absent for random faults. */
+  scripted?: number;
+}
+
+const PROBABILITIES = ['duplicate', 'delay', 'drop', 'stale'] as const;
+const DURATIONS = ['maxDelayMs', 'reorderWindowMs'] as const;
+
+/**
+ * Checks a fault plan written as plain data (a scenario file, a command-line
+ * flag); adds an issue for every problem, with the path of its field.
+ *
+ * @example
+ * ```ts
+ * const issues: RequestIssue[] = [];
+ * checkFaultPlan({ duplicate: 2 }, 'faults', issues);
+ * issues; // [{ path: 'faults.duplicate', message: 'must be a finite number from 0 to 1, got 2' }]
+ * ```
+ */
+export function checkFaultPlan(plan: unknown, path: string, issues: RequestIssue[]): void {
+  if (!isRecord(plan)) {
+    issues.push({ path, message: `a fault plan must be an object of ${[...PROBABILITIES, ...DURATIONS].join(', ')}` });
+    return;
+  }
+  unknownKeys(plan, [...PROBABILITIES, ...DURATIONS], path, issues);
+  for (const key of PROBABILITIES) checkNumberField(plan[key], fieldPath(path, key), { min: 0, max: 1 }, issues);
+  for (const key of DURATIONS) checkNumberField(plan[key], fieldPath(path, key), DURATION, issues);
 }
 
 /** One planned delivery of an event. */
@@ -99,17 +141,10 @@ export class FaultSchedule {
       if (shift > 0) this.log({ fault: 'shifted', eventType: event.type, delayMs: shift });
       delayMs += shift;
     }
-    let queued = delayMs > 0;
-    if (!UNORDERED.has(event.type)) {
-      const pendingUntil = this.pendingOrderedUntil.get(event.callId);
-      if (pendingUntil !== undefined && pendingUntil >= now) {
-        // An earlier event of this call is still on its way: arrive after it.
-        delayMs = Math.max(delayMs, pendingUntil - now);
-        queued = true;
-      }
-      if (queued) this.pendingOrderedUntil.set(event.callId, now + delayMs);
-    }
-    const deliveries: Delivery[] = [{ event, delayMs, queued }];
+    const delivery = this.inOrder(event, now, delayMs);
+    delayMs = delivery.delayMs;
+    const { queued } = delivery;
+    const deliveries: Delivery[] = [delivery];
     if (event.type !== 'call.digits' && random() < probability(plan.duplicate)) {
       const extra = Math.round(random() * Math.max(duration(plan.reorderWindowMs), duration(plan.maxDelayMs)));
       this.log({ fault: 'duplicated', eventType: event.type, delayMs: delayMs + extra });
@@ -122,5 +157,28 @@ export class FaultSchedule {
       deliveries.push({ event: { ...event, callId }, delayMs, queued });
     }
     return deliveries;
+  }
+
+  /**
+   * The delivery of an event no fault touches, still behind any earlier
+   * event of its call that is on its way.
+   */
+  undisturbed(event: ProviderEvent, now: number): Delivery {
+    if (UNTOUCHED.has(event.type) || !('callId' in event)) return { event, delayMs: 0, queued: false };
+    return this.inOrder(event, now, 0);
+  }
+
+  /** Delays an ordered event of a call, when needed, so that it arrives after the earlier ones. */
+  private inOrder(event: ProviderEvent & { callId: string }, now: number, delayMs: number): Delivery {
+    let queued = delayMs > 0;
+    if (UNORDERED.has(event.type)) return { event, delayMs, queued };
+    const pendingUntil = this.pendingOrderedUntil.get(event.callId);
+    if (pendingUntil !== undefined && pendingUntil >= now) {
+      // An earlier event of this call is still on its way: arrive after it.
+      delayMs = Math.max(delayMs, pendingUntil - now);
+      queued = true;
+    }
+    if (queued) this.pendingOrderedUntil.set(event.callId, now + delayMs);
+    return { event, delayMs, queued };
   }
 }

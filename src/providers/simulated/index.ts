@@ -1,5 +1,16 @@
+export { InvalidSimulationError, SimulatedApiError } from './errors.js';
 export { type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 export { createSeededRandom, type RandomSource } from './random.js';
+export {
+  type DelayFault,
+  type DialFailureFault,
+  type DialMatch,
+  type DropFault,
+  type DuplicateFault,
+  type EventMatch,
+  SCRIPTED_FAULT_ACTIONS,
+  type ScriptedFault,
+} from './scriptedFaults.js';
 export {
   type AnswersScript,
   type ApiErrorScript,

@@ -4,17 +4,24 @@
  *
  * @module
  */
-import { VoiceMfaError } from '../../errors.js';
-import type { ProviderCommand } from '../../machine/commands.js';
+import type { RequestIssue } from '../../errors.js';
+import type { DialCommand, ProviderCommand } from '../../machine/commands.js';
 import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
 import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
-import { type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
+import { InvalidSimulationError, SimulatedApiError } from './errors.js';
+import { checkFaultPlan, type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 import { createSeededRandom } from './random.js';
-import { CALLEE_SCRIPT_KINDS, type CalleeScript, type PromptResponse } from './scripts.js';
+import {
+  checkScriptedFaults,
+  type DialFailureFault,
+  type ScriptedFault,
+  ScriptedFaultPlayer,
+} from './scriptedFaults.js';
+import { type CalleeScript, checkCalleeScript, type PromptResponse } from './scripts.js';
 import {
   DEFAULT_SPEECH_TIMING,
   estimateDigitsDurationMs,
@@ -68,7 +75,13 @@ export interface SimulatedCarrierOptions {
   unlistedNumbers?: CalleeScript;
   /** Seed of the fault schedule. Default 1. */
   seed?: number;
+  /** Random faults, drawn from the seed. */
   faults?: FaultPlan;
+  /**
+   * Deterministic faults: this event duplicated, that one late or dropped, this
+   * dial refused. They apply first; the random `faults` take the other events.
+   */
+  scriptedFaults?: ScriptedFault[];
   timing?: Partial<CarrierTiming>;
   /** Behave like another provider, e.g. `{ enforcesInputTimeout: true, reportsPromptEnd: false }` like Twilio. */
   capabilities?: Partial<ProviderCapabilities>;
@@ -109,25 +122,17 @@ interface CallState {
   promptPlaying: boolean;
 }
 
-function checkScript(number: string, script: CalleeScript): void {
-  if (typeof script !== 'object' || script === null || !CALLEE_SCRIPT_KINDS.includes(script.kind)) {
-    throw new VoiceMfaError(
-      'INVALID_CONFIGURATION',
-      `Simulated carrier: the script for ${number} must have a kind among ${CALLEE_SCRIPT_KINDS.join(', ')}`,
-    );
-  }
-}
-
 /** The E.164 form of a number as a scenario wrote it, so that scripts match what the machine dials. */
-function toE164Key(number: string): string {
+function toE164Key(number: string, issues: RequestIssue[]): string | null {
   try {
     return parsePhoneTarget(number).e164;
   } catch (error) {
     if (!(error instanceof InvalidPhoneNumberError)) throw error;
-    throw new VoiceMfaError(
-      'INVALID_CONFIGURATION',
-      `Simulated carrier: ${maskPhoneNumber(number)} is not a number in international form (${error.reason})`,
-    );
+    issues.push({
+      path: `numbers.${maskPhoneNumber(number)}`,
+      message: `is not a number in international form (${error.reason})`,
+    });
+    return null;
   }
 }
 
@@ -162,23 +167,32 @@ export class SimulatedCarrier implements VoiceProvider {
   private readonly unlisted: CalleeScript;
   private readonly timing: CarrierTiming;
   private readonly faults: FaultPlan;
+  private readonly scriptedFaults: readonly ScriptedFault[];
   private readonly seed: number;
   private callCounter = 0;
   private sessionCounter = 0;
 
+  /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
     this.clock = options.clock;
+    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    const firstRingMs = this.timing.apiLatencyMs + this.timing.postDialDelayMs;
+    const issues: RequestIssue[] = [];
     const numbers = new Map<string, CalleeScript>();
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
-      const key = toE164Key(number);
-      checkScript(maskPhoneNumber(key), script);
+      const key = toE164Key(number, issues);
+      if (key === null) continue;
+      checkCalleeScript(script, `numbers.${maskPhoneNumber(key)}`, issues, firstRingMs);
       numbers.set(key, script);
     }
     this.numbers = numbers;
     this.unlisted = options.unlistedNumbers ?? { kind: 'invalid-number' };
-    checkScript('unlisted numbers', this.unlisted);
-    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    checkCalleeScript(this.unlisted, 'unlistedNumbers', issues, firstRingMs);
     this.faults = options.faults ?? {};
+    checkFaultPlan(this.faults, 'faults', issues);
+    this.scriptedFaults = options.scriptedFaults ?? [];
+    checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
+    if (issues.length > 0) throw new InvalidSimulationError(issues);
     this.seed = options.seed ?? 1;
     this.capabilities = { ...SIMULATED_CAPABILITIES, ...options.capabilities };
   }
@@ -191,8 +205,9 @@ export class SimulatedCarrier implements VoiceProvider {
   openSession(context: SessionContext): ProviderSession {
     this.sessionCounter++;
     const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
-    const schedule = new FaultSchedule(this.faults, random, (record) => this.faultLog.push(record));
-    return new CarrierSession(this, context, schedule);
+    const log = (record: FaultRecord) => this.faultLog.push(record);
+    const schedule = new FaultSchedule(this.faults, random, log);
+    return new CarrierSession(this, context, schedule, new ScriptedFaultPlayer(this.scriptedFaults, log));
   }
 
   /** @internal */
@@ -218,6 +233,7 @@ class CarrierSession implements ProviderSession {
     private readonly carrier: SimulatedCarrier,
     private readonly context: SessionContext,
     private readonly faults: FaultSchedule,
+    private readonly scripted: ScriptedFaultPlayer,
   ) {}
 
   private get clock(): RuntimeClock {
@@ -228,12 +244,15 @@ class CarrierSession implements ProviderSession {
     return this.carrier.settings.timing;
   }
 
-  execute(command: ProviderCommand): void {
+  execute(command: ProviderCommand): void | Promise<void> {
     if (this.closed) return;
     switch (command.type) {
-      case 'dial':
+      case 'dial': {
+        const failure = this.scripted.dialFailureFor(command.attempt);
+        if (failure !== null) return this.failDial(command, failure);
         this.dial(command.attempt, command.to, command.machineDetection);
         return;
+      }
       case 'sendDigits': {
         const call = this.liveAnsweredCall(command.callId);
         if (call === undefined) return;
@@ -253,6 +272,7 @@ class CarrierSession implements ProviderSession {
 
   close(): void {
     this.closed = true;
+    this.scripted.close();
     for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
     for (const call of this.calls.values()) {
@@ -260,28 +280,43 @@ class CarrierSession implements ProviderSession {
     }
   }
 
-  private dial(attempt: number, to: string, machineDetection: boolean): void {
-    const script = this.carrier.scriptFor(to);
+  /** A dial the provider's API refuses, by a scripted fault: no call is placed. */
+  private failDial(command: DialCommand, failure: DialFailureFault): Promise<void> {
+    this.recordDial(command.attempt, command.to, true);
+    const error = new SimulatedApiError(
+      failure.providerCode,
+      failure.message ?? `The provider refused the call (code ${failure.providerCode})`,
+    );
+    if (failure.throws === true) throw error;
+    return Promise.reject(error);
+  }
+
+  /** The carrier's record of a new dial; a dial the API refused ends at once. */
+  private recordDial(attempt: number, to: string, refused: boolean): SimulatedCall {
     const concurrent = [...this.calls.values()].filter((c) => !c.ended).length;
     const record: SimulatedCall = {
       callId: null,
       verificationId: this.context.verificationId,
       attempt,
       to,
-      script: script.kind,
+      script: this.carrier.scriptFor(to).kind,
       dialedAt: this.clock.now(),
       answeredAt: null,
-      endedAt: null,
-      endedBy: null,
+      endedAt: refused ? this.clock.now() : null,
+      endedBy: refused ? 'carrier' : null,
       keysPressed: 0,
       promptsPlayed: 0,
       concurrentCallsAtDial: concurrent,
     };
     this.carrier.calls.push(record);
+    return record;
+  }
+
+  private dial(attempt: number, to: string, machineDetection: boolean): void {
+    const script = this.carrier.scriptFor(to);
+    const record = this.recordDial(attempt, to, script.kind === 'api-error');
     const { apiLatencyMs, postDialDelayMs } = this.timing;
     if (script.kind === 'api-error') {
-      record.endedAt = record.dialedAt;
-      record.endedBy = 'carrier';
       this.schedule(apiLatencyMs, () =>
         this.emit({
           type: 'call.dialFailed',
@@ -344,10 +379,12 @@ class CarrierSession implements ProviderSession {
     this.emit({ type: 'call.ringing', callId: this.callIdOf(call) });
     switch (script.kind) {
       case 'answers':
-        this.after(call, script.answerAfterMs ?? 4_000, () => this.answer(call, script.detectedAs ?? 'human'));
+        this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 4_000), () =>
+          this.answer(call, script.detectedAs ?? 'human'),
+        );
         return;
       case 'voicemail':
-        this.after(call, script.answerAfterMs ?? 15_000, () => {
+        this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 15_000), () => {
           this.answer(call, script.detectedAs ?? 'machine');
           if (script.hangUpAfterMs !== undefined) {
             this.after(call, script.hangUpAfterMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
@@ -369,6 +406,12 @@ class CarrierSession implements ProviderSession {
       default:
         return;
     }
+  }
+
+  /** From the first ring (now) to the answer: `answerAtMs` counts from the dial, `answerAfterMs` from the ring. */
+  private answerDelay(call: CallState, answerAtMs: number | undefined, afterRingMs: number): number {
+    if (answerAtMs === undefined) return afterRingMs;
+    return Math.max(0, call.record.dialedAt + answerAtMs - this.clock.now());
   }
 
   private answer(call: CallState, detectedAs: AnsweredBy): void {
@@ -501,11 +544,23 @@ class CarrierSession implements ProviderSession {
     return call.record.callId ?? '';
   }
 
+  /** Sends an event through the scripted faults, or else the random ones. */
   private emit(event: ProviderEvent): void {
     if (this.closed) return;
-    for (const delivery of this.faults.deliveriesFor(event, this.clock.now(), this.endedCallIds)) {
+    const now = this.clock.now();
+    const attempt = 'attempt' in event ? event.attempt : (this.calls.get(event.callId)?.record.attempt ?? -1);
+    const deliveries =
+      this.scripted.deliveriesFor(event, attempt, now, () => this.faults.undisturbed(event, now)) ??
+      this.faults.deliveriesFor(event, now, this.endedCallIds);
+    this.deliver(deliveries, attempt, now);
+  }
+
+  /** Hands deliveries to the runtime, each followed by the events a scripted fault held until it. */
+  private deliver(deliveries: readonly Delivery[], attempt: number, now: number): void {
+    for (const delivery of deliveries) {
       if (delivery.queued) this.schedule(delivery.delayMs, () => this.context.emit(delivery.event));
       else this.context.emit(delivery.event);
+      this.deliver(this.scripted.releasedBy(delivery.event, attempt, now, delivery.delayMs), attempt, now);
     }
   }
 
