@@ -11,7 +11,12 @@ export type VoiceMfaErrorCode =
   | 'INVALID_CONFIGURATION'
   | 'INVALID_PHONE_NUMBER'
   | 'VERIFICATION_REFUSED'
-  | 'PROVIDER_ERROR';
+  | 'PROVIDER_ERROR'
+  | 'UNKNOWN_VERIFICATION'
+  | 'DUPLICATE_VERIFICATION'
+  | 'STALE_WRITE'
+  | 'CORRUPT_RECORD'
+  | 'STORE_UNAVAILABLE';
 
 /**
  * Base class of every error the library throws.

@@ -1,0 +1,90 @@
+/**
+ * Errors of the verification stores and of the durable service.
+ *
+ * @module
+ */
+import { VoiceMfaError } from '../errors.js';
+
+/**
+ * A verification with this id exists already.
+ *
+ * @example
+ * ```ts
+ * try { await service.start(request, { verificationId: 'v-1' }); }
+ * catch (error) { if (error instanceof DuplicateVerificationError) console.log(error.verificationId); }
+ * ```
+ */
+export class DuplicateVerificationError extends VoiceMfaError {
+  constructor(readonly verificationId: string) {
+    super('DUPLICATE_VERIFICATION', `A verification with id ${JSON.stringify(verificationId)} exists already`);
+  }
+}
+
+/**
+ * No verification has this id.
+ *
+ * @example
+ * ```ts
+ * await service.cancel('no-such-id'); // throws UnknownVerificationError
+ * ```
+ */
+export class UnknownVerificationError extends VoiceMfaError {
+  constructor(readonly verificationId: string) {
+    super('UNKNOWN_VERIFICATION', `No verification has the id ${JSON.stringify(verificationId)}`);
+  }
+}
+
+/**
+ * A step tried to write over a version it did not read: another step got there
+ * first. Nothing was written; the input may be retried.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof StaleWriteError) retry();
+ * ```
+ */
+export class StaleWriteError extends VoiceMfaError {
+  constructor(
+    readonly verificationId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(
+      'STALE_WRITE',
+      `Verification ${verificationId} is no longer at version ${expectedVersion - 1}: another step wrote it first`,
+    );
+  }
+}
+
+/**
+ * A stored verification cannot be read (a damaged row, a snapshot of an
+ * incompatible version). Only this verification is affected.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof CorruptRecordError) alert(`verification ${error.verificationId} needs attention`);
+ * ```
+ */
+export class CorruptRecordError extends VoiceMfaError {
+  constructor(
+    readonly verificationId: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super('CORRUPT_RECORD', `Verification ${verificationId} cannot be read: ${detail}`, options);
+  }
+}
+
+/**
+ * The store cannot be reached or used (database down, file not writable,
+ * driver missing).
+ *
+ * @example
+ * ```ts
+ * try { await store.migrate(); } catch (error) { if (error instanceof StoreUnavailableError) process.exit(1); }
+ * ```
+ */
+export class StoreUnavailableError extends VoiceMfaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', message, options);
+  }
+}

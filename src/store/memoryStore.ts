@@ -1,0 +1,180 @@
+/**
+ * The in-memory verification store: for tests and for one process. Values go
+ * in and out as copies, so nothing a step holds survives it — as with a
+ * database.
+ *
+ * @module
+ */
+import { type RuntimeClock, systemClock } from '../runtime/clock.js';
+import { DuplicateVerificationError, StaleWriteError } from './errors.js';
+import type {
+  AuditEntry,
+  Binding,
+  LockedVerification,
+  OutboxEntry,
+  StepWrite,
+  StoredVerification,
+  VerificationStore,
+} from './types.js';
+
+/** Options of a {@link MemoryVerificationStore}. */
+export interface MemoryVerificationStoreOptions {
+  /** The store's clock. Default: the system clock; pass the tests' virtual clock to share its time. */
+  clock?: Pick<RuntimeClock, 'now'>;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+const bindingKey = (binding: Binding): string => `${binding.kind}\u0000${binding.key}`;
+
+/**
+ * Verifications in this process's memory, shared by every service created on
+ * it (several "instances" in one test).
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryVerificationStore({ clock });
+ * const service = createVerificationService({ store, provider, clock });
+ * ```
+ */
+export class MemoryVerificationStore implements VerificationStore {
+  readonly kind = 'memory';
+  private readonly clock: Pick<RuntimeClock, 'now'>;
+  private readonly verifications = new Map<string, StoredVerification>();
+  private readonly answers = new Map<string, string>();
+  private readonly bindings = new Map<string, string>();
+  private readonly outbox = new Map<string, OutboxEntry>();
+  private readonly audit: AuditEntry[] = [];
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly dueClaims = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(options: MemoryVerificationStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async migrate(): Promise<void> {}
+
+  async now(): Promise<number> {
+    return this.clock.now();
+  }
+
+  async create(write: StepWrite): Promise<void> {
+    const { id } = write.verification;
+    await this.locked(id, async () => {
+      if (this.verifications.has(id)) throw new DuplicateVerificationError(id);
+      this.commit(write);
+    });
+  }
+
+  withVerification<T>(
+    id: string,
+    idempotencyKey: string | null,
+    step: (locked: LockedVerification) => Promise<{ write: StepWrite | null; value: T }>,
+  ): Promise<T> {
+    return this.locked(id, async () => {
+      const stored = this.verifications.get(id);
+      const storedAnswer = idempotencyKey === null ? null : (this.answers.get(`${id}\u0000${idempotencyKey}`) ?? null);
+      const { write, value } = await step({
+        verification: stored === undefined ? null : copy(stored),
+        storedAnswer,
+        now: this.clock.now(),
+      });
+      if (write !== null) {
+        const expected = (stored?.version ?? 0) + 1;
+        if (write.verification.id !== id || write.verification.version !== expected) {
+          throw new StaleWriteError(id, write.verification.version);
+        }
+        this.commit(write);
+      }
+      return value;
+    });
+  }
+
+  async read(id: string): Promise<StoredVerification | null> {
+    const stored = this.verifications.get(id);
+    return stored === undefined ? null : copy(stored);
+  }
+
+  async findBinding(binding: Binding): Promise<string | null> {
+    return this.bindings.get(bindingKey(binding)) ?? null;
+  }
+
+  async claimDue(now: number, limit: number, claimMs: number): Promise<string[]> {
+    const due = [...this.verifications.values()]
+      .filter((v) => v.status === 'active' && v.dueAt !== null && v.dueAt <= now)
+      .filter((v) => (this.dueClaims.get(v.id) ?? Number.NEGATIVE_INFINITY) <= now)
+      .sort((a, b) => (a.dueAt ?? 0) - (b.dueAt ?? 0))
+      .slice(0, limit);
+    for (const v of due) this.dueClaims.set(v.id, now + claimMs);
+    return due.map((v) => v.id);
+  }
+
+  async findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]> {
+    return [...this.outbox.values()]
+      .filter((entry) =>
+        entry.startedAt === null
+          ? entry.createdAt <= olderThan
+          : entry.delivery === 'at-least-once' && (entry.leaseUntil ?? 0) < now,
+      )
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {
+    const entry = this.outbox.get(id);
+    if (entry === undefined) return false;
+    if (entry.startedAt !== null && (entry.delivery === 'at-most-once' || (entry.leaseUntil ?? 0) >= now)) return false;
+    entry.startedAt = now;
+    entry.leaseUntil = now + leaseMs;
+    entry.tries += 1;
+    return true;
+  }
+
+  async finishOutbox(id: string): Promise<void> {
+    this.outbox.delete(id);
+  }
+
+  async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const rows = this.audit.filter(
+      (row) => filter.verificationId === undefined || row.verificationId === filter.verificationId,
+    );
+    return copy(filter.limit === undefined ? rows : rows.slice(0, filter.limit));
+  }
+
+  onWake(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  private commit(write: StepWrite): void {
+    const { verification } = write;
+    this.verifications.set(verification.id, copy(verification));
+    this.dueClaims.delete(verification.id);
+    for (const row of write.audit) this.audit.push(copy(row));
+    for (const id of write.dropOutbox ?? []) {
+      if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
+    }
+    for (const entry of write.outbox)
+      this.outbox.set(entry.id, { ...copy(entry), startedAt: null, leaseUntil: null, tries: 0 });
+    for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
+    if (write.answer !== undefined) this.answers.set(`${verification.id}\u0000${write.answer.key}`, write.answer.value);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Runs `work` after every earlier piece of work on the same id. */
+  private locked<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => {});
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return run;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The verification store: where durable verifications live between steps. One
+ * interface, three adapters — memory (tests, one process), SQLite (the embedded
+ * default, `voice-mfa/sqlite`) and PostgreSQL (many instances,
+ * `voice-mfa/postgres`). Every value in it is plain JSON.
+ *
+ * @module
+ */
+
+/** A JSON value, as stored. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where a verification stands in the store. */
+export type StoredStatus = 'active' | 'finished';
+
+/**
+ * One verification as stored: the machine's input (written once), its
+ * persisted snapshot, the provider's per-verification state, and the earliest
+ * deadline still to come.
+ */
+export interface StoredVerification {
+  id: string;
+  /** Fences writes: a step writes version `n + 1` only over version `n`. */
+  version: number;
+  status: StoredStatus;
+  /** The normalised request the machine runs on; never changes. */
+  input: JsonValue;
+  /** The machine's persisted snapshot, without its input. */
+  snapshot: JsonValue;
+  /** The voice provider's state for this verification (its calls, tokens, TwiML). */
+  provider: JsonValue;
+  /** Clock reading (ms) of the earliest deadline still to come; `null` once finished. */
+  dueAt: number | null;
+  /** The result once finished (as the machine gave it: numbers unmasked). */
+  result: JsonValue;
+  /** Who is being verified, for the host's PIN check and abuse limits; `null` when not given. */
+  userId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One row of the append-only audit log. It never holds a PIN or a typed key. */
+export interface AuditEntry {
+  verificationId: string;
+  /** Clock reading (ms) of what is recorded. */
+  at: number;
+  /** `input` (an event, a deadline, a cancel), `attempt` (an attempt ended) or `final` (the verification ended). */
+  kind: 'input' | 'attempt' | 'final';
+  /** What happened, e.g. `call.answered`, `deadline`, `cancel`, an attempt result or a final status. */
+  what: string;
+  /** Index of the attempt concerned, when one is. */
+  attempt: number | null;
+  /** The number concerned, masked. */
+  number: string | null;
+  result: string | null;
+  sitKind: string | null;
+  sipCode: number | null;
+  q850Cause: number | null;
+  reason: string | null;
+  /** MFA Server's report code for an attempt result. */
+  legacyCode: string | null;
+  /** The instance that ran the step. */
+  instance: string;
+  /** Whether the step replayed deadlines that passed while no instance ran. */
+  replayed: boolean;
+}
+
+/**
+ * How an effect may be carried out: `at-most-once` (placing a call: Twilio's
+ * call creation has no idempotency key, so one that may have started is never
+ * sent again) or `at-least-once` (hang-ups, hooks: retried until they hold).
+ */
+export type OutboxDelivery = 'at-most-once' | 'at-least-once';
+
+/** An effect a step decided on, run after its commit. */
+export interface OutboxEntry {
+  /** Unique: `<verification id>/<version>/<n>`. */
+  id: string;
+  verificationId: string;
+  delivery: OutboxDelivery;
+  /** What to do, as the step's owner understands it. */
+  payload: JsonValue;
+  createdAt: number;
+  /** When an instance started carrying it out; an `at-most-once` entry is then never started again. */
+  startedAt: number | null;
+  /** Until when the instance that started it holds it; another may take an `at-least-once` entry after that. */
+  leaseUntil: number | null;
+  /** How many times it was started. */
+  tries: number;
+}
+
+/** A key under which webhooks find their verification: a dial token, a provider call id. */
+export interface Binding {
+  kind: string;
+  key: string;
+}
+
+/** What one step writes, atomically. */
+export interface StepWrite {
+  /** The verification at its new version (`version` one above the one read). */
+  verification: StoredVerification;
+  audit: readonly AuditEntry[];
+  /** New effects to run after the commit. */
+  outbox: readonly Omit<OutboxEntry, 'startedAt' | 'leaseUntil' | 'tries'>[];
+  /** Effects this step made pointless (e.g. a dial of an attempt already given up on): removed unless started. */
+  dropOutbox?: readonly string[];
+  /** New webhook keys for this verification. */
+  bindings?: readonly Binding[];
+  /** The answer to the step's input, kept for a retry of the same input (same idempotency key). */
+  answer?: { key: string; value: string };
+}
+
+/** What a locked step sees of the verification. */
+export interface LockedVerification {
+  /** `null` for an id the store does not know. */
+  verification: StoredVerification | null;
+  /** The answer stored for the step's idempotency key, when the same input was handled before. */
+  storedAnswer: string | null;
+  /** The store's clock (PostgreSQL: the database's), read under the lock. */
+  now: number;
+}
+
+/**
+ * A store of durable verifications.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryVerificationStore();
+ * await store.migrate();
+ * const value = await store.withVerification('v-1', null, async ({ verification, now }) => ({
+ *   write: null,
+ *   value: verification?.status ?? 'unknown',
+ * }));
+ * ```
+ */
+export interface VerificationStore {
+  /** `memory`, `sqlite` or `postgres`. */
+  readonly kind: string;
+  /** Creates or migrates the schema (a version table says where it stands); safe from several processes at once. */
+  migrate(): Promise<void>;
+  /** The store's clock in milliseconds: the database's on PostgreSQL, never an instance's own. */
+  now(): Promise<number>;
+  /** Adds a new verification with its first step. Throws `DuplicateVerificationError` when the id exists. */
+  create(write: StepWrite): Promise<void>;
+  /**
+   * Runs `step` with the verification locked against every other step, in any
+   * process, and commits what it returns in one transaction. The write must be
+   * of the version read plus one; otherwise nothing is written and a
+   * `StaleWriteError` is thrown.
+   */
+  withVerification<T>(
+    id: string,
+    idempotencyKey: string | null,
+    step: (locked: LockedVerification) => Promise<{ write: StepWrite | null; value: T }>,
+  ): Promise<T>;
+  /** Reads a verification without locking it. */
+  read(id: string): Promise<StoredVerification | null>;
+  /** The verification a webhook key belongs to. */
+  findBinding(binding: Binding): Promise<string | null>;
+  /**
+   * Ids of active verifications whose earliest deadline is due (`dueAt <= now`),
+   * earliest first. Concurrent callers get distinct ids while their claim lasts
+   * (`claimMs`), so that sweepers share the work.
+   */
+  claimDue(now: number, limit: number, claimMs: number): Promise<string[]>;
+  /**
+   * Outbox entries nobody holds: never started and older than `olderThan`, or
+   * `at-least-once` ones whose lease ended before `now`.
+   */
+  findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Starts an entry for `leaseMs`: `false` when another instance holds it, when
+   * it is done, or when it is `at-most-once` and was started before.
+   */
+  startOutbox(id: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Removes an entry that was carried out (or given up). */
+  finishOutbox(id: string): Promise<void>;
+  /** The audit log, oldest first (one verification's, or all). */
+  readAudit(filter?: { verificationId?: string; limit?: number }): Promise<AuditEntry[]>;
+  /**
+   * Calls `listener` when another process committed a step that brought a
+   * deadline or an effect forward (PostgreSQL's LISTEN/NOTIFY). Returns an
+   * unsubscribe function. Stores without it only call it for their own commits.
+   */
+  onWake(listener: () => void): () => void;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

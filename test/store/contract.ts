@@ -1,0 +1,393 @@
+/**
+ * What every verification store does, whatever keeps the data: one suite, run
+ * against the memory store and against SQLite and PostgreSQL.
+ */
+import { describe, expect, it } from 'vitest';
+import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
+import type { AuditEntry, StepWrite, StoredVerification, VerificationStore } from '../../src/store/types.js';
+
+export interface StoreFactory {
+  /** A fresh, migrated, empty store. */
+  open(): Promise<VerificationStore>;
+  /** A second handle on the same data (another process would open one), when the store has such a thing. */
+  openAnother?(store: VerificationStore): Promise<VerificationStore>;
+}
+
+let counter = 0;
+export const newId = (): string => `v-${process.pid}-${Date.now()}-${++counter}`;
+
+export function storedVerification(id: string, overrides: Partial<StoredVerification> = {}): StoredVerification {
+  return {
+    id,
+    version: 1,
+    status: 'active',
+    input: { targets: ['+14255550100'], mode: 'standard', nested: { list: [1, 2.5, 'ü', null, true] } },
+    snapshot: { value: { calling: 'attempt' }, context: { now: 0 } },
+    provider: { calls: [] },
+    dueAt: 30_000,
+    result: null,
+    userId: 'alice',
+    createdAt: 0,
+    updatedAt: 0,
+    ...overrides,
+  };
+}
+
+export function auditRow(verificationId: string, what: string, at = 0): AuditEntry {
+  return {
+    verificationId,
+    at,
+    kind: 'input',
+    what,
+    attempt: 0,
+    number: '+1 425 ••• 0100',
+    result: null,
+    sitKind: null,
+    sipCode: null,
+    q850Cause: null,
+    reason: null,
+    legacyCode: null,
+    instance: 'test',
+    replayed: false,
+  };
+}
+
+export function firstWrite(verification: StoredVerification, extra: Partial<StepWrite> = {}): StepWrite {
+  return { verification, audit: [auditRow(verification.id, 'start')], outbox: [], ...extra };
+}
+
+/** A step that moves the verification one version on, with `changes`. */
+export function nextVersion(
+  current: StoredVerification,
+  changes: Partial<StoredVerification> = {},
+): StoredVerification {
+  return { ...current, ...changes, version: current.version + 1 };
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`${name}: the verification store contract`, () => {
+    const withStore = async (test: (store: VerificationStore) => Promise<void>) => {
+      const store = await factory.open();
+      try {
+        await test(store);
+      } finally {
+        await store.close();
+      }
+    };
+
+    it('migrating twice is harmless', () =>
+      withStore(async (store) => {
+        await store.migrate();
+        await store.migrate();
+      }));
+
+    it('keeps what was created, as JSON, and refuses the same id twice', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const verification = storedVerification(id);
+        await store.create(firstWrite(verification));
+        expect(await store.read(id)).toEqual(verification);
+        await expect(store.create(firstWrite(verification))).rejects.toBeInstanceOf(DuplicateVerificationError);
+        expect(await store.read(newId())).toBeNull();
+      }));
+
+    it('a step sees the verification, the time, and writes the next version', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        const before = await store.now();
+        const seen = await store.withVerification(id, null, async ({ verification, now }) => {
+          expect(now).toBeGreaterThanOrEqual(before - 1);
+          if (verification === null) throw new Error('missing');
+          return {
+            write: { verification: nextVersion(verification, { dueAt: 40_000 }), audit: [], outbox: [] },
+            value: verification.version,
+          };
+        });
+        expect(seen).toBe(1);
+        expect((await store.read(id))?.version).toBe(2);
+        expect((await store.read(id))?.dueAt).toBe(40_000);
+      }));
+
+    it('an unknown id reaches the step as null', () =>
+      withStore(async (store) => {
+        const value = await store.withVerification(newId(), 'key', async ({ verification, storedAnswer }) => ({
+          write: null,
+          value: [verification, storedAnswer],
+        }));
+        expect(value).toEqual([null, null]);
+      }));
+
+    it('a write over the wrong version is refused whole: no audit, no outbox, no binding', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        await expect(
+          store.withVerification(id, 'k', async ({ verification }) => ({
+            write: {
+              verification: { ...(verification as StoredVerification), version: 5 },
+              audit: [auditRow(id, 'lost')],
+              outbox: [{ id: `${id}/5/0`, verificationId: id, delivery: 'at-least-once', payload: {}, createdAt: 0 }],
+              bindings: [{ kind: 'token', key: `t-${id}` }],
+              answer: { key: 'k', value: 'lost' },
+            },
+            value: null,
+          })),
+        ).rejects.toBeInstanceOf(StaleWriteError);
+        expect((await store.read(id))?.version).toBe(1);
+        expect((await store.readAudit({ verificationId: id })).map((row) => row.what)).toEqual(['start']);
+        expect(await store.findOutbox(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 100)).not.toContainEqual(
+          expect.objectContaining({ verificationId: id }),
+        );
+        expect(await store.findBinding({ kind: 'token', key: `t-${id}` })).toBeNull();
+        const answer = await store.withVerification(id, 'k', async ({ storedAnswer }) => ({
+          write: null,
+          value: storedAnswer,
+        }));
+        expect(answer).toBeNull();
+      }));
+
+    it('a step that throws writes nothing', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        await expect(
+          store.withVerification(id, null, async () => {
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect((await store.read(id))?.version).toBe(1);
+      }));
+
+    it('steps of one verification run one at a time, each seeing the one before', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        const other = factory.openAnother === undefined ? store : await factory.openAnother(store);
+        try {
+          const order: string[] = [];
+          const step = (target: VerificationStore, label: string) =>
+            target.withVerification(id, null, async ({ verification }) => {
+              order.push(`${label} reads ${verification?.version}`);
+              await pause(30);
+              order.push(`${label} writes`);
+              return {
+                write: { verification: nextVersion(verification as StoredVerification), audit: [], outbox: [] },
+                value: null,
+              };
+            });
+          await Promise.all([step(store, 'a'), step(other, 'b')]);
+          expect(order).toHaveLength(4);
+          expect(order[1]).toMatch(/writes$/);
+          expect(
+            order
+              .filter((line) => line.includes('reads'))
+              .map((line) => line.slice(-1))
+              .sort(),
+          ).toEqual(['1', '2']);
+          expect((await store.read(id))?.version).toBe(3);
+        } finally {
+          if (other !== store) await other.close();
+        }
+      }));
+
+    it('a stored answer comes back for the same idempotency key only', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        await store.withVerification(id, 'status:CA1:3', async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [],
+            outbox: [],
+            answer: { key: 'status:CA1:3', value: '<Response/>' },
+          },
+          value: null,
+        }));
+        const again = await store.withVerification(id, 'status:CA1:3', async ({ storedAnswer }) => ({
+          write: null,
+          value: storedAnswer,
+        }));
+        const other = await store.withVerification(id, 'status:CA1:4', async ({ storedAnswer }) => ({
+          write: null,
+          value: storedAnswer,
+        }));
+        expect([again, other]).toEqual(['<Response/>', null]);
+      }));
+
+    it('bindings lead webhooks to their verification', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id), { bindings: [{ kind: 'token', key: `tok-${id}` }] }));
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [],
+            outbox: [],
+            bindings: [{ kind: 'call', key: `CA-${id}` }],
+          },
+          value: null,
+        }));
+        expect(await store.findBinding({ kind: 'token', key: `tok-${id}` })).toBe(id);
+        expect(await store.findBinding({ kind: 'call', key: `CA-${id}` })).toBe(id);
+        expect(await store.findBinding({ kind: 'call', key: `tok-${id}` })).toBeNull();
+      }));
+
+    it('due verifications are claimed earliest first, by one sweeper at a time, and never once finished', () =>
+      withStore(async (store) => {
+        const base = (await store.now()) - 1_000_000;
+        const ids = [newId(), newId(), newId(), newId()];
+        await store.create(firstWrite(storedVerification(ids[0] as string, { dueAt: base + 300 })));
+        await store.create(firstWrite(storedVerification(ids[1] as string, { dueAt: base + 100 })));
+        await store.create(firstWrite(storedVerification(ids[2] as string, { dueAt: base + 200, status: 'finished' })));
+        await store.create(firstWrite(storedVerification(ids[3] as string, { dueAt: base + 10_000_000 })));
+        const now = base + 1_000;
+        const mine = (list: string[]) => list.filter((id) => ids.includes(id));
+        const [first, second] = await Promise.all([store.claimDue(now, 1, 5_000), store.claimDue(now, 1, 5_000)]);
+        const claimed = [...mine(first ?? []), ...mine(second ?? [])];
+        expect(new Set(claimed).size).toBe(claimed.length);
+        const rest = mine(await store.claimDue(now, 10, 5_000));
+        expect([...claimed, ...rest].sort()).toEqual([ids[0], ids[1]].sort());
+        expect(mine(await store.claimDue(now, 10, 5_000))).toEqual([]);
+        // Once the claim ends they are due again; earliest first.
+        expect(mine(await store.claimDue(now + 6_000, 10, 5_000))).toEqual([ids[1], ids[0]]);
+      }));
+
+    it('a commit ends the claim on its verification', () =>
+      withStore(async (store) => {
+        const base = (await store.now()) - 1_000_000;
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id, { dueAt: base })));
+        expect(await store.claimDue(base + 10, 100, 60_000)).toContain(id);
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification, { dueAt: base + 5 }),
+            audit: [],
+            outbox: [],
+          },
+          value: null,
+        }));
+        expect(await store.claimDue(base + 10, 100, 60_000)).toContain(id);
+      }));
+
+    it('the outbox: an at-most-once entry starts once ever, an at-least-once one again after its lease', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const t0 = (await store.now()) - 1_000_000;
+        await store.create(
+          firstWrite(storedVerification(id), {
+            outbox: [
+              { id: `${id}/1/0`, verificationId: id, delivery: 'at-most-once', payload: { dial: 0 }, createdAt: t0 },
+              {
+                id: `${id}/1/1`,
+                verificationId: id,
+                delivery: 'at-least-once',
+                payload: { hangUp: 'CA1' },
+                createdAt: t0,
+              },
+            ],
+          }),
+        );
+        const pending = (now: number) =>
+          store.findOutbox(now, now - 50, 100).then((list) => list.filter((e) => e.verificationId === id));
+        expect((await pending(t0 + 100)).map((e) => [e.id, e.payload, e.tries])).toEqual([
+          [`${id}/1/0`, { dial: 0 }, 0],
+          [`${id}/1/1`, { hangUp: 'CA1' }, 0],
+        ]);
+        // Too young to be taken over by a sweeper.
+        expect(await pending(t0 + 10)).toEqual([]);
+
+        expect(await store.startOutbox(`${id}/1/0`, t0 + 100, 1_000)).toBe(true);
+        expect(await store.startOutbox(`${id}/1/0`, t0 + 100, 1_000)).toBe(false);
+        expect(await store.startOutbox(`${id}/1/0`, t0 + 10_000, 1_000)).toBe(false);
+        expect(await store.startOutbox(`${id}/1/1`, t0 + 100, 1_000)).toBe(true);
+        expect(await store.startOutbox(`${id}/1/1`, t0 + 500, 1_000)).toBe(false);
+        // The at-least-once entry's holder died: after its lease, a sweeper may take it.
+        expect((await pending(t0 + 2_000)).map((e) => [e.id, e.tries])).toEqual([[`${id}/1/1`, 1]]);
+        expect(await store.startOutbox(`${id}/1/1`, t0 + 2_000, 1_000)).toBe(true);
+        await store.finishOutbox(`${id}/1/1`);
+        await store.finishOutbox(`${id}/1/0`);
+        expect(await pending(t0 + 100_000)).toEqual([]);
+        expect(await store.startOutbox(`${id}/1/1`, t0 + 100_000, 1_000)).toBe(false);
+      }));
+
+    it('a step drops pending effects it made pointless, but not one already started', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const t0 = (await store.now()) - 1_000_000;
+        await store.create(
+          firstWrite(storedVerification(id), {
+            outbox: [
+              { id: `${id}/1/0`, verificationId: id, delivery: 'at-most-once', payload: 'a', createdAt: t0 },
+              { id: `${id}/1/1`, verificationId: id, delivery: 'at-most-once', payload: 'b', createdAt: t0 },
+            ],
+          }),
+        );
+        expect(await store.startOutbox(`${id}/1/1`, t0, 60_000)).toBe(true);
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [],
+            outbox: [],
+            dropOutbox: [`${id}/1/0`, `${id}/1/1`],
+          },
+          value: null,
+        }));
+        expect(await store.startOutbox(`${id}/1/0`, t0, 60_000)).toBe(false);
+        const left = (await store.findOutbox(t0 + 10_000_000, t0 + 10_000_000, 100)).filter(
+          (e) => e.verificationId === id,
+        );
+        expect(left).toEqual([]);
+      }));
+
+    it('the audit log is appended in order and read per verification', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const otherId = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        await store.create(firstWrite(storedVerification(otherId)));
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [
+              { ...auditRow(id, 'call.answered', 5), replayed: true },
+              {
+                ...auditRow(id, 'no-response', 6),
+                kind: 'attempt',
+                result: 'no-response',
+                legacyCode: 'SUCCESS_NO_PIN_BUT_TIMEOUT',
+              },
+            ],
+            outbox: [],
+          },
+          value: null,
+        }));
+        const rows = await store.readAudit({ verificationId: id });
+        expect(rows.map((row) => [row.what, row.at, row.replayed])).toEqual([
+          ['start', 0, false],
+          ['call.answered', 5, true],
+          ['no-response', 6, false],
+        ]);
+        expect(rows[2]).toEqual({
+          ...auditRow(id, 'no-response', 6),
+          kind: 'attempt',
+          result: 'no-response',
+          legacyCode: 'SUCCESS_NO_PIN_BUT_TIMEOUT',
+        });
+        expect((await store.readAudit({ verificationId: otherId })).map((row) => row.what)).toEqual(['start']);
+      }));
+
+    it('a commit wakes the listeners', () =>
+      withStore(async (store) => {
+        let woken = 0;
+        const stop = store.onWake(() => woken++);
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        for (let i = 0; i < 50 && woken === 0; i++) await pause(10);
+        expect(woken).toBeGreaterThan(0);
+        stop();
+      }));
+  });
+}
