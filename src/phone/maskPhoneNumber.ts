@@ -8,6 +8,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { splitExtension } from './extension.js';
 import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
+import { isTelUri, readTelUri } from './telUri.js';
 
 /**
  * What stands for the hidden digits. Always three dots, so the length of the number is not revealed.
@@ -55,8 +56,8 @@ function maskNationalNumber(nationalNumber: string, firstGroup: string): { head:
 const join = (...parts: string[]): string => parts.filter((part) => part !== '').join(' ');
 
 /**
- * Masks a phone number: country code, first group (when short enough),
- * hidden middle, last four digits. The extension is left out. Text that is
+ * Masks a phone number, typed or as a `tel:` URI: country code, first group
+ * (when short enough), hidden middle, last four digits. The extension is left out. Text that is
  * not a phone number keeps at most its last two digits. The phone module's
  * errors carry only numbers masked this way.
  *
@@ -69,7 +70,9 @@ const join = (...parts: string[]): string => parts.filter((part) => part !== '')
  * ```
  */
 export function maskPhoneNumber(number: string, options: MaskPhoneNumberOptions = {}): string {
-  const text = typeof number === 'string' ? splitExtension(number).number : '';
+  const uri = typeof number === 'string' && isTelUri(number) ? readTelUri(number) : null;
+  const written = uri?.ok === true ? uri.number : number;
+  const text = typeof written === 'string' ? splitExtension(written).number : '';
   const country = options.defaultCountry?.toUpperCase();
   const defaultCountry: CountryCode | undefined =
     country !== undefined && isSupportedCountry(country) ? country : undefined;
