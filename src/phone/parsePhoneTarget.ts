@@ -231,7 +231,8 @@ export function parsePhoneTarget(input: TargetInput, options: ParsePhoneTargetOp
     throw fail('NOT_A_NUMBER', read.text, null, `longer than ${MAX_PHONE_NUMBER_LENGTH} characters`);
   }
 
-  let text = read.text;
+  // No-break and thin spaces (pasted from documents) are spaces; libphonenumber-js reads only the plain one.
+  let text = read.text.replace(/\s/g, ' ');
   let uriExtension: string | null = null;
   if (isTelUri(text)) {
     const uri = readTelUri(text);
