@@ -33,6 +33,9 @@ export interface MaskPhoneNumberOptions {
   defaultCountry?: string | null;
 }
 
+// What maskPhoneNumber returns: `+1 425 ••• 0100`, `+44 ••• 3456`, `+1 •••`, `•••00`, `•••`.
+const MASKED = /^(?:\+\d{1,3} (?:\d{1,5} )?)?•••(?: ?\d{1,4})?$/;
+
 const MAX_TAIL_DIGITS = 4;
 const MIN_HIDDEN_DIGITS = 3;
 const MIN_HIDDEN_SHARE = 0.3;
@@ -58,8 +61,9 @@ const join = (...parts: string[]): string => parts.filter((part) => part !== '')
 /**
  * Masks a phone number, typed or as a `tel:` URI: country code, first group
  * (when short enough), hidden middle, last four digits. The extension is left out. Text that is
- * not a phone number keeps at most its last two digits. The phone module's
- * errors carry only numbers masked this way.
+ * not a phone number keeps at most its last two digits. A number already
+ * masked is returned as it is. The phone module's errors carry only numbers
+ * masked this way.
  *
  * @example
  * ```ts
@@ -70,6 +74,8 @@ const join = (...parts: string[]): string => parts.filter((part) => part !== '')
  * ```
  */
 export function maskPhoneNumber(number: string, options: MaskPhoneNumberOptions = {}): string {
+  // Masking twice changes nothing: a record masked once may pass through another masking step.
+  if (typeof number === 'string' && MASKED.test(number)) return number;
   const uri = typeof number === 'string' && isTelUri(number) ? readTelUri(number) : null;
   const written = uri?.ok === true ? uri.number : number;
   const text = typeof written === 'string' ? splitExtension(written).number : '';
