@@ -1,7 +1,7 @@
 /**
  * runVerification with nothing but a provider: the defaults a host gets in
  * its first hour. Numbers it cannot count refuse a guarded verification before
- * any call.
+ * any call; personal numbers are never dialled.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -50,5 +50,18 @@ describe('runVerification defaults: the abuse guard fails closed', () => {
       ),
     ).rejects.toMatchObject({ rule: 'number-cooldown' });
     expect(carrier.calls).toHaveLength(1);
+  });
+});
+
+describe('runVerification defaults: the dialling policy', () => {
+  it('a UK 070 personal number is refused and never rings; the next target is called', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY, '+447012345678']);
+    const result = await runVerification({ targets: ['+44 70 1234 5678', PRIMARY] }, { provider: carrier, clock });
+    expect(result.attempts.map((a) => [a.result, a.rule])).toEqual([
+      ['blocked-number', 'personal-number'],
+      ['approved', null],
+    ]);
+    expect(carrier.calls.map((c) => c.to)).toEqual([PRIMARY]);
   });
 });
