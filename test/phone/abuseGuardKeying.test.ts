@@ -10,28 +10,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
 import type { TargetInput } from '../../src/machine/types.js';
-import { type AbuseLimits, createAbuseGuard } from '../../src/phone/abuseGuard.js';
 import { InvalidPhoneNumberError, VerificationRefusedError } from '../../src/phone/errors.js';
 import { maskVerificationResult } from '../../src/phone/maskVerificationResult.js';
 import { parsePhoneTarget } from '../../src/phone/parsePhoneTarget.js';
+import { setUp } from './abuseGuardSetup.js';
 import { MOBILE_EXAMPLES } from './numberingPlans.js';
 
 const MINUTE = 60_000;
 const E164 = '+14255550100';
 
-const NO_LIMITS: AbuseLimits = {
-  perUser: [],
-  perNumber: [],
-  numberCooldownMs: 0,
-  denialLockout: null,
-  fraudLockoutMs: 0,
-};
-
-function setUp(limits: Partial<AbuseLimits> = { numberCooldownMs: MINUTE }) {
-  let time = 1_700_000_000_000;
-  const guard = createAbuseGuard({ limits: { ...NO_LIMITS, ...limits }, now: () => time });
-  return { guard, advance: (ms: number) => (time += ms) };
-}
+const COOLDOWN = { numberCooldownMs: MINUTE };
 
 async function outcome(run: Promise<unknown>): Promise<'passed' | string> {
   try {
@@ -71,23 +59,23 @@ const SAME_NUMBER: readonly [string, TargetInput, string | null][] = [
 describe('abuse guard keying: one number, one key', () => {
   it.each(SAME_NUMBER)('%s (%j) is the same number as +14255550100', async (_, written, defaultCountry) => {
     expect(parsePhoneTarget(written, { defaultCountry }).e164).toBe(E164);
-    const { guard } = setUp();
+    const { guard } = setUp(COOLDOWN);
     await guard.check({ userId: 'mallory', numbers: [E164] });
     expect(await outcome(guard.check({ userId: 'mallory-2', numbers: [written], defaultCountry }))).toBe(
       'number-cooldown',
     );
     // And the other way round.
-    const other = setUp();
+    const other = setUp(COOLDOWN);
     await other.guard.check({ userId: 'mallory', numbers: [written], defaultCountry });
     expect(await outcome(other.guard.check({ userId: 'mallory-2', numbers: [E164] }))).toBe('number-cooldown');
   });
 
   it('counts every form toward the per-number rate limit', async () => {
     const max = 3;
-    const { guard, advance } = setUp({ perNumber: [{ max, windowMs: 60 * MINUTE }] });
+    const { guard, clock } = setUp({ perNumber: [{ max, windowMs: 60 * MINUTE }] });
     for (const [, written, defaultCountry] of SAME_NUMBER.slice(0, max)) {
       await guard.check({ userId: 'mallory', numbers: [written], defaultCountry });
-      advance(1_000);
+      clock.advance(1_000);
     }
     for (const [, written, defaultCountry] of SAME_NUMBER) {
       expect(await outcome(guard.check({ userId: 'mallory', numbers: [written], defaultCountry }))).toBe(
@@ -119,7 +107,7 @@ describe('abuse guard: numbers it cannot read are refused, never skipped', () =>
   });
 
   it('lists every number it cannot read', async () => {
-    const { guard } = setUp();
+    const { guard } = setUp(COOLDOWN);
     const refused = await guard
       .check({ userId: 'alice', numbers: ['4255550100', '+14255550100', 'nope'] })
       .catch((e: unknown) => e);
@@ -135,7 +123,7 @@ describe('abuse guard: numbers it cannot read are refused, never skipped', () =>
     );
     await fc.assert(
       fc.asyncProperty(typed, fc.constantFrom(null, 'US', 'GB', 'DE'), async (written, defaultCountry) => {
-        const { guard } = setUp();
+        const { guard } = setUp(COOLDOWN);
         const first = await outcome(guard.check({ userId: 'alice', numbers: [written], defaultCountry }));
         let dialled: string | null = null;
         try {
@@ -216,7 +204,7 @@ describe('abuse guard: record and unlock key only what they can read', () => {
   });
 
   it('unlock refuses what it cannot key rather than lifting nothing', async () => {
-    const { guard } = setUp();
+    const { guard } = setUp(COOLDOWN);
     await expect(guard.unlock({})).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(guard.unlock(null as never)).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(guard.unlock({ number: '(425) 555-0100' })).rejects.toBeInstanceOf(InvalidPhoneNumberError);
