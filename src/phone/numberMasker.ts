@@ -10,6 +10,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { TargetInput } from '../machine/types.js';
+import { InvalidPhoneNumberError } from './errors.js';
 import { maskPhoneNumber } from './maskPhoneNumber.js';
 import { parsePhoneTarget } from './parsePhoneTarget.js';
 
@@ -39,7 +40,8 @@ export interface NumberMasker {
 function toE164(number: TargetInput, defaultCountry: string | null): string | null {
   try {
     return parsePhoneTarget(number, { defaultCountry }).e164;
-  } catch {
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
     // An unassigned number is never dialled, but may still be named in a message; read it leniently.
     const text = typeof number === 'string' ? number : number?.number;
     if (typeof text !== 'string') return null;
