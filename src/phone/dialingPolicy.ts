@@ -76,7 +76,7 @@ export interface DialingPolicy {
 /**
  * Number types refused unless the policy says otherwise: those that pay
  * their owner per minute (premium-rate, shared-cost, and personal numbers
- * such as UK 070, charged like premium ones and a staple of toll fraud), and
+ * such as UK 070, which forward anywhere and are a staple of toll fraud), and
  * those no person can answer with a key press (pagers, voicemail platforms),
  * which can only cost money. UAN and VoIP numbers are dialled: they are
  * charged like fixed lines and are many users' real numbers.

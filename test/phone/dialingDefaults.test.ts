@@ -38,7 +38,7 @@ describe('default dialling policy: number types', () => {
   const check = createNumberCheck();
 
   it.each([
-    ['+44 70 1234 5678', null, 'personal-number'], // UK 070 "follow-me" numbers, charged like premium ones
+    ['+44 70 1234 5678', null, 'personal-number'], // UK 070 "follow-me" numbers, which forward anywhere
     ['070 3123 4567', 'GB', 'personal-number'],
     ['+1 500 234 5678', null, 'personal-number'], // US 5XX personal communications services
     ['+1 533 234 5678', null, 'personal-number'],
