@@ -15,7 +15,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type twilio from 'twilio';
-import { runVerification, type VerificationObservation } from 'voice-mfa';
+import { DEFAULT_REFUSED_TYPES, runVerification, type VerificationObservation } from 'voice-mfa';
 import { TwilioVoiceProvider } from 'voice-mfa/twilio';
 
 /**
@@ -117,6 +117,9 @@ export async function runSandboxExample(options: SandboxExampleOptions = {}): Pr
     { targets: SANDBOX_TARGETS, timing: { ringTimeoutMs } },
     {
       provider,
+      // The magic numbers are in +1 500, a range of US personal numbers, which the default policy refuses
+      // (toll fraud favours them). Allowed here for the sandbox only; a real deployment keeps the default.
+      dialingPolicy: { refusedTypes: DEFAULT_REFUSED_TYPES.filter((type) => type !== 'PERSONAL_NUMBER') },
       onEvent: (observation) => {
         const line = describeObservation(observation);
         if (line !== null) print(line);

@@ -133,6 +133,7 @@ export {
   VerificationRefusedError,
 } from './phone/errors.js';
 export { isKeyableExtension, type SplitExtension, splitExtension } from './phone/extension.js';
+export { HIGH_RISK_DESTINATIONS } from './phone/highRiskDestinations.js';
 export { MASK, type MaskPhoneNumberOptions, maskPhoneNumber } from './phone/maskPhoneNumber.js';
 export { maskAttemptRecord, maskVerificationResult } from './phone/maskVerificationResult.js';
 export { MemoryAbuseLimitStore, type MemoryAbuseLimitStoreOptions } from './phone/memoryAbuseLimitStore.js';

@@ -17,7 +17,7 @@ import {
   InvalidPhoneNumberError,
   VerificationRefusedError,
 } from './errors.js';
-import { maskPhoneNumber } from './maskPhoneNumber.js';
+import { MASK, maskPhoneNumber } from './maskPhoneNumber.js';
 import { MemoryAbuseLimitStore } from './memoryAbuseLimitStore.js';
 import { parsePhoneTarget } from './parsePhoneTarget.js';
 
@@ -141,9 +141,14 @@ export interface AbuseGuardOptions {
  */
 export interface AbuseCheckRequest {
   userId: string;
-  /** The targets of the verification, as given to it. Numbers that cannot be read are skipped: they are never dialled. */
+  /**
+   * The targets of the verification, as given to it, in any form the number
+   * check reads (`(425) 555-0100` with a default country, `tel:` URIs,
+   * extensions). A target that cannot be read refuses the check with an
+   * `InvalidRequestError`: it could not be counted.
+   */
   numbers: readonly TargetInput[];
-  /** Country for numbers written without a country code. */
+  /** Country for numbers written without a country code: the verification's own, so both read the same number. */
   defaultCountry?: string | null;
 }
 
@@ -199,11 +204,22 @@ export interface AbuseGuard {
    * Refuses, with a {@link VerificationRefusedError}, a verification the
    * limits do not allow; otherwise counts it as started (so concurrent
    * requests cannot all slip under a limit). Call it before any call is placed.
+   * Numbers are counted by their E.164 form; one that cannot be read fails
+   * closed with an `InvalidRequestError` listing it, and nothing is counted.
    */
   check(request: AbuseCheckRequest): Promise<void>;
-  /** Feeds a finished verification back: calls placed, a denial, a fraud report. Returns the locks it placed. */
+  /**
+   * Feeds a finished verification back: calls placed, a denial, a fraud
+   * report. Returns the locks it placed. A called number it cannot key (a
+   * masked result, a national form) refuses the whole record with an
+   * `InvalidRequestError` before anything is stored.
+   */
   record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]>;
-  /** Lifts the lock of a user or a number (an administrator's decision). */
+  /**
+   * Lifts the lock of a user or a number (an administrator's decision); the
+   * number in any form with its country code. Throws an `InvalidRequestError`
+   * when neither is given, an `InvalidPhoneNumberError` for a number it cannot read.
+   */
   unlock(subject: { userId?: string; number?: string }): Promise<void>;
 }
 
@@ -333,6 +349,8 @@ const numberKeys = (e164: string) => ({
   lock: `number-lock:${e164}`,
 });
 
+const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refused';
+
 function checkUserId(userId: unknown): string {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
     throw new InvalidRequestError([
@@ -342,20 +360,65 @@ function checkUserId(userId: unknown): string {
   return userId;
 }
 
-/** The distinct E.164 numbers among the targets; unreadable ones are skipped, as they are never dialled. */
+/**
+ * The distinct E.164 numbers among the targets, read as the number check
+ * reads them, so every form of a number (national, `tel:`, with an extension,
+ * other digits) has one key. A target that cannot be read is refused, not
+ * skipped: a host whose verification reads it differently (another default
+ * country) would otherwise dial a number no limit counted.
+ */
 function readNumbers(numbers: unknown, defaultCountry: string | null | undefined): string[] {
   if (!Array.isArray(numbers) || numbers.length > MAX_TARGETS) {
     throw new InvalidRequestError([{ path: 'numbers', message: `must be a list of at most ${MAX_TARGETS} targets` }]);
   }
   const e164s = new Set<string>();
-  for (const number of numbers as TargetInput[]) {
+  const issues: RequestIssue[] = [];
+  (numbers as TargetInput[]).forEach((number, i) => {
     try {
       e164s.add(parsePhoneTarget(number, { defaultCountry }).e164);
     } catch (error) {
       if (!(error instanceof InvalidPhoneNumberError)) throw error;
+      issues.push({ path: `numbers.${i}`, message: `${error.message}; ${UNCOUNTABLE}` });
     }
-  }
+  });
+  if (issues.length > 0) throw new InvalidRequestError(issues);
   return [...e164s];
+}
+
+/**
+ * The E.164 numbers a finished verification called, each as its key. A
+ * number that cannot be read with its country code (a masked result, a
+ * national form) is refused: recorded under the wrong key, its cool-down and
+ * fraud lock would never apply.
+ */
+function readCalledNumbers(attempts: RecordableVerification['attempts']): { e164: string; fraud: boolean }[] {
+  const called = new Map<string, boolean>();
+  const issues: RequestIssue[] = [];
+  attempts.forEach((attempt, i) => {
+    const e164: unknown = attempt?.target?.e164;
+    if (e164 === null) return;
+    const path = `result.attempts.${i}.target.e164`;
+    if (typeof e164 !== 'string') {
+      issues.push({ path, message: 'must be the E.164 number called, or null when none was' });
+      return;
+    }
+    if (e164.includes(MASK)) {
+      issues.push({
+        path,
+        message: `${e164} is masked; record the result as the verification returned it (runVerification records it itself when given the guard, or run it with maskNumbers: false)`,
+      });
+      return;
+    }
+    try {
+      const key = parsePhoneTarget(e164).e164;
+      called.set(key, called.get(key) === true || attempt.result === 'fraud');
+    } catch (error) {
+      if (!(error instanceof InvalidPhoneNumberError)) throw error;
+      issues.push({ path, message: `${error.message}; ${UNCOUNTABLE}` });
+    }
+  });
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+  return [...called].map(([e164, fraud]) => ({ e164, fraud }));
 }
 
 /**
@@ -372,7 +435,7 @@ function readNumbers(numbers: unknown, defaultCountry: string | null | undefined
  *   now: Date.now,
  * });
  * await guard.check({ userId: 'alice', numbers: request.targets, defaultCountry: 'US' }); // throws VerificationRefusedError
- * const result = await runVerification(request, options);
+ * const result = await runVerification(request, { ...options, maskNumbers: false }); // the guard keys full numbers
  * await guard.record(result, { userId: 'alice' });
  * ```
  */
@@ -507,12 +570,12 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     if (!isRecord(result) || !Array.isArray(result.attempts)) {
       throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
     }
+    const called = readCalledNumbers(result.attempts);
     const time = now();
     const user = userKeys(userId);
     const applied: AppliedLock[] = [];
 
-    const called = new Set(result.attempts.flatMap((a) => (a.target.e164 === null ? [] : [a.target.e164])));
-    for (const e164 of called) {
+    for (const { e164 } of called) {
       await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
     }
 
@@ -533,10 +596,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       const until = time + limits.fraudLockoutMs;
       await store.setLock(user.lock, { until, rule: 'user-fraud-lockout' });
       applied.push({ subject: 'user', until, rule: 'user-fraud-lockout', maskedNumber: null });
-      const reporters = new Set(
-        result.attempts.flatMap((a) => (a.result === 'fraud' && a.target.e164 !== null ? [a.target.e164] : [])),
-      );
-      for (const e164 of reporters) {
+      for (const { e164 } of called.filter((number) => number.fraud)) {
         await store.setLock(numberKeys(e164).lock, { until, rule: 'number-fraud-lockout' });
         applied.push({ subject: 'number', until, rule: 'number-fraud-lockout', maskedNumber: maskPhoneNumber(e164) });
       }
@@ -545,8 +605,16 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
   }
 
   async function unlock(subject: { userId?: string; number?: string }): Promise<void> {
-    if (subject.userId !== undefined) await store.clearLock(userKeys(checkUserId(subject.userId)).lock);
-    if (subject.number !== undefined) await store.clearLock(numberKeys(parsePhoneTarget(subject.number).e164).lock);
+    if (!isRecord(subject) || (subject.userId === undefined && subject.number === undefined)) {
+      throw new InvalidRequestError([
+        { path: '', message: 'give the userId or the number (with its country code) to unlock' },
+      ]);
+    }
+    // Both keys are read before either lock is lifted.
+    const userLock = subject.userId === undefined ? null : userKeys(checkUserId(subject.userId)).lock;
+    const numberLock = subject.number === undefined ? null : numberKeys(parsePhoneTarget(subject.number).e164).lock;
+    if (userLock !== null) await store.clearLock(userLock);
+    if (numberLock !== null) await store.clearLock(numberLock);
   }
 
   return {

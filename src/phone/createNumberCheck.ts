@@ -27,8 +27,8 @@ export type NumberCheck = (input: NumberCheckInput) => NumberCheckResult;
 
 /**
  * Creates the machine's number check from a dialling policy (defaults when
- * none is given: premium-rate, shared-cost and non-geographic numbers
- * refused). The check never throws for a bad number: an unreadable or
+ * none is given: the `DEFAULT_REFUSED_TYPES` — premium-rate, shared-cost,
+ * personal, pager, voicemail — and non-geographic numbers refused). The check never throws for a bad number: an unreadable or
  * unassigned one is `invalid-number` with the reason (`TOO_SHORT`, …), one the
  * policy refuses is `blocked-number` with the rule (`premium-rate`,
  * `country-not-allowed`, …). An accepted number carries the policy's caller ID

@@ -1,8 +1,8 @@
 /**
  * The dialling policy: which numbers the library calls at all. Toll fraud
  * makes a verification endpoint call numbers that pay the attacker
- * (premium-rate, shared-cost, ranges of expensive networks), so those are
- * refused before anything is dialled.
+ * (premium-rate, shared-cost, personal numbers, ranges of expensive networks
+ * and countries), so those are refused before anything is dialled.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import type { CallerIdConfig } from '../machine/types.js';
 import { type CallerIdChoice, resolveCallerId } from './callerId.js';
 import { toSupportedCountry } from './countryCodes.js';
 import { InvalidPhoneConfigurationError } from './errors.js';
+import { HIGH_RISK_DESTINATIONS } from './highRiskDestinations.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType, type PhoneTarget } from './parsePhoneTarget.js';
 
 /**
@@ -19,19 +20,31 @@ import { PHONE_NUMBER_TYPES, type PhoneNumberType, type PhoneTarget } from './pa
  * @example
  * ```ts
  * const options: DialingPolicyOptions = {
- *   allowedCountries: ['US', 'CA', 'GB'],
- *   refusedTypes: ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER'],
+ *   refuseHighRiskDestinations: true,
+ *   blockedCountries: ['RU'],
+ *   refusedTypes: [...DEFAULT_REFUSED_TYPES, 'UAN'],
  *   callerId: { default: '+14255550000', byCountry: { GB: '+442079460000' } },
  * };
  * ```
  */
 export interface DialingPolicyOptions {
-  /** Number types never dialled. Default: premium-rate and shared-cost. */
+  /** Number types never dialled. Default {@link DEFAULT_REFUSED_TYPES}: premium-rate, shared-cost, personal, pager and voicemail. */
   refusedTypes?: readonly PhoneNumberType[];
-  /** When given, only numbers of these countries (ISO 3166-1 alpha-2) are dialled. */
+  /**
+   * When given, only numbers of these countries (ISO 3166-1 alpha-2) are
+   * dialled; a country named here is dialled even if the high-risk
+   * destinations preset lists it.
+   */
   allowedCountries?: readonly string[] | null;
-  /** Countries never dialled. */
+  /** Countries never dialled, whatever else the policy says. */
   blockedCountries?: readonly string[];
+  /**
+   * Refuse the countries of {@link HIGH_RISK_DESTINATIONS}, known for
+   * international revenue-share fraud (rule `high-risk-destination`).
+   * Default `false`: it also refuses the legitimate users there. The block-list
+   * wins over it; a country named in `allowedCountries` is exempt from it.
+   */
+  refuseHighRiskDestinations?: boolean;
   /**
    * Whether numbers of no country may be dialled: international freephone
    * (`+800`), satellite (`+870`, `+881`), global networks (`+882`, `+883`).
@@ -56,18 +69,32 @@ export interface DialingPolicy {
   allowedCountries: string[] | null;
   blockedCountries: string[];
   allowNonGeographic: boolean;
+  refuseHighRiskDestinations: boolean;
   callerId: CallerIdChoice;
 }
 
 /**
- * Number types refused unless the policy says otherwise.
+ * Number types refused unless the policy says otherwise: those that pay
+ * their owner per minute (premium-rate, shared-cost, and personal numbers
+ * such as UK 070, which forward anywhere and are a staple of toll fraud), and
+ * those no person can answer with a key press (pagers, voicemail platforms),
+ * which can only cost money. UAN and VoIP numbers are dialled: they are
+ * charged like fixed lines and are many users' real numbers.
  *
  * @example
  * ```ts
- * createNumberCheck({ refusedTypes: [...DEFAULT_REFUSED_TYPES, 'PERSONAL_NUMBER', 'UAN'] });
+ * createNumberCheck({ refusedTypes: [...DEFAULT_REFUSED_TYPES, 'UAN'] });
+ * // Twilio's test numbers (+1 500 555 …) are US personal numbers:
+ * createNumberCheck({ refusedTypes: DEFAULT_REFUSED_TYPES.filter((type) => type !== 'PERSONAL_NUMBER') });
  * ```
  */
-export const DEFAULT_REFUSED_TYPES: readonly PhoneNumberType[] = ['PREMIUM_RATE', 'SHARED_COST'];
+export const DEFAULT_REFUSED_TYPES: readonly PhoneNumberType[] = Object.freeze([
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'VOICEMAIL',
+] as const);
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
@@ -78,7 +105,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The policy used when none is given: premium-rate, shared-cost and
+ * The policy used when none is given: the {@link DEFAULT_REFUSED_TYPES} and
  * non-geographic numbers refused, every country allowed, no caller ID.
  *
  * @example
@@ -112,7 +139,8 @@ export type DialingRule =
   | 'fixed-line-or-mobile'
   | 'non-geographic'
   | 'country-blocked'
-  | 'country-not-allowed';
+  | 'country-not-allowed'
+  | 'high-risk-destination';
 
 /**
  * The verdict of a dialling policy on one number.
@@ -154,7 +182,7 @@ function checkCountries(value: unknown, path: string, issues: RequestIssue[]): s
  * ```ts
  * const policy = resolveDialingPolicy({ allowedCountries: ['us', 'CA'], callerId: '+14255550000' });
  * policy.allowedCountries; // ['US', 'CA']
- * policy.refusedTypes;     // ['PREMIUM_RATE', 'SHARED_COST']
+ * policy.refusedTypes;     // ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'PAGER', 'VOICEMAIL']
  * ```
  */
 export function resolveDialingPolicy(options: DialingPolicyOptions = {}): DialingPolicy {
@@ -162,7 +190,14 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
     throw new InvalidPhoneConfigurationError([{ path: '', message: 'a dialling policy must be an object' }]);
   }
   const issues: RequestIssue[] = [];
-  const known = ['refusedTypes', 'allowedCountries', 'blockedCountries', 'allowNonGeographic', 'callerId'];
+  const known = [
+    'refusedTypes',
+    'allowedCountries',
+    'blockedCountries',
+    'allowNonGeographic',
+    'refuseHighRiskDestinations',
+    'callerId',
+  ];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) issues.push({ path: key, message: 'unknown field' });
   }
@@ -193,8 +228,10 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
   const blockedCountries =
     options.blockedCountries === undefined ? [] : checkCountries(options.blockedCountries, 'blockedCountries', issues);
 
-  if (options.allowNonGeographic !== undefined && typeof options.allowNonGeographic !== 'boolean') {
-    issues.push({ path: 'allowNonGeographic', message: 'must be true or false' });
+  for (const flag of ['allowNonGeographic', 'refuseHighRiskDestinations'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      issues.push({ path: flag, message: 'must be true or false' });
+    }
   }
 
   let callerId: CallerIdChoice = { byCountry: {} };
@@ -211,6 +248,7 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
     allowedCountries,
     blockedCountries,
     allowNonGeographic: options.allowNonGeographic === true,
+    refuseHighRiskDestinations: options.refuseHighRiskDestinations === true,
     callerId,
   };
 }
@@ -218,7 +256,9 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
 /**
  * Whether a policy lets a parsed number be dialled, and if not, the rule that
  * refuses it. The number type is judged first (a premium-rate number is
- * reported as such wherever it is), then the country.
+ * reported as such wherever it is), then the country: the block-list refuses;
+ * an allow-list, when set, decides alone; otherwise the high-risk destinations
+ * preset, when on, refuses the countries it lists.
  *
  * @example
  * ```ts
@@ -233,8 +273,13 @@ export function judgeDialingPolicy(target: PhoneTarget, policy: DialingPolicy): 
   if (target.nonGeographic && !policy.allowNonGeographic) return { allowed: false, rule: 'non-geographic' };
   const { country } = target;
   if (country !== null && policy.blockedCountries.includes(country)) return { allowed: false, rule: 'country-blocked' };
-  if (policy.allowedCountries !== null && (country === null || !policy.allowedCountries.includes(country))) {
-    return { allowed: false, rule: 'country-not-allowed' };
+  if (policy.allowedCountries !== null) {
+    // The host named these countries itself: that decision stands over the preset.
+    const allowed = country !== null && policy.allowedCountries.includes(country);
+    return allowed ? { allowed: true } : { allowed: false, rule: 'country-not-allowed' };
+  }
+  if (policy.refuseHighRiskDestinations && country !== null && HIGH_RISK_DESTINATIONS.includes(country)) {
+    return { allowed: false, rule: 'high-risk-destination' };
   }
   return { allowed: true };
 }

@@ -10,7 +10,8 @@ import { type RequestIssue, VoiceMfaError } from '../errors.js';
 /**
  * Why a phone number was rejected. The first five are libphonenumber-js's own
  * verdicts; `INVALID` is a number of a plausible length that no numbering plan
- * assigns; `INVALID_EXTENSION` is an extension that cannot be keyed.
+ * assigns; `INVALID_EXTENSION` is an extension that cannot be keyed;
+ * `INVALID_TEL_URI` is a `tel:` URI that does not follow RFC 3966.
  *
  * @example
  * ```ts
@@ -24,7 +25,8 @@ export type InvalidPhoneNumberReason =
   | 'TOO_LONG'
   | 'INVALID_LENGTH'
   | 'INVALID'
-  | 'INVALID_EXTENSION';
+  | 'INVALID_EXTENSION'
+  | 'INVALID_TEL_URI';
 
 /**
  * Every {@link InvalidPhoneNumberReason}, for exhaustive checks.
@@ -42,6 +44,7 @@ export const INVALID_PHONE_NUMBER_REASONS: readonly InvalidPhoneNumberReason[] =
   'INVALID_LENGTH',
   'INVALID',
   'INVALID_EXTENSION',
+  'INVALID_TEL_URI',
 ];
 
 /**

@@ -8,6 +8,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { splitExtension } from './extension.js';
 import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
+import { isTelUri, readTelUri } from './telUri.js';
 
 /**
  * What stands for the hidden digits. Always three dots, so the length of the number is not revealed.
@@ -32,6 +33,9 @@ export interface MaskPhoneNumberOptions {
   defaultCountry?: string | null;
 }
 
+// What maskPhoneNumber returns: `+1 425 ••• 0100`, `+44 ••• 3456`, `+1 •••`, `•••00`, `•••`.
+const MASKED = /^(?:\+\d{1,3} (?:\d{1,5} )?)?•••(?: ?\d{1,4})?$/;
+
 const MAX_TAIL_DIGITS = 4;
 const MIN_HIDDEN_DIGITS = 3;
 const MIN_HIDDEN_SHARE = 0.3;
@@ -55,10 +59,11 @@ function maskNationalNumber(nationalNumber: string, firstGroup: string): { head:
 const join = (...parts: string[]): string => parts.filter((part) => part !== '').join(' ');
 
 /**
- * Masks a phone number: country code, first group (when short enough),
- * hidden middle, last four digits. The extension is left out. Text that is
- * not a phone number keeps at most its last two digits. The phone module's
- * errors carry only numbers masked this way.
+ * Masks a phone number, typed or as a `tel:` URI: country code, first group
+ * (when short enough), hidden middle, last four digits. The extension is left out. Text that is
+ * not a phone number keeps at most its last two digits. A number already
+ * masked is returned as it is. The phone module's errors carry only numbers
+ * masked this way.
  *
  * @example
  * ```ts
@@ -69,7 +74,11 @@ const join = (...parts: string[]): string => parts.filter((part) => part !== '')
  * ```
  */
 export function maskPhoneNumber(number: string, options: MaskPhoneNumberOptions = {}): string {
-  const text = typeof number === 'string' ? splitExtension(number).number : '';
+  // Masking twice changes nothing: a record masked once may pass through another masking step.
+  if (typeof number === 'string' && MASKED.test(number)) return number;
+  const uri = typeof number === 'string' && isTelUri(number) ? readTelUri(number) : null;
+  const written = uri?.ok === true ? uri.number : number;
+  const text = typeof written === 'string' ? splitExtension(written).number : '';
   const country = options.defaultCountry?.toUpperCase();
   const defaultCountry: CountryCode | undefined =
     country !== undefined && isSupportedCountry(country) ? country : undefined;

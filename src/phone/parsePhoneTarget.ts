@@ -19,6 +19,7 @@ import { InvalidPhoneNumberError, type InvalidPhoneNumberReason } from './errors
 import { isKeyableExtension, splitExtension } from './extension.js';
 import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { maskPhoneNumber } from './maskPhoneNumber.js';
+import { isTelUri, readTelUri } from './telUri.js';
 
 /**
  * The kind of line a number belongs to, as the numbering plan says.
@@ -171,6 +172,8 @@ function explain(
       return `the digits are not in a range the numbering plan of ${context.plan} assigns`;
     case 'INVALID_EXTENSION':
       return EXTENSION_RULE;
+    case 'INVALID_TEL_URI':
+      return 'not a tel: URI as RFC 3966 writes one';
   }
 }
 
@@ -193,8 +196,11 @@ const withoutExtension = { formatExtension: (formatted: string) => formatted };
  * country code, national numbers with a default country, spaces, dots,
  * dashes and parentheses, and an extension: `x1234`, `ext. 1234`,
  * `;ext=1234`, or commas as one-second pauses (`,,1234`, kept in the
- * extension as they are keyed). Throws an {@link InvalidPhoneNumberError}
- * saying why when the number cannot be dialled.
+ * extension as they are keyed). Also reads `tel:` URIs (RFC 3966):
+ * `tel:+1-425-555-0100;ext=1234`, and local numbers with a global context,
+ * `tel:555-0100;phone-context=+1-425`. Throws an {@link InvalidPhoneNumberError}
+ * saying why when the number cannot be dialled (`INVALID_TEL_URI` for a
+ * malformed URI).
  *
  * @example
  * ```ts
@@ -203,6 +209,7 @@ const withoutExtension = { formatExtension: (formatted: string) => formatted };
  * //   type: 'FIXED_LINE_OR_MOBILE', extension: '1234',
  * //   national: '(425) 555-0100', international: '+1 425 555 0100' }
  * parsePhoneTarget({ number: '0044 20 7946 0000', extension: ',,12' }).extension; // ',,12'
+ * parsePhoneTarget('tel:+1-425-555-0100;ext=1234').extension;               // '1234'
  * ```
  */
 export function parsePhoneTarget(input: TargetInput, options: ParsePhoneTargetOptions = {}): PhoneTarget {
@@ -224,8 +231,18 @@ export function parsePhoneTarget(input: TargetInput, options: ParsePhoneTargetOp
     throw fail('NOT_A_NUMBER', read.text, null, `longer than ${MAX_PHONE_NUMBER_LENGTH} characters`);
   }
 
-  const split = splitExtension(read.text);
-  let extension = split.extension;
+  // No-break and thin spaces (pasted from documents) are spaces; libphonenumber-js reads only the plain one.
+  let text = read.text.replace(/\s/g, ' ');
+  let uriExtension: string | null = null;
+  if (isTelUri(text)) {
+    const uri = readTelUri(text);
+    if (!uri.ok) throw fail('INVALID_TEL_URI', text, null, uri.problem);
+    text = uri.number;
+    uriExtension = uri.extension;
+  }
+
+  const split = splitExtension(text);
+  let extension = uriExtension ?? split.extension;
   if (read.separateExtension !== null) {
     if (extension !== null) {
       throw fail('INVALID_EXTENSION', read.text, null, 'an extension is given both in the number and separately');

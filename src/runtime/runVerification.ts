@@ -21,6 +21,7 @@ import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent
 import type { AbuseGuard } from '../phone/abuseGuard.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
+import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { type RuntimeClock, systemClock } from './clock.js';
 import { createVerificationActor, type VerificationActorOptions } from './createVerificationActor.js';
@@ -41,7 +42,16 @@ export interface RunVerificationOptions
   abuseGuard?: AbuseGuard;
   /** Who is being verified, for the abuse limits. */
   userId?: string;
-  /** Mask phone numbers (`+1 425 ••• 0100`) in the result and in everything `onEvent` receives. */
+  /**
+   * Mask the callee's phone numbers (`+1 425 ••• 0100`) in the result and in
+   * everything `onEvent` receives — commands, events, attempts, and the
+   * messages of failed commands and abuse-limit errors, whatever form a number
+   * is written in there. Default `true`: results and observation streams end up
+   * in logs, which should not hold full numbers. Pass `false` to get full
+   * numbers, e.g. to feed the result to an abuse guard yourself (mask it
+   * afterwards with `maskVerificationResult`). Caller IDs, the host's own
+   * numbers, are never masked; the provider always gets the real number.
+   */
   maskNumbers?: boolean;
   /** Clock for timers and timestamps. Default: the system clock. */
   clock?: RuntimeClock;
@@ -99,11 +109,12 @@ export async function runVerification(
     providerOffersMachineDetection: provider.capabilities.machineDetection,
   });
 
-  const mask = options.maskNumbers === true;
+  const { input } = actor.getSnapshot().context;
+  const masker = options.maskNumbers === false ? null : createNumberMasker(input.targets, input.defaultCountry);
   const observe = (observation: UnstampedObservation): void => {
     if (onEvent === undefined) return;
     try {
-      const shown = mask ? maskObservation(observation) : observation;
+      const shown = masker === null ? observation : maskObservation(observation, masker);
       onEvent({ ...shown, verificationId, at: clock.now() } as VerificationObservation);
     } catch {
       // A failing observer must not change the verification.
@@ -239,11 +250,21 @@ export async function runVerification(
       observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
     }
   }
-  return mask ? maskVerificationResult(result) : result;
+  return masker === null ? result : masker.maskStrings(maskVerificationResult(result));
 }
 
-/** An observation with the callee's numbers masked; caller IDs are the host's own and stay. */
-function maskObservation(observation: UnstampedObservation): UnstampedObservation {
+/**
+ * An observation with the callee's numbers masked: the fields known to hold
+ * one, then any other text (messages, fields a provider added).
+ */
+function maskObservation(observation: UnstampedObservation, masker: NumberMasker): UnstampedObservation {
+  // A host's checkNumber may dial a number the request did not name.
+  if (observation.type === 'command' && observation.command.type === 'dial') masker.add(observation.command.to);
+  return masker.maskStrings(maskKnownFields(observation));
+}
+
+/** An observation with the callee's numbers masked where they are known to be; caller IDs are the host's own and stay. */
+function maskKnownFields(observation: UnstampedObservation): UnstampedObservation {
   switch (observation.type) {
     case 'command':
       return observation.command.type === 'dial'

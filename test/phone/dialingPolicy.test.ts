@@ -1,6 +1,6 @@
 /**
  * SPEC step 1 and 2: the dialling policy behind the machine's number check
- * (premium-rate and shared-cost refused by default, country allow- and
+ * (premium-rate and shared-cost refused by default, among others; country allow- and
  * block-lists, non-geographic ranges) and the caller ID per destination.
  */
 import fc from 'fast-check';
@@ -231,10 +231,11 @@ describe('dialling policy: countries', () => {
 describe('dialling policy: configuration', () => {
   it('fills in the defaults', () => {
     expect(resolveDialingPolicy()).toEqual({
-      refusedTypes: ['PREMIUM_RATE', 'SHARED_COST'],
+      refusedTypes: ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'PAGER', 'VOICEMAIL'],
       allowedCountries: null,
       blockedCountries: [],
       allowNonGeographic: false,
+      refuseHighRiskDestinations: false,
       callerId: { byCountry: {} },
     });
   });

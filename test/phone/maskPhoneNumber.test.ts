@@ -27,6 +27,10 @@ describe('maskPhoneNumber', () => {
     ['+44 1234', '+44 ••• 4'],
     ['not a number', '•••'],
     ['call 555 0100', '•••00'],
+    // Already masked: unchanged; but digits around a mask are still masked.
+    ['+1 425 ••• 0100', '+1 425 ••• 0100'],
+    ['•••00', '•••00'],
+    ['+1 4255550100 ••• 0100', '•••00'],
     ['', '•••'],
   ])('%j → %j', (number, masked) => {
     expect(maskPhoneNumber(number)).toBe(masked);
@@ -46,6 +50,21 @@ describe('maskPhoneNumber', () => {
       const nationalDigits = e164.length - 1 - callingCode.length;
       expect(nationalDigits - shown.length).toBeGreaterThanOrEqual(3);
     }
+  });
+
+  it('property: masking a masked number changes nothing', () => {
+    const typed = fc.oneof(
+      fc.constantFrom(...MOBILE_EXAMPLES).map(({ e164 }) => e164),
+      fc.stringMatching(/^(?:\+|00|tel:\+)?[0-9 ().-]{0,20}$/),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(typed, (text) => {
+        const masked = maskPhoneNumber(text);
+        expect(maskPhoneNumber(masked)).toBe(masked);
+      }),
+      { numRuns: 1_000 },
+    );
   });
 
   it('property: never throws and never returns the input digits whole', () => {

@@ -272,7 +272,9 @@ describe('parsePhoneTarget: the forms people type', () => {
     ['+'],
     ['++1 425 555 0100'],
     ['call me on +1 425 555 0100'],
-    ['tel:+1-425-555-0100'],
+    // Only tel: is a phone URI (see telUri.test.ts); other schemes are not numbers.
+    ['sip:+14255550100@example.com'],
+    ['callto:+1-425-555-0100'],
     ['+1 425 555 0100 p1234'],
     ['1'.repeat(65)],
   ])('%j is NOT_A_NUMBER', (text) => {

@@ -27,6 +27,7 @@ const DIALING_RULES: readonly DialingRule[] = [
   'non-geographic',
   'country-blocked',
   'country-not-allowed',
+  'high-risk-destination',
 ];
 const ABUSE_RULES: readonly AbuseRule[] = [
   'user-rate-limit',
@@ -67,12 +68,14 @@ describe('every refusal is typed', () => {
 
   it('the number check never throws and names the reason or the rule of every refusal', () => {
     const check = createNumberCheck({ blockedCountries: ['CU'], allowedCountries: ['US', 'GB', 'CU', 'FR'] });
+    const preset = createNumberCheck({ refuseHighRiskDestinations: true });
     fc.assert(
       fc.property(phoneLike, fc.constantFrom(null, 'US', 'GB'), (text, defaultCountry) => {
-        const verdict = check({ index: 0, target: text, defaultCountry });
-        if (verdict.ok) return;
-        if (verdict.result === 'invalid-number') expect(INVALID_PHONE_NUMBER_REASONS).toContain(verdict.rule);
-        else expect(DIALING_RULES).toContain(verdict.rule);
+        for (const verdict of [check, preset].map((judge) => judge({ index: 0, target: text, defaultCountry }))) {
+          if (verdict.ok) continue;
+          if (verdict.result === 'invalid-number') expect(INVALID_PHONE_NUMBER_REASONS).toContain(verdict.rule);
+          else expect(DIALING_RULES).toContain(verdict.rule);
+        }
       }),
       { numRuns: 1_500 },
     );

@@ -235,7 +235,8 @@ describe('runVerification: phone numbers, policy and abuse limits', () => {
     const carrier = approving(clock, [PRIMARY]);
     const result = await runVerification(
       { targets: ['(425) 555-0100'], defaultCountry: 'US' },
-      { provider: carrier, clock },
+      // Unmasked, to see the number as dialled (results are masked by default).
+      { provider: carrier, clock, maskNumbers: false },
     );
     expect(result.status).toBe('approved');
     expect(result.attempts[0]?.target).toMatchObject({ e164: PRIMARY, country: 'US' });

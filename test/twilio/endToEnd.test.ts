@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VerificationResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
+import { DEFAULT_REFUSED_TYPES } from '../../src/phone/dialingPolicy.js';
 import { type RunVerificationOptions, runVerification } from '../../src/runtime/runVerification.js';
 import type { FakeCall } from '../support/twilioFake.js';
 import { PUBLIC_BASE_URL, spoken, verb, verbNames } from '../support/twilioFake.js';
@@ -244,7 +245,9 @@ describe('Twilio end to end', () => {
       message: 'Phone number is not a valid phone number',
     });
     h.rest.errorsByTo.set('+15005550002', { status: 400, code: 21214, message: "'To' phone number cannot be reached" });
-    const verification = verify({ targets: ['+15005550001', '+15005550002', PRIMARY] });
+    // Twilio's magic numbers are US personal numbers (+1 500), refused by default before any create.
+    const dialingPolicy = { refusedTypes: DEFAULT_REFUSED_TYPES.filter((type) => type !== 'PERSONAL_NUMBER') };
+    const verification = verify({ targets: ['+15005550001', '+15005550002', PRIMARY] }, { dialingPolicy });
     const third = await h.call(3);
     expectHangUp(await third.press(await answered(third), '#'), 'Thank you. Your verification is complete. Goodbye.');
     const result = await verification;

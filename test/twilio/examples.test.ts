@@ -50,9 +50,9 @@ describe('examples/twilio-sandbox.ts', () => {
     });
     expect(exitCode).toBe(0);
     expect(lines.filter((line) => line.startsWith('attempt'))).toEqual([
-      'attempt 1: +15005550001 → invalid-number (Twilio error 21217), no call created',
-      'attempt 2: +15005550002 → failed (Twilio error 21214), no call created',
-      expect.stringMatching(/^attempt 3: \+15005550006 → no-answer, call CA[0-9a-f]{32}$/),
+      'attempt 1: +1 500 ••• 0001 → invalid-number (Twilio error 21217), no call created',
+      'attempt 2: +1 500 ••• 0002 → failed (Twilio error 21214), no call created',
+      expect.stringMatching(/^attempt 3: \+1 500 ••• 0006 → no-answer, call CA[0-9a-f]{32}$/),
     ]);
     expect(lines.at(-1)).toBe('verification: unreachable (no-targets-left)');
     expect(api.creates().map((c) => [c.data.To, c.data.From])).toEqual(

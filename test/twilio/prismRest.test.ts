@@ -214,9 +214,9 @@ if (skipReason !== null) {
       expect(exitCode).toBe(0);
       // Prism creates every call (it cannot play the magic numbers' errors); no callback ever comes.
       expect(lines.filter((line) => line.startsWith('attempt'))).toEqual([
-        expect.stringMatching(/^attempt 1: \+15005550001 → no-answer, call CA[0-9a-f]{32}$/),
-        expect.stringMatching(/^attempt 2: \+15005550002 → no-answer, call CA[0-9a-f]{32}$/),
-        expect.stringMatching(/^attempt 3: \+15005550006 → no-answer, call CA[0-9a-f]{32}$/),
+        expect.stringMatching(/^attempt 1: \+1 500 ••• 0001 → no-answer, call CA[0-9a-f]{32}$/),
+        expect.stringMatching(/^attempt 2: \+1 500 ••• 0002 → no-answer, call CA[0-9a-f]{32}$/),
+        expect.stringMatching(/^attempt 3: \+1 500 ••• 0006 → no-answer, call CA[0-9a-f]{32}$/),
       ]);
       expect(lines.at(-1)).toBe('verification: unreachable (no-targets-left)');
       expect(http.exchanges.map((e) => [e.data.To ?? e.data.Status, e.status])).toEqual([

@@ -1,0 +1,98 @@
+/**
+ * Masking a verification's own numbers wherever they turn up in text that
+ * the library did not write: a provider's error message (`The 'To' number
+ * +14255550100 is not reachable`), a store's error, a field a provider added
+ * to an event. The numbers are known, so each is found in any way it may be
+ * written — `+14255550100`, `1-425-555-0100`, `(425) 555-0100`,
+ * `4255550100`, `020 7946 0000` — and replaced by its masked form.
+ *
+ * @module
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { TargetInput } from '../machine/types.js';
+import { InvalidPhoneNumberError } from './errors.js';
+import { maskPhoneNumber } from './maskPhoneNumber.js';
+import { parsePhoneTarget } from './parsePhoneTarget.js';
+
+// What may stand between the digits of a written number: spaces (any), ( ) . - / and dashes.
+const SEPARATORS = '[\\s().\\-/\u2010-\u2015]*';
+const spaced = (digits: string): string => digits.split('').join(SEPARATORS);
+
+/**
+ * Masks known numbers in any text or JSON value.
+ *
+ * @example
+ * ```ts
+ * const masker = createNumberMasker(['(425) 555-0100'], 'US');
+ * masker.maskText('call to 1-425-555-0100 failed'); // 'call to +1 425 ••• 0100 failed'
+ * ```
+ */
+export interface NumberMasker {
+  /** Adds a number to mask, in E.164 or as typed. */
+  add(number: TargetInput): void;
+  /** The text with every known number masked. */
+  maskText(text: string): string;
+  /** A copy of a JSON value with every known number masked in every string in it. */
+  maskStrings<T>(value: T): T;
+}
+
+/** The E.164 form of a number as typed, also when no numbering plan assigns it; `null` when it has none. */
+function toE164(number: TargetInput, defaultCountry: string | null): string | null {
+  try {
+    return parsePhoneTarget(number, { defaultCountry }).e164;
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    // An unassigned number is never dialled, but may still be named in a message; read it leniently.
+    const text = typeof number === 'string' ? number : number?.number;
+    if (typeof text !== 'string') return null;
+    return parsePhoneNumberFromString(text)?.number ?? null;
+  }
+}
+
+/**
+ * Creates a masker for the numbers of a verification. Numbers whose national
+ * part is under six digits are masked only where their calling code is
+ * written too (`+247 40123`, `24740123`), so that ordinary figures in a
+ * message are left alone.
+ *
+ * @example
+ * ```ts
+ * const masker = createNumberMasker(request.targets, request.defaultCountry ?? null);
+ * log(masker.maskStrings({ message: error.message })); // no full number left
+ * ```
+ */
+export function createNumberMasker(numbers: readonly TargetInput[], defaultCountry: string | null): NumberMasker {
+  const patterns = new Map<string, { pattern: RegExp; masked: string }>();
+
+  function add(number: TargetInput): void {
+    const e164 = toE164(number, defaultCountry);
+    if (e164 === null || patterns.has(e164)) return;
+    const parsed = parsePhoneNumberFromString(e164);
+    if (parsed === undefined) return;
+    const callingCode = `(?:(?:\\+|00)${SEPARATORS})?${spaced(parsed.countryCallingCode)}${SEPARATORS}`;
+    // Long numbers also without their calling code, and with a trunk 0: +44 (0)20 …, 020 …, (425) 555-….
+    const prefix = parsed.nationalNumber.length < 6 ? callingCode : `(?:${callingCode})?(?:\\(?0\\)?${SEPARATORS})?`;
+    patterns.set(e164, {
+      pattern: new RegExp(`(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`, 'g'),
+      masked: maskPhoneNumber(e164),
+    });
+  }
+
+  function maskText(text: string): string {
+    let masked = text;
+    for (const { pattern, masked: replacement } of patterns.values()) masked = masked.replace(pattern, replacement);
+    return masked;
+  }
+
+  function maskStrings<T>(value: T): T {
+    if (typeof value === 'string') return maskText(value) as T;
+    if (Array.isArray(value)) return value.map(maskStrings) as T;
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskStrings(inner)])) as T;
+    }
+    return value;
+  }
+
+  for (const number of numbers) add(number);
+  return { add, maskText, maskStrings };
+}

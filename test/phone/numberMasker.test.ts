@@ -1,0 +1,45 @@
+/**
+ * Masking a verification's own numbers in text the library did not write,
+ * in any form they may be written, and nothing else.
+ */
+import { describe, expect, it } from 'vitest';
+import { createNumberMasker } from '../../src/phone/numberMasker.js';
+
+describe('createNumberMasker', () => {
+  const masker = createNumberMasker(['(425) 555-0100', { number: 'tel:+44-20-7946-0000' }], 'US');
+
+  it.each([
+    ['+14255550100', '+1 425 ••• 0100'],
+    ['+1 (425) 555-0100', '+1 425 ••• 0100'],
+    ['1-425-555-0100', '+1 425 ••• 0100'],
+    ['(425) 555-0100', '+1 425 ••• 0100'],
+    ['425.555.0100', '+1 425 ••• 0100'],
+    ['4255550100', '+1 425 ••• 0100'],
+    ['001 425 555 0100', '+1 425 ••• 0100'],
+    ['+44 (0)20 7946 0000', '+44 20 ••• 0000'],
+    ['020 7946 0000', '+44 20 ••• 0000'],
+    ['442079460000', '+44 20 ••• 0000'],
+  ])('masks %s', (written, masked) => {
+    expect(masker.maskText(`call to ${written} failed`)).toBe(`call to ${masked} failed`);
+  });
+
+  it('leaves other numbers and longer digit runs alone', () => {
+    for (const text of ['call to +14255550199 failed', 'code 21214', 'CA42555501001', '94255550100']) {
+      expect(masker.maskText(text)).toBe(text);
+    }
+  });
+
+  it('masks every string of a JSON value, and numbers added later', () => {
+    const later = createNumberMasker([], null);
+    later.add('+33 1 23 45 67 89');
+    expect(later.maskStrings({ a: ['+33123456789', 7, null], b: { c: 'tel 01 23 45 67 89' } })).toEqual({
+      a: ['+33 1 ••• 6789', 7, null],
+      b: { c: 'tel +33 1 ••• 6789' },
+    });
+  });
+
+  it('masks a short number only with its calling code', () => {
+    const short = createNumberMasker(['+24740123'], null);
+    expect(short.maskText('+247 40123 and 24740123, not 40123')).toBe('+247 ••• 23 and +247 ••• 23, not 40123');
+  });
+});
