@@ -160,6 +160,12 @@ export interface TickEvent {
   /** Clock reading (milliseconds). */
   at: number;
   /**
+   * The host is catching up on deadlines that passed while no process ran
+   * (after an outage): a total deadline it finds ends the verification as
+   * `expired` with the reason `service-interrupted`.
+   */
+  resumed?: boolean;
+  /**
    * An event that arrived at or after a deadline, delivered once the deadlines
    * due by then have fired. Raised by the machine only; never accepted from outside.
    * @internal

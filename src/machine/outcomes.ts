@@ -53,7 +53,8 @@ export type VerificationReason =
   | 'fraud-code'
   | 'no-targets-left'
   | 'host-canceled'
-  | 'deadline';
+  | 'deadline'
+  | 'service-interrupted';
 
 /** Clock readings (milliseconds, the runtime's clock) of one attempt. */
 export interface AttemptTimes {

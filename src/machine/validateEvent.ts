@@ -60,7 +60,8 @@ const FIELD_CHECKS: Record<VerificationEvent['type'], (event: Fields) => boolean
   'call.ended': (e) => isCallId(e.callId) && isCallEnding(e.ending),
   'verification.cancel': () => true,
   // A tick says what time it is, so it must say it; it never carries another event from outside.
-  'verification.tick': (e) => typeof e.at === 'number' && !('redeliver' in e),
+  'verification.tick': (e) =>
+    typeof e.at === 'number' && !('redeliver' in e) && (e.resumed === undefined || typeof e.resumed === 'boolean'),
 };
 
 /**

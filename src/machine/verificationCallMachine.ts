@@ -580,6 +580,16 @@ const machineDefinition = setup({
         reason: context.input.mode === 'pin' ? ('pin' as const) : ('pound-key' as const),
       }),
     }),
+    // A total deadline found only when the service ran again after missing it says so.
+    concludeExpired: assign({
+      outcome: ({ event }) => ({
+        status: 'expired' as const,
+        reason:
+          event.type === 'verification.tick' && event.resumed === true
+            ? ('service-interrupted' as const)
+            : ('deadline' as const),
+      }),
+    }),
     concludeInvalidInput: assign({
       outcome: ({ context }) => ({ status: 'denied' as const, reason: invalidInputReason(context) }),
     }),
@@ -600,7 +610,7 @@ const machineDefinition = setup({
               'observeTotalDeadline',
               'endOpenAttemptAsCanceled',
               { type: 'hangUp', params: { farewell: null } },
-              { type: 'conclude', params: { status: 'expired', reason: 'deadline' } },
+              'concludeExpired',
             ],
           },
           // Nothing (more) is due: time has still moved on, and a carried event now finds its state.

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { JsonValue } from '../json.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent } from '../machine/events.js';
 
@@ -74,4 +75,97 @@ export interface VoiceProvider {
   readonly capabilities: ProviderCapabilities;
   /** Opens the session of one verification. */
   openSession(context: SessionContext): ProviderSession;
+}
+
+/**
+ * Something a provider must do after a step committed: a REST call, a command
+ * to a carrier. Plain JSON, kept in the outbox until it is done.
+ */
+export interface ProviderEffect {
+  /**
+   * `at-most-once` for what must never happen twice (placing a call);
+   * `at-least-once` for what may be repeated until it holds (hanging up).
+   */
+  delivery: 'at-most-once' | 'at-least-once';
+  /** For a dial: the attempt it places, so that one never placed can be reported as interrupted. */
+  dialAttempt?: number;
+  /** What to do, in the provider's own terms. */
+  payload: JsonValue;
+}
+
+/** Where a provider's durable state and messages belong. */
+export interface DurableContext {
+  verificationId: string;
+  /** The step's clock reading (milliseconds). */
+  now: number;
+}
+
+/** What a provider makes of an inbound message (e.g. a webhook). */
+export interface Reception<State> {
+  state: State;
+  /** Events for the machine, in order. */
+  events: ProviderEvent[];
+}
+
+/** What a provider makes of the machine's commands in one step. */
+export interface Plan<State> {
+  state: State;
+  /** Effects to run after the step committed, in order. */
+  effects: ProviderEffect[];
+  /** The answer to the inbound message of the step (e.g. TwiML), or `null`. */
+  answer: string | null;
+  /** Keys under which later messages find this verification (dial tokens, call ids). */
+  bindings: { kind: string; key: string }[];
+}
+
+/**
+ * A voice provider whose per-verification state is plain data, so that a
+ * verification can be saved after every step and continued by any process:
+ * the durable service (`createVerificationService`) drives it. A step gives
+ * it the saved state and what came in, and saves what it returns.
+ *
+ * @example
+ * ```ts
+ * const provider: DurableVoiceProvider<null, ProviderEvent> = {
+ *   name: 'my-carrier',
+ *   capabilities,
+ *   initialState: () => null,
+ *   receive: (state, event) => ({ state, events: [event] }),
+ *   plan: (state, commands) => ({
+ *     state,
+ *     effects: commands.map((c) => ({ delivery: c.type === 'dial' ? 'at-most-once' : 'at-least-once', payload: c })),
+ *     answer: null,
+ *     bindings: [],
+ *   }),
+ *   run: async (effect, { verificationId }) => carrier.send(verificationId, effect.payload),
+ * };
+ * ```
+ */
+export interface DurableVoiceProvider<State extends JsonValue = JsonValue, Inbound = unknown> {
+  readonly name: string;
+  readonly capabilities: ProviderCapabilities;
+  /** The state of a verification before its first call. */
+  initialState(): State;
+  /**
+   * Identifies a message that may be sent again (a webhook Twilio retries): a
+   * retry gets the answer stored for the first. `null`: handle every copy.
+   */
+  idempotencyKeyOf?(inbound: Inbound): string | null;
+  /** Reads an inbound message about one of the verification's calls. */
+  receive(state: State, inbound: Inbound, context: DurableContext): Reception<State>;
+  /**
+   * Turns the commands the machine gave in one step into effects, and into the
+   * answer to the step's inbound message (`null` when the step had none).
+   */
+  plan(
+    state: State,
+    commands: readonly ProviderCommand[],
+    inbound: Inbound | null,
+    context: DurableContext,
+  ): Plan<State>;
+  /**
+   * Carries out one effect. Events it learns on the way (the call id a dial got,
+   * a refused dial) are returned and fed to the verification in a new step.
+   */
+  run(effect: ProviderEffect, context: { verificationId: string }): Promise<ProviderEvent[]>;
 }

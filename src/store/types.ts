@@ -7,8 +7,9 @@
  * @module
  */
 
-/** A JSON value, as stored. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../json.js';
+
+export type { JsonValue };
 
 /** Where a verification stands in the store. */
 export type StoredStatus = 'active' | 'finished';

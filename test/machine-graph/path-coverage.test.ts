@@ -50,7 +50,7 @@ const REASONS_BY_STATUS: Record<VerificationStatus, readonly VerificationReason[
   fraud: ['fraud-code'],
   unreachable: ['no-targets-left'],
   canceled: ['host-canceled'],
-  expired: ['deadline'],
+  expired: ['deadline', 'service-interrupted'],
 };
 
 interface Scenario {

@@ -5,13 +5,23 @@
  * @module
  */
 import type { RequestIssue } from '../../errors.js';
+import type { JsonValue } from '../../json.js';
 import type { DialCommand, ProviderCommand } from '../../machine/commands.js';
 import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
-import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
+import type {
+  DurableVoiceProvider,
+  Plan,
+  ProviderCapabilities,
+  ProviderEffect,
+  ProviderSession,
+  Reception,
+  SessionContext,
+  VoiceProvider,
+} from '../types.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
 import { checkFaultPlan, type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 import { createSeededRandom } from './random.js';
@@ -155,7 +165,7 @@ function toE164Key(number: string, issues: RequestIssue[]): string | null {
  * // result.status === 'approved'; result.attempts[0].result === 'no-response'
  * ```
  */
-export class SimulatedCarrier implements VoiceProvider {
+export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<JsonValue, unknown> {
   readonly name = 'simulated';
   readonly capabilities: ProviderCapabilities;
   /** Every call placed, in order. */
@@ -171,6 +181,8 @@ export class SimulatedCarrier implements VoiceProvider {
   private readonly seed: number;
   private callCounter = 0;
   private sessionCounter = 0;
+  private sink: ((verificationId: string, event: ProviderEvent) => void) | null = null;
+  private readonly durableSessions = new Map<string, ProviderSession>();
 
   /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
@@ -203,6 +215,63 @@ export class SimulatedCarrier implements VoiceProvider {
   }
 
   openSession(context: SessionContext): ProviderSession {
+    return this.newSession(context);
+  }
+
+  // ── As a durable provider: the carrier is the network, verifications are saved by the service ──
+
+  /**
+   * Where the carrier sends events about verifications run by the durable
+   * service: typically `(id, event) => service.deliverEvent(id, event)`, or a
+   * function that picks one of several instances, as a load balancer would.
+   */
+  connect(sink: (verificationId: string, event: ProviderEvent) => unknown): void {
+    this.sink = (verificationId, event) => {
+      // The service reports what it could not do to its own error handler; the network does not wait.
+      Promise.resolve(sink(verificationId, event)).catch(() => {});
+    };
+  }
+
+  /** The simulated carrier keeps no state of ours: the calls live in the (simulated) network. */
+  initialState(): JsonValue {
+    return null;
+  }
+
+  /** An event the carrier reported is the machine's event as it is. */
+  receive(state: JsonValue, inbound: unknown): Reception<JsonValue> {
+    return { state, events: [inbound as ProviderEvent] };
+  }
+
+  /** Every command becomes an effect; a dial happens at most once. */
+  plan(state: JsonValue, commands: readonly ProviderCommand[]): Plan<JsonValue> {
+    const effects = commands.map(
+      (command): ProviderEffect =>
+        command.type === 'dial'
+          ? { delivery: 'at-most-once', dialAttempt: command.attempt, payload: command as unknown as JsonValue }
+          : { delivery: 'at-least-once', payload: command as unknown as JsonValue },
+    );
+    return { state, effects, answer: null, bindings: [] };
+  }
+
+  /** Carries out a command on the verification's calls; what follows comes through {@link SimulatedCarrier.connect}. */
+  async run(effect: ProviderEffect, context: { verificationId: string }): Promise<ProviderEvent[]> {
+    let session = this.durableSessions.get(context.verificationId);
+    if (session === undefined) {
+      const { verificationId } = context;
+      session = this.newSession({ verificationId, emit: (event) => this.sink?.(verificationId, event) });
+      this.durableSessions.set(verificationId, session);
+    }
+    await session.execute(effect.payload as unknown as ProviderCommand);
+    return [];
+  }
+
+  /** Ends every call of the verifications run through {@link SimulatedCarrier.run} (the end of a test). */
+  hangUpAll(): void {
+    for (const session of this.durableSessions.values()) session.close();
+    this.durableSessions.clear();
+  }
+
+  private newSession(context: SessionContext): ProviderSession {
     this.sessionCounter++;
     const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
     const log = (record: FaultRecord) => this.faultLog.push(record);

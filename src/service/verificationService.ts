@@ -1,0 +1,473 @@
+/**
+ * The durable verification service: verifications that survive a restart and
+ * are served by any instance. Every input — a provider event or webhook, a due
+ * deadline, a cancel — is one step under the verification's lock in the store;
+ * no instance owns a verification between steps.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { InvalidRequestError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { ProviderEvent } from '../machine/events.js';
+import type { VerificationResult } from '../machine/outcomes.js';
+import type { VerificationRequest } from '../machine/types.js';
+import type { AbuseGuard } from '../phone/abuseGuard.js';
+import { maskVerificationResult } from '../phone/maskVerificationResult.js';
+import type { DurableVoiceProvider } from '../providers/types.js';
+import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
+import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
+import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
+import {
+  type FinishedHook,
+  newStoredVerification,
+  type OutboxPayload,
+  runStep,
+  type StepInput,
+  type StepOutcome,
+  type StepSettings,
+} from '../step/runStep.js';
+import { CorruptRecordError, UnknownVerificationError } from '../store/errors.js';
+import type { Binding, OutboxEntry, StoredVerification, VerificationStore } from '../store/types.js';
+
+/** Whose verification a check or hook concerns. */
+export interface VerificationSubject {
+  verificationId: string;
+  /** The user being verified, when the host said (`start(request, { userId })`). */
+  userId: string | null;
+}
+
+/** Options of {@link createVerificationService}. */
+export interface VerificationServiceOptions extends Pick<VerificationActorOptions, 'checkNumber' | 'dialingPolicy'> {
+  /** Where verifications live: memory, SQLite (`voice-mfa/sqlite`) or PostgreSQL (`voice-mfa/postgres`). */
+  store: VerificationStore;
+  /** Places the calls; its per-verification state is saved with each step. */
+  provider: DurableVoiceProvider<JsonValue, never>;
+  /** Answers whether a typed PIN is right for the subject; required in PIN mode. Compare in constant time. */
+  verifyPin?: (entry: string, subject: VerificationSubject) => boolean | Promise<boolean>;
+  /** Abuse limits: checked before a verification starts, fed its result (through the outbox) once it ends. */
+  abuseGuard?: AbuseGuard;
+  /** Called, at least once, when a verification reached its final status — possibly on another instance. */
+  onFinished?: (result: VerificationResult, subject: VerificationSubject) => void | Promise<void>;
+  /** Mask phone numbers in results given out (`getResult`, `waitForResult`, `onFinished`). Default `true`. */
+  maskNumbers?: boolean;
+  /** Name of this instance in the audit log. Default: host name, process id and a random suffix. */
+  instanceId?: string;
+  /** Clock of the local timers (deadlines, sweeps). Default: the system clock. */
+  clock?: RuntimeClock;
+  /**
+   * How often this instance looks for due deadlines and abandoned effects of
+   * every instance. Default 1 000 ms; `null` for none (tests on virtual time
+   * call {@link VerificationService.sweep} themselves).
+   */
+  sweepIntervalMs?: number | null;
+  /** A deadline found this much after it fell due was missed while no instance ran (a replay). Default 10 000 ms. */
+  outageThresholdMs?: number;
+  /** Longest a step waits for the number or PIN check. Default 5 000 ms. */
+  checkTimeoutMs?: number;
+  /** How long an instance holds an effect it started before another may retry it. Default 30 000 ms. */
+  effectLeaseMs?: number;
+  /** An effect no instance started this long after its step committed was left by one that stopped. Default 10 000 ms. */
+  orphanAfterMs?: number;
+  /** Receives failures that happen in the background (an effect that failed, a sweep that could not run). */
+  onError?: (error: unknown) => void;
+}
+
+/** How to start one verification. */
+export interface StartOptions {
+  /** Who is being verified: given to the PIN verifier and the abuse limits (required with `abuseGuard`). */
+  userId?: string;
+  /** Id of the verification; default a random UUID. */
+  verificationId?: string;
+}
+
+/** The durable service's API. */
+export interface VerificationService {
+  /** Starts a verification; resolves once its first step is saved (before any call is answered). */
+  start(request: VerificationRequest, options?: StartOptions): Promise<{ verificationId: string }>;
+  /** Cancels a verification; its live call is hung up. A finished one stays as it ended. */
+  cancel(verificationId: string): Promise<void>;
+  /** The result, or `null` while the verification runs. Throws `UnknownVerificationError` for an unknown id. */
+  getResult(verificationId: string): Promise<VerificationResult | null>;
+  /** Resolves with the result once the verification ended, on whichever instance. */
+  waitForResult(
+    verificationId: string,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<VerificationResult>;
+  /** Delivers a provider's event about one of the verification's calls (e.g. from a carrier). */
+  deliverEvent(verificationId: string, event: ProviderEvent): Promise<void>;
+  /**
+   * Hands an inbound message (a webhook) to the provider within a step of its
+   * verification, found by `binding`; resolves with the answer (e.g. TwiML), or
+   * `null` when no verification has that binding.
+   */
+  receive(binding: Binding, inbound: unknown): Promise<{ verificationId: string; answer: string | null } | null>;
+  /** Fires due deadlines and retries abandoned effects of every instance; the periodic sweep calls it. */
+  sweep(): Promise<void>;
+  /** Stops this instance's timers and waits for its steps and effects under way. Verifications go on elsewhere. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  sweepIntervalMs: 1_000,
+  outageThresholdMs: 10_000,
+  checkTimeoutMs: 5_000,
+  effectLeaseMs: 30_000,
+  orphanAfterMs: 10_000,
+};
+/** Verifications claimed per sweep. */
+const SWEEP_BATCH = 100;
+/** How long a sweeper's claim on a due verification lasts. */
+const DUE_CLAIM_MS = 10_000;
+/** Longest wait between two looks at the store while waiting for a result. */
+const RESULT_POLL_MS = 1_000;
+/** The provider code of an attempt whose dial was never placed because the instance that should have placed it stopped. */
+export const DIAL_INTERRUPTED = 'DIAL_INTERRUPTED';
+
+/**
+ * Creates the durable service of one instance. Several instances (processes)
+ * on one store share the work.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteVerificationStore({ path: 'verifications.db' });
+ * await store.migrate();
+ * const service = createVerificationService({ store, provider: twilio, verifyPin, onFinished });
+ * const { verificationId } = await service.start({ targets: ['+14255550100'] }, { userId: 'alice' });
+ * const result = await service.waitForResult(verificationId);
+ * ```
+ */
+export function createVerificationService(options: VerificationServiceOptions): VerificationService {
+  return new DurableVerificationService(options);
+}
+
+class DurableVerificationService implements VerificationService {
+  private readonly store: VerificationStore;
+  private readonly provider: DurableVoiceProvider<JsonValue, unknown>;
+  private readonly clock: RuntimeClock;
+  private readonly settings: StepSettings;
+  private readonly subjects = new AsyncLocalStorage<VerificationSubject>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly work = new Set<Promise<unknown>>();
+  private readonly finishWaiters = new Map<string, Set<() => void>>();
+  private readonly stopWake: () => void;
+  private sweepTimer: TimerHandle | null = null;
+  private closed = false;
+
+  constructor(private readonly options: VerificationServiceOptions) {
+    this.store = options.store;
+    this.provider = options.provider as DurableVoiceProvider<JsonValue, unknown>;
+    this.clock = options.clock ?? systemClock;
+    const { verifyPin } = options;
+    const machine = createVerificationMachine({
+      checkNumber: options.checkNumber,
+      dialingPolicy: options.dialingPolicy,
+      // The machine is built once; the PIN check learns whose PIN from the step it runs in.
+      verifyPin: verifyPin === undefined ? undefined : (entry) => verifyPin(entry, this.currentSubject()),
+    });
+    const hooks: FinishedHook[] = [];
+    if (options.abuseGuard !== undefined) hooks.push('abuse');
+    if (options.onFinished !== undefined) hooks.push('finished');
+    this.settings = {
+      machine,
+      provider: this.provider,
+      instance: options.instanceId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      outageThresholdMs: options.outageThresholdMs ?? DEFAULTS.outageThresholdMs,
+      checkTimeoutMs: options.checkTimeoutMs ?? DEFAULTS.checkTimeoutMs,
+      finishedHooks: hooks,
+    };
+    this.stopWake = this.store.onWake(() => this.wakeWaiters());
+    this.scheduleSweep();
+  }
+
+  async start(request: VerificationRequest, options: StartOptions = {}): Promise<{ verificationId: string }> {
+    this.assertOpen();
+    const verificationId = options.verificationId ?? randomUUID();
+    const userId = options.userId ?? null;
+    const { abuseGuard } = this.options;
+    if (abuseGuard !== undefined && (userId === null || userId.trim() === '')) {
+      throw new InvalidRequestError([
+        { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
+      ]);
+    }
+    const now = await this.store.now();
+    const input = normalizeVerificationRequest(request, {
+      startedAt: now,
+      hasPinVerifier: this.options.verifyPin !== undefined,
+      providerEnforcesInputTimeout: this.provider.capabilities.enforcesInputTimeout,
+      providerOffersMachineDetection: this.provider.capabilities.machineDetection,
+    });
+    if (abuseGuard !== undefined && userId !== null) {
+      await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null });
+    }
+    const fresh = newStoredVerification(verificationId, input, this.provider.initialState(), userId, now);
+    const outcome = await this.subjects.run({ verificationId, userId }, () =>
+      runStep(this.settings, fresh, { kind: 'start' }, now),
+    );
+    if (outcome.write === null) throw new Error('a first step always writes');
+    await this.store.create(outcome.write);
+    this.afterCommit(outcome);
+    return { verificationId };
+  }
+
+  async cancel(verificationId: string): Promise<void> {
+    const found = await this.step(verificationId, { kind: 'cancel' });
+    if (found === null) throw new UnknownVerificationError(verificationId);
+  }
+
+  async getResult(verificationId: string): Promise<VerificationResult | null> {
+    const stored = await this.store.read(verificationId);
+    if (stored === null) throw new UnknownVerificationError(verificationId);
+    return stored.status === 'finished' ? this.resultOf(stored) : null;
+  }
+
+  async waitForResult(
+    verificationId: string,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<VerificationResult> {
+    const giveUpAt = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    for (;;) {
+      const result = await this.getResult(verificationId);
+      if (result !== null) return result;
+      options.signal?.throwIfAborted();
+      if (Date.now() >= giveUpAt) throw new Error(`verification ${verificationId} has not ended yet`);
+      await this.nextChance(verificationId, Math.min(RESULT_POLL_MS, giveUpAt - Date.now()), options.signal);
+    }
+  }
+
+  async deliverEvent(verificationId: string, event: ProviderEvent): Promise<void> {
+    try {
+      await this.track(this.step(verificationId, { kind: 'event', event }));
+    } catch (error) {
+      this.report(error);
+      throw error;
+    }
+  }
+
+  async receive(binding: Binding, inbound: unknown): Promise<{ verificationId: string; answer: string | null } | null> {
+    const verificationId = await this.store.findBinding(binding);
+    if (verificationId === null) return null;
+    const idempotencyKey = this.provider.idempotencyKeyOf?.(inbound) ?? null;
+    const outcome = await this.step(verificationId, { kind: 'inbound', inbound, idempotencyKey });
+    if (outcome === null) return null;
+    return { verificationId, answer: outcome.answer };
+  }
+
+  async sweep(): Promise<void> {
+    if (this.closed) return;
+    const now = await this.store.now();
+    const due = await this.store.claimDue(now, SWEEP_BATCH, DUE_CLAIM_MS);
+    await Promise.all(due.map((id) => this.track(this.step(id, { kind: 'tick' }).catch((e) => this.report(e)))));
+    const orphanAfterMs = this.options.orphanAfterMs ?? DEFAULTS.orphanAfterMs;
+    const entries = await this.store.findOutbox(now, now - orphanAfterMs, SWEEP_BATCH);
+    await Promise.all(entries.map((entry) => this.track(this.takeOver(entry))));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopWake();
+    if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
+    this.timers.clear();
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    this.wakeWaiters();
+  }
+
+  // ── Steps ────────────────────────────────────────────────────────────────
+
+  /** Runs one step under the store's lock; `null` when the id is unknown. A retried inbound message gets its stored answer. */
+  private async step(verificationId: string, input: StepInput): Promise<StepOutcome | null> {
+    const key = input.kind === 'inbound' ? input.idempotencyKey : null;
+    const outcome = await this.store.withVerification(
+      verificationId,
+      key,
+      async ({ verification, storedAnswer, now }) => {
+        if (verification === null) return { write: null, value: null };
+        if (storedAnswer !== null) {
+          return { write: null, value: { write: null, answer: storedAnswer, finished: null } satisfies StepOutcome };
+        }
+        const subject = { verificationId, userId: verification.userId };
+        const result = await this.subjects.run(subject, () => runStep(this.settings, verification, input, now));
+        return { write: result.write, value: result };
+      },
+    );
+    if (outcome !== null) this.afterCommit(outcome);
+    return outcome;
+  }
+
+  private afterCommit(outcome: StepOutcome): void {
+    const { write } = outcome;
+    if (write === null) return;
+    const { verification } = write;
+    this.armDeadline(verification);
+    for (const entry of write.outbox) {
+      this.track(this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 }));
+    }
+    if (verification.status === 'finished') this.wakeWaiters(verification.id);
+  }
+
+  /** A local timer for the earliest deadline: precise on this instance; the sweep is the truth on every other. */
+  private armDeadline(verification: StoredVerification): void {
+    const { id, dueAt } = verification;
+    const existing = this.timers.get(id);
+    if (existing !== undefined) this.clock.clearTimeout(existing);
+    this.timers.delete(id);
+    if (dueAt === null || this.closed) return;
+    const delay = Math.max(0, dueAt - verification.updatedAt);
+    const timer = this.clock.setTimeout(() => {
+      if (this.timers.get(id) === timer) this.timers.delete(id);
+      this.track(this.step(id, { kind: 'tick' }).catch((error: unknown) => this.report(error)));
+    }, delay);
+    this.timers.set(id, timer);
+  }
+
+  // ── The outbox ───────────────────────────────────────────────────────────
+
+  /** Carries out an effect this instance's step committed, unless another instance holds it. */
+  private async runEntry(entry: OutboxEntry): Promise<void> {
+    const now = await this.store.now();
+    const leaseMs = this.options.effectLeaseMs ?? DEFAULTS.effectLeaseMs;
+    if (!(await this.store.startOutbox(entry.id, now, leaseMs))) return;
+    const payload = entry.payload as unknown as OutboxPayload;
+    try {
+      if (payload.kind === 'provider') {
+        const events = await this.runProviderEffect(entry, payload);
+        await this.store.finishOutbox(entry.id);
+        for (const event of events) await this.deliverEvent(entry.verificationId, event);
+        return;
+      }
+      await this.runHook(entry.verificationId, payload.kind);
+      await this.store.finishOutbox(entry.id);
+    } catch (error) {
+      // An at-least-once effect stays in the outbox: a sweep retries it once the lease ended.
+      this.report(error);
+    }
+  }
+
+  /** Runs a provider's effect; a dial that throws is reported to the machine as a failed dial, never retried. */
+  private async runProviderEffect(
+    entry: OutboxEntry,
+    payload: Extract<OutboxPayload, { kind: 'provider' }>,
+  ): Promise<ProviderEvent[]> {
+    const { effect } = payload;
+    try {
+      return await this.provider.run(effect, { verificationId: entry.verificationId });
+    } catch (error) {
+      if (effect.delivery === 'at-least-once' || effect.dialAttempt === undefined) throw error;
+      this.report(error);
+      const code = (error as { code?: unknown } | null)?.code;
+      const providerCode = typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+      return [
+        {
+          type: 'call.dialFailed',
+          attempt: effect.dialAttempt,
+          ending: providerCode === undefined ? { status: 'failed' } : { status: 'failed', providerCode },
+        },
+      ];
+    }
+  }
+
+  private async runHook(verificationId: string, hook: FinishedHook): Promise<void> {
+    const stored = await this.store.read(verificationId);
+    if (stored === null || stored.status !== 'finished') return;
+    const result = stored.result as unknown as VerificationResult;
+    const subject = { verificationId, userId: stored.userId };
+    if (hook === 'abuse') {
+      if (stored.userId !== null) await this.options.abuseGuard?.record(result, { userId: stored.userId });
+      return;
+    }
+    await this.options.onFinished?.(this.resultOf(stored), subject);
+  }
+
+  /**
+   * An effect whose instance stopped before finishing it: an at-least-once one
+   * is carried out again; a dial never started is not placed late — its attempt
+   * is reported interrupted, and the verification rolls over.
+   */
+  private async takeOver(entry: OutboxEntry): Promise<void> {
+    try {
+      const payload = entry.payload as unknown as OutboxPayload;
+      if (entry.delivery === 'at-least-once') return await this.runEntry(entry);
+      const now = await this.store.now();
+      const taken = await this.store.startOutbox(entry.id, now, this.options.effectLeaseMs ?? DEFAULTS.effectLeaseMs);
+      await this.store.finishOutbox(entry.id);
+      const attempt = payload.kind === 'provider' ? payload.effect.dialAttempt : undefined;
+      if (!taken || attempt === undefined || entry.startedAt !== null) return;
+      await this.deliverEvent(entry.verificationId, {
+        type: 'call.dialFailed',
+        attempt,
+        ending: { status: 'failed', providerCode: DIAL_INTERRUPTED },
+      });
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  // ── Waiting, sweeping, housekeeping ──────────────────────────────────────
+
+  private resultOf(stored: StoredVerification): VerificationResult {
+    const result = stored.result as unknown as VerificationResult | null;
+    if (result === null || typeof result !== 'object') {
+      throw new CorruptRecordError(stored.id, 'it is finished but has no result');
+    }
+    return this.options.maskNumbers === false ? result : maskVerificationResult(result);
+  }
+
+  private nextChance(verificationId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiters = this.finishWaiters.get(verificationId) ?? new Set();
+      this.finishWaiters.set(verificationId, waiters);
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.finishWaiters.get(verificationId) === waiters)
+          this.finishWaiters.delete(verificationId);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+    });
+  }
+
+  private wakeWaiters(verificationId?: string): void {
+    const lists =
+      verificationId === undefined ? [...this.finishWaiters.values()] : [this.finishWaiters.get(verificationId)];
+    for (const waiters of lists) for (const wake of [...(waiters ?? [])]) wake();
+  }
+
+  private scheduleSweep(): void {
+    const interval =
+      this.options.sweepIntervalMs === undefined ? DEFAULTS.sweepIntervalMs : this.options.sweepIntervalMs;
+    if (interval === null || this.closed) return;
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepTimer = null;
+      void this.track(this.sweep().catch((error: unknown) => this.report(error))).finally(() => this.scheduleSweep());
+    }, interval);
+  }
+
+  private currentSubject(): VerificationSubject {
+    return this.subjects.getStore() ?? { verificationId: '', userId: null };
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.work.add(promise);
+    void promise.finally(() => this.work.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // A failing error handler must not stop the service.
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the verification service is closed');
+  }
+}

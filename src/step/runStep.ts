@@ -1,0 +1,296 @@
+/**
+ * One durable step of one verification: restore the machine from the stored
+ * record, fire the deadlines already due (in due order, each at its own time),
+ * apply the input, let the host's checks answer, and turn the outcome into
+ * what the store commits in one transaction — the new snapshot, the earliest
+ * deadline, the provider's state, audit rows, and the effects to run after the
+ * commit (the outbox).
+ *
+ * @module
+ */
+import type { JsonValue } from '../json.js';
+import type { ProviderCommand } from '../machine/commands.js';
+import { earliestDeadlineAt, type VerificationContext } from '../machine/context.js';
+import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
+import type { VerificationResult } from '../machine/outcomes.js';
+import type { VerificationInput } from '../machine/types.js';
+import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
+import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
+import type { DurableContext, DurableVoiceProvider, ProviderEffect } from '../providers/types.js';
+import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../store/types.js';
+import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
+import { createStepActor, persistActor, restoreStepActor, type VerificationActor } from './machineSnapshots.js';
+import { relevantCommands } from './relevantCommands.js';
+
+/** What runs a step: the machine (built once), the provider, and a few limits. */
+export interface StepSettings {
+  machine: VerificationCallMachine;
+  provider: DurableVoiceProvider<JsonValue, unknown>;
+  /** Name of this instance, for the audit log. */
+  instance: string;
+  /** A deadline found this much after it fell due was missed while no instance ran: its step is a replay. */
+  outageThresholdMs: number;
+  /** Longest a step waits for the host's checks (number, PIN) before it saves what it has. */
+  checkTimeoutMs: number;
+  /** The hooks run once a verification finished, each its own outbox entry, in this order. */
+  finishedHooks: readonly FinishedHook[];
+}
+
+/** A hook run, at least once, after a verification finished: feeding the abuse limits, the host's `onFinished`. */
+export type FinishedHook = 'abuse' | 'finished';
+
+/** What a step applies. */
+export type StepInput =
+  | { kind: 'start' }
+  | { kind: 'tick' }
+  | { kind: 'cancel' }
+  /** An event from the provider, e.g. what a carrier reported or what an effect learnt. */
+  | { kind: 'event'; event: unknown }
+  /** A message for the provider to read first, e.g. a webhook; a retry has the same idempotency key. */
+  | { kind: 'inbound'; inbound: unknown; idempotencyKey: string | null };
+
+/** What the outbox holds: a provider's effect, or a hook run once a verification finished. */
+export type OutboxPayload = { kind: 'provider'; effect: ProviderEffect } | { kind: FinishedHook };
+
+/** The outcome of a step. */
+export interface StepOutcome {
+  /** What to commit; `null` when the step changed nothing (a tick with nothing due). */
+  write: StepWrite | null;
+  /** The answer to the step's inbound message (e.g. TwiML), when it had one. */
+  answer: string | null;
+  /** The result, when the verification reached its final status in this step. */
+  finished: VerificationResult | null;
+}
+
+/** Guards the replay loop: no verification has anywhere near this many deadlines. */
+const MAX_DEADLINES_PER_STEP = 10_000;
+
+const DIAL_ACK_STATE = { calling: { attempt: { connecting: 'awaitingDialAck' } } } as const;
+const EXTENSION_STATE = { calling: { attempt: { answered: 'sendingExtension' } } } as const;
+
+/**
+ * A verification as the store holds it before its first step: version 0, no
+ * snapshot. The first step's write is what the store creates.
+ */
+export function newStoredVerification(
+  id: string,
+  input: VerificationInput,
+  provider: JsonValue,
+  userId: string | null,
+  now: number,
+): StoredVerification {
+  return {
+    id,
+    version: 0,
+    status: 'active',
+    input: input as unknown as JsonValue,
+    snapshot: null,
+    provider,
+    dueAt: null,
+    result: null,
+    userId,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Runs one step on a stored verification at the store's time `now`.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runStep(settings, stored, { kind: 'event', event: { type: 'call.answered', callId } }, now);
+ * if (outcome.write !== null) await commit(outcome.write);
+ * ```
+ */
+export async function runStep(
+  settings: StepSettings,
+  stored: StoredVerification,
+  input: StepInput,
+  now: number,
+): Promise<StepOutcome> {
+  const { machine, provider } = settings;
+  const actor =
+    stored.snapshot === null
+      ? createStepActor(machine, stored.input as unknown as VerificationInput)
+      : restoreStepActor(machine, stored.id, stored.snapshot, stored.input);
+  const commands: ProviderCommand[] = [];
+  actor.on('*', (command) => {
+    commands.push(command as ProviderCommand);
+  });
+  const endedBefore = new Set(
+    actor
+      .getSnapshot()
+      .context.attempts.filter((attempt) => attempt.result !== null)
+      .map((attempt) => attempt.index),
+  );
+  const wasFinished = stored.status === 'finished';
+  actor.start();
+  try {
+    const audit: AuditEntry[] = [];
+    const scope: AuditScope = { verificationId: stored.id, instance: settings.instance, replayed: false };
+    const fired = fireDueDeadlines(actor, now, settings.outageThresholdMs, scope, audit);
+    const durable: DurableContext = { verificationId: stored.id, now };
+    let providerState = stored.provider;
+    let inbound: unknown = null;
+    let idempotencyKey: string | null = null;
+
+    switch (input.kind) {
+      case 'start':
+        audit.push(inputRow(scope, now, 'start'));
+        break;
+      case 'tick':
+        if (fired === 0) return { write: null, answer: null, finished: null };
+        break;
+      case 'cancel':
+        audit.push(inputRow(scope, now, 'cancel'));
+        send(actor, { type: 'verification.cancel', at: now });
+        break;
+      case 'event':
+        deliver(actor, input.event, now, scope, audit);
+        break;
+      case 'inbound': {
+        inbound = input.inbound;
+        const reception = provider.receive(providerState, input.inbound, durable);
+        providerState = reception.state;
+        idempotencyKey = input.idempotencyKey;
+        for (const event of reception.events) deliver(actor, event, now, scope, audit);
+        break;
+      }
+    }
+    if (actor.getSnapshot().status === 'active') send(actor, { type: 'verification.tick', at: now });
+    await settleChecks(actor, settings.checkTimeoutMs);
+
+    const snapshot = actor.getSnapshot();
+    const context = snapshot.context;
+    const plan = provider.plan(
+      providerState,
+      relevantCommands(commands, {
+        context,
+        awaitingDialAck: snapshot.matches(DIAL_ACK_STATE),
+        sendingExtension: snapshot.matches(EXTENSION_STATE),
+      }),
+      inbound,
+      durable,
+    );
+
+    const done = snapshot.status === 'done';
+    const finished = done && !wasFinished ? (snapshot.output as VerificationResult) : null;
+    const mode = context.input.mode;
+    for (const attempt of context.attempts) {
+      if (attempt.result !== null && !endedBefore.has(attempt.index)) audit.push(attemptRow(scope, attempt, mode));
+    }
+    if (finished !== null) audit.push(finalRow(scope, finished));
+
+    const version = stored.version + 1;
+    const outbox: OutboxEntry[] = [];
+    const payloads: OutboxPayload[] = [
+      ...plan.effects.map((effect): OutboxPayload => ({ kind: 'provider', effect })),
+      ...(finished === null ? [] : settings.finishedHooks.map((kind): OutboxPayload => ({ kind }))),
+    ];
+    payloads.forEach((payload, index) => {
+      const delivery = payload.kind === 'provider' ? payload.effect.delivery : 'at-least-once';
+      outbox.push({
+        id: `${stored.id}/${version}/${index}`,
+        verificationId: stored.id,
+        delivery,
+        payload: payload as unknown as JsonValue,
+        createdAt: now,
+        startedAt: null,
+        leaseUntil: null,
+        tries: 0,
+      });
+    });
+
+    const write: StepWrite = {
+      verification: {
+        ...stored,
+        version,
+        status: done ? 'finished' : 'active',
+        snapshot: persistActor(actor),
+        provider: plan.state,
+        dueAt: done ? null : earliestDeadlineAt(context),
+        result: done ? (snapshot.output as unknown as JsonValue) : null,
+        updatedAt: now,
+      },
+      audit,
+      outbox: outbox.map(({ startedAt: _s, leaseUntil: _l, tries: _t, ...entry }) => entry),
+      bindings: plan.bindings,
+      ...(idempotencyKey === null ? {} : { answer: { key: idempotencyKey, value: plan.answer ?? '' } }),
+    };
+    return { write, answer: plan.answer, finished };
+  } finally {
+    actor.stop();
+  }
+}
+
+function send(actor: VerificationActor, event: VerificationEvent): void {
+  actor.send(event);
+}
+
+/** Delivers a provider's event stamped with the step's time; a malformed one is recorded and dropped. */
+function deliver(actor: VerificationActor, event: unknown, now: number, scope: AuditScope, audit: AuditEntry[]): void {
+  if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
+    audit.push(inputRow(scope, now, 'malformed event'));
+    return;
+  }
+  const stamped = { ...event, at: now } as ProviderEvent;
+  audit.push(inputRow(scope, now, describeEventForAudit(stamped), actor.getSnapshot().context.attemptIndex));
+  send(actor, stamped);
+}
+
+/** Which deadline falls due at `at`: the state's own, or the total one. */
+function deadlineName(context: VerificationContext, at: number): string {
+  return context.deadline !== null && context.deadline.at === at ? context.deadline.kind : 'total';
+}
+
+/**
+ * Fires, one at a time in due order, every deadline due by `now`, each at its
+ * own due time. Deadlines found later than the outage threshold were missed
+ * while no instance ran: the step is then a replay (and a total deadline ends
+ * the verification as interrupted). Returns how many fired.
+ */
+function fireDueDeadlines(
+  actor: VerificationActor,
+  now: number,
+  outageThresholdMs: number,
+  scope: AuditScope,
+  audit: AuditEntry[],
+): number {
+  let fired = 0;
+  while (fired < MAX_DEADLINES_PER_STEP) {
+    const snapshot = actor.getSnapshot();
+    if (snapshot.status !== 'active') break;
+    const due = earliestDeadlineAt(snapshot.context);
+    if (due > now) break;
+    const resumed = now - due > outageThresholdMs;
+    if (resumed) scope.replayed = true;
+    audit.push(inputRow(scope, due, `deadline (${deadlineName(snapshot.context, due)})`));
+    send(actor, resumed ? { type: 'verification.tick', at: due, resumed } : { type: 'verification.tick', at: due });
+    fired++;
+  }
+  return fired;
+}
+
+/**
+ * Waits until the host's checks the machine invoked (number, PIN) have
+ * answered and the machine has moved on, at most `timeoutMs`.
+ */
+async function settleChecks(actor: VerificationActor, timeoutMs: number): Promise<void> {
+  const running = (): boolean =>
+    actor.getSnapshot().status === 'active' &&
+    Object.values(actor.getSnapshot().children).some((child) => child?.getSnapshot().status === 'active');
+  if (!running()) return;
+  const deadline = Date.now() + timeoutMs;
+  while (running() && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      const subscription = actor.subscribe({ next: done, complete: done, error: done });
+      function done(): void {
+        clearTimeout(timer);
+        subscription.unsubscribe();
+        resolve();
+      }
+    });
+  }
+}
