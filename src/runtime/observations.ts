@@ -60,6 +60,8 @@ export interface ProviderEventIgnoredObservation extends Observed {
   type: 'provider.ignored';
   event: LoggedProviderEvent;
   reason: IgnoredKind;
+  /** It came after the verification's final status, while the provider session closed. */
+  afterEnd: boolean;
 }
 
 /** The provider sent something that is not an event; it was dropped (counted as `unexpected`). */

@@ -142,14 +142,14 @@ export async function runVerification(
     // SPEC: an event that arrives after the verification ended is stale (e.g. during the farewell).
     if (finished) {
       ignoredBeforeMachine.stale++;
-      observe({ type: 'provider.ignored', event: logged, reason: 'stale' });
+      observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
       return;
     }
     const before = actor.getSnapshot().context.ignoredEvents;
     actor.send(stamped);
     const after = actor.getSnapshot().context.ignoredEvents;
     for (const reason of IGNORED_KINDS) {
-      if (after[reason] > before[reason]) observe({ type: 'provider.ignored', event: logged, reason });
+      if (after[reason] > before[reason]) observe({ type: 'provider.ignored', event: logged, reason, afterEnd: false });
     }
   };
 

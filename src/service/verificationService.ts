@@ -30,7 +30,7 @@ import {
   type StepSettings,
 } from '../step/runStep.js';
 import { CorruptRecordError, UnknownVerificationError } from '../store/errors.js';
-import type { Binding, OutboxEntry, StoredVerification, VerificationStore } from '../store/types.js';
+import type { Binding, OutboxEntry, StepWrite, StoredVerification, VerificationStore } from '../store/types.js';
 
 /** Whose verification a check or hook concerns. */
 export interface VerificationSubject {
@@ -302,9 +302,7 @@ class DurableVerificationService implements VerificationService {
     if (write === null) return;
     const { verification } = write;
     this.armDeadline(verification);
-    for (const entry of write.outbox) {
-      this.track(this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 }));
-    }
+    if (write.outbox.length > 0) this.track(this.runEntries(write.outbox));
     if (verification.status === 'finished') this.wakeWaiters(verification.id);
   }
 
@@ -324,6 +322,11 @@ class DurableVerificationService implements VerificationService {
   }
 
   // ── The outbox ───────────────────────────────────────────────────────────
+
+  /** Carries out a step's effects in the order the step gave them (a hang-up before the next dial). */
+  private async runEntries(entries: StepWrite['outbox']): Promise<void> {
+    for (const entry of entries) await this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 });
+  }
 
   /** Carries out an effect this instance's step committed, unless another instance holds it. */
   private async runEntry(entry: OutboxEntry): Promise<void> {

@@ -15,7 +15,13 @@ describe('durable service on the simulated carrier', () => {
       numbers: { [PRIMARY]: { kind: 'voicemail' }, [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },
     });
     const errors: unknown[] = [];
-    const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null, onError: (e) => errors.push(e) });
+    const service = createVerificationService({
+      store,
+      provider: carrier,
+      clock,
+      sweepIntervalMs: null,
+      onError: (e) => errors.push(e),
+    });
     carrier.connect((id, event) => service.deliverEvent(id, event));
     const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
     const result = await service.waitForResult(verificationId);

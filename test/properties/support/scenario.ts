@@ -150,10 +150,9 @@ export interface ScenarioRun {
 
 export const VERIFICATION_ID = 'verification-under-test';
 
-/** Plays a scenario on the simulated carrier on virtual time, with the library's default number check. */
-export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
-  const clock = new VirtualClock();
-  const carrier = new SimulatedCarrier({
+/** The simulated carrier a scenario plays on. */
+export function createScenarioCarrier(scenario: Scenario, clock: VirtualClock): SimulatedCarrier {
+  return new SimulatedCarrier({
     clock,
     numbers: toCallees(scenario),
     seed: scenario.seed,
@@ -161,12 +160,12 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
     timing: toCarrierTiming(scenario),
     capabilities: scenario.capabilities,
   });
-  const observations: VerificationObservation[] = [];
-  const controller = new AbortController();
-  const cancelTimer =
-    scenario.cancelAfterMs === null ? null : clock.setTimeout(() => controller.abort(), scenario.cancelAfterMs);
+}
+
+/** The host's PIN verifier of a scenario. */
+export function scenarioPinVerifier(scenario: Scenario): (entry: string) => boolean | Promise<boolean> {
   const pin = scenario.pin;
-  const verifyPin = {
+  return {
     sync: (entry: string) => entry === pin,
     async: async (entry: string) => {
       await Promise.resolve();
@@ -176,6 +175,17 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
       throw new Error('PIN store unavailable');
     },
   }[scenario.pinVerifier];
+}
+
+/** Plays a scenario on the simulated carrier on virtual time, with the library's default number check. */
+export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
+  const clock = new VirtualClock();
+  const carrier = createScenarioCarrier(scenario, clock);
+  const observations: VerificationObservation[] = [];
+  const controller = new AbortController();
+  const cancelTimer =
+    scenario.cancelAfterMs === null ? null : clock.setTimeout(() => controller.abort(), scenario.cancelAfterMs);
+  const verifyPin = scenarioPinVerifier(scenario);
 
   let settlements = 0;
   let result: VerificationResult | null = null;
