@@ -23,6 +23,11 @@ if grep -qE '^package/(src|test)/' <<<"$contents"; then echo 'sources or tests l
 "$bin/publint" run "$work/$tarball" --strict
 "$bin/attw" "$work/$tarball" --no-definitely-typed --no-color --format table-flipped
 
+# No shipped source map may point at a file that is not shipped (the sources are not).
+mkdir -p "$work/unpacked"
+tar -xzf "$work/$tarball" -C "$work/unpacked"
+"$bin/tsx" "$repo/scripts/check-source-maps.ts" "$work/unpacked/package"
+
 # A project without "type": .mts files are ES modules, .cts and .cjs files CommonJS.
 mkdir -p "$work/consumer"
 cd "$work/consumer"
