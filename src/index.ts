@@ -21,6 +21,8 @@
 // validation stay internal. The machine's type still shows its context and
 // action parameters to a host that reads a snapshot; they are not exported, so
 // they are no promise.
+// api/voice-mfa.api.md records the surface: after changing it, run
+// `npm run api` and review the report's diff with the change.
 
 export { InvalidRequestError, type RequestIssue, VoiceMfaError, type VoiceMfaErrorCode } from './errors.js';
 export { type CallProgressResult, type CallProgressVerdict, classifyUnansweredEnding } from './machine/callProgress.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as voiceMfa from '../../src/index.js';
 import * as voiceMfaTwilio from '../../src/providers/twilio/index.js';
 
-// Internals that once leaked through the entry points.
+// Internals that once leaked through the entry points. The whole surface is
+// recorded in api/*.api.md, which `npm run api:check` compares with the build.
 describe('the entry points export no internals', () => {
   it.each([
     'scanKeys',

@@ -9,7 +9,8 @@
 // webhooks (the provider and its options, the webhook handler and listener with
 // their request, response and option types), and what a durable call registry
 // implements. How Twilio's reports map to events, TwiML, signatures and the
-// REST adapter stay internal.
+// REST adapter stay internal. api/voice-mfa-twilio.api.md records the surface
+// (`npm run api` updates it).
 
 export {
   InMemoryTwilioCallRegistry,
