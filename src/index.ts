@@ -3,6 +3,7 @@
  * verification") as a pure XState v5 state machine with pluggable voice providers.
  *
  * @packageDocumentation
+ * @module voice-mfa
  */
 
 // What this entry point exports is a promise to users; everything else is

@@ -3,6 +3,7 @@
  * one that loads twilio-node (an optional peer dependency).
  *
  * @packageDocumentation
+ * @module voice-mfa/twilio
  */
 
 // Exported: what an application needs to place calls with Twilio and mount its
