@@ -1,21 +1,15 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDocLinks } from '../../scripts/docLinks.js';
 import { REPOSITORY_URL } from '../../scripts/repositoryLinks.js';
+import { removeFileTree, writeFileTree } from '../support/fileTree.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 let site: string;
 
 async function siteWith(files: Record<string, string>): Promise<string> {
-  site = await mkdtemp(join(tmpdir(), 'voice-mfa-site-'));
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(join(site, path, '..'), { recursive: true });
-    await writeFile(join(site, path), text);
-  }
+  site = await writeFileTree(files);
   return site;
 }
 
@@ -26,7 +20,7 @@ const typedocIndex = (name: string, data: unknown) =>
 const source = (path: string) => `${REPOSITORY_URL}/blob/main/${path}`;
 
 afterEach(async () => {
-  await rm(site, { recursive: true, force: true });
+  await removeFileTree(site);
 });
 
 describe('the link check of the API reference', () => {

@@ -1,22 +1,16 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBrokenSourceMaps } from '../../scripts/sourceMaps.js';
+import { removeFileTree, writeFileTree } from '../support/fileTree.js';
 
 let dir: string;
 
 async function packageWith(files: Record<string, string>): Promise<string> {
-  dir = await mkdtemp(join(tmpdir(), 'voice-mfa-maps-'));
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(join(dir, path, '..'), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
+  dir = await writeFileTree(files);
   return dir;
 }
 
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeFileTree(dir);
 });
 
 describe('source maps of a package', () => {
