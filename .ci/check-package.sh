@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Packs the library, installs the tarball into a fresh project and uses it the
-# way a user would: ESM imports, types resolving under `tsc`, and a real run.
+# Packs the library, lints the tarball (publint, arethetypeswrong), installs it
+# into a fresh project and uses it the way users do: ESM `import` and CommonJS
+# `require()` at run time, TypeScript under node16, nodenext and bundler module
+# resolution, for both entry points, and the command-line tool.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$repo/node_modules/.bin"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -13,15 +16,31 @@ contents="$(tar -tzf "$work/$tarball")"
 grep -qx 'package/dist/index.d.ts' <<<"$contents" || { echo 'dist/index.d.ts missing from the package'; exit 1; }
 if grep -qE '^package/(src|test)/' <<<"$contents"; then echo 'sources or tests leaked into the package'; exit 1; fi
 
+# The tarball as the registry would get it. No rule of arethetypeswrong is
+# ignored: `require` resolves to a CommonJS file (dist/index.cjs, which loads the
+# ES module through Node's require(esm)), and node10 resolution finds
+# voice-mfa/twilio through the twilio/package.json stub.
+"$bin/publint" run "$work/$tarball" --strict
+"$bin/attw" "$work/$tarball" --no-definitely-typed --no-color --format table-flipped
+
+# No shipped source map may point at a file that is not shipped (the sources are not).
+mkdir -p "$work/unpacked"
+tar -xzf "$work/$tarball" -C "$work/unpacked"
+"$bin/tsx" "$repo/scripts/check-source-maps.ts" "$work/unpacked/package"
+
+# A project without "type": .mts files are ES modules, .cts and .cjs files CommonJS.
 mkdir -p "$work/consumer"
 cd "$work/consumer"
 cat > package.json <<'JSON'
-{ "name": "voice-mfa-consumer", "private": true, "type": "module" }
+{ "name": "voice-mfa-consumer", "private": true }
 JSON
 # Dependencies come from the cache `npm ci` filled: no network needed for them.
-npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work/$tarball" "@types/node@$(node -p "require('$repo/node_modules/@types/node/package.json').version")" >/dev/null
+# twilio is an optional peer dependency, installed the way a user of voice-mfa/twilio would.
+version_of() { node -p "require('$repo/node_modules/$1/package.json').version"; }
+npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work/$tarball" \
+  "@types/node@$(version_of @types/node)" "twilio@$(version_of twilio)" >/dev/null
 
-cat > consumer.ts <<'TS'
+cat > esm-consumer.mts <<'TS'
 import { runVerification, SimulatedCarrier, VirtualClock, type VerificationResult } from 'voice-mfa';
 import { verificationCallMachine } from 'voice-mfa';
 
@@ -34,35 +53,105 @@ const result: VerificationResult = await runVerification({ targets: ['+142555501
 const machineId: string = verificationCallMachine.id;
 console.log(`${machineId}: ${result.status}`);
 TS
-cat > tsconfig.json <<'JSON'
-{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "types": ["node"], "outDir": "out", "skipLibCheck": false } }
-JSON
-"$repo/node_modules/.bin/tsc" -p .
-output="$(node out/consumer.js)"
-echo "consumer printed: $output"
-[ "$output" = "verification: approved" ] || { echo "unexpected output from the installed package"; exit 1; }
+cat > cjs-consumer.cts <<'TS'
+import { runVerification, SimulatedCarrier, VirtualClock, type VerificationResult } from 'voice-mfa';
+
+const clock = new VirtualClock();
+const provider = new SimulatedCarrier({
+  clock,
+  numbers: { '+14255550100': { kind: 'answers', responses: [{ press: '#' }] } },
+});
+runVerification({ targets: ['+14255550100'] }, { provider, clock }).then((result: VerificationResult) => {
+  console.log(`required: ${result.status}`);
+});
+TS
+for flavour in esm:mts cjs:cts; do
+  cat > "twilio-${flavour%%:*}-consumer.${flavour#*:}" <<'TS'
+import { TwilioVoiceProvider, type TwilioVoiceProviderOptions } from 'voice-mfa/twilio';
+
+const options: TwilioVoiceProviderOptions = {
+  accountSid: `AC${'0'.repeat(32)}`,
+  authToken: 'not-a-real-token',
+  publicBaseUrl: 'https://verify.example.com/twilio',
+};
+const provider = new TwilioVoiceProvider(options);
+const timedByTwilio: boolean = provider.capabilities.enforcesInputTimeout;
+console.log(`${provider.name}: ${timedByTwilio}`);
+TS
+done
+# twilio's own declarations use jsonwebtoken's types, which are a separate
+# package (@types/jsonwebtoken); declaring the one type they use lets every
+# check below run with skipLibCheck off.
+cat > jsonwebtoken.d.ts <<'TS'
+declare module 'jsonwebtoken' {
+  namespace jwt {
+    type Algorithm = string;
+  }
+  export type Algorithm = jwt.Algorithm;
+  export default jwt;
+}
+TS
+
+typecheck() {
+  local module="$1" resolution="$2" skip_lib_check="$3"
+  shift 3
+  "$bin/tsc" --noEmit --strict --target ES2022 --types node --skipLibCheck "$skip_lib_check" \
+    --module "$module" --moduleResolution "$resolution" jsonwebtoken.d.ts "$@"
+  echo "tsc --module $module --moduleResolution $resolution: $*"
+}
+esm_files=(esm-consumer.mts twilio-esm-consumer.mts)
+cjs_files=(cjs-consumer.cts twilio-cjs-consumer.cts)
+typecheck node16 node16 false "${esm_files[@]}"
+typecheck nodenext nodenext false "${esm_files[@]}" "${cjs_files[@]}"
+typecheck preserve bundler false "${esm_files[@]}"
+# TypeScript's node16 mode models Node 16, which could not require() an ES
+# module, so it reports the require inside dist/index.d.cts itself; the user's
+# code still gets every type (this check has skipLibCheck on only for that).
+# CommonJS projects compiled by TypeScript use nodenext (checked strictly above).
+typecheck node16 node16 true "${cjs_files[@]}"
+
+"$bin/tsc" --strict --target ES2022 --types node --module nodenext --moduleResolution nodenext --outDir out \
+  jsonwebtoken.d.ts "${esm_files[@]}" "${cjs_files[@]}"
+expect_output() {
+  local expected="$1" output
+  shift
+  output="$("$@" 2>&1)"
+  echo "$*: $output"
+  [ "$output" = "$expected" ] || { echo "expected: $expected"; exit 1; }
+}
+expect_output 'verification: approved' node out/esm-consumer.mjs
+expect_output 'required: approved' node out/cjs-consumer.cjs
+expect_output 'twilio: true' node out/twilio-esm-consumer.mjs
+expect_output 'twilio: true' node out/twilio-cjs-consumer.cjs
+
+# require() and import share one copy of the library: one module state, and an
+# error thrown by voice-mfa/twilio is an instance of the VoiceMfaError either
+# way. Node prints no warning for it.
+cat > one-copy.cjs <<'JS'
+const required = require('voice-mfa');
+const { TwilioVoiceProvider } = require('voice-mfa/twilio');
+let thrown;
+try {
+  new TwilioVoiceProvider({ accountSid: 'not-an-account', authToken: 'x', publicBaseUrl: 'https://verify.example.com' });
+} catch (error) {
+  thrown = error;
+}
+import('voice-mfa').then((imported) =>
+  import('voice-mfa/twilio').then((importedTwilio) => {
+    const same =
+      imported.VoiceMfaError === required.VoiceMfaError &&
+      imported.runVerification === required.runVerification &&
+      importedTwilio.TwilioVoiceProvider === TwilioVoiceProvider &&
+      thrown instanceof required.VoiceMfaError &&
+      thrown instanceof imported.VoiceMfaError;
+    console.log(`one copy: ${same}`);
+  }),
+);
+JS
+expect_output 'one copy: true' node one-copy.cjs
 
 # The command-line tool, as `npx voice-mfa` runs it.
 cli_output="$(npx --no-install voice-mfa simulate --target '+14255550100=busy' --target '+14255550101=answers:#')"
 grep -q 'final status: APPROVED' <<<"$cli_output" || { echo "npx voice-mfa simulate did not approve:"; echo "$cli_output"; exit 1; }
 echo "npx voice-mfa simulate works"
-
-# The Twilio subpath, with twilio (an optional peer dependency) installed the way a user would.
-npm install --prefer-offline --no-audit --no-fund --loglevel=error "twilio@$(node -p "require('$repo/node_modules/twilio/package.json').version")" >/dev/null
-cat > twilio-consumer.ts <<'TS'
-import { TWILIO_CAPABILITIES, TwilioVoiceProvider } from 'voice-mfa/twilio';
-
-const provider = new TwilioVoiceProvider({
-  accountSid: `AC${'0'.repeat(32)}`,
-  authToken: 'not-a-real-token',
-  publicBaseUrl: 'https://verify.example.com/twilio',
-});
-const timedByTwilio: boolean = TWILIO_CAPABILITIES.enforcesInputTimeout;
-console.log(`${provider.name}: ${timedByTwilio}`);
-TS
-# twilio's own declarations need @types/jsonwebtoken; ours were checked strictly above.
-"$repo/node_modules/.bin/tsc" -p . --skipLibCheck
-output="$(node out/twilio-consumer.js)"
-echo "twilio consumer printed: $output"
-[ "$output" = "twilio: true" ] || { echo "unexpected output from voice-mfa/twilio"; exit 1; }
 echo "package check passed"

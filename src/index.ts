@@ -3,20 +3,31 @@
  * verification") as a pure XState v5 state machine with pluggable voice providers.
  *
  * @packageDocumentation
+ * @module voice-mfa
  */
+
+// What this entry point exports is a promise to users; everything else is
+// internal and may change in any release. A name is exported when one of these
+// needs it:
+// - an application running verifications: runVerification with its request,
+//   options, result, observation and error types; clocks; the simulated carrier
+//   and its scripts; phone numbers (parsing, dialling policy, caller IDs, abuse
+//   limits, masking); the legacy result codes;
+// - a provider author: the provider interface, the commands, the events and how
+//   a call's end is classified, the event shape check;
+// - a host running its own actor: the machine, the factories that wire its
+//   checks, request normalisation, its input and event types.
+// How the machine works inside (entry scanning, prompt building, ignored-event
+// classification, its context, its actor wrappers) and lists kept for
+// validation stay internal. The machine's type still shows its context and
+// action parameters to a host that reads a snapshot; they are not exported, so
+// they are no promise.
+// api/voice-mfa.api.md records the surface: after changing it, run
+// `npm run api` and review the report's diff with the change.
 
 export { InvalidRequestError, type RequestIssue, VoiceMfaError, type VoiceMfaErrorCode } from './errors.js';
 export { type CallProgressResult, type CallProgressVerdict, classifyUnansweredEnding } from './machine/callProgress.js';
-export {
-  type AcceptedNumber,
-  checkE164Number,
-  createNumberCheckActor,
-  createPinCheckActor,
-  type NumberCheckInput,
-  type NumberCheckResult,
-  type PinCheckInput,
-  type RefusedNumber,
-} from './machine/checks.js';
+export type { AcceptedNumber, NumberCheckInput, NumberCheckResult, RefusedNumber } from './machine/checks.js';
 export type {
   DialCommand,
   HangUpCommand,
@@ -25,64 +36,39 @@ export type {
   ProviderCommand,
   SendDigitsCommand,
 } from './machine/commands.js';
-export type { CallPhase, DeadlineKind, StateDeadline, VerificationContext } from './machine/context.js';
-export {
-  type EntryProgress,
-  type EntryRules,
-  type EntryVerdict,
-  judgeTimeout,
-  type KeyScan,
-  MAX_ENTRY_LENGTH,
-  scanKeys,
-  type TimeoutVerdict,
-} from './machine/entry.js';
-export {
-  type AnsweredBy,
-  CALL_END_STATUSES,
-  type CallAnsweredByEvent,
-  type CallAnsweredEvent,
-  type CallDialedEvent,
-  type CallDialFailedEvent,
-  type CallDigitsEvent,
-  type CallDigitsSentEvent,
-  type CallEndedEvent,
-  type CallEnding,
-  type CallEndStatus,
-  type CallInputTimeoutEvent,
-  type CallPromptFinishedEvent,
-  type CallRingingEvent,
-  type CancelEvent,
-  PROVIDER_EVENT_TYPES,
-  type ProviderEvent,
-  SIT_KINDS,
-  type SitKind,
-  type TickEvent,
-  type VerificationEvent,
+export type {
+  AnsweredBy,
+  CallAnsweredByEvent,
+  CallAnsweredEvent,
+  CallDialedEvent,
+  CallDialFailedEvent,
+  CallDigitsEvent,
+  CallDigitsSentEvent,
+  CallEndedEvent,
+  CallEnding,
+  CallEndStatus,
+  CallInputTimeoutEvent,
+  CallPromptFinishedEvent,
+  CallRingingEvent,
+  CancelEvent,
+  ProviderEvent,
+  SitKind,
+  TickEvent,
+  VerificationEvent,
 } from './machine/events.js';
-export { classifyIgnoredEvent, type IgnoredKind } from './machine/ignoredEvents.js';
 export {
   type AttemptRecord,
   type AttemptResult,
   type AttemptTarget,
   type AttemptTimes,
-  describeAttemptResult,
   type IgnoredEventCounts,
-  isRolloverResult,
   type LegacyResultCode,
-  ROLLOVER_RESULTS,
   toLegacyResultCode,
   type VerificationReason,
   type VerificationResult,
   type VerificationStatus,
 } from './machine/outcomes.js';
-export {
-  buildPromptSegments,
-  DEFAULT_PROMPTS,
-  type PromptContext,
-  type PromptValues,
-  spellDigits,
-  toSegments,
-} from './machine/prompts.js';
+export { DEFAULT_PROMPTS } from './machine/prompts.js';
 export type {
   CallerIdConfig,
   InputTimeoutOwner,
@@ -96,7 +82,7 @@ export type {
   VerificationMode,
   VerificationRequest,
 } from './machine/types.js';
-export { isWellFormedEvent, MAX_CALL_ID_LENGTH, MAX_DIGITS_PER_EVENT } from './machine/validateEvent.js';
+export { isWellFormedEvent } from './machine/validateEvent.js';
 export { type VerificationCallMachine, verificationCallMachine } from './machine/verificationCallMachine.js';
 export {
   type AbuseCheckRequest,
@@ -122,7 +108,6 @@ export {
   type DialingVerdict,
   judgeDialingPolicy,
   resolveDialingPolicy,
-  toDialingRule,
 } from './phone/dialingPolicy.js';
 export {
   type AbuseRule,
@@ -132,28 +117,56 @@ export {
   type InvalidPhoneNumberReason,
   VerificationRefusedError,
 } from './phone/errors.js';
-export { isKeyableExtension, type SplitExtension, splitExtension } from './phone/extension.js';
 export { HIGH_RISK_DESTINATIONS } from './phone/highRiskDestinations.js';
-export { MASK, type MaskPhoneNumberOptions, maskPhoneNumber } from './phone/maskPhoneNumber.js';
+export { type MaskPhoneNumberOptions, maskPhoneNumber } from './phone/maskPhoneNumber.js';
 export { maskAttemptRecord, maskVerificationResult } from './phone/maskVerificationResult.js';
 export { MemoryAbuseLimitStore, type MemoryAbuseLimitStoreOptions } from './phone/memoryAbuseLimitStore.js';
 export {
-  MAX_PHONE_NUMBER_LENGTH,
   type ParsePhoneTargetOptions,
   PHONE_NUMBER_TYPES,
   type PhoneNumberType,
   type PhoneTarget,
   parsePhoneTarget,
 } from './phone/parsePhoneTarget.js';
-export * from './providers/simulated/index.js';
-export type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from './providers/types.js';
+export { InvalidSimulationError, SimulatedApiError } from './providers/simulated/errors.js';
+export type { FaultPlan, FaultRecord } from './providers/simulated/faults.js';
+export type {
+  DelayFault,
+  DialFailureFault,
+  DialMatch,
+  DropFault,
+  DuplicateFault,
+  EventMatch,
+  ScriptedFault,
+} from './providers/simulated/scriptedFaults.js';
+export type {
+  AnswersScript,
+  ApiErrorScript,
+  BusyScript,
+  CalleeScript,
+  CarrierFailureScript,
+  DeclinesScript,
+  HangUpResponse,
+  InvalidNumberScript,
+  KeyResponse,
+  NoAnswerScript,
+  PromptResponse,
+  ResponseAnchor,
+  SilenceResponse,
+  SitScript,
+  VoicemailScript,
+} from './providers/simulated/scripts.js';
 export {
-  DEFAULT_TIMING,
-  FRAUD_CODE_PATTERN,
-  MAX_TARGETS,
-  type NormalizeOptions,
-  normalizeVerificationRequest,
-} from './request/normalizeRequest.js';
+  type CarrierTiming,
+  DEFAULT_CARRIER_TIMING,
+  type SimulatedCall,
+  type SimulatedCallEnd,
+  SimulatedCarrier,
+  type SimulatedCarrierOptions,
+} from './providers/simulated/simulatedCarrier.js';
+export type { SpeechTiming } from './providers/simulated/speech.js';
+export type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from './providers/types.js';
+export { DEFAULT_TIMING, type NormalizeOptions, normalizeVerificationRequest } from './request/normalizeRequest.js';
 export {
   type RuntimeClock,
   systemClock,
@@ -167,20 +180,18 @@ export {
   type MachineClock,
   type VerificationActorOptions,
 } from './runtime/createVerificationActor.js';
-export {
-  type AbuseLockedObservation,
-  type AbuseRecordFailedObservation,
-  type AttemptEndedObservation,
-  type CommandFailedObservation,
-  type CommandObservation,
-  type LoggedProviderEvent,
-  type MalformedEventObservation,
-  type ProviderEventIgnoredObservation,
-  type ProviderEventObservation,
-  toLoggedEvent,
-  type UnstampedObservation,
-  type VerificationEndedObservation,
-  type VerificationObservation,
-  type VerificationStartedObservation,
+export type {
+  AbuseLockedObservation,
+  AbuseRecordFailedObservation,
+  AttemptEndedObservation,
+  CommandFailedObservation,
+  CommandObservation,
+  LoggedProviderEvent,
+  MalformedEventObservation,
+  ProviderEventIgnoredObservation,
+  ProviderEventObservation,
+  VerificationEndedObservation,
+  VerificationObservation,
+  VerificationStartedObservation,
 } from './runtime/observations.js';
 export { type RunVerificationOptions, runVerification } from './runtime/runVerification.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ActorOptions, type AnyActorLogic, createActor } from 'xstate';
+import { type Actor, type ActorOptions, type AnyActorLogic, createActor } from 'xstate';
 import {
   createNumberCheckActor,
   createPinCheckActor,
@@ -82,7 +82,10 @@ export function createVerificationMachine(
  * actor.start();
  * ```
  */
-export function createVerificationActor(request: VerificationRequest, options: VerificationActorOptions = {}) {
+export function createVerificationActor(
+  request: VerificationRequest,
+  options: VerificationActorOptions = {},
+): Actor<VerificationCallMachine> {
   const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
   const input = normalizeVerificationRequest(request, {
     startedAt: options.startedAt ?? (typeof clockNow === 'function' ? clockNow.call(options.clock) : 0),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Delivery, FaultSchedule, type ProviderEvent, type RandomSource } from '../../src/index.js';
+import type { ProviderEvent } from '../../src/index.js';
+import { type Delivery, FaultSchedule } from '../../src/providers/simulated/faults.js';
+import type { RandomSource } from '../../src/providers/simulated/random.js';
 
 /** A random source that plays back the given values. */
 const replay = (...values: number[]): RandomSource => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CalleeScript,
-  estimateDigitsDurationMs,
-  estimatePlayDurationMs,
   type FaultPlan,
   InvalidSimulationError,
   runVerification,
@@ -12,6 +10,7 @@ import {
   VirtualClock,
   VoiceMfaError,
 } from '../../src/index.js';
+import { estimateDigitsDurationMs, estimatePlayDurationMs } from '../../src/providers/simulated/speech.js';
 
 const A = '+14255550100';
 const B = '+14255550101';

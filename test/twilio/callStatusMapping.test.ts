@@ -15,7 +15,7 @@ import {
   toCallEnding,
   toDialFailure,
   toTwilioCallStatus,
-} from '../../src/providers/twilio/index.js';
+} from '../../src/providers/twilio/callStatusMapping.js';
 
 describe('CallStatus', () => {
   it('maps every status Twilio sends', () => {

@@ -13,11 +13,11 @@ import {
   createTwilioWebhookListener,
   handleTwilioWebhook,
   InMemoryTwilioCallRegistry,
-  isValidTwilioSignature,
-  TWILIO_CAPABILITIES,
   TwilioVoiceProvider,
   type TwilioWebhookRequest,
 } from '../../src/providers/twilio/index.js';
+import { isValidTwilioSignature } from '../../src/providers/twilio/signature.js';
+import { TWILIO_CAPABILITIES } from '../../src/providers/twilio/twilioVoiceProvider.js';
 import {
   readRequestTarget,
   readWebhookQuery,

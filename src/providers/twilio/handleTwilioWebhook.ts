@@ -64,7 +64,7 @@ export interface TwilioWebhookOptions {
    */
   publicBaseUrl: string;
   registry: TwilioCallRegistry;
-  /** Largest body accepted, in bytes. Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  /** Largest body accepted, in bytes. Default 64 KiB. */
   maxBodyBytes?: number;
   /** Receives unexpected failures (answered with 500). */
   onError?: (error: VoiceMfaError) => void;

@@ -3,7 +3,15 @@
  * one that loads twilio-node (an optional peer dependency).
  *
  * @packageDocumentation
+ * @module voice-mfa/twilio
  */
+
+// Exported: what an application needs to place calls with Twilio and mount its
+// webhooks (the provider and its options, the webhook handler and listener with
+// their request, response and option types), and what a durable call registry
+// implements. How Twilio's reports map to events, TwiML, signatures and the
+// REST adapter stay internal. api/voice-mfa-twilio.api.md records the surface
+// (`npm run api` updates it).
 
 export {
   InMemoryTwilioCallRegistry,
@@ -11,18 +19,7 @@ export {
   type TwilioCallRegistry,
   type TwilioWebhookTarget,
 } from './callRegistry.js';
-export {
-  type CallStatusMeaning,
-  TWILIO_ANSWERED_BY,
-  TWILIO_CALL_STATUS_EVENTS,
-  TWILIO_ERROR_CODE_STATUS,
-  type TwilioCallStatus,
-  toAnsweredBy,
-  toCallEnding,
-  toDialFailure,
-  toTwilioCallStatus,
-} from './callStatusMapping.js';
-export { CALL_SID_PATTERN, type TwilioCallParams, type TwilioCallWebhook } from './callWebhook.js';
+export type { TwilioCallParams, TwilioCallWebhook } from './callWebhook.js';
 export {
   createTwilioWebhookListener,
   type TwilioWebhookHandler,
@@ -30,21 +27,14 @@ export {
   type TwilioWebhookListenerOptions,
 } from './createTwilioWebhookListener.js';
 export {
-  DEFAULT_MAX_BODY_BYTES,
   handleTwilioWebhook,
   type TwilioWebhookOptions,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
 } from './handleTwilioWebhook.js';
 export type { PinEntryStyle } from './keyCollection.js';
-export { isValidTwilioSignature } from './signature.js';
-export {
-  type TwilioCallCreateParams,
-  type TwilioCallsApi,
-  type TwilioCallUpdateParams,
-  toTwilioCallsApi,
-} from './twilioCallsApi.js';
-export { TWILIO_CAPABILITIES, TwilioVoiceProvider, type TwilioVoiceProviderOptions } from './twilioVoiceProvider.js';
+export type { TwilioCallCreateParams, TwilioCallsApi, TwilioCallUpdateParams } from './twilioCallsApi.js';
+export { TwilioVoiceProvider, type TwilioVoiceProviderOptions } from './twilioVoiceProvider.js';
 export {
   type GatherShape,
   TWILIO_WEBHOOK_ROUTES,

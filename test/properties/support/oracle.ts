@@ -13,10 +13,10 @@ import {
   type CalleeScript,
   DEFAULT_TIMING,
   type PromptResponse,
-  SIMULATED_CAPABILITIES,
   type SitKind,
   type VerificationStatus,
 } from '../../../src/index.js';
+import { SIMULATED_CAPABILITIES } from '../../../src/providers/simulated/simulatedCarrier.js';
 import type { CalledTarget, Scenario } from './scenario.js';
 
 /** Longest entry the spec keeps; the scripts stay far below it. */
