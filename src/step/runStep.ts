@@ -224,8 +224,9 @@ export async function runStep(
   }
 }
 
+/** Sends an event to the machine; one that has ended takes nothing more (the input is still in the audit log). */
 function send(actor: VerificationActor, event: VerificationEvent): void {
-  actor.send(event);
+  if (actor.getSnapshot().status === 'active') actor.send(event);
 }
 
 /** Delivers a provider's event stamped with the step's time; a malformed one is recorded and dropped. */

@@ -445,36 +445,38 @@ class CarrierSession implements ProviderSession {
       this.endCall(call, 'carrier', failure);
       return;
     }
-    this.emit({ type: 'call.ringing', callId: this.callIdOf(call) });
+    // What happens next is scheduled before the event goes out, so the network's timeline never
+    // depends on how fast the other side reacts within the same instant (in-process or a saved step).
     switch (script.kind) {
       case 'answers':
         this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 4_000), () =>
           this.answer(call, script.detectedAs ?? 'human'),
         );
-        return;
+        break;
       case 'voicemail':
         this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 15_000), () => {
-          this.answer(call, script.detectedAs ?? 'machine');
           if (script.hangUpAfterMs !== undefined) {
             this.after(call, script.hangUpAfterMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
           }
+          this.answer(call, script.detectedAs ?? 'machine');
         });
-        return;
+        break;
       case 'no-answer':
         if (script.carrierGivesUpAfterMs !== undefined) {
           this.after(call, script.carrierGivesUpAfterMs, () =>
             this.endCall(call, 'carrier', { status: 'no-answer', sipCode: 480, q850Cause: 19 }),
           );
         }
-        return;
+        break;
       case 'declines':
         this.after(call, script.afterMs ?? 3_000, () =>
           this.endCall(call, 'carrier', { status: 'rejected', sipCode: 603, q850Cause: 21 }),
         );
-        return;
+        break;
       default:
-        return;
+        break;
     }
+    this.emit({ type: 'call.ringing', callId: this.callIdOf(call) });
   }
 
   /** From the first ring (now) to the answer: `answerAtMs` counts from the dial, `answerAfterMs` from the ring. */
@@ -487,12 +489,12 @@ class CarrierSession implements ProviderSession {
     call.answered = true;
     call.record.answeredAt = this.clock.now();
     const callId = this.callIdOf(call);
-    this.emit({ type: 'call.answered', callId });
     if (call.machineDetection) {
       this.after(call, this.timing.machineDetectionMs, () =>
         this.emit({ type: 'call.answeredBy', callId, answeredBy: detectedAs }),
       );
     }
+    this.emit({ type: 'call.answered', callId });
   }
 
   private playPrompt(command: Extract<ProviderCommand, { type: 'playPrompt' }>): void {
@@ -506,10 +508,10 @@ class CarrierSession implements ProviderSession {
     const { inputTimeoutMs, timeoutOwner } = command.collect;
     const promptTimer = this.after(call, durationMs, () => {
       call.promptPlaying = false;
+      if (timeoutOwner === 'provider') this.startInputTimer(call, command.promptSeq, inputTimeoutMs);
       if (this.carrier.capabilities.reportsPromptEnd) {
         this.emit({ type: 'call.promptFinished', callId: command.callId, promptSeq: command.promptSeq });
       }
-      if (timeoutOwner === 'provider') this.startInputTimer(call, command.promptSeq, inputTimeoutMs);
     });
     call.promptTimers.add(promptTimer);
 
@@ -543,12 +545,12 @@ class CarrierSession implements ProviderSession {
       call.promptPlaying = false;
     }
     call.record.keysPressed++;
-    const callId = this.callIdOf(call);
-    this.emit({ type: 'call.digits', callId, digits: key });
-    if (timeoutOwner !== 'provider') return;
-    // A provider that owns the timer restarts it on every key and stops collecting at '#'.
-    if (key === '#') this.clearInputTimer(call);
-    else this.startInputTimer(call, call.currentPromptSeq, inputTimeoutMs);
+    if (timeoutOwner === 'provider') {
+      // A provider that owns the timer restarts it on every key and stops collecting at '#'.
+      if (key === '#') this.clearInputTimer(call);
+      else this.startInputTimer(call, call.currentPromptSeq, inputTimeoutMs);
+    }
+    this.emit({ type: 'call.digits', callId: this.callIdOf(call), digits: key });
   }
 
   private startInputTimer(call: CallState, promptSeq: number, inputTimeoutMs: number): void {
