@@ -105,6 +105,8 @@ export interface Reception<State> {
   state: State;
   /** Events for the machine, in order. */
   events: ProviderEvent[];
+  /** The answer to the message when it needs no decision of the machine (a callback, a retry); else `null`. */
+  answer?: string | null;
 }
 
 /** What a provider makes of the machine's commands in one step. */
@@ -164,8 +166,9 @@ export interface DurableVoiceProvider<State extends JsonValue = JsonValue, Inbou
     context: DurableContext,
   ): Plan<State>;
   /**
-   * Carries out one effect. Events it learns on the way (the call id a dial got,
-   * a refused dial) are returned and fed to the verification in a new step.
+   * Carries out one effect. What it learns on the way (the call id a dial got,
+   * a refused dial) is returned as messages, each read by {@link DurableVoiceProvider.receive}
+   * in a new step of the verification.
    */
-  run(effect: ProviderEffect, context: { verificationId: string }): Promise<ProviderEvent[]>;
+  run(effect: ProviderEffect, context: { verificationId: string }): Promise<readonly Inbound[]>;
 }

@@ -44,7 +44,7 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
   /** Where verifications live: memory, SQLite (`voice-mfa/sqlite`) or PostgreSQL (`voice-mfa/postgres`). */
   store: VerificationStore;
   /** Places the calls; its per-verification state is saved with each step. */
-  provider: DurableVoiceProvider<JsonValue, never>;
+  provider: DurableVoiceProvider<JsonValue, unknown>;
   /** Answers whether a typed PIN is right for the subject; required in PIN mode. Compare in constant time. */
   verifyPin?: (entry: string, subject: VerificationSubject) => boolean | Promise<boolean>;
   /** Abuse limits: checked before a verification starts, fed its result (through the outbox) once it ends. */
@@ -336,9 +336,9 @@ class DurableVerificationService implements VerificationService {
     const payload = entry.payload as unknown as OutboxPayload;
     try {
       if (payload.kind === 'provider') {
-        const events = await this.runProviderEffect(entry, payload);
+        const learnt = await this.runProviderEffect(entry, payload);
         await this.store.finishOutbox(entry.id);
-        for (const event of events) await this.deliverEvent(entry.verificationId, event);
+        for (const input of learnt) await this.step(entry.verificationId, input);
         return;
       }
       await this.runHook(entry.verificationId, payload.kind);
@@ -349,26 +349,29 @@ class DurableVerificationService implements VerificationService {
     }
   }
 
-  /** Runs a provider's effect; a dial that throws is reported to the machine as a failed dial, never retried. */
+  /**
+   * Runs a provider's effect; what it learnt becomes inputs of the verification.
+   * A dial that throws is reported to the machine as a failed dial, never retried.
+   */
   private async runProviderEffect(
     entry: OutboxEntry,
     payload: Extract<OutboxPayload, { kind: 'provider' }>,
-  ): Promise<ProviderEvent[]> {
+  ): Promise<StepInput[]> {
     const { effect } = payload;
     try {
-      return await this.provider.run(effect, { verificationId: entry.verificationId });
+      const learnt = await this.provider.run(effect, { verificationId: entry.verificationId });
+      return learnt.map((inbound) => ({ kind: 'inbound', inbound, idempotencyKey: null }));
     } catch (error) {
       if (effect.delivery === 'at-least-once' || effect.dialAttempt === undefined) throw error;
       this.report(error);
       const code = (error as { code?: unknown } | null)?.code;
       const providerCode = typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
-      return [
-        {
-          type: 'call.dialFailed',
-          attempt: effect.dialAttempt,
-          ending: providerCode === undefined ? { status: 'failed' } : { status: 'failed', providerCode },
-        },
-      ];
+      const event: ProviderEvent = {
+        type: 'call.dialFailed',
+        attempt: effect.dialAttempt,
+        ending: providerCode === undefined ? { status: 'failed' } : { status: 'failed', providerCode },
+      };
+      return [{ kind: 'event', event }];
     }
   }
 

@@ -16,7 +16,7 @@ import type { VerificationResult } from '../machine/outcomes.js';
 import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
-import type { DurableContext, DurableVoiceProvider, ProviderEffect } from '../providers/types.js';
+import type { DurableContext, DurableVoiceProvider, ProviderEffect, Reception } from '../providers/types.js';
 import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../store/types.js';
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
 import { createStepActor, persistActor, restoreStepActor, type VerificationActor } from './machineSnapshots.js';
@@ -134,6 +134,7 @@ export async function runStep(
     let providerState = stored.provider;
     let inbound: unknown = null;
     let idempotencyKey: string | null = null;
+    let reception: Reception<JsonValue> | null = null;
 
     switch (input.kind) {
       case 'start':
@@ -151,7 +152,7 @@ export async function runStep(
         break;
       case 'inbound': {
         inbound = input.inbound;
-        const reception = provider.receive(providerState, input.inbound, durable);
+        reception = provider.receive(providerState, input.inbound, durable);
         providerState = reception.state;
         idempotencyKey = input.idempotencyKey;
         for (const event of reception.events) deliver(actor, event, now, scope, audit);
@@ -174,6 +175,7 @@ export async function runStep(
       durable,
     );
 
+    const answer = reception?.answer ?? plan.answer;
     const done = snapshot.status === 'done';
     const finished = done && !wasFinished ? (snapshot.output as VerificationResult) : null;
     const mode = context.input.mode;
@@ -216,9 +218,9 @@ export async function runStep(
       audit,
       outbox: outbox.map(({ startedAt: _s, leaseUntil: _l, tries: _t, ...entry }) => entry),
       bindings: plan.bindings,
-      ...(idempotencyKey === null ? {} : { answer: { key: idempotencyKey, value: plan.answer ?? '' } }),
+      ...(idempotencyKey === null || answer === null ? {} : { answer: { key: idempotencyKey, value: answer } }),
     };
-    return { write, answer: plan.answer, finished };
+    return { write, answer, finished };
   } finally {
     actor.stop();
   }

@@ -254,7 +254,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   }
 
   /** Carries out a command on the verification's calls; what follows comes through {@link SimulatedCarrier.connect}. */
-  async run(effect: ProviderEffect, context: { verificationId: string }): Promise<ProviderEvent[]> {
+  async run(effect: ProviderEffect, context: { verificationId: string }): Promise<readonly unknown[]> {
     let session = this.durableSessions.get(context.verificationId);
     if (session === undefined) {
       const { verificationId } = context;

@@ -6,6 +6,7 @@
  * @module
  */
 import { VoiceMfaError } from '../../errors.js';
+import { TWILIO_TOKEN_BINDING, type TwilioInbound } from './callControl.js';
 import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
 import { type TwilioCallWebhook, toCallParams } from './callWebhook.js';
 import { parseFormBody } from './formBody.js';
@@ -64,10 +65,30 @@ export interface TwilioWebhookOptions {
    */
   publicBaseUrl: string;
   registry: TwilioCallRegistry;
+  /**
+   * The durable service, for webhooks of calls no session of this process
+   * knows: it finds their verification by the dial token in the URL.
+   */
+  service?: TwilioWebhookService;
   /** Largest body accepted, in bytes. Default 64 KiB. */
   maxBodyBytes?: number;
   /** Receives unexpected failures (answered with 500). */
   onError?: (error: VoiceMfaError) => void;
+}
+
+/**
+ * What the webhooks need of the durable service (`createVerificationService`).
+ *
+ * @example
+ * ```ts
+ * const service: TwilioWebhookService = createVerificationService({ store, provider });
+ * ```
+ */
+export interface TwilioWebhookService {
+  receive(
+    binding: { kind: string; key: string },
+    inbound: unknown,
+  ): Promise<{ verificationId: string; answer: string | null } | null>;
 }
 
 /**
@@ -172,8 +193,12 @@ async function answerWebhook(
   if (query === null || callParams === null) return plain(400, 'Malformed webhook');
   const webhook: TwilioCallWebhook = { route: target.route, query, params: callParams };
   const session = await findSession(options.registry, webhook);
-  if (session === undefined) return xml(TWIML_ROUTES.includes(target.route) ? STALE_CALL : STALE_CALLBACK);
-  return xml(await session.handleCallWebhook(webhook));
+  if (session !== undefined) return xml(await session.handleCallWebhook(webhook));
+  const durable = await options.service?.receive({ kind: TWILIO_TOKEN_BINDING, key: query.token }, {
+    kind: 'webhook',
+    webhook,
+  } satisfies TwilioInbound);
+  return xml(durable?.answer ?? (TWIML_ROUTES.includes(target.route) ? STALE_CALL : STALE_CALLBACK));
 }
 
 async function findSession(

@@ -7,8 +7,32 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { VoiceMfaError } from '../../errors.js';
+import type { JsonValue } from '../../json.js';
+import type { ProviderCommand } from '../../machine/commands.js';
 import { MAX_ENTRY_LENGTH } from '../../machine/entry.js';
-import type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from '../types.js';
+import type {
+  DurableVoiceProvider,
+  Plan,
+  ProviderCapabilities,
+  ProviderEffect,
+  ProviderSession,
+  Reception,
+  SessionContext,
+  VoiceProvider,
+} from '../types.js';
+import {
+  initialTwilioState,
+  planTwilio,
+  receiveTwilio,
+  TWILIO_TOKEN_BINDING,
+  type TwilioControlSettings,
+  type TwilioEffect,
+  type TwilioInbound,
+  type TwilioState,
+  toJson,
+  toProviderEffect,
+  twilioIdempotencyKey,
+} from './callControl.js';
 import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from './callRegistry.js';
 import { createTwilioWebhookListener, type TwilioWebhookListener } from './createTwilioWebhookListener.js';
 import {
@@ -16,9 +40,11 @@ import {
   handleTwilioWebhook,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
+  type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 import type { PinEntryStyle } from './keyCollection.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
+import { runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
 import { toPublicBaseUrl } from './webhookRoutes.js';
 
@@ -118,12 +144,14 @@ function checkRange(name: string, value: number | undefined, min: number, max: n
  * const result = await runVerification({ targets: ['+14255550100'] }, { provider });
  * ```
  */
-export class TwilioVoiceProvider implements VoiceProvider {
+export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<JsonValue, unknown> {
   readonly name = 'twilio';
   readonly capabilities: ProviderCapabilities = TWILIO_CAPABILITIES;
   /** Where this provider's sessions are found between webhooks. */
   readonly registry: TwilioCallRegistry;
   private readonly calls: TwilioCallsApi;
+  private readonly control: TwilioControlSettings;
+  private service: TwilioWebhookService | null = null;
   private readonly authToken: string;
   private readonly publicBaseUrl: string;
   private readonly options: TwilioVoiceProviderOptions;
@@ -155,6 +183,13 @@ export class TwilioVoiceProvider implements VoiceProvider {
       maxBodyBytes: checkRange('maxBodyBytes', options.maxBodyBytes, 1_024, 1_048_576, DEFAULT_MAX_BODY_BYTES),
     };
     this.registry = options.registry ?? new InMemoryTwilioCallRegistry();
+    this.control = {
+      publicBaseUrl,
+      defaultCallerId: options.defaultCallerId ?? null,
+      keyCollection: { pinEntry: options.pinEntry ?? 'key-by-key', minPinLength: this.settings.minPinLength },
+      pollPauseSeconds: this.settings.pollPauseSeconds,
+      createToken: () => randomBytes(16).toString('hex'),
+    };
     this.calls =
       options.calls ??
       toTwilioCallsApi(
@@ -171,15 +206,8 @@ export class TwilioVoiceProvider implements VoiceProvider {
     const session = new TwilioSession(context.verificationId, (event) => context.emit(event), {
       calls: this.calls,
       registry: this.registry,
-      publicBaseUrl: this.publicBaseUrl,
-      defaultCallerId: this.options.defaultCallerId ?? null,
-      keyCollection: {
-        pinEntry: this.options.pinEntry ?? 'key-by-key',
-        minPinLength: this.settings.minPinLength,
-      },
+      control: this.control,
       replyWaitMs: this.settings.replyWaitMs,
-      pollPauseSeconds: this.settings.pollPauseSeconds,
-      createToken: () => randomBytes(16).toString('hex'),
       onError,
     });
     Promise.resolve(this.registry.register(context.verificationId, session)).catch((error: unknown) =>
@@ -188,6 +216,56 @@ export class TwilioVoiceProvider implements VoiceProvider {
       ),
     );
     return session;
+  }
+
+  // ── As a durable provider (createVerificationService) ──────────────────────
+
+  /**
+   * Hands webhooks of calls no session of this process knows to the durable
+   * service, which finds their verification in its store: any instance can
+   * answer any webhook.
+   *
+   * @example
+   * ```ts
+   * const service = createVerificationService({ store, provider });
+   * provider.connect(service);
+   * createServer(provider.createWebhookListener()).listen(8080);
+   * ```
+   */
+  connect(service: TwilioWebhookService): void {
+    this.service = service;
+  }
+
+  /** The state of a verification before its first call. */
+  initialState(): JsonValue {
+    return toJson(initialTwilioState());
+  }
+
+  /** A retried webhook shares the key of the first: it gets the answer stored for it. */
+  idempotencyKeyOf(inbound: unknown): string | null {
+    return twilioIdempotencyKey(inbound as TwilioInbound);
+  }
+
+  /** Reads a webhook (or what a REST request learnt) against the saved state of the verification's calls. */
+  receive(state: JsonValue, inbound: unknown): Reception<JsonValue> {
+    const reception = receiveTwilio(state as unknown as TwilioState, inbound as TwilioInbound);
+    return { state: toJson(reception.state), events: reception.events, answer: reception.answer };
+  }
+
+  /** The machine's commands as TwiML (the answer to the webhook being handled) and REST effects. */
+  plan(state: JsonValue, commands: readonly ProviderCommand[], inbound: unknown): Plan<JsonValue> {
+    const plan = planTwilio(state as unknown as TwilioState, commands, inbound as TwilioInbound | null, this.control);
+    return {
+      state: toJson(plan.state),
+      effects: plan.effects.map((effect) => toProviderEffect(effect)),
+      answer: plan.answer,
+      bindings: plan.tokens.map((key) => ({ kind: TWILIO_TOKEN_BINDING, key })),
+    };
+  }
+
+  /** Runs a REST request; what it learnt (a CallSid, a refusal) comes back as a message for the verification. */
+  async run(effect: ProviderEffect): Promise<unknown[]> {
+    return runTwilioEffect(effect.payload as unknown as TwilioEffect, this.calls);
   }
 
   /**
@@ -203,6 +281,7 @@ export class TwilioVoiceProvider implements VoiceProvider {
       authToken: this.authToken,
       publicBaseUrl: this.publicBaseUrl,
       registry: this.registry,
+      ...(this.service === null ? {} : { service: this.service }),
       maxBodyBytes: this.settings.maxBodyBytes,
       onError: (error) => this.options.onError?.(error),
     });

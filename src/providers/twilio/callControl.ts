@@ -1,0 +1,641 @@
+/**
+ * The Twilio provider's decisions, as plain functions over plain data: what a
+ * webhook means for the machine (`receiveTwilio`), and what the machine's
+ * commands mean for Twilio — TwiML answers and REST effects (`planTwilio`).
+ * The state of one verification's calls is JSON, so a verification can be
+ * saved after any step and continued by another process; the in-process
+ * session and the durable service drive the same functions.
+ *
+ * A call's TwiML is handed out as numbered documents: every URL in a document
+ * carries its number (`s`), so a request always says which document made it.
+ *
+ * @module
+ */
+import type { JsonValue } from '../../json.js';
+import type { DialCommand, PlayPromptCommand, ProviderCommand } from '../../machine/commands.js';
+import type { CallEnding, ProviderEvent } from '../../machine/events.js';
+import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
+import type { ProviderEffect } from '../types.js';
+import { TWILIO_CALL_STATUS_EVENTS, toAnsweredBy, toCallEnding, toTwilioCallStatus } from './callStatusMapping.js';
+import type { TwilioCallWebhook } from './callWebhook.js';
+import { toCallCreateParams } from './dialRequest.js';
+import {
+  advanceEntry,
+  chooseGatherShape,
+  EMPTY_ENTRY,
+  type EntryShape,
+  type KeyCollectionSettings,
+  readGatherReport,
+} from './keyCollection.js';
+import type { TwilioCallCreateParams, TwilioCallUpdateParams } from './twilioCallsApi.js';
+import {
+  toEmptyTwiml,
+  toGatherTimeoutSeconds,
+  toGatherTwiml,
+  toHangUpTwiml,
+  toHoldTwiml,
+  toSendDigitsTwiml,
+} from './twiml.js';
+import { type GatherShape, TWIML_ROUTES, type TwilioWebhookRoute, toWebhookUrl } from './webhookRoutes.js';
+
+/** How far a call has come, as Twilio reported it. */
+export type TwilioCallPhase = 'dialing' | 'placed' | 'ringing' | 'answered' | 'ended';
+
+/**
+ * Where the call's TwiML stands: `none` before Twilio asked for any,
+ * `executing` while it runs a document we gave, `holding` while it pauses
+ * before coming back, `finished` once it was told to hang up or ended by REST.
+ */
+export type TwimlState = 'none' | 'executing' | 'holding' | 'finished';
+
+/** What a document makes the call do next. */
+export type DocumentKind = 'run' | 'hold' | 'hang-up';
+
+/** A TwiML document; the URLs inside carry its number as `s`. */
+export interface TwimlDocument {
+  step: number;
+  twiml: string;
+  kind: DocumentKind;
+  /** The routes its URLs point to: the only requests it can make. */
+  routes: TwilioWebhookRoute[];
+}
+
+/** The prompt whose keys the call's Gathers collect. */
+export interface PromptState {
+  seq: number;
+  collect: PlayPromptCommand['collect'];
+  entry: EntryShape;
+}
+
+/** One call, as the provider keeps it. Plain JSON. */
+export interface TwilioCall {
+  attempt: number;
+  /** Random dial token in every URL of the call. */
+  token: string;
+  callSid: string | null;
+  phase: TwilioCallPhase;
+  /** `call.dialed` was reported (from the REST reply or the first webhook). */
+  dialedReported: boolean;
+  /** The machine hung up (or gave up on) this call: nothing more about it is reported. */
+  released: boolean;
+  answeredByReported: boolean;
+  /** `SequenceNumber`s of the status callbacks seen. */
+  seenSequenceNumbers: string[];
+  twiml: TwimlState;
+  /** Number of the document Twilio runs now. */
+  step: number;
+  lastStep: number;
+  current: TwimlDocument | null;
+  /** A document waiting for the next request (while holding, or before the first). */
+  pending: TwimlDocument | null;
+  /** The last request answered, for a retry of it. */
+  lastAnswer: { key: string; twiml: string } | null;
+  prompt: PromptState | null;
+  /** The TwiML request being handled and whether its answer is the machine's to give (set by `receive`, used by `plan`). */
+  request: { key: string; awaitsMachine: boolean } | null;
+}
+
+/** The Twilio state of one verification: its calls, in dial order. */
+export interface TwilioState {
+  calls: TwilioCall[];
+}
+
+/** A validated webhook, or what a REST request to Twilio learnt. */
+export type TwilioInbound =
+  | { kind: 'webhook'; webhook: TwilioCallWebhook }
+  | { kind: 'created'; token: string; callSid: string }
+  | { kind: 'create-failed'; token: string; ending: CallEnding };
+
+/** A REST request to make after the step. */
+export type TwilioEffect =
+  | { kind: 'create'; token: string; attempt: number; params: TwilioCallCreateParams | null }
+  | { kind: 'update'; callSid: string; params: TwilioCallUpdateParams };
+
+/** What the decisions need to know. */
+export interface TwilioControlSettings {
+  publicBaseUrl: string;
+  defaultCallerId: string | null;
+  keyCollection: KeyCollectionSettings;
+  /** `<Pause length>` of a "come back" answer, in seconds. */
+  pollPauseSeconds: number;
+  /** A fresh random dial token (32 lowercase hex digits). */
+  createToken(): string;
+}
+
+/** The binding kind under which webhooks find their verification: the dial token of their URL. */
+export const TWILIO_TOKEN_BINDING = 'twilio-token';
+
+const GATHER_ROUTES: TwilioWebhookRoute[] = ['gather', 'timeout'];
+const TWIML_STATE_AFTER: Readonly<Record<DocumentKind, TwimlState>> = {
+  run: 'executing',
+  hold: 'holding',
+  'hang-up': 'finished',
+};
+/** How many status callback numbers are remembered per call (a call has about five). */
+const MAX_SEQUENCE_NUMBERS = 32;
+
+const HANG_UP_TWIML = toHangUpTwiml([], {});
+const EMPTY_TWIML = toEmptyTwiml();
+
+/** A verification's state before its first call. */
+export function initialTwilioState(): TwilioState {
+  return { calls: [] };
+}
+
+/** The key a retry of `inbound` shares with the first request, for stored answers. */
+export function twilioIdempotencyKey(inbound: TwilioInbound): string | null {
+  if (inbound.kind !== 'webhook') return null;
+  const { route, query, params } = inbound.webhook;
+  const detail =
+    route === 'status' ? (params.SequenceNumber ?? null) : route === 'answer' || route === 'amd' ? '' : query.step;
+  return detail === null ? null : `${query.token}:${params.CallSid}:${route}:${detail}`;
+}
+
+/** The answer to a request about a call that is not (or no longer) ours. */
+export function staleTwilioAnswer(route: TwilioWebhookRoute): string {
+  return TWIML_ROUTES.includes(route) ? HANG_UP_TWIML : EMPTY_TWIML;
+}
+
+// ── Receiving ───────────────────────────────────────────────────────────────
+
+/**
+ * What a message means: events for the machine, and the answer when it needs
+ * no decision of the machine (a callback, a retry, a stale call).
+ */
+export function receiveTwilio(
+  state: TwilioState,
+  inbound: TwilioInbound,
+): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+  const next = copy(state);
+  const events: ProviderEvent[] = [];
+  const call = next.calls.find(
+    (c) => c.token === (inbound.kind === 'webhook' ? inbound.webhook.query.token : inbound.token),
+  );
+  switch (inbound.kind) {
+    case 'created':
+      if (call === undefined) return { state: next, events, answer: null };
+      // A dial given up on meanwhile (its session closed): `plan` ends the call it made.
+      if (call.released && !call.dialedReported) call.callSid = inbound.callSid;
+      else acknowledgeDial(call, inbound.callSid, events);
+      return { state: next, events, answer: null };
+    case 'create-failed':
+      // A webhook about this call already arrived: the call exists whatever the REST reply said.
+      if (call !== undefined && !call.dialedReported) {
+        call.phase = 'ended';
+        call.released = true;
+        events.push({ type: 'call.dialFailed', attempt: call.attempt, ending: inbound.ending });
+      }
+      return { state: next, events, answer: null };
+    case 'webhook':
+      return receiveWebhook(next, call, inbound.webhook, events);
+  }
+}
+
+function receiveWebhook(
+  state: TwilioState,
+  call: TwilioCall | undefined,
+  webhook: TwilioCallWebhook,
+  events: ProviderEvent[],
+): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+  const stale = { state, events, answer: staleTwilioAnswer(webhook.route) };
+  if (call === undefined) return stale;
+  if (call.callSid !== null && call.callSid !== webhook.params.CallSid) return stale;
+  if (!call.dialedReported && call.released) {
+    // The REST create failed (e.g. timed out) and was reported as such, yet Twilio placed the call: `plan` ends it.
+    call.callSid = webhook.params.CallSid;
+    return stale;
+  }
+  acknowledgeDial(call, webhook.params.CallSid, events);
+  switch (webhook.route) {
+    case 'status':
+      onStatusCallback(call, webhook, events);
+      return { state, events, answer: EMPTY_TWIML };
+    case 'amd':
+      onAnsweredBy(call, webhook.params.AnsweredBy, events);
+      return { state, events, answer: EMPTY_TWIML };
+    default:
+      return onTwimlRequest(state, call, webhook, events);
+  }
+}
+
+/** Reports `call.dialed` the first time the CallSid is known: from the REST reply or from Twilio's first webhook. */
+function acknowledgeDial(call: TwilioCall, callSid: string, events: ProviderEvent[]): void {
+  if (call.dialedReported) return;
+  call.callSid = callSid;
+  call.dialedReported = true;
+  if (call.phase === 'dialing') call.phase = 'placed';
+  events.push({ type: 'call.dialed', attempt: call.attempt, callId: callSid });
+}
+
+function onStatusCallback(call: TwilioCall, webhook: TwilioCallWebhook, events: ProviderEvent[]): void {
+  const { params } = webhook;
+  const sequence = params.SequenceNumber;
+  if (sequence !== undefined) {
+    if (call.seenSequenceNumbers.includes(sequence)) return;
+    call.seenSequenceNumbers = [...call.seenSequenceNumbers, sequence].slice(-MAX_SEQUENCE_NUMBERS);
+  }
+  const status = toTwilioCallStatus(params.CallStatus);
+  if (status === null || call.phase === 'ended') return;
+  const meaning = TWILIO_CALL_STATUS_EVENTS[status];
+  if (call.released) {
+    if (meaning.event === 'ended') call.phase = 'ended';
+    return;
+  }
+  if (meaning.event === 'ringing') {
+    if (call.phase === 'placed') {
+      call.phase = 'ringing';
+      events.push({ type: 'call.ringing', callId: callIdOf(call) });
+    }
+    return;
+  }
+  if (meaning.event === 'answered') {
+    markAnswered(call, events);
+    onAnsweredBy(call, params.AnsweredBy, events);
+    return;
+  }
+  if (meaning.event !== 'ended') return;
+  // `completed` means connected: the answer is reported first when its own callback was late or lost.
+  if (status === 'completed') {
+    markAnswered(call, events);
+    onAnsweredBy(call, params.AnsweredBy, events);
+  }
+  call.phase = 'ended';
+  call.pending = null;
+  events.push({ type: 'call.ended', callId: callIdOf(call), ending: toCallEnding(meaning.status, params) });
+}
+
+function onAnsweredBy(call: TwilioCall, value: string | undefined, events: ProviderEvent[]): void {
+  const answeredBy = toAnsweredBy(value);
+  if (answeredBy === null || call.answeredByReported || call.released || call.phase === 'ended') return;
+  markAnswered(call, events);
+  call.answeredByReported = true;
+  events.push({ type: 'call.answeredBy', callId: callIdOf(call), answeredBy });
+}
+
+function markAnswered(call: TwilioCall, events: ProviderEvent[]): void {
+  if (call.phase === 'answered' || call.phase === 'ended') return;
+  call.phase = 'answered';
+  events.push({ type: 'call.answered', callId: callIdOf(call) });
+}
+
+function onTwimlRequest(
+  state: TwilioState,
+  call: TwilioCall,
+  webhook: TwilioCallWebhook,
+  events: ProviderEvent[],
+): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+  const key = `${webhook.route}:${webhook.query.step ?? '-'}`;
+  const answered = (answer: string) => ({ state, events, answer });
+  // Twilio retries a request once when the connection fails: the same request gets the same answer.
+  if (call.lastAnswer?.key === key) return answered(call.lastAnswer.twiml);
+  if (call.phase === 'ended') return answered(HANG_UP_TWIML);
+  if (call.pending !== null) {
+    const document = call.pending;
+    return answered(serveAnswer(call, key, document));
+  }
+  if (call.released || call.twiml === 'finished') return answered(HANG_UP_TWIML);
+  // Another request of the call is waiting for the machine: this one gets what the call runs now.
+  if (call.request !== null) return answered(call.current?.twiml ?? HANG_UP_TWIML);
+  const isCurrent =
+    webhook.route === 'answer'
+      ? call.twiml === 'none'
+      : webhook.query.step === call.step && call.current?.routes.includes(webhook.route) === true;
+  if (!isCurrent) return answered(call.current?.twiml ?? HANG_UP_TWIML);
+  call.request = { key, awaitsMachine: reportTwimlRequest(call, webhook, events) };
+  return { state, events, answer: null };
+}
+
+/** Reports what a TwiML request says happened; returns whether the machine is to answer it with a command. */
+function reportTwimlRequest(call: TwilioCall, webhook: TwilioCallWebhook, events: ProviderEvent[]): boolean {
+  const callId = callIdOf(call);
+  switch (webhook.route) {
+    case 'answer':
+      markAnswered(call, events);
+      return true;
+    case 'digits-sent':
+      events.push({ type: 'call.digitsSent', callId });
+      return true;
+    case 'poll':
+      return true;
+    case 'timeout': {
+      const prompt = call.prompt;
+      if (prompt === null || webhook.query.promptSeq !== prompt.seq) return true;
+      // Twilio never says when the nested prompt ended; the machine takes a timeout during a prompt as its end too.
+      events.push({ type: 'call.inputTimeout', callId, promptSeq: prompt.seq });
+      return true;
+    }
+    case 'gather': {
+      const prompt = call.prompt;
+      const report = readGatherReport(webhook.query.shape ?? 'key', webhook.params);
+      if (prompt === null || webhook.query.promptSeq !== prompt.seq || report === null) return false;
+      prompt.entry = advanceEntry(prompt.entry, report.keys, prompt.collect.fraudCode);
+      events.push({ type: 'call.digits', callId, digits: report.keys });
+      if (report.timedOut) events.push({ type: 'call.inputTimeout', callId, promptSeq: prompt.seq });
+      return report.timedOut || report.keys.includes('#');
+    }
+    default:
+      return false;
+  }
+}
+
+// ── Planning ────────────────────────────────────────────────────────────────
+
+/** What the machine's commands mean for Twilio: the answer to the open request, REST effects, new bindings. */
+export interface TwilioPlan {
+  state: TwilioState;
+  effects: TwilioEffect[];
+  /** The TwiML answer of the request being handled, when it was the machine's to give. */
+  answer: string | null;
+  /** Dial tokens of new calls. */
+  tokens: string[];
+}
+
+/**
+ * Carries out the machine's commands of one step. When a TwiML request is being
+ * handled (`inbound`), a command for its call becomes its answer; with none,
+ * the call keeps collecting keys or holds and comes back (`holdWhenSilent`;
+ * otherwise `answer` stays `null` and the caller may ask again later).
+ */
+export function planTwilio(
+  state: TwilioState,
+  commands: readonly ProviderCommand[],
+  inbound: TwilioInbound | null,
+  settings: TwilioControlSettings,
+  options: { holdWhenSilent: boolean } = { holdWhenSilent: true },
+): TwilioPlan {
+  const next = copy(state);
+  const plan: TwilioPlan = { state: next, effects: [], answer: null, tokens: [] };
+  const open = openRequestOf(next, inbound);
+  for (const command of commands) carryOut(plan, command, open, settings);
+  if (open !== null && open.call.request !== null) {
+    const { call } = open;
+    const request = call.request as NonNullable<TwilioCall['request']>;
+    if (plan.answer === null) {
+      const fallback = silentAnswer(call, request.awaitsMachine, options.holdWhenSilent, settings);
+      if (fallback !== null) plan.answer = serveAnswer(call, request.key, fallback);
+    }
+    if (plan.answer !== null) call.request = null;
+  }
+  for (const call of next.calls) reconcile(plan, call);
+  return plan;
+}
+
+interface OpenRequest {
+  call: TwilioCall;
+  inbound: TwilioInbound;
+}
+
+function openRequestOf(state: TwilioState, inbound: TwilioInbound | null): OpenRequest | null {
+  if (inbound === null || inbound.kind !== 'webhook') return null;
+  const call = state.calls.find((c) => c.token === inbound.webhook.query.token);
+  return call === undefined || call.request === null ? null : { call, inbound };
+}
+
+function carryOut(
+  plan: TwilioPlan,
+  command: ProviderCommand,
+  open: OpenRequest | null,
+  settings: TwilioControlSettings,
+): void {
+  switch (command.type) {
+    case 'dial':
+      dial(plan, command, settings);
+      return;
+    case 'sendDigits': {
+      const call = liveCall(plan.state, command.callId);
+      if (call === undefined) return;
+      deliver(plan, call, open, 'run', ['digits-sent'], (step) =>
+        toSendDigitsTwiml(command.digits, url(settings, call, 'digits-sent', { step })),
+      );
+      return;
+    }
+    case 'playPrompt': {
+      const call = liveCall(plan.state, command.callId);
+      if (call === undefined) return;
+      const prompt: PromptState = { seq: command.promptSeq, collect: command.collect, entry: { ...EMPTY_ENTRY } };
+      call.prompt = prompt;
+      deliver(plan, call, open, 'run', GATHER_ROUTES, (step) =>
+        gatherTwiml(settings, call, prompt, step, 'key', command.segments, command.speech),
+      );
+      return;
+    }
+    case 'hangUp': {
+      const call = liveCall(plan.state, command.callId);
+      if (call === undefined || call.released) return;
+      call.released = true;
+      if (call.phase === 'ended' || call.twiml === 'finished') return;
+      const answering = open?.call === call && call.request !== null;
+      const byRest = call.phase !== 'answered' || command.farewell.length === 0 || call.twiml === 'none';
+      // Not ringing yet, nothing to say, or no TwiML running: ending the call by REST (`reconcile`) is quicker.
+      if (!answering && call.twiml !== 'holding' && byRest) return;
+      deliver(plan, call, open, 'hang-up', [], () => toHangUpTwiml(command.farewell, command.speech), true);
+      return;
+    }
+  }
+}
+
+function dial(plan: TwilioPlan, command: DialCommand, settings: TwilioControlSettings): void {
+  const token = settings.createToken();
+  plan.state.calls.push(createCall(command.attempt, token));
+  const from = command.callerId ?? settings.defaultCallerId;
+  plan.tokens.push(token);
+  plan.effects.push({
+    kind: 'create',
+    token,
+    attempt: command.attempt,
+    params: from === null ? null : toCallCreateParams(command, { from, publicBaseUrl: settings.publicBaseUrl, token }),
+  });
+}
+
+/**
+ * Hands a document to the call: as the answer of the open request, to the next
+ * request (before the first, or while holding), or by a REST update.
+ */
+function deliver(
+  plan: TwilioPlan,
+  call: TwilioCall,
+  open: OpenRequest | null,
+  kind: DocumentKind,
+  routes: TwilioWebhookRoute[],
+  build: (step: number) => string,
+  evenIfReleased = false,
+): void {
+  if ((call.released && !evenIfReleased) || call.phase === 'ended' || call.twiml === 'finished') return;
+  const document = newDocument(call, kind, routes, build);
+  if (open?.call === call && call.request !== null) {
+    plan.answer = serveAnswer(call, call.request.key, document);
+    call.request = null;
+    return;
+  }
+  if (call.twiml === 'none' || call.twiml === 'holding') {
+    call.pending = document;
+    return;
+  }
+  serve(call, document);
+  if (call.callSid !== null)
+    plan.effects.push({ kind: 'update', callSid: call.callSid, params: { twiml: document.twiml } });
+}
+
+/** The answer to a request the machine said nothing about: keep collecting keys, or hold and come back. */
+function silentAnswer(
+  call: TwilioCall,
+  awaitsMachine: boolean,
+  holdWhenSilent: boolean,
+  settings: TwilioControlSettings,
+): TwimlDocument | null {
+  if (call.released || call.phase === 'ended' || call.twiml === 'finished') {
+    return { step: call.step, twiml: HANG_UP_TWIML, kind: 'hang-up', routes: [] };
+  }
+  if (!awaitsMachine && call.prompt !== null) {
+    const prompt = call.prompt;
+    const shape = chooseGatherShape(prompt.collect, prompt.entry, settings.keyCollection);
+    return newDocument(call, 'run', GATHER_ROUTES, (step) => gatherTwiml(settings, call, prompt, step, shape, [], {}));
+  }
+  if (!holdWhenSilent) return null;
+  return newDocument(call, 'hold', ['poll'], (step) =>
+    toHoldTwiml(url(settings, call, 'poll', { step }), settings.pollPauseSeconds),
+  );
+}
+
+/**
+ * Ends by REST a call the machine let go that still runs: before the answer it
+ * is canceled, after it completed (Twilio documents that `canceled` does not
+ * end a call in progress). A call holding for a farewell fetches it instead.
+ */
+function reconcile(plan: TwilioPlan, call: TwilioCall): void {
+  if (!call.released || call.callSid === null || call.phase === 'ended' || call.twiml === 'finished') return;
+  if (call.twiml === 'holding' && call.pending?.kind === 'hang-up') return;
+  call.twiml = 'finished';
+  call.pending = null;
+  plan.effects.push({
+    kind: 'update',
+    callSid: call.callSid,
+    params: { status: call.phase === 'answered' ? 'completed' : 'canceled' },
+  });
+}
+
+/**
+ * Ends everything still up: a verification is over (a session closed). Calls
+ * holding for their farewell are left to fetch it.
+ */
+export function releaseAllTwilio(state: TwilioState): TwilioPlan {
+  const next = copy(state);
+  const plan: TwilioPlan = { state: next, effects: [], answer: null, tokens: [] };
+  for (const call of next.calls) {
+    call.released = true;
+    reconcile(plan, call);
+  }
+  return plan;
+}
+
+/** A call holding until Twilio comes back for its farewell. */
+export function awaitsFinalTwiml(call: TwilioCall): boolean {
+  return call.twiml === 'holding' && call.pending?.kind === 'hang-up' && call.phase !== 'ended';
+}
+
+// ── Documents ───────────────────────────────────────────────────────────────
+
+function newDocument(
+  call: TwilioCall,
+  kind: DocumentKind,
+  routes: TwilioWebhookRoute[],
+  build: (step: number) => string,
+): TwimlDocument {
+  call.lastStep += 1;
+  return { step: call.lastStep, twiml: build(call.lastStep), kind, routes };
+}
+
+/** Serves a document as the answer of a request and remembers it for a retry of that request. */
+function serveAnswer(call: TwilioCall, key: string, document: TwimlDocument): string {
+  if (call.pending !== null && call.pending.step === document.step) call.pending = null;
+  serve(call, document);
+  call.lastAnswer = { key, twiml: document.twiml };
+  return document.twiml;
+}
+
+function serve(call: TwilioCall, document: TwimlDocument): void {
+  call.step = document.step;
+  call.current = document;
+  call.twiml = TWIML_STATE_AFTER[document.kind];
+}
+
+function gatherTwiml(
+  settings: TwilioControlSettings,
+  call: TwilioCall,
+  prompt: PromptState,
+  step: number,
+  shape: GatherShape,
+  segments: readonly PromptSegment[],
+  speech: SpeechSettings,
+): string {
+  return toGatherTwiml({
+    segments,
+    speech,
+    shape,
+    timeoutSeconds: toGatherTimeoutSeconds(prompt.collect.inputTimeoutMs),
+    actionUrl: url(settings, call, 'gather', { step, promptSeq: prompt.seq, shape }),
+    timeoutUrl: url(settings, call, 'timeout', { step, promptSeq: prompt.seq }),
+  });
+}
+
+function url(
+  settings: TwilioControlSettings,
+  call: TwilioCall,
+  route: 'gather' | 'timeout' | 'digits-sent' | 'poll',
+  query: { step: number; promptSeq?: number; shape?: GatherShape },
+): string {
+  return toWebhookUrl(settings.publicBaseUrl, route, { token: call.token, ...query });
+}
+
+// ── Helpers ─────────────────────────────────────────────────────────────────
+
+function createCall(attempt: number, token: string): TwilioCall {
+  return {
+    attempt,
+    token,
+    callSid: null,
+    phase: 'dialing',
+    dialedReported: false,
+    released: false,
+    answeredByReported: false,
+    seenSequenceNumbers: [],
+    twiml: 'none',
+    step: 0,
+    lastStep: 0,
+    current: null,
+    pending: null,
+    lastAnswer: null,
+    prompt: null,
+    request: null,
+  };
+}
+
+/** The call a command is about: the latest with that CallSid (a mock may hand out the same one twice). */
+function liveCall(state: TwilioState, callId: string): TwilioCall | undefined {
+  for (let i = state.calls.length - 1; i >= 0; i--) {
+    const call = state.calls[i];
+    if (call?.callSid === callId) return call;
+  }
+  return undefined;
+}
+
+function callIdOf(call: TwilioCall): string {
+  return call.callSid ?? '';
+}
+
+function copy(state: TwilioState): TwilioState {
+  return structuredClone(state);
+}
+
+/** The state as JSON, for the store. */
+export function toJson(state: TwilioState): JsonValue {
+  return state as unknown as JsonValue;
+}
+
+/** A REST effect as the outbox keeps it: a create happens at most once, an update until it holds. */
+export function toProviderEffect(effect: TwilioEffect): ProviderEffect {
+  const payload = effect as unknown as JsonValue;
+  return effect.kind === 'create'
+    ? { delivery: 'at-most-once', dialAttempt: effect.attempt, payload }
+    : { delivery: 'at-least-once', payload };
+}
