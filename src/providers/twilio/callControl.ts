@@ -426,8 +426,12 @@ function carryOut(
       if (call.phase === 'ended' || call.twiml === 'finished') return;
       const answering = open?.call === call && call.request !== null;
       const byRest = call.phase !== 'answered' || command.farewell.length === 0 || call.twiml === 'none';
-      // Not ringing yet, nothing to say, or no TwiML running: ending the call by REST (`reconcile`) is quicker.
-      if (!answering && call.twiml !== 'holding' && byRest) return;
+      // Not ringing yet, nothing to say, or no TwiML running: ending the call by REST is quicker — now, before
+      // any later command of the step (the next dial) is carried out.
+      if (!answering && call.twiml !== 'holding' && byRest) {
+        reconcile(plan, call);
+        return;
+      }
       deliver(plan, call, open, 'hang-up', [], () => toHangUpTwiml(command.farewell, command.speech), true);
       return;
     }

@@ -1,0 +1,193 @@
+/**
+ * Durable verifications on Twilio with several instances behind a load
+ * balancer: each instance is a service with its own Twilio provider and
+ * webhook server on one store. Webhooks land on any instance; an instance that
+ * stops leaves its verifications to the others.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
+import { createVerificationService, type VerificationService } from '../../src/service/verificationService.js';
+import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import {
+  ACCOUNT_SID,
+  AUTH_TOKEN,
+  FakeCall,
+  FakeTwilioRestClient,
+  PUBLIC_BASE_URL,
+  spoken,
+  TwilioWebhookSender,
+  verb,
+} from '../support/twilioFake.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+
+interface Instance {
+  name: string;
+  service: VerificationService;
+  provider: TwilioVoiceProvider;
+  server: Server;
+  baseUrl: string;
+  errors: unknown[];
+  stop(): Promise<void>;
+}
+
+/** Sends each webhook to the next instance still up, as a round-robin load balancer would. */
+class BalancedSender extends TwilioWebhookSender {
+  private next = 0;
+  constructor(private readonly instances: () => Instance[]) {
+    super('http://unused');
+  }
+
+  override toLocalUrl(publicUrl: string): string {
+    const up = this.instances();
+    const instance = up[this.next++ % up.length];
+    if (instance === undefined) throw new Error('no instance is up');
+    return instance.baseUrl + publicUrl.slice(this.publicBaseUrl.length);
+  }
+}
+
+const live: Instance[] = [];
+
+async function startInstance(
+  name: string,
+  store: MemoryVerificationStore,
+  rest: FakeTwilioRestClient,
+): Promise<Instance> {
+  const errors: unknown[] = [];
+  const provider = new TwilioVoiceProvider({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    defaultCallerId: '+14255550000',
+    httpClient: rest,
+    onError: (error) => errors.push(error),
+  });
+  const service = createVerificationService({
+    store,
+    provider,
+    instanceId: name,
+    sweepIntervalMs: 50,
+    orphanAfterMs: 500,
+    onError: (error) => errors.push(error),
+  });
+  provider.connect(service);
+  const server = createServer(provider.createWebhookListener());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const instance: Instance = {
+    name,
+    service,
+    provider,
+    server,
+    baseUrl: `http://127.0.0.1:${port}/hooks`,
+    errors,
+    async stop() {
+      live.splice(live.indexOf(instance), 1);
+      await service.close();
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+  live.push(instance);
+  return instance;
+}
+
+afterEach(async () => {
+  for (const instance of [...live]) await instance.stop();
+});
+
+async function callOf(rest: FakeTwilioRestClient, sender: TwilioWebhookSender, n: number): Promise<FakeCall> {
+  const create = (await rest.waitForCreates(n))[n - 1];
+  if (create === undefined) throw new Error(`no create ${n}`);
+  return new FakeCall(sender, create);
+}
+
+describe('durable verifications on Twilio, several instances', () => {
+  it('any instance answers any webhook: ringing, the greeting, # and the end land on alternating instances', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const b = await startInstance('b', store, rest);
+    const sender = new BalancedSender(() => live);
+    const { verificationId } = await a.service.start({ targets: [PRIMARY, BACKUP] });
+
+    const call = await callOf(rest, sender, 1);
+    expect((await call.status('ringing')).status).toBe(200);
+    const greeting = await call.answer();
+    expect(spoken(verb(greeting, 'Gather')).join(' ')).toMatch(/press the pound key/i);
+    const farewell = await call.press(greeting, '#');
+    expect(spoken(farewell)).toEqual(['Thank you. Your verification is complete. Goodbye.']);
+    expect(verb(farewell, 'Hangup')).toBeDefined();
+    await call.status('completed');
+
+    const result = await b.service.waitForResult(verificationId, { timeoutMs: 5_000 });
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.callId).toBe(call.sid);
+    const instances = new Set((await store.readAudit({ verificationId })).map((row) => row.instance));
+    expect([...instances].sort()).toEqual(['a', 'b']);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('an instance that stops mid-call leaves the verification to the other: its deadline fires there and the backup is dialled from there', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const b = await startInstance('b', store, rest);
+    const sender = new BalancedSender(() => live);
+    const { verificationId } = await a.service.start({
+      targets: [PRIMARY, BACKUP],
+      timing: { inputTimeoutMs: 1_000, providerTimeoutGraceMs: 0, promptWatchdogMs: 1_000 },
+    });
+    const first = await callOf(rest, sender, 1);
+    const greeting = await first.answer();
+    expect(verb(greeting, 'Gather').attributes.timeout).toBe('1');
+    await a.stop();
+
+    // Voicemail: Twilio's Gather times out and never reports it (the Redirect is lost); the machine's own
+    // deadlines (the prompt's watchdog, then the input timer) fire on the instance still up, which hangs
+    // the call up and dials the backup.
+    const second = await callOf(rest, sender, 2);
+    expect(second.to).toBe(BACKUP);
+    expect(rest.updates().map((u) => [u.uri.includes(first.sid), u.data.Status])).toContainEqual([true, 'completed']);
+    const backupGreeting = await second.answer();
+    await second.press(backupGreeting, '#');
+    const result = await b.service.waitForResult(verificationId, { timeoutMs: 5_000 });
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((attempt) => attempt.result)).toEqual(['no-response', 'approved']);
+    const audit = await store.readAudit({ verificationId });
+    expect(audit.find((row) => row.what === 'deadline (input)')?.instance).toBe('b');
+  });
+
+  it('the same webhook sent to both instances at once is applied once; two different ones are both applied', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const b = await startInstance('b', store, rest);
+    const sender = new BalancedSender(() => live);
+    const { verificationId } = await a.service.start({ targets: [PRIMARY] });
+    const call = await callOf(rest, sender, 1);
+    const ringing = call.statusParams('ringing');
+    const url = String(call.create.data.StatusCallback);
+    const toA = new TwilioWebhookSender(a.baseUrl);
+    const toB = new TwilioWebhookSender(b.baseUrl);
+    const replies = await Promise.all([toA.post(url, ringing), toB.post(url, ringing)]);
+    expect(replies.map((r) => r.status)).toEqual([200, 200]);
+    const greeting = await call.answer();
+    const [gatherUrl, gatherParams] = call.gatherRequest(greeting, '#');
+    const [one, two] = await Promise.all([toA.post(gatherUrl, gatherParams), toB.post(gatherUrl, gatherParams)]);
+    // Both get the same answer: the second is a retry of the first.
+    expect(one.body).toBe(two.body);
+
+    const result = await a.service.waitForResult(verificationId, { timeoutMs: 5_000 });
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.keysPressed).toBe(1);
+    const audit = await store.readAudit({ verificationId });
+    expect(audit.filter((row) => row.what === 'call.ringing')).toHaveLength(1);
+    expect(audit.filter((row) => row.what.startsWith('call.digits'))).toHaveLength(1);
+  });
+});
