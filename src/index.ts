@@ -26,6 +26,7 @@
 // `npm run api` and review the report's diff with the change.
 
 export { InvalidRequestError, type RequestIssue, VoiceMfaError, type VoiceMfaErrorCode } from './errors.js';
+export type { JsonValue } from './json.js';
 export { type CallProgressResult, type CallProgressVerdict, classifyUnansweredEnding } from './machine/callProgress.js';
 export type { AcceptedNumber, NumberCheckInput, NumberCheckResult, RefusedNumber } from './machine/checks.js';
 export type {
@@ -165,7 +166,17 @@ export {
   type SimulatedCarrierOptions,
 } from './providers/simulated/simulatedCarrier.js';
 export type { SpeechTiming } from './providers/simulated/speech.js';
-export type { ProviderCapabilities, ProviderSession, SessionContext, VoiceProvider } from './providers/types.js';
+export type {
+  DurableContext,
+  DurableVoiceProvider,
+  Plan,
+  ProviderCapabilities,
+  ProviderEffect,
+  ProviderSession,
+  Reception,
+  SessionContext,
+  VoiceProvider,
+} from './providers/types.js';
 export { DEFAULT_TIMING, type NormalizeOptions, normalizeVerificationRequest } from './request/normalizeRequest.js';
 export {
   type RuntimeClock,
@@ -195,3 +206,31 @@ export type {
   VerificationStartedObservation,
 } from './runtime/observations.js';
 export { type RunVerificationOptions, runVerification } from './runtime/runVerification.js';
+export {
+  createVerificationService,
+  DIAL_INTERRUPTED,
+  type StartOptions,
+  type VerificationService,
+  type VerificationServiceOptions,
+  type VerificationSubject,
+} from './service/verificationService.js';
+export { toAuditJsonLines } from './step/auditRows.js';
+export {
+  CorruptRecordError,
+  DuplicateVerificationError,
+  StaleWriteError,
+  StoreUnavailableError,
+  UnknownVerificationError,
+} from './store/errors.js';
+export { MemoryVerificationStore, type MemoryVerificationStoreOptions } from './store/memoryStore.js';
+export type {
+  AuditEntry,
+  Binding,
+  LockedVerification,
+  OutboxDelivery,
+  OutboxEntry,
+  StepWrite,
+  StoredStatus,
+  StoredVerification,
+  VerificationStore,
+} from './store/types.js';

@@ -83,3 +83,16 @@ export function finalRow(scope: AuditScope, result: VerificationResult): AuditEn
     replayed: scope.replayed,
   };
 }
+
+/**
+ * Audit rows as JSON lines (one object per line), for shipping to a log store
+ * or a SIEM.
+ *
+ * @example
+ * ```ts
+ * await writeFile('audit.jsonl', toAuditJsonLines(await store.readAudit()));
+ * ```
+ */
+export function toAuditJsonLines(entries: readonly AuditEntry[]): string {
+  return entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+}

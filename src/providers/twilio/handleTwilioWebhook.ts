@@ -85,6 +85,7 @@ export interface TwilioWebhookOptions {
  * ```
  */
 export interface TwilioWebhookService {
+  /** Hands a webhook to the verification its binding (the dial token) belongs to; `null` when none does. */
   receive(
     binding: { kind: string; key: string },
     inbound: unknown,

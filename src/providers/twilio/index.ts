@@ -31,6 +31,7 @@ export {
   type TwilioWebhookOptions,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
+  type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 export type { PinEntryStyle } from './keyCollection.js';
 export type { TwilioCallCreateParams, TwilioCallsApi, TwilioCallUpdateParams } from './twilioCallsApi.js';

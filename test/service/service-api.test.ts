@@ -1,0 +1,171 @@
+/**
+ * The durable service's API beyond one verification's calls: results from any
+ * instance, cancel, the hooks run through the outbox (at least once), typed
+ * errors for unknown ids and damaged records, and a store that is down.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createAbuseGuard,
+  InvalidRequestError,
+  MemoryAbuseLimitStore,
+  type VerificationResult,
+} from '../../src/index.js';
+import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
+import { VirtualClock } from '../../src/runtime/clock.js';
+import { createVerificationService, type VerificationSubject } from '../../src/service/verificationService.js';
+import { CorruptRecordError, StoreUnavailableError, UnknownVerificationError } from '../../src/store/errors.js';
+import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import type { VerificationStore } from '../../src/store/types.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+};
+
+function setUp(numbers: ConstructorParameters<typeof SimulatedCarrier>[0]['numbers'] = {}, autoAdvance = false) {
+  const clock = new VirtualClock({ autoAdvance });
+  const store = new MemoryVerificationStore({ clock });
+  const carrier = new SimulatedCarrier({ clock, numbers });
+  return { clock, store, carrier };
+}
+
+describe('the durable service', () => {
+  it('gives the result to any instance, masked by default; cancel hangs the call up', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
+    const a = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
+    const b = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null, maskNumbers: false });
+    carrier.connect((id, event) => a.deliverEvent(id, event));
+    const { verificationId } = await a.start({ targets: [PRIMARY] }, { verificationId: 'v-cancel' });
+    expect(verificationId).toBe('v-cancel');
+    await settle();
+    clock.advanceBy(5_000);
+    await settle();
+    expect(carrier.calls[0]?.endedBy).toBeNull();
+    expect(await b.getResult(verificationId)).toBeNull();
+    await b.cancel(verificationId);
+    const masked = await a.waitForResult(verificationId);
+    expect(masked.status).toBe('canceled');
+    expect(masked.attempts[0]?.target.e164).toBe('+1 425 ••• 0100');
+    expect((await b.getResult(verificationId))?.attempts[0]?.target.e164).toBe(PRIMARY);
+    await settle();
+    expect(carrier.calls[0]?.endedBy).toBe('hung-up-by-us');
+    await a.close();
+    await b.close();
+    carrier.hangUpAll();
+  });
+
+  it('refuses what it cannot do, with typed errors: an unknown id, the same id twice, a bad request, the abuse limits without a user', async () => {
+    const { clock, store, carrier } = setUp();
+    const guard = createAbuseGuard({ store: new MemoryAbuseLimitStore(), now: () => clock.now() });
+    const service = createVerificationService({
+      store,
+      provider: carrier,
+      clock,
+      sweepIntervalMs: null,
+      abuseGuard: guard,
+    });
+    await expect(service.getResult('nope')).rejects.toBeInstanceOf(UnknownVerificationError);
+    await expect(service.cancel('nope')).rejects.toBeInstanceOf(UnknownVerificationError);
+    await expect(service.start({ targets: [] }, { userId: 'alice' })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(service.start({ targets: [PRIMARY] })).rejects.toBeInstanceOf(InvalidRequestError);
+    await service.start({ targets: [PRIMARY] }, { userId: 'alice', verificationId: 'v-1' });
+    await expect(service.start({ targets: [BACKUP] }, { userId: 'alice', verificationId: 'v-1' })).rejects.toThrow(
+      /exists already/,
+    );
+    await service.close();
+    carrier.hangUpAll();
+  });
+
+  it('runs onFinished and feeds the abuse limits through the outbox, at least once: a hook that failed is retried by a sweep', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'answers', responses: [{ hangUp: true }] } }, true);
+    const guard = createAbuseGuard({
+      store: new MemoryAbuseLimitStore(),
+      now: () => clock.now(),
+      limits: { denialLockout: { maxDenials: 1, windowMs: 3_600_000, lockMs: 3_600_000 } },
+    });
+    const finished: [VerificationResult, VerificationSubject][] = [];
+    const errors: unknown[] = [];
+    let failures = 1;
+    const service = createVerificationService({
+      store,
+      provider: carrier,
+      clock,
+      sweepIntervalMs: null,
+      abuseGuard: guard,
+      effectLeaseMs: 1_000,
+      onError: (error) => errors.push(error),
+      onFinished: (result, subject) => {
+        if (failures-- > 0) throw new Error('the host was busy');
+        finished.push([result, subject]);
+      },
+    });
+    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { verificationId } = await service.start({ targets: [PRIMARY] }, { userId: 'alice' });
+    const result = await service.waitForResult(verificationId);
+    expect(result.status).toBe('denied');
+    while (errors.length === 0) await settle();
+    expect(String(errors[0])).toContain('the host was busy');
+    expect(finished).toEqual([]);
+    clock.advanceBy(2_000);
+    await service.sweep();
+    expect(finished).toHaveLength(1);
+    expect(finished[0]?.[0].status).toBe('denied');
+    expect(finished[0]?.[1]).toEqual({ verificationId, userId: 'alice' });
+    // The denial reached the abuse limits: the next verification of alice is refused before any call.
+    await expect(service.start({ targets: [BACKUP] }, { userId: 'alice' })).rejects.toThrow(/locked|refused/i);
+    await service.close();
+    carrier.hangUpAll();
+  });
+
+  it('a damaged record is an error for that verification only', async () => {
+    const { clock, store, carrier } = setUp(
+      { [PRIMARY]: { kind: 'no-answer' }, [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },
+      true,
+    );
+    const errors: unknown[] = [];
+    const service = createVerificationService({
+      store,
+      provider: carrier,
+      clock,
+      sweepIntervalMs: null,
+      onError: (e) => errors.push(e),
+    });
+    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { verificationId: damaged } = await service.start({ targets: [PRIMARY] });
+    await store.withVerification(damaged, null, async ({ verification }) => {
+      if (verification === null) throw new Error('missing');
+      return {
+        write: {
+          verification: { ...verification, version: verification.version + 1, snapshot: { garbage: true } },
+          audit: [],
+          outbox: [],
+        },
+        value: null,
+      };
+    });
+    await expect(service.cancel(damaged)).rejects.toBeInstanceOf(CorruptRecordError);
+    const { verificationId: healthy } = await service.start({ targets: [BACKUP] });
+    expect((await service.waitForResult(healthy)).status).toBe('approved');
+    expect(errors.some((e) => e instanceof CorruptRecordError)).toBe(true);
+    await service.close();
+    carrier.hangUpAll();
+  });
+
+  it('a store that is down gives a clear error and approves nothing', async () => {
+    const { clock, carrier } = setUp();
+    const down = new Proxy({} as VerificationStore, {
+      get: (_target, property) =>
+        property === 'onWake'
+          ? () => () => {}
+          : async () => {
+              throw new StoreUnavailableError('the database at 127.0.0.1:5432 refused the connection');
+            },
+    });
+    const service = createVerificationService({ store: down, provider: carrier, clock, sweepIntervalMs: null });
+    await expect(service.start({ targets: [PRIMARY] })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(service.receive({ kind: 'twilio-token', key: 'x' }, {})).rejects.toBeInstanceOf(StoreUnavailableError);
+    await service.close();
+  });
+});
