@@ -47,9 +47,8 @@ export function linearToMulaw(sample: number): number {
   const rounded = Math.round(sample);
   const signMask = rounded < 0 ? 0x7f : 0xff;
   const magnitude = Math.min(rounded < 0 ? -rounded : rounded, CLIP) + BIAS;
-  // The segment is the position of the highest set bit above bit 7.
-  let segment = 7;
-  for (let bit = 0x4000; (magnitude & bit) === 0 && segment > 0; bit >>= 1) segment--;
+  // The segment is the position of the highest set bit above bit 7 (the bias guarantees bit 7 or higher).
+  const segment = 24 - Math.clz32(magnitude);
   return ((segment << 4) | ((magnitude >> (segment + 3)) & 0x0f)) ^ signMask;
 }
 
@@ -70,6 +69,14 @@ export function decodeMulaw(codes: Uint8Array, into: Int16Array = new Int16Array
   return into;
 }
 
+/** μ-law code of every 16-bit value (offset by 32 768), built on first use: 64 KiB that make encoding a lookup. */
+let encodeTable: Uint8Array | null = null;
+
+function getEncodeTable(): Uint8Array {
+  if (encodeTable === null) encodeTable = Uint8Array.from({ length: 65_536 }, (_, i) => linearToMulaw(i - 32_768));
+  return encodeTable;
+}
+
 /**
  * Encodes linear 16-bit samples to μ-law bytes, into `into` when given (it
  * must be at least as long), otherwise into a new array.
@@ -83,6 +90,11 @@ export function decodeMulaw(codes: Uint8Array, into: Int16Array = new Int16Array
 export function encodeMulaw(samples: ArrayLike<number>, into: Uint8Array = new Uint8Array(samples.length)): Uint8Array {
   if (into.length < samples.length)
     throw new RangeError(`encodeMulaw: output holds ${into.length} bytes, input has ${samples.length}`);
-  for (let i = 0; i < samples.length; i++) into[i] = linearToMulaw(samples[i] as number);
+  const table = getEncodeTable();
+  for (let i = 0; i < samples.length; i++) {
+    // Rounded and clipped to the table: floor(x + 0.5) + 32 768, within 0…65 535.
+    const index = (samples[i] as number) + 32_768.5;
+    into[i] = table[index <= 0 ? 0 : index >= 65_535 ? 65_535 : index | 0] as number;
+  }
   return into;
 }

@@ -82,6 +82,11 @@ describe('μ-law encoding', () => {
     expect(linearToMulaw(131.6)).toBe(linearToMulaw(132));
   });
 
+  it('encodes arrays exactly as sample by sample, fractions and out-of-range values included', () => {
+    const samples = Float64Array.from({ length: 200_000 }, (_, i) => -40_000 + i * 0.4003);
+    expect([...encodeMulaw(samples)]).toEqual([...samples].map(linearToMulaw));
+  });
+
   it('encodes into a given array, and refuses one that is too short', () => {
     const into = new Uint8Array(3);
     expect(encodeMulaw([0, 32_767, -32_768], into)).toBe(into);

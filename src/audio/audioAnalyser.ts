@@ -1,0 +1,156 @@
+/**
+ * The streaming audio analyser: feed it a call's audio as it arrives, in
+ * frames of any size, and it reports what it hears with the time, counted in
+ * samples from the first one.
+ *
+ * @module
+ */
+import { AnsweringMachineDetector } from './answeringMachineDetector.js';
+import { BeepDetector } from './beepDetector.js';
+import { CadenceDetector } from './cadenceDetector.js';
+import type { AudioDetection, EmitDetection, HopDetector } from './detections.js';
+import { DtmfDetector } from './dtmfDetector.js';
+import { MULAW_DECODE_TABLE } from './mulaw.js';
+import { type AudioAnalyserOptions, resolveAnalyserOptions } from './options.js';
+import { SAMPLES_PER_MS } from './sampleClock.js';
+import { SitDetector } from './sitDetector.js';
+import { HOP_SAMPLES, ToneBank } from './toneBank.js';
+
+const NO_DETECTIONS: readonly AudioDetection[] = Object.freeze([]);
+
+/**
+ * Listens to one call's audio (8 kHz, mono) and reports special information
+ * tones, busy / reorder / ringback, the answering-machine verdict, beeps and,
+ * when enabled, DTMF keys. One analyser per stream; it keeps no reference to
+ * the frames it is given and allocates nothing per frame unless it has
+ * something to report.
+ *
+ * @example
+ * ```ts
+ * const analyser = new AudioAnalyser({ callProgress: { zones: ['us'] } });
+ * socket.on('message', (data) => {
+ *   const message = JSON.parse(String(data));
+ *   if (message.event !== 'media') return;
+ *   for (const detection of analyser.pushMulaw(Buffer.from(message.media.payload, 'base64'))) {
+ *     if (detection.type === 'sit') console.log(`${detection.kind} at ${detection.atMs} ms`);
+ *   }
+ * });
+ * ```
+ */
+export class AudioAnalyser {
+  private readonly bank = new ToneBank();
+  private readonly detectors: HopDetector[] = [];
+  private readonly hop = new Float64Array(HOP_SAMPLES);
+  private hopFill = 0;
+  private hops = 0;
+  private found: AudioDetection[] | null = null;
+  private readonly emit: EmitDetection = (detection) => {
+    if (this.found === null) this.found = [];
+    this.found.push(detection);
+  };
+
+  /**
+   * @throws {@link InvalidAudioConfigurationError} when an option cannot work; every problem is listed.
+   *
+   * @example
+   * ```ts
+   * const analyser = new AudioAnalyser({ callProgress: { zones: ['de'] }, dtmf: true });
+   * ```
+   */
+  constructor(options: AudioAnalyserOptions = {}) {
+    const resolved = resolveAnalyserOptions(options);
+    if (resolved.sit) this.detectors.push(new SitDetector(this.bank, resolved.sit));
+    if (resolved.callProgress) this.detectors.push(new CadenceDetector(this.bank, resolved.callProgress));
+    if (resolved.answeringMachine) this.detectors.push(new AnsweringMachineDetector(resolved.answeringMachine));
+    if (resolved.beep) this.detectors.push(new BeepDetector(this.bank, resolved.beep));
+    if (resolved.dtmf) this.detectors.push(new DtmfDetector(this.bank, resolved.dtmf));
+  }
+
+  /**
+   * Samples analysed so far.
+   *
+   * @example
+   * ```ts
+   * analyser.pushMulaw(frame); // 160 bytes
+   * analyser.sampleCount; // 160 more than before
+   * ```
+   */
+  get sampleCount(): number {
+    return this.hops * HOP_SAMPLES + this.hopFill;
+  }
+
+  /**
+   * Milliseconds of audio analysed so far: the stream time of the next sample.
+   *
+   * @example
+   * ```ts
+   * for (let i = 0; i < 50; i++) analyser.pushMulaw(frame); // 50 frames of 20 ms
+   * analyser.elapsedMs; // 1000
+   * ```
+   */
+  get elapsedMs(): number {
+    return this.sampleCount / SAMPLES_PER_MS;
+  }
+
+  /**
+   * Analyses μ-law bytes (G.711, as Twilio Media Streams send them) and
+   * returns what was detected in them, oldest first — usually nothing (a
+   * shared empty array).
+   *
+   * @example
+   * ```ts
+   * const detections = analyser.pushMulaw(new Uint8Array(160).fill(0xff)); // 20 ms of silence
+   * detections.length; // 0
+   * ```
+   */
+  pushMulaw(codes: Uint8Array): readonly AudioDetection[] {
+    const { hop } = this;
+    const decode = MULAW_DECODE_TABLE;
+    let fill = this.hopFill;
+    for (let i = 0; i < codes.length; i++) {
+      hop[fill++] = decode[codes[i] as number] as number;
+      if (fill === hop.length) {
+        fill = 0;
+        this.analyseHop();
+      }
+    }
+    this.hopFill = fill;
+    return this.takeDetections();
+  }
+
+  /**
+   * Analyses 16-bit linear samples; otherwise as {@link AudioAnalyser.pushMulaw}.
+   *
+   * @example
+   * ```ts
+   * const detections = analyser.pushLinear(decodeMulaw(payload));
+   * ```
+   */
+  pushLinear(samples: Int16Array): readonly AudioDetection[] {
+    const { hop } = this;
+    let fill = this.hopFill;
+    for (let i = 0; i < samples.length; i++) {
+      hop[fill++] = samples[i] as number;
+      if (fill === hop.length) {
+        fill = 0;
+        this.analyseHop();
+      }
+    }
+    this.hopFill = fill;
+    return this.takeDetections();
+  }
+
+  private analyseHop(): void {
+    this.hops++;
+    this.bank.processHop(this.hop);
+    const endSample = this.hops * HOP_SAMPLES;
+    for (const detector of this.detectors) detector.onHop(this.hop, endSample, this.emit);
+  }
+
+  private takeDetections(): readonly AudioDetection[] {
+    const found = this.found;
+    if (found === null) return NO_DETECTIONS;
+    this.found = null;
+    return found;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * DTMF detection from audio, for providers that deliver the call's audio but
+ * not its key presses: the standard row/column Goertzel detector
+ * (TELEPHONY.md "DTMF": rows 697/770/852/941 Hz, columns 1209/1336/1477/1633 Hz)
+ * with the checks of Asterisk's main/dsp.c.
+ *
+ * Every 4 ms it looks at the last 128 samples (16 ms). Asterisk and spandsp
+ * use 102-sample blocks; 128 samples part adjacent rows (73 Hz apart) by
+ * 17 dB instead of overlapping their main lobes, and still fit a 40 ms tone
+ * several times. A window is a hit for a key when
+ * - the strongest row and column are each at least `minLevelDbm0`;
+ * - the row is at most `normalTwistDb` above the column and the column at most
+ *   `reverseTwistDb` above the row (Asterisk: 8 dB and 4 dB);
+ * - each is 8 dB above every other row or column (Asterisk's relative peaks);
+ * - the two hold at least 60 % of the window's energy (no speech around them).
+ *
+ * A key counts after 4 hits in a row (28 ms of tone) and must be released by
+ * 4 windows without it (16 ms) before it, or another press of it, counts again.
+ *
+ * @module
+ */
+import type { DtmfDigit, EmitDetection, HopDetector } from './detections.js';
+import { dbm0ToPower } from './levels.js';
+import { samplesToMs } from './sampleClock.js';
+import type { ToneBank } from './toneBank.js';
+
+/**
+ * Options of DTMF detection.
+ *
+ * @example
+ * ```ts
+ * new AudioAnalyser({ dtmf: { minLevelDbm0: -30, normalTwistDb: 6 } });
+ * ```
+ */
+export interface DtmfOptions {
+  /** Weakest row or column tone, in dBm0. Default −36. */
+  minLevelDbm0?: number;
+  /** How far the row (low) tone may be above the column (high) tone. Default 8 dB. */
+  normalTwistDb?: number;
+  /** How far the column (high) tone may be above the row (low) tone. Default 4 dB. */
+  reverseTwistDb?: number;
+}
+
+export const DEFAULT_DTMF_OPTIONS: Required<DtmfOptions> = { minLevelDbm0: -36, normalTwistDb: 8, reverseTwistDb: 4 };
+
+const ROWS_HZ = [697, 770, 852, 941] as const;
+const COLUMNS_HZ = [1209, 1336, 1477, 1633] as const;
+const KEYPAD: readonly (readonly DtmfDigit[])[] = [
+  ['1', '2', '3', 'A'],
+  ['4', '5', '6', 'B'],
+  ['7', '8', '9', 'C'],
+  ['*', '0', '#', 'D'],
+];
+const WINDOW_HOPS = 3;
+const RELATIVE_PEAK = 10 ** (8 / 10);
+const MAX_DEVIATION = 0.03;
+const MIN_SHARE = 0.75;
+const HITS_TO_ACCEPT = 4;
+const MISSES_TO_RELEASE = 4;
+const NO_KEY = -1;
+
+const dbToRatio = (db: number): number => 10 ** (db / 10);
+
+export class DtmfDetector implements HopDetector {
+  private readonly rowBins: Int32Array;
+  private readonly columnBins: Int32Array;
+  private readonly rowPowers = new Float64Array(4);
+  private readonly columnPowers = new Float64Array(4);
+  private readonly minPower: number;
+  private readonly normalTwist: number;
+  private readonly reverseTwist: number;
+  private candidate = NO_KEY;
+  private hits = 0;
+  private held = NO_KEY;
+
+  private misses = 0;
+
+  constructor(
+    private readonly bank: ToneBank,
+    options: Required<DtmfOptions>,
+  ) {
+    this.rowBins = Int32Array.from(ROWS_HZ, (frequency) => bank.addFrequency(frequency));
+    this.columnBins = Int32Array.from(COLUMNS_HZ, (frequency) => bank.addFrequency(frequency));
+    this.minPower = dbm0ToPower(options.minLevelDbm0);
+    this.normalTwist = dbToRatio(options.normalTwistDb);
+    this.reverseTwist = dbToRatio(options.reverseTwistDb);
+  }
+
+  onHop(_hop: Float64Array, endSample: number, emit: EmitDetection): void {
+    const key = this.keyInWindow();
+    if (key !== NO_KEY && key === this.candidate) this.hits++;
+    else {
+      this.candidate = key;
+      this.hits = key === NO_KEY ? 0 : 1;
+    }
+    if (this.held !== NO_KEY) {
+      if (key === this.held) this.misses = 0;
+      else if (++this.misses >= MISSES_TO_RELEASE) this.held = NO_KEY;
+    }
+    if (this.hits >= HITS_TO_ACCEPT && this.candidate !== this.held) {
+      this.held = this.candidate;
+      this.misses = 0;
+      const row = Math.floor(this.held / 4);
+      emit({
+        type: 'dtmf',
+        atMs: samplesToMs(endSample),
+        digit: (KEYPAD[row] as readonly DtmfDigit[])[this.held % 4] as DtmfDigit,
+      });
+    }
+  }
+
+  /** The key (row·4 + column) the window holds, or NO_KEY. */
+  private keyInWindow(): number {
+    const row = this.strongest(this.rowBins, this.rowPowers);
+    const column = this.strongest(this.columnBins, this.columnPowers);
+    const rowPower = this.rowPowers[row] as number;
+    const columnPower = this.columnPowers[column] as number;
+    if (rowPower < this.minPower || columnPower < this.minPower) return NO_KEY;
+    if (rowPower > columnPower * this.normalTwist || columnPower > rowPower * this.reverseTwist) return NO_KEY;
+    if (!this.standsOut(this.rowPowers, row) || !this.standsOut(this.columnPowers, column)) return NO_KEY;
+    if (rowPower + columnPower < MIN_SHARE * this.bank.energy(WINDOW_HOPS)) return NO_KEY;
+    if (!this.isOnFrequency(this.rowBins[row] as number, ROWS_HZ[row] as number)) return NO_KEY;
+    if (!this.isOnFrequency(this.columnBins[column] as number, COLUMNS_HZ[column] as number)) return NO_KEY;
+    return row * 4 + column;
+  }
+
+  private isOnFrequency(bin: number, frequencyHz: number): boolean {
+    return Math.abs(this.bank.frequencyOffsetHz(bin, WINDOW_HOPS)) <= MAX_DEVIATION * frequencyHz;
+  }
+
+  private strongest(bins: Int32Array, powers: Float64Array): number {
+    let best = 0;
+    for (let i = 0; i < bins.length; i++) {
+      powers[i] = this.bank.power(bins[i] as number, WINDOW_HOPS);
+      if ((powers[i] as number) > (powers[best] as number)) best = i;
+    }
+    return best;
+  }
+
+  private standsOut(powers: Float64Array, best: number): boolean {
+    const limit = (powers[best] as number) / RELATIVE_PEAK;
+    for (let i = 0; i < powers.length; i++) if (i !== best && (powers[i] as number) > limit) return false;
+    return true;
+  }
+}
