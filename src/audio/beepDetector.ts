@@ -111,7 +111,8 @@ export class BeepDetector implements HopDetector {
       if (continues) this.addWindow(estimate);
       else this.endTone(endSample);
     }
-    if (!this.inTone && estimate > 0 && this.holdsEnergyAt(estimate)) {
+    // Looking for a new tone, the filter checks every other hop (its onset is found from hop energies anyway).
+    if (!this.inTone && estimate > 0 && this.hops % 2 === 0 && this.holdsEnergyAt(estimate)) {
       this.startTone(endSample);
       this.addWindow(estimate);
     }

@@ -69,28 +69,42 @@ export class ToneBank {
     this.energies[slot] = energy;
     const { coefficients } = this;
     const count = coefficients.length;
-    // Two filters per pass over the hop: their recurrences are independent, so the processor overlaps them.
+    // Four filters per pass over the hop: their recurrences are independent, so the processor overlaps them.
     let bin = 0;
-    for (; bin + 1 < count; bin += 2) {
+    for (; bin + 3 < count; bin += 4) {
       const a = coefficients[bin] as number;
       const b = coefficients[bin + 1] as number;
+      const c = coefficients[bin + 2] as number;
+      const d = coefficients[bin + 3] as number;
       let a1 = 0;
       let a2 = 0;
       let b1 = 0;
       let b2 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let d1 = 0;
+      let d2 = 0;
       for (let n = 0; n < HOP_SAMPLES; n++) {
         const x = hop[n] as number;
         const a0 = x + a * a1 - a2;
         const b0 = x + b * b1 - b2;
+        const c0 = x + c * c1 - c2;
+        const d0 = x + d * d1 - d2;
         a2 = a1;
         a1 = a0;
         b2 = b1;
         b1 = b0;
+        c2 = c1;
+        c1 = c0;
+        d2 = d1;
+        d1 = d0;
       }
       this.store(bin, slot, a1, a2);
       this.store(bin + 1, slot, b1, b2);
+      this.store(bin + 2, slot, c1, c2);
+      this.store(bin + 3, slot, d1, d2);
     }
-    if (bin < count) {
+    for (; bin < count; bin++) {
       const a = coefficients[bin] as number;
       let a1 = 0;
       let a2 = 0;
