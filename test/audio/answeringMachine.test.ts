@@ -14,19 +14,8 @@ import {
   DEFAULT_ANSWERING_MACHINE_OPTIONS,
 } from '../../src/audio/index.js';
 import { createSeededRandom } from '../../src/providers/simulated/random.js';
-import {
-  addNoise,
-  analyse,
-  concat,
-  expectRate,
-  type RandomSource,
-  runTrials,
-  silence,
-  spokenWord,
-  TRIALS_TIMEOUT_MS,
-  toMulaw,
-  uniform,
-} from './signals.js';
+import { addNoise, analyse, concat, type RandomSource, silence, spokenWord, toMulaw, uniform } from './signals.js';
+import { expectRate, runTrials, TRIALS_TIMEOUT_MS } from './trials.js';
 
 const verdicts = (detections: readonly AudioDetection[]): AnsweringMachineDetection[] =>
   detections.filter(

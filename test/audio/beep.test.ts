@@ -10,17 +10,14 @@ import {
   addNoise,
   analyse,
   concat,
-  describeDetections,
   dtmfSegments,
-  expectRate,
   renderSegments,
-  runTrials,
   silence,
   speechLike,
-  TRIALS_TIMEOUT_MS,
   toMulaw,
   uniform,
 } from './signals.js';
+import { describeDetections, expectRate, runTrials, TRIALS_TIMEOUT_MS } from './trials.js';
 
 const beeps = (detections: readonly AudioDetection[]): BeepDetection[] =>
   detections.filter((d): d is BeepDetection => d.type === 'beep');

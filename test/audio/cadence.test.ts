@@ -18,17 +18,14 @@ import {
   addNoise,
   analyse,
   concat,
-  describeDetections,
-  expectRate,
   type RandomSource,
   renderSegments,
-  runTrials,
   type Segment,
   silence,
-  TRIALS_TIMEOUT_MS,
   toMulaw,
   uniform,
 } from './signals.js';
+import { describeDetections, expectRate, runTrials, TRIALS_TIMEOUT_MS } from './trials.js';
 
 /** TELEPHONY.md "Tone cadences" (Asterisk indications.conf): frequencies, then on/off times. */
 const REFERENCE: Record<ToneZoneName, Record<CallProgressToneType, [number[], number[]]>> = {

@@ -12,19 +12,16 @@ import {
   analyse,
   concat,
   DTMF_KEYS,
-  describeDetections,
   dtmfSegments,
-  expectRate,
   pick,
   type RandomSource,
   renderSegments,
-  runTrials,
   silence,
   speechLike,
-  TRIALS_TIMEOUT_MS,
   toMulaw,
   uniform,
 } from './signals.js';
+import { describeDetections, expectRate, runTrials, TRIALS_TIMEOUT_MS } from './trials.js';
 
 const ALL_KEYS = '123A456B789C*0#D';
 

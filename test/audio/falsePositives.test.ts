@@ -11,20 +11,17 @@ import {
   addNoise,
   analyse,
   DTMF_KEYS,
-  describeDetections,
   dtmfSegments,
-  expectRate,
   musicLike,
   pick,
   type RandomSource,
   renderSegments,
-  runTrials,
   silence,
   speechLike,
-  TRIALS_TIMEOUT_MS,
   toMulaw,
   uniform,
 } from './signals.js';
+import { describeDetections, expectRate, runTrials, TRIALS_TIMEOUT_MS } from './trials.js';
 
 const TRIALS = 1_000;
 const TRIAL_MS = 3000;

@@ -12,17 +12,14 @@ import {
   addNoise,
   analyse,
   concat,
-  describeDetections,
-  expectRate,
   renderSegments,
-  runTrials,
   type Segment,
   silence,
   speechLike,
-  TRIALS_TIMEOUT_MS,
   toMulaw,
   uniform,
 } from './signals.js';
+import { describeDetections, expectRate, runTrials, TRIALS_TIMEOUT_MS } from './trials.js';
 
 type Code = 'NC' | 'IC' | 'VC' | 'RO' | 'E180';
 

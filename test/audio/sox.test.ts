@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { AudioAnalyser, type AudioDetection, decodeMulaw, encodeMulaw, mulawToLinear } from '../../src/audio/index.js';
-import { analyse, DTMF_KEYS, describeDetections } from './signals.js';
+import { analyse, DTMF_KEYS } from './signals.js';
+import { describeDetections } from './trials.js';
 
 const soxInstalled = spawnSync('sox', ['--version']).error === undefined;
 if (!soxInstalled) console.warn('sox is not on PATH: the sox tests are skipped (apt-get install sox)');
