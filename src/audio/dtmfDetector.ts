@@ -2,17 +2,24 @@
  * DTMF detection from audio, for providers that deliver the call's audio but
  * not its key presses: the standard row/column Goertzel detector
  * (TELEPHONY.md "DTMF": rows 697/770/852/941 Hz, columns 1209/1336/1477/1633 Hz)
- * with the checks of Asterisk's main/dsp.c.
+ * with the checks of Asterisk's main/dsp.c, whose comment quotes the AT&T
+ * receiver specification: tones of 40 ms or more with 50 ms pauses, normal
+ * twist up to 8 dB and reverse twist up to 4 dB accepted, frequencies within
+ * ±1.5 % detected and beyond ±3.5 % rejected, 15 dB signal to noise.
  *
  * Every 4 ms it looks at the last 128 samples (16 ms). Asterisk and spandsp
  * use 102-sample blocks; 128 samples part adjacent rows (73 Hz apart) by
- * 17 dB instead of overlapping their main lobes, and still fit a 40 ms tone
- * several times. A window is a hit for a key when
- * - the strongest row and column are each at least `minLevelDbm0`;
- * - the row is at most `normalTwistDb` above the column and the column at most
- *   `reverseTwistDb` above the row (Asterisk: 8 dB and 4 dB);
- * - each is 8 dB above every other row or column (Asterisk's relative peaks);
- * - the two hold at least 60 % of the window's energy (no speech around them).
+ * 17 dB instead of overlapping their main lobes, keep a row tone's leakage
+ * from moving a column tone's level by more than about 1 dB, and still fit a
+ * 40 ms tone several times. A window is a hit for a key when
+ * - the strongest row and column each stand 8 dB above the other rows and
+ *   columns (Asterisk's relative peaks);
+ * - each is within 3 % of its nominal frequency, measured from the turn of
+ *   its filter's phase from hop to hop;
+ * - corrected for the filter's loss at that offset, each is at least
+ *   `minLevelDbm0`, the row at most `normalTwistDb` above the column and the
+ *   column at most `reverseTwistDb` above the row;
+ * - the two hold at least 75 % of the window's energy (no speech around them).
  *
  * A key counts after 4 hits in a row (28 ms of tone) and must be released by
  * 4 windows without it (16 ms) before it, or another press of it, counts again.
@@ -21,8 +28,8 @@
  */
 import type { DtmfDigit, EmitDetection, HopDetector } from './detections.js';
 import { dbm0ToPower } from './levels.js';
-import { samplesToMs } from './sampleClock.js';
-import type { ToneBank } from './toneBank.js';
+import { SAMPLE_RATE_HZ, samplesToMs } from './sampleClock.js';
+import { HOP_SAMPLES, type ToneBank } from './toneBank.js';
 
 /**
  * Options of DTMF detection.
@@ -51,8 +58,9 @@ const KEYPAD: readonly (readonly DtmfDigit[])[] = [
   ['7', '8', '9', 'C'],
   ['*', '0', '#', 'D'],
 ];
-const WINDOW_HOPS = 3;
+const WINDOW_HOPS = 4;
 const RELATIVE_PEAK = 10 ** (8 / 10);
+/** Between the ±1.5 % that must be detected and the ±3.5 % that must be rejected. */
 const MAX_DEVIATION = 0.03;
 const MIN_SHARE = 0.75;
 const HITS_TO_ACCEPT = 4;
@@ -60,6 +68,12 @@ const MISSES_TO_RELEASE = 4;
 const NO_KEY = -1;
 
 const dbToRatio = (db: number): number => 10 ** (db / 10);
+
+/** Power response of the window's filter to a tone `offsetHz` from its centre (sinc², 1 at the centre). */
+function filterResponse(offsetHz: number): number {
+  const x = (Math.PI * offsetHz * WINDOW_HOPS * HOP_SAMPLES) / SAMPLE_RATE_HZ;
+  return x === 0 ? 1 : (Math.sin(x) / x) ** 2;
+}
 
 export class DtmfDetector implements HopDetector {
   private readonly rowBins: Int32Array;
@@ -113,19 +127,18 @@ export class DtmfDetector implements HopDetector {
   private keyInWindow(): number {
     const row = this.strongest(this.rowBins, this.rowPowers);
     const column = this.strongest(this.columnBins, this.columnPowers);
-    const rowPower = this.rowPowers[row] as number;
-    const columnPower = this.columnPowers[column] as number;
+    if (!this.standsOut(this.rowPowers, row) || !this.standsOut(this.columnPowers, column)) return NO_KEY;
+    const rowOffsetHz = this.bank.frequencyOffsetHz(this.rowBins[row] as number, WINDOW_HOPS);
+    const columnOffsetHz = this.bank.frequencyOffsetHz(this.columnBins[column] as number, WINDOW_HOPS);
+    if (Math.abs(rowOffsetHz) > MAX_DEVIATION * (ROWS_HZ[row] as number)) return NO_KEY;
+    if (Math.abs(columnOffsetHz) > MAX_DEVIATION * (COLUMNS_HZ[column] as number)) return NO_KEY;
+    // Levels as sent: a tone off the filter's centre shows weaker in it, by the filter's response at the offset.
+    const rowPower = (this.rowPowers[row] as number) / filterResponse(rowOffsetHz);
+    const columnPower = (this.columnPowers[column] as number) / filterResponse(columnOffsetHz);
     if (rowPower < this.minPower || columnPower < this.minPower) return NO_KEY;
     if (rowPower > columnPower * this.normalTwist || columnPower > rowPower * this.reverseTwist) return NO_KEY;
-    if (!this.standsOut(this.rowPowers, row) || !this.standsOut(this.columnPowers, column)) return NO_KEY;
     if (rowPower + columnPower < MIN_SHARE * this.bank.energy(WINDOW_HOPS)) return NO_KEY;
-    if (!this.isOnFrequency(this.rowBins[row] as number, ROWS_HZ[row] as number)) return NO_KEY;
-    if (!this.isOnFrequency(this.columnBins[column] as number, COLUMNS_HZ[column] as number)) return NO_KEY;
     return row * 4 + column;
-  }
-
-  private isOnFrequency(bin: number, frequencyHz: number): boolean {
-    return Math.abs(this.bank.frequencyOffsetHz(bin, WINDOW_HOPS)) <= MAX_DEVIATION * frequencyHz;
   }
 
   private strongest(bins: Int32Array, powers: Float64Array): number {
