@@ -80,7 +80,8 @@ const FRAME_MS = 20;
 const HOPS_PER_FRAME = (FRAME_MS * SAMPLES_PER_MS) / HOP_SAMPLES;
 
 export class AnsweringMachineDetector implements HopDetector {
-  private absoluteSum = 0;
+  /** Sums of absolute sample values of the frame's hops so far (an array, so that no number is boxed per hop). */
+  private readonly hopAbsoluteSums = new Float64Array(HOPS_PER_FRAME);
   private hopsInFrame = 0;
   private decided = false;
   private totalMs = 0;
@@ -101,11 +102,12 @@ export class AnsweringMachineDetector implements HopDetector {
       const x = hop[n] as number;
       sum += x < 0 ? -x : x;
     }
-    this.absoluteSum += sum;
+    this.hopAbsoluteSums[this.hopsInFrame] = sum;
     if (++this.hopsInFrame < HOPS_PER_FRAME) return;
-    const silent = this.absoluteSum / (HOPS_PER_FRAME * HOP_SAMPLES) < this.options.silenceThreshold;
-    this.absoluteSum = 0;
     this.hopsInFrame = 0;
+    let frameSum = 0;
+    for (let i = 0; i < HOPS_PER_FRAME; i++) frameSum += this.hopAbsoluteSums[i] as number;
+    const silent = frameSum / (HOPS_PER_FRAME * HOP_SAMPLES) < this.options.silenceThreshold;
     const verdict = this.judgeFrame(silent);
     if (verdict !== null) {
       this.decided = true;

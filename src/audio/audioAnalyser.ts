@@ -8,7 +8,7 @@
 import { AnsweringMachineDetector } from './answeringMachineDetector.js';
 import { BeepDetector } from './beepDetector.js';
 import { CadenceDetector } from './cadenceDetector.js';
-import type { AudioDetection, EmitDetection, HopDetector } from './detections.js';
+import type { AudioDetection, EmitDetection } from './detections.js';
 import { DtmfDetector } from './dtmfDetector.js';
 import { MULAW_DECODE_TABLE } from './mulaw.js';
 import { type AudioAnalyserOptions, resolveAnalyserOptions } from './options.js';
@@ -39,7 +39,12 @@ const NO_DETECTIONS: readonly AudioDetection[] = Object.freeze([]);
  */
 export class AudioAnalyser {
   private readonly bank = new ToneBank();
-  private readonly detectors: HopDetector[] = [];
+  // One field per detector, so that each call below has a single target the JIT can inline.
+  private readonly sit: SitDetector | null;
+  private readonly cadence: CadenceDetector | null;
+  private readonly answeringMachine: AnsweringMachineDetector | null;
+  private readonly beep: BeepDetector | null;
+  private readonly dtmf: DtmfDetector | null;
   private readonly hop = new Float64Array(HOP_SAMPLES);
   private hopFill = 0;
   private hops = 0;
@@ -59,11 +64,11 @@ export class AudioAnalyser {
    */
   constructor(options: AudioAnalyserOptions = {}) {
     const resolved = resolveAnalyserOptions(options);
-    if (resolved.sit) this.detectors.push(new SitDetector(this.bank, resolved.sit));
-    if (resolved.callProgress) this.detectors.push(new CadenceDetector(this.bank, resolved.callProgress));
-    if (resolved.answeringMachine) this.detectors.push(new AnsweringMachineDetector(resolved.answeringMachine));
-    if (resolved.beep) this.detectors.push(new BeepDetector(this.bank, resolved.beep));
-    if (resolved.dtmf) this.detectors.push(new DtmfDetector(this.bank, resolved.dtmf));
+    this.sit = resolved.sit && new SitDetector(this.bank, resolved.sit);
+    this.cadence = resolved.callProgress && new CadenceDetector(this.bank, resolved.callProgress);
+    this.answeringMachine = resolved.answeringMachine && new AnsweringMachineDetector(resolved.answeringMachine);
+    this.beep = resolved.beep && new BeepDetector(this.bank, resolved.beep);
+    this.dtmf = resolved.dtmf && new DtmfDetector(this.bank, resolved.dtmf);
   }
 
   /**
@@ -144,7 +149,12 @@ export class AudioAnalyser {
     this.hops++;
     this.bank.processHop(this.hop);
     const endSample = this.hops * HOP_SAMPLES;
-    for (const detector of this.detectors) detector.onHop(this.hop, endSample, this.emit);
+    const { hop, emit } = this;
+    this.sit?.onHop(hop, endSample, emit);
+    this.cadence?.onHop(hop, endSample, emit);
+    this.answeringMachine?.onHop(hop, endSample, emit);
+    this.beep?.onHop(hop, endSample, emit);
+    this.dtmf?.onHop(hop, endSample, emit);
   }
 
   private takeDetections(): readonly AudioDetection[] {

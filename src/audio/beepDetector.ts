@@ -17,7 +17,6 @@
  * @module
  */
 import type { EmitDetection, HopDetector } from './detections.js';
-import { goertzelPower } from './goertzel.js';
 import { dbm0ToPower } from './levels.js';
 import { SAMPLE_RATE_HZ, SAMPLES_PER_MS, samplesToMs } from './sampleClock.js';
 import { HOP_SAMPLES, type ToneBank } from './toneBank.js';
@@ -69,9 +68,8 @@ export class BeepDetector implements HopDetector {
   private readonly signalSums = new Float64Array(WINDOW_HOPS);
   private readonly crossSums = new Float64Array(WINDOW_HOPS);
   private readonly outerSums = new Float64Array(WINDOW_HOPS);
-  /** The last window's samples in a ring, and unrolled (oldest first) for the filter. */
+  /** The last window's samples, in a ring. */
   private readonly recent = new Float64Array(WINDOW_SAMPLES);
-  private readonly window = new Float64Array(WINDOW_SAMPLES);
   private previous = 0;
   private beforePrevious = 0;
   private hops = 0;
@@ -79,6 +77,10 @@ export class BeepDetector implements HopDetector {
   private readonly minCosine: number;
   private readonly maxCosine: number;
 
+  /** The last window's frequency estimate, 0 when it holds no single tone. */
+  private estimate = 0;
+  /** The frequency the confirming filter checks: the tone's mean, or a new estimate. */
+  private filterHz = 0;
   private inTone = false;
   private toneFrequencySum = 0;
   private toneWindows = 0;
@@ -104,17 +106,24 @@ export class BeepDetector implements HopDetector {
 
   onHop(hop: Float64Array, endSample: number, emit: EmitDetection): void {
     this.accumulate(hop);
-    const estimate = this.estimateFrequency();
+    this.estimateFrequency();
+    const estimate = this.estimate;
     if (this.inTone) {
-      const mean = this.toneFrequencySum / this.toneWindows;
-      const continues = estimate > 0 && Math.abs(estimate - mean) <= ESTIMATE_SPREAD * mean && this.holdsEnergyAt(mean);
-      if (continues) this.addWindow(estimate);
+      this.filterHz = this.toneFrequencySum / this.toneWindows;
+      const continues =
+        estimate > 0 &&
+        Math.abs(estimate - this.filterHz) <= ESTIMATE_SPREAD * this.filterHz &&
+        this.filterHoldsEnergy();
+      if (continues) this.addWindow();
       else this.endTone(endSample);
     }
     // Looking for a new tone, the filter checks every other hop (its onset is found from hop energies anyway).
-    if (!this.inTone && estimate > 0 && this.hops % 2 === 0 && this.holdsEnergyAt(estimate)) {
-      this.startTone(endSample);
-      this.addWindow(estimate);
+    if (!this.inTone && estimate > 0 && this.hops % 2 === 0) {
+      this.filterHz = estimate;
+      if (this.filterHoldsEnergy()) {
+        this.startTone(endSample);
+        this.addWindow();
+      }
     }
     if (this.pending && this.hops >= this.pendingDecisionHop) {
       this.pending = false;
@@ -156,13 +165,15 @@ export class BeepDetector implements HopDetector {
   }
 
   /**
-   * The frequency of the single tone the window seems to hold, or 0. With
+   * Sets `estimate` to the frequency of the single tone the window seems to
+   * hold, or 0 (a field rather than a result, so that no number is boxed). With
    * per-sample means a = x[n−1]², b = x[n−1]·(x[n] + x[n−2]) and
    * c = (x[n] + x[n−2])², a tone of power P and cos(ω) = k in white noise of
    * power σ² gives a = P + σ², b = 2kP and c − 2a = 2P·(2k² − 1); so P solves
    * 2P² + (c − 2a)·P − b² = 0, and k = b / 2P.
    */
-  private estimateFrequency(): number {
+  private estimateFrequency(): void {
+    this.estimate = 0;
     let signal = 0;
     let cross = 0;
     let outer = 0;
@@ -174,40 +185,56 @@ export class BeepDetector implements HopDetector {
     signal /= WINDOW_SAMPLES;
     cross /= WINDOW_SAMPLES;
     outer /= WINDOW_SAMPLES;
-    if (signal < this.minPower) return 0;
+    if (signal < this.minPower) return;
     const curvature = outer - 2 * signal;
     const power = (Math.sqrt(curvature * curvature + 8 * cross * cross) - curvature) / 4;
-    if (power < MIN_MODEL_SHARE * signal) return 0;
+    if (power < MIN_MODEL_SHARE * signal) return;
     const cosine = cross / (2 * power);
-    if (cosine < this.minCosine || cosine > this.maxCosine) return 0;
-    return (Math.acos(cosine) * SAMPLE_RATE_HZ) / (2 * Math.PI);
+    if (cosine < this.minCosine || cosine > this.maxCosine) return;
+    this.estimate = (Math.acos(cosine) * SAMPLE_RATE_HZ) / (2 * Math.PI);
   }
 
-  /** Whether a filter at `frequencyHz` holds most of the last window's energy. */
-  private holdsEnergyAt(frequencyHz: number): boolean {
+  /**
+   * Whether a Goertzel filter at `filterHz` (see goertzelPower) holds most
+   * of the last window's energy. It runs over the ring of recent samples in
+   * place, oldest first, and answers yes or no, so nothing is copied or boxed.
+   */
+  private filterHoldsEnergy(): boolean {
+    const coefficient = 2 * Math.cos((2 * Math.PI * this.filterHz) / SAMPLE_RATE_HZ);
+    const { recent } = this;
     const start = (this.hops * HOP_SAMPLES) % WINDOW_SAMPLES;
-    const { recent, window } = this;
-    for (let n = start; n < WINDOW_SAMPLES; n++) window[n - start] = recent[n] as number;
-    for (let n = 0; n < start; n++) window[WINDOW_SAMPLES - start + n] = recent[n] as number;
-    return goertzelPower(this.window, frequencyHz) >= MIN_FILTER_SHARE * this.bank.energy(WINDOW_HOPS);
+    let previous = 0;
+    let beforePrevious = 0;
+    for (let n = start; n < WINDOW_SAMPLES + start; n++) {
+      const current =
+        (recent[n < WINDOW_SAMPLES ? n : n - WINDOW_SAMPLES] as number) + coefficient * previous - beforePrevious;
+      beforePrevious = previous;
+      previous = current;
+    }
+    const squaredMagnitude =
+      previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious;
+    const power = (2 * squaredMagnitude) / (WINDOW_SAMPLES * WINDOW_SAMPLES);
+    return power >= MIN_FILTER_SHARE * (this.bank.windowMeanSquare[WINDOW_HOPS] as number);
   }
 
-  private addWindow(frequencyHz: number): void {
-    this.toneFrequencySum += frequencyHz;
+  /** Adds the last window's estimate to the tone. */
+  private addWindow(): void {
+    this.toneFrequencySum += this.estimate;
     this.toneWindows++;
-    this.toneLevel = Math.max(this.toneLevel, this.bank.energy(1));
+    this.toneLevel = Math.max(this.toneLevel, this.bank.hopMeanSquare[0] as number);
   }
 
   private startTone(endSample: number): void {
     this.inTone = true;
     this.toneFrequencySum = 0;
     this.toneWindows = 0;
-    this.toneLevel = this.bank.energy(1);
+    this.toneLevel = this.bank.hopMeanSquare[0] as number;
     this.toneFollowsAnother = this.hops - this.toneEndHop <= ISOLATION_HOPS;
     this.pending = false; // a beep needs quiet after it, too
     // The tone began at the earliest hop of the window that is as loud as the newest one.
     let hopsBack = 0;
-    while (hopsBack + 1 < WINDOW_HOPS && this.bank.energy(1, hopsBack + 1) >= EDGE_SHARE * this.toneLevel) hopsBack++;
+    const energies = this.bank.hopMeanSquare;
+    while (hopsBack + 1 < WINDOW_HOPS && (energies[hopsBack + 1] as number) >= EDGE_SHARE * this.toneLevel) hopsBack++;
     this.toneStart = endSample - (hopsBack + 1) * HOP_SAMPLES;
   }
 
@@ -216,7 +243,8 @@ export class BeepDetector implements HopDetector {
     this.toneEndHop = this.hops;
     // The tone's last loud hop is within the window that just stopped holding it.
     let hopsBack = 0;
-    while (hopsBack < WINDOW_HOPS && this.bank.energy(1, hopsBack) < EDGE_SHARE * this.toneLevel) hopsBack++;
+    const energies = this.bank.hopMeanSquare;
+    while (hopsBack < WINDOW_HOPS && (energies[hopsBack] as number) < EDGE_SHARE * this.toneLevel) hopsBack++;
     const end = endSample - hopsBack * HOP_SAMPLES;
     const length = end - this.toneStart;
     const { minDurationMs, maxDurationMs } = this.options;

@@ -65,9 +65,8 @@ const DEBOUNCE_HOPS = 3;
 const QUIET_SHARE = 0.3;
 const LOUD_HOPS_ALLOWED = 6;
 const LOUD_SHARE_ALLOWED = 0.1;
-/** The loudness of a pause is read over 8 ms at the centre of the 32 ms window, so it lines up with the tone decision. */
-const LOUDNESS_HOPS = 2;
-const LOUDNESS_HOPS_AGO = WINDOW_HOPS / 2 - 1;
+/** The loudness of a pause is read over the two hops (8 ms) at the centre of the 32 ms window, so it lines up with the tone decision. */
+const CENTRE_HOP = WINDOW_HOPS / 2 - 1;
 
 const SIGNAL_TYPES: readonly CallProgressToneType[] = ['busy', 'reorder', 'ringback'];
 const MIN_SEGMENTS: Readonly<Record<CallProgressToneType, number>> = { busy: 4, reorder: 4, ringback: 2 };
@@ -98,26 +97,23 @@ class CadenceTracker {
   private reported: CallProgressToneType | null = null;
 
   constructor(
+    private readonly bank: ToneBank,
     private readonly zone: string,
     private readonly cadences: readonly Cadence[],
     private readonly toleranceFraction: number,
     private readonly toleranceSamples: number,
   ) {}
 
-  update(
-    isOn: boolean,
-    windowEnergy: number,
-    centreEnergy: number,
-    centre: number,
-    endSample: number,
-    emit: EmitDetection,
-  ): void {
+  /** One window, centred at `centre`, in which this set's tone is playing or not; levels are read from the bank. */
+  update(isOn: boolean, centre: number, endSample: number, emit: EmitDetection): void {
     this.segmentHops++;
+    const { hopMeanSquare, windowMeanSquare } = this.bank;
     if (this.on) {
-      this.toneLevelSum += windowEnergy;
+      this.toneLevelSum += windowMeanSquare[WINDOW_HOPS] as number;
       this.toneLevelHops++;
-    } else if (this.toneLevel > 0 && centreEnergy > QUIET_SHARE * this.toneLevel) {
-      this.loudHops++;
+    } else if (this.toneLevel > 0) {
+      const centreLevel = ((hopMeanSquare[CENTRE_HOP] as number) + (hopMeanSquare[CENTRE_HOP + 1] as number)) / 2;
+      if (centreLevel > QUIET_SHARE * this.toneLevel) this.loudHops++;
     }
     if (isOn === this.on) {
       this.pendingHops = 0;
@@ -224,6 +220,7 @@ function listenTo(zone: ToneZone, bank: ToneBank, options: ResolvedCallProgressO
       members: Uint8Array.from(frequencies, (frequency) => (group.frequenciesHz.includes(frequency) ? 1 : 0)),
       memberCount: group.frequenciesHz.length,
       tracker: new CadenceTracker(
+        bank,
         zone.name,
         group.cadences,
         options.toleranceFraction,
@@ -246,24 +243,21 @@ export class CadenceDetector implements HopDetector {
   }
 
   onHop(_hop: Float64Array, endSample: number, emit: EmitDetection): void {
-    const energy = this.bank.energy(WINDOW_HOPS);
-    const centreEnergy = this.bank.energy(LOUDNESS_HOPS, LOUDNESS_HOPS_AGO);
     const centre = endSample - WINDOW_SAMPLES / 2;
-    for (const listener of this.listeners) {
-      const { bins, powers, sets } = listener;
-      for (let i = 0; i < bins.length; i++) powers[i] = this.bank.power(bins[i] as number, WINDOW_HOPS);
-      let active: FrequencySet | null = null;
-      for (const set of sets) {
-        if (this.isPlaying(set, powers, energy)) {
-          active = set;
-          break;
-        }
-      }
-      for (const set of sets) set.tracker.update(set === active, energy, centreEnergy, centre, endSample, emit);
+    // Indexed loops: no iterator per hop.
+    for (let l = 0; l < this.listeners.length; l++) {
+      const { bins, powers, sets } = this.listeners[l] as ZoneListener;
+      this.bank.powers(bins, WINDOW_HOPS, powers);
+      let active = -1;
+      for (let s = 0; s < sets.length && active < 0; s++)
+        if (this.isPlaying(sets[s] as FrequencySet, powers)) active = s;
+      for (let s = 0; s < sets.length; s++)
+        (sets[s] as FrequencySet).tracker.update(s === active, centre, endSample, emit);
     }
   }
 
-  private isPlaying(set: FrequencySet, powers: Float64Array, energy: number): boolean {
+  private isPlaying(set: FrequencySet, powers: Float64Array): boolean {
+    const energy = this.bank.windowMeanSquare[WINDOW_HOPS] as number;
     let total = 0;
     for (let i = 0; i < powers.length; i++) {
       const power = powers[i] as number;

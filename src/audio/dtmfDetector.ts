@@ -59,6 +59,7 @@ const KEYPAD: readonly (readonly DtmfDigit[])[] = [
   ['*', '0', '#', 'D'],
 ];
 const WINDOW_HOPS = 4;
+const WINDOW_SAMPLES = WINDOW_HOPS * HOP_SAMPLES;
 const RELATIVE_PEAK = 10 ** (8 / 10);
 /** Between the ±1.5 % that must be detected and the ±3.5 % that must be rejected. */
 const MAX_DEVIATION = 0.03;
@@ -69,12 +70,6 @@ const NO_KEY = -1;
 
 const dbToRatio = (db: number): number => 10 ** (db / 10);
 
-/** Power response of the window's filter to a tone `offsetHz` from its centre (sinc², 1 at the centre). */
-function filterResponse(offsetHz: number): number {
-  const x = (Math.PI * offsetHz * WINDOW_HOPS * HOP_SAMPLES) / SAMPLE_RATE_HZ;
-  return x === 0 ? 1 : (Math.sin(x) / x) ** 2;
-}
-
 export class DtmfDetector implements HopDetector {
   private readonly rowBins: Int32Array;
   private readonly columnBins: Int32Array;
@@ -83,6 +78,10 @@ export class DtmfDetector implements HopDetector {
   private readonly minPower: number;
   private readonly normalTwist: number;
   private readonly reverseTwist: number;
+  /** The strongest row and column filters of the window, their offsets from nominal, and their levels. */
+  private readonly pair = new Int32Array(2);
+  private readonly pairOffsetsHz = new Float64Array(2);
+  private readonly pairPowers = new Float64Array(2);
   private candidate = NO_KEY;
   private hits = 0;
   private held = NO_KEY;
@@ -128,25 +127,32 @@ export class DtmfDetector implements HopDetector {
     const row = this.strongest(this.rowBins, this.rowPowers);
     const column = this.strongest(this.columnBins, this.columnPowers);
     if (!this.standsOut(this.rowPowers, row) || !this.standsOut(this.columnPowers, column)) return NO_KEY;
-    const rowOffsetHz = this.bank.frequencyOffsetHz(this.rowBins[row] as number, WINDOW_HOPS);
-    const columnOffsetHz = this.bank.frequencyOffsetHz(this.columnBins[column] as number, WINDOW_HOPS);
-    if (Math.abs(rowOffsetHz) > MAX_DEVIATION * (ROWS_HZ[row] as number)) return NO_KEY;
-    if (Math.abs(columnOffsetHz) > MAX_DEVIATION * (COLUMNS_HZ[column] as number)) return NO_KEY;
-    // Levels as sent: a tone off the filter's centre shows weaker in it, by the filter's response at the offset.
-    const rowPower = (this.rowPowers[row] as number) / filterResponse(rowOffsetHz);
-    const columnPower = (this.columnPowers[column] as number) / filterResponse(columnOffsetHz);
+    const { pair, pairOffsetsHz, pairPowers } = this;
+    pair[0] = this.rowBins[row] as number;
+    pair[1] = this.columnBins[column] as number;
+    this.bank.frequencyOffsetsHz(pair, WINDOW_HOPS, pairOffsetsHz);
+    pairPowers[0] = this.rowPowers[row] as number;
+    pairPowers[1] = this.columnPowers[column] as number;
+    for (let i = 0; i < 2; i++) {
+      const offsetHz = pairOffsetsHz[i] as number;
+      const nominalHz = (i === 0 ? ROWS_HZ[row] : COLUMNS_HZ[column]) as number;
+      if (Math.abs(offsetHz) > MAX_DEVIATION * nominalHz) return NO_KEY;
+      // The level as sent: a tone off the filter's centre shows weaker in it, by the filter's (sinc²) response there.
+      const x = (Math.PI * offsetHz * WINDOW_SAMPLES) / SAMPLE_RATE_HZ;
+      if (x !== 0) pairPowers[i] = (pairPowers[i] as number) / (Math.sin(x) / x) ** 2;
+    }
+    const rowPower = pairPowers[0] as number;
+    const columnPower = pairPowers[1] as number;
     if (rowPower < this.minPower || columnPower < this.minPower) return NO_KEY;
     if (rowPower > columnPower * this.normalTwist || columnPower > rowPower * this.reverseTwist) return NO_KEY;
-    if (rowPower + columnPower < MIN_SHARE * this.bank.energy(WINDOW_HOPS)) return NO_KEY;
+    if (rowPower + columnPower < MIN_SHARE * (this.bank.windowMeanSquare[WINDOW_HOPS] as number)) return NO_KEY;
     return row * 4 + column;
   }
 
   private strongest(bins: Int32Array, powers: Float64Array): number {
     let best = 0;
-    for (let i = 0; i < bins.length; i++) {
-      powers[i] = this.bank.power(bins[i] as number, WINDOW_HOPS);
-      if ((powers[i] as number) > (powers[best] as number)) best = i;
-    }
+    this.bank.powers(bins, WINDOW_HOPS, powers);
+    for (let i = 1; i < bins.length; i++) if ((powers[i] as number) > (powers[best] as number)) best = i;
     return best;
   }
 

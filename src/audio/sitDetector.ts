@@ -72,6 +72,7 @@ export class SitDetector implements HopDetector {
   private readonly minPower: number;
   /** Energy collected per filter during the current tone, to pick its frequency. */
   private readonly filterEnergy: Float64Array;
+  private readonly powers: Float64Array;
 
   /** Tone being followed (0, 1, 2), IDLE, or BLOCKED while an over-long tone lasts. */
   private position = IDLE;
@@ -92,15 +93,17 @@ export class SitDetector implements HopDetector {
     this.positionOfFilter = Int8Array.from(filters, (filter) => filter.position);
     this.frequencyOfFilter = Float64Array.from(filters, (filter) => filter.frequencyHz);
     this.filterEnergy = new Float64Array(filters.length);
+    this.powers = new Float64Array(filters.length);
     this.minPower = dbm0ToPower(options.minLevelDbm0);
   }
 
   onHop(_hop: Float64Array, endSample: number, emit: EmitDetection): void {
-    const energy = this.bank.energy(WINDOW_HOPS);
+    const energy = this.bank.windowMeanSquare[WINDOW_HOPS] as number;
+    this.bank.powers(this.bins, WINDOW_HOPS, this.powers);
     let best = -1;
     let bestPower = 0;
     for (let filter = 0; filter < this.bins.length; filter++) {
-      const power = this.bank.power(this.bins[filter] as number, WINDOW_HOPS);
+      const power = this.powers[filter] as number;
       if (power > bestPower) {
         best = filter;
         bestPower = power;
@@ -108,33 +111,27 @@ export class SitDetector implements HopDetector {
     }
     const labelled = best >= 0 && bestPower >= this.minPower && bestPower >= PURITY * energy;
     const label = labelled ? (this.positionOfFilter[best] as number) : IDLE;
-    this.follow(label, best, bestPower, endSample - WINDOW_SAMPLES / 2, endSample, emit);
+    this.follow(label, best, endSample - WINDOW_SAMPLES / 2, endSample, emit);
   }
 
-  private follow(
-    label: number,
-    filter: number,
-    power: number,
-    centre: number,
-    endSample: number,
-    emit: EmitDetection,
-  ): void {
+  /** Follows the sequence with the window labelled by `filter` (its power is in `powers`), centred at `centre`. */
+  private follow(label: number, filter: number, centre: number, endSample: number, emit: EmitDetection): void {
     const position = this.position;
     if (position === IDLE) {
-      if (label === 0) this.startTone(0, centre - EDGE_OFFSET_SAMPLES, filter, power, centre);
+      if (label === 0) this.startTone(0, centre - EDGE_OFFSET_SAMPLES, filter, centre);
       return;
     }
     if (position === BLOCKED) {
       if (label !== this.blockedPosition) {
         this.position = IDLE;
-        if (label === 0) this.startTone(0, centre - EDGE_OFFSET_SAMPLES, filter, power, centre);
+        if (label === 0) this.startTone(0, centre - EDGE_OFFSET_SAMPLES, filter, centre);
       }
       return;
     }
     if (label === position) {
       this.lastLabelCentre = centre;
       this.gapHops = 0;
-      this.filterEnergy[filter] = (this.filterEnergy[filter] as number) + power;
+      this.filterEnergy[filter] = (this.filterEnergy[filter] as number) + (this.powers[filter] as number);
       if (centre - (this.toneStart[position] as number) > MAX_TONE_SAMPLES) {
         this.position = BLOCKED;
         this.blockedPosition = position;
@@ -155,20 +152,20 @@ export class SitDetector implements HopDetector {
         return;
       }
       this.toneFilter[position] = this.strongestFilter(position);
-      this.startTone(label, boundary, filter, power, centre);
+      this.startTone(label, boundary, filter, centre);
       return;
     }
     // A tone out of order: the sequence is broken; a first tone may begin a new one.
     if (position === 2) this.finish(endSample, emit);
     this.position = IDLE;
-    if (label === 0) this.startTone(0, centre - EDGE_OFFSET_SAMPLES, filter, power, centre);
+    if (label === 0) this.startTone(0, centre - EDGE_OFFSET_SAMPLES, filter, centre);
   }
 
-  private startTone(position: number, start: number, filter: number, power: number, centre: number): void {
+  private startTone(position: number, start: number, filter: number, centre: number): void {
     this.position = position;
     this.toneStart[position] = start;
     this.filterEnergy.fill(0);
-    this.filterEnergy[filter] = power;
+    this.filterEnergy[filter] = this.powers[filter] as number;
     this.lastLabelCentre = centre;
     this.gapHops = 0;
   }

@@ -20,10 +20,9 @@ export const HOP_SAMPLES = 32;
 /** Hops of history kept, so windows up to 512 samples (64 ms). */
 export const HISTORY_HOPS = 16;
 const HISTORY_MASK = HISTORY_HOPS - 1;
+const RECIPROCALS = Float64Array.from({ length: HISTORY_HOPS + 1 }, (_, k) => (k === 0 ? 0 : 1 / k));
 
-/** How often the running phase of each frequency is renormalised against rounding drift. */
-const RENORMALISE_EVERY_HOPS = 1_024;
-
+/** Goertzel filters at chosen frequencies over a sliding window of hops, and the energy of recent hops. */
 export class ToneBank {
   private frequencies: number[] = [];
   private coefficients = new Float64Array(0);
@@ -35,7 +34,12 @@ export class ToneBank {
   private phaseIm = new Float64Array(0);
   private historyRe = new Float64Array(0);
   private historyIm = new Float64Array(0);
-  private readonly energies = new Float64Array(HISTORY_HOPS);
+  /** Each filter's last two states after the latest hop. */
+  private ends = new Float64Array(0);
+  /** Mean square of each recent hop: [0] the newest, [k] the one k hops before it. */
+  readonly hopMeanSquare = new Float64Array(HISTORY_HOPS);
+  /** Mean square of the last k hops together, at [k] (1 to HISTORY_HOPS). */
+  readonly windowMeanSquare = new Float64Array(HISTORY_HOPS + 1);
   private hops = 0;
 
   /** Index of `frequencyHz` in the bank, adding it if new. Only before the first hop. */
@@ -55,18 +59,14 @@ export class ToneBank {
     this.phaseIm = new Float64Array(count);
     this.historyRe = new Float64Array(count * HISTORY_HOPS);
     this.historyIm = new Float64Array(count * HISTORY_HOPS);
+    this.ends = new Float64Array(2 * count);
     return count - 1;
   }
 
   /** Filters one hop of {@link HOP_SAMPLES} samples. */
   processHop(hop: Float64Array): void {
     const slot = this.hops & HISTORY_MASK;
-    let energy = 0;
-    for (let n = 0; n < HOP_SAMPLES; n++) {
-      const x = hop[n] as number;
-      energy += x * x;
-    }
-    this.energies[slot] = energy;
+    this.measureEnergy(hop);
     const { coefficients } = this;
     const count = coefficients.length;
     // Four filters per pass over the hop: their recurrences are independent, so the processor overlaps them.
@@ -99,10 +99,14 @@ export class ToneBank {
         d2 = d1;
         d1 = d0;
       }
-      this.store(bin, slot, a1, a2);
-      this.store(bin + 1, slot, b1, b2);
-      this.store(bin + 2, slot, c1, c2);
-      this.store(bin + 3, slot, d1, d2);
+      this.ends[2 * bin] = a1;
+      this.ends[2 * bin + 1] = a2;
+      this.ends[2 * bin + 2] = b1;
+      this.ends[2 * bin + 3] = b2;
+      this.ends[2 * bin + 4] = c1;
+      this.ends[2 * bin + 5] = c2;
+      this.ends[2 * bin + 6] = d1;
+      this.ends[2 * bin + 7] = d2;
     }
     for (; bin < count; bin++) {
       const a = coefficients[bin] as number;
@@ -113,84 +117,104 @@ export class ToneBank {
         a2 = a1;
         a1 = a0;
       }
-      this.store(bin, slot, a1, a2);
+      this.ends[2 * bin] = a1;
+      this.ends[2 * bin + 1] = a2;
     }
+    this.storeHop(slot);
     this.hops++;
-    if (this.hops % RENORMALISE_EVERY_HOPS === 0) this.renormalisePhases();
+    if (count > 0) this.renormalisePhase(this.hops % count);
   }
 
-  /** Keeps one filter's hop result, referred to the stream start, and advances its phase by a hop. */
-  private store(bin: number, slot: number, previous: number, beforePrevious: number): void {
-    // The hop's DFT up to a constant phase factor: previous − e^{−iω}·beforePrevious.
-    const re = previous - (this.cosines[bin] as number) * beforePrevious;
-    const im = (this.sines[bin] as number) * beforePrevious;
-    const pRe = this.phaseRe[bin] as number;
-    const pIm = this.phaseIm[bin] as number;
-    const at = bin * HISTORY_HOPS + slot;
-    this.historyRe[at] = re * pRe - im * pIm;
-    this.historyIm[at] = re * pIm + im * pRe;
-    const sRe = this.stepRe[bin] as number;
-    const sIm = this.stepIm[bin] as number;
-    this.phaseRe[bin] = pRe * sRe - pIm * sIm;
-    this.phaseIm[bin] = pRe * sIm + pIm * sRe;
+  /** Scales one filter's running phase back to magnitude 1 (one filter a hop), against rounding drift. */
+  private renormalisePhase(bin: number): void {
+    const magnitude = Math.sqrt((this.phaseRe[bin] as number) ** 2 + (this.phaseIm[bin] as number) ** 2);
+    this.phaseRe[bin] = (this.phaseRe[bin] as number) / magnitude;
+    this.phaseIm[bin] = (this.phaseIm[bin] as number) / magnitude;
+  }
+
+  /** Keeps each filter's hop result, referred to the stream start, and advances its phase by a hop. */
+  private storeHop(slot: number): void {
+    const { ends, cosines, sines, phaseRe, phaseIm, stepRe, stepIm, historyRe, historyIm } = this;
+    for (let bin = 0; bin < cosines.length; bin++) {
+      const previous = ends[2 * bin] as number;
+      const beforePrevious = ends[2 * bin + 1] as number;
+      // The hop's DFT up to a constant phase factor: previous − e^{−iω}·beforePrevious.
+      const re = previous - (cosines[bin] as number) * beforePrevious;
+      const im = (sines[bin] as number) * beforePrevious;
+      const pRe = phaseRe[bin] as number;
+      const pIm = phaseIm[bin] as number;
+      const at = bin * HISTORY_HOPS + slot;
+      historyRe[at] = re * pRe - im * pIm;
+      historyIm[at] = re * pIm + im * pRe;
+      const sRe = stepRe[bin] as number;
+      const sIm = stepIm[bin] as number;
+      phaseRe[bin] = pRe * sRe - pIm * sIm;
+      phaseIm[bin] = pRe * sIm + pIm * sRe;
+    }
   }
 
   /**
-   * Power of frequency `bin` over the last `windowHops` hops, as a mean
-   * square (a sine of amplitude A at that frequency gives A²/2).
+   * Power of each frequency in `bins` over the last `windowHops` hops, as a
+   * mean square (a sine of amplitude A at that frequency gives A²/2), into
+   * `out` (results go into an array, so that no number is boxed per call).
    */
-  power(bin: number, windowHops: number): number {
-    const base = bin * HISTORY_HOPS;
-    let re = 0;
-    let im = 0;
-    for (let back = 1; back <= windowHops; back++) {
-      const at = base + ((this.hops - back) & HISTORY_MASK);
-      re += this.historyRe[at] as number;
-      im += this.historyIm[at] as number;
-    }
+  powers(bins: Int32Array, windowHops: number, out: Float64Array): void {
     const length = windowHops * HOP_SAMPLES;
-    return (2 * (re * re + im * im)) / (length * length);
+    const scale = 2 / (length * length);
+    for (let i = 0; i < bins.length; i++) {
+      const base = (bins[i] as number) * HISTORY_HOPS;
+      let re = 0;
+      let im = 0;
+      for (let back = 1; back <= windowHops; back++) {
+        const at = base + ((this.hops - back) & HISTORY_MASK);
+        re += this.historyRe[at] as number;
+        im += this.historyIm[at] as number;
+      }
+      out[i] = scale * (re * re + im * im);
+    }
   }
 
   /**
-   * How far, in Hz, the tone near frequency `bin` is from it: the window of
-   * the last `windowHops` hops, compared with the same window one hop
-   * earlier, has turned by 2π·Δ·32/8000 for a tone Δ Hz away. Whole windows
-   * (not single hops) keep other tones' leakage out of the phase. Meaningful
-   * within ±125 Hz, when one tone dominates the filter.
+   * How far, in Hz, the tone near each frequency in `bins` is from it, into
+   * `out`: the window of the last `windowHops` hops, compared with the same
+   * window one hop earlier, has turned by 2π·Δ·32/8000 for a tone Δ Hz away.
+   * Whole windows (not single hops) keep other tones' leakage out of the
+   * phase. Meaningful within ±125 Hz, when one tone dominates the filter.
    */
-  frequencyOffsetHz(bin: number, windowHops: number): number {
-    const base = bin * HISTORY_HOPS;
-    let nowRe = 0;
-    let nowIm = 0;
-    for (let back = 1; back <= windowHops; back++) {
-      const at = base + ((this.hops - back) & HISTORY_MASK);
-      nowRe += this.historyRe[at] as number;
-      nowIm += this.historyIm[at] as number;
+  frequencyOffsetsHz(bins: Int32Array, windowHops: number, out: Float64Array): void {
+    for (let i = 0; i < bins.length; i++) {
+      const base = (bins[i] as number) * HISTORY_HOPS;
+      let nowRe = 0;
+      let nowIm = 0;
+      for (let back = 1; back <= windowHops; back++) {
+        const at = base + ((this.hops - back) & HISTORY_MASK);
+        nowRe += this.historyRe[at] as number;
+        nowIm += this.historyIm[at] as number;
+      }
+      const newest = base + ((this.hops - 1) & HISTORY_MASK);
+      const dropped = base + ((this.hops - 1 - windowHops) & HISTORY_MASK);
+      const beforeRe = nowRe - (this.historyRe[newest] as number) + (this.historyRe[dropped] as number);
+      const beforeIm = nowIm - (this.historyIm[newest] as number) + (this.historyIm[dropped] as number);
+      const turnRe = nowRe * beforeRe + nowIm * beforeIm;
+      const turnIm = nowIm * beforeRe - nowRe * beforeIm;
+      out[i] = (Math.atan2(turnIm, turnRe) * SAMPLE_RATE_HZ) / (2 * Math.PI * HOP_SAMPLES);
     }
-    const newest = base + ((this.hops - 1) & HISTORY_MASK);
-    const dropped = base + ((this.hops - 1 - windowHops) & HISTORY_MASK);
-    const beforeRe = nowRe - (this.historyRe[newest] as number) + (this.historyRe[dropped] as number);
-    const beforeIm = nowIm - (this.historyIm[newest] as number) + (this.historyIm[dropped] as number);
-    const turnRe = nowRe * beforeRe + nowIm * beforeIm;
-    const turnIm = nowIm * beforeRe - nowRe * beforeIm;
-    return (Math.atan2(turnIm, turnRe) * SAMPLE_RATE_HZ) / (2 * Math.PI * HOP_SAMPLES);
   }
 
-  /** Mean square of the `windowHops` hops that ended `hopsAgo` hops before the latest one. */
-  energy(windowHops: number, hopsAgo = 0): number {
+  /** Updates the hop and window mean squares with a new hop. Results go into arrays, so that no number is boxed per hop. */
+  private measureEnergy(hop: Float64Array): void {
     let sum = 0;
-    for (let back = 1 + hopsAgo; back <= windowHops + hopsAgo; back++) {
-      sum += this.energies[(this.hops - back) & HISTORY_MASK] as number;
+    for (let n = 0; n < HOP_SAMPLES; n++) {
+      const x = hop[n] as number;
+      sum += x * x;
     }
-    return sum / (windowHops * HOP_SAMPLES);
-  }
-
-  private renormalisePhases(): void {
-    for (let bin = 0; bin < this.phaseRe.length; bin++) {
-      const magnitude = Math.hypot(this.phaseRe[bin] as number, this.phaseIm[bin] as number);
-      this.phaseRe[bin] = (this.phaseRe[bin] as number) / magnitude;
-      this.phaseIm[bin] = (this.phaseIm[bin] as number) / magnitude;
+    const { hopMeanSquare, windowMeanSquare } = this;
+    for (let back = HISTORY_HOPS - 1; back > 0; back--) hopMeanSquare[back] = hopMeanSquare[back - 1] as number;
+    hopMeanSquare[0] = sum / HOP_SAMPLES;
+    let total = 0;
+    for (let hops = 1; hops <= HISTORY_HOPS; hops++) {
+      total += hopMeanSquare[hops - 1] as number;
+      windowMeanSquare[hops] = total * (RECIPROCALS[hops] as number);
     }
   }
 }
