@@ -207,7 +207,7 @@ export class BeepDetector implements HopDetector {
     let beforePrevious = 0;
     for (let n = start; n < WINDOW_SAMPLES + start; n++) {
       const current =
-        (recent[n < WINDOW_SAMPLES ? n : n - WINDOW_SAMPLES] as number) + coefficient * previous - beforePrevious;
+        (recent[n < WINDOW_SAMPLES ? n : n - WINDOW_SAMPLES] as number) - beforePrevious + coefficient * previous;
       beforePrevious = previous;
       previous = current;
     }

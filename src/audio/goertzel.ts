@@ -31,7 +31,7 @@ export function goertzelPower(samples: ArrayLike<number>, frequencyHz: number): 
   let previous = 0;
   let beforePrevious = 0;
   for (let n = 0; n < length; n++) {
-    const current = (samples[n] as number) + coefficient * previous - beforePrevious;
+    const current = (samples[n] as number) - beforePrevious + coefficient * previous;
     beforePrevious = previous;
     previous = current;
   }
