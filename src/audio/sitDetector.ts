@@ -33,7 +33,7 @@ import { HOP_SAMPLES, type ToneBank } from './toneBank.js';
  * ```
  */
 export interface SitOptions {
-  /** Weakest tone heard, in dBm0. Default −45 (SIT tones are sent at about −24 dBm0 and lose a few dB per network). */
+  /** Weakest tone heard, in dBm0. Default −45, well below the −10 to −30 dBm0 the tests cover. */
   minLevelDbm0?: number;
 }
 
@@ -51,7 +51,11 @@ const EDGE_OFFSET_SAMPLES = (PURITY - 0.5) * WINDOW_SAMPLES;
 /** Accepted tone lengths: the shortest and longest nominal tone with room for tolerance and measurement. */
 const MIN_TONE_SAMPLES = 220 * SAMPLES_PER_MS;
 const MAX_TONE_SAMPLES = 460 * SAMPLES_PER_MS;
-/** Longest pause between tones: E.180 allows 30 ms, plus the windows that straddle two tones. */
+/**
+ * Longest pause between tones: North American tones follow within 4 ms; room
+ * is left for equipment that pauses briefly (how long E.180 allows is not in
+ * our reference), plus the windows that straddle two tones.
+ */
 const MAX_GAP_SAMPLES = 80 * SAMPLES_PER_MS;
 /** Hops without the third tone that end the sequence (a single noisy window does not). */
 const END_HOPS = 3;

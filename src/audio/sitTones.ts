@@ -113,8 +113,8 @@ const matchesTone = (heard: SitSegment, nominal: SitSegment): boolean =>
  * Classifies three heard SIT tones. A North American code needs both the
  * frequency (low/high) and the length (short/long) of the first two tones to
  * match its row; the third tone must be near 1776.7 or 1800 Hz. E.180 is
- * recognised by frequency alone (its ±70 ms duration tolerance spans short
- * and long).
+ * recognised by frequency alone: its nominal 330 ms lies between short and
+ * long.
  *
  * @example
  * ```ts

@@ -77,6 +77,17 @@ describe('AudioAnalyser', () => {
     expect(late).toEqual(early.map(shift));
   });
 
+  it('still hears a SIT, at the right time, after an hour of silence', () => {
+    const analyser = new AudioAnalyser({ answeringMachine: false });
+    const quietFrame = new Uint8Array(160).fill(0xff);
+    const hourOfFrames = 60 * 60 * 50;
+    for (let i = 0; i < hourOfFrames; i++) analyser.pushMulaw(quietFrame);
+    const found = analyser.pushMulaw(toMulaw(concat(sit, silence(300))));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ type: 'sit', code: 'IC' });
+    expect(Math.abs((found[0] as { startMs: number }).startMs - 3_600_000)).toBeLessThanOrEqual(10);
+  });
+
   it('keeps count of the audio it has analysed', () => {
     const analyser = new AudioAnalyser();
     analyser.pushMulaw(new Uint8Array(160).fill(0xff));

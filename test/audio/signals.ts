@@ -140,7 +140,7 @@ export function analyse(
   return found;
 }
 
-const WAVETABLE_SIZE = 2048;
+const WAVETABLE_SIZE = 1024;
 const SINE_TABLE = Float64Array.from({ length: WAVETABLE_SIZE }, (_, k) => Math.sin((TWO_PI * k) / WAVETABLE_SIZE));
 
 /** One period of a sum of harmonics (number, amplitude), one sample longer for interpolation; and its mean square. */
@@ -195,10 +195,16 @@ function syllable(random: RandomSource, durationMs: number, dbm0: number, out: F
   const attack = Math.min(length / 4, 30 * SAMPLES_PER_MS);
   const release = Math.min(length / 3, 60 * SAMPLES_PER_MS);
   let position = random() * WAVETABLE_SIZE;
+  // The vibrato's sine by a rotating phasor, one complex multiplication per sample.
+  const vibratoStepCos = Math.cos((TWO_PI * vibratoHz) / SAMPLE_RATE_HZ);
+  const vibratoStepSin = Math.sin((TWO_PI * vibratoHz) / SAMPLE_RATE_HZ);
+  let vibratoRe = 1;
+  let vibratoIm = 0;
   for (let n = 0; n < length; n++) {
-    const pitch =
-      (pitchStart + ((pitchEnd - pitchStart) * n) / length) *
-      (1 + vibratoDepth * Math.sin((TWO_PI * vibratoHz * n) / SAMPLE_RATE_HZ));
+    const pitch = (pitchStart + ((pitchEnd - pitchStart) * n) / length) * (1 + vibratoDepth * vibratoIm);
+    const nextRe = vibratoRe * vibratoStepCos - vibratoIm * vibratoStepSin;
+    vibratoIm = vibratoRe * vibratoStepSin + vibratoIm * vibratoStepCos;
+    vibratoRe = nextRe;
     position += (pitch * WAVETABLE_SIZE) / SAMPLE_RATE_HZ;
     if (position >= WAVETABLE_SIZE) position -= WAVETABLE_SIZE;
     const envelope = Math.min(1, n / attack, (length - n) / release);

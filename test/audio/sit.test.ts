@@ -2,7 +2,8 @@
  * Special information tones: the four North American codes and the ITU-T
  * E.180 sequence, synthesised across their tolerances (frequency ±0.2 %,
  * duration ±5 %, −10 to −30 dBm0, white noise down to 10 dB SNR, gaps up to
- * 4 ms, or 30 ms for E.180), followed by an announcement, are classified,
+ * 4 ms, or up to 30 ms for E.180, whose pause our reference does not give),
+ * followed by an announcement, are classified,
  * timed and measured. The sequences below are TELEPHONY.md's table, written
  * out here independently of the library's own.
  */
