@@ -7,7 +7,7 @@
  */
 import { AnsweringMachineDetector } from './answeringMachineDetector.js';
 import { BeepDetector } from './beepDetector.js';
-import { CadenceDetector } from './cadenceDetector.js';
+import { CadenceDetector, type ResolvedCallProgressOptions } from './cadenceDetector.js';
 import type { AudioDetection, EmitDetection } from './detections.js';
 import { DtmfDetector } from './dtmfDetector.js';
 import { MULAW_DECODE_TABLE } from './mulaw.js';
@@ -17,6 +17,12 @@ import { SitDetector } from './sitDetector.js';
 import { HOP_SAMPLES, ToneBank } from './toneBank.js';
 
 const NO_DETECTIONS: readonly AudioDetection[] = Object.freeze([]);
+
+/** Frequencies of the call-progress tones, among those listened for, that are played alone. */
+function singleToneFrequencies(callProgress: ResolvedCallProgressOptions | null): number[] {
+  const tones = (callProgress?.zones ?? []).flatMap((zone) => [zone.ringback, zone.busy, zone.reorder]);
+  return [...new Set(tones.filter((tone) => tone.frequenciesHz.length === 1).flatMap((tone) => tone.frequenciesHz))];
+}
 
 /**
  * Listens to one call's audio (8 kHz, mono) and reports special information
@@ -67,7 +73,8 @@ export class AudioAnalyser {
     this.sit = resolved.sit && new SitDetector(this.bank, resolved.sit);
     this.cadence = resolved.callProgress && new CadenceDetector(this.bank, resolved.callProgress);
     this.answeringMachine = resolved.answeringMachine && new AnsweringMachineDetector(resolved.answeringMachine);
-    this.beep = resolved.beep && new BeepDetector(this.bank, resolved.beep);
+    this.beep =
+      resolved.beep && new BeepDetector(this.bank, resolved.beep, singleToneFrequencies(resolved.callProgress));
     this.dtmf = resolved.dtmf && new DtmfDetector(this.bank, resolved.dtmf);
   }
 

@@ -11,8 +11,9 @@
  * when it moves by more than about 10 Hz. Hops of 4 ms place the tone's
  * edges. A tone is a beep when it lasts at least `minDurationMs` and no other
  * tone follows or precedes it within 48 ms, which keeps the three tones of a
- * SIT (and other tone sequences) from counting as beeps. The verdict comes
- * 48 ms after the tone ended.
+ * SIT (and other tone sequences) from counting as beeps; nor is a tone at the
+ * frequency of a single-frequency call-progress tone being listened for (the
+ * 450 Hz busy tone of China). The verdict comes 48 ms after the tone ended.
  *
  * @module
  */
@@ -60,6 +61,8 @@ const MIN_FILTER_SHARE = 0.7;
 const ESTIMATE_SPREAD = 0.1;
 /** Quiet hops needed on both sides of a beep: 48 ms. */
 const ISOLATION_HOPS = 12;
+/** How close to a call-progress frequency a tone must be to count as that tone rather than a beep. */
+const CALL_PROGRESS_MATCH = 0.015;
 /** A hop belongs to the tone while its energy is at least this share of the tone's. */
 const EDGE_SHARE = 0.5;
 
@@ -95,9 +98,14 @@ export class BeepDetector implements HopDetector {
   private pendingFrequency = 0;
   private pendingDecisionHop = 0;
 
+  /**
+   * @param callProgressHz single frequencies of the call-progress tones being
+   *   listened for (such as China's 450 Hz busy tone): a tone there is not a beep.
+   */
   constructor(
     private readonly bank: ToneBank,
     private readonly options: Required<BeepOptions>,
+    private readonly callProgressHz: readonly number[] = [],
   ) {
     this.minPower = dbm0ToPower(options.minLevelDbm0);
     this.minCosine = Math.cos((2 * Math.PI * options.maxFrequencyHz) / SAMPLE_RATE_HZ);
@@ -251,10 +259,12 @@ export class BeepDetector implements HopDetector {
     if (this.toneFollowsAnother || length < minDurationMs * SAMPLES_PER_MS || length > maxDurationMs * SAMPLES_PER_MS) {
       return;
     }
+    const frequencyHz = this.toneFrequencySum / this.toneWindows;
+    if (this.callProgressHz.some((toneHz) => Math.abs(frequencyHz - toneHz) <= CALL_PROGRESS_MATCH * toneHz)) return;
     this.pending = true;
     this.pendingStart = this.toneStart;
     this.pendingEnd = end;
-    this.pendingFrequency = this.toneFrequencySum / this.toneWindows;
+    this.pendingFrequency = frequencyHz;
     this.pendingDecisionHop = this.hops + ISOLATION_HOPS;
   }
 }

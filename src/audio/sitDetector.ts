@@ -4,11 +4,11 @@
  * a few milliseconds apart (TELEPHONY.md "Special information tones").
  *
  * Every 4 ms the detector looks at the last 256 samples (32 ms) through
- * Goertzel filters at the eight nominal frequencies. 256 samples is the
- * shortest window whose filters keep the low and high variant of each tone
- * apart: a 913.8 Hz tone leaks 19 dB below it into the 985.2 Hz filter, a
+ * Goertzel filters at the eight nominal frequencies. 256 samples (the window
+ * TELEPHONY.md "Tone detection" names) keep the low and high variant of each
+ * tone apart: a 913.8 Hz tone leaks 19 dB below it into the 985.2 Hz filter, a
  * 1370.6 Hz tone 22 dB below into 1428.5 Hz (sinc leakage at 2.3 and 1.9
- * bins of 31.25 Hz), and the E.180 filters 950/1400 Hz sit 16–18 dB down.
+ * bins of 31.25 Hz), and the E.180 filters 950/1400 Hz sit 17–24 dB down.
  * At Asterisk's 183 samples the variants smear into each other
  * (TELEPHONY.md "Tone detection"). A window is labelled with the tone whose
  * filter holds at least 60 % of its energy; tone lengths are measured between

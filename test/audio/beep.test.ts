@@ -98,6 +98,22 @@ describe('not beeps', () => {
     }
   });
 
+  it("the tones of a zone being listened for: China's 450 Hz busy tone is busy, not beeps; beeps when China is not listened for", () => {
+    const busy = renderSegments(
+      Array.from({ length: 8 }, (_, k) => ({
+        durationMs: 350,
+        tones: k % 2 === 0 ? [{ frequencyHz: 450, dbm0: -20 }] : [],
+      })),
+      () => 0.4,
+    );
+    const inChina = analyse(
+      new AudioAnalyser({ callProgress: { zones: ['cn'] }, answeringMachine: false }),
+      toMulaw(busy),
+    );
+    expect(inChina.map((d) => d.type)).toEqual(['busy']);
+    expect(beepsIn(busy).length).toBeGreaterThan(0);
+  });
+
   it('a steady tone longer than maxDurationMs; one within a changed frequency range is a beep', () => {
     expect(beepsIn(concat(tone(1000, 6000), silence(300)))).toEqual([]);
     const analyser = new AudioAnalyser({ beep: { minFrequencyHz: 300, maxDurationMs: 8000 } });
