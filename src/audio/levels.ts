@@ -11,7 +11,7 @@
  * +3.17 dBm0, so 0 dBm0 is 3.17 dB below it: about 22 662. The G.711
  * digital milliwatt decodes to this level.
  */
-export const ZERO_DBM0_PEAK = 32_636 / 10 ** (3.17 / 20);
+const ZERO_DBM0_PEAK = 32_636 / 10 ** (3.17 / 20);
 
 /**
  * Peak amplitude, on the 16-bit linear scale, of a sine at `dbm0`.

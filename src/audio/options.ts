@@ -47,7 +47,7 @@ export interface AudioAnalyserOptions {
 }
 
 /** The options with defaults applied; `null` for a detector left out. */
-export interface ResolvedAnalyserOptions {
+interface ResolvedAnalyserOptions {
   sit: Required<SitOptions> | null;
   callProgress: ResolvedCallProgressOptions | null;
   answeringMachine: Required<AnsweringMachineOptions> | null;

@@ -85,7 +85,7 @@ export const SIT_SEQUENCES: Readonly<Record<DefinedSitCode, readonly [SitSegment
 };
 
 /** The library's SIT kind of each code; E.180 and unlisted combinations carry no meaning of their own. */
-export const SIT_KIND_BY_CODE: Readonly<Record<SitCode, SitKind>> = {
+const SIT_KIND_BY_CODE: Readonly<Record<SitCode, SitKind>> = {
   NC: 'no-circuit',
   IC: 'intercept',
   VC: 'vacant-code',
@@ -97,7 +97,7 @@ export const SIT_KIND_BY_CODE: Readonly<Record<SitCode, SitKind>> = {
 const NORTH_AMERICAN_CODES = ['NC', 'IC', 'VC', 'RO'] as const;
 
 /** Short (274 ms) and long (380 ms) tones are told apart halfway between them. */
-export const SHORT_TONE_LIMIT_MS = (274 + 380) / 2;
+const SHORT_TONE_LIMIT_MS = (274 + 380) / 2;
 
 /** How far a frequency may be from a nominal one to count as it: wider than the ±0.2 % tolerance, narrower than half the gap between neighbours (913.8/950, 1370.6/1400). */
 const FREQUENCY_MATCH = 0.01;

@@ -18,7 +18,7 @@ import { SAMPLE_RATE_HZ } from './sampleClock.js';
 export const HOP_SAMPLES = 32;
 
 /** Hops of history kept, so windows up to 512 samples (64 ms). */
-export const HISTORY_HOPS = 16;
+const HISTORY_HOPS = 16;
 const HISTORY_MASK = HISTORY_HOPS - 1;
 const RECIPROCALS = Float64Array.from({ length: HISTORY_HOPS + 1 }, (_, k) => (k === 0 ? 0 : 1 / k));
 
