@@ -34,6 +34,8 @@ export class ToneBank {
   private phaseIm = new Float64Array(0);
   private historyRe = new Float64Array(0);
   private historyIm = new Float64Array(0);
+  /** A window's DFT at one filter, as `sumWindow` leaves it. */
+  private readonly window = new Float64Array(2);
   /** Each filter's last two states after the latest hop. */
   private ends = new Float64Array(0);
   /** Mean square of each recent hop: [0] the newest, [k] the one k hops before it. */
@@ -163,16 +165,10 @@ export class ToneBank {
   powers(bins: Int32Array, windowHops: number, out: Float64Array): void {
     const length = windowHops * HOP_SAMPLES;
     const scale = 2 / (length * length);
+    const { window } = this;
     for (let i = 0; i < bins.length; i++) {
-      const base = (bins[i] as number) * HISTORY_HOPS;
-      let re = 0;
-      let im = 0;
-      for (let back = 1; back <= windowHops; back++) {
-        const at = base + ((this.hops - back) & HISTORY_MASK);
-        re += this.historyRe[at] as number;
-        im += this.historyIm[at] as number;
-      }
-      out[i] = scale * (re * re + im * im);
+      this.sumWindow(bins[i] as number, windowHops);
+      out[i] = scale * ((window[0] as number) ** 2 + (window[1] as number) ** 2);
     }
   }
 
@@ -184,15 +180,12 @@ export class ToneBank {
    * phase. Meaningful within ±125 Hz, when one tone dominates the filter.
    */
   frequencyOffsetsHz(bins: Int32Array, windowHops: number, out: Float64Array): void {
+    const { window } = this;
     for (let i = 0; i < bins.length; i++) {
       const base = (bins[i] as number) * HISTORY_HOPS;
-      let nowRe = 0;
-      let nowIm = 0;
-      for (let back = 1; back <= windowHops; back++) {
-        const at = base + ((this.hops - back) & HISTORY_MASK);
-        nowRe += this.historyRe[at] as number;
-        nowIm += this.historyIm[at] as number;
-      }
+      this.sumWindow(bins[i] as number, windowHops);
+      const nowRe = window[0] as number;
+      const nowIm = window[1] as number;
       const newest = base + ((this.hops - 1) & HISTORY_MASK);
       const dropped = base + ((this.hops - 1 - windowHops) & HISTORY_MASK);
       const beforeRe = nowRe - (this.historyRe[newest] as number) + (this.historyRe[dropped] as number);
@@ -201,6 +194,20 @@ export class ToneBank {
       const turnIm = nowIm * beforeRe - nowRe * beforeIm;
       out[i] = (Math.atan2(turnIm, turnRe) * SAMPLE_RATE_HZ) / (2 * Math.PI * HOP_SAMPLES);
     }
+  }
+
+  /** The DFT of filter `bin` over the last `windowHops` hops, into `window` (real, imaginary). */
+  private sumWindow(bin: number, windowHops: number): void {
+    const base = bin * HISTORY_HOPS;
+    let re = 0;
+    let im = 0;
+    for (let back = 1; back <= windowHops; back++) {
+      const at = base + ((this.hops - back) & HISTORY_MASK);
+      re += this.historyRe[at] as number;
+      im += this.historyIm[at] as number;
+    }
+    this.window[0] = re;
+    this.window[1] = im;
   }
 
   /** Updates the hop and window mean squares with a new hop. Results go into arrays, so that no number is boxed per hop. */
