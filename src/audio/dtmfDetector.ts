@@ -22,7 +22,9 @@
  * - the two hold at least 75 % of the window's energy (no speech around them).
  *
  * A key counts after 4 hits in a row (28 ms of tone) and must be released by
- * 4 windows without it (16 ms) before it, or another press of it, counts again.
+ * 4 windows without it (16 ms) before it, or another press of it, counts again;
+ * while it is held, its twist may exceed the limits by 2 dB, so that the
+ * ±1 dB the other tone's leakage adds near the limit cannot split a press.
  *
  * @module
  */
@@ -66,6 +68,7 @@ const MAX_DEVIATION = 0.03;
 const MIN_SHARE = 0.75;
 const HITS_TO_ACCEPT = 4;
 const MISSES_TO_RELEASE = 4;
+const HELD_TWIST_MARGIN = 10 ** (2 / 10);
 const NO_KEY = -1;
 
 const dbToRatio = (db: number): number => 10 ** (db / 10);
@@ -144,7 +147,12 @@ export class DtmfDetector implements HopDetector {
     const rowPower = pairPowers[0] as number;
     const columnPower = pairPowers[1] as number;
     if (rowPower < this.minPower || columnPower < this.minPower) return NO_KEY;
-    if (rowPower > columnPower * this.normalTwist || columnPower > rowPower * this.reverseTwist) return NO_KEY;
+    // A key already held keeps 2 dB more twist: the other tone's leakage moves a level by about 1 dB,
+    // which must not split one press into two.
+    const margin = row * 4 + column === this.held ? HELD_TWIST_MARGIN : 1;
+    if (rowPower > columnPower * this.normalTwist * margin || columnPower > rowPower * this.reverseTwist * margin) {
+      return NO_KEY;
+    }
     if (rowPower + columnPower < MIN_SHARE * (this.bank.windowMeanSquare[WINDOW_HOPS] as number)) return NO_KEY;
     return row * 4 + column;
   }
