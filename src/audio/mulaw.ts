@@ -1,0 +1,100 @@
+/**
+ * G.711 μ-law: 8-bit logarithmic codes to 16-bit linear samples and back, as
+ * Twilio Media Streams deliver them (`audio/x-mulaw`, 8 kHz). The decoder is
+ * a 256-entry table; the encoder is the classic segment search. Both follow
+ * the ITU-T G.711 reference (bias 0x84, clip 32 635, silence 0xFF) quoted in
+ * TELEPHONY.md "G.711 μ-law".
+ *
+ * @module
+ */
+
+const BIAS = 0x84;
+const CLIP = 32_635;
+const SIGN_BIT = 0x80;
+
+function decodeCode(code: number): number {
+  const inverted = ~code & 0xff;
+  const magnitude = (((inverted & 0x0f) << 3) + BIAS) << ((inverted & 0x70) >> 4);
+  return inverted & SIGN_BIT ? BIAS - magnitude : magnitude - BIAS;
+}
+
+/** Linear value of every μ-law code, indexed by the code. Shared, read-only by convention. */
+export const MULAW_DECODE_TABLE: Int16Array = Int16Array.from({ length: 256 }, (_, code) => decodeCode(code));
+
+/**
+ * Linear 16-bit value of one μ-law code (0–255).
+ *
+ * @example
+ * ```ts
+ * mulawToLinear(0xff); // 0 (silence)
+ * mulawToLinear(0x80); // 32124, the largest positive value
+ * ```
+ */
+export function mulawToLinear(code: number): number {
+  return MULAW_DECODE_TABLE[code & 0xff] as number;
+}
+
+/**
+ * μ-law code of one linear 16-bit sample (rounded, and clipped at ±32 635).
+ *
+ * @example
+ * ```ts
+ * linearToMulaw(0);     // 0xff
+ * linearToMulaw(32767); // 0x80
+ * ```
+ */
+export function linearToMulaw(sample: number): number {
+  const rounded = Math.round(sample);
+  const signMask = rounded < 0 ? 0x7f : 0xff;
+  const magnitude = Math.min(rounded < 0 ? -rounded : rounded, CLIP) + BIAS;
+  // The segment is the position of the highest set bit above bit 7 (the bias guarantees bit 7 or higher).
+  const segment = 24 - Math.clz32(magnitude);
+  return ((segment << 4) | ((magnitude >> (segment + 3)) & 0x0f)) ^ signMask;
+}
+
+/**
+ * Decodes μ-law bytes to linear samples, into `into` when given (it must be
+ * at least as long), otherwise into a new array.
+ *
+ * @example
+ * ```ts
+ * const payload = Buffer.from(message.media.payload, 'base64'); // a Twilio Media Streams frame
+ * const samples = decodeMulaw(payload); // Int16Array of 160 samples for 20 ms
+ * ```
+ */
+export function decodeMulaw(codes: Uint8Array, into: Int16Array = new Int16Array(codes.length)): Int16Array {
+  if (into.length < codes.length)
+    throw new RangeError(`decodeMulaw: output holds ${into.length} samples, input has ${codes.length}`);
+  for (let i = 0; i < codes.length; i++) into[i] = MULAW_DECODE_TABLE[codes[i] as number] as number;
+  return into;
+}
+
+/** μ-law code of every 16-bit value (offset by 32 768), built on first use: 64 KiB that make encoding a lookup. */
+let encodeTable: Uint8Array | null = null;
+
+function getEncodeTable(): Uint8Array {
+  if (encodeTable === null) encodeTable = Uint8Array.from({ length: 65_536 }, (_, i) => linearToMulaw(i - 32_768));
+  return encodeTable;
+}
+
+/**
+ * Encodes linear 16-bit samples to μ-law bytes, into `into` when given (it
+ * must be at least as long), otherwise into a new array.
+ *
+ * @example
+ * ```ts
+ * const tone = Int16Array.from({ length: 160 }, (_, n) => 2000 * Math.sin((2 * Math.PI * 1000 * n) / 8000));
+ * const payload = encodeMulaw(tone); // 160 bytes, ready for base64
+ * ```
+ */
+export function encodeMulaw(samples: ArrayLike<number>, into: Uint8Array = new Uint8Array(samples.length)): Uint8Array {
+  if (into.length < samples.length)
+    throw new RangeError(`encodeMulaw: output holds ${into.length} bytes, input has ${samples.length}`);
+  const table = getEncodeTable();
+  for (let i = 0; i < samples.length; i++) {
+    // Rounded and clipped to the table: floor(x + 0.5) + 32 768, within 0…65 535.
+    const index = (samples[i] as number) + 32_768.5;
+    into[i] = table[index <= 0 ? 0 : index >= 65_535 ? 65_535 : index | 0] as number;
+  }
+  return into;
+}

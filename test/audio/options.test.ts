@@ -1,0 +1,109 @@
+/**
+ * Analyser options are checked before anything runs: every problem is
+ * reported at once, with its path, in a VoiceMfaError coded
+ * INVALID_CONFIGURATION.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  AudioAnalyser,
+  type AudioAnalyserOptions,
+  InvalidAudioConfigurationError,
+  TONE_ZONES,
+} from '../../src/audio/index.js';
+import { VoiceMfaError } from '../../src/errors.js';
+
+function issuesOf(options: unknown): string[] {
+  try {
+    new AudioAnalyser(options as AudioAnalyserOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidAudioConfigurationError);
+    expect(error).toBeInstanceOf(VoiceMfaError);
+    expect((error as InvalidAudioConfigurationError).code).toBe('INVALID_CONFIGURATION');
+    return (error as InvalidAudioConfigurationError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+  }
+  throw new Error('expected an InvalidAudioConfigurationError');
+}
+
+describe('analyser options', () => {
+  it('accept defaults, booleans and partial objects', () => {
+    expect(() => new AudioAnalyser()).not.toThrow();
+    expect(
+      () => new AudioAnalyser({ sit: true, callProgress: false, dtmf: true, beep: { minDurationMs: 300 } }),
+    ).not.toThrow();
+    expect(
+      () =>
+        new AudioAnalyser({ callProgress: { zones: ['uk', TONE_ZONES.de] }, answeringMachine: { greetingMs: 2000 } }),
+    ).not.toThrow();
+  });
+
+  it('refuse what is not an options object, and unknown options', () => {
+    expect(issuesOf(null)).toEqual(['(options): must be an object']);
+    expect(issuesOf({ amd: true, sit: 'yes' })).toEqual([
+      '(options).amd: unknown option (known: sit, callProgress, answeringMachine, beep, dtmf)',
+      'sit: must be true, false or an options object',
+    ]);
+    expect(issuesOf({ beep: { minFrequency: 500 } })).toEqual([
+      'beep.minFrequency: unknown option (known: minFrequencyHz, maxFrequencyHz, minDurationMs, maxDurationMs, minLevelDbm0)',
+    ]);
+  });
+
+  it('list every number out of range at once, with its unit', () => {
+    expect(
+      issuesOf({
+        sit: { minLevelDbm0: 3 },
+        answeringMachine: {
+          greetingMs: 1500.5,
+          maximumNumberOfWords: -1,
+          silenceThreshold: 40_000,
+          initialSilenceMs: Number.NaN,
+        },
+        dtmf: { normalTwistDb: 30 },
+        callProgress: { toleranceFraction: 0.9 },
+      }),
+    ).toEqual([
+      'sit.minLevelDbm0: must be a number from -70 to 0 dBm0',
+      'callProgress.toleranceFraction: must be a number from 0.01 to 0.5',
+      'answeringMachine.initialSilenceMs: must be a whole number from 1 to 60000 ms',
+      'answeringMachine.greetingMs: must be a whole number from 1 to 60000 ms',
+      'answeringMachine.maximumNumberOfWords: must be a whole number from 0 to 100',
+      'answeringMachine.silenceThreshold: must be a whole number from 1 to 32767',
+      'dtmf.normalTwistDb: must be a number from 0 to 20 dB',
+    ]);
+  });
+
+  it('refuse a beep range that is empty', () => {
+    expect(
+      issuesOf({ beep: { minFrequencyHz: 1500, maxFrequencyHz: 1000, minDurationMs: 900, maxDurationMs: 800 } }),
+    ).toEqual(['beep.maxFrequencyHz: must be above minFrequencyHz', 'beep.maxDurationMs: must be above minDurationMs']);
+  });
+
+  it('check zones: known names, no repeats, and tables that can be matched', () => {
+    expect(issuesOf({ callProgress: { zones: [] } })).toEqual(['callProgress.zones: must list 1 to 16 zones']);
+    expect(issuesOf({ callProgress: { zones: ['us', 'xx', 'us'] } })).toEqual([
+      "callProgress.zones.1: unknown tone zone 'xx' (built in: us, uk, de, fr, cn, ru)",
+      "callProgress.zones: lists 'us' twice",
+    ]);
+    const broken = {
+      name: '',
+      ringback: { frequenciesHz: [425, 425], cadenceMs: [1000, 4000] },
+      busy: { frequenciesHz: [425, 480, 620], cadenceMs: [500] },
+      reorder: { frequenciesHz: [5000], cadenceMs: [250, -250], level: 3 },
+    };
+    expect(issuesOf({ callProgress: { zones: [broken, 7] } })).toEqual([
+      'callProgress.zones.0.name: must be a name of 1 to 64 characters',
+      'callProgress.zones.0.ringback.frequenciesHz: must not list the same frequency twice',
+      'callProgress.zones.0.busy.frequenciesHz: must list one frequency, or two played together',
+      'callProgress.zones.0.busy.cadenceMs: must list on and off times in pairs, starting with on (2 to 8 numbers)',
+      'callProgress.zones.0.reorder.level: unknown option (known: frequenciesHz, cadenceMs)',
+      'callProgress.zones.0.reorder.frequenciesHz.0: must be a number from 100 to 3800 Hz',
+      'callProgress.zones.0.reorder.cadenceMs.1: must be a number from 20 to 30000 ms',
+      'callProgress.zones.1: must be a built-in zone name or { name, ringback, busy, reorder }',
+    ]);
+  });
+
+  it('say what is wrong in the message', () => {
+    expect(() => new AudioAnalyser({ dtmf: { minLevelDbm0: 5 } })).toThrow(
+      'Invalid audio analyser options: dtmf.minLevelDbm0: must be a number from -70 to 0 dBm0',
+    );
+  });
+});
