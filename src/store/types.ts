@@ -29,7 +29,7 @@ export interface StoredVerification {
   snapshot: JsonValue;
   /** The voice provider's state for this verification (its calls, tokens, TwiML). */
   provider: JsonValue;
-  /** Clock reading (ms) of the earliest deadline still to come; `null` once finished. */
+  /** Clock reading (ms) of the earliest deadline still to come; `null` once finished (stores clear it, whatever a step wrote). */
   dueAt: number | null;
   /** The result once finished (as the machine gave it: numbers unmasked). */
   result: JsonValue;

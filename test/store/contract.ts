@@ -193,6 +193,52 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         }
       }));
 
+    it('a step reads the time once it holds the lock: one that waited sees the wait', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        const other = factory.openAnother === undefined ? store : await factory.openAnother(store);
+        try {
+          const seen: Record<string, number> = {};
+          const step = (target: VerificationStore, label: string, holdMs: number) =>
+            target.withVerification(id, null, async ({ verification, now }) => {
+              seen[label] = now;
+              await pause(holdMs);
+              return {
+                write: { verification: nextVersion(verification as StoredVerification), audit: [], outbox: [] },
+                value: null,
+              };
+            });
+          const first = step(store, 'first', 150);
+          await pause(20);
+          await Promise.all([first, step(other, 'second', 0)]);
+          expect((seen.second ?? 0) - (seen.first ?? 0)).toBeGreaterThanOrEqual(140);
+        } finally {
+          if (other !== store) await other.close();
+        }
+      }));
+
+    it('a finished verification keeps no deadline, whatever the step wrote, and is never swept', () =>
+      withStore(async (store) => {
+        const base = (await store.now()) - 1_000_000;
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id, { dueAt: base })));
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification, {
+              status: 'finished',
+              dueAt: base + 5,
+              result: { status: 'approved' },
+            }),
+            audit: [],
+            outbox: [],
+          },
+          value: null,
+        }));
+        expect(await store.read(id)).toMatchObject({ status: 'finished', dueAt: null, result: { status: 'approved' } });
+        expect(await store.claimDue(base + 10_000_000, 1_000, 1_000)).not.toContain(id);
+      }));
+
     it('a stored answer comes back for the same idempotency key only', () =>
       withStore(async (store) => {
         const id = newId();
