@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
+import type { VerificationStore } from '../../src/store/types.js';
+import { describeStoreContract } from './contract.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'voice-mfa-sqlite-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+let files = 0;
+
+describeStoreContract('sqlite', {
+  async open() {
+    const store = new SqliteVerificationStore({ path: join(directory, `store-${++files}.db`) });
+    await store.migrate();
+    return store;
+  },
+  async openAnother(store: VerificationStore) {
+    return new SqliteVerificationStore({ path: (store as SqliteVerificationStore).path });
+  },
+});
