@@ -1,0 +1,21 @@
+import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
+import type { VerificationStore } from '../../src/store/types.js';
+import { describeWithPostgres } from '../support/postgresSuite.js';
+import { describeStoreContract } from './contract.js';
+
+describeWithPostgres('postgres store', (url, newSchema) => {
+  const schema = newSchema();
+  describeStoreContract('postgres', {
+    async open() {
+      const store = new PostgresVerificationStore({ connectionString: url, schema });
+      await store.migrate();
+      return store;
+    },
+    async openAnother(store: VerificationStore) {
+      return new PostgresVerificationStore({
+        connectionString: url,
+        schema: (store as PostgresVerificationStore).schema,
+      });
+    },
+  });
+});
