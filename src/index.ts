@@ -183,3 +183,24 @@ export {
   type VerificationStartedObservation,
 } from './runtime/observations.js';
 export { type RunVerificationOptions, runVerification } from './runtime/runVerification.js';
+export {
+  CorruptBackupError,
+  CorruptRecordError,
+  DuplicateVerificationError,
+  StaleWriteError,
+  StoreUnavailableError,
+  UnknownVerificationError,
+} from './store/errors.js';
+export { MemoryVerificationStore, type MemoryVerificationStoreOptions } from './store/memoryStore.js';
+export type {
+  AuditEntry,
+  Binding,
+  JsonValue,
+  LockedVerification,
+  OutboxDelivery,
+  OutboxEntry,
+  StepWrite,
+  StoredStatus,
+  StoredVerification,
+  VerificationStore,
+} from './store/types.js';

@@ -19,7 +19,14 @@ import type {
 } from './types.js';
 import { WorkQueues } from './workQueues.js';
 
-/** Options of a {@link MemoryVerificationStore}. */
+/**
+ * Options of a {@link MemoryVerificationStore}.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryVerificationStore({ clock: new VirtualClock() });
+ * ```
+ */
 export interface MemoryVerificationStoreOptions {
   /** The store's clock. Default: the system clock; pass the tests' virtual clock to share its time. */
   clock?: Pick<RuntimeClock, 'now'>;
