@@ -2,6 +2,7 @@ import { PostgresVerificationStore } from '../../src/store/postgres/postgresStor
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
 import { describeStoreContract } from './contract.js';
+import { describeStoreAcrossProcesses } from './processes.js';
 
 describeWithPostgres('postgres store', (url, newSchema) => {
   const schema = newSchema();
@@ -16,6 +17,16 @@ describeWithPostgres('postgres store', (url, newSchema) => {
         connectionString: url,
         schema: (store as PostgresVerificationStore).schema,
       });
+    },
+  });
+
+  describeStoreAcrossProcesses('postgres', {
+    place: () => ({ kind: 'postgres', url, schema: newSchema() }),
+    async open(place) {
+      if (place.kind !== 'postgres') throw new Error('not a PostgreSQL place');
+      const store = new PostgresVerificationStore({ connectionString: place.url, schema: place.schema });
+      await store.migrate();
+      return store;
     },
   });
 });

@@ -5,6 +5,7 @@ import { afterAll } from 'vitest';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeStoreContract } from './contract.js';
+import { describeStoreAcrossProcesses } from './processes.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'voice-mfa-sqlite-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -18,5 +19,15 @@ describeStoreContract('sqlite', {
   },
   async openAnother(store: VerificationStore) {
     return new SqliteVerificationStore({ path: (store as SqliteVerificationStore).path });
+  },
+});
+
+describeStoreAcrossProcesses('sqlite', {
+  place: () => ({ kind: 'sqlite', path: join(directory, `shared-${++files}.db`) }),
+  async open(place) {
+    if (place.kind !== 'sqlite') throw new Error('not a SQLite place');
+    const store = new SqliteVerificationStore({ path: place.path });
+    await store.migrate();
+    return store;
   },
 });

@@ -1,0 +1,175 @@
+/**
+ * A second (or third) process on the same store, for the multi-process tests:
+ * `fork`ed with `--import tsx` and a JSON task as its argument. It opens the
+ * store, says `ready`, waits for `go`, does its task and sends the result.
+ *
+ * Tasks:
+ * - `increment`: `count` steps on `id`, each adding one to `provider.counter`
+ *   after a pause inside the step, with an audit row naming the version written;
+ * - `hold`: locks `id` and says `holding`, then waits inside the step until killed;
+ * - `claim`: claims due verifications `batch` at a time until none is left;
+ * - `stream`: steps on `id` as fast as it can (an audit row and an outbox entry
+ *   each) until killed or told `stop`; `report` asks how many commits fell in a
+ *   window of time.
+ */
+import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
+import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
+import type { AuditEntry, StoredVerification, VerificationStore } from '../../src/store/types.js';
+
+export type WorkerStore = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+
+export type WorkerTask =
+  | { task: 'increment'; store: WorkerStore; id: string; count: number }
+  | { task: 'hold'; store: WorkerStore; id: string }
+  | { task: 'claim'; store: WorkerStore; batch: number }
+  | { task: 'stream'; store: WorkerStore; id: string; snapshotBytes: number };
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'holding' }
+  | { type: 'done'; claimed?: string[]; steps?: number; ms?: number }
+  | { type: 'report'; steps: number; total: number };
+
+export type ParentMessage = { type: 'go' } | { type: 'stop' } | { type: 'report'; from: number; to: number };
+
+const send = (message: WorkerMessage) =>
+  new Promise<void>((resolve, reject) =>
+    process.send?.(message, undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
+
+function openStore(store: WorkerStore): VerificationStore {
+  return store.kind === 'sqlite'
+    ? new SqliteVerificationStore({ path: store.path, lockTimeoutMs: 30_000 })
+    : new PostgresVerificationStore({ connectionString: store.url, schema: store.schema, lockTimeoutMs: 30_000 });
+}
+
+const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
+const store = openStore(task.store);
+const messages: ParentMessage[] = [];
+let onMessage: (() => void) | null = null;
+process.on('message', (message: ParentMessage) => {
+  messages.push(message);
+  onMessage?.();
+});
+const next = async (type: ParentMessage['type']): Promise<ParentMessage> => {
+  for (;;) {
+    const index = messages.findIndex((message) => message.type === type);
+    if (index >= 0) return messages.splice(index, 1)[0] as ParentMessage;
+    await new Promise<void>((resolve) => {
+      onMessage = resolve;
+    });
+  }
+};
+
+const counterOf = (verification: StoredVerification) => (verification.provider as { counter: number }).counter;
+
+/** The audit row of a step: `attempt` holds the version it wrote, `instance` this process. */
+const auditOf = (verificationId: string, what: string, version: number, at: number): AuditEntry => ({
+  verificationId,
+  at,
+  kind: 'input',
+  what,
+  attempt: version,
+  number: null,
+  result: null,
+  sitKind: null,
+  sipCode: null,
+  q850Cause: null,
+  reason: null,
+  legacyCode: null,
+  instance: `pid ${process.pid}`,
+  replayed: false,
+});
+
+await store.migrate();
+await send({ type: 'ready' });
+await next('go');
+
+if (task.task === 'increment') {
+  for (let i = 0; i < task.count; i++) {
+    await store.withVerification(task.id, null, async ({ verification, now }) => {
+      if (verification === null) throw new Error(`${task.id} is missing`);
+      await new Promise((resolve) => setImmediate(resolve));
+      const version = verification.version + 1;
+      return {
+        write: {
+          verification: {
+            ...verification,
+            version,
+            provider: { counter: counterOf(verification) + 1 },
+            updatedAt: now,
+          },
+          audit: [auditOf(task.id, 'increment', version, now)],
+          outbox: [],
+        },
+        value: null,
+      };
+    });
+  }
+  await send({ type: 'done' });
+} else if (task.task === 'hold') {
+  await store.withVerification(task.id, null, async () => {
+    await send({ type: 'holding' });
+    await new Promise(() => {});
+    return { write: null, value: null };
+  });
+} else if (task.task === 'claim') {
+  const claimed: string[] = [];
+  for (;;) {
+    const batch = await store.claimDue(await store.now(), task.batch, 600_000);
+    if (batch.length === 0) break;
+    claimed.push(...batch);
+  }
+  await send({ type: 'done', claimed });
+} else if (task.task === 'stream') {
+  const commits: number[] = [];
+  let stopped = false;
+  const padding = 'x'.repeat(task.snapshotBytes);
+  const answerReports = async () => {
+    for (;;) {
+      const message = await next('report');
+      if (message.type !== 'report') continue;
+      const steps = commits.filter((at) => at >= message.from && at <= message.to).length;
+      await send({ type: 'report', steps, total: commits.length });
+    }
+  };
+  void answerReports();
+  void next('stop').then(() => {
+    stopped = true;
+  });
+  const started = Date.now();
+  while (!stopped) {
+    await store.withVerification(task.id, null, async ({ verification, now }) => {
+      if (verification === null) throw new Error(`${task.id} is missing`);
+      const version = verification.version + 1;
+      return {
+        write: {
+          verification: {
+            ...verification,
+            version,
+            snapshot: { padding, version },
+            provider: { counter: counterOf(verification) + 1 },
+            updatedAt: now,
+          },
+          audit: [auditOf(task.id, 'stream', version, now)],
+          outbox: [
+            {
+              id: `${task.id}/${version}/0`,
+              verificationId: task.id,
+              delivery: 'at-least-once',
+              payload: { version },
+              createdAt: now,
+            },
+          ],
+        },
+        value: null,
+      };
+    });
+    commits.push(Date.now());
+    // Let messages from the parent in between steps.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await send({ type: 'done', steps: commits.length, ms: Date.now() - started });
+}
+await store.close();
+process.exit(0);
