@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
@@ -27,6 +28,17 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       const store = new PostgresVerificationStore({ connectionString: place.url, schema: place.schema });
       await store.migrate();
       return store;
+    },
+    async schemaVersions(place) {
+      if (place.kind !== 'postgres') throw new Error('not a PostgreSQL place');
+      const client = new pg.Client(place.url);
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT version FROM "${place.schema}".schema_migrations ORDER BY version`);
+        return rows.map((row) => row.version as number);
+      } finally {
+        await client.end();
+      }
     },
   });
 });

@@ -16,6 +16,8 @@ export interface ProcessStoreFactory {
   place(): WorkerStore;
   /** This process's store on that place, migrated. */
   open(place: WorkerStore): Promise<VerificationStore>;
+  /** The versions recorded in the place's schema version table. */
+  schemaVersions(place: WorkerStore): Promise<number[]>;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

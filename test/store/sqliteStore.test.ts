@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll } from 'vitest';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
@@ -29,5 +30,14 @@ describeStoreAcrossProcesses('sqlite', {
     const store = new SqliteVerificationStore({ path: place.path });
     await store.migrate();
     return store;
+  },
+  async schemaVersions(place) {
+    if (place.kind !== 'sqlite') throw new Error('not a SQLite place');
+    const db = new Database(place.path, { readonly: true });
+    try {
+      return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+    } finally {
+      db.close();
+    }
   },
 });

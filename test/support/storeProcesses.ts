@@ -12,19 +12,26 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** One worker process. */
 export class StoreProcess {
   private readonly inbox: WorkerMessage[] = [];
-  private waiting: (() => void) | null = null;
+  private readonly waiters = new Set<() => void>();
+  private ended = false;
   /** Resolves with the exit code, or the signal that ended the process. */
   readonly exited: Promise<number | NodeJS.Signals>;
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (message: WorkerMessage) => {
       this.inbox.push(message);
-      this.waiting?.();
+      this.wakeWaiters();
     });
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.ended = true;
+        this.wakeWaiters();
+        resolve(signal ?? code ?? 0);
+      }),
+    );
   }
 
-  /** Starts a worker and waits until it has opened the store. */
+  /** Starts a worker and waits until it is ready to go. */
   static async start(task: WorkerTask): Promise<StoreProcess> {
     const child = fork(WORKER, [JSON.stringify(task)], {
       cwd: REPO_ROOT,
@@ -46,19 +53,18 @@ export class StoreProcess {
 
   /** The next message of `type`; rejects if the process ends first. */
   async next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>> {
-    let ended = false;
-    void this.exited.then(() => {
-      ended = true;
-      this.waiting?.();
-    });
     for (;;) {
       const index = this.inbox.findIndex((message) => message.type === type);
       if (index >= 0) return this.inbox.splice(index, 1)[0] as Extract<WorkerMessage, { type: T }>;
-      if (ended) throw new Error(`the worker ${this.pid} ended before sending ${type}`);
-      await new Promise<void>((resolve) => {
-        this.waiting = resolve;
-      });
+      if (this.ended) throw new Error(`the worker ${this.pid} ended before sending ${type}`);
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
     }
+  }
+
+  private wakeWaiters(): void {
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiting) wake();
   }
 
   /** How many commits the worker made between `from` and `to` (epoch ms), and in all. */

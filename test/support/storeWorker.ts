@@ -1,7 +1,8 @@
 /**
  * A second (or third) process on the same store, for the multi-process tests:
- * `fork`ed with `--import tsx` and a JSON task as its argument. It opens the
- * store, says `ready`, waits for `go`, does its task and sends the result.
+ * `fork`ed with `--import tsx` and a JSON task as its argument. It says
+ * `ready`, waits for `go`, migrates the store, does its task and sends the
+ * result.
  *
  * Tasks:
  * - `increment`: `count` steps on `id`, each adding one to `provider.counter`
@@ -45,18 +46,24 @@ function openStore(store: WorkerStore): VerificationStore {
 
 const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
 const store = openStore(task.store);
+// A worker outlives no test run: when the parent goes, so does it.
+process.on('disconnect', () => process.exit(1));
 const messages: ParentMessage[] = [];
-let onMessage: (() => void) | null = null;
+const waiters = new Set<() => void>();
 process.on('message', (message: ParentMessage) => {
   messages.push(message);
-  onMessage?.();
+  for (const wake of waiters) wake();
 });
 const next = async (type: ParentMessage['type']): Promise<ParentMessage> => {
   for (;;) {
     const index = messages.findIndex((message) => message.type === type);
     if (index >= 0) return messages.splice(index, 1)[0] as ParentMessage;
     await new Promise<void>((resolve) => {
-      onMessage = resolve;
+      const wake = () => {
+        waiters.delete(wake);
+        resolve();
+      };
+      waiters.add(wake);
     });
   }
 };
@@ -81,9 +88,10 @@ const auditOf = (verificationId: string, what: string, version: number, at: numb
   replayed: false,
 });
 
-await store.migrate();
 await send({ type: 'ready' });
 await next('go');
+// Every worker migrates when told to go, so that workers on a fresh store race to create it.
+await store.migrate();
 
 if (task.task === 'increment') {
   for (let i = 0; i < task.count; i++) {

@@ -70,7 +70,7 @@ function checkNotInUse(path: string): void {
   } catch (error) {
     if (isBusy(error)) {
       throw new StoreUnavailableError(
-        `The SQLite database ${path} is open in another process: stop every process using it, then restore`,
+        `The SQLite database ${path} is in use: stop every process using it (and close its stores), then restore`,
         { cause: error },
       );
     }
