@@ -63,8 +63,15 @@ function serverUser(): { name: string; uid: number; gid: number } | null {
   throw new Error('running as root, and neither a postgres nor a nobody user exists to run PostgreSQL as');
 }
 
-/** Starts a cluster; throws with PostgreSQL's own log when it cannot. */
-export async function startPostgresCluster(binaries: string): Promise<PostgresCluster> {
+/**
+ * Starts a cluster; throws with PostgreSQL's own log when it cannot. Tests
+ * run it without flushing to the disk (it is thrown away); `durable` keeps
+ * PostgreSQL's defaults (`fsync`, `synchronous_commit`), for benchmarks.
+ */
+export async function startPostgresCluster(
+  binaries: string,
+  options: { durable?: boolean } = {},
+): Promise<PostgresCluster> {
   const started = performance.now();
   const user = serverUser();
   const folder = mkdtempSync(join(tmpdir(), 'voice-mfa-postgres-'));
@@ -86,9 +93,7 @@ export async function startPostgresCluster(binaries: string): Promise<PostgresCl
       "-c unix_socket_directories=''",
       '-c max_connections=300',
       // A test cluster is thrown away: it need not survive a power cut.
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      ...(options.durable === true ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     ].join(' ');
     run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', settings, 'start']);
   } catch (error) {
