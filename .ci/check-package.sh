@@ -65,4 +65,30 @@ TS
 output="$(node out/twilio-consumer.js)"
 echo "twilio consumer printed: $output"
 [ "$output" = "twilio: true" ] || { echo "unexpected output from voice-mfa/twilio"; exit 1; }
+# The store subpaths, with their drivers installed the way a user would. pg runs (against
+# a port where nothing listens: a typed error, at once); better-sqlite3 is native and
+# compiles for a minute, so its subpath is checked by its types.
+version_of() { node -p "require('$repo/node_modules/$1/package.json').version"; }
+npm install --prefer-offline --no-audit --no-fund --loglevel=error "pg@$(version_of pg)" "@types/pg@$(version_of @types/pg)" "@types/better-sqlite3@$(version_of @types/better-sqlite3)" >/dev/null
+cat > stores-consumer.ts <<'TS'
+import { MemoryVerificationStore, StoreUnavailableError } from 'voice-mfa';
+import { PostgresVerificationStore } from 'voice-mfa/postgres';
+import type { SqliteVerificationStoreOptions } from 'voice-mfa/sqlite';
+
+const sqlite: SqliteVerificationStoreOptions = { path: 'verifications.db', synchronous: 'full' };
+const memory = new MemoryVerificationStore();
+const postgres = new PostgresVerificationStore({ connectionString: 'postgres://app@127.0.0.1:1/app', connectionTimeoutMs: 2_000 });
+try {
+  await postgres.migrate();
+  console.log('migrated without a server');
+} catch (error) {
+  console.log(`${memory.kind} ${sqlite.path} ${postgres.kind}: ${error instanceof StoreUnavailableError}`);
+} finally {
+  await postgres.close();
+}
+TS
+"$repo/node_modules/.bin/tsc" -p . --skipLibCheck
+output="$(node out/stores-consumer.js)"
+echo "stores consumer printed: $output"
+[ "$output" = "memory verifications.db postgres: true" ] || { echo "unexpected output from the store subpaths"; exit 1; }
 echo "package check passed"
