@@ -23,6 +23,7 @@ import { PostgresVerificationStore } from '../src/store/postgres/postgresStore.j
 import { SqliteVerificationStore } from '../src/store/sqlite/sqliteStore.js';
 import type { AuditEntry, StoredVerification, VerificationStore } from '../src/store/types.js';
 import { findPostgresBinaries, type PostgresCluster, startPostgresCluster } from '../test/support/postgresCluster.js';
+import { auditRow } from '../test/support/storeRecords.js';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const STEPS_PER_ROUND = Number(process.argv[3] ?? 1_000);
@@ -71,20 +72,8 @@ function snapshotOf(version: number): StoredVerification['snapshot'] {
 }
 
 const audit = (verificationId: string, what: string, at: number): AuditEntry => ({
-  verificationId,
-  at,
-  kind: 'input',
-  what,
-  attempt: 1,
-  number: '+1 425 ••• 0101',
-  result: null,
-  sitKind: null,
-  sipCode: null,
-  q850Cause: null,
-  reason: null,
-  legacyCode: null,
+  ...auditRow(verificationId, what, at),
   instance: 'bench',
-  replayed: false,
 });
 
 function verification(id: string, now: number): StoredVerification {

@@ -162,8 +162,8 @@ export function toOutboxRow(entry: Omit<OutboxEntry, 'startedAt' | 'leaseUntil' 
   };
 }
 
-/** Reads an outbox row back; a damaged one is a `CorruptRecordError` of its verification. */
-export function fromOutboxRow(row: {
+/** An outbox row as read. */
+export interface OutboxRow {
   id: string;
   verification_id: string;
   delivery: string;
@@ -172,7 +172,10 @@ export function fromOutboxRow(row: {
   started_at: number | null;
   lease_until: number | null;
   tries: number;
-}): OutboxEntry {
+}
+
+/** Reads an outbox row back; a damaged one is a `CorruptRecordError` of its verification. */
+export function fromOutboxRow(row: OutboxRow): OutboxEntry {
   const fail = (detail: string, cause?: unknown): never => {
     throw new CorruptRecordError(row.verification_id, `outbox entry ${row.id} ${detail}`, { cause });
   };
@@ -193,4 +196,15 @@ export function fromOutboxRow(row: {
     leaseUntil: row.lease_until,
     tries: row.tries,
   };
+}
+
+/** Reads outbox rows back, leaving out those that cannot be read (they stay in the table, for inspection). */
+export function fromOutboxRows(rows: readonly OutboxRow[]): OutboxEntry[] {
+  return rows.flatMap((row) => {
+    try {
+      return [fromOutboxRow(row)];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -13,3 +13,14 @@ export function bringsWorkForward(previousDueAt: number | null, write: StepWrite
   const earlier = dueAt !== null && (previousDueAt === null || dueAt < previousDueAt);
   return earlier || write.outbox.length > 0;
 }
+
+/** Calls every listener; one that throws neither stops the others nor undoes the commit that woke them. */
+export function callWakeListeners(listeners: Iterable<() => void>): void {
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // A listener only hurries a sweep along.
+    }
+  }
+}

@@ -4,64 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
-import type { AuditEntry, StepWrite, StoredVerification, VerificationStore } from '../../src/store/types.js';
+import type { StoredVerification, VerificationStore } from '../../src/store/types.js';
+import { auditRow, firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
 
 export interface StoreFactory {
   /** A fresh, migrated, empty store. */
   open(): Promise<VerificationStore>;
   /** A second handle on the same data (another process would open one), when the store has such a thing. */
   openAnother?(store: VerificationStore): Promise<VerificationStore>;
-}
-
-let counter = 0;
-export const newId = (): string => `v-${process.pid}-${Date.now()}-${++counter}`;
-
-export function storedVerification(id: string, overrides: Partial<StoredVerification> = {}): StoredVerification {
-  return {
-    id,
-    version: 1,
-    status: 'active',
-    input: { targets: ['+14255550100'], mode: 'standard', nested: { list: [1, 2.5, 'ü', null, true] } },
-    snapshot: { value: { calling: 'attempt' }, context: { now: 0 } },
-    provider: { calls: [] },
-    dueAt: 30_000,
-    result: null,
-    userId: 'alice',
-    createdAt: 0,
-    updatedAt: 0,
-    ...overrides,
-  };
-}
-
-export function auditRow(verificationId: string, what: string, at = 0): AuditEntry {
-  return {
-    verificationId,
-    at,
-    kind: 'input',
-    what,
-    attempt: 0,
-    number: '+1 425 ••• 0100',
-    result: null,
-    sitKind: null,
-    sipCode: null,
-    q850Cause: null,
-    reason: null,
-    legacyCode: null,
-    instance: 'test',
-    replayed: false,
-  };
-}
-
-export function firstWrite(verification: StoredVerification, extra: Partial<StepWrite> = {}): StepWrite {
-  return { verification, audit: [auditRow(verification.id, 'start')], outbox: [], ...extra };
-}
-
-/** A step that moves the verification one version on, with `changes`. */
-export function nextVersion(
-  current: StoredVerification,
-  changes: Partial<StoredVerification> = {},
-): StoredVerification {
-  return { ...current, ...changes, version: current.version + 1 };
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

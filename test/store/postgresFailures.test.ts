@@ -10,15 +10,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CorruptRecordError, StoreUnavailableError } from '../../src/store/errors.js';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
-import type { StoredVerification } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
-import { firstWrite, newId, nextVersion, storedVerification } from './contract.js';
-
-const step = (store: PostgresVerificationStore, id: string) =>
-  store.withVerification(id, null, async ({ verification }) => ({
-    write: { verification: nextVersion(verification as StoredVerification), audit: [], outbox: [] },
-    value: 'stepped',
-  }));
+import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
 
 /** A TCP server on 127.0.0.1 that takes connections and never says a word. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
@@ -81,11 +74,11 @@ describeWithPostgres('postgres: failures', (url, newSchema) => {
     const read = store.read(damaged);
     await expect(read).rejects.toBeInstanceOf(CorruptRecordError);
     await expect(read).rejects.toMatchObject({ verificationId: damaged, message: expect.stringMatching(detail) });
-    await expect(step(store, damaged)).rejects.toBeInstanceOf(CorruptRecordError);
-    expect(await step(store, healthy)).toBe('stepped');
+    await expect(stepVersion(store, damaged, 'stepped')).rejects.toBeInstanceOf(CorruptRecordError);
+    expect(await stepVersion(store, healthy, 'stepped')).toBe('stepped');
     expect((await store.read(healthy))?.version).toBe(2);
     // The refused step let go of the row: another step on it gets the same answer, not a wait.
-    await expect(step(store, damaged)).rejects.toBeInstanceOf(CorruptRecordError);
+    await expect(stepVersion(store, damaged, 'stepped')).rejects.toBeInstanceOf(CorruptRecordError);
   });
 
   it('a server that refuses connections: StoreUnavailableError at once, naming the server and not the password', async () => {
@@ -152,13 +145,13 @@ describeWithPostgres('postgres: failures', (url, newSchema) => {
       });
       await new Promise((resolve) => setTimeout(resolve, 50));
       const started = performance.now();
-      await expect(step(impatient, busy)).rejects.toThrow(/lock was held by another step/);
+      await expect(stepVersion(impatient, busy, 'stepped')).rejects.toThrow(/lock was held by another step/);
       expect(performance.now() - started).toBeGreaterThanOrEqual(150);
       // Only that verification is busy.
-      expect(await step(impatient, other)).toBe('stepped');
+      expect(await stepVersion(impatient, other, 'stepped')).toBe('stepped');
       release();
       await holding;
-      expect(await step(impatient, busy)).toBe('stepped');
+      expect(await stepVersion(impatient, busy, 'stepped')).toBe('stepped');
     } finally {
       await impatient.close();
     }

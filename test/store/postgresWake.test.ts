@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import type { StoredVerification } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
-import { firstWrite, newId, nextVersion, storedVerification } from './contract.js';
+import { firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { VerificationStore } from '../../src/store/types.js';
 import { StoreProcess } from '../support/storeProcesses.js';
+import { firstWrite, newId, nextVersion, stepVersion, storedVerification } from '../support/storeRecords.js';
 import type { WorkerStore } from '../support/storeWorker.js';
-import { firstWrite, newId, nextVersion, storedVerification } from './contract.js';
 
 export interface ProcessStoreFactory {
   /** A new, empty place for a store, as a worker process opens it. */
@@ -126,10 +126,7 @@ export function describeStoreAcrossProcesses(name: string, factory: ProcessStore
             Array.from({ length: version - 1 }, (_, i) => ({ version: i + 2 })),
           );
           // And the verification is free at once.
-          await store.withVerification(id, null, async ({ verification }) => ({
-            write: { verification: nextVersion(verification ?? storedVerification(id)), audit: [], outbox: [] },
-            value: null,
-          }));
+          await stepVersion(store, id);
           expect((await store.read(id))?.version).toBe(version + 1);
         }),
       60_000,

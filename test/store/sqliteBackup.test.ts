@@ -13,7 +13,7 @@ import { restoreSqliteBackup } from '../../src/store/sqlite/restore.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { StoredVerification } from '../../src/store/types.js';
 import { StoreProcess } from '../support/storeProcesses.js';
-import { firstWrite, newId, nextVersion, storedVerification } from './contract.js';
+import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'voice-mfa-backup-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -64,13 +64,6 @@ async function expectWholeSteps(store: SqliteVerificationStore, id: string): Pro
   expect(effects).toHaveLength(stored.version - 1);
   return stored.version;
 }
-
-/** A step that only moves the version on. */
-const step = (store: SqliteVerificationStore, id: string) =>
-  store.withVerification(id, null, async ({ verification }) => ({
-    write: { verification: nextVersion(verification as StoredVerification), audit: [], outbox: [] },
-    value: null,
-  }));
 
 describe('sqlite: backup while running, and restore', () => {
   const live = join(directory, 'live.db');
@@ -188,7 +181,7 @@ describe('sqlite: backup while running, and restore', () => {
 
   it('restore puts the last good backup in place and keeps the database it replaced', async () => {
     const later = new SqliteVerificationStore({ path: live });
-    for (let i = 0; i < 3; i++) await step(later, id);
+    for (let i = 0; i < 3; i++) await stepVersion(later, id);
     await later.close();
 
     const restored = await restoreSqliteBackup(backupPath, live);
@@ -200,7 +193,7 @@ describe('sqlite: backup while running, and restore', () => {
     await store.migrate();
     expect(await expectWholeSteps(store, id)).toBe(backedUpVersion);
     // The restored store goes on working.
-    await step(store, id);
+    await stepVersion(store, id);
     await store.close();
 
     const replaced = await openCopy(restored.setAside as string);
@@ -214,7 +207,7 @@ describe('sqlite: backup while running, and restore', () => {
     await store.migrate();
     const walId = newId();
     await store.create(firstWrite(storedVerification(walId)));
-    for (let i = 0; i < 5; i++) await step(store, walId);
+    for (let i = 0; i < 5; i++) await stepVersion(store, walId);
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
     const fileCopy = join(directory, 'file-copy.db');
     copyFileSync(path, fileCopy);

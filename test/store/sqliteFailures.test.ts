@@ -11,8 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptRecordError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
-import type { StoredVerification } from '../../src/store/types.js';
-import { firstWrite, newId, nextVersion, storedVerification } from './contract.js';
+import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'voice-mfa-sqlite-failures-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -32,12 +31,6 @@ function tamper(path: string, sql: string, ...values: unknown[]): void {
     db.close();
   }
 }
-
-const step = (store: SqliteVerificationStore, id: string) =>
-  store.withVerification(id, null, async ({ verification }) => ({
-    write: { verification: nextVersion(verification as StoredVerification), audit: [], outbox: [] },
-    value: 'stepped',
-  }));
 
 describe('sqlite: damaged rows', () => {
   it.each([
@@ -72,7 +65,7 @@ describe('sqlite: damaged rows', () => {
       ).rejects.toBeInstanceOf(CorruptRecordError);
       expect(stepped).toBe(false);
 
-      expect(await step(store, healthy)).toBe('stepped');
+      expect(await stepVersion(store, healthy, 'stepped')).toBe('stepped');
       expect((await store.read(healthy))?.version).toBe(2);
     } finally {
       await store.close();
@@ -170,14 +163,16 @@ describe('sqlite: a store that cannot be used', () => {
       let ticks = 0;
       const ticking = setInterval(() => ticks++, 10);
       const started = performance.now();
-      await expect(step(impatient, id)).rejects.toThrow(/stayed locked by another process for more than 200 ms/);
+      await expect(stepVersion(impatient, id, 'stepped')).rejects.toThrow(
+        /stayed locked by another process for more than 200 ms/,
+      );
       clearInterval(ticking);
       expect(performance.now() - started).toBeGreaterThanOrEqual(190);
       // The event loop ran while the step waited for the lock.
       expect(ticks).toBeGreaterThan(5);
       release();
       await holding;
-      expect(await step(impatient, id)).toBe('stepped');
+      expect(await stepVersion(impatient, id, 'stepped')).toBe('stepped');
     } finally {
       await impatient.close();
       await holder.close();

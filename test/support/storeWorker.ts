@@ -15,7 +15,8 @@
  */
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
-import type { AuditEntry, StoredVerification, VerificationStore } from '../../src/store/types.js';
+import type { StoredVerification, VerificationStore } from '../../src/store/types.js';
+import { auditRow } from './storeRecords.js';
 
 export type WorkerStore = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
 
@@ -70,23 +71,44 @@ const next = async (type: ParentMessage['type']): Promise<ParentMessage> => {
 
 const counterOf = (verification: StoredVerification) => (verification.provider as { counter: number }).counter;
 
-/** The audit row of a step: `attempt` holds the version it wrote, `instance` this process. */
-const auditOf = (verificationId: string, what: string, version: number, at: number): AuditEntry => ({
-  verificationId,
-  at,
-  kind: 'input',
-  what,
-  attempt: version,
-  number: null,
-  result: null,
-  sitKind: null,
-  sipCode: null,
-  q850Cause: null,
-  reason: null,
-  legacyCode: null,
-  instance: `pid ${process.pid}`,
-  replayed: false,
-});
+/**
+ * One step adding one to `provider.counter`, with an audit row whose `attempt`
+ * is the version written; `stream` steps also write a snapshot of
+ * `snapshotBytes` and an outbox entry.
+ */
+function countStep(id: string, what: 'increment' | 'stream', padding?: string): Promise<null> {
+  return store.withVerification(id, null, async ({ verification, now }) => {
+    if (verification === null) throw new Error(`${id} is missing`);
+    // A step callback is asynchronous: let the other process try its luck meanwhile.
+    if (what === 'increment') await new Promise((resolve) => setImmediate(resolve));
+    const version = verification.version + 1;
+    return {
+      write: {
+        verification: {
+          ...verification,
+          version,
+          provider: { counter: counterOf(verification) + 1 },
+          ...(padding === undefined ? {} : { snapshot: { padding, version } }),
+          updatedAt: now,
+        },
+        audit: [{ ...auditRow(id, what, now), attempt: version, instance: `pid ${process.pid}` }],
+        outbox:
+          padding === undefined
+            ? []
+            : [
+                {
+                  id: `${id}/${version}/0`,
+                  verificationId: id,
+                  delivery: 'at-least-once',
+                  payload: { version },
+                  createdAt: now,
+                },
+              ],
+      },
+      value: null,
+    };
+  });
+}
 
 await send({ type: 'ready' });
 await next('go');
@@ -94,26 +116,7 @@ await next('go');
 await store.migrate();
 
 if (task.task === 'increment') {
-  for (let i = 0; i < task.count; i++) {
-    await store.withVerification(task.id, null, async ({ verification, now }) => {
-      if (verification === null) throw new Error(`${task.id} is missing`);
-      await new Promise((resolve) => setImmediate(resolve));
-      const version = verification.version + 1;
-      return {
-        write: {
-          verification: {
-            ...verification,
-            version,
-            provider: { counter: counterOf(verification) + 1 },
-            updatedAt: now,
-          },
-          audit: [auditOf(task.id, 'increment', version, now)],
-          outbox: [],
-        },
-        value: null,
-      };
-    });
-  }
+  for (let i = 0; i < task.count; i++) await countStep(task.id, 'increment');
   await send({ type: 'done' });
 } else if (task.task === 'hold') {
   await store.withVerification(task.id, null, async () => {
@@ -147,32 +150,7 @@ if (task.task === 'increment') {
   });
   const started = Date.now();
   while (!stopped) {
-    await store.withVerification(task.id, null, async ({ verification, now }) => {
-      if (verification === null) throw new Error(`${task.id} is missing`);
-      const version = verification.version + 1;
-      return {
-        write: {
-          verification: {
-            ...verification,
-            version,
-            snapshot: { padding, version },
-            provider: { counter: counterOf(verification) + 1 },
-            updatedAt: now,
-          },
-          audit: [auditOf(task.id, 'stream', version, now)],
-          outbox: [
-            {
-              id: `${task.id}/${version}/0`,
-              verificationId: task.id,
-              delivery: 'at-least-once',
-              payload: { version },
-              createdAt: now,
-            },
-          ],
-        },
-        value: null,
-      };
-    });
+    await countStep(task.id, 'stream', padding);
     commits.push(Date.now());
     // Let messages from the parent in between steps.
     await new Promise((resolve) => setImmediate(resolve));

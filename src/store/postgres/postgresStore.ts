@@ -13,8 +13,9 @@ import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } fr
 import { checkSchemaVersion } from '../migrations.js';
 import {
   fromAuditRow,
-  fromOutboxRow,
+  fromOutboxRows,
   fromVerificationRow,
+  type OutboxRow,
   toAuditRow,
   toOutboxRow,
   toVerificationRow,
@@ -28,7 +29,7 @@ import type {
   StoredVerification,
   VerificationStore,
 } from '../types.js';
-import { bringsWorkForward } from '../wake.js';
+import { bringsWorkForward, callWakeListeners } from '../wake.js';
 import { connect, describeServer, type Queryable, query } from './connection.js';
 import { checkSchemaName, migratePostgres, postgresMigrations, readPostgresSchemaVersion } from './schema.js';
 import { WAKE_CHANNEL, WakeListener, type WakePayload } from './wakeListener.js';
@@ -279,20 +280,14 @@ export class PostgresVerificationStore implements VerificationStore {
   /** Entries whose payload cannot be read are left out (and left in place, for inspection). */
   async findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]> {
     await this.ready();
-    const { rows } = await this.query<Parameters<typeof fromOutboxRow>[0]>(
+    const { rows } = await this.query<OutboxRow>(
       `SELECT * FROM ${this.table('outbox')}
        WHERE (started_at IS NULL AND created_at <= $2)
           OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < $1)
        ORDER BY created_at, seq LIMIT $3`,
       [now, olderThan, limit],
     );
-    return rows.flatMap((row) => {
-      try {
-        return [fromOutboxRow(row)];
-      } catch {
-        return [];
-      }
-    });
+    return fromOutboxRows(rows);
   }
 
   async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {
@@ -425,12 +420,6 @@ export class PostgresVerificationStore implements VerificationStore {
   }
 
   private wake(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener only hurries a sweep along; its failure must not undo a commit that happened.
-      }
-    }
+    callWakeListeners(this.listeners);
   }
 }

@@ -14,8 +14,9 @@ import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } fr
 import { checkSchemaVersion } from '../migrations.js';
 import {
   fromAuditRow,
-  fromOutboxRow,
+  fromOutboxRows,
   fromVerificationRow,
+  type OutboxRow,
   toAuditRow,
   toOutboxRow,
   toVerificationRow,
@@ -29,7 +30,7 @@ import type {
   StoredVerification,
   VerificationStore,
 } from '../types.js';
-import { bringsWorkForward } from '../wake.js';
+import { bringsWorkForward, callWakeListeners } from '../wake.js';
 import { WorkQueues } from '../workQueues.js';
 import { backupSqliteDatabase, type SqliteBackup } from './backup.js';
 import { beginImmediate, openSqliteDatabase, type SqliteSynchronous, toStoreError } from './connection.js';
@@ -261,16 +262,8 @@ export class SqliteVerificationStore implements VerificationStore {
 
   /** Entries whose payload cannot be read are left out (and left in place, for inspection). */
   async findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]> {
-    const rows = this.query((sql) => sql.findOutbox.all({ now, olderThan, limit })) as Parameters<
-      typeof fromOutboxRow
-    >[0][];
-    return rows.flatMap((row) => {
-      try {
-        return [fromOutboxRow(row)];
-      } catch {
-        return [];
-      }
-    });
+    const rows = this.query((sql) => sql.findOutbox.all({ now, olderThan, limit })) as OutboxRow[];
+    return fromOutboxRows(rows);
   }
 
   async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {
@@ -406,12 +399,6 @@ export class SqliteVerificationStore implements VerificationStore {
   }
 
   private wake(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener only hurries a sweep along; its failure must not undo a commit that happened.
-      }
-    }
+    callWakeListeners(this.listeners);
   }
 }
