@@ -59,6 +59,9 @@ export function describeStoreAcrossProcesses(name: string, factory: ProcessStore
           const byProcess = new Map<string, number>();
           for (const row of steps) byProcess.set(row.instance, (byProcess.get(row.instance) ?? 0) + 1);
           expect([...byProcess.values()]).toEqual([500, 500]);
+          const turns = steps.filter((row, i) => i > 0 && row.instance !== steps[i - 1]?.instance).length;
+          console.log(`${name}: the lock changed hands between the processes ${turns} times`);
+          expect(turns).toBeGreaterThan(50);
           await Promise.all(workers.map((worker) => worker.exited));
         }),
       120_000,
@@ -149,6 +152,8 @@ export function describeStoreAcrossProcesses(name: string, factory: ProcessStore
           const [first, second] = await Promise.all(sweepers.map((sweeper) => sweeper.next('done')));
           const claimed = [...(first?.claimed ?? []), ...(second?.claimed ?? [])];
           console.log(`${name}: claims split ${first?.claimed?.length} / ${second?.claimed?.length}`);
+          expect(first?.claimed?.length).toBeGreaterThan(0);
+          expect(second?.claimed?.length).toBeGreaterThan(0);
           expect(new Set(claimed).size).toBe(claimed.length);
           expect([...claimed].sort()).toEqual([...ids].sort());
         }),

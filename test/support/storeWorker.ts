@@ -5,10 +5,12 @@
  * result.
  *
  * Tasks:
- * - `increment`: `count` steps on `id`, each adding one to `provider.counter`
- *   after a pause inside the step, with an audit row naming the version written;
+ * - `increment`: `count` steps on `id`, a millisecond apart, each adding one
+ *   to `provider.counter` after a pause inside the step, with an audit row
+ *   naming the version written;
  * - `hold`: locks `id` and says `holding`, then waits inside the step until killed;
- * - `claim`: claims due verifications `batch` at a time until none is left;
+ * - `claim`: claims due verifications `batch` at a time, pausing between
+ *   batches as a sweeper stepping them would, until none is left;
  * - `stream`: steps on `id` as fast as it can (an audit row and an outbox entry
  *   each) until killed or told `stop`; `report` asks how many commits fell in a
  *   window of time.
@@ -116,7 +118,11 @@ await next('go');
 await store.migrate();
 
 if (task.task === 'increment') {
-  for (let i = 0; i < task.count; i++) await countStep(task.id, 'increment');
+  for (let i = 0; i < task.count; i++) {
+    await countStep(task.id, 'increment');
+    // Inputs arrive as events, with gaps between them, not in a tight loop.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   await send({ type: 'done' });
 } else if (task.task === 'hold') {
   await store.withVerification(task.id, null, async () => {
@@ -130,6 +136,8 @@ if (task.task === 'increment') {
     const batch = await store.claimDue(await store.now(), task.batch, 600_000);
     if (batch.length === 0) break;
     claimed.push(...batch);
+    // A sweeper steps the verifications it claimed before it claims more.
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await send({ type: 'done', claimed });
 } else if (task.task === 'stream') {
