@@ -71,6 +71,7 @@ export class MemoryVerificationStore implements VerificationStore {
     const { id } = write.verification;
     await this.locks.run(id, async () => {
       if (this.verifications.has(id)) throw new DuplicateVerificationError(id);
+      if (write.verification.version !== 1) throw new StaleWriteError(id, write.verification.version);
       this.commit(write);
     });
   }

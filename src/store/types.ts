@@ -209,7 +209,10 @@ export interface VerificationStore {
   migrate(): Promise<void>;
   /** The store's clock in milliseconds: the database's on PostgreSQL, never an instance's own. */
   now(): Promise<number>;
-  /** Adds a new verification with its first step. Throws `DuplicateVerificationError` when the id exists. */
+  /**
+   * Adds a new verification with its first step (version 1; any other is a
+   * `StaleWriteError`). Throws `DuplicateVerificationError` when the id exists.
+   */
   create(write: StepWrite): Promise<void>;
   /**
    * Runs `step` with the verification locked against every other step, in any

@@ -43,6 +43,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.read(newId())).toBeNull();
       }));
 
+    it('a new verification starts at version 1', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await expect(store.create(firstWrite(storedVerification(id, { version: 2 })))).rejects.toBeInstanceOf(
+          StaleWriteError,
+        );
+        expect(await store.read(id)).toBeNull();
+      }));
+
     it('a step sees the verification, the time, and writes the next version', () =>
       withStore(async (store) => {
         const id = newId();
