@@ -19,8 +19,10 @@ import { StoreUnavailableError } from '../errors.js';
  */
 export type SqliteSynchronous = 'full' | 'normal';
 
-/** The codes with which SQLite says the file, not a statement, is the problem. */
+/** The codes with which SQLite says the file (or its lock), not a statement, is the problem. */
 const FILE_PROBLEMS = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
   'SQLITE_CANTOPEN',
   'SQLITE_NOTADB',
   'SQLITE_CORRUPT',
