@@ -39,6 +39,11 @@ JSON
 version_of() { node -p "require('$repo/node_modules/$1/package.json').version"; }
 npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work/$tarball" \
   "@types/node@$(version_of @types/node)" "twilio@$(version_of twilio)" >/dev/null
+# The store subpaths' drivers, installed the way a user would: pg runs (against a port where
+# nothing listens: a typed error, at once); better-sqlite3 is native and compiles for a
+# minute, so its subpath is checked by its types.
+npm install --prefer-offline --no-audit --no-fund --loglevel=error "pg@$(version_of pg)" \
+  "@types/pg@$(version_of @types/pg)" "@types/better-sqlite3@$(version_of @types/better-sqlite3)" >/dev/null
 
 cat > esm-consumer.mts <<'TS'
 import { runVerification, SimulatedCarrier, VirtualClock, type VerificationResult } from 'voice-mfa';
@@ -79,6 +84,30 @@ const timedByTwilio: boolean = provider.capabilities.enforcesInputTimeout;
 console.log(`${provider.name}: ${timedByTwilio}`);
 TS
 done
+cat > stores-consumer.mts <<'TS'
+import { MemoryVerificationStore, StoreUnavailableError } from 'voice-mfa';
+import { PostgresVerificationStore } from 'voice-mfa/postgres';
+import type { SqliteVerificationStoreOptions } from 'voice-mfa/sqlite';
+
+const sqlite: SqliteVerificationStoreOptions = { path: 'verifications.db', synchronous: 'full' };
+const memory = new MemoryVerificationStore();
+const postgres = new PostgresVerificationStore({ connectionString: 'postgres://app@127.0.0.1:1/app', connectionTimeoutMs: 2_000 });
+try {
+  await postgres.migrate();
+  console.log('migrated without a server');
+} catch (error) {
+  console.log(`${memory.kind} ${sqlite.path} ${postgres.kind}: ${error instanceof StoreUnavailableError}`);
+} finally {
+  await postgres.close();
+}
+TS
+cat > stores-cjs-consumer.cts <<'TS'
+import { PostgresVerificationStore } from 'voice-mfa/postgres';
+import type { SqliteVerificationStoreOptions } from 'voice-mfa/sqlite';
+
+const sqlite: SqliteVerificationStoreOptions = { path: 'verifications.db' };
+console.log(`required: ${typeof PostgresVerificationStore} ${sqlite.path}`);
+TS
 # twilio's own declarations use jsonwebtoken's types, which are a separate
 # package (@types/jsonwebtoken); declaring the one type they use lets every
 # check below run with skipLibCheck off.
@@ -99,8 +128,8 @@ typecheck() {
     --module "$module" --moduleResolution "$resolution" jsonwebtoken.d.ts "$@"
   echo "tsc --module $module --moduleResolution $resolution: $*"
 }
-esm_files=(esm-consumer.mts twilio-esm-consumer.mts)
-cjs_files=(cjs-consumer.cts twilio-cjs-consumer.cts)
+esm_files=(esm-consumer.mts twilio-esm-consumer.mts stores-consumer.mts)
+cjs_files=(cjs-consumer.cts twilio-cjs-consumer.cts stores-cjs-consumer.cts)
 typecheck node16 node16 false "${esm_files[@]}"
 typecheck nodenext nodenext false "${esm_files[@]}" "${cjs_files[@]}"
 typecheck preserve bundler false "${esm_files[@]}"
@@ -123,6 +152,8 @@ expect_output 'verification: approved' node out/esm-consumer.mjs
 expect_output 'required: approved' node out/cjs-consumer.cjs
 expect_output 'twilio: true' node out/twilio-esm-consumer.mjs
 expect_output 'twilio: true' node out/twilio-cjs-consumer.cjs
+expect_output 'memory verifications.db postgres: true' node out/stores-consumer.mjs
+expect_output 'required: function verifications.db' node out/stores-cjs-consumer.cjs
 
 # require() and import share one copy of the library: one module state, and an
 # error thrown by voice-mfa/twilio is an instance of the VoiceMfaError either

@@ -16,7 +16,8 @@ export type VoiceMfaErrorCode =
   | 'DUPLICATE_VERIFICATION'
   | 'STALE_WRITE'
   | 'CORRUPT_RECORD'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'CORRUPT_BACKUP';
 
 /**
  * Base class of every error the library throws.

@@ -216,6 +216,7 @@ export {
 } from './service/verificationService.js';
 export { toAuditJsonLines } from './step/auditRows.js';
 export {
+  CorruptBackupError,
   CorruptRecordError,
   DuplicateVerificationError,
   StaleWriteError,

@@ -88,3 +88,23 @@ export class StoreUnavailableError extends VoiceMfaError {
     super('STORE_UNAVAILABLE', message, options);
   }
 }
+
+/**
+ * A backup cannot be restored: it is not a database, fails SQLite's integrity
+ * check, or holds no voice-mfa store. Nothing was changed.
+ *
+ * @example
+ * ```ts
+ * try { await restoreSqliteBackup('backups/verifications.db', 'data/verifications.db'); }
+ * catch (error) { if (error instanceof CorruptBackupError) console.log(`try an older backup than ${error.backupPath}`); }
+ * ```
+ */
+export class CorruptBackupError extends VoiceMfaError {
+  constructor(
+    readonly backupPath: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super('CORRUPT_BACKUP', `The backup ${backupPath} cannot be restored: ${detail}`, options);
+  }
+}

@@ -6,6 +6,7 @@
  * @module
  */
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
+import { storedDueAt } from './deadline.js';
 import { DuplicateVerificationError, StaleWriteError } from './errors.js';
 import type {
   AuditEntry,
@@ -16,8 +17,16 @@ import type {
   StoredVerification,
   VerificationStore,
 } from './types.js';
+import { WorkQueues } from './workQueues.js';
 
-/** Options of a {@link MemoryVerificationStore}. */
+/**
+ * Options of a {@link MemoryVerificationStore}.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryVerificationStore({ clock: new VirtualClock() });
+ * ```
+ */
 export interface MemoryVerificationStoreOptions {
   /** The store's clock. Default: the system clock; pass the tests' virtual clock to share its time. */
   clock?: Pick<RuntimeClock, 'now'>;
@@ -44,7 +53,7 @@ export class MemoryVerificationStore implements VerificationStore {
   private readonly bindings = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly audit: AuditEntry[] = [];
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new WorkQueues();
   private readonly dueClaims = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
@@ -60,8 +69,9 @@ export class MemoryVerificationStore implements VerificationStore {
 
   async create(write: StepWrite): Promise<void> {
     const { id } = write.verification;
-    await this.locked(id, async () => {
+    await this.locks.run(id, async () => {
       if (this.verifications.has(id)) throw new DuplicateVerificationError(id);
+      if (write.verification.version !== 1) throw new StaleWriteError(id, write.verification.version);
       this.commit(write);
     });
   }
@@ -71,7 +81,7 @@ export class MemoryVerificationStore implements VerificationStore {
     idempotencyKey: string | null,
     step: (locked: LockedVerification) => Promise<{ write: StepWrite | null; value: T }>,
   ): Promise<T> {
-    return this.locked(id, async () => {
+    return this.locks.run(id, async () => {
       const stored = this.verifications.get(id);
       const storedAnswer = idempotencyKey === null ? null : (this.answers.get(`${id}\u0000${idempotencyKey}`) ?? null);
       const { write, value } = await step({
@@ -153,7 +163,7 @@ export class MemoryVerificationStore implements VerificationStore {
 
   private commit(write: StepWrite): void {
     const { verification } = write;
-    this.verifications.set(verification.id, copy(verification));
+    this.verifications.set(verification.id, { ...copy(verification), dueAt: storedDueAt(verification) });
     this.dueClaims.delete(verification.id);
     for (const row of write.audit) this.audit.push(copy(row));
     for (const id of write.dropOutbox ?? []) {
@@ -164,17 +174,5 @@ export class MemoryVerificationStore implements VerificationStore {
     for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
     if (write.answer !== undefined) this.answers.set(`${verification.id}\u0000${write.answer.key}`, write.answer.value);
     for (const listener of this.listeners) listener();
-  }
-
-  /** Runs `work` after every earlier piece of work on the same id. */
-  private locked<T>(id: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    const tail = run.catch(() => {});
-    this.locks.set(id, tail);
-    void tail.then(() => {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    });
-    return run;
   }
 }

@@ -11,13 +11,26 @@ import type { JsonValue } from '../json.js';
 
 export type { JsonValue };
 
-/** Where a verification stands in the store. */
+/**
+ * Where a verification stands in the store.
+ *
+ * @example
+ * ```ts
+ * const open = (await store.read('v-1'))?.status === ('active' satisfies StoredStatus);
+ * ```
+ */
 export type StoredStatus = 'active' | 'finished';
 
 /**
  * One verification as stored: the machine's input (written once), its
  * persisted snapshot, the provider's per-verification state, and the earliest
  * deadline still to come.
+ *
+ * @example
+ * ```ts
+ * const stored: StoredVerification | null = await store.read('v-1');
+ * if (stored?.status === 'finished') console.log(stored.result);
+ * ```
  */
 export interface StoredVerification {
   id: string;
@@ -30,7 +43,7 @@ export interface StoredVerification {
   snapshot: JsonValue;
   /** The voice provider's state for this verification (its calls, tokens, TwiML). */
   provider: JsonValue;
-  /** Clock reading (ms) of the earliest deadline still to come; `null` once finished. */
+  /** Clock reading (ms) of the earliest deadline still to come; `null` once finished (stores clear it, whatever a step wrote). */
   dueAt: number | null;
   /** The result once finished (as the machine gave it: numbers unmasked). */
   result: JsonValue;
@@ -40,7 +53,14 @@ export interface StoredVerification {
   updatedAt: number;
 }
 
-/** One row of the append-only audit log. It never holds a PIN or a typed key. */
+/**
+ * One row of the append-only audit log. It never holds a PIN or a typed key.
+ *
+ * @example
+ * ```ts
+ * for (const entry of await store.readAudit({ verificationId: 'v-1' })) console.log(entry.at, entry.kind, entry.what);
+ * ```
+ */
 export interface AuditEntry {
   verificationId: string;
   /** Clock reading (ms) of what is recorded. */
@@ -70,10 +90,24 @@ export interface AuditEntry {
  * How an effect may be carried out: `at-most-once` (placing a call: Twilio's
  * call creation has no idempotency key, so one that may have started is never
  * sent again) or `at-least-once` (hang-ups, hooks: retried until they hold).
+ *
+ * @example
+ * ```ts
+ * const delivery: OutboxDelivery = command.type === 'dial' ? 'at-most-once' : 'at-least-once';
+ * ```
  */
 export type OutboxDelivery = 'at-most-once' | 'at-least-once';
 
-/** An effect a step decided on, run after its commit. */
+/**
+ * An effect a step decided on, run after its commit.
+ *
+ * @example
+ * ```ts
+ * for (const entry of await store.findOutbox(now, now - 5_000, 50)) {
+ *   if (await store.startOutbox(entry.id, now, 30_000)) await carryOut(entry.payload);
+ * }
+ * ```
+ */
 export interface OutboxEntry {
   /** Unique: `<verification id>/<version>/<n>`. */
   id: string;
@@ -90,13 +124,31 @@ export interface OutboxEntry {
   tries: number;
 }
 
-/** A key under which webhooks find their verification: a dial token, a provider call id. */
+/**
+ * A key under which webhooks find their verification: a dial token, a provider call id.
+ *
+ * @example
+ * ```ts
+ * const verificationId = await store.findBinding({ kind: 'call', key: 'CA0123' });
+ * ```
+ */
 export interface Binding {
   kind: string;
   key: string;
 }
 
-/** What one step writes, atomically. */
+/**
+ * What one step writes, atomically.
+ *
+ * @example
+ * ```ts
+ * const write: StepWrite = {
+ *   verification: { ...current, version: current.version + 1, snapshot, dueAt },
+ *   audit: [entry],
+ *   outbox: [{ id: `${current.id}/${current.version + 1}/0`, verificationId: current.id, delivery: 'at-least-once', payload: { hangUp: 'CA1' }, createdAt: now }],
+ * };
+ * ```
+ */
 export interface StepWrite {
   /** The verification at its new version (`version` one above the one read). */
   verification: StoredVerification;
@@ -111,7 +163,17 @@ export interface StepWrite {
   answer?: { key: string; value: string };
 }
 
-/** What a locked step sees of the verification. */
+/**
+ * What a locked step sees of the verification.
+ *
+ * @example
+ * ```ts
+ * await store.withVerification('v-1', 'status:CA1:3', async ({ verification, storedAnswer, now }) => ({
+ *   write: null,
+ *   value: storedAnswer ?? `${verification?.status} at ${now}`,
+ * }));
+ * ```
+ */
 export interface LockedVerification {
   /** `null` for an id the store does not know. */
   verification: StoredVerification | null;
@@ -141,7 +203,10 @@ export interface VerificationStore {
   migrate(): Promise<void>;
   /** The store's clock in milliseconds: the database's on PostgreSQL, never an instance's own. */
   now(): Promise<number>;
-  /** Adds a new verification with its first step. Throws `DuplicateVerificationError` when the id exists. */
+  /**
+   * Adds a new verification with its first step (version 1; any other is a
+   * `StaleWriteError`). Throws `DuplicateVerificationError` when the id exists.
+   */
   create(write: StepWrite): Promise<void>;
   /**
    * Runs `step` with the verification locked against every other step, in any

@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 describe('the API reference', () => {
   it('names its modules by the import paths users write', () => {
-    expect(project.children?.map((module) => module.name)).toEqual(['voice-mfa', 'voice-mfa/twilio']);
+    expect(project.children?.map((module) => module.name)).toEqual(['voice-mfa', 'voice-mfa/twilio', 'voice-mfa/sqlite', 'voice-mfa/postgres']);
   });
 
   it('opens with the README', () => {

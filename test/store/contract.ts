@@ -4,64 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
-import type { AuditEntry, StepWrite, StoredVerification, VerificationStore } from '../../src/store/types.js';
+import type { StoredVerification, VerificationStore } from '../../src/store/types.js';
+import { auditRow, firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
 
 export interface StoreFactory {
   /** A fresh, migrated, empty store. */
   open(): Promise<VerificationStore>;
   /** A second handle on the same data (another process would open one), when the store has such a thing. */
   openAnother?(store: VerificationStore): Promise<VerificationStore>;
-}
-
-let counter = 0;
-export const newId = (): string => `v-${process.pid}-${Date.now()}-${++counter}`;
-
-export function storedVerification(id: string, overrides: Partial<StoredVerification> = {}): StoredVerification {
-  return {
-    id,
-    version: 1,
-    status: 'active',
-    input: { targets: ['+14255550100'], mode: 'standard', nested: { list: [1, 2.5, 'ü', null, true] } },
-    snapshot: { value: { calling: 'attempt' }, context: { now: 0 } },
-    provider: { calls: [] },
-    dueAt: 30_000,
-    result: null,
-    userId: 'alice',
-    createdAt: 0,
-    updatedAt: 0,
-    ...overrides,
-  };
-}
-
-export function auditRow(verificationId: string, what: string, at = 0): AuditEntry {
-  return {
-    verificationId,
-    at,
-    kind: 'input',
-    what,
-    attempt: 0,
-    number: '+1 425 ••• 0100',
-    result: null,
-    sitKind: null,
-    sipCode: null,
-    q850Cause: null,
-    reason: null,
-    legacyCode: null,
-    instance: 'test',
-    replayed: false,
-  };
-}
-
-export function firstWrite(verification: StoredVerification, extra: Partial<StepWrite> = {}): StepWrite {
-  return { verification, audit: [auditRow(verification.id, 'start')], outbox: [], ...extra };
-}
-
-/** A step that moves the verification one version on, with `changes`. */
-export function nextVersion(
-  current: StoredVerification,
-  changes: Partial<StoredVerification> = {},
-): StoredVerification {
-  return { ...current, ...changes, version: current.version + 1 };
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -91,6 +41,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.read(id)).toEqual(verification);
         await expect(store.create(firstWrite(verification))).rejects.toBeInstanceOf(DuplicateVerificationError);
         expect(await store.read(newId())).toBeNull();
+      }));
+
+    it('a new verification starts at version 1', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await expect(store.create(firstWrite(storedVerification(id, { version: 2 })))).rejects.toBeInstanceOf(
+          StaleWriteError,
+        );
+        expect(await store.read(id)).toBeNull();
       }));
 
     it('a step sees the verification, the time, and writes the next version', () =>
@@ -191,6 +150,52 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         } finally {
           if (other !== store) await other.close();
         }
+      }));
+
+    it('a step reads the time once it holds the lock: one that waited sees the wait', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id)));
+        const other = factory.openAnother === undefined ? store : await factory.openAnother(store);
+        try {
+          const seen: Record<string, number> = {};
+          const step = (target: VerificationStore, label: string, holdMs: number) =>
+            target.withVerification(id, null, async ({ verification, now }) => {
+              seen[label] = now;
+              await pause(holdMs);
+              return {
+                write: { verification: nextVersion(verification as StoredVerification), audit: [], outbox: [] },
+                value: null,
+              };
+            });
+          const first = step(store, 'first', 150);
+          await pause(20);
+          await Promise.all([first, step(other, 'second', 0)]);
+          expect((seen.second ?? 0) - (seen.first ?? 0)).toBeGreaterThanOrEqual(140);
+        } finally {
+          if (other !== store) await other.close();
+        }
+      }));
+
+    it('a finished verification keeps no deadline, whatever the step wrote, and is never swept', () =>
+      withStore(async (store) => {
+        const base = (await store.now()) - 1_000_000;
+        const id = newId();
+        await store.create(firstWrite(storedVerification(id, { dueAt: base })));
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification, {
+              status: 'finished',
+              dueAt: base + 5,
+              result: { status: 'approved' },
+            }),
+            audit: [],
+            outbox: [],
+          },
+          value: null,
+        }));
+        expect(await store.read(id)).toMatchObject({ status: 'finished', dueAt: null, result: { status: 'approved' } });
+        expect(await store.claimDue(base + 10_000_000, 1_000, 1_000)).not.toContain(id);
       }));
 
     it('a stored answer comes back for the same idempotency key only', () =>

@@ -1,0 +1,425 @@
+/**
+ * The PostgreSQL verification store, for many instances on many hosts. A step
+ * is one transaction: the verification's row locked with `SELECT … FOR
+ * UPDATE` (and the stored answer read with it), the host's callback, then
+ * every write in one statement gated on the version fence, and `COMMIT`. All
+ * time comes from the database's clock.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
+import { checkSchemaVersion } from '../migrations.js';
+import {
+  fromAuditRow,
+  fromOutboxRows,
+  fromVerificationRow,
+  type OutboxRow,
+  toAuditRow,
+  toOutboxRow,
+  toVerificationRow,
+} from '../rows.js';
+import type {
+  AuditEntry,
+  Binding,
+  LockedVerification,
+  OutboxEntry,
+  StepWrite,
+  StoredVerification,
+  VerificationStore,
+} from '../types.js';
+import { bringsWorkForward, callWakeListeners } from '../wake.js';
+import { connect, describeServer, type Queryable, query } from './connection.js';
+import { checkSchemaName, migratePostgres, postgresMigrations, readPostgresSchemaVersion } from './schema.js';
+import { WAKE_CHANNEL, WakeListener, type WakePayload } from './wakeListener.js';
+
+/**
+ * Options of a {@link PostgresVerificationStore}: a connection string (the
+ * store then owns its pool) or a `pg.Pool` the host owns.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresVerificationStoreOptions = {
+ *   connectionString: 'postgres://voice@db.internal:5432/app',
+ *   schema: 'voice_mfa',
+ * };
+ * ```
+ */
+export interface PostgresVerificationStoreOptions {
+  /** Where the database is, e.g. `postgres://user:password@host:5432/database`. The store makes and ends its own pool. */
+  connectionString?: string;
+  /** A pool the host owns and ends; the store only borrows its clients (and opens one more to listen, with its settings). */
+  pool?: pg.Pool;
+  /** The schema the store's tables live in, created by `migrate()`. Default `voice_mfa`. */
+  schema?: string;
+  /** How long connecting may take before a `StoreUnavailableError`, for the store's own pool and its listener. Default 5 000 ms. */
+  connectionTimeoutMs?: number;
+  /** Connections in the store's own pool. Default 10. */
+  maxConnections?: number;
+  /** How long a step waits for another step on the same verification before a `StoreUnavailableError`. Default 5 000 ms. */
+  lockTimeoutMs?: number;
+}
+
+/** The database's clock in milliseconds. */
+const DATABASE_NOW = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
+/** The statement that writes a step: the verification first; everything else only if that was written. */
+function writeStatement(s: string, firstVersion: boolean): string {
+  const verification = firstVersion
+    ? `INSERT INTO ${s}.verifications
+         (id, version, status, input, snapshot, provider, due_at, result, user_id, created_at, updated_at)
+       SELECT $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE $2::integer = 0
+       ON CONFLICT (id) DO NOTHING
+       RETURNING version`
+    : `UPDATE ${s}.verifications SET version = $3, status = $4, input = $5, snapshot = $6, provider = $7,
+         due_at = $8, claimed_until = NULL, result = $9, user_id = $10, created_at = $11, updated_at = $12
+       WHERE id = $1 AND version = $2
+       RETURNING version`;
+  return `WITH written AS (${verification}),
+    audit AS (
+      INSERT INTO ${s}.audit_log (verification_id, at, kind, what, attempt, number, result, sit_kind, sip_code,
+        q850_cause, reason, legacy_code, instance, replayed)
+      SELECT r.* FROM json_to_recordset($13::json) AS r(verification_id text, at bigint, kind text, what text,
+        attempt integer, number text, result text, sit_kind text, sip_code integer, q850_cause integer, reason text,
+        legacy_code text, instance text, replayed boolean)
+      WHERE EXISTS (SELECT 1 FROM written)),
+    dropped AS (
+      DELETE FROM ${s}.outbox
+      WHERE id = ANY($14::text[]) AND started_at IS NULL AND EXISTS (SELECT 1 FROM written)),
+    effects AS (
+      INSERT INTO ${s}.outbox (id, verification_id, delivery, payload, created_at)
+      SELECT r.* FROM json_to_recordset($15::json) AS r(id text, verification_id text, delivery text, payload text,
+        created_at bigint)
+      WHERE EXISTS (SELECT 1 FROM written)),
+    bound AS (
+      INSERT INTO ${s}.bindings (kind, key, verification_id)
+      SELECT b.kind, b.key, $1 FROM unnest($16::text[], $17::text[]) AS b(kind, key)
+      WHERE EXISTS (SELECT 1 FROM written)
+      ON CONFLICT (kind, key) DO UPDATE SET verification_id = excluded.verification_id),
+    answered AS (
+      INSERT INTO ${s}.answers (verification_id, key, value)
+      SELECT $1, $18::text, $19::text WHERE $18::text IS NOT NULL AND EXISTS (SELECT 1 FROM written)
+      ON CONFLICT (verification_id, key) DO UPDATE SET value = excluded.value),
+    notified AS (
+      SELECT pg_notify('${WAKE_CHANNEL}', $20::text) WHERE $20::text IS NOT NULL AND EXISTS (SELECT 1 FROM written))
+    SELECT (SELECT count(*) FROM written)::integer AS written, (SELECT count(*) FROM notified)::integer AS notified`;
+}
+
+/** Bindings without repeats: one statement may not upsert the same key twice. */
+function distinctBindings(bindings: readonly Binding[]): Binding[] {
+  const seen = new Map<string, Binding>();
+  for (const binding of bindings) seen.set(JSON.stringify([binding.kind, binding.key]), binding);
+  return [...seen.values()];
+}
+
+/**
+ * Verifications in PostgreSQL, for any number of instances: steps on one
+ * verification take turns on its row lock, sweepers share due work with
+ * `FOR UPDATE SKIP LOCKED`, and a commit that brings a deadline or an effect
+ * forward wakes the other instances through `LISTEN`/`NOTIFY`. A server that
+ * cannot be reached is a `StoreUnavailableError` after `connectionTimeoutMs`,
+ * never a hang.
+ *
+ * @example
+ * ```ts
+ * import { PostgresVerificationStore } from 'voice-mfa/postgres';
+ *
+ * const store = new PostgresVerificationStore({ connectionString: process.env.DATABASE_URL });
+ * await store.migrate();
+ * const stop = store.onWake(() => sweepNow());
+ * // … on shutdown:
+ * stop();
+ * await store.close();
+ * ```
+ */
+export class PostgresVerificationStore implements VerificationStore {
+  readonly kind = 'postgres';
+  /** The schema the store's tables live in. */
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+  private readonly listenConfig: pg.ClientConfig;
+  private readonly server: string;
+  private readonly lockTimeoutMs: number;
+  private readonly id = randomUUID();
+  private readonly table: (name: string) => string;
+  private readonly listeners = new Set<() => void>();
+  private listener: WakeListener | null = null;
+  private schemaChecked: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(options: PostgresVerificationStoreOptions) {
+    if ((options.connectionString === undefined) === (options.pool === undefined)) {
+      throw new TypeError('A PostgreSQL store needs either a connectionString or a pool, not both');
+    }
+    this.schema = checkSchemaName(options.schema ?? 'voice_mfa');
+    this.table = (name) => `"${this.schema}".${name}`;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    const connectionTimeoutMillis = options.connectionTimeoutMs ?? 5_000;
+    if (options.pool !== undefined) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+      this.listenConfig = { ...options.pool.options, connectionTimeoutMillis };
+    } else {
+      this.listenConfig = { connectionString: options.connectionString, connectionTimeoutMillis };
+      this.pool = new pg.Pool({
+        ...this.listenConfig,
+        max: options.maxConnections ?? 10,
+        application_name: 'voice-mfa',
+      });
+      // A pooled connection the server dropped while idle is discarded by the pool; the next query opens another.
+      this.pool.on('error', () => {});
+      this.ownsPool = true;
+    }
+    this.server = describeServer(this.listenConfig);
+  }
+
+  /** Creates the schema or brings it up to date; instances that start together take turns. */
+  async migrate(): Promise<void> {
+    const client = await connect(this.pool, this.server);
+    try {
+      await migratePostgres(client, this.server, this.schema);
+    } finally {
+      client.release();
+    }
+    this.schemaChecked = Promise.resolve();
+  }
+
+  async now(): Promise<number> {
+    const { rows } = await this.query<{ now: number }>(`SELECT ${DATABASE_NOW} AS now`);
+    return rows[0]?.now as number;
+  }
+
+  async create(write: StepWrite): Promise<void> {
+    await this.ready();
+    const { id } = write.verification;
+    if (!(await this.writeStep(this.pool, id, null, write))) throw new DuplicateVerificationError(id);
+    this.wakeOwn(null, write);
+  }
+
+  async withVerification<T>(
+    id: string,
+    idempotencyKey: string | null,
+    step: (locked: LockedVerification) => Promise<{ write: StepWrite | null; value: T }>,
+  ): Promise<T> {
+    await this.ready();
+    const client = await connect(this.pool, this.server);
+    let broken: Error | undefined;
+    try {
+      await query(
+        client,
+        this.server,
+        `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.lockTimeoutMs))}`,
+      );
+      const { rows } = await query(
+        client,
+        this.server,
+        `WITH locked AS (SELECT * FROM ${this.table('verifications')} WHERE id = $1 FOR UPDATE)
+         SELECT ${DATABASE_NOW} AS now,
+           (SELECT value FROM ${this.table('answers')} WHERE verification_id = $1 AND key = $2) AS stored_answer,
+           locked.*
+         FROM (SELECT 1) AS one LEFT JOIN locked ON true`,
+        [id, idempotencyKey],
+        `voice_mfa_lock_${this.schema}`,
+      );
+      const row = rows[0] as Record<string, unknown>;
+      const verification = row.id === null ? null : fromVerificationRow(id, row);
+      const { write, value } = await step({
+        verification,
+        storedAnswer: (row.stored_answer as string | null) ?? null,
+        now: row.now as number,
+      });
+      if (write !== null && !(await this.writeStep(client, id, verification, write))) {
+        throw new StaleWriteError(id, write.verification.version);
+      }
+      await query(client, this.server, 'COMMIT');
+      if (write !== null) this.wakeOwn(verification?.dueAt ?? null, write);
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async read(id: string): Promise<StoredVerification | null> {
+    await this.ready();
+    const { rows } = await this.query(`SELECT * FROM ${this.table('verifications')} WHERE id = $1`, [id]);
+    return rows[0] === undefined ? null : fromVerificationRow(id, rows[0]);
+  }
+
+  async findBinding(binding: Binding): Promise<string | null> {
+    await this.ready();
+    const { rows } = await this.query<{ verification_id: string }>(
+      `SELECT verification_id FROM ${this.table('bindings')} WHERE kind = $1 AND key = $2`,
+      [binding.kind, binding.key],
+    );
+    return rows[0]?.verification_id ?? null;
+  }
+
+  async claimDue(now: number, limit: number, claimMs: number): Promise<string[]> {
+    await this.ready();
+    const verifications = this.table('verifications');
+    const { rows } = await this.query<{ id: string; due_at: number }>(
+      `WITH due AS (
+         SELECT id FROM ${verifications}
+         WHERE status = 'active' AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+         ORDER BY due_at LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       UPDATE ${verifications} AS v SET claimed_until = $2 FROM due WHERE v.id = due.id
+       RETURNING v.id, v.due_at`,
+      [now, now + claimMs, limit],
+    );
+    return rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1)).map((row) => row.id);
+  }
+
+  /** Entries whose payload cannot be read are left out (and left in place, for inspection). */
+  async findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]> {
+    await this.ready();
+    const { rows } = await this.query<OutboxRow>(
+      `SELECT * FROM ${this.table('outbox')}
+       WHERE (started_at IS NULL AND created_at <= $2)
+          OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < $1)
+       ORDER BY created_at, seq LIMIT $3`,
+      [now, olderThan, limit],
+    );
+    return fromOutboxRows(rows);
+  }
+
+  async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {
+    await this.ready();
+    const { rowCount } = await this.query(
+      `UPDATE ${this.table('outbox')} SET started_at = $2, lease_until = $3, tries = tries + 1
+       WHERE id = $1 AND (started_at IS NULL OR (delivery = 'at-least-once' AND lease_until < $2))`,
+      [id, now, now + leaseMs],
+    );
+    return rowCount === 1;
+  }
+
+  async finishOutbox(id: string): Promise<void> {
+    await this.ready();
+    await this.query(`DELETE FROM ${this.table('outbox')} WHERE id = $1`, [id]);
+  }
+
+  async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    await this.ready();
+    const { rows } = await this.query<Parameters<typeof fromAuditRow>[0]>(
+      `SELECT * FROM ${this.table('audit_log')} WHERE ($1::text IS NULL OR verification_id = $1) ORDER BY seq LIMIT $2`,
+      [filter.verificationId ?? null, filter.limit ?? null],
+    );
+    return rows.map(fromAuditRow);
+  }
+
+  /**
+   * Calls `listener` after this store's commits that bring a deadline or an
+   * effect forward, and after such commits of other instances (heard on a
+   * connection of its own, opened with the first listener and closed with the
+   * last).
+   */
+  onWake(listener: () => void): () => void {
+    this.listeners.add(listener);
+    if (this.listener === null && !this.closed) {
+      this.listener = new WakeListener(this.listenConfig, this.schema, this.id, () => this.wake());
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopListening();
+    };
+  }
+
+  /** Stops listening and, when the store made its pool, ends it; a host's pool is left to the host. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    await this.stopListening();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private async stopListening(): Promise<void> {
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.stop();
+  }
+
+  private query<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = []) {
+    if (this.closed) throw new StoreUnavailableError(`The store on ${this.server} is closed`);
+    return query<Row>(this.pool, this.server, text, values);
+  }
+
+  /** Checks once that `migrate()` brought the schema to this library's version. */
+  private ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError(`The store on ${this.server} is closed`));
+    this.schemaChecked ??= readPostgresSchemaVersion(this.pool, this.server, this.schema).then((version) =>
+      checkSchemaVersion(version, postgresMigrations(this.schema), `${this.server} (schema ${this.schema})`),
+    );
+    this.schemaChecked.catch(() => {
+      this.schemaChecked = null;
+    });
+    return this.schemaChecked;
+  }
+
+  /**
+   * Writes a step over `previous` (or a first one), refusing any version but
+   * the next; `false` when the database refused it (the row moved on, or a
+   * first version whose id exists).
+   */
+  private async writeStep(
+    db: Queryable,
+    id: string,
+    previous: StoredVerification | null,
+    write: StepWrite,
+  ): Promise<boolean> {
+    const { verification } = write;
+    const previousVersion = previous?.version ?? 0;
+    if (verification.id !== id || verification.version !== previousVersion + 1) {
+      throw new StaleWriteError(id, verification.version);
+    }
+    const row = toVerificationRow(verification);
+    const bindings = distinctBindings(write.bindings ?? []);
+    const payload: WakePayload = { schema: this.schema, from: this.id };
+    const firstVersion = previous === null;
+    const { rows } = await query<{ written: number }>(
+      db,
+      this.server,
+      writeStatement(`"${this.schema}"`, firstVersion),
+      [
+        id,
+        previousVersion,
+        row.version,
+        row.status,
+        row.input,
+        row.snapshot,
+        row.provider,
+        row.due_at,
+        row.result,
+        row.user_id,
+        row.created_at,
+        row.updated_at,
+        JSON.stringify(write.audit.map(toAuditRow)),
+        write.dropOutbox ?? [],
+        JSON.stringify(write.outbox.map(toOutboxRow)),
+        bindings.map((binding) => binding.kind),
+        bindings.map((binding) => binding.key),
+        write.answer?.key ?? null,
+        write.answer?.value ?? null,
+        bringsWorkForward(previous?.dueAt ?? null, write) ? JSON.stringify(payload) : null,
+      ],
+      `voice_mfa_${firstVersion ? 'insert' : 'update'}_${this.schema}`,
+    );
+    return rows[0]?.written === 1;
+  }
+
+  /** This store's own commit: its listeners hear it at once (the server's notification of it is ignored). */
+  private wakeOwn(previousDueAt: number | null, write: StepWrite): void {
+    if (bringsWorkForward(previousDueAt, write)) this.wake();
+  }
+
+  private wake(): void {
+    callWakeListeners(this.listeners);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Putting the last good backup in place of a damaged SQLite store. The backup
+ * is checked first (`PRAGMA integrity_check`, and that it holds a store); the
+ * database it replaces is kept beside it, never deleted.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, rename } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { CorruptBackupError, StoreUnavailableError } from '../errors.js';
+import { isBusy } from './connection.js';
+import { readSqliteSchemaVersion } from './schema.js';
+import { syncDirectory, syncFile } from './syncToDisk.js';
+
+/**
+ * What {@link restoreSqliteBackup} did.
+ *
+ * @example
+ * ```ts
+ * const { setAside } = await restoreSqliteBackup('backups/verifications.db', 'data/verifications.db');
+ * if (setAside !== null) console.log(`the damaged database was kept as ${setAside}`);
+ * ```
+ */
+export interface RestoredSqliteBackup {
+  /** The database file, now a copy of the backup. */
+  databasePath: string;
+  /** The backup it was copied from. */
+  backupPath: string;
+  /** Where the database that was replaced now is (with its `-wal` and `-shm` files); `null` when there was none. */
+  setAside: string | null;
+  /** The backup's schema version; `store.migrate()` brings an older one up to date. */
+  schemaVersion: number;
+}
+
+/** The backup's schema version, once it proved to be a sound store; a `CorruptBackupError` otherwise. */
+function checkBackup(path: string): number {
+  if (!existsSync(path)) throw new CorruptBackupError(path, 'there is no such file');
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
+    if (problems.length !== 1 || problems[0] !== 'ok') {
+      throw new CorruptBackupError(path, `it fails SQLite's integrity check: ${problems.slice(0, 3).join('; ')}`);
+    }
+    const version = readSqliteSchemaVersion(db);
+    if (version === 0) throw new CorruptBackupError(path, 'it holds no voice-mfa store');
+    return version;
+  } catch (error) {
+    if (error instanceof CorruptBackupError) throw error;
+    throw new CorruptBackupError(path, error instanceof Error ? error.message : String(error), { cause: error });
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Refuses to replace a database that a process has open. Leaving WAL mode
+ * needs the only connection, so it is the test; it also folds the `-wal` file
+ * into the database that is set aside. A file too damaged to say is replaced.
+ */
+function checkNotInUse(path: string): void {
+  if (!existsSync(path)) return;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.pragma('busy_timeout = 0');
+    db.pragma('journal_mode = DELETE');
+  } catch (error) {
+    if (isBusy(error)) {
+      throw new StoreUnavailableError(
+        `The SQLite database ${path} is in use: stop every process using it (and close its stores), then restore`,
+        { cause: error },
+      );
+    }
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Replaces the database at `databasePath` with the backup at `backupPath`, for
+ * when the database is damaged. Stop every process using the database first.
+ * The backup is checked before anything changes: a damaged or foreign file is
+ * refused with a `CorruptBackupError`. The replaced database is renamed to
+ * `<database>.replaced-<time>`, not deleted.
+ *
+ * @example
+ * ```ts
+ * await restoreSqliteBackup('/var/backups/verifications.db', '/var/lib/app/verifications.db');
+ * const store = new SqliteVerificationStore({ path: '/var/lib/app/verifications.db' });
+ * await store.migrate();
+ * ```
+ */
+export async function restoreSqliteBackup(backupPath: string, databasePath: string): Promise<RestoredSqliteBackup> {
+  const backup = resolve(backupPath);
+  const database = resolve(databasePath);
+  if (backup === database) throw new CorruptBackupError(backup, 'it is the database to replace');
+  const schemaVersion = checkBackup(backup);
+  checkNotInUse(database);
+  const incoming = `${database}.restoring-${process.pid}`;
+  await copyFile(backup, incoming);
+  await syncFile(incoming);
+  let setAside: string | null = null;
+  if (existsSync(database)) {
+    setAside = `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(database, setAside);
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(database + suffix)) await rename(database + suffix, setAside + suffix);
+    }
+  }
+  await rename(incoming, database);
+  await syncDirectory(dirname(database));
+  return { databasePath: database, backupPath: backup, setAside, schemaVersion };
+}

@@ -1,0 +1,404 @@
+/**
+ * The SQLite verification store: one database file, shared by any number of
+ * processes on one host. A step holds the database's write lock
+ * (`BEGIN IMMEDIATE`) for as long as its callback runs, so steps never
+ * interleave, in this process or any other; within the process the one
+ * writing connection is taken in turn.
+ *
+ * @module
+ */
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
+import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
+import { checkSchemaVersion } from '../migrations.js';
+import {
+  fromAuditRow,
+  fromOutboxRows,
+  fromVerificationRow,
+  type OutboxRow,
+  toAuditRow,
+  toOutboxRow,
+  toVerificationRow,
+} from '../rows.js';
+import type {
+  AuditEntry,
+  Binding,
+  LockedVerification,
+  OutboxEntry,
+  StepWrite,
+  StoredVerification,
+  VerificationStore,
+} from '../types.js';
+import { bringsWorkForward, callWakeListeners } from '../wake.js';
+import { WorkQueues } from '../workQueues.js';
+import { backupSqliteDatabase, type SqliteBackup } from './backup.js';
+import { beginImmediate, openSqliteDatabase, type SqliteSynchronous, toStoreError } from './connection.js';
+import { applySqliteMigrations, readSqliteSchemaVersion, SQLITE_MIGRATIONS } from './schema.js';
+
+/**
+ * Options of a {@link SqliteVerificationStore}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteVerificationStoreOptions = { path: 'data/verifications.db', synchronous: 'full' };
+ * ```
+ */
+export interface SqliteVerificationStoreOptions {
+  /** The database file; created on first use if missing (its directory must exist). */
+  path: string;
+  /**
+   * `full` (default): each commit is on the disk before it returns, so a power
+   * cut loses nothing that was answered. `normal`: commits are flushed at
+   * checkpoints only, several times faster on slow disks; a power cut or an
+   * operating-system crash may lose the last commits, never corrupt the file
+   * (a crash of the process alone loses nothing either way).
+   */
+  synchronous?: SqliteSynchronous;
+  /** How long a step waits for another process's step to finish before a `StoreUnavailableError`. Default 5 000 ms. */
+  lockTimeoutMs?: number;
+  /** The store's clock. Default: the system clock (every process on the host shares it). */
+  clock?: Pick<RuntimeClock, 'now'>;
+}
+
+/** The two connections: one that writes (taken in turn), one that reads what was committed without waiting. */
+interface Connections {
+  writer: Database.Database;
+  reader: Database.Database;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Statements prepared once the schema is known to be current. */
+interface Statements {
+  selectVerification: Statement;
+  selectAnswer: Statement;
+  insertVerification: Statement;
+  updateVerification: Statement;
+  insertAudit: Statement;
+  insertOutbox: Statement;
+  dropOutbox: Statement;
+  upsertBinding: Statement;
+  upsertAnswer: Statement;
+  claimDue: Statement;
+  startOutbox: Statement;
+  finishOutbox: Statement;
+  readVerification: Statement;
+  findBinding: Statement;
+  findOutbox: Statement;
+  readAudit: Statement;
+  readAllAudit: Statement;
+}
+
+const VERIFICATION_VALUES =
+  '@id, @version, @status, @input, @snapshot, @provider, @due_at, NULL, @result, @user_id, @created_at, @updated_at';
+
+function prepareStatements({ writer, reader }: Connections): Statements {
+  return {
+    selectVerification: writer.prepare('SELECT * FROM verifications WHERE id = ?'),
+    selectAnswer: writer.prepare('SELECT value FROM answers WHERE verification_id = ? AND key = ?').pluck(),
+    insertVerification: writer.prepare(`INSERT INTO verifications VALUES (${VERIFICATION_VALUES})`),
+    updateVerification: writer.prepare(
+      `UPDATE verifications SET version = @version, status = @status, input = @input, snapshot = @snapshot,
+         provider = @provider, due_at = @due_at, claimed_until = NULL, result = @result, user_id = @user_id,
+         created_at = @created_at, updated_at = @updated_at
+       WHERE id = @id AND version = @previous_version`,
+    ),
+    insertAudit: writer.prepare(
+      `INSERT INTO audit_log (verification_id, at, kind, what, attempt, number, result, sit_kind, sip_code, q850_cause,
+         reason, legacy_code, instance, replayed)
+       VALUES (@verification_id, @at, @kind, @what, @attempt, @number, @result, @sit_kind, @sip_code, @q850_cause,
+         @reason, @legacy_code, @instance, @replayed)`,
+    ),
+    insertOutbox: writer.prepare(
+      `INSERT INTO outbox (id, verification_id, delivery, payload, created_at)
+       VALUES (@id, @verification_id, @delivery, @payload, @created_at)`,
+    ),
+    dropOutbox: writer.prepare('DELETE FROM outbox WHERE id = ? AND started_at IS NULL'),
+    upsertBinding: writer.prepare(
+      `INSERT INTO bindings (kind, key, verification_id) VALUES (?, ?, ?)
+       ON CONFLICT (kind, key) DO UPDATE SET verification_id = excluded.verification_id`,
+    ),
+    upsertAnswer: writer.prepare(
+      `INSERT INTO answers (verification_id, key, value) VALUES (?, ?, ?)
+       ON CONFLICT (verification_id, key) DO UPDATE SET value = excluded.value`,
+    ),
+    claimDue: writer.prepare(
+      `UPDATE verifications SET claimed_until = @until
+       WHERE id IN (
+         SELECT id FROM verifications
+         WHERE status = 'active' AND due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
+         ORDER BY due_at, id LIMIT @limit)
+       RETURNING id, due_at`,
+    ),
+    startOutbox: writer.prepare(
+      `UPDATE outbox SET started_at = @now, lease_until = @until, tries = tries + 1
+       WHERE id = @id AND (started_at IS NULL OR (delivery = 'at-least-once' AND lease_until < @now))`,
+    ),
+    finishOutbox: writer.prepare('DELETE FROM outbox WHERE id = ?'),
+    readVerification: reader.prepare('SELECT * FROM verifications WHERE id = ?'),
+    findBinding: reader.prepare('SELECT verification_id FROM bindings WHERE kind = ? AND key = ?').pluck(),
+    findOutbox: reader.prepare(
+      `SELECT * FROM outbox
+       WHERE (started_at IS NULL AND created_at <= @olderThan)
+          OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < @now)
+       ORDER BY created_at, rowid LIMIT @limit`,
+    ),
+    readAudit: reader.prepare('SELECT * FROM audit_log WHERE verification_id = ? ORDER BY seq LIMIT ?'),
+    readAllAudit: reader.prepare('SELECT * FROM audit_log ORDER BY seq LIMIT ?'),
+  };
+}
+
+/**
+ * Verifications in a SQLite database file, the embedded default: no server,
+ * several processes on one host may share the file. Open with `new`, then
+ * `await store.migrate()` once at start-up (every process may; they take
+ * turns). Back it up while it runs with {@link SqliteVerificationStore.backup}.
+ *
+ * SQLite has no notifications between processes: {@link SqliteVerificationStore.onWake} listeners
+ * hear this store's own commits only, and other processes find new work by
+ * their periodic sweep.
+ *
+ * @example
+ * ```ts
+ * import { SqliteVerificationStore } from 'voice-mfa/sqlite';
+ *
+ * const store = new SqliteVerificationStore({ path: 'data/verifications.db' });
+ * await store.migrate();
+ * const stored = await store.read('v-1');
+ * await store.close();
+ * ```
+ */
+export class SqliteVerificationStore implements VerificationStore {
+  readonly kind = 'sqlite';
+  /** Absolute path of the database file. */
+  readonly path: string;
+  private readonly synchronous: SqliteSynchronous;
+  private readonly lockTimeoutMs: number;
+  private readonly clock: Pick<RuntimeClock, 'now'>;
+  private readonly writes = new WorkQueues();
+  private readonly listeners = new Set<() => void>();
+  private connections: Connections | null = null;
+  private statements: Statements | null = null;
+  private closed = false;
+
+  constructor(options: SqliteVerificationStoreOptions) {
+    if (options.path === '' || options.path === ':memory:' || options.path.startsWith('file::memory:')) {
+      throw new StoreUnavailableError(
+        'A SQLite store needs a file that its connections share: use MemoryVerificationStore for one in memory',
+      );
+    }
+    this.path = resolve(options.path);
+    this.synchronous = options.synchronous ?? 'full';
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Creates the schema or brings it up to date; processes that start together take turns. */
+  async migrate(): Promise<void> {
+    await this.writes.run('writer', async () => {
+      const { writer } = this.connect();
+      await beginImmediate(writer, this.path, this.lockTimeoutMs);
+      try {
+        applySqliteMigrations(writer, `The SQLite database ${this.path}`, this.clock.now());
+        writer.exec('COMMIT');
+      } catch (error) {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+        throw toStoreError(error, this.path);
+      }
+    });
+  }
+
+  async now(): Promise<number> {
+    return this.clock.now();
+  }
+
+  async create(write: StepWrite): Promise<void> {
+    const { id } = write.verification;
+    await this.transaction((sql) => {
+      if (sql.selectVerification.get(id) !== undefined) throw new DuplicateVerificationError(id);
+      this.applyWrite(sql, id, null, write);
+    });
+    if (bringsWorkForward(null, write)) this.wake();
+  }
+
+  async withVerification<T>(
+    id: string,
+    idempotencyKey: string | null,
+    step: (locked: LockedVerification) => Promise<{ write: StepWrite | null; value: T }>,
+  ): Promise<T> {
+    let wake = false;
+    const value = await this.transaction(async (sql) => {
+      const row = sql.selectVerification.get(id) as Record<string, unknown> | undefined;
+      const verification = row === undefined ? null : fromVerificationRow(id, row);
+      const storedAnswer =
+        idempotencyKey === null ? null : ((sql.selectAnswer.get(id, idempotencyKey) as string | undefined) ?? null);
+      const { write, value } = await step({ verification, storedAnswer, now: this.clock.now() });
+      if (write !== null) {
+        this.applyWrite(sql, id, verification, write);
+        wake = bringsWorkForward(verification?.dueAt ?? null, write);
+      }
+      return value;
+    });
+    if (wake) this.wake();
+    return value;
+  }
+
+  async read(id: string): Promise<StoredVerification | null> {
+    const row = this.query((sql) => sql.readVerification.get(id)) as Record<string, unknown> | undefined;
+    return row === undefined ? null : fromVerificationRow(id, row);
+  }
+
+  async findBinding(binding: Binding): Promise<string | null> {
+    return (this.query((sql) => sql.findBinding.get(binding.kind, binding.key)) as string | undefined) ?? null;
+  }
+
+  async claimDue(now: number, limit: number, claimMs: number): Promise<string[]> {
+    const claimed = await this.transaction(
+      (sql) => sql.claimDue.all({ now, until: now + claimMs, limit }) as { id: string; due_at: number }[],
+    );
+    return claimed.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1)).map((row) => row.id);
+  }
+
+  /** Entries whose payload cannot be read are left out (and left in place, for inspection). */
+  async findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]> {
+    const rows = this.query((sql) => sql.findOutbox.all({ now, olderThan, limit })) as OutboxRow[];
+    return fromOutboxRows(rows);
+  }
+
+  async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.transaction((sql) => sql.startOutbox.run({ id, now, until: now + leaseMs }).changes === 1);
+  }
+
+  async finishOutbox(id: string): Promise<void> {
+    await this.transaction((sql) => sql.finishOutbox.run(id));
+  }
+
+  async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const limit = filter.limit ?? -1;
+    const rows = this.query((sql) =>
+      filter.verificationId === undefined
+        ? sql.readAllAudit.all(limit)
+        : sql.readAudit.all(filter.verificationId, limit),
+    ) as Parameters<typeof fromAuditRow>[0][];
+    return rows.map(fromAuditRow);
+  }
+
+  onWake(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Writes a consistent copy of the database to `destinationPath` while every
+   * process goes on working (`VACUUM INTO`, in a worker thread), checks it with
+   * `PRAGMA integrity_check`, and only then puts it in place of the previous
+   * backup at that path. Restore it with {@link restoreSqliteBackup}.
+   *
+   * @example
+   * ```ts
+   * const { path, bytes } = await store.backup(`backups/verifications-${new Date().toISOString().slice(0, 10)}.db`);
+   * ```
+   */
+  async backup(destinationPath: string): Promise<SqliteBackup> {
+    this.connect();
+    return backupSqliteDatabase(this.path, destinationPath, this.lockTimeoutMs);
+  }
+
+  /** Waits for the work under way, then closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    await this.writes.idle();
+    this.connections?.reader.close();
+    this.connections?.writer.close();
+    this.connections = null;
+    this.statements = null;
+  }
+
+  private connect(): Connections {
+    if (this.closed) throw new StoreUnavailableError(`The SQLite store ${this.path} is closed`);
+    if (this.connections === null) {
+      const options = { synchronous: this.synchronous, busyTimeoutMs: this.lockTimeoutMs };
+      const writer = openSqliteDatabase(this.path, { ...options, role: 'writer' });
+      try {
+        this.connections = { writer, reader: openSqliteDatabase(this.path, { ...options, role: 'reader' }) };
+      } catch (error) {
+        writer.close();
+        throw error;
+      }
+    }
+    return this.connections;
+  }
+
+  /** The prepared statements, once the schema is known to be this library's. */
+  private sql(): Statements {
+    const connections = this.connect();
+    if (this.statements === null) {
+      try {
+        checkSchemaVersion(
+          readSqliteSchemaVersion(connections.reader),
+          SQLITE_MIGRATIONS,
+          `The SQLite database ${this.path}`,
+        );
+        this.statements = prepareStatements(connections);
+      } catch (error) {
+        throw toStoreError(error, this.path);
+      }
+    }
+    return this.statements;
+  }
+
+  private query<T>(query: (sql: Statements) => T): T {
+    const sql = this.sql();
+    try {
+      return query(sql);
+    } catch (error) {
+      throw toStoreError(error, this.path);
+    }
+  }
+
+  /** Runs `work` holding the write lock, and commits what it did; nothing of it stays if it throws. */
+  private transaction<T>(work: (sql: Statements) => T | Promise<T>): Promise<T> {
+    return this.writes.run('writer', async () => {
+      const sql = this.sql();
+      const { writer } = this.connect();
+      await beginImmediate(writer, this.path, this.lockTimeoutMs);
+      try {
+        const result = await work(sql);
+        writer.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+        throw toStoreError(error, this.path);
+      }
+    });
+  }
+
+  /** Writes a step over `previous` (or a first one), refusing any version but the next. */
+  private applyWrite(sql: Statements, id: string, previous: StoredVerification | null, write: StepWrite): void {
+    const { verification } = write;
+    const previousVersion = previous?.version ?? 0;
+    if (verification.id !== id || verification.version !== previousVersion + 1) {
+      throw new StaleWriteError(id, verification.version);
+    }
+    const row = toVerificationRow(verification);
+    if (previous === null) sql.insertVerification.run(row);
+    else if (sql.updateVerification.run({ ...row, previous_version: previousVersion }).changes !== 1) {
+      throw new StaleWriteError(id, verification.version);
+    }
+    for (const entry of write.audit) {
+      const audit = toAuditRow(entry);
+      sql.insertAudit.run({ ...audit, replayed: audit.replayed ? 1 : 0 });
+    }
+    for (const outboxId of write.dropOutbox ?? []) sql.dropOutbox.run(outboxId);
+    for (const entry of write.outbox) sql.insertOutbox.run(toOutboxRow(entry));
+    for (const binding of write.bindings ?? []) sql.upsertBinding.run(binding.kind, binding.key, id);
+    if (write.answer !== undefined) sql.upsertAnswer.run(id, write.answer.key, write.answer.value);
+  }
+
+  private wake(): void {
+    callWakeListeners(this.listeners);
+  }
+}

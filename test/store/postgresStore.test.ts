@@ -1,0 +1,44 @@
+import pg from 'pg';
+import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
+import type { VerificationStore } from '../../src/store/types.js';
+import { describeWithPostgres } from '../support/postgresSuite.js';
+import { describeStoreContract } from './contract.js';
+import { describeStoreAcrossProcesses } from './processes.js';
+
+describeWithPostgres('postgres store', (url, newSchema) => {
+  const schema = newSchema();
+  describeStoreContract('postgres', {
+    async open() {
+      const store = new PostgresVerificationStore({ connectionString: url, schema });
+      await store.migrate();
+      return store;
+    },
+    async openAnother(store: VerificationStore) {
+      return new PostgresVerificationStore({
+        connectionString: url,
+        schema: (store as PostgresVerificationStore).schema,
+      });
+    },
+  });
+
+  describeStoreAcrossProcesses('postgres', {
+    place: () => ({ kind: 'postgres', url, schema: newSchema() }),
+    async open(place) {
+      if (place.kind !== 'postgres') throw new Error('not a PostgreSQL place');
+      const store = new PostgresVerificationStore({ connectionString: place.url, schema: place.schema });
+      await store.migrate();
+      return store;
+    },
+    async schemaVersions(place) {
+      if (place.kind !== 'postgres') throw new Error('not a PostgreSQL place');
+      const client = new pg.Client(place.url);
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT version FROM "${place.schema}".schema_migrations ORDER BY version`);
+        return rows.map((row) => row.version as number);
+      } finally {
+        await client.end();
+      }
+    },
+  });
+});
