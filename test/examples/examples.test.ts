@@ -38,4 +38,13 @@ describe('examples run as written', () => {
     expect(output).toContain('status: approved; attempts: no-response, approved');
     expect(output.match(/command: dial/g)).toHaveLength(2);
   });
+
+  it('two-instances.ts: one SQLite file, one instance killed with its call up, the other finishes the verification', async () => {
+    const output = await runExample('two-instances.ts');
+    expect(output).toContain('a was killed (SIGKILL) with the call up');
+    expect(output).toMatch(/ {2}b {2}t=\d+\.\ds {2}input {3}deadline \(input\)/);
+    expect(output).toMatch(/ {2}b {2}t=\d+\.\ds {2}attempt #0 no-response \(SUCCESS_NO_PIN_BUT_TIMEOUT\)/);
+    expect(output.trim().endsWith('b finished it: approved (pound-key); attempts no-response, approved')).toBe(true);
+    expect(output).not.toMatch(/4255550\d{3}/);
+  });
 }, 120_000);

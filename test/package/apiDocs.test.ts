@@ -24,7 +24,12 @@ beforeAll(async () => {
 
 describe('the API reference', () => {
   it('names its modules by the import paths users write', () => {
-    expect(project.children?.map((module) => module.name)).toEqual(['voice-mfa', 'voice-mfa/twilio', 'voice-mfa/sqlite', 'voice-mfa/postgres']);
+    expect(project.children?.map((module) => module.name)).toEqual([
+      'voice-mfa',
+      'voice-mfa/postgres',
+      'voice-mfa/sqlite',
+      'voice-mfa/twilio',
+    ]);
   });
 
   it('opens with the README', () => {

@@ -260,7 +260,12 @@ export class FakeCall {
 
   /** Twilio falls through to the `<Redirect>` of `twiml` (a Gather's timeout, digits played, a pause). */
   async followRedirect(twiml: XmlElement): Promise<XmlElement> {
-    return this.requestTwiml(textOf(verb(twiml, 'Redirect')));
+    return toTwiml(await this.sender.post(...this.redirectRequest(twiml)));
+  }
+
+  /** The request Twilio makes when it falls through to the `<Redirect>` of `twiml`. */
+  redirectRequest(twiml: XmlElement): [string, Record<string, string>] {
+    return [textOf(verb(twiml, 'Redirect')), { ...this.baseParams(), CallStatus: 'in-progress' }];
   }
 
   async machineDetection(answeredBy: string): Promise<WebhookReply> {
