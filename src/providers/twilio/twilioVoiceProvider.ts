@@ -34,7 +34,11 @@ import {
   twilioIdempotencyKey,
 } from './callControl.js';
 import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from './callRegistry.js';
-import { createTwilioWebhookListener, type TwilioWebhookListener } from './createTwilioWebhookListener.js';
+import {
+  createTwilioWebhookListener,
+  type TwilioWebhookListener,
+  type TwilioWebhookListenerOptions,
+} from './createTwilioWebhookListener.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   handleTwilioWebhook,
@@ -288,14 +292,15 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   }
 
   /**
-   * A Node request listener (and Express middleware) for the webhooks.
+   * A Node request listener (and Express middleware) for the webhooks. Its
+   * largest body is `maxBodyBytes` unless `options` say otherwise.
    *
    * @example
    * ```ts
-   * createServer(provider.createWebhookListener()).listen(8080);
+   * createServer(provider.createWebhookListener({ bodyReadTimeoutMs: 5_000 })).listen(8080);
    * ```
    */
-  createWebhookListener(): TwilioWebhookListener {
-    return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes });
+  createWebhookListener(options: TwilioWebhookListenerOptions = {}): TwilioWebhookListener {
+    return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes, ...options });
   }
 }
