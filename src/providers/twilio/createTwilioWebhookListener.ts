@@ -24,6 +24,12 @@ export type TwilioWebhookHandler =
   | {
       /** Answers one webhook request. */
       handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse>;
+      /**
+       * Answers a request from its method, URL and headers alone when it is
+       * refused whatever its body (missing credentials, another method, an
+       * unknown path), so that the body is never read; `null` to read it.
+       */
+      screenWebhook?(head: Omit<TwilioWebhookRequest, 'body'>): TwilioWebhookResponse | null;
     }
   | ((request: TwilioWebhookRequest) => Promise<TwilioWebhookResponse>);
 
@@ -136,6 +142,7 @@ function leftUnread(request: RequestWithBody): boolean {
 function send(res: ServerResponse, response: TwilioWebhookResponse): void {
   if (res.headersSent || res.destroyed) return;
   res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
   res.setHeader('content-type', response.contentType);
   res.setHeader('cache-control', 'no-store');
   res.end(response.body);
@@ -168,9 +175,10 @@ function checkDeadline(value: number | undefined): number {
  * Creates a Node request listener for the webhooks. Mount it where
  * `publicBaseUrl` points: it answers paths ending in one of the webhook routes
  * (`…/answer`, `…/gather`, `…/status`, …). It reads the raw body itself, within
- * `bodyReadTimeoutMs` (408 and the connection closed otherwise); behind a body
- * parser it accepts a raw string or buffer, or flat string fields. The server's
- * own deadlines (headers, keep-alive) are set by `createTwilioWebhookServer`.
+ * `bodyReadTimeoutMs` (408 and the connection closed otherwise), after the
+ * handler's `screenWebhook` let the request through; behind a body parser it
+ * accepts a raw string or buffer, or flat string fields. The server's own
+ * deadlines (headers, keep-alive) are set by `createTwilioWebhookServer`.
  *
  * @example
  * ```ts
@@ -186,6 +194,7 @@ export function createTwilioWebhookListener(
 ): TwilioWebhookListener {
   const handle =
     typeof handler === 'function' ? handler : (request: TwilioWebhookRequest) => handler.handleWebhook(request);
+  const screen = typeof handler === 'function' ? undefined : handler.screenWebhook?.bind(handler);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const bodyReadTimeoutMs = checkDeadline(options.bodyReadTimeoutMs);
   return (req, res, next) => {
@@ -197,6 +206,17 @@ export function createTwilioWebhookListener(
     };
     let bodyRead: Promise<string | Uint8Array>;
     if (request.body === undefined || leftUnread(request)) {
+      let refused: TwilioWebhookResponse | null;
+      try {
+        refused = screen?.(head) ?? null;
+      } catch (error) {
+        fail(res, error, next);
+        return;
+      }
+      if (refused !== null) {
+        sendAndClose(res, refused);
+        return;
+      }
       bodyRead = readBody(request, maxBodyBytes, bodyReadTimeoutMs);
     } else {
       const parsed = fromParsedBody(request.body);

@@ -42,6 +42,8 @@ import {
 import {
   DEFAULT_MAX_BODY_BYTES,
   handleTwilioWebhook,
+  screenTwilioWebhook,
+  type TwilioWebhookOptions,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
   type TwilioWebhookService,
@@ -50,7 +52,7 @@ import type { PinEntryStyle } from './keyCollection.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
-import { toPublicBaseUrl } from './webhookRoutes.js';
+import { readPublicBaseUrl } from './webhookRoutes.js';
 
 /**
  * What the Twilio provider can do: Twilio enforces the input timeout
@@ -90,7 +92,9 @@ export interface TwilioVoiceProviderOptions {
   /**
    * Public URL under which Twilio reaches the webhooks, e.g.
    * `https://verify.example.com/twilio`. Signatures are checked against it, so
-   * it must be what Twilio sees, not what a proxy forwards to.
+   * it must be what Twilio sees, not what a proxy forwards to. With credentials
+   * (`https://user:password@verify.example.com/twilio`) Twilio authenticates
+   * with HTTP basic auth, and requests without them are answered 401.
    */
   publicBaseUrl: string;
   /** Caller ID (E.164, a Twilio number or verified caller ID) when the request gives none. */
@@ -169,8 +173,9 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   constructor(options: TwilioVoiceProviderOptions) {
     if (!ACCOUNT_SID.test(options.accountSid)) refuse('accountSid must be "AC" followed by 32 hex digits');
     if (typeof options.authToken !== 'string' || options.authToken === '') refuse('authToken is required');
-    const publicBaseUrl = toPublicBaseUrl(options.publicBaseUrl);
-    if (publicBaseUrl === null) refuse('publicBaseUrl must be an absolute http(s) URL without query or fragment');
+    const base = readPublicBaseUrl(options.publicBaseUrl);
+    if (!base.ok) refuse(base.problem);
+    const publicBaseUrl = base.url.href;
     if (options.defaultCallerId !== undefined && !E164.test(options.defaultCallerId)) {
       refuse('defaultCallerId must be an E.164 number');
     }
@@ -281,14 +286,21 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * ```
    */
   handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse> {
-    return handleTwilioWebhook(request, {
-      authToken: this.authToken,
-      publicBaseUrl: this.publicBaseUrl,
-      registry: this.registry,
-      ...(this.service === null ? {} : { service: this.service }),
-      maxBodyBytes: this.settings.maxBodyBytes,
-      onError: (error) => this.options.onError?.(error),
-    });
+    return handleTwilioWebhook(request, this.webhookOptions());
+  }
+
+  /**
+   * Answers a request from its head alone when it is refused whatever its body:
+   * 401 without the credentials of `publicBaseUrl`, 405, 404; `null` otherwise.
+   * The listener calls it before reading the body.
+   *
+   * @example
+   * ```ts
+   * const refused = provider.screenWebhook({ url: req.url, method: req.method, headers: req.headers });
+   * ```
+   */
+  screenWebhook(head: Omit<TwilioWebhookRequest, 'body'>): TwilioWebhookResponse | null {
+    return screenTwilioWebhook(head, this.webhookOptions());
   }
 
   /**
@@ -302,5 +314,16 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    */
   createWebhookListener(options: TwilioWebhookListenerOptions = {}): TwilioWebhookListener {
     return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes, ...options });
+  }
+
+  private webhookOptions(): TwilioWebhookOptions {
+    return {
+      authToken: this.authToken,
+      publicBaseUrl: this.publicBaseUrl,
+      registry: this.registry,
+      ...(this.service === null ? {} : { service: this.service }),
+      maxBodyBytes: this.settings.maxBodyBytes,
+      onError: (error) => this.options.onError?.(error),
+    };
   }
 }
