@@ -11,7 +11,13 @@ import { TWILIO_TOKEN_BINDING, type TwilioInbound } from './callControl.js';
 import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
 import { type TwilioCallWebhook, toCallParams } from './callWebhook.js';
 import { parseFormBody } from './formBody.js';
-import { isValidTwilioSignature, SIGNATURE_HEADER } from './signature.js';
+import {
+  isValidTwilioSignature,
+  readSharedKeySecrets,
+  SIGNATURE_HEADER,
+  SIGNATURE_SETTINGS_HEADER,
+  toSignatureKeys,
+} from './signature.js';
 import { toEmptyTwiml, toHangUpTwiml } from './twiml.js';
 import {
   type BasicCredentials,
@@ -66,7 +72,7 @@ export interface TwilioWebhookResponse {
  * ```
  */
 export interface TwilioWebhookOptions {
-  /** The auth token the signatures are made with. */
+  /** The auth token the signatures are made with (HMAC-SHA1), unless a SharedKey signed them. */
   authToken: string;
   /**
    * The public URL the webhooks were given to Twilio under (scheme, host, port,
@@ -76,6 +82,12 @@ export interface TwilioWebhookOptions {
    * request must carry them as HTTP basic auth.
    */
   publicBaseUrl: string;
+  /**
+   * The secret of the SharedKey that a Twilio Webhook Rule signs these URLs
+   * with (requests with `X-Twilio-Webhooks-Signature-Settings`); several during
+   * a rotation. Requests without that header are still checked with the auth token.
+   */
+  sharedKeySecret?: string | readonly string[];
   registry: TwilioCallRegistry;
   /**
    * The durable service, for webhooks of calls no session of this process
@@ -150,7 +162,8 @@ function byteLength(body: string | Uint8Array): number {
  * - 405 for a method other than POST, 404 for an unknown path, 413 for a body over the limit;
  * - 400 when `X-Twilio-Signature` is missing; 403 when it is not Twilio's signature of
  *   this request for `publicBaseUrl` without its credentials (checked with twilio-node's
- *   `validateRequest`);
+ *   `validateRequest`, with the auth token, or with a SharedKey secret and the algorithm
+ *   `X-Twilio-Webhooks-Signature-Settings` names);
  * - 415 for a body that is not a form, 400 for a malformed form or query or CallSid;
  * - 200 with TwiML otherwise. A call no session knows (ended, or never ours) is
  *   stale: `<Hangup/>` for a TwiML request, an empty `<Response/>` for a callback.
@@ -218,6 +231,14 @@ function carriesCredentials(headers: TwilioWebhookRequest['headers'], credential
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+function toSharedKeySecrets(option: TwilioWebhookOptions['sharedKeySecret']): readonly string[] {
+  const secrets = readSharedKeySecrets(option);
+  if (secrets === null) {
+    throw new VoiceMfaError('PROVIDER_ERROR', 'sharedKeySecret must be a non-empty string or a list of them');
+  }
+  return secrets;
+}
+
 async function answerWebhook(
   request: TwilioWebhookRequest,
   options: TwilioWebhookOptions,
@@ -234,18 +255,26 @@ async function answerWebhook(
   const signature = headerValue(request.headers, SIGNATURE_HEADER);
   if (signature === undefined || signature === '') return plain(400, 'Missing X-Twilio-Signature');
   if (signature === null) return plain(400, 'Repeated X-Twilio-Signature');
+  const settings = headerValue(request.headers, SIGNATURE_SETTINGS_HEADER);
+  if (settings === null) return plain(400, 'Repeated X-Twilio-Webhooks-Signature-Settings');
   const contentType = headerValue(request.headers, 'content-type');
   if (typeof contentType !== 'string' || contentType.split(';')[0]?.trim().toLowerCase() !== FORM) {
     return plain(415, `Expected ${FORM}`);
   }
   const form = parseFormBody(request.body);
   if (form === null) return plain(400, 'Malformed form body');
+  const signing = toSignatureKeys(settings, {
+    authToken: options.authToken,
+    sharedKeySecrets: toSharedKeySecrets(options.sharedKeySecret),
+  });
+  if (typeof signing === 'string') return plain(403, signing);
   // Twilio signs the URL without the credentials; twilio-node's validateRequest would keep them.
   const signedUrl = `${base.signedHref}/${target.route}${target.rawSearch}`;
   const params = Object.fromEntries(form);
-  if (!isValidTwilioSignature({ authToken: options.authToken, signature, url: signedUrl, params })) {
-    return plain(403, 'Invalid X-Twilio-Signature');
-  }
+  const signed = signing.keys.some((key) =>
+    isValidTwilioSignature({ authToken: key, signature, url: signedUrl, params, algorithm: signing.algorithm }),
+  );
+  if (!signed) return plain(403, 'Invalid X-Twilio-Signature');
   const query = readWebhookQuery(target.rawSearch);
   const callParams = toCallParams(form);
   if (query === null || callParams === null) return plain(400, 'Malformed webhook');

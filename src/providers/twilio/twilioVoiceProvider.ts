@@ -49,6 +49,7 @@ import {
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 import type { PinEntryStyle } from './keyCollection.js';
+import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
@@ -97,6 +98,12 @@ export interface TwilioVoiceProviderOptions {
    * with HTTP basic auth, and requests without them are answered 401.
    */
   publicBaseUrl: string;
+  /**
+   * Secret of the SharedKey a Twilio Webhook Rule signs these webhooks with
+   * (`X-Twilio-Webhooks-Signature-Settings`, HMAC-SHA1 or HMAC-SHA256); several
+   * during a rotation. Webhooks without that header are checked with the auth token.
+   */
+  sharedKeySecret?: string | readonly string[];
   /** Caller ID (E.164, a Twilio number or verified caller ID) when the request gives none. */
   defaultCallerId?: string;
   /** twilio-node HTTP client, e.g. one that points at a local mock. */
@@ -162,6 +169,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private service: TwilioWebhookService | null = null;
   private readonly authToken: string;
   private readonly publicBaseUrl: string;
+  private readonly sharedKeySecrets: readonly string[];
   private readonly options: TwilioVoiceProviderOptions;
   private readonly settings: {
     minPinLength: number;
@@ -176,6 +184,8 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     const base = readPublicBaseUrl(options.publicBaseUrl);
     if (!base.ok) refuse(base.problem);
     const publicBaseUrl = base.url.href;
+    const sharedKeySecrets = readSharedKeySecrets(options.sharedKeySecret);
+    if (sharedKeySecrets === null) refuse('sharedKeySecret must be a non-empty string or a list of them');
     if (options.defaultCallerId !== undefined && !E164.test(options.defaultCallerId)) {
       refuse('defaultCallerId must be an E.164 number');
     }
@@ -185,6 +195,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     this.options = options;
     this.authToken = options.authToken;
     this.publicBaseUrl = publicBaseUrl;
+    this.sharedKeySecrets = sharedKeySecrets;
     this.settings = {
       minPinLength: checkRange('minPinLength', options.minPinLength, 1, MAX_ENTRY_LENGTH, 4),
       replyWaitMs: checkRange('replyWaitMs', options.replyWaitMs, 0, 10_000, 2_000),
@@ -320,6 +331,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     return {
       authToken: this.authToken,
       publicBaseUrl: this.publicBaseUrl,
+      sharedKeySecret: this.sharedKeySecrets,
       registry: this.registry,
       ...(this.service === null ? {} : { service: this.service }),
       maxBodyBytes: this.settings.maxBodyBytes,
