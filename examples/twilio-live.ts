@@ -6,17 +6,19 @@
  *   VOICE_MFA_PUBLIC_URL=https://<your-tunnel>/twilio VERIFY_TO=+1… \
  *   npx tsx examples/twilio-live.ts
  *
- * It serves the webhooks on http://127.0.0.1:$PORT (default 8080); expose that
- * port publicly (a tunnel such as ngrok or cloudflared, or a reverse proxy) at
- * VOICE_MFA_PUBLIC_URL. Optional: VERIFY_TO takes backups after commas,
- * VERIFY_PIN switches to PIN mode with that PIN, VERIFY_AMD=1 turns on
- * answering-machine detection. Calls cost money. See docs/twilio.md.
+ * It serves the webhooks on http://127.0.0.1:$PORT (default 8080), with
+ * deadlines that fit Twilio's; expose that port publicly (a tunnel such as
+ * ngrok or cloudflared, or a reverse proxy) at VOICE_MFA_PUBLIC_URL, which may
+ * carry user:password@ for HTTP basic auth. Optional: VERIFY_TO takes backups
+ * after commas, VERIFY_PIN switches to PIN mode with that PIN, VERIFY_AMD=1
+ * turns on answering-machine detection, TWILIO_WEBHOOK_SHARED_KEY_SECRET
+ * checks webhooks a Twilio Webhook Rule signs with a SharedKey. Calls cost
+ * money. See docs/twilio.md.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { runVerification, type VerificationRequest } from 'voice-mfa';
-import { TwilioVoiceProvider } from 'voice-mfa/twilio';
+import { createTwilioWebhookServer, TwilioVoiceProvider } from 'voice-mfa/twilio';
 
 /**
  * Where the live example reads its settings and writes its output.
@@ -39,8 +41,10 @@ const USAGE = [
   '  TWILIO_AUTH_TOKEN     its Auth Token (also verifies the webhook signatures)',
   '  TWILIO_CALLER_ID      a Twilio number or verified caller ID, E.164 (+1…)',
   '  VOICE_MFA_PUBLIC_URL  the public https URL that reaches this process, e.g. https://abc.ngrok.app/twilio',
+  '                        (https://user:password@… makes Twilio authenticate with HTTP basic auth)',
   '  VERIFY_TO             the number to call, E.164; backups after commas',
-  'Optional: PORT (default 8080), VERIFY_PIN (PIN mode), VERIFY_AMD=1 (answering-machine detection).',
+  'Optional: PORT (default 8080), VERIFY_PIN (PIN mode), VERIFY_AMD=1 (answering-machine detection),',
+  '  TWILIO_WEBHOOK_SHARED_KEY_SECRET (webhooks a Webhook Rule signs with a SharedKey).',
   'Then run: npx tsx examples/twilio-live.ts — see docs/twilio.md.',
 ];
 
@@ -76,11 +80,14 @@ export async function runLiveExample(options: LiveExampleOptions = {}): Promise<
     authToken: env.TWILIO_AUTH_TOKEN as string,
     publicBaseUrl: env.VOICE_MFA_PUBLIC_URL as string,
     defaultCallerId: env.TWILIO_CALLER_ID as string,
+    ...(env.TWILIO_WEBHOOK_SHARED_KEY_SECRET ? { sharedKeySecret: env.TWILIO_WEBHOOK_SHARED_KEY_SECRET } : {}),
     onError: (error) => print(`provider: ${error.message}`),
   });
-  const server = createServer(provider.createWebhookListener());
+  const server = createTwilioWebhookServer(provider);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  print(`Webhooks on http://127.0.0.1:${port}, public at ${env.VOICE_MFA_PUBLIC_URL}`);
+  // A password in the public URL stays off the screen.
+  const shown = (env.VOICE_MFA_PUBLIC_URL as string).replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:•••@');
+  print(`Webhooks on http://127.0.0.1:${port}, public at ${shown}`);
   const pin = env.VERIFY_PIN;
   const request: VerificationRequest = {
     targets: (env.VERIFY_TO as string).split(',').map((target) => target.trim()),

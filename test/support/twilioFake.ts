@@ -124,6 +124,8 @@ export class TwilioWebhookSender {
     readonly localBaseUrl: string,
     readonly authToken = AUTH_TOKEN,
     readonly publicBaseUrl = PUBLIC_BASE_URL,
+    /** Sent with every request (basic auth, signature settings). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
   /** The local URL a public webhook URL reaches, as a proxy would forward it. */
@@ -138,6 +140,7 @@ export class TwilioWebhookSender {
 
   async post(publicUrl: string, params: Record<string, string>, options: PostOptions = {}): Promise<WebhookReply> {
     const headers: Record<string, string> = {
+      ...this.headers,
       'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
       'user-agent': 'TwilioProxy/1.1',
     };

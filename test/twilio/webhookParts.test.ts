@@ -19,9 +19,9 @@ import {
 import { isValidTwilioSignature } from '../../src/providers/twilio/signature.js';
 import { TWILIO_CAPABILITIES } from '../../src/providers/twilio/twilioVoiceProvider.js';
 import {
+  readPublicBaseUrl,
   readRequestTarget,
   readWebhookQuery,
-  toPublicBaseUrl,
   toWebhookUrl,
 } from '../../src/providers/twilio/webhookRoutes.js';
 import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, randomToken } from '../support/twilioFake.js';
@@ -60,10 +60,14 @@ describe('webhook URLs', () => {
   });
 
   it('checks the public base URL', () => {
-    expect(toPublicBaseUrl('https://verify.example.com/twilio/')).toBe('https://verify.example.com/twilio');
-    expect(toPublicBaseUrl('http://localhost:8080')).toBe('http://localhost:8080');
+    const hrefOf = (value: string) => {
+      const reading = readPublicBaseUrl(value);
+      return reading.ok ? reading.url.href : null;
+    };
+    expect(hrefOf('https://verify.example.com/twilio/')).toBe('https://verify.example.com/twilio');
+    expect(hrefOf('http://localhost:8080')).toBe('http://localhost:8080');
     for (const bad of ['/twilio', 'ftp://x/y', 'https://x/y?z=1', 'https://x/y#z', 'not a url']) {
-      expect(toPublicBaseUrl(bad)).toBeNull();
+      expect(hrefOf(bad)).toBeNull();
     }
   });
 });

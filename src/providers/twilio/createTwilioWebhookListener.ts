@@ -5,6 +5,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { VoiceMfaError } from '../../errors.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   type TwilioWebhookRequest,
@@ -23,6 +24,12 @@ export type TwilioWebhookHandler =
   | {
       /** Answers one webhook request. */
       handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse>;
+      /**
+       * Answers a request from its method, URL and headers alone when it is
+       * refused whatever its body (missing credentials, another method, an
+       * unknown path), so that the body is never read; `null` to read it.
+       */
+      screenWebhook?(head: Omit<TwilioWebhookRequest, 'body'>): TwilioWebhookResponse | null;
     }
   | ((request: TwilioWebhookRequest) => Promise<TwilioWebhookResponse>);
 
@@ -31,13 +38,26 @@ export type TwilioWebhookHandler =
  *
  * @example
  * ```ts
- * createTwilioWebhookListener(provider, { maxBodyBytes: 16 * 1024 });
+ * createTwilioWebhookListener(provider, { maxBodyBytes: 16 * 1024, bodyReadTimeoutMs: 5_000 });
  * ```
  */
 export interface TwilioWebhookListenerOptions {
   /** Largest body read, in bytes; a longer one is answered 413 without being read further. Default 64 KiB. */
   maxBodyBytes?: number;
+  /**
+   * How long the body may take to arrive once the listener starts reading it,
+   * in ms (1 to 15 000): a request still incomplete then is answered 408, its
+   * connection closed, and nothing is handed on. Default 10 000 (Twilio gives
+   * up on a webhook after 15 s in total).
+   */
+  bodyReadTimeoutMs?: number;
 }
+
+/** Default time a webhook body may take to arrive: within the 15 s Twilio waits for an answer. */
+const DEFAULT_BODY_READ_TIMEOUT_MS = 10_000;
+
+/** Twilio waits 15 s in all for an answer; a longer deadline protects nothing. */
+const MAX_DEADLINE_MS = 15_000;
 
 /**
  * A Node request listener that also works as Connect/Express middleware.
@@ -57,8 +77,14 @@ export type TwilioWebhookListener = (
 type RequestWithBody = IncomingMessage & { body?: unknown; originalUrl?: string };
 
 class BodyTooLargeError extends Error {}
+class BodyTimeoutError extends Error {}
+class ClientGoneError extends Error {}
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads the body within `timeoutMs`. Every way out (end, limit, deadline,
+ * error, the client leaving) removes the listeners and clears the timer.
+ */
+function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -67,20 +93,27 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       reject(new BodyTooLargeError());
       return;
     }
+    const settle = (outcome: Error | Buffer): void => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (outcome instanceof Buffer) resolve(outcome);
+      else reject(outcome);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) {
-        req.off('data', onData);
         // Keep draining without storing, so that the 413 can still be written.
         req.resume();
-        reject(new BodyTooLargeError());
+        settle(new BodyTooLargeError());
         return;
       }
       chunks.push(chunk);
     };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+    const onEnd = (): void => settle(Buffer.concat(chunks));
+    const onError = (error: Error): void => settle(error);
+    const onClose = (): void => settle(new ClientGoneError());
+    const timer = setTimeout(() => settle(new BodyTimeoutError()), timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }
 
@@ -107,18 +140,45 @@ function leftUnread(request: RequestWithBody): boolean {
 }
 
 function send(res: ServerResponse, response: TwilioWebhookResponse): void {
-  if (res.headersSent) return;
+  if (res.headersSent || res.destroyed) return;
   res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
   res.setHeader('content-type', response.contentType);
   res.setHeader('cache-control', 'no-store');
   res.end(response.body);
 }
 
+/** Answers without reading the rest of the body, and closes the connection once the answer is out. */
+function sendAndClose(res: ServerResponse, response: TwilioWebhookResponse): void {
+  res.setHeader('connection', 'close');
+  send(res, response);
+  const socket = res.socket;
+  if (socket === null) return;
+  if (res.writableFinished) socket.destroy();
+  else res.once('finish', () => socket.destroy());
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function checkDeadline(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BODY_READ_TIMEOUT_MS;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_DEADLINE_MS) {
+    throw new VoiceMfaError(
+      'PROVIDER_ERROR',
+      `createTwilioWebhookListener: bodyReadTimeoutMs must be an integer from 1 to ${MAX_DEADLINE_MS}`,
+    );
+  }
+  return value;
+}
+
 /**
  * Creates a Node request listener for the webhooks. Mount it where
  * `publicBaseUrl` points: it answers paths ending in one of the webhook routes
- * (`…/answer`, `…/gather`, `…/status`, …). It reads the raw body itself; behind
- * a body parser it accepts a raw string or buffer, or flat string fields.
+ * (`…/answer`, `…/gather`, `…/status`, …). It reads the raw body itself, within
+ * `bodyReadTimeoutMs` (408 and the connection closed otherwise), after the
+ * handler's `screenWebhook` let the request through; behind a body parser it
+ * accepts a raw string or buffer, or flat string fields. The server's own
+ * deadlines (headers, keep-alive) are set by `createTwilioWebhookServer`.
  *
  * @example
  * ```ts
@@ -134,35 +194,57 @@ export function createTwilioWebhookListener(
 ): TwilioWebhookListener {
   const handle =
     typeof handler === 'function' ? handler : (request: TwilioWebhookRequest) => handler.handleWebhook(request);
+  const screen = typeof handler === 'function' ? undefined : handler.screenWebhook?.bind(handler);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyReadTimeoutMs = checkDeadline(options.bodyReadTimeoutMs);
   return (req, res, next) => {
     const request = req as RequestWithBody;
-    const url = request.originalUrl ?? request.url ?? '/';
+    const head = {
+      url: request.originalUrl ?? request.url ?? '/',
+      method: request.method ?? 'GET',
+      headers: request.headers,
+    };
     let bodyRead: Promise<string | Uint8Array>;
     if (request.body === undefined || leftUnread(request)) {
-      bodyRead = readBody(request, maxBodyBytes);
+      let refused: TwilioWebhookResponse | null;
+      try {
+        refused = screen?.(head) ?? null;
+      } catch (error) {
+        fail(res, error, next);
+        return;
+      }
+      if (refused !== null) {
+        sendAndClose(res, refused);
+        return;
+      }
+      bodyRead = readBody(request, maxBodyBytes, bodyReadTimeoutMs);
     } else {
       const parsed = fromParsedBody(request.body);
       if (parsed === null) {
-        send(res, { status: 400, contentType: 'text/plain; charset=utf-8', body: 'Body parsed into nested fields' });
+        send(res, { status: 400, contentType: TEXT, body: 'Body parsed into nested fields' });
         return;
       }
       bodyRead = Promise.resolve(parsed);
     }
     bodyRead
-      .then((body) => handle({ url, method: request.method ?? 'GET', headers: request.headers, body }))
+      .then((body) => handle({ ...head, body }))
       .then(
         (response) => send(res, response),
         (error: unknown) => {
           if (error instanceof BodyTooLargeError) {
             res.setHeader('connection', 'close');
-            send(res, { status: 413, contentType: 'text/plain; charset=utf-8', body: 'Body too large' });
-          } else if (next !== undefined) {
-            next(error);
-          } else {
-            send(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'Internal error' });
+            send(res, { status: 413, contentType: TEXT, body: 'Body too large' });
+          } else if (error instanceof BodyTimeoutError) {
+            sendAndClose(res, { status: 408, contentType: TEXT, body: 'Body not received in time' });
+          } else if (!(error instanceof ClientGoneError)) {
+            fail(res, error, next);
           }
         },
       );
   };
+}
+
+function fail(res: ServerResponse, error: unknown, next: ((error?: unknown) => void) | undefined): void {
+  if (next !== undefined) next(error);
+  else send(res, { status: 500, contentType: TEXT, body: 'Internal error' });
 }

@@ -5,14 +5,28 @@
  *
  * @module
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { VoiceMfaError } from '../../errors.js';
 import { TWILIO_TOKEN_BINDING, type TwilioInbound } from './callControl.js';
 import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
 import { type TwilioCallWebhook, toCallParams } from './callWebhook.js';
 import { parseFormBody } from './formBody.js';
-import { isValidTwilioSignature, SIGNATURE_HEADER } from './signature.js';
+import {
+  isValidTwilioSignature,
+  readSharedKeySecrets,
+  SIGNATURE_HEADER,
+  SIGNATURE_SETTINGS_HEADER,
+  toSignatureKeys,
+} from './signature.js';
 import { toEmptyTwiml, toHangUpTwiml } from './twiml.js';
-import { readRequestTarget, readWebhookQuery, TWIML_ROUTES, toPublicBaseUrl } from './webhookRoutes.js';
+import {
+  type BasicCredentials,
+  type PublicBaseUrl,
+  readPublicBaseUrl,
+  readRequestTarget,
+  readWebhookQuery,
+  TWIML_ROUTES,
+} from './webhookRoutes.js';
 
 /**
  * A webhook request as any HTTP framework can give it.
@@ -37,13 +51,15 @@ export interface TwilioWebhookRequest {
  *
  * @example
  * ```ts
- * const { status, contentType, body } = await provider.handleWebhook(request);
- * res.writeHead(status, { 'content-type': contentType }).end(body);
+ * const { status, contentType, headers, body } = await provider.handleWebhook(request);
+ * res.writeHead(status, { ...headers, 'content-type': contentType }).end(body);
  * ```
  */
 export interface TwilioWebhookResponse {
   status: number;
   contentType: string;
+  /** Further headers to send, e.g. `WWW-Authenticate` with a 401. */
+  headers?: Readonly<Record<string, string>>;
   body: string;
 }
 
@@ -56,14 +72,22 @@ export interface TwilioWebhookResponse {
  * ```
  */
 export interface TwilioWebhookOptions {
-  /** The auth token the signatures are made with. */
+  /** The auth token the signatures are made with (HMAC-SHA1), unless a SharedKey signed them. */
   authToken: string;
   /**
    * The public URL the webhooks were given to Twilio under (scheme, host, port,
    * path prefix), e.g. `https://verify.example.com/twilio`. Signatures are
-   * checked against it, whatever a proxy made of the URL on the way.
+   * checked against it, whatever a proxy made of the URL on the way. With
+   * credentials (`https://user:password@verify.example.com/twilio`), every
+   * request must carry them as HTTP basic auth.
    */
   publicBaseUrl: string;
+  /**
+   * The secret of the SharedKey that a Twilio Webhook Rule signs these URLs
+   * with (requests with `X-Twilio-Webhooks-Signature-Settings`); several during
+   * a rotation. Requests without that header are still checked with the auth token.
+   */
+  sharedKeySecret?: string | readonly string[];
   registry: TwilioCallRegistry;
   /**
    * The durable service, for webhooks of calls no session of this process
@@ -107,6 +131,10 @@ const XML = 'text/xml; charset=utf-8';
 const FORM = 'application/x-www-form-urlencoded';
 
 const plain = (status: number, body: string): TwilioWebhookResponse => ({ status, contentType: TEXT, body });
+const UNAUTHORIZED: TwilioWebhookResponse = {
+  ...plain(401, 'Missing or wrong credentials'),
+  headers: { 'www-authenticate': 'Basic realm="Twilio webhooks", charset="UTF-8"' },
+};
 const xml = (body: string): TwilioWebhookResponse => ({ status: 200, contentType: XML, body });
 
 const STALE_CALLBACK = toEmptyTwiml();
@@ -129,9 +157,13 @@ function byteLength(body: string | Uint8Array): number {
 
 /**
  * Answers one webhook request:
- * - 405 for a method other than POST, 413 for a body over the limit, 404 for an unknown path;
+ * - 401 with `WWW-Authenticate` when `publicBaseUrl` has credentials and the
+ *   request does not carry them as HTTP basic auth (checked before anything else);
+ * - 405 for a method other than POST, 404 for an unknown path, 413 for a body over the limit;
  * - 400 when `X-Twilio-Signature` is missing; 403 when it is not Twilio's signature of
- *   this request for `publicBaseUrl` (checked with twilio-node's `validateRequest`);
+ *   this request for `publicBaseUrl` without its credentials (checked with twilio-node's
+ *   `validateRequest`, with the auth token, or with a SharedKey secret and the algorithm
+ *   `X-Twilio-Webhooks-Signature-Settings` names);
  * - 415 for a body that is not a form, 400 for a malformed form or query or CallSid;
  * - 200 with TwiML otherwise. A call no session knows (ended, or never ours) is
  *   stale: `<Hangup/>` for a TwiML request, an empty `<Response/>` for a callback.
@@ -142,7 +174,7 @@ function byteLength(body: string | Uint8Array): number {
  *   { url: req.url, method: req.method, headers: req.headers, body: rawBody },
  *   { authToken, publicBaseUrl: 'https://verify.example.com/twilio', registry },
  * );
- * res.writeHead(response.status, { 'content-type': response.contentType }).end(response.body);
+ * res.writeHead(response.status, { ...response.headers, 'content-type': response.contentType }).end(response.body);
  * ```
  */
 export async function handleTwilioWebhook(
@@ -157,11 +189,64 @@ export async function handleTwilioWebhook(
   }
 }
 
+/**
+ * The checks a request can fail on its method, URL and headers alone, so that
+ * a listener can refuse it before reading its body: 401 without the credentials
+ * of `publicBaseUrl`, 405 for a method other than POST, 404 for a path that is
+ * no webhook route. `null` when the body is worth reading. Throws a
+ * `VoiceMfaError` when `publicBaseUrl` itself is not usable.
+ *
+ * @example
+ * ```ts
+ * screenTwilioWebhook({ url: '/twilio/status', method: 'POST', headers: {} }, { publicBaseUrl: 'https://u:p@verify.example.com/twilio' });
+ * // { status: 401, headers: { 'www-authenticate': 'Basic realm="Twilio webhooks", charset="UTF-8"' }, … }
+ * ```
+ */
+export function screenTwilioWebhook(
+  head: Omit<TwilioWebhookRequest, 'body'>,
+  options: Pick<TwilioWebhookOptions, 'publicBaseUrl'>,
+): TwilioWebhookResponse | null {
+  return screen(head, toBaseUrl(options.publicBaseUrl));
+}
+
+function screen(head: Omit<TwilioWebhookRequest, 'body'>, base: PublicBaseUrl): TwilioWebhookResponse | null {
+  if (base.credentials !== null && !carriesCredentials(head.headers, base.credentials)) return UNAUTHORIZED;
+  if (head.method.toUpperCase() !== 'POST') return plain(405, 'Only POST is accepted');
+  if (readRequestTarget(head.url) === null) return plain(404, 'Not found');
+  return null;
+}
+
+function toBaseUrl(publicBaseUrl: string): PublicBaseUrl {
+  const reading = readPublicBaseUrl(publicBaseUrl);
+  if (!reading.ok) throw new VoiceMfaError('PROVIDER_ERROR', reading.problem);
+  return reading.url;
+}
+
+/** Compares digests, so that neither the content nor the length of the expected value shows in the time taken. */
+function carriesCredentials(headers: TwilioWebhookRequest['headers'], credentials: BasicCredentials): boolean {
+  const authorization = headerValue(headers, 'authorization');
+  const given = typeof authorization === 'string' ? authorization.replace(/^basic +/i, 'Basic ') : '';
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function toSharedKeySecrets(option: TwilioWebhookOptions['sharedKeySecret']): readonly string[] {
+  const secrets = readSharedKeySecrets(option);
+  if (secrets === null) {
+    throw new VoiceMfaError('PROVIDER_ERROR', 'sharedKeySecret must be a non-empty string or a list of them');
+  }
+  return secrets;
+}
+
 async function answerWebhook(
   request: TwilioWebhookRequest,
   options: TwilioWebhookOptions,
 ): Promise<TwilioWebhookResponse> {
-  if (request.method.toUpperCase() !== 'POST') return plain(405, 'Only POST is accepted');
+  // The same form the provider built Twilio's URLs from (no trailing slash), or every signature would fail.
+  const base = toBaseUrl(options.publicBaseUrl);
+  const refused = screen(request, base);
+  if (refused !== null) return refused;
   if (byteLength(request.body) > (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
     return plain(413, 'Body too large');
   }
@@ -170,25 +255,26 @@ async function answerWebhook(
   const signature = headerValue(request.headers, SIGNATURE_HEADER);
   if (signature === undefined || signature === '') return plain(400, 'Missing X-Twilio-Signature');
   if (signature === null) return plain(400, 'Repeated X-Twilio-Signature');
+  const settings = headerValue(request.headers, SIGNATURE_SETTINGS_HEADER);
+  if (settings === null) return plain(400, 'Repeated X-Twilio-Webhooks-Signature-Settings');
   const contentType = headerValue(request.headers, 'content-type');
   if (typeof contentType !== 'string' || contentType.split(';')[0]?.trim().toLowerCase() !== FORM) {
     return plain(415, `Expected ${FORM}`);
   }
   const form = parseFormBody(request.body);
   if (form === null) return plain(400, 'Malformed form body');
-  // The same form the provider built Twilio's URLs from (no trailing slash), or every signature would fail.
-  const publicBaseUrl = toPublicBaseUrl(options.publicBaseUrl);
-  if (publicBaseUrl === null) {
-    throw new VoiceMfaError(
-      'PROVIDER_ERROR',
-      'publicBaseUrl must be an absolute http(s) URL without query or fragment',
-    );
-  }
-  const signedUrl = `${publicBaseUrl}/${target.route}${target.rawSearch}`;
+  const signing = toSignatureKeys(settings, {
+    authToken: options.authToken,
+    sharedKeySecrets: toSharedKeySecrets(options.sharedKeySecret),
+  });
+  if (typeof signing === 'string') return plain(403, signing);
+  // Twilio signs the URL without the credentials; twilio-node's validateRequest would keep them.
+  const signedUrl = `${base.signedHref}/${target.route}${target.rawSearch}`;
   const params = Object.fromEntries(form);
-  if (!isValidTwilioSignature({ authToken: options.authToken, signature, url: signedUrl, params })) {
-    return plain(403, 'Invalid X-Twilio-Signature');
-  }
+  const signed = signing.keys.some((key) =>
+    isValidTwilioSignature({ authToken: key, signature, url: signedUrl, params, algorithm: signing.algorithm }),
+  );
+  if (!signed) return plain(403, 'Invalid X-Twilio-Signature');
   const query = readWebhookQuery(target.rawSearch);
   const callParams = toCallParams(form);
   if (query === null || callParams === null) return plain(400, 'Malformed webhook');

@@ -7,8 +7,8 @@
  */
 
 // Exported: what an application needs to place calls with Twilio and mount its
-// webhooks (the provider and its options, the webhook handler and listener with
-// their request, response and option types), and what a durable call registry
+// webhooks (the provider and its options, the webhook handler, listener and
+// server with their request, response and option types), and what a durable call registry
 // implements. How Twilio's reports map to events, TwiML, signatures and the
 // REST adapter stay internal. api/voice-mfa-twilio.api.md records the surface
 // (`npm run api` updates it).
@@ -26,6 +26,11 @@ export {
   type TwilioWebhookListener,
   type TwilioWebhookListenerOptions,
 } from './createTwilioWebhookListener.js';
+export {
+  createTwilioWebhookServer,
+  type TwilioWebhookListenerSource,
+  type TwilioWebhookServerOptions,
+} from './createTwilioWebhookServer.js';
 export {
   handleTwilioWebhook,
   type TwilioWebhookOptions,

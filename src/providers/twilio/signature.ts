@@ -1,5 +1,8 @@
 /**
- * Checking `X-Twilio-Signature` with twilio-node's own `validateRequest`.
+ * Checking `X-Twilio-Signature` with twilio-node's own `validateRequest`:
+ * HMAC-SHA1 with the auth token by default, or with a SharedKey secret and the
+ * algorithm named in `X-Twilio-Webhooks-Signature-Settings` when a Twilio
+ * Webhook Rule signs the URL with a SharedKey.
  *
  * @module
  */
@@ -16,9 +19,83 @@ import twilio from 'twilio';
 export const SIGNATURE_HEADER = 'x-twilio-signature';
 
 /**
+ * The header Twilio adds to webhooks signed with a SharedKey,
+ * `key=<SharedKey id>,algorithm=<algorithm>` (lower case, as Node gives headers).
+ *
+ * @example
+ * ```ts
+ * const settings = req.headers[SIGNATURE_SETTINGS_HEADER]; // 'key=webhooks_sharedkey_…,algorithm=HMAC_SHA256'
+ * ```
+ */
+export const SIGNATURE_SETTINGS_HEADER = twilio.SIGNATURE_SETTINGS_HEADER.toLowerCase();
+
+const SUPPORTED_ALGORITHMS: readonly string[] = [twilio.HMAC_SHA1, twilio.HMAC_SHA256];
+
+/**
+ * The keys a webhook may be signed with and the algorithm to check it with.
+ *
+ * @example
+ * ```ts
+ * const signing: SignatureKeys = { keys: [authToken], algorithm: 'HMAC_SHA1' };
+ * ```
+ */
+export interface SignatureKeys {
+  /** Each key that may have signed (several SharedKey secrets during a rotation). */
+  keys: readonly string[];
+  /** `HMAC_SHA1` or `HMAC_SHA256`. */
+  algorithm: string;
+}
+
+/**
+ * The SharedKey secrets of an option given as one string or a list, or `null`
+ * when one of them is not a non-empty string (an empty key would let anyone sign).
+ *
+ * @example
+ * ```ts
+ * readSharedKeySecrets('s3cret'); // ['s3cret']
+ * readSharedKeySecrets(undefined); // []
+ * readSharedKeySecrets(['']); // null
+ * ```
+ */
+export function readSharedKeySecrets(option: string | readonly string[] | undefined): readonly string[] | null {
+  const secrets: readonly unknown[] = typeof option === 'string' ? [option] : (option ?? []);
+  if (!Array.isArray(secrets)) return null;
+  return secrets.every((secret) => typeof secret === 'string' && secret !== '') ? (secrets as string[]) : null;
+}
+
+/**
+ * Which keys and algorithm a request's signature must be checked with, from
+ * its `X-Twilio-Webhooks-Signature-Settings` header (twilio-node's
+ * `getSignatureAlgorithm` reads the algorithm): without the header, the auth
+ * token and HMAC-SHA1; with it, the SharedKey secrets and the algorithm it
+ * names. A string says why the request cannot be checked at all.
+ *
+ * @example
+ * ```ts
+ * toSignatureKeys(undefined, { authToken, sharedKeySecrets: [] }); // { keys: [authToken], algorithm: 'HMAC_SHA1' }
+ * toSignatureKeys('key=webhooks_sharedkey_01,algorithm=HMAC_SHA256', { authToken, sharedKeySecrets: [secret] });
+ * // { keys: [secret], algorithm: 'HMAC_SHA256' }
+ * ```
+ */
+export function toSignatureKeys(
+  settingsHeader: string | undefined,
+  secrets: { authToken: string; sharedKeySecrets: readonly string[] },
+): SignatureKeys | string {
+  // An empty header means none, as twilio-node's webhook() reads it.
+  if (settingsHeader === undefined || settingsHeader === '') {
+    return { keys: [secrets.authToken], algorithm: twilio.HMAC_SHA1 };
+  }
+  const algorithm = twilio.getSignatureAlgorithm(settingsHeader).toUpperCase();
+  if (!SUPPORTED_ALGORITHMS.includes(algorithm)) return `Unsupported signature algorithm ${algorithm.slice(0, 32)}`;
+  if (secrets.sharedKeySecrets.length === 0) return 'Signed with a SharedKey, but no sharedKeySecret is configured';
+  return { keys: secrets.sharedKeySecrets, algorithm };
+}
+
+/**
  * Whether `signature` is Twilio's signature of a request to `url` with form
- * `params`, made with `authToken`. Never throws: a URL or signature that cannot
- * even be checked is not valid.
+ * `params`, made with `authToken` (or a SharedKey secret) and `algorithm`
+ * (default HMAC-SHA1). Never throws: a URL or signature that cannot even be
+ * checked is not valid.
  *
  * @example
  * ```ts
@@ -32,9 +109,10 @@ export function isValidTwilioSignature(input: {
   signature: string;
   url: string;
   params: Readonly<Record<string, string>>;
+  algorithm?: string;
 }): boolean {
   try {
-    return twilio.validateRequest(input.authToken, input.signature, input.url, input.params);
+    return twilio.validateRequest(input.authToken, input.signature, input.url, input.params, input.algorithm);
   } catch {
     return false;
   }

@@ -34,19 +34,26 @@ import {
   twilioIdempotencyKey,
 } from './callControl.js';
 import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from './callRegistry.js';
-import { createTwilioWebhookListener, type TwilioWebhookListener } from './createTwilioWebhookListener.js';
+import {
+  createTwilioWebhookListener,
+  type TwilioWebhookListener,
+  type TwilioWebhookListenerOptions,
+} from './createTwilioWebhookListener.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   handleTwilioWebhook,
+  screenTwilioWebhook,
+  type TwilioWebhookOptions,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 import type { PinEntryStyle } from './keyCollection.js';
+import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
-import { toPublicBaseUrl } from './webhookRoutes.js';
+import { readPublicBaseUrl } from './webhookRoutes.js';
 
 /**
  * What the Twilio provider can do: Twilio enforces the input timeout
@@ -86,9 +93,17 @@ export interface TwilioVoiceProviderOptions {
   /**
    * Public URL under which Twilio reaches the webhooks, e.g.
    * `https://verify.example.com/twilio`. Signatures are checked against it, so
-   * it must be what Twilio sees, not what a proxy forwards to.
+   * it must be what Twilio sees, not what a proxy forwards to. With credentials
+   * (`https://user:password@verify.example.com/twilio`) Twilio authenticates
+   * with HTTP basic auth, and requests without them are answered 401.
    */
   publicBaseUrl: string;
+  /**
+   * Secret of the SharedKey a Twilio Webhook Rule signs these webhooks with
+   * (`X-Twilio-Webhooks-Signature-Settings`, HMAC-SHA1 or HMAC-SHA256); several
+   * during a rotation. Webhooks without that header are checked with the auth token.
+   */
+  sharedKeySecret?: string | readonly string[];
   /** Caller ID (E.164, a Twilio number or verified caller ID) when the request gives none. */
   defaultCallerId?: string;
   /** twilio-node HTTP client, e.g. one that points at a local mock. */
@@ -154,6 +169,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private service: TwilioWebhookService | null = null;
   private readonly authToken: string;
   private readonly publicBaseUrl: string;
+  private readonly sharedKeySecrets: readonly string[];
   private readonly options: TwilioVoiceProviderOptions;
   private readonly settings: {
     minPinLength: number;
@@ -165,8 +181,11 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   constructor(options: TwilioVoiceProviderOptions) {
     if (!ACCOUNT_SID.test(options.accountSid)) refuse('accountSid must be "AC" followed by 32 hex digits');
     if (typeof options.authToken !== 'string' || options.authToken === '') refuse('authToken is required');
-    const publicBaseUrl = toPublicBaseUrl(options.publicBaseUrl);
-    if (publicBaseUrl === null) refuse('publicBaseUrl must be an absolute http(s) URL without query or fragment');
+    const base = readPublicBaseUrl(options.publicBaseUrl);
+    if (!base.ok) refuse(base.problem);
+    const publicBaseUrl = base.url.href;
+    const sharedKeySecrets = readSharedKeySecrets(options.sharedKeySecret);
+    if (sharedKeySecrets === null) refuse('sharedKeySecret must be a non-empty string or a list of them');
     if (options.defaultCallerId !== undefined && !E164.test(options.defaultCallerId)) {
       refuse('defaultCallerId must be an E.164 number');
     }
@@ -176,6 +195,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     this.options = options;
     this.authToken = options.authToken;
     this.publicBaseUrl = publicBaseUrl;
+    this.sharedKeySecrets = sharedKeySecrets;
     this.settings = {
       minPinLength: checkRange('minPinLength', options.minPinLength, 1, MAX_ENTRY_LENGTH, 4),
       replyWaitMs: checkRange('replyWaitMs', options.replyWaitMs, 0, 10_000, 2_000),
@@ -277,25 +297,45 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * ```
    */
   handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse> {
-    return handleTwilioWebhook(request, {
+    return handleTwilioWebhook(request, this.webhookOptions());
+  }
+
+  /**
+   * Answers a request from its head alone when it is refused whatever its body:
+   * 401 without the credentials of `publicBaseUrl`, 405, 404; `null` otherwise.
+   * The listener calls it before reading the body.
+   *
+   * @example
+   * ```ts
+   * const refused = provider.screenWebhook({ url: req.url, method: req.method, headers: req.headers });
+   * ```
+   */
+  screenWebhook(head: Omit<TwilioWebhookRequest, 'body'>): TwilioWebhookResponse | null {
+    return screenTwilioWebhook(head, this.webhookOptions());
+  }
+
+  /**
+   * A Node request listener (and Express middleware) for the webhooks. Its
+   * largest body is `maxBodyBytes` unless `options` say otherwise.
+   *
+   * @example
+   * ```ts
+   * createServer(provider.createWebhookListener({ bodyReadTimeoutMs: 5_000 })).listen(8080);
+   * ```
+   */
+  createWebhookListener(options: TwilioWebhookListenerOptions = {}): TwilioWebhookListener {
+    return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes, ...options });
+  }
+
+  private webhookOptions(): TwilioWebhookOptions {
+    return {
       authToken: this.authToken,
       publicBaseUrl: this.publicBaseUrl,
+      sharedKeySecret: this.sharedKeySecrets,
       registry: this.registry,
       ...(this.service === null ? {} : { service: this.service }),
       maxBodyBytes: this.settings.maxBodyBytes,
       onError: (error) => this.options.onError?.(error),
-    });
-  }
-
-  /**
-   * A Node request listener (and Express middleware) for the webhooks.
-   *
-   * @example
-   * ```ts
-   * createServer(provider.createWebhookListener()).listen(8080);
-   * ```
-   */
-  createWebhookListener(): TwilioWebhookListener {
-    return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes });
+    };
   }
 }

@@ -108,25 +108,103 @@ export function toWebhookUrl(
 }
 
 /**
- * Checks a public base URL and returns it without a trailing slash. It must be
- * an absolute `http(s)` URL without query or fragment.
+ * HTTP basic-auth credentials carried by a public base URL
+ * (`https://user:pass@verify.example.com/twilio`): Twilio sends them in an
+ * `Authorization: Basic …` header.
  *
  * @example
  * ```ts
- * toPublicBaseUrl('https://verify.example.com/twilio/'); // 'https://verify.example.com/twilio'
- * toPublicBaseUrl('/twilio'); // null
+ * const credentials: BasicCredentials = { username: 'twilio', password: 's3cret' };
  * ```
  */
-export function toPublicBaseUrl(value: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    return null;
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * A checked public base URL.
+ *
+ * @example
+ * ```ts
+ * const base: PublicBaseUrl = {
+ *   href: 'https://twilio:s3cret@verify.example.com/twilio',
+ *   signedHref: 'https://verify.example.com/twilio',
+ *   credentials: { username: 'twilio', password: 's3cret' },
+ * };
+ * ```
+ */
+export interface PublicBaseUrl {
+  /** As given, without a trailing slash: the base of every URL handed to Twilio, credentials included. */
+  href: string;
+  /** The same without user-info: Twilio drops the credentials from the URL before signing it. */
+  signedHref: string;
+  /** The credentials Twilio authenticates with, or `null`. */
+  credentials: BasicCredentials | null;
+}
+
+/**
+ * Characters allowed in credentials: RFC 3986 unreserved characters and
+ * sub-delimiters except `&`. Twilio's security page warns against special
+ * characters such as `&` and `:`, and does not say whether it decodes
+ * percent-escapes before sending them, so escapes are refused too.
+ */
+const CREDENTIAL = /^[A-Za-z0-9\-._~!$'()*+,;=]+$/;
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
+
+/**
+ * Checks a public base URL: an absolute `http(s)` URL without query or
+ * fragment, optionally with basic-auth credentials (over `https` only, both a
+ * user name and a password, no percent-escapes). Returns the URL without a
+ * trailing slash, the form Twilio signs, and the credentials; or what is
+ * wrong with it.
+ *
+ * @example
+ * ```ts
+ * readPublicBaseUrl('https://twilio:s3cret@verify.example.com/twilio/');
+ * // { ok: true, url: { href: 'https://twilio:s3cret@verify.example.com/twilio', signedHref: 'https://verify.example.com/twilio', credentials: { username: 'twilio', password: 's3cret' } } }
+ * readPublicBaseUrl('/twilio'); // { ok: false, problem: 'publicBaseUrl must be an absolute http(s) URL without query or fragment' }
+ * ```
+ */
+export function readPublicBaseUrl(value: string): { ok: true; url: PublicBaseUrl } | { ok: false; problem: string } {
+  const refused = (problem: string) => ({ ok: false as const, problem: `publicBaseUrl ${problem}` });
+  const parsed = URL.canParse(value) ? new URL(value) : null;
+  const authority = AUTHORITY.exec(value);
+  if (
+    parsed === null ||
+    (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+    authority === null ||
+    parsed.search !== '' ||
+    parsed.hash !== '' ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
+    return refused('must be an absolute http(s) URL without query or fragment');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
-  if (parsed.search !== '' || parsed.hash !== '' || value.includes('?') || value.includes('#')) return null;
-  return value.replace(/\/+$/, '');
+  const href = value.replace(/\/+$/, '');
+  const [prefix, scheme = '', hostAndUserInfo = ''] = authority;
+  const at = hostAndUserInfo.lastIndexOf('@');
+  if (at === -1) return { ok: true, url: { href, signedHref: href, credentials: null } };
+  const userInfo = hostAndUserInfo.slice(0, at);
+  if (parsed.protocol !== 'https:') {
+    return refused('may carry credentials only over https: over http they travel in clear text');
+  }
+  if (userInfo.includes('%')) {
+    return refused('credentials must not be percent-encoded: Twilio does not document decoding them');
+  }
+  const colon = userInfo.indexOf(':');
+  const username = colon === -1 ? userInfo : userInfo.slice(0, colon);
+  const password = colon === -1 ? '' : userInfo.slice(colon + 1);
+  if (username === '' || password === '') {
+    return refused('credentials need both a user name and a password (https://user:password@host/…)');
+  }
+  if (!CREDENTIAL.test(username) || !CREDENTIAL.test(password)) {
+    return refused(
+      "credentials may use only letters, digits and - . _ ~ ! $ ' ( ) * + , ; = (Twilio warns against special characters such as & and :)",
+    );
+  }
+  const signedHref = `${scheme}${hostAndUserInfo.slice(at + 1)}${href.slice(prefix.length)}`;
+  return { ok: true, url: { href, signedHref, credentials: { username, password } } };
 }
 
 /**
