@@ -51,7 +51,7 @@ export const SANDBOX_PUBLIC_BASE_URL = 'https://example.com/voice-mfa/twilio';
  *
  * @example
  * ```ts
- * await runSandboxExample({ httpClient: new MockApiClient(), ringTimeoutMs: 1_000, print: (line) => lines.push(line) });
+ * await runSandboxExample({ httpClient: new MockApiClient(), dialTimeoutMs: 1_000, print: (line) => lines.push(line) });
  * ```
  */
 export interface SandboxExampleOptions {
@@ -60,8 +60,11 @@ export interface SandboxExampleOptions {
   /** twilio-node HTTP client, e.g. one pointing at a local mock of the API. */
   httpClient?: twilio.RequestClient;
   print?: (line: string) => void;
-  /** How long the created call rings before it counts as unanswered. Default 10 s. */
-  ringTimeoutMs?: number;
+  /**
+   * How long the created call may take before it is given up (its `dialTimeoutMs`): test
+   * credentials report no ring, so this bound ends it. Default 10 s.
+   */
+  dialTimeoutMs?: number;
 }
 
 const USAGE = [
@@ -77,7 +80,8 @@ function describeObservation(observation: VerificationObservation): string | nul
     const { attempt } = observation;
     const code = attempt.providerCode === null ? '' : ` (Twilio error ${attempt.providerCode})`;
     const call = attempt.callId === null ? 'no call created' : `call ${attempt.callId}`;
-    return `attempt ${attempt.index + 1}: ${attempt.target.input} → ${attempt.result}${code}, ${call}`;
+    const timedOut = attempt.timedOut === null ? '' : ` (${attempt.timedOut} timeout)`;
+    return `attempt ${attempt.index + 1}: ${attempt.target.input} → ${attempt.result}${code}${timedOut}, ${call}`;
   }
   if (observation.type === 'command.failed' && observation.command === 'hangUp') {
     return `  hanging up was refused (${observation.code ?? 'no code'}): test credentials only create calls`;
@@ -109,12 +113,12 @@ export async function runSandboxExample(options: SandboxExampleOptions = {}): Pr
     defaultCallerId: SANDBOX_CALLER_ID,
     ...(options.httpClient === undefined ? {} : { httpClient: options.httpClient }),
   });
-  const ringTimeoutMs = options.ringTimeoutMs ?? 10_000;
+  const dialTimeoutMs = options.dialTimeoutMs ?? 10_000;
   print(`Verifying ${SANDBOX_TARGETS.join(', then ')} with Twilio test credentials.`);
   print('Test credentials place no real call and send no status callbacks or TwiML requests:');
-  print(`the call that is created will ring unanswered for ${ringTimeoutMs / 1000} s as far as voice-mfa knows.`);
+  print(`the call that is created never reports a ring, so it is given up after ${dialTimeoutMs / 1000} s.`);
   const result = await runVerification(
-    { targets: SANDBOX_TARGETS, timing: { ringTimeoutMs } },
+    { targets: SANDBOX_TARGETS, timing: { ringTimeoutMs: dialTimeoutMs, dialTimeoutMs } },
     {
       provider,
       // The magic numbers are in +1 500, a range of US personal numbers, which the default policy refuses

@@ -62,6 +62,7 @@ export {
   type AttemptResult,
   type AttemptTarget,
   type AttemptTimes,
+  type DialDeadline,
   type IgnoredEventCounts,
   type LegacyResultCode,
   toLegacyResultCode,

@@ -16,7 +16,14 @@ export interface DialCommand {
   extension: string | null;
   /** Caller ID to present, or `null` for the provider's default. */
   callerId: string | null;
+  /** How long the phone may ring, counted from the first ring (Twilio's `Timeout`). */
   ringTimeoutMs: number;
+  /**
+   * How long the whole dial may take from this command — queueing, post-dial
+   * delay and ringing. A provider that queues dials must not place the call so
+   * late that it cannot ring for a while within this bound.
+   */
+  dialTimeoutMs: number;
   /** Run answering-machine detection on this call. */
   machineDetection: boolean;
 }

@@ -17,10 +17,12 @@ import {
 import type { VerificationInput } from './types.js';
 
 /**
- * The deadlines a state keeps: the ring timer while connecting, the watchdog of a
- * prompt (or of extension digits), the input timer while waiting for keys.
+ * The deadlines a state keeps: the whole dial (queue, post-dial delay and
+ * ringing) until the phone rings, then the ring timer; the watchdog of a prompt
+ * (or of extension digits); the input timer while waiting for keys; the grace
+ * after a hang-up in which keys pressed before it may still be reported.
  */
-export type DeadlineKind = 'ring' | 'watchdog' | 'input';
+export type DeadlineKind = 'dial' | 'ring' | 'watchdog' | 'input' | 'grace';
 
 /** A deadline as data: its kind and the clock reading at which it falls due. */
 export interface StateDeadline {
@@ -46,8 +48,8 @@ export interface VerificationContext {
   repromptKind: PromptKind;
   /** Keys typed since the last judged entry (without `#`); cleared as soon as an entry is judged. */
   entry: string;
-  /** Set when the call ended while a PIN was being checked. */
-  endedDuringPinCheck: CallEnding | null;
+  /** The end of a call that may still report an entry: it ended during a PIN check, or in the grace after a hang-up. */
+  endedBeforeVerdict: CallEnding | null;
   /** Latest clock reading known to the machine. */
   now: number;
   promptStartedAt: number;
@@ -68,7 +70,7 @@ export function createInitialContext(input: VerificationInput): VerificationCont
     promptSeq: 0,
     repromptKind: 'invalid-entry',
     entry: '',
-    endedDuringPinCheck: null,
+    endedBeforeVerdict: null,
     now: input.startedAt,
     promptStartedAt: input.startedAt,
     deadline: null,
@@ -97,6 +99,7 @@ export function createAttemptRecord(context: VerificationContext, index: number)
     providerCode: null,
     rule: null,
     answeredBy: null,
+    timedOut: null,
     times: { dialedAt: null, ringingAt: null, answeredAt: null, greetingEndedAt: null, endedAt: null },
     keysPressed: 0,
     invalidEntries: 0,

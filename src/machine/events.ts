@@ -54,6 +54,12 @@ export interface CallEnding {
   sitKind?: SitKind;
   /** The provider's own error code, e.g. Twilio's `21217`. */
   providerCode?: string;
+  /**
+   * The provider may still report keys pressed before this end (Twilio: a
+   * Gather was collecting when the call ended, and its report is a separate
+   * request that may come later). The machine then waits `endingGraceMs`.
+   */
+  keysMayFollow?: boolean;
 }
 
 /** What answering-machine detection decided. */

@@ -56,6 +56,9 @@ export type VerificationReason =
   | 'deadline'
   | 'service-interrupted';
 
+/** The machine's deadlines for getting a call answered. */
+export type DialDeadline = 'ring' | 'dial';
+
 /** Clock readings (milliseconds, the runtime's clock) of one attempt. */
 export interface AttemptTimes {
   dialedAt: number | null;
@@ -98,6 +101,12 @@ export interface AttemptRecord {
   rule: string | null;
   /** Answering-machine detection's verdict, when it gave one. */
   answeredBy: AnsweredBy | null;
+  /**
+   * Which of the machine's dial deadlines ended the attempt: `ring` (the phone
+   * rang for `ringTimeoutMs`) or `dial` (queueing, post-dial delay and ringing
+   * together took `dialTimeoutMs`); `null` when none did.
+   */
+  timedOut: DialDeadline | null;
   times: AttemptTimes;
   /** Keys pressed on this call (count only). */
   keysPressed: number;

@@ -75,8 +75,23 @@ export interface SpeechSettings {
 
 /** Timers and limits of a verification, all in milliseconds. */
 export interface Timing {
-  /** How long a call may take from dialling to answer before it is cancelled (`no-answer`). */
+  /** How long the phone may ring (from the first ring the provider reports) before the call is cancelled (`no-answer`). */
   ringTimeoutMs: number;
+  /**
+   * Longest a whole dial may take, from the dial command to the answer: the
+   * provider's queue, post-dial delay and ringing. Default `ringTimeoutMs` plus
+   * one minute. When it runs out the call is cancelled: `no-answer` if the phone
+   * rang, else `failed` (a call stuck in a queue or in post-dial delay never
+   * reached anyone); the attempt's `timedOut` says `dial`.
+   */
+  dialTimeoutMs: number;
+  /**
+   * After the callee hung up while keys were being collected, how long the
+   * machine waits for keys pressed before the hang-up that the provider may
+   * still report (Twilio does not order a Gather's action and the call's end).
+   * It can delay a denial, never approve without `#`. `0`: none.
+   */
+  endingGraceMs: number;
   /** Silence allowed after a prompt finished, restarted by every key press. */
   inputTimeoutMs: number;
   /** Invalid entries after which the verification is denied. */

@@ -39,7 +39,8 @@ function isCallEnding(value: unknown): value is CallEnding {
     isOptionalCode(value.sipCode, 699) &&
     isOptionalCode(value.q850Cause, 127) &&
     (value.sitKind === undefined || SIT_KINDS.includes(value.sitKind as never)) &&
-    (value.providerCode === undefined || (typeof value.providerCode === 'string' && value.providerCode.length <= 64))
+    (value.providerCode === undefined || (typeof value.providerCode === 'string' && value.providerCode.length <= 64)) &&
+    (value.keysMayFollow === undefined || typeof value.keysMayFollow === 'boolean')
   );
 }
 

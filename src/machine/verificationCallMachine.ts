@@ -49,14 +49,22 @@ const ROLLOVER = '#verification.calling.rollover';
 const DEADLINE_TIMER = 'deadline';
 const TOTAL_TIMER = 'total';
 
-const deadlineDelayMs = (input: VerificationInput, kind: DeadlineKind): number => {
+/** When a state's deadline of `kind`, armed now, falls due. */
+const deadlineAt = (context: VerificationContext, kind: DeadlineKind): number => {
+  const { timing } = context.input;
+  const dialEndsAt = (currentAttempt(context)?.times.dialedAt ?? context.now) + timing.dialTimeoutMs;
   switch (kind) {
+    case 'dial':
+      return dialEndsAt;
     case 'ring':
-      return input.timing.ringTimeoutMs;
+      // Ringing counts from the first ring, and the whole dial stays bounded.
+      return Math.min(context.now + timing.ringTimeoutMs, dialEndsAt);
     case 'watchdog':
-      return input.timing.promptWatchdogMs;
+      return context.now + timing.promptWatchdogMs;
     case 'input':
-      return inputTimerMs(input);
+      return context.now + inputTimerMs(context.input);
+    case 'grace':
+      return context.now + timing.endingGraceMs;
   }
 };
 
@@ -72,6 +80,13 @@ const liveCallId = (context: VerificationContext, event: unknown): boolean =>
   isWellFormedEvent(event) && 'callId' in event && event.callId === context.liveCallId;
 
 const keysOf = (event: VerificationEvent): string => (event.type === 'call.digits' ? event.digits : '');
+
+/** Keys of the attempt's call reported after it ended, while they may still complete its entry. */
+const endedCallKeys = (context: VerificationContext, event: VerificationEvent): boolean =>
+  isWellFormedEvent(event) &&
+  event.type === 'call.digits' &&
+  context.endedBeforeVerdict !== null &&
+  event.callId === currentAttempt(context)?.callId;
 
 const entryRules = (context: VerificationContext) => ({
   mode: context.input.mode,
@@ -103,11 +118,16 @@ const invalidInputResult = (context: VerificationContext): AttemptResult =>
 
 const ANSWERED = '#verification.calling.attempt.answered';
 
-/** Transitions for keys pressed on the live call, by the verdict on them. */
-const keyTransitions = () =>
+/**
+ * Transitions for the verdicts that end an entry's call or check it, shared by
+ * keys on the live call (`keysGive`) and keys reported in the grace after a
+ * hang-up (`keysAfterEndGive`). After a hang-up there is no live call, so the
+ * farewell's `hangUp` does nothing.
+ */
+const decidingKeyTransitions = <G extends 'keysGive' | 'keysAfterEndGive'>(guard: G) =>
   [
     {
-      guard: { type: 'keysGive', params: { verdict: 'approved' } },
+      guard: { type: guard, params: { verdict: 'approved' } },
       target: '#verification.approved',
       actions: [
         'observeTime',
@@ -119,7 +139,7 @@ const keyTransitions = () =>
       ],
     },
     {
-      guard: { type: 'keysGive', params: { verdict: 'fraud' } },
+      guard: { type: guard, params: { verdict: 'fraud' } },
       target: '#verification.fraud',
       actions: [
         'observeTime',
@@ -131,7 +151,7 @@ const keyTransitions = () =>
       ],
     },
     {
-      guard: { type: 'keysGive', params: { verdict: 'exhausted' } },
+      guard: { type: guard, params: { verdict: 'exhausted' } },
       target: '#verification.denied',
       actions: [
         'observeTime',
@@ -143,10 +163,16 @@ const keyTransitions = () =>
       ],
     },
     {
-      guard: { type: 'keysGive', params: { verdict: 'check-pin' } },
+      guard: { type: guard, params: { verdict: 'check-pin' } },
       target: `${ANSWERED}.checkingPin`,
       actions: ['observeTime', 'markGreetingEnded', 'takeKeys'],
     },
+  ] as const;
+
+/** Transitions for keys pressed on the live call, by the verdict on them. */
+const keyTransitions = () =>
+  [
+    ...decidingKeyTransitions('keysGive'),
     {
       guard: { type: 'keysGive', params: { verdict: 'invalid' } },
       target: `${ANSWERED}.reprompting`,
@@ -160,6 +186,18 @@ const keyTransitions = () =>
       reenter: true,
       actions: ['observeTime', 'markGreetingEnded', 'takeKeys'],
     },
+  ] as const;
+
+/**
+ * Transitions for keys reported after the call ended (in the grace after a
+ * hang-up): they were pressed before it, so they count — but nobody is there to
+ * hear a re-prompt.
+ */
+const keysAfterEndTransitions = () =>
+  [
+    ...decidingKeyTransitions('keysAfterEndGive'),
+    // Still typing, or an invalid entry: the grace goes on (its end is the hang-up's denial).
+    { guard: 'isEndedCallKeys', actions: ['observeTime', 'markGreetingEnded', 'takeKeys'] },
   ] as const;
 
 /**
@@ -210,7 +248,7 @@ const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
 /** After a PIN check: the callee hung up meanwhile and the PIN was not right. */
 const wrongPinThenHungUp = () =>
   ({
-    guard: 'endedDuringPinCheck',
+    guard: 'endedBeforeVerdict',
     target: '#verification.denied',
     actions: [
       'clearEntry',
@@ -278,12 +316,15 @@ const machineDefinition = setup({
       context.input.inputTimeoutOwner === 'provider',
     keysGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
       liveCallId(context, event) && scan(context, event).verdict === params.verdict,
+    keysAfterEndGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
+      endedCallKeys(context, event) && scan(context, event).verdict === params.verdict,
     timeoutGives: ({ context }, params: { verdict: TimeoutVerdict }) =>
       judgeTimeout(
         { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 },
         context.input.timing.maxInvalidEntries,
       ).verdict === params.verdict,
     hasLiveCall: ({ context }) => context.liveCallId !== null,
+    hasRung: ({ context }) => currentAttempt(context)?.times.ringingAt != null,
     hasExtension: ({ context }) => (currentAttempt(context)?.target.extension ?? null) !== null,
     hasNextTarget: ({ context }) => context.attemptIndex + 1 < context.input.targets.length,
     numberAccepted: ({ event }) =>
@@ -291,12 +332,24 @@ const machineDefinition = setup({
       typeof event.output === 'object' &&
       event.output !== null &&
       (event.output as { ok?: unknown }).ok === true,
-    machineAnsweredBeforeKeys: ({ context, event }) =>
+    machineAnsweredBeforeKeys: ({ context, event }) => {
+      const attempt = currentAttempt(context);
+      return (
+        liveCallId(context, event) &&
+        context.input.machineDetection &&
+        event.type === 'call.answeredBy' &&
+        (event.answeredBy === 'machine' || event.answeredBy === 'fax') &&
+        (attempt?.keysPressed ?? 0) === 0 &&
+        // A switchboard answering an extension sounds like a machine: wait until the greeting was heard there.
+        (attempt?.target.extension === null || attempt?.times.greetingEndedAt !== null)
+      );
+    },
+    keysMayFollow: ({ context, event }) =>
       liveCallId(context, event) &&
-      context.input.machineDetection &&
-      event.type === 'call.answeredBy' &&
-      (event.answeredBy === 'machine' || event.answeredBy === 'fax') &&
-      (currentAttempt(context)?.keysPressed ?? 0) === 0,
+      event.type === 'call.ended' &&
+      event.ending.keysMayFollow === true &&
+      context.input.timing.endingGraceMs > 0,
+    isEndedCallKeys: ({ context, event }) => endedCallKeys(context, event),
     isDetectionReport: ({ context, event }) =>
       liveCallId(context, event) && context.input.machineDetection && event.type === 'call.answeredBy',
     // Once a key was pressed a person is there, whatever a detector said before or after.
@@ -305,7 +358,7 @@ const machineDefinition = setup({
       return (attempt?.answeredBy === 'machine' || attempt?.answeredBy === 'fax') && attempt.keysPressed === 0;
     },
     pinAccepted: ({ event }) => 'output' in event && event.output === true,
-    endedDuringPinCheck: ({ context }) => context.endedDuringPinCheck !== null,
+    endedBeforeVerdict: ({ context }) => context.endedBeforeVerdict !== null,
     wrongPinExhausts: ({ context }) =>
       (currentAttempt(context)?.invalidEntries ?? 0) + 1 >= context.input.timing.maxInvalidEntries,
   },
@@ -319,10 +372,14 @@ const machineDefinition = setup({
       delay: ({ context }) => totalDeadlineAt(context) - context.now,
     }),
     armDeadline: enqueueActions(({ context, enqueue }, params: { kind: DeadlineKind }) => {
-      const delay = deadlineDelayMs(context.input, params.kind);
-      const at = context.now + delay;
+      const at = deadlineAt(context, params.kind);
+      // A state that replaces its parent's deadline (ringing within the dial) cancels the timer first.
+      enqueue.cancel(DEADLINE_TIMER);
       enqueue.assign({ deadline: { kind: params.kind, at } });
-      enqueue.raise({ type: 'verification.tick', at } satisfies TickEvent, { id: DEADLINE_TIMER, delay });
+      enqueue.raise({ type: 'verification.tick', at } satisfies TickEvent, {
+        id: DEADLINE_TIMER,
+        delay: Math.max(0, at - context.now),
+      });
     }),
     disarmDeadline: cancel(DEADLINE_TIMER),
     clearDeadline: assign({ deadline: null }),
@@ -362,7 +419,7 @@ const machineDefinition = setup({
       liveCallId: null,
       callPhase: 'none' as const,
       entry: '',
-      endedDuringPinCheck: null,
+      endedBeforeVerdict: null,
     })),
     nextTarget: assign({ attemptIndex: ({ context }) => context.attemptIndex + 1 }),
     acceptNumber: assign({
@@ -407,6 +464,7 @@ const machineDefinition = setup({
         extension: attempt.target.extension,
         callerId: attempt.callerId,
         ringTimeoutMs: context.input.timing.ringTimeoutMs,
+        dialTimeoutMs: context.input.timing.dialTimeoutMs,
         machineDetection: context.input.machineDetection,
       });
     }),
@@ -444,6 +502,17 @@ const machineDefinition = setup({
         liveCallId: null,
         attempts: ending === null ? context.attempts : patchCurrentAttempt(context, () => endingCodes(ending)),
       };
+    }),
+    recordDialTimeout: assign({
+      attempts: ({ context }) =>
+        patchCurrentAttempt(context, (a) => {
+          const ringingAt = a.times.ringingAt;
+          const rangFully =
+            context.deadline?.kind === 'ring' &&
+            ringingAt !== null &&
+            context.deadline.at - ringingAt >= context.input.timing.ringTimeoutMs;
+          return { timedOut: rangFully ? 'ring' : 'dial' };
+        }),
     }),
     endAttempt: assign({
       attempts: ({ context }, params: { result: AttemptResult }) =>
@@ -563,8 +632,9 @@ const machineDefinition = setup({
     setRepromptForWrongEntry: assign({
       repromptKind: ({ context }): PromptKind => (context.input.mode === 'pin' ? 'incorrect-pin' : 'invalid-entry'),
     }),
+    holdEnding: assign({ endedBeforeVerdict: ({ event }) => endingOf(event) }),
     holdEndingDuringPinCheck: assign(({ context, event }) => ({
-      endedDuringPinCheck: endingOf(event),
+      endedBeforeVerdict: endingOf(event),
       liveCallId: null,
       attempts: (() => {
         const ending = endingOf(event);
@@ -662,16 +732,30 @@ const machineDefinition = setup({
               },
             },
             connecting: {
-              entry: ['dial', { type: 'armDeadline', params: { kind: 'ring' } }],
+              entry: ['dial', { type: 'armDeadline', params: { kind: 'dial' } }],
               exit: 'disarmDeadline',
               on: {
                 'verification.tick': [
                   {
+                    // It rang and nobody answered in time.
+                    guard: and(['stateDeadlineDue', 'hasLiveCall', 'hasRung']),
+                    target: ROLLOVER,
+                    actions: [
+                      'observeDeadline',
+                      'recordDialTimeout',
+                      { type: 'endAttempt', params: { result: 'no-answer' } },
+                      { type: 'hangUp', params: { farewell: null } },
+                      'continueTick',
+                    ],
+                  },
+                  {
+                    // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
                     guard: and(['stateDeadlineDue', 'hasLiveCall']),
                     target: ROLLOVER,
                     actions: [
                       'observeDeadline',
-                      { type: 'endAttempt', params: { result: 'no-answer' } },
+                      'recordDialTimeout',
+                      { type: 'endAttempt', params: { result: 'failed' } },
                       { type: 'hangUp', params: { farewell: null } },
                       'continueTick',
                     ],
@@ -680,7 +764,12 @@ const machineDefinition = setup({
                     // The provider never confirmed the dial: a provider failure.
                     guard: 'stateDeadlineDue',
                     target: ROLLOVER,
-                    actions: ['observeDeadline', { type: 'endAttempt', params: { result: 'failed' } }, 'continueTick'],
+                    actions: [
+                      'observeDeadline',
+                      'recordDialTimeout',
+                      { type: 'endAttempt', params: { result: 'failed' } },
+                      'continueTick',
+                    ],
                   },
                 ],
                 'call.ended': [
@@ -715,6 +804,7 @@ const machineDefinition = setup({
                   },
                 },
                 ringing: {
+                  entry: { type: 'armDeadline', params: { kind: 'ring' } },
                   on: {
                     'call.answered': [
                       CATCH_UP,
@@ -729,6 +819,12 @@ const machineDefinition = setup({
               on: {
                 'call.ended': [
                   CATCH_UP,
+                  {
+                    // Keys pressed before the hang-up may still be reported: wait for them a moment.
+                    guard: 'keysMayFollow',
+                    target: '.endingGrace',
+                    actions: ['observeTime', 'holdEnding', 'recordCallEnded'],
+                  },
                   {
                     // A machine answered and nobody pressed a key: voicemail hanging up is not a person's denial.
                     guard: and(['isLiveCallEvent', 'machineAnsweredWithoutKeys']),
@@ -849,6 +945,35 @@ const machineDefinition = setup({
                     'verification.tick': timeoutTransitions('timer'),
                     'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
                     'call.digits': [CATCH_UP, ...keyTransitions()],
+                  },
+                },
+                endingGrace: {
+                  entry: { type: 'armDeadline', params: { kind: 'grace' } },
+                  exit: 'disarmDeadline',
+                  on: {
+                    'verification.tick': [
+                      {
+                        guard: and(['stateDeadlineDue', 'machineAnsweredWithoutKeys']),
+                        target: ROLLOVER,
+                        actions: [
+                          'observeDeadline',
+                          'clearEntry',
+                          { type: 'endAttempt', params: { result: 'voicemail' } },
+                          'continueTick',
+                        ],
+                      },
+                      {
+                        guard: 'stateDeadlineDue',
+                        target: '#verification.denied',
+                        actions: [
+                          'observeDeadline',
+                          { type: 'endAttempt', params: { result: 'hung-up' } },
+                          { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+                          'continueTick',
+                        ],
+                      },
+                    ],
+                    'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
                   },
                 },
                 checkingPin: {

@@ -22,6 +22,8 @@ import type {
  */
 export const DEFAULT_TIMING: Readonly<Timing> = {
   ringTimeoutMs: 30_000,
+  dialTimeoutMs: 90_000,
+  endingGraceMs: 3_000,
   inputTimeoutMs: 10_000,
   maxInvalidEntries: 3,
   maxTotalMs: 180_000,
@@ -48,6 +50,8 @@ export interface NormalizeOptions {
 
 const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number; integer?: boolean }> = {
   ringTimeoutMs: { min: 1_000, max: 600_000 },
+  dialTimeoutMs: { min: 1_000, max: 900_000 },
+  endingGraceMs: { min: 0, max: 15_000 },
   inputTimeoutMs: { min: 1_000, max: 120_000 },
   maxInvalidEntries: { min: 1, max: 10, integer: true },
   maxTotalMs: { min: 1_000, max: 3_600_000 },
@@ -148,6 +152,14 @@ function checkTiming(timing: unknown, issues: Issues): Timing {
       continue;
     }
     result[key] = value;
+  }
+  // The dial's bound follows the ring time unless given: a minute for the queue and post-dial delay.
+  if (timing.dialTimeoutMs === undefined) result.dialTimeoutMs = Math.min(900_000, result.ringTimeoutMs + 60_000);
+  else if (result.dialTimeoutMs < result.ringTimeoutMs) {
+    issues.push({
+      path: 'timing.dialTimeoutMs',
+      message: 'must be at least timing.ringTimeoutMs (the dial includes the ringing)',
+    });
   }
   return result;
 }

@@ -145,6 +145,7 @@ function providerEvents(snapshot: MachineSnapshot): VerificationEvent[] {
     { type: 'call.inputTimeout', callId, promptSeq },
     ...keyPresses(snapshot).map((digits): VerificationEvent => ({ type: 'call.digits', callId, digits })),
     { type: 'call.ended', callId, ending: { status: 'completed' } },
+    { type: 'call.ended', callId, ending: { status: 'completed', keysMayFollow: true } },
     { type: 'call.ended', callId, ending: { status: 'busy', sipCode: 486 } },
     // Another call's events change nothing.
     { type: 'call.answered', callId: STALE_CALL_ID },
@@ -205,7 +206,7 @@ export function serializeState(snapshot: MachineSnapshot): string {
     keysPressed: (attempt?.keysPressed ?? 0) > 0,
     hasExtension: (attempt?.target.extension ?? null) !== null,
     answeredBy: attempt?.answeredBy ?? null,
-    endedDuringPinCheck: context.endedDuringPinCheck !== null,
+    endedBeforeVerdict: context.endedBeforeVerdict !== null,
   });
 }
 

@@ -136,20 +136,96 @@ describe('SPEC step 2: call-progress results end the attempt and roll over', () 
       const h = await startHarness({ targets: [PRIMARY, BACKUP], timing: { ringTimeoutMs: 20_000 } });
       expect(h.last('dial').ringTimeoutMs).toBe(20_000);
       await h.dialed('CA1');
+      await h.send({ type: 'call.ringing', callId: 'CA1' });
       await advance(h, 19_999);
       expect(dialled(h)).toEqual([PRIMARY]);
       await advance(h, 1);
-      expect(h.actor.getSnapshot().context.attempts[0]?.result).toBe('no-answer');
+      expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'no-answer', timedOut: 'ring' });
     });
 
     it('SPEC rule: "The call is cancelled." → the carrier\'s report of our cancel (487) afterwards changes nothing', async () => {
       const h = await startHarness({ targets: [PRIMARY, BACKUP] });
       await h.dialed('CA1');
+      await h.send({ type: 'call.ringing', callId: 'CA1' });
       await advance(h, 30_000);
       await h.ended('CA1', { status: 'canceled', sipCode: 487 });
 
       expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'no-answer', sipCode: null });
       expect(h.actor.getSnapshot().context.ignoredEvents.stale).toBe(1);
+    });
+  });
+
+  describe('SPEC rule: "While ringing, a ring timer runs" — queueing and post-dial delay are not ringing', () => {
+    it('time before the first ring does not count: a call queued 50 s then ringing gets its full 30 s', async () => {
+      const h = await startHarness({ targets: [PRIMARY, BACKUP] });
+      await h.dialed('CA1');
+      await advance(h, 50_000);
+      expect(dialled(h)).toEqual([PRIMARY]);
+      await h.send({ type: 'call.ringing', callId: 'CA1' });
+      await advance(h, 29_999);
+      expect(hungUp(h)).toEqual([]);
+      await advance(h, 1);
+      expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({
+        result: 'no-answer',
+        timedOut: 'ring',
+        times: { ringingAt: 50_000, endedAt: 80_000 },
+      });
+      expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+    });
+
+    it('a call that never rings within `dialTimeoutMs` is cancelled as `failed`, not `no-answer`, and the backup dialled', async () => {
+      const h = await startHarness({ targets: [PRIMARY, BACKUP] });
+      expect(h.last('dial').dialTimeoutMs).toBe(90_000);
+      await h.dialed('CA1');
+      await advance(h, 89_999);
+      expect(hungUp(h)).toEqual([]);
+      await advance(h, 1);
+      expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({
+        result: 'failed',
+        timedOut: 'dial',
+        times: { ringingAt: null, endedAt: 90_000 },
+      });
+      expect(hungUp(h)).toEqual(['CA1']);
+      expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+    });
+
+    it('the dial bound also cuts ringing short: queued 80 s, it rings 10 s and is `no-answer` timed out by the dial', async () => {
+      const h = await startHarness({ targets: [PRIMARY, BACKUP] });
+      await h.dialed('CA1');
+      await advance(h, 80_000);
+      await h.send({ type: 'call.ringing', callId: 'CA1' });
+      await advance(h, 9_999);
+      expect(hungUp(h)).toEqual([]);
+      await advance(h, 1);
+      expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({
+        result: 'no-answer',
+        timedOut: 'dial',
+        times: { endedAt: 90_000 },
+      });
+    });
+
+    it('a dial the provider never acknowledges is `failed` at the dial bound', async () => {
+      const h = await startHarness({ targets: [PRIMARY, BACKUP], timing: { dialTimeoutMs: 40_000 } });
+      await advance(h, 40_000);
+      expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({
+        result: 'failed',
+        timedOut: 'dial',
+        callId: null,
+      });
+      expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+    });
+
+    it('`dialTimeoutMs` defaults to the ring time plus a minute and may not be shorter than the ring time', async () => {
+      const h = await startHarness({ targets: [PRIMARY], timing: { ringTimeoutMs: 45_000 } });
+      expect(h.last('dial')).toMatchObject({ ringTimeoutMs: 45_000, dialTimeoutMs: 105_000 });
+      await expect(
+        startHarness({ targets: [PRIMARY], timing: { ringTimeoutMs: 45_000, dialTimeoutMs: 44_999 } }),
+      ).rejects.toThrow(/timing\.dialTimeoutMs: must be at least timing\.ringTimeoutMs/);
+    });
+
+    it('outcomes that are not timeouts leave `timedOut` empty', async () => {
+      const h = await expectRollover({ status: 'busy' }, 'busy');
+      expect(h.actor.getSnapshot().context.attempts[0]?.timedOut).toBeNull();
     });
   });
 

@@ -138,7 +138,7 @@ describe('SPEC rule: "Deadlines are judged by event time" — same-millisecond t
     expect(output(run).status).toBe('approved');
   });
 
-  it('ring timer: an answer stamped exactly at the ring deadline is too late; the call is hung up and the backup dialled', async () => {
+  it('ring timer: an answer stamped exactly at the ring deadline (first ring + ringTimeoutMs) is too late; the call is hung up and the backup dialled', async () => {
     const setup: Setup = {
       request: { timing: { ringTimeoutMs: 20_000 } },
       async prepare(run) {
@@ -147,8 +147,8 @@ describe('SPEC rule: "Deadlines are judged by event time" — same-millisecond t
         await run.deliver({ type: 'call.ringing', callId: 'CA1' }, 100);
       },
     };
-    const run = await bothOrders(setup, { type: 'call.answered', callId: 'CA1' }, 20_000);
-    expect(attempts(run)[0]?.result).toBe('no-answer');
+    const run = await bothOrders(setup, { type: 'call.answered', callId: 'CA1' }, 20_100);
+    expect(attempts(run)[0]).toMatchObject({ result: 'no-answer', timedOut: 'ring' });
     expect(attempts(run)[0]?.times.answeredAt).toBeNull();
     expect(run.commands.filter((c) => c.type === 'hangUp').map((c) => c.type === 'hangUp' && c.callId)).toEqual([
       'CA1',
@@ -156,10 +156,10 @@ describe('SPEC rule: "Deadlines are judged by event time" — same-millisecond t
     expect(dialled(run)).toEqual([PRIMARY, BACKUP]);
   });
 
-  it('ring timer: a dial acknowledged exactly at the ring deadline is a failed attempt, and the late call is hung up', async () => {
-    const setup: Setup = { request: { timing: { ringTimeoutMs: 20_000 } }, async prepare() {} };
+  it('dial bound: a dial acknowledged exactly at `dialTimeoutMs` is a failed attempt, and the late call is hung up', async () => {
+    const setup: Setup = { request: { timing: { ringTimeoutMs: 20_000, dialTimeoutMs: 20_000 } }, async prepare() {} };
     const run = await bothOrders(setup, { type: 'call.dialed', attempt: 0, callId: 'CA1' }, 20_000);
-    expect(attempts(run)[0]?.result).toBe('failed');
+    expect(attempts(run)[0]).toMatchObject({ result: 'failed', timedOut: 'dial' });
     expect(run.commands.filter((c) => c.type === 'hangUp').map((c) => c.type === 'hangUp' && c.callId)).toEqual([
       'CA1',
     ]);
@@ -211,7 +211,10 @@ describe('SPEC rule: "Deadlines are judged by event time" — same-millisecond t
   });
 
   it("deadlines passed before a late event fire in due order, each at its own time; then time is the event's", async () => {
-    const run = await startTieRun({ targets: [PRIMARY, BACKUP], timing: { ringTimeoutMs: 5_000 } });
+    const run = await startTieRun({
+      targets: [PRIMARY, BACKUP],
+      timing: { ringTimeoutMs: 5_000, dialTimeoutMs: 5_000 },
+    });
     await afterGreeting.prepare(run);
     // Nothing ran from 4 000 to 30 000: the input timer (14 000) rolled over to the backup, whose number
     // is checked and dialled when the machine runs again, at 30 000; the key belongs to a call long gone.

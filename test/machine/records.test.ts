@@ -64,7 +64,8 @@ describe('SPEC records: each attempt records …', () => {
       ringingAt: 2_000,
       answeredAt: null,
       greetingEndedAt: null,
-      endedAt: 30_000,
+      // The ring timer counts from the first ring.
+      endedAt: 32_000,
     });
   });
 

@@ -209,6 +209,7 @@ describe('SPEC: "An overall deadline (`maxTotalMs`, default 180 000 …) ends it
   it('SPEC rule: the deadline covers the whole verification, not one attempt', async () => {
     const h = await startHarness({ targets: [PRIMARY, BACKUP], timing: { maxTotalMs: 40_000 } });
     await h.dialed('CA1');
+    await h.send({ type: 'call.ringing', callId: 'CA1' });
     await advance(h, 30_000);
     await h.dialed('CA2');
     await advance(h, 10_000);
@@ -263,12 +264,23 @@ describe('SPEC: "A verification reaches exactly one of them, exactly once, in bo
     expect(outputs).toEqual(['approved']);
   });
 
-  it('SPEC rule: "in bounded time" → a provider that says nothing at all: finished by the ring timers, well before maxTotalMs', async () => {
-    const h = await startHarness({ targets: [PRIMARY, BACKUP, THIRD] });
-    await advance(h, 90_000);
+  it('SPEC rule: "in bounded time" → a provider that says nothing at all: finished by the dial bounds, before maxTotalMs', async () => {
+    const h = await startHarness({ targets: [PRIMARY, BACKUP, THIRD], timing: { dialTimeoutMs: 30_000 } });
+    await advance(h, 89_999);
+    expect(isFinished(h)).toBe(false);
+    await advance(h, 1);
 
     expect(h.output().status).toBe('unreachable');
     expect(results(h.output())).toEqual(['failed', 'failed', 'failed']);
+  });
+
+  it('SPEC rule: "in bounded time" → with the default bounds a silent provider is stopped by maxTotalMs', async () => {
+    const h = await startHarness({ targets: [PRIMARY, BACKUP, THIRD] });
+    await advance(h, 180_000);
+
+    expect(h.output().status).toBe('expired');
+    // The second dial bound falls due with the overall deadline, which wins the tie.
+    expect(results(h.output())).toEqual(['failed', 'canceled']);
   });
 
   it('SPEC rule: "in bounded time" → a callee who keeps making invalid entries is denied, not kept on the line', async () => {

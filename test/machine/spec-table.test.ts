@@ -147,6 +147,53 @@ describe('SPEC table: what the callee does, and what follows', () => {
     expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
   });
 
+  describe('answering-machine detection with an extension: the switchboard that answers is not the callee', () => {
+    const withExtension = () =>
+      startAnswered(
+        { answeringMachineDetection: true, targets: [{ number: PRIMARY, extension: '1234' }, BACKUP] },
+        { providerOffersMachineDetection: true },
+      );
+
+    it('a *machine* verdict while the extension is sent is recorded, nothing is hung up, and `#` then approves', async () => {
+      const h = await withExtension();
+      await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+      expect(h.sent('hangUp')).toEqual([]);
+      expect(h.actor.getSnapshot().context.attempts[0]?.answeredBy).toBe('machine');
+      await h.send({ type: 'call.digitsSent', callId: 'CA1' });
+      await h.promptFinished('CA1');
+      await h.keys('CA1', '#');
+      expect(h.output().status).toBe('approved');
+    });
+
+    it('a *machine* verdict during the greeting at the extension is not acted on either', async () => {
+      const h = await withExtension();
+      await h.send({ type: 'call.digitsSent', callId: 'CA1' });
+      await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+      expect(h.sent('hangUp')).toEqual([]);
+      expect(h.state()).toContain('greeting');
+    });
+
+    it('a *machine* verdict after the greeting was heard at the extension is voicemail: hang up, roll over', async () => {
+      const h = await withExtension();
+      await h.send({ type: 'call.digitsSent', callId: 'CA1' });
+      await h.promptFinished('CA1');
+      await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+      expect(h.actor.getSnapshot().context.attempts[0]?.result).toBe('voicemail');
+      expect(hungUp(h)).toEqual(['CA1']);
+      expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+    });
+
+    it('an early verdict and then silence: the input timer rolls over as `no-response`', async () => {
+      const h = await withExtension();
+      await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+      await h.send({ type: 'call.digitsSent', callId: 'CA1' });
+      await h.promptFinished('CA1');
+      await advance(h, 10_000);
+      expect(h.actor.getSnapshot().context.attempts[0]?.result).toBe('no-response');
+      expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+    });
+  });
+
   it('SPEC row: "answering-machine detection (… when it is enabled)" → a human verdict changes nothing, # still approves', async () => {
     const h = await startAnswered({ answeringMachineDetection: true }, { providerOffersMachineDetection: true });
     await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'human' });

@@ -157,14 +157,14 @@ describe('SPEC: "every waiting state has a deadline"', () => {
     expect(h.last('playPrompt').kind).toBe('greeting');
   });
 
-  it('SPEC rule: "A provider that goes silent cannot hang a verification" → a dial never acknowledged fails when the ring timer expires', async () => {
+  it('SPEC rule: "A provider that goes silent cannot hang a verification" → a dial never acknowledged fails when the dial bound expires', async () => {
     const h = await startHarness({ targets: [PRIMARY] });
-    await advance(h, 29_999);
+    await advance(h, 89_999);
     expect(isFinished(h)).toBe(false);
     await advance(h, 1);
 
     expect(h.output().status).toBe('unreachable');
-    expect(h.output().attempts[0]).toMatchObject({ result: 'failed', times: { endedAt: 30_000 } });
+    expect(h.output().attempts[0]).toMatchObject({ result: 'failed', timedOut: 'dial', times: { endedAt: 90_000 } });
   });
 });
 

@@ -172,8 +172,8 @@ describe('SPEC: "Out-of-order delivery … never resurrects an ended call."', ()
 describe('SPEC: a late `call.dialed` for an earlier attempt ("never has two calls live at once")', () => {
   it('SPEC rule: a dial acknowledged after its attempt was given up on is hung up at once', async () => {
     const h = await startHarness({ targets: [PRIMARY, BACKUP] });
-    // The provider never confirms the first dial in time: the attempt fails and the backup is dialled.
-    await advance(h, 30_000);
+    // The provider never confirms the first dial within the dial bound: the attempt fails and the backup is dialled.
+    await advance(h, 90_000);
     expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
     await h.answer('CA2');
 
@@ -206,6 +206,7 @@ describe('SPEC: a late `call.dialed` for an earlier attempt ("never has two call
     await h.promptFinished('CA1');
     await advance(h, 10_000);
     await h.dialed('CA2');
+    await h.send({ type: 'call.ringing', callId: 'CA2' });
     await advance(h, 30_000);
     await h.dialed('CA3');
 

@@ -167,6 +167,7 @@ describe('abuse guard: record and unlock key only what they can read', () => {
           providerCode: null,
           rule: null,
           answeredBy: 'human',
+          timedOut: null,
           times: { dialedAt: 0, ringingAt: 1, answeredAt: 2, greetingEndedAt: 3, endedAt: 4 },
           keysPressed: 2,
           invalidEntries: 0,

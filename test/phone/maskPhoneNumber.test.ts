@@ -93,6 +93,7 @@ describe('maskVerificationResult', () => {
     providerCode: null,
     rule: null,
     answeredBy: null,
+    timedOut: null,
     times: { dialedAt: 0, ringingAt: 1, answeredAt: 2, greetingEndedAt: 3, endedAt: 4 },
     keysPressed: 1,
     invalidEntries: 0,

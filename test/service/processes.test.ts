@@ -314,10 +314,11 @@ describe.each(STORES)('$name', (store) => {
         const { verificationId } = await a.control<{ verificationId: string }>('start', {
           request: { targets: [PRIMARY, BACKUP], timing: { ringTimeoutMs: 20_000 } },
         });
-        await callOf(rest, sender, before + 1);
+        const call = await callOf(rest, sender, before + 1);
+        expect((await call.status('ringing')).status).toBe(200);
         await eventually(async () => {
           const { audit } = await a.control<{ audit: { what: string }[] }>(`audit?id=${verificationId}`);
-          expect(audit.map((row) => row.what)).toContain('call.dialed');
+          expect(audit.map((row) => row.what)).toContain('call.ringing');
         });
         await a.kill();
         // Ten minutes later, by the store's clock.
@@ -339,12 +340,13 @@ describe.each(STORES)('$name', (store) => {
     const { verificationId } = await a.control<{ verificationId: string }>('start', {
       request: { targets: [PRIMARY], timing: { ringTimeoutMs: 1_000 } },
     });
-    await callOf(rest, sender, before + 1);
+    const call = await callOf(rest, sender, before + 1);
+    expect((await call.status('ringing')).status).toBe(200);
     const result = await waitForResult(a, verificationId);
     expect(result.status).toBe('unreachable');
-    expect(result.attempts[0]?.result).toBe('no-answer');
+    expect(result.attempts[0]).toMatchObject({ result: 'no-answer', timedOut: 'ring' });
     const [attempt] = result.attempts;
-    expect((attempt?.times.endedAt ?? 0) - (attempt?.times.dialedAt ?? 0)).toBe(1_000);
+    expect((attempt?.times.endedAt ?? 0) - (attempt?.times.ringingAt ?? 0)).toBe(1_000);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
   });
 });

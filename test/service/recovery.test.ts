@@ -165,7 +165,10 @@ describe('after an outage', () => {
   it('deadlines that passed while nothing ran are replayed in due order; only the end state acts; the audit marks the replay', async () => {
     const t = setUp({ [PRIMARY]: { kind: 'no-answer' }, [BACKUP]: { kind: 'no-answer' } });
     const a = t.start(t.instance('a'));
-    const { verificationId } = await a.start({ targets: [PRIMARY, BACKUP], timing: { ringTimeoutMs: 20_000 } });
+    const { verificationId } = await a.start({
+      targets: [PRIMARY, BACKUP],
+      timing: { ringTimeoutMs: 20_000, dialTimeoutMs: 20_000 },
+    });
     while (t.carrier.calls.length === 0) await t.clock.runUntilIdle(1);
     // Every instance stops; the network goes on alone for ten minutes.
     t.stop(a);
@@ -179,19 +182,20 @@ describe('after an outage', () => {
     const result = await b.waitForResult(verificationId);
     expect(result.status).toBe('expired');
     expect(result.reason).toBe('service-interrupted');
-    // Each deadline at its own time: the primary's ring timer, then the total deadline during the backup's number check.
+    // Each deadline at its own time: the primary's dial bound (no ring was ever taken in), then the total deadline
+    // during the backup's number check.
     expect(result.attempts.map((attempt) => [attempt.result, attempt.times.endedAt])).toEqual([
-      ['no-answer', 20_000],
+      ['failed', 20_000],
       ['canceled', 180_000],
     ]);
     expect(outageStart).toBeLessThan(20_000);
-    // Replayed in order: the ring timer of the primary (within the outage), then the total deadline.
+    // Replayed in order: the dial bound of the primary (within the outage), then the total deadline.
     const audit = await t.store.readAudit({ verificationId });
     const replayed = audit.filter((row) => row.replayed);
     expect(replayed.map((row) => row.what)).toEqual([
-      'deadline (ring)',
+      'deadline (dial)',
       'deadline (total)',
-      'no-answer',
+      'failed',
       'canceled',
       'expired',
     ]);

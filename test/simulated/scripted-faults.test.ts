@@ -22,6 +22,7 @@ const dial = (attempt: number, to: string): DialCommand => ({
   extension: null,
   callerId: null,
   ringTimeoutMs: 30_000,
+  dialTimeoutMs: 90_000,
   machineDetection: false,
 });
 

@@ -45,14 +45,14 @@ describe('examples/twilio-sandbox.ts', () => {
     const exitCode = await runSandboxExample({
       env: { TWILIO_TEST_ACCOUNT_SID: ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN: AUTH_TOKEN },
       httpClient: api,
-      ringTimeoutMs: 1_000,
+      dialTimeoutMs: 1_000,
       print: (line) => lines.push(line),
     });
     expect(exitCode).toBe(0);
     expect(lines.filter((line) => line.startsWith('attempt'))).toEqual([
       'attempt 1: +1 500 ••• 0001 → invalid-number (Twilio error 21217), no call created',
       'attempt 2: +1 500 ••• 0002 → failed (Twilio error 21214), no call created',
-      expect.stringMatching(/^attempt 3: \+1 500 ••• 0006 → no-answer, call CA[0-9a-f]{32}$/),
+      expect.stringMatching(/^attempt 3: \+1 500 ••• 0006 → failed \(dial timeout\), call CA[0-9a-f]{32}$/),
     ]);
     expect(lines.at(-1)).toBe('verification: unreachable (no-targets-left)');
     expect(api.creates().map((c) => [c.data.To, c.data.From])).toEqual(

@@ -23,6 +23,7 @@ const dial = (overrides: Partial<DialCommand> = {}): DialCommand => ({
   extension: null,
   callerId: null,
   ringTimeoutMs: 30_000,
+  dialTimeoutMs: 90_000,
   machineDetection: false,
   ...overrides,
 });
@@ -209,15 +210,15 @@ if (skipReason !== null) {
       const exitCode = await runSandboxExample({
         env: { TWILIO_TEST_ACCOUNT_SID: ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN: AUTH_TOKEN },
         httpClient: http,
-        ringTimeoutMs: 1_000,
+        dialTimeoutMs: 1_000,
         print: (line) => lines.push(line),
       });
       expect(exitCode).toBe(0);
       // Prism creates every call (it cannot play the magic numbers' errors); no callback ever comes.
       expect(lines.filter((line) => line.startsWith('attempt'))).toEqual([
-        expect.stringMatching(/^attempt 1: \+1 500 ••• 0001 → no-answer, call CA[0-9a-f]{32}$/),
-        expect.stringMatching(/^attempt 2: \+1 500 ••• 0002 → no-answer, call CA[0-9a-f]{32}$/),
-        expect.stringMatching(/^attempt 3: \+1 500 ••• 0006 → no-answer, call CA[0-9a-f]{32}$/),
+        expect.stringMatching(/^attempt 1: \+1 500 ••• 0001 → failed \(dial timeout\), call CA[0-9a-f]{32}$/),
+        expect.stringMatching(/^attempt 2: \+1 500 ••• 0002 → failed \(dial timeout\), call CA[0-9a-f]{32}$/),
+        expect.stringMatching(/^attempt 3: \+1 500 ••• 0006 → failed \(dial timeout\), call CA[0-9a-f]{32}$/),
       ]);
       expect(lines.at(-1)).toBe('verification: unreachable (no-targets-left)');
       expect(http.exchanges.map((e) => [e.data.To ?? e.data.Status, e.status])).toEqual([

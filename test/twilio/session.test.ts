@@ -64,6 +64,7 @@ const dial = (attempt = 0): DialCommand => ({
   extension: null,
   callerId: null,
   ringTimeoutMs: 30_000,
+  dialTimeoutMs: 90_000,
   machineDetection: false,
 });
 

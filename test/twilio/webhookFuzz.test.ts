@@ -89,6 +89,7 @@ async function createFixture(emitted: ProviderEvent[], violations: string[]): Pr
       extension: null,
       callerId: null,
       ringTimeoutMs: 30_000,
+      dialTimeoutMs: 90_000,
       machineDetection: attempt === 2,
     });
   }

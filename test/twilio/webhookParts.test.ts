@@ -331,6 +331,7 @@ describe('TwilioVoiceProvider', () => {
       extension: null,
       callerId: null,
       ringTimeoutMs: 30_000,
+      dialTimeoutMs: 90_000,
       machineDetection: false,
     });
     expect(events).toEqual([

@@ -259,6 +259,12 @@ export function anyScenario(options: AnyScenarioOptions): fc.Arbitrary<Scenario>
           { weight: 3, arbitrary: fc.integer({ min: 10_000, max: 60_000 }) },
           fc.integer({ min: 1_000, max: 60_000 }),
         ),
+        // Dial bound beyond the ring time: often the default; else short enough to cut ringing short, or to end a dial before the first ring.
+        dialExtraMs: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(undefined) },
+          fc.integer({ min: 0, max: 4_000 }),
+          fc.integer({ min: 0, max: 60_000 }),
+        ),
         maxTotalMs: fc.oneof(
           { weight: 4, arbitrary: fc.constant(undefined) },
           fc.integer({ min: 1_000, max: 400_000 }),
@@ -290,6 +296,7 @@ export function anyScenario(options: AnyScenarioOptions): fc.Arbitrary<Scenario>
           inputTimeoutMs: timing.inputTimeoutMs,
           maxInvalidEntries: timing.maxInvalidEntries,
           ringTimeoutMs: timing.ringTimeoutMs,
+          ...(timing.dialExtraMs === undefined ? {} : { dialTimeoutMs: timing.ringTimeoutMs + timing.dialExtraMs }),
           ...(timing.maxTotalMs === undefined ? {} : { maxTotalMs: timing.maxTotalMs }),
         },
         carrier: { apiLatencyMs: 100, postDialDelayMs: 2_000, machineDetectionMs: 3_000, segmentMs },

@@ -133,6 +133,7 @@ interface Rules {
   pin: string;
   fraudCode: string | null;
   ringTimeoutMs: number;
+  dialTimeoutMs: number;
   inputTimeoutMs: number;
   maxInvalidEntries: number;
   maxTotalMs: number;
@@ -149,6 +150,11 @@ interface Rules {
   segmentMs: number;
 }
 
+/** The dial's bound of a scenario: as given, else (docs/behaviour.md) the ring time plus a minute, at most 15 minutes. */
+export function dialTimeoutOf(timing: Scenario['timing']): number {
+  return timing.dialTimeoutMs ?? Math.min(900_000, timing.ringTimeoutMs + 60_000);
+}
+
 function rulesOf(scenario: Scenario): Rules {
   const capabilities = { ...SIMULATED_CAPABILITIES, ...scenario.capabilities };
   const providerOwnsTimeout = capabilities.enforcesInputTimeout;
@@ -159,6 +165,7 @@ function rulesOf(scenario: Scenario): Rules {
     pin: scenario.pin,
     fraudCode: scenario.fraudCode === undefined ? '0' : scenario.fraudCode === false ? null : scenario.fraudCode,
     ringTimeoutMs: scenario.timing.ringTimeoutMs,
+    dialTimeoutMs: dialTimeoutOf(scenario.timing),
     inputTimeoutMs,
     maxInvalidEntries: scenario.timing.maxInvalidEntries,
     maxTotalMs: scenario.timing.maxTotalMs ?? DEFAULT_TIMING.maxTotalMs,
@@ -235,7 +242,7 @@ export function predictTarget(scenario: Scenario, targetIndex: number): OracleVe
 function predictCall(rules: Rules, race: Race, target: CalledTarget, dialAt: number): CallOutcome {
   const { script } = target;
   const deadline: Candidate = { source: 'deadline', at: rules.maxTotalMs };
-  const ringTimer: Candidate = { source: 'ring-timer', at: dialAt + rules.ringTimeoutMs };
+  const dialBoundAt = dialAt + rules.dialTimeoutMs;
   const expired = (): CallOutcome => ({
     result: 'canceled',
     sitKind: null,
@@ -249,16 +256,27 @@ function predictCall(rules: Rules, race: Race, target: CalledTarget, dialAt: num
     return { result: 'failed', sitKind: null, endedAt: refused.at, greetingEndedAt: null };
   }
 
+  // The first ring (or the carrier's verdict for lines that never ring) comes after the post-dial delay.
   const progressAt = dialAt + rules.apiLatencyMs + rules.postDialDelayMs;
+  const rings = RINGING_SCRIPTS.has(script.kind) && progressAt < dialBoundAt;
+  // The ring timer runs from the first ring; the dial bound covers queue, post-dial delay and ringing.
+  const ringTimer: Candidate = {
+    source: 'ring-timer',
+    at: rings ? Math.min(progressAt + rules.ringTimeoutMs, dialBoundAt) : dialBoundAt,
+  };
   const carrier = carrierEvent(rules, script, progressAt);
   const first = race.choose(carrier === null ? [ringTimer, deadline] : [carrier, ringTimer, deadline]);
   if (first.source === 'deadline') return expired();
   if (first.source === 'ring-timer' || carrier === null) {
-    return { result: 'no-answer', sitKind: null, endedAt: first.at, greetingEndedAt: null };
+    // A call that never rang within the dial bound reached nobody: not "no answer".
+    return { result: rings ? 'no-answer' : 'failed', sitKind: null, endedAt: first.at, greetingEndedAt: null };
   }
   if (carrier.ending !== null) return { ...carrier.ending, endedAt: carrier.at, greetingEndedAt: null };
   return predictAnsweredCall(rules, race, target, carrier.at);
 }
+
+/** Scripts whose call rings (the carrier reports `ringing` after the post-dial delay). */
+const RINGING_SCRIPTS: ReadonlySet<CalleeScript['kind']> = new Set(['no-answer', 'declines', 'answers', 'voicemail']);
 
 interface CarrierEvent extends Candidate {
   /** `null` when the call is answered. */
@@ -479,7 +497,9 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
       case 'machine-detection':
         machineVerdictAt = null;
         if (isMachine(detectedAs)) {
-          if (keysTaken === 0) return end('voicemail', at);
+          // With an extension the switchboard answered: a verdict before the greeting was heard there is only noted.
+          const heardAtTarget = target.extension === null || greetingEndedAt !== null;
+          if (keysTaken === 0 && heardAtTarget) return end('voicemail', at);
           machineSaidSo = true;
         }
         break;
@@ -532,7 +552,7 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
 /**
  * A sound upper bound on when a verification ends, from the request and the
  * number of keys in the scripts (each key may restart the input timer once):
- * per dialled target, the ring timeout, the extension watchdog, and for each
+ * per dialled target, the dial bound, the extension watchdog, and for each
  * of at most `maxInvalidEntries + 1` prompts a prompt watchdog and an input
  * timer, plus one input timer per key; capped by `maxTotalMs` and by a cancel.
  */
@@ -546,7 +566,7 @@ export function completionBoundMs(scenario: Scenario): number {
         ? (target.script.responses ?? []).reduce((n, r) => n + ('press' in r ? r.press.length : 0), 0)
         : 0;
     sum +=
-      rules.ringTimeoutMs +
+      rules.dialTimeoutMs +
       rules.watchdogMs +
       (rules.maxInvalidEntries + 1) * (rules.watchdogMs + rules.machineInputTimerMs) +
       keys * rules.machineInputTimerMs;

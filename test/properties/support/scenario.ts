@@ -65,6 +65,7 @@ export interface Scenario {
     inputTimeoutMs: number;
     maxInvalidEntries: number;
     ringTimeoutMs: number;
+    dialTimeoutMs?: number;
     maxTotalMs?: number;
     providerTimeoutGraceMs?: number;
   };
