@@ -34,23 +34,38 @@ function verify(
   return runVerification(request, { provider: h.provider, ...options });
 }
 
-/** Checks a prompt Gather: key by key, the timeout, absolute URLs of the prompt, and the Redirect that reports the timeout. */
+/**
+ * Checks a prompt's Gathers: no finishing key, a chain that waits `silence`
+ * seconds in all with one action, the prompt (if any) nested in the first, and
+ * the Redirect that reports the timeout. Returns the first Gather.
+ */
 function expectPromptGather(
   twiml: XmlElement,
-  options: { timeout?: string; shape?: 'key' | 'rest'; words?: boolean } = {},
+  options: { silence?: number; shape?: 'key' | 'entry'; pause?: number; words?: boolean } = {},
 ) {
-  expect(verbNames(twiml)).toEqual(['Gather', 'Redirect']);
-  const gather = verb(twiml, 'Gather');
-  const shape = options.shape ?? 'key';
-  expect(gather.attributes).toMatchObject({ input: 'dtmf', method: 'POST', timeout: options.timeout ?? '10' });
-  if (shape === 'key') expect(gather.attributes).toMatchObject({ finishOnKey: '', numDigits: '1' });
-  else {
-    expect(gather.attributes.finishOnKey).toBe('#');
-    expect(gather.attributes.numDigits).toBeUndefined();
+  const shape = options.shape ?? 'entry';
+  const names = verbNames(twiml);
+  expect(names.at(-1)).toBe('Redirect');
+  const gathers = elementsOf(twiml).filter((v) => v.name === 'Gather');
+  expect(names).toEqual([...gathers.map(() => 'Gather'), 'Redirect']);
+  const timeouts = gathers.map((g) => Number(g.attributes.timeout));
+  expect(timeouts.reduce((sum, t) => sum + t, 0)).toBe(options.silence ?? 10);
+  if (shape === 'key') expect(gathers).toHaveLength(1);
+  else for (const t of timeouts) expect(t).toBeLessThanOrEqual(options.pause ?? 1);
+  for (const gather of gathers) {
+    expect(gather.attributes).toMatchObject({
+      input: 'dtmf',
+      method: 'POST',
+      finishOnKey: '',
+      numDigits: shape === 'key' ? '1' : '64',
+      action: gathers[0]?.attributes.action,
+    });
   }
+  const [gather] = gathers as [XmlElement, ...XmlElement[]];
   expect(gather.attributes.action).toMatch(
     new RegExp(`^${PUBLIC_BASE_URL}/gather\\?t=[0-9a-f]{32}&s=\\d+&p=\\d+&k=${shape}$`),
   );
+  for (const later of gathers.slice(1)) expect(elementsOf(later)).toEqual([]);
   const redirect = verb(twiml, 'Redirect');
   expect(redirect.attributes.method).toBe('POST');
   expect(textOf(redirect)).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/timeout\\?t=[0-9a-f]{32}&s=\\d+&p=\\d+$`));
@@ -115,7 +130,7 @@ describe('Twilio end to end', () => {
   });
 
   it('denies when the callee hangs up during the greeting', async () => {
-    const verification = verify({ targets: [PRIMARY, BACKUP] });
+    const verification = verify({ targets: [PRIMARY, BACKUP], timing: { endingGraceMs: 100 } });
     const call = await h.call(1);
     await answered(call);
     expect((await call.status('completed', { CallDuration: '3', SipResponseCode: '200' })).status).toBe(200);
@@ -259,23 +274,30 @@ describe('Twilio end to end', () => {
     ]);
   });
 
-  it('approves a right PIN typed key by key', async () => {
+  it('approves a right PIN typed as one entry', async () => {
     const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: async (entry) => entry === '1234' });
     const call = await h.call(1);
-    let twiml = await answered(call);
-    expect(spoken(expectPromptGather(twiml))).toEqual([
+    const twiml = await answered(call);
+    expect(spoken(expectPromptGather(twiml, { pause: 2 }))).toEqual([
       'Hello. This is your sign-in verification call.',
       'Please enter your PIN, followed by the pound key.',
       'If you did not start this, press zero pound to report fraud.',
     ]);
-    for (const key of '1234') {
-      twiml = await call.press(twiml, key);
-      expectPromptGather(twiml, { words: false });
-    }
-    expectHangUp(await call.press(twiml, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    expectHangUp(await call.press(twiml, '1234#'), 'Thank you. Your verification is complete. Goodbye.');
     const result = await verification;
     expect(result).toMatchObject({ status: 'approved', reason: 'pin' });
     expect(result.attempts[0]?.keysPressed).toBe(5);
+  });
+
+  it('a pause inside a PIN: the keys so far are reported and the rest of the input timeout is collected', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: async (entry) => entry === '1234' });
+    const call = await h.call(1);
+    let twiml = await call.press(await answered(call), '12');
+    // The entry pause (2 s) after the last key already counts towards the 10 s input timeout.
+    expectPromptGather(twiml, { pause: 2, silence: 8, words: false });
+    twiml = await call.press(twiml, '34#');
+    expectHangUp(twiml, 'Thank you. Your verification is complete. Goodbye.');
+    expect(await verification).toMatchObject({ status: 'approved', reason: 'pin' });
   });
 
   it('re-prompts after a wrong PIN, treats a bare # as an empty PIN, and denies after three', async () => {
@@ -285,9 +307,8 @@ describe('Twilio end to end', () => {
     );
     const call = await h.call(1);
     let twiml = await answered(call);
-    for (const key of '99') twiml = await call.press(twiml, key);
-    twiml = await call.press(twiml, '#');
-    expect(spoken(expectPromptGather(twiml))).toEqual([
+    twiml = await call.press(twiml, '99#');
+    expect(spoken(expectPromptGather(twiml, { pause: 2 }))).toEqual([
       'That PIN was not correct.',
       'Please enter your PIN, followed by the pound key.',
       'If you did not start this, press zero pound to report fraud.',
@@ -295,20 +316,17 @@ describe('Twilio end to end', () => {
     // A bare # in PIN mode reaches the machine as "#": an empty, wrong PIN.
     twiml = await call.press(twiml, '#');
     expect(spoken(verb(twiml, 'Gather'))[0]).toBe('That PIN was not correct.');
-    for (const key of '42') twiml = await call.press(twiml, key);
-    expectHangUp(await call.press(twiml, '#'), 'Your verification was not completed. Goodbye.');
+    expectHangUp(await call.press(twiml, '42#'), 'Your verification was not completed. Goodbye.');
     const result = await verification;
     expect(result).toMatchObject({ status: 'denied', reason: 'pin-failed' });
     expect(result.attempts.map((a) => [a.result, a.invalidEntries])).toEqual([['pin-failed', 3]]);
   });
 
-  it('reports fraud for 0 then # and stops', async () => {
+  it('reports fraud for 0# and stops', async () => {
     const verification = verify({ targets: [PRIMARY, BACKUP] });
     const call = await h.call(1);
-    let twiml = await answered(call);
-    twiml = await call.press(twiml, '0');
-    expectPromptGather(twiml, { words: false });
-    expectHangUp(await call.press(twiml, '#'), 'Thank you. Fraud has been reported. Goodbye.');
+    const twiml = await answered(call);
+    expectHangUp(await call.press(twiml, '0#'), 'Thank you. Fraud has been reported. Goodbye.');
     const result = await verification;
     expect(result).toMatchObject({ status: 'fraud', reason: 'fraud-code' });
     expect(h.rest.creates()).toHaveLength(1);
@@ -318,6 +336,8 @@ describe('Twilio end to end', () => {
     const verification = verify({ targets: [PRIMARY] });
     const call = await h.call(1);
     let twiml = await call.press(await answered(call), '5');
+    // A pause after the 5: reported, and the rest of the input timeout collected.
+    expectPromptGather(twiml, { silence: 9, words: false });
     twiml = await call.press(twiml, '#');
     expect(spoken(expectPromptGather(twiml))[0]).toBe('That entry was not valid.');
     expectHangUp(await call.press(twiml, '#'), 'Thank you. Your verification is complete. Goodbye.');
@@ -364,9 +384,8 @@ describe('Twilio end to end', () => {
       { verifyPin: () => new Promise<boolean>((resolve) => (release = resolve)) },
     );
     const call = await h.call(1);
-    let twiml = await answered(call);
-    for (const key of '1234') twiml = await call.press(twiml, key);
-    const hold = await call.press(twiml, '#');
+    const twiml = await answered(call);
+    const hold = await call.press(twiml, '1234#');
     expect(verbNames(hold)).toEqual(['Pause', 'Redirect']);
     expect(verb(hold, 'Pause').attributes).toEqual({ length: '1' });
     expect(textOf(verb(hold, 'Redirect'))).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/poll\\?t=[0-9a-f]{32}&s=\\d+$`));
@@ -378,40 +397,116 @@ describe('Twilio end to end', () => {
   });
 });
 
-describe('Twilio end to end, PIN with finishOnKey="#"', () => {
+describe('Twilio end to end, key by key', () => {
   beforeEach(async () => {
     await h.close();
-    h = await startTwilioHarness({ pinEntry: 'finish-on-key' });
+    h = await startTwilioHarness({ keyCollection: 'key-by-key' });
   });
 
-  it('collects the first key alone, then the rest up to #', async () => {
+  it('collects one key per Gather, each waiting the whole input timeout', async () => {
     const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: (entry) => entry === '1234' });
     const call = await h.call(1);
-    let twiml = await call.press(await answered(call), '1');
-    expectPromptGather(twiml, { shape: 'rest', words: false });
-    // Twilio posts the keys without the # that finished the Gather, and says which key finished it.
-    twiml = await call.press(twiml, '234', '#');
-    expectHangUp(twiml, 'Thank you. Your verification is complete. Goodbye.');
+    let twiml = await answered(call);
+    expectPromptGather(twiml, { shape: 'key' });
+    for (const key of '1234') {
+      twiml = await call.press(twiml, key);
+      expectPromptGather(twiml, { shape: 'key', words: false });
+    }
+    expectHangUp(await call.press(twiml, '#'), 'Thank you. Your verification is complete. Goodbye.');
     expect(await verification).toMatchObject({ status: 'approved', reason: 'pin' });
   });
 
-  it('keeps collecting key by key while the entry may be the fraud code', async () => {
-    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: () => false });
+  it('a bare # arrives as a key: fraud for 0 then #', async () => {
+    const verification = verify({ targets: [PRIMARY] });
     const call = await h.call(1);
     const twiml = await call.press(await answered(call), '0');
     expectPromptGather(twiml, { shape: 'key', words: false });
     expectHangUp(await call.press(twiml, '#'), 'Thank you. Fraud has been reported. Goodbye.');
     expect((await verification).status).toBe('fraud');
   });
+});
 
-  it('reports keys typed before a timeout as an invalid entry', async () => {
-    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: (entry) => entry === '1234' });
+describe('Twilio end to end: # and a hang-up, in either order (Twilio does not order them)', () => {
+  const GRACE = { timing: { endingGraceMs: 1_000 } } as const;
+
+  it('the action with # first, then completed: approved', async () => {
+    const verification = verify({ targets: [PRIMARY], ...GRACE });
     const call = await h.call(1);
-    let twiml = await call.press(await answered(call), '1');
-    twiml = await call.press(twiml, '2', '');
-    expect(spoken(expectPromptGather(twiml))[0]).toBe('That entry was not valid.');
-    twiml = await call.press(twiml, '1');
-    expectHangUp(await call.press(twiml, '234', '#'), 'Thank you. Your verification is complete. Goodbye.');
-    expect((await verification).attempts[0]).toMatchObject({ result: 'approved', invalidEntries: 1 });
+    const greeting = await answered(call);
+    expectHangUp(await call.press(greeting, '#'), 'Thank you. Your verification is complete. Goodbye.');
+    expect((await call.status('completed')).status).toBe(200);
+    expect(await verification).toMatchObject({ status: 'approved', reason: 'pound-key' });
+  });
+
+  it('completed first, then the action with #: approved, and the late action is answered with a hang-up', async () => {
+    const verification = verify({ targets: [PRIMARY], ...GRACE });
+    const call = await h.call(1);
+    const greeting = await answered(call);
+    expect((await call.status('completed')).status).toBe(200);
+    expectHangUp(await call.press(greeting, '#'), null);
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(result.attempts[0]).toMatchObject({ result: 'approved', keysPressed: 1 });
+    expect(h.rest.updates()).toEqual([]);
+  });
+
+  it('completed, the action, then Twilio retries the action: approved once, the retry gets the same answer', async () => {
+    const verification = verify({ targets: [PRIMARY], ...GRACE });
+    const call = await h.call(1);
+    const greeting = await answered(call);
+    expect((await call.status('completed')).status).toBe(200);
+    const request = call.gatherRequest(greeting, '#');
+    const first = await h.sender.post(...request);
+    const retry = await h.sender.post(...request);
+    expect(retry.body).toBe(first.body);
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'approved' });
+    expect(result.attempts[0]?.keysPressed).toBe(1);
+  });
+
+  it('PIN mode: completed, then the action with the right PIN: checked and approved', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin', ...GRACE }, { verifyPin: (e) => e === '4821' });
+    const call = await h.call(1);
+    const greeting = await answered(call);
+    expect((await call.status('completed')).status).toBe(200);
+    expectHangUp(await call.press(greeting, '4821#'), null);
+    expect(await verification).toMatchObject({ status: 'approved', reason: 'pin' });
+  });
+
+  it('a hang-up with no key: denied when the grace ends, whatever comes after', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP], ...GRACE });
+    const call = await h.call(1);
+    const greeting = await answered(call);
+    expect((await call.status('completed')).status).toBe(200);
+    const result = await verification;
+    expect(result).toMatchObject({ status: 'denied', reason: 'hung-up' });
+    expect(h.rest.creates()).toHaveLength(1);
+    // A fall-through reported after the end changes nothing.
+    expectHangUp(await call.followRedirect(greeting), null);
+  });
+
+  it('a hang-up with keys but no #: denied, never approved', async () => {
+    const verification = verify({ targets: [PRIMARY], ...GRACE });
+    const call = await h.call(1);
+    const greeting = await answered(call);
+    expect((await call.status('completed')).status).toBe(200);
+    expectHangUp(await call.press(greeting, '12'), null);
+    expect(await verification).toMatchObject({ status: 'denied', reason: 'hung-up' });
+  });
+
+  it('after the end, only the first action of the running Gather counts; others are retries', async () => {
+    const verification = verify({ targets: [PRIMARY], ...GRACE });
+    const call = await h.call(1);
+    const greeting = await answered(call);
+    const continuation = await call.press(greeting, '5');
+    expect((await call.status('completed')).status).toBe(200);
+    // The greeting's Gather already reported: another action for it is a retry and reports nothing.
+    await call.press(greeting, '#');
+    // The continuation ran when the call ended; a second action for it is a retry as well.
+    expectHangUp(await call.press(continuation, '12'), null);
+    expectHangUp(await call.press(continuation, '#'), null);
+    const result = await verification;
+    expect(result.status).toBe('denied');
+    expect(result.attempts[0]?.keysPressed).toBe(3);
   });
 });

@@ -1,96 +1,99 @@
 /**
- * The Gather design for `#`, PIN + `#` and `0#` under Twilio's finishOnKey rules.
+ * The Gather design for `#`, PIN + `#` and `0#`: no finishing key (a bare `#`
+ * is reported like any key), whole entries reported after a short silence, and
+ * chains of Gathers that cover the input timeout without a request.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  advanceEntry,
-  chooseGatherShape,
-  EMPTY_ENTRY,
+  DEFAULT_ENTRY_PAUSE_SECONDS,
+  MAX_GATHER_DIGITS,
+  planGatherChain,
   readGatherReport,
+  silenceAfterReportSeconds,
   toGatherKeyAttributes,
 } from '../../src/providers/twilio/keyCollection.js';
 
-const keyByKey = { pinEntry: 'key-by-key', minPinLength: 4 } as const;
-const finishOnKey = { pinEntry: 'finish-on-key', minPinLength: 4 } as const;
+const wholeEntry = { style: 'whole-entry', entryPauseSeconds: null } as const;
+const keyByKey = { style: 'key-by-key', entryPauseSeconds: null } as const;
 
 describe('gather shapes', () => {
-  it('a key-by-key Gather has finishOnKey="" and numDigits=1, so a bare # arrives as a key', () => {
+  it('no Gather has a finishing key, so # — bare or not — arrives in Digits', () => {
     expect(toGatherKeyAttributes('key')).toEqual({ finishOnKey: '', numDigits: 1 });
-    expect(toGatherKeyAttributes('rest')).toEqual({ finishOnKey: '#' });
+    expect(toGatherKeyAttributes('entry')).toEqual({ finishOnKey: '', numDigits: MAX_GATHER_DIGITS });
   });
 
-  it('standard mode always collects key by key (the next key may be a bare #)', () => {
-    for (const settings of [keyByKey, finishOnKey]) {
-      for (const entry of [
-        EMPTY_ENTRY,
-        { length: 1, isFraudCodePrefix: true },
-        { length: 3, isFraudCodePrefix: false },
-      ]) {
-        expect(chooseGatherShape({ mode: 'standard', fraudCode: '0' }, entry, settings)).toBe('key');
-      }
-    }
+  it('whole-entry: a chain of Gathers of the entry pause covers the silence exactly', () => {
+    expect(planGatherChain('standard', wholeEntry, 3)).toEqual([
+      { shape: 'entry', timeoutSeconds: 1 },
+      { shape: 'entry', timeoutSeconds: 1 },
+      { shape: 'entry', timeoutSeconds: 1 },
+    ]);
+    expect(planGatherChain('pin', wholeEntry, 5)).toEqual([
+      { shape: 'entry', timeoutSeconds: 2 },
+      { shape: 'entry', timeoutSeconds: 2 },
+      { shape: 'entry', timeoutSeconds: 1 },
+    ]);
+    expect(
+      planGatherChain('pin', { style: 'whole-entry', entryPauseSeconds: 3 }, 10).map((g) => g.timeoutSeconds),
+    ).toEqual([3, 3, 3, 1]);
   });
 
-  it('PIN mode with finish-on-key collects the rest up to # only where no entry can be complete', () => {
-    const pin = { mode: 'pin', fraudCode: '0' } as const;
-    expect(chooseGatherShape(pin, EMPTY_ENTRY, finishOnKey)).toBe('key');
-    expect(chooseGatherShape(pin, advanceEntry(EMPTY_ENTRY, '0', '0'), finishOnKey)).toBe('key');
-    expect(chooseGatherShape(pin, advanceEntry(EMPTY_ENTRY, '1', '0'), finishOnKey)).toBe('rest');
-    expect(chooseGatherShape(pin, advanceEntry(EMPTY_ENTRY, '01', '0'), finishOnKey)).toBe('rest');
-    expect(chooseGatherShape(pin, advanceEntry(EMPTY_ENTRY, '1234', '0'), finishOnKey)).toBe('key');
-    expect(chooseGatherShape({ mode: 'pin', fraudCode: null }, advanceEntry(EMPTY_ENTRY, '0', null), finishOnKey)).toBe(
-      'rest',
-    );
-    expect(chooseGatherShape(pin, advanceEntry(EMPTY_ENTRY, '1', '0'), keyByKey)).toBe('key');
-  });
-
-  it('tracks the entry without keeping its keys', () => {
-    expect(advanceEntry(EMPTY_ENTRY, '0', '0')).toEqual({ length: 1, isFraudCodePrefix: true });
-    expect(advanceEntry(EMPTY_ENTRY, '00', '0')).toEqual({ length: 2, isFraudCodePrefix: false });
-    expect(advanceEntry(EMPTY_ENTRY, '12#', '0')).toEqual(EMPTY_ENTRY);
-    expect(advanceEntry(EMPTY_ENTRY, '12#9', '911')).toEqual({ length: 1, isFraudCodePrefix: true });
-    expect(advanceEntry(EMPTY_ENTRY, '9', null)).toEqual({ length: 1, isFraudCodePrefix: false });
-  });
-
-  it('a PIN of at least minPinLength never starts a rest Gather with its #', () => {
+  it('whole-entry: any chain waits the whole silence, every Gather at most the entry pause', () => {
     fc.assert(
       fc.property(
-        fc.stringMatching(/^[0-9]{4,12}$/),
-        fc.option(fc.stringMatching(/^[0-9]{1,4}$/)),
-        (pin, fraudCode) => {
-          // The Gather that receives the # started after `start` keys; it must not be a rest Gather starting at the #.
-          let entry = EMPTY_ENTRY;
-          let shape = chooseGatherShape({ mode: 'pin', fraudCode }, entry, finishOnKey);
-          for (const key of pin) {
-            if (shape === 'rest') return; // the rest, # included, arrives in that Gather
-            entry = advanceEntry(entry, key, fraudCode);
-            shape = chooseGatherShape({ mode: 'pin', fraudCode }, entry, finishOnKey);
+        fc.constantFrom('standard' as const, 'pin' as const),
+        fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+        fc.integer({ min: 1, max: 120 }),
+        (mode, entryPauseSeconds, silence) => {
+          const chain = planGatherChain(mode, { style: 'whole-entry', entryPauseSeconds }, silence);
+          const pause = entryPauseSeconds ?? DEFAULT_ENTRY_PAUSE_SECONDS[mode];
+          expect(chain.reduce((sum, g) => sum + g.timeoutSeconds, 0)).toBe(silence);
+          for (const g of chain) {
+            expect(g.shape).toBe('entry');
+            expect(g.timeoutSeconds).toBeGreaterThanOrEqual(1);
+            expect(g.timeoutSeconds).toBeLessThanOrEqual(pause);
           }
-          expect(shape).toBe('key');
         },
       ),
     );
+  });
+
+  it('key-by-key: one Gather of one key waits the whole silence', () => {
+    expect(planGatherChain('pin', keyByKey, 10)).toEqual([{ shape: 'key', timeoutSeconds: 10 }]);
+    expect(planGatherChain('standard', keyByKey, 0)).toEqual([{ shape: 'key', timeoutSeconds: 1 }]);
+  });
+
+  it('after a whole-entry report the entry pause already counts towards the input timeout', () => {
+    expect(silenceAfterReportSeconds('entry', 10, 'pin', wholeEntry)).toBe(8);
+    expect(silenceAfterReportSeconds('entry', 10, 'standard', wholeEntry)).toBe(9);
+    expect(silenceAfterReportSeconds('entry', 1, 'pin', wholeEntry)).toBe(1);
+    expect(silenceAfterReportSeconds('key', 10, 'pin', keyByKey)).toBe(10);
   });
 });
 
 describe('reading Digits', () => {
   it('reads one key, # included, from a key-by-key Gather', () => {
-    expect(readGatherReport('key', { Digits: '#' })).toEqual({ keys: '#', timedOut: false });
-    expect(readGatherReport('key', { Digits: '7', FinishedOnKey: '' })).toEqual({ keys: '7', timedOut: false });
+    expect(readGatherReport('key', { Digits: '#' })).toEqual({ keys: '#' });
+    expect(readGatherReport('key', { Digits: '7' })).toEqual({ keys: '7' });
     expect(readGatherReport('key', { Digits: '12' })).toBeNull();
     expect(readGatherReport('key', { Digits: '' })).toBeNull();
     expect(readGatherReport('key', { Digits: 'a' })).toBeNull();
     expect(readGatherReport('key', {})).toBeNull();
   });
 
-  it('appends the # that finished a rest Gather; without it, the Gather timed out', () => {
-    expect(readGatherReport('rest', { Digits: '234', FinishedOnKey: '#' })).toEqual({ keys: '234#', timedOut: false });
-    expect(readGatherReport('rest', { Digits: '', FinishedOnKey: '#' })).toEqual({ keys: '#', timedOut: false });
-    expect(readGatherReport('rest', { Digits: '23', FinishedOnKey: '' })).toEqual({ keys: '23', timedOut: true });
-    expect(readGatherReport('rest', { Digits: '23' })).toEqual({ keys: '23', timedOut: true });
-    expect(readGatherReport('rest', { Digits: '2#3', FinishedOnKey: '#' })).toBeNull();
-    expect(readGatherReport('rest', { Digits: '', FinishedOnKey: '' })).toBeNull();
-    expect(readGatherReport('rest', { Digits: '1'.repeat(64), FinishedOnKey: '#' })).toBeNull();
+  it('reads a whole entry, #s where typed, from a whole-entry Gather', () => {
+    expect(readGatherReport('entry', { Digits: '#' })).toEqual({ keys: '#' });
+    expect(readGatherReport('entry', { Digits: '0#' })).toEqual({ keys: '0#' });
+    expect(readGatherReport('entry', { Digits: '4821#' })).toEqual({ keys: '4821#' });
+    expect(readGatherReport('entry', { Digits: '5##' })).toEqual({ keys: '5##' });
+    expect(readGatherReport('entry', { Digits: '48' })).toEqual({ keys: '48' });
+    expect(readGatherReport('entry', { Digits: '1'.repeat(MAX_GATHER_DIGITS) })).toEqual({
+      keys: '1'.repeat(MAX_GATHER_DIGITS),
+    });
+    expect(readGatherReport('entry', { Digits: '1'.repeat(MAX_GATHER_DIGITS + 1) })).toBeNull();
+    expect(readGatherReport('entry', { Digits: '' })).toBeNull();
+    expect(readGatherReport('entry', { Digits: '12a' })).toBeNull();
+    expect(readGatherReport('entry', { Digits: '1 2' })).toBeNull();
   });
 });

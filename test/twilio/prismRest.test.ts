@@ -186,7 +186,9 @@ if (skipReason !== null) {
       });
       const callSid = await dialed();
       const greeting = await webhook('answer', callSid, { CallStatus: 'in-progress' });
-      expect(greeting.children.map((c) => ('name' in c ? c.name : 'text'))).toEqual(['Gather', 'Redirect']);
+      const verbs = greeting.children.map((c) => ('name' in c ? c.name : 'text'));
+      expect(verbs.at(0)).toBe('Gather');
+      expect(verbs.at(-1)).toBe('Redirect');
       await session.execute(hangUp(callSid, [{ say: 'Goodbye.' }]));
       const update = http.exchanges.at(-1);
       expect(update).toMatchObject({ status: 200 });

@@ -25,8 +25,7 @@ describe('prompt and key collection', () => {
     const twiml = toGatherTwiml({
       segments: [{ say: 'Press the pound key.' }, { play: 'https://cdn.example.test/tone.mp3' }],
       speech: { language: 'de-DE', voice: 'Polly.Vicki' },
-      shape: 'key',
-      timeoutSeconds: 10,
+      gathers: [{ shape: 'key', timeoutSeconds: 10 }],
       actionUrl: `${BASE}/gather?t=${TOKEN}&s=2&p=1&k=key`,
       timeoutUrl: `${BASE}/timeout?t=${TOKEN}&s=2&p=1`,
     });
@@ -38,27 +37,35 @@ describe('prompt and key collection', () => {
     );
   });
 
-  it('collects the rest of a PIN up to # without numDigits', () => {
+  it('chains whole-entry Gathers: the prompt in the first, the others only wait, one action for all', () => {
     const root = parseXml(
       toGatherTwiml({
-        segments: [],
+        segments: [{ say: 'Enter your PIN.' }],
         speech: {},
-        shape: 'rest',
-        timeoutSeconds: 7,
+        gathers: [
+          { shape: 'entry', timeoutSeconds: 2 },
+          { shape: 'entry', timeoutSeconds: 2 },
+          { shape: 'entry', timeoutSeconds: 1 },
+        ],
         actionUrl: `${BASE}/gather`,
         timeoutUrl: `${BASE}/timeout`,
       }),
     );
-    const [gather, redirect] = elementsOf(root);
-    expect(gather?.attributes).toEqual({
-      input: 'dtmf',
-      action: `${BASE}/gather`,
-      method: 'POST',
-      timeout: '7',
-      finishOnKey: '#',
-    });
-    expect(elementsOf(gather ?? root)).toEqual([]);
-    expect(textOf(redirect ?? root)).toBe(`${BASE}/timeout`);
+    const verbs = elementsOf(root);
+    expect(verbs.map((v) => v.name)).toEqual(['Gather', 'Gather', 'Gather', 'Redirect']);
+    expect(verbs.slice(0, 3).map((g) => g.attributes)).toEqual(
+      ['2', '2', '1'].map((timeout) => ({
+        input: 'dtmf',
+        action: `${BASE}/gather`,
+        method: 'POST',
+        timeout,
+        finishOnKey: '',
+        numDigits: '64',
+      })),
+    );
+    expect(elementsOf(verbs[0] ?? root).map(textOf)).toEqual(['Enter your PIN.']);
+    expect(elementsOf(verbs[1] ?? root)).toEqual([]);
+    expect(textOf(verbs[3] ?? root)).toBe(`${BASE}/timeout`);
   });
 
   it('speaks every kind of prompt the machine sends, escaped', () => {
@@ -70,7 +77,13 @@ describe('prompt and key collection', () => {
           values: { fraudCode: '0', extension: '12' },
         });
         const root = parseXml(
-          toGatherTwiml({ segments, speech: {}, shape: 'key', timeoutSeconds: 10, actionUrl: BASE, timeoutUrl: BASE }),
+          toGatherTwiml({
+            segments,
+            speech: {},
+            gathers: [{ shape: 'entry', timeoutSeconds: 1 }],
+            actionUrl: BASE,
+            timeoutUrl: BASE,
+          }),
         );
         const spoken = elementsOf(elementsOf(root)[0] ?? root).map(textOf);
         expect(spoken).toEqual(segments.map((segment) => ('say' in segment ? segment.say : segment.play)));

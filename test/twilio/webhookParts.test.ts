@@ -30,11 +30,12 @@ const TOKEN = '0123456789abcdef0123456789abcdef';
 
 describe('webhook URLs', () => {
   it('builds absolute URLs with the dial token and reads them back', () => {
-    const url = toWebhookUrl(PUBLIC_BASE_URL, 'gather', { token: TOKEN, step: 3, promptSeq: 2, shape: 'rest' });
-    expect(url).toBe(`${PUBLIC_BASE_URL}/gather?t=${TOKEN}&s=3&p=2&k=rest`);
-    const target = readRequestTarget(`/proxied/prefix/gather?t=${TOKEN}&s=3&p=2&k=rest`);
-    expect(target).toEqual({ route: 'gather', rawSearch: `?t=${TOKEN}&s=3&p=2&k=rest` });
-    expect(readWebhookQuery(target?.rawSearch ?? '')).toEqual({ token: TOKEN, step: 3, promptSeq: 2, shape: 'rest' });
+    const url = toWebhookUrl(PUBLIC_BASE_URL, 'gather', { token: TOKEN, step: 3, promptSeq: 2, shape: 'entry' });
+    expect(url).toBe(`${PUBLIC_BASE_URL}/gather?t=${TOKEN}&s=3&p=2&k=entry`);
+    const target = readRequestTarget(`/proxied/prefix/gather?t=${TOKEN}&s=3&p=2&k=entry`);
+    expect(target).toEqual({ route: 'gather', rawSearch: `?t=${TOKEN}&s=3&p=2&k=entry` });
+    expect(readWebhookQuery(target?.rawSearch ?? '')).toEqual({ token: TOKEN, step: 3, promptSeq: 2, shape: 'entry' });
+    expect(readWebhookQuery(`?t=${TOKEN}&k=rest`)).toBeNull();
     expect(readRequestTarget(url)?.route).toBe('gather');
   });
 
@@ -311,11 +312,13 @@ describe('TwilioVoiceProvider', () => {
     { authToken: '' },
     { publicBaseUrl: '/relative' },
     { defaultCallerId: '4255550100' },
-    { minPinLength: 0 },
+    { entryPauseSeconds: 0 },
+    { entryPauseSeconds: 6 },
+    { entryPauseSeconds: 1.5 },
     { replyWaitMs: 20_000 },
     { pollPauseSeconds: 1.5 },
     { maxBodyBytes: 10 },
-    { pinEntry: 'sometimes' as 'key-by-key' },
+    { keyCollection: 'sometimes' as 'key-by-key' },
   ])('refuses %j', (override) => {
     expect(() => new TwilioVoiceProvider({ ...valid, ...override })).toThrow(VoiceMfaError);
   });

@@ -20,12 +20,10 @@ import { TWILIO_CALL_STATUS_EVENTS, toAnsweredBy, toCallEnding, toTwilioCallStat
 import type { TwilioCallWebhook } from './callWebhook.js';
 import { toCallCreateParams } from './dialRequest.js';
 import {
-  advanceEntry,
-  chooseGatherShape,
-  EMPTY_ENTRY,
-  type EntryShape,
   type KeyCollectionSettings,
+  planGatherChain,
   readGatherReport,
+  silenceAfterReportSeconds,
 } from './keyCollection.js';
 import type { TwilioCallCreateParams, TwilioCallUpdateParams } from './twilioCallsApi.js';
 import {
@@ -64,7 +62,6 @@ export interface TwimlDocument {
 export interface PromptState {
   seq: number;
   collect: PlayPromptCommand['collect'];
-  entry: EntryShape;
 }
 
 /** One call, as the provider keeps it. Plain JSON. */
@@ -91,8 +88,11 @@ export interface TwilioCall {
   /** The last request answered, for a retry of it. */
   lastAnswer: { key: string; twiml: string } | null;
   prompt: PromptState | null;
-  /** The TwiML request being handled and whether its answer is the machine's to give (set by `receive`, used by `plan`). */
-  request: { key: string; awaitsMachine: boolean } | null;
+  /**
+   * The TwiML request being handled (set by `receive`, used by `plan`): whether
+   * its answer is the machine's to give, and the Gather that reported keys, if any.
+   */
+  request: { key: string; awaitsMachine: boolean; reportedBy: GatherShape | null } | null;
 }
 
 /** The Twilio state of one verification: its calls, in dial order. */
@@ -259,9 +259,16 @@ function onStatusCallback(call: TwilioCall, webhook: TwilioCallWebhook, events: 
     markAnswered(call, events);
     onAnsweredBy(call, params.AnsweredBy, events);
   }
+  // A Gather still running may post keys pressed before the hang-up after this callback.
+  const keysMayFollow = status === 'completed' && call.twiml === 'executing' && call.current?.routes.includes('gather');
   call.phase = 'ended';
   call.pending = null;
-  events.push({ type: 'call.ended', callId: callIdOf(call), ending: toCallEnding(meaning.status, params) });
+  const ending = toCallEnding(meaning.status, params);
+  events.push({
+    type: 'call.ended',
+    callId: callIdOf(call),
+    ending: keysMayFollow === true ? { ...ending, keysMayFollow: true } : ending,
+  });
 }
 
 function onAnsweredBy(call: TwilioCall, value: string | undefined, events: ProviderEvent[]): void {
@@ -288,7 +295,14 @@ function onTwimlRequest(
   const answered = (answer: string) => ({ state, events, answer });
   // Twilio retries a request once when the connection fails: the same request gets the same answer.
   if (call.lastAnswer?.key === key) return answered(call.lastAnswer.twiml);
-  if (call.phase === 'ended') return answered(HANG_UP_TWIML);
+  if (call.phase === 'ended') {
+    // Keys pressed before the hang-up may be posted after its status callback: Twilio does not order the two.
+    if (webhook.route === 'gather' && !call.released && isCurrentRequest(call, webhook)) {
+      reportGatheredKeys(call, webhook, events);
+    }
+    call.lastAnswer = { key, twiml: HANG_UP_TWIML };
+    return answered(HANG_UP_TWIML);
+  }
   if (call.pending !== null) {
     const document = call.pending;
     return answered(serveAnswer(call, key, document));
@@ -296,13 +310,26 @@ function onTwimlRequest(
   if (call.released || call.twiml === 'finished') return answered(HANG_UP_TWIML);
   // Another request of the call is waiting for the machine: this one gets what the call runs now.
   if (call.request !== null) return answered(call.current?.twiml ?? HANG_UP_TWIML);
-  const isCurrent =
-    webhook.route === 'answer'
-      ? call.twiml === 'none'
-      : webhook.query.step === call.step && call.current?.routes.includes(webhook.route) === true;
-  if (!isCurrent) return answered(call.current?.twiml ?? HANG_UP_TWIML);
-  call.request = { key, awaitsMachine: reportTwimlRequest(call, webhook, events) };
+  if (!isCurrentRequest(call, webhook)) return answered(call.current?.twiml ?? HANG_UP_TWIML);
+  const reportedBy = webhook.route === 'gather' ? (webhook.query.shape ?? 'key') : null;
+  call.request = { key, awaitsMachine: reportTwimlRequest(call, webhook, events), reportedBy };
   return { state, events, answer: null };
+}
+
+/** Whether a TwiML request comes from what the call runs now (not from a document replaced since). */
+function isCurrentRequest(call: TwilioCall, webhook: TwilioCallWebhook): boolean {
+  return webhook.route === 'answer'
+    ? call.twiml === 'none'
+    : webhook.query.step === call.step && call.current?.routes.includes(webhook.route) === true;
+}
+
+/** Reports the keys of a Gather's action; returns whether they end an entry (a `#`), which the machine answers. */
+function reportGatheredKeys(call: TwilioCall, webhook: TwilioCallWebhook, events: ProviderEvent[]): boolean {
+  const prompt = call.prompt;
+  const report = readGatherReport(webhook.query.shape ?? 'key', webhook.params);
+  if (prompt === null || webhook.query.promptSeq !== prompt.seq || report === null) return false;
+  events.push({ type: 'call.digits', callId: callIdOf(call), digits: report.keys });
+  return report.keys.includes('#');
 }
 
 /** Reports what a TwiML request says happened; returns whether the machine is to answer it with a command. */
@@ -324,15 +351,8 @@ function reportTwimlRequest(call: TwilioCall, webhook: TwilioCallWebhook, events
       events.push({ type: 'call.inputTimeout', callId, promptSeq: prompt.seq });
       return true;
     }
-    case 'gather': {
-      const prompt = call.prompt;
-      const report = readGatherReport(webhook.query.shape ?? 'key', webhook.params);
-      if (prompt === null || webhook.query.promptSeq !== prompt.seq || report === null) return false;
-      prompt.entry = advanceEntry(prompt.entry, report.keys, prompt.collect.fraudCode);
-      events.push({ type: 'call.digits', callId, digits: report.keys });
-      if (report.timedOut) events.push({ type: 'call.inputTimeout', callId, promptSeq: prompt.seq });
-      return report.timedOut || report.keys.includes('#');
-    }
+    case 'gather':
+      return reportGatheredKeys(call, webhook, events);
     default:
       return false;
   }
@@ -371,7 +391,7 @@ export function planTwilio(
     const { call } = open;
     const request = call.request as NonNullable<TwilioCall['request']>;
     if (plan.answer === null) {
-      const fallback = silentAnswer(call, request.awaitsMachine, options.holdWhenSilent, settings);
+      const fallback = silentAnswer(call, request, options.holdWhenSilent, settings);
       if (fallback !== null) plan.answer = serveAnswer(call, request.key, fallback);
     }
     if (plan.answer !== null) call.request = null;
@@ -412,10 +432,11 @@ function carryOut(
     case 'playPrompt': {
       const call = liveCall(plan.state, command.callId);
       if (call === undefined) return;
-      const prompt: PromptState = { seq: command.promptSeq, collect: command.collect, entry: { ...EMPTY_ENTRY } };
+      const prompt: PromptState = { seq: command.promptSeq, collect: command.collect };
       call.prompt = prompt;
+      const silenceSeconds = toGatherTimeoutSeconds(command.collect.inputTimeoutMs);
       deliver(plan, call, open, 'run', GATHER_ROUTES, (step) =>
-        gatherTwiml(settings, call, prompt, step, 'key', command.segments, command.speech),
+        gatherTwiml(settings, call, prompt, step, silenceSeconds, command.segments, command.speech),
       );
       return;
     }
@@ -480,20 +501,32 @@ function deliver(
     plan.effects.push({ kind: 'update', callSid: call.callSid, params: { twiml: document.twiml } });
 }
 
-/** The answer to a request the machine said nothing about: keep collecting keys, or hold and come back. */
+/**
+ * The answer to a request the machine said nothing about: keep collecting keys
+ * (for the rest of the input timeout, which the reported keys restarted), or
+ * hold and come back.
+ */
 function silentAnswer(
   call: TwilioCall,
-  awaitsMachine: boolean,
+  request: NonNullable<TwilioCall['request']>,
   holdWhenSilent: boolean,
   settings: TwilioControlSettings,
 ): TwimlDocument | null {
   if (call.released || call.phase === 'ended' || call.twiml === 'finished') {
     return { step: call.step, twiml: HANG_UP_TWIML, kind: 'hang-up', routes: [] };
   }
-  if (!awaitsMachine && call.prompt !== null) {
+  if (!request.awaitsMachine && call.prompt !== null) {
     const prompt = call.prompt;
-    const shape = chooseGatherShape(prompt.collect, prompt.entry, settings.keyCollection);
-    return newDocument(call, 'run', GATHER_ROUTES, (step) => gatherTwiml(settings, call, prompt, step, shape, [], {}));
+    const inputSeconds = toGatherTimeoutSeconds(prompt.collect.inputTimeoutMs);
+    const silenceSeconds = silenceAfterReportSeconds(
+      request.reportedBy ?? 'key',
+      inputSeconds,
+      prompt.collect.mode,
+      settings.keyCollection,
+    );
+    return newDocument(call, 'run', GATHER_ROUTES, (step) =>
+      gatherTwiml(settings, call, prompt, step, silenceSeconds, [], {}),
+    );
   }
   if (!holdWhenSilent) return null;
   return newDocument(call, 'hold', ['poll'], (step) =>
@@ -568,15 +601,16 @@ function gatherTwiml(
   call: TwilioCall,
   prompt: PromptState,
   step: number,
-  shape: GatherShape,
+  silenceSeconds: number,
   segments: readonly PromptSegment[],
   speech: SpeechSettings,
 ): string {
+  const gathers = planGatherChain(prompt.collect.mode, settings.keyCollection, silenceSeconds);
+  const shape = gathers[0]?.shape ?? 'key';
   return toGatherTwiml({
     segments,
     speech,
-    shape,
-    timeoutSeconds: toGatherTimeoutSeconds(prompt.collect.inputTimeoutMs),
+    gathers,
     actionUrl: url(settings, call, 'gather', { step, promptSeq: prompt.seq, shape }),
     timeoutUrl: url(settings, call, 'timeout', { step, promptSeq: prompt.seq }),
   });

@@ -38,7 +38,7 @@ export {
   type TwilioWebhookResponse,
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
-export type { PinEntryStyle } from './keyCollection.js';
+export type { KeyCollectionStyle } from './keyCollection.js';
 export type { TwilioCallCreateParams, TwilioCallsApi, TwilioCallUpdateParams } from './twilioCallsApi.js';
 export { TwilioVoiceProvider, type TwilioVoiceProviderOptions } from './twilioVoiceProvider.js';
 export {

@@ -1,13 +1,17 @@
 /**
- * How keys are collected with `<Gather>` given Twilio's `finishOnKey` rules,
- * and how a Gather's `Digits` become `call.digits`. The design and why it is so
- * are in docs/twilio.md, "Collecting keys".
+ * How keys are collected with `<Gather>` so that none falls between two
+ * Gathers, and how a Gather's `Digits` become `call.digits`. The design, and
+ * the Twilio pages it rests on, are in docs/twilio.md, "Collecting keys".
  *
- * In short: a `#` pressed with nothing before it in the same `<Gather>` never
- * reaches us when `finishOnKey="#"` (it counts as no input). So every Gather
- * that may receive such a `#` — the first of a prompt, and any after an entry
- * that could be complete — collects one key at a time with `finishOnKey=""`
- * and `numDigits="1"`, and `#` arrives as `Digits=#`.
+ * In short: a key pressed while no Gather runs is lost (Twilio documents no
+ * buffering), and every Gather that reports ends, so a Gather must not end
+ * while the callee is still typing. A `whole-entry` Gather (the default)
+ * takes any number of keys with `finishOnKey=""` — so `#` is an ordinary key
+ * and a bare `#` arrives as `Digits=#` — and ends only after a short silence
+ * (the entry pause); silence without keys falls through, within the same
+ * document, to the next Gather of a chain that covers the input timeout, with
+ * no request in between. `key-by-key` (one key per Gather) reports each key at
+ * once, but loses the keys pressed during every round trip.
  *
  * @module
  */
@@ -15,114 +19,124 @@ import type { PlayPromptCommand } from '../../machine/commands.js';
 import type { GatherShape } from './webhookRoutes.js';
 
 /**
- * How PINs are collected:
- * - `key-by-key` (default) — one request per key; relies only on documented Gather behaviour;
- * - `finish-on-key` — after the first key of a PIN that cannot be the fraud code,
- *   the rest up to `#` in one `<Gather finishOnKey="#">`; relies on Twilio's
- *   `FinishedOnKey` parameter to tell `#` from a timeout. A PIN shorter than
- *   `minPinLength` may then lose its `#` (and count as an invalid entry).
+ * How keys are collected:
+ * - `whole-entry` (default) — one Gather takes the whole entry and reports it
+ *   after the entry pause; no key falls between Gathers while a person types;
+ * - `key-by-key` — a Gather per key, reported at once; keys pressed during
+ *   the webhook round trip after each key are lost on Twilio.
  *
  * @example
  * ```ts
- * new TwilioVoiceProvider({ ...credentials, publicBaseUrl, pinEntry: 'finish-on-key', minPinLength: 6 });
+ * new TwilioVoiceProvider({ ...credentials, publicBaseUrl, keyCollection: 'whole-entry', entryPauseSeconds: 2 });
  * ```
  */
-export type PinEntryStyle = 'key-by-key' | 'finish-on-key';
-
-/**
- * What is known of the entry being typed: never the keys, only their count and whether they can still be the fraud code.
- *
- * @example
- * ```ts
- * const entry: EntryShape = advanceEntry(EMPTY_ENTRY, '12', '0'); // { length: 2, isFraudCodePrefix: false }
- * ```
- */
-export interface EntryShape {
-  /** Keys typed since the last `#` (or since the prompt). */
-  length: number;
-  /** Whether those keys are the start of (or equal to) the fraud code. */
-  isFraudCodePrefix: boolean;
-}
-
-/**
- * An empty entry.
- *
- * @example
- * ```ts
- * advanceEntry(EMPTY_ENTRY, '0', '0'); // { length: 1, isFraudCodePrefix: true }
- * ```
- */
-export const EMPTY_ENTRY: Readonly<EntryShape> = { length: 0, isFraudCodePrefix: true };
-
-/**
- * The entry after `keys`: `#` ends it; other keys extend it.
- *
- * @example
- * ```ts
- * advanceEntry(EMPTY_ENTRY, '0', '0'); // { length: 1, isFraudCodePrefix: true }
- * advanceEntry(EMPTY_ENTRY, '12', '0'); // { length: 2, isFraudCodePrefix: false }
- * ```
- */
-export function advanceEntry(entry: EntryShape, keys: string, fraudCode: string | null): EntryShape {
-  let { length, isFraudCodePrefix } = entry;
-  for (const key of keys) {
-    if (key === '#') {
-      length = 0;
-      isFraudCodePrefix = true;
-      continue;
-    }
-    isFraudCodePrefix = isFraudCodePrefix && fraudCode !== null && fraudCode.charAt(length) === key;
-    length += 1;
-  }
-  return { length, isFraudCodePrefix: isFraudCodePrefix && fraudCode !== null && length <= fraudCode.length };
-}
+export type KeyCollectionStyle = 'whole-entry' | 'key-by-key';
 
 /**
  * Settings of key collection.
  *
  * @example
  * ```ts
- * const settings: KeyCollectionSettings = { pinEntry: 'key-by-key', minPinLength: 4 };
+ * const settings: KeyCollectionSettings = { style: 'whole-entry', entryPauseSeconds: null };
  * ```
  */
 export interface KeyCollectionSettings {
-  pinEntry: PinEntryStyle;
-  /** Shortest PIN a host accepts; with `finish-on-key`, shorter PINs may lose their `#`. */
-  minPinLength: number;
+  style: KeyCollectionStyle;
+  /**
+   * Silence after the last key, in whole seconds, before a whole-entry Gather
+   * reports what was typed; `null` for the default of the mode.
+   */
+  entryPauseSeconds: number | null;
 }
 
 /**
- * The shape of the next `<Gather>` for an entry in progress.
+ * The default entry pause by mode, in seconds: in standard mode an entry is
+ * one key (`#`), so the verdict follows it quickly; people pause inside a PIN.
  *
  * @example
  * ```ts
- * const settings = { pinEntry: 'finish-on-key', minPinLength: 4 } as const;
- * chooseGatherShape({ mode: 'pin', fraudCode: '0' }, { length: 1, isFraudCodePrefix: false }, settings); // 'rest'
- * chooseGatherShape({ mode: 'standard', fraudCode: '0' }, { length: 1, isFraudCodePrefix: false }, settings); // 'key'
+ * DEFAULT_ENTRY_PAUSE_SECONDS.pin; // 2
  * ```
  */
-export function chooseGatherShape(
-  collect: Pick<PlayPromptCommand['collect'], 'mode' | 'fraudCode'>,
-  entry: EntryShape,
-  settings: KeyCollectionSettings,
-): GatherShape {
-  if (collect.mode !== 'pin' || settings.pinEntry !== 'finish-on-key') return 'key';
-  // Only a Gather that starts inside an entry no complete PIN or fraud code can end yet may use finishOnKey="#".
-  const entryMayBeComplete = entry.length === 0 || entry.isFraudCodePrefix || entry.length >= settings.minPinLength;
-  return entryMayBeComplete ? 'key' : 'rest';
+export const DEFAULT_ENTRY_PAUSE_SECONDS: Readonly<Record<PlayPromptCommand['collect']['mode'], number>> = {
+  standard: 1,
+  pin: 2,
+};
+
+/** Longest entry pause allowed, in seconds: beyond it the verdict after `#` would keep a person waiting. */
+export const MAX_ENTRY_PAUSE_SECONDS = 5;
+
+/** Most keys a whole-entry Gather takes before it reports (`numDigits`): more than any valid entry. */
+export const MAX_GATHER_DIGITS = 64;
+
+/** One `<Gather>` of a chain. */
+export interface GatherStep {
+  shape: GatherShape;
+  /** `timeout` in whole seconds: silence before it reports its keys or, with none, falls through. */
+  timeoutSeconds: number;
 }
 
 /**
- * The `<Gather>` attributes of a shape.
+ * The Gathers of one document, in order, that wait `silenceSeconds` in all
+ * for a key. Whole-entry Gathers each wait the entry pause, the last one the
+ * rest; a key-by-key Gather waits it all.
+ *
+ * @example
+ * ```ts
+ * planGatherChain('standard', { style: 'whole-entry', entryPauseSeconds: null }, 3);
+ * // [{ shape: 'entry', timeoutSeconds: 1 }, { shape: 'entry', timeoutSeconds: 1 }, { shape: 'entry', timeoutSeconds: 1 }]
+ * planGatherChain('pin', { style: 'key-by-key', entryPauseSeconds: null }, 10); // [{ shape: 'key', timeoutSeconds: 10 }]
+ * ```
+ */
+export function planGatherChain(
+  mode: PlayPromptCommand['collect']['mode'],
+  settings: KeyCollectionSettings,
+  silenceSeconds: number,
+): GatherStep[] {
+  const total = Math.max(1, Math.ceil(silenceSeconds));
+  if (settings.style === 'key-by-key') return [{ shape: 'key', timeoutSeconds: total }];
+  const pause = settings.entryPauseSeconds ?? DEFAULT_ENTRY_PAUSE_SECONDS[mode];
+  const chain: GatherStep[] = [];
+  for (let waited = 0; waited < total; waited += pause) {
+    chain.push({ shape: 'entry', timeoutSeconds: Math.min(pause, total - waited) });
+  }
+  return chain;
+}
+
+/**
+ * Seconds of silence the Gathers after a report wait for: a whole-entry
+ * Gather already waited the entry pause after the last key, which counts
+ * towards the input timeout (every key restarts it).
+ *
+ * @example
+ * ```ts
+ * silenceAfterReportSeconds('entry', 10, 'pin', { style: 'whole-entry', entryPauseSeconds: null }); // 8
+ * silenceAfterReportSeconds('key', 10, 'pin', { style: 'key-by-key', entryPauseSeconds: null }); // 10
+ * ```
+ */
+export function silenceAfterReportSeconds(
+  reportedBy: GatherShape,
+  inputTimeoutSeconds: number,
+  mode: PlayPromptCommand['collect']['mode'],
+  settings: KeyCollectionSettings,
+): number {
+  if (reportedBy === 'key') return inputTimeoutSeconds;
+  const pause = settings.entryPauseSeconds ?? DEFAULT_ENTRY_PAUSE_SECONDS[mode];
+  return Math.max(1, inputTimeoutSeconds - pause);
+}
+
+/**
+ * The key attributes of a Gather: never a finishing key, so that `#` is
+ * reported like any other key, bare or not.
  *
  * @example
  * ```ts
  * toGatherKeyAttributes('key'); // { finishOnKey: '', numDigits: 1 }
- * toGatherKeyAttributes('rest'); // { finishOnKey: '#' }
+ * toGatherKeyAttributes('entry'); // { finishOnKey: '', numDigits: 64 }
  * ```
  */
-export function toGatherKeyAttributes(shape: GatherShape): { finishOnKey: string; numDigits?: number } {
-  return shape === 'key' ? { finishOnKey: '', numDigits: 1 } : { finishOnKey: '#' };
+export function toGatherKeyAttributes(shape: GatherShape): { finishOnKey: ''; numDigits: number } {
+  return { finishOnKey: '', numDigits: shape === 'key' ? 1 : MAX_GATHER_DIGITS };
 }
 
 /**
@@ -130,44 +144,32 @@ export function toGatherKeyAttributes(shape: GatherShape): { finishOnKey: string
  *
  * @example
  * ```ts
- * const report: GatherReport | null = readGatherReport('rest', { Digits: '234', FinishedOnKey: '#' }); // { keys: '234#', timedOut: false }
+ * const report: GatherReport | null = readGatherReport('entry', { Digits: '4821#' }); // { keys: '4821#' }
  * ```
  */
 export interface GatherReport {
   /** Keys in the order pressed, `#` included. */
   keys: string;
-  /** The Gather ended by its timeout with keys typed (a `rest` Gather only). */
-  timedOut: boolean;
 }
 
-const KEYS = /^[0-9*#]{1,64}$/;
+const KEY = /^[0-9*#]$/;
+const ENTRY = new RegExp(`^[0-9*#]{1,${MAX_GATHER_DIGITS}}$`);
 
 /**
- * Reads `Digits` (and `FinishedOnKey`) of a Gather's action request; `null`
- * when they are not keys. A `key` Gather posts exactly one key, `#` included.
- * A `rest` Gather posts the keys without the `#` that finished it, and, when
- * its timeout ended it, the keys typed so far: `FinishedOnKey` tells which.
+ * Reads `Digits` of a Gather's action request; `null` when they are not keys
+ * the Gather could have sent. A key Gather posts exactly one key; a
+ * whole-entry Gather up to `MAX_GATHER_DIGITS`, `#` included wherever typed.
  *
  * @example
  * ```ts
- * readGatherReport('key', { Digits: '#' }); // { keys: '#', timedOut: false }
- * readGatherReport('rest', { Digits: '234', FinishedOnKey: '#' }); // { keys: '234#', timedOut: false }
- * readGatherReport('rest', { Digits: '23', FinishedOnKey: '' }); // { keys: '23', timedOut: true }
+ * readGatherReport('key', { Digits: '#' }); // { keys: '#' }
+ * readGatherReport('entry', { Digits: '0#' }); // { keys: '0#' }
+ * readGatherReport('entry', { Digits: '12a' }); // null
  * ```
  */
-export function readGatherReport(
-  shape: GatherShape,
-  params: { Digits?: string; FinishedOnKey?: string },
-): GatherReport | null {
+export function readGatherReport(shape: GatherShape, params: { Digits?: string }): GatherReport | null {
   const digits = params.Digits ?? '';
-  if (shape === 'key') {
-    return digits.length === 1 && KEYS.test(digits) ? { keys: digits, timedOut: false } : null;
-  }
-  if (digits !== '' && !/^[0-9*]+$/.test(digits)) return null;
-  const finishedByPound = params.FinishedOnKey === '#';
-  const keys = finishedByPound ? `${digits}#` : digits;
-  if (!KEYS.test(keys)) return null;
-  return { keys, timedOut: !finishedByPound };
+  return (shape === 'key' ? KEY : ENTRY).test(digits) ? { keys: digits } : null;
 }
 
 /**

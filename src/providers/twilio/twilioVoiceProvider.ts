@@ -9,7 +9,6 @@ import twilio from 'twilio';
 import { VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { ProviderCommand } from '../../machine/commands.js';
-import { MAX_ENTRY_LENGTH } from '../../machine/entry.js';
 import type {
   DurableVoiceProvider,
   Plan,
@@ -48,7 +47,7 @@ import {
   type TwilioWebhookResponse,
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
-import type { PinEntryStyle } from './keyCollection.js';
+import { type KeyCollectionStyle, MAX_ENTRY_PAUSE_SECONDS } from './keyCollection.js';
 import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { runTwilioEffect } from './twilioEffects.js';
@@ -112,10 +111,16 @@ export interface TwilioVoiceProviderOptions {
   calls?: TwilioCallsApi;
   /** Where sessions are found between webhooks. Default: a new in-memory registry. */
   registry?: TwilioCallRegistry;
-  /** How PINs are collected; see docs/twilio.md. Default `key-by-key`. */
-  pinEntry?: PinEntryStyle;
-  /** Shortest PIN the host accepts (for `finish-on-key`). Default 4. */
-  minPinLength?: number;
+  /**
+   * How keys are collected; see docs/twilio.md, "Collecting keys". Default
+   * `whole-entry`: no key pressed while typing falls between two Gathers.
+   */
+  keyCollection?: KeyCollectionStyle;
+  /**
+   * For `whole-entry`: seconds of silence after the last key before the keys
+   * are sent (1–5). Default 1 in standard mode, 2 in PIN mode.
+   */
+  entryPauseSeconds?: number;
   /** How long a webhook waits for the machine's next command before asking Twilio to come back. Default 2000 ms. */
   replyWaitMs?: number;
   /** Pause before Twilio comes back, in seconds. Default 1. */
@@ -172,7 +177,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private readonly sharedKeySecrets: readonly string[];
   private readonly options: TwilioVoiceProviderOptions;
   private readonly settings: {
-    minPinLength: number;
+    entryPauseSeconds: number | null;
     replyWaitMs: number;
     pollPauseSeconds: number;
     maxBodyBytes: number;
@@ -189,15 +194,22 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     if (options.defaultCallerId !== undefined && !E164.test(options.defaultCallerId)) {
       refuse('defaultCallerId must be an E.164 number');
     }
-    if (options.pinEntry !== undefined && options.pinEntry !== 'key-by-key' && options.pinEntry !== 'finish-on-key') {
-      refuse('pinEntry must be "key-by-key" or "finish-on-key"');
+    if (
+      options.keyCollection !== undefined &&
+      options.keyCollection !== 'whole-entry' &&
+      options.keyCollection !== 'key-by-key'
+    ) {
+      refuse('keyCollection must be "whole-entry" or "key-by-key"');
     }
     this.options = options;
     this.authToken = options.authToken;
     this.publicBaseUrl = publicBaseUrl;
     this.sharedKeySecrets = sharedKeySecrets;
     this.settings = {
-      minPinLength: checkRange('minPinLength', options.minPinLength, 1, MAX_ENTRY_LENGTH, 4),
+      entryPauseSeconds:
+        options.entryPauseSeconds === undefined
+          ? null
+          : checkRange('entryPauseSeconds', options.entryPauseSeconds, 1, MAX_ENTRY_PAUSE_SECONDS, 1),
       replyWaitMs: checkRange('replyWaitMs', options.replyWaitMs, 0, 10_000, 2_000),
       pollPauseSeconds: checkRange('pollPauseSeconds', options.pollPauseSeconds, 1, 5, 1),
       maxBodyBytes: checkRange('maxBodyBytes', options.maxBodyBytes, 1_024, 1_048_576, DEFAULT_MAX_BODY_BYTES),
@@ -206,7 +218,10 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     this.control = {
       publicBaseUrl,
       defaultCallerId: options.defaultCallerId ?? null,
-      keyCollection: { pinEntry: options.pinEntry ?? 'key-by-key', minPinLength: this.settings.minPinLength },
+      keyCollection: {
+        style: options.keyCollection ?? 'whole-entry',
+        entryPauseSeconds: this.settings.entryPauseSeconds,
+      },
       pollPauseSeconds: this.settings.pollPauseSeconds,
       createToken: () => randomBytes(16).toString('hex'),
     };

@@ -6,8 +6,7 @@
  */
 import twilio from 'twilio';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
-import { toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
-import type { GatherShape } from './webhookRoutes.js';
+import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
 
 type VoiceResponse = InstanceType<typeof twilio.twiml.VoiceResponse>;
 type SayAttributes = Parameters<VoiceResponse['say']>[0];
@@ -55,47 +54,54 @@ function appendSegments(
 }
 
 /**
- * A `<Gather>` and what follows it.
+ * A chain of `<Gather>`s and what follows it.
  *
  * @example
  * ```ts
- * toGatherTwiml({ segments: [{ say: 'Press pound.' }], speech: {}, shape: 'key', timeoutSeconds: 10, actionUrl, timeoutUrl });
+ * toGatherTwiml({ segments: [{ say: 'Press pound.' }], speech: {}, gathers: [{ shape: 'entry', timeoutSeconds: 2 }], actionUrl, timeoutUrl });
  * ```
  */
 export interface GatherTwimlInput {
-  /** Spoken inside the Gather, so that a key stops it (barge-in); empty for a Gather that only waits. */
+  /** Spoken inside the first Gather, so that a key stops it (barge-in); empty for Gathers that only wait. */
   segments: readonly PromptSegment[];
   speech: SpeechSettings;
-  shape: GatherShape;
-  timeoutSeconds: number;
-  /** The Gather's `action`. */
+  /** The Gathers, in order: one without keys falls through to the next (no request in between). */
+  gathers: readonly GatherStep[];
+  /** The Gathers' `action`. */
   actionUrl: string;
-  /** Where the call goes when the Gather ends without keys. */
+  /** Where the call goes when the last Gather ends without keys. */
   timeoutUrl: string;
 }
 
 /**
- * A prompt nested in a `<Gather>`, followed by a `<Redirect>` that reports the
- * input timeout.
+ * A prompt nested in the first of a chain of `<Gather>`s, followed by a
+ * `<Redirect>` that reports the input timeout. A Gather that gets keys posts
+ * them to `actionUrl` and ends the document; one that times out without keys
+ * falls through to the next verb.
  *
  * @example
  * ```ts
- * toGatherTwiml({ segments: [{ say: 'Press pound.' }], speech: { language: 'en-US' }, shape: 'key', timeoutSeconds: 10,
+ * toGatherTwiml({ segments: [{ say: 'Press pound.' }], speech: { language: 'en-US' },
+ *   gathers: [{ shape: 'entry', timeoutSeconds: 2 }, { shape: 'entry', timeoutSeconds: 1 }],
  *   actionUrl: 'https://example.com/twilio/gather?t=…', timeoutUrl: 'https://example.com/twilio/timeout?t=…' });
- * // <Response><Gather input="dtmf" action="…" method="POST" timeout="10" finishOnKey="" numDigits="1">
- * //   <Say language="en-US">Press pound.</Say></Gather><Redirect method="POST">…</Redirect></Response>
+ * // <Response><Gather input="dtmf" action="…" method="POST" timeout="2" finishOnKey="" numDigits="64">
+ * //   <Say language="en-US">Press pound.</Say></Gather>
+ * //   <Gather input="dtmf" action="…" method="POST" timeout="1" finishOnKey="" numDigits="64"/>
+ * //   <Redirect method="POST">…</Redirect></Response>
  * ```
  */
 export function toGatherTwiml(input: GatherTwimlInput): string {
   const response = new twilio.twiml.VoiceResponse();
-  const gather = response.gather({
-    input: ['dtmf'],
-    action: input.actionUrl,
-    method: 'POST',
-    timeout: input.timeoutSeconds,
-    ...toGatherKeyAttributes(input.shape),
+  input.gathers.forEach((step, index) => {
+    const gather = response.gather({
+      input: ['dtmf'],
+      action: input.actionUrl,
+      method: 'POST',
+      timeout: step.timeoutSeconds,
+      ...toGatherKeyAttributes(step.shape),
+    });
+    if (index === 0) appendSegments(gather, input.segments, input.speech);
   });
-  appendSegments(gather, input.segments, input.speech);
   response.redirect({ method: 'POST' }, input.timeoutUrl);
   return response.toString();
 }

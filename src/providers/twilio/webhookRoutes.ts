@@ -53,16 +53,17 @@ export const TWILIO_WEBHOOK_ROUTES: readonly TwilioWebhookRoute[] = [
 export const TWIML_ROUTES: readonly TwilioWebhookRoute[] = ['answer', 'gather', 'timeout', 'digits-sent', 'poll'];
 
 /**
- * How a `<Gather>` collects keys (see docs/twilio.md, "Collecting keys"):
- * `key` — one key per request, `finishOnKey=""`, so a bare `#` arrives as `Digits=#`;
- * `rest` — the rest of a PIN up to `#`, `finishOnKey="#"`.
+ * How a `<Gather>` collects keys (see docs/twilio.md, "Collecting keys"), both
+ * with `finishOnKey=""` so that a bare `#` arrives as `Digits=#`:
+ * `entry` — any number of keys, reported after a short silence;
+ * `key` — one key per request.
  *
  * @example
  * ```ts
- * toWebhookUrl(publicBaseUrl, 'gather', { token, step: 2, promptSeq: 1, shape: 'key' satisfies GatherShape });
+ * toWebhookUrl(publicBaseUrl, 'gather', { token, step: 2, promptSeq: 1, shape: 'entry' satisfies GatherShape });
  * ```
  */
-export type GatherShape = 'key' | 'rest';
+export type GatherShape = 'key' | 'entry';
 
 /**
  * The values our URLs carry in their query string.
@@ -272,7 +273,7 @@ export function readWebhookQuery(rawSearch: string): WebhookQuery | null {
       if (!COUNT.test(value)) return null;
       if (name === 's') query.step = Number(value);
       else query.promptSeq = Number(value);
-    } else if (name === 'k' && (value === 'key' || value === 'rest')) {
+    } else if (name === 'k' && (value === 'key' || value === 'entry')) {
       query.shape = value;
     } else {
       return null;
