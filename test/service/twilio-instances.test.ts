@@ -190,4 +190,37 @@ describe('durable verifications on Twilio, several instances', () => {
     expect(audit.filter((row) => row.what === 'call.ringing')).toHaveLength(1);
     expect(audit.filter((row) => row.what.startsWith('call.digits'))).toHaveLength(1);
   });
+
+  it('# and a hang-up in either order on two instances: the completed callback on one, the late action on the other, approved; a retried action changes nothing', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const b = await startInstance('b', store, rest);
+    const { verificationId } = await a.service.start({ targets: [PRIMARY], timing: { endingGraceMs: 2_000 } });
+    const call = await callOf(rest, new TwilioWebhookSender(a.baseUrl), 1);
+    const greeting = await call.answer();
+    const toA = new TwilioWebhookSender(a.baseUrl);
+    const toB = new TwilioWebhookSender(b.baseUrl);
+    expect((await toA.post(String(call.create.data.StatusCallback), call.statusParams('completed'))).status).toBe(200);
+    const [gatherUrl, gatherParams] = call.gatherRequest(greeting, '#');
+    const late = await toB.post(gatherUrl, gatherParams);
+    const retry = await toA.post(gatherUrl, gatherParams);
+    expect(retry.body).toBe(late.body);
+    const result = await b.service.waitForResult(verificationId, { timeoutMs: 5_000 });
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(result.attempts[0]?.keysPressed).toBe(1);
+  });
+
+  it('a hang-up with no key on a durable verification is a denial once the grace has passed', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const { verificationId } = await a.service.start({ targets: [PRIMARY, BACKUP], timing: { endingGraceMs: 300 } });
+    const call = await callOf(rest, new TwilioWebhookSender(a.baseUrl), 1);
+    await call.answer();
+    expect((await call.status('completed')).status).toBe(200);
+    const result = await a.service.waitForResult(verificationId, { timeoutMs: 5_000 });
+    expect(result).toMatchObject({ status: 'denied', reason: 'hung-up' });
+    expect(rest.creates()).toHaveLength(1);
+  });
 });

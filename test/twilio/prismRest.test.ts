@@ -192,7 +192,9 @@ if (skipReason !== null) {
       await session.execute(hangUp(callSid, [{ say: 'Goodbye.' }]));
       const update = http.exchanges.at(-1);
       expect(update).toMatchObject({ status: 200 });
-      expect(String(update?.data.Twiml)).toContain('<Say language="en-US">Goodbye.</Say><Hangup/>');
+      expect(String(update?.data.Twiml)).toContain(
+        '<Say language="en-US" voice="Polly.Joanna-Neural">Goodbye.</Say><Hangup/>',
+      );
       await session.close();
     });
 

@@ -34,6 +34,7 @@ import {
   toHoldTwiml,
   toSendDigitsTwiml,
 } from './twiml.js';
+import { withDefaultVoice } from './voices.js';
 import { type GatherShape, TWIML_ROUTES, type TwilioWebhookRoute, toWebhookUrl } from './webhookRoutes.js';
 
 /** How far a call has come, as Twilio reported it. */
@@ -118,6 +119,8 @@ export interface TwilioControlSettings {
   keyCollection: KeyCollectionSettings;
   /** `<Pause length>` of a "come back" answer, in seconds. */
   pollPauseSeconds: number;
+  /** `<Say>` voices by language for requests that name none. */
+  defaultVoices: Readonly<Record<string, string>>;
   /** A fresh random dial token (32 lowercase hex digits). */
   createToken(): string;
 }
@@ -436,7 +439,7 @@ function carryOut(
       call.prompt = prompt;
       const silenceSeconds = toGatherTimeoutSeconds(command.collect.inputTimeoutMs);
       deliver(plan, call, open, 'run', GATHER_ROUTES, (step) =>
-        gatherTwiml(settings, call, prompt, step, silenceSeconds, command.segments, command.speech),
+        gatherTwiml(settings, call, prompt, step, silenceSeconds, command.segments, speechOf(command.speech, settings)),
       );
       return;
     }
@@ -453,7 +456,15 @@ function carryOut(
         reconcile(plan, call);
         return;
       }
-      deliver(plan, call, open, 'hang-up', [], () => toHangUpTwiml(command.farewell, command.speech), true);
+      deliver(
+        plan,
+        call,
+        open,
+        'hang-up',
+        [],
+        () => toHangUpTwiml(command.farewell, speechOf(command.speech, settings)),
+        true,
+      );
       return;
     }
   }
@@ -614,6 +625,10 @@ function gatherTwiml(
     actionUrl: url(settings, call, 'gather', { step, promptSeq: prompt.seq, shape }),
     timeoutUrl: url(settings, call, 'timeout', { step, promptSeq: prompt.seq }),
   });
+}
+
+function speechOf(speech: SpeechSettings, settings: TwilioControlSettings): SpeechSettings {
+  return withDefaultVoice(speech, settings.defaultVoices);
 }
 
 function url(

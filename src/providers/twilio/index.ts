@@ -41,6 +41,7 @@ export {
 export type { KeyCollectionStyle } from './keyCollection.js';
 export type { TwilioCallCreateParams, TwilioCallsApi, TwilioCallUpdateParams } from './twilioCallsApi.js';
 export { TwilioVoiceProvider, type TwilioVoiceProviderOptions } from './twilioVoiceProvider.js';
+export { TWILIO_NEURAL_VOICES } from './voices.js';
 export {
   type GatherShape,
   TWILIO_WEBHOOK_ROUTES,

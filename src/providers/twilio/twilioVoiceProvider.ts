@@ -52,6 +52,7 @@ import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
+import { TWILIO_NEURAL_VOICES } from './voices.js';
 import { readPublicBaseUrl } from './webhookRoutes.js';
 
 /**
@@ -121,6 +122,12 @@ export interface TwilioVoiceProviderOptions {
    * are sent (1–5). Default 1 in standard mode, 2 in PIN mode.
    */
   entryPauseSeconds?: number;
+  /**
+   * `<Say>` voice by BCP 47 language for requests whose `speech` names no voice.
+   * Default {@link TWILIO_NEURAL_VOICES} (neural voices, instead of Twilio's
+   * legacy default); `{}` lets Twilio choose.
+   */
+  defaultVoices?: Readonly<Record<string, string>>;
   /** How long a webhook waits for the machine's next command before asking Twilio to come back. Default 2000 ms. */
   replyWaitMs?: number;
   /** Pause before Twilio comes back, in seconds. Default 1. */
@@ -223,6 +230,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
         entryPauseSeconds: this.settings.entryPauseSeconds,
       },
       pollPauseSeconds: this.settings.pollPauseSeconds,
+      defaultVoices: options.defaultVoices ?? TWILIO_NEURAL_VOICES,
       createToken: () => randomBytes(16).toString('hex'),
     };
     this.calls =

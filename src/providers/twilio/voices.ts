@@ -1,0 +1,50 @@
+/**
+ * The `<Say>` voice when a request names none. Twilio's own default is its
+ * legacy `man` voice; a neural voice of the prompt's language is chosen
+ * instead where one is known.
+ *
+ * @module
+ */
+import type { SpeechSettings } from '../../machine/types.js';
+
+/**
+ * Neural voices (Amazon Polly through Twilio, `Polly.<Name>-Neural`) by BCP 47
+ * language tag, used when a request's `speech` names no voice.
+ *
+ * @example
+ * ```ts
+ * TWILIO_NEURAL_VOICES['en-US']; // 'Polly.Joanna-Neural'
+ * new TwilioVoiceProvider({ ...options, defaultVoices: { ...TWILIO_NEURAL_VOICES, 'en-US': 'Polly.Matthew-Neural' } });
+ * ```
+ */
+export const TWILIO_NEURAL_VOICES: Readonly<Record<string, string>> = {
+  'en-US': 'Polly.Joanna-Neural',
+  'en-GB': 'Polly.Amy-Neural',
+  'en-AU': 'Polly.Olivia-Neural',
+  'de-DE': 'Polly.Vicki-Neural',
+  'fr-FR': 'Polly.Lea-Neural',
+  'es-ES': 'Polly.Lucia-Neural',
+  'it-IT': 'Polly.Bianca-Neural',
+  'pt-BR': 'Polly.Camila-Neural',
+  'ja-JP': 'Polly.Takumi-Neural',
+};
+
+/** Twilio's `<Say>` language when none is given. */
+const TWILIO_DEFAULT_LANGUAGE = 'en-US';
+
+/**
+ * The speech settings to say a prompt with: the request's voice if it names
+ * one, else the default voice of its language (`en-US` when it names none),
+ * else none (Twilio then chooses).
+ *
+ * @example
+ * ```ts
+ * withDefaultVoice({ language: 'en-GB' }, TWILIO_NEURAL_VOICES); // { language: 'en-GB', voice: 'Polly.Amy-Neural' }
+ * withDefaultVoice({ language: 'sv-SE' }, TWILIO_NEURAL_VOICES); // { language: 'sv-SE' }
+ * ```
+ */
+export function withDefaultVoice(speech: SpeechSettings, defaults: Readonly<Record<string, string>>): SpeechSettings {
+  if (speech.voice !== undefined) return speech;
+  const voice = defaults[speech.language ?? TWILIO_DEFAULT_LANGUAGE];
+  return voice === undefined ? speech : { ...speech, voice };
+}

@@ -1,0 +1,463 @@
+/**
+ * A simulated Twilio network on virtual time. It answers the calls API, rings
+ * scripted callees, executes the TwiML the provider answers with (`<Say>`,
+ * `<Play>`, `<Pause>`, `<Gather>`, `<Redirect>`, `<Hangup>`) and sends the
+ * provider Twilio's webhooks, signed, each after its own network delay — so
+ * status callbacks and TwiML requests arrive in no fixed order.
+ *
+ * Its key model is Twilio's, as documented: a key is heard only while a
+ * `<Gather>` runs. A key pressed while none does — between a Gather's action
+ * request and the next document — is lost, or, as a configurable assumption,
+ * buffered into the next Gather. Whether a Gather cut short by a hang-up posts
+ * the keys it holds is another assumption (`keysAtHangUp`).
+ */
+
+import { estimateDigitsDurationMs, estimatePlayDurationMs } from '../../src/providers/simulated/speech.js';
+import type {
+  TwilioCallCreateParams,
+  TwilioCallsApi,
+  TwilioCallUpdateParams,
+  TwilioWebhookRequest,
+  TwilioWebhookResponse,
+} from '../../src/providers/twilio/index.js';
+import type { VirtualClock } from '../../src/runtime/clock.js';
+import { ACCOUNT_SID, newCallSid, toSignedRequest } from './twilioFake.js';
+import { elementsOf, parseXml, textOf, type XmlElement } from './xml.js';
+
+/** One entry a callee types in answer to a prompt it hears. */
+export interface CalleeEntry {
+  keys: string;
+  /** When the first key is pressed: after the prompt starts (barge-in) or after it ends. */
+  from: 'prompt-start' | 'prompt-end';
+  startAfterMs: number;
+  /** Pause before each key after the first (`keys.length - 1` values). */
+  gapsMs: readonly number[];
+}
+
+/** What a callee does: answers, types one entry per prompt heard, maybe hangs up. */
+export interface NetworkCallee {
+  /** First ring after the call is created (queue and post-dial delay). Default 2 000 ms. */
+  ringAfterMs?: number;
+  /** Answer after the first ring; `null` never answers. Default 3 000 ms. */
+  answerAfterMs?: number | null;
+  /** Entry `i` answers the `i`-th prompt (greeting, then re-prompts). */
+  entries: readonly CalleeEntry[];
+  /** Hang up this long after the last key of the last entry; `null` waits for Twilio to hang up. */
+  hangUpAfterLastKeyMs?: number | null;
+}
+
+export interface TwilioNetworkOptions {
+  clock: VirtualClock;
+  callees: Readonly<Record<string, NetworkCallee>>;
+  /** Round trip of one TwiML request (the request, then its answer), drawn per request. Default 0. */
+  roundTripMs?: () => number;
+  /** Delay of one status callback, drawn per callback. Default 0. */
+  callbackDelayMs?: () => number;
+  /** Keys pressed while no Gather runs. Default `lost` (Twilio documents no buffering). */
+  keysBetweenGathers?: 'lost' | 'buffered';
+  /** Keys a Gather holds when the callee hangs up. Default `dropped` (Twilio documents neither way). */
+  keysAtHangUp?: 'posted' | 'dropped';
+  /** REST latency. Default 100 ms. */
+  apiLatencyMs?: number;
+}
+
+/** What happened on one call, for assertions. */
+export interface NetworkCallRecord {
+  sid: string;
+  to: string;
+  /** Keys the callee pressed, in order. */
+  pressed: string;
+  /** Keys a Gather heard. */
+  heard: string;
+  /** Keys pressed while no Gather ran (with `keysBetweenGathers: 'lost'`). */
+  lost: string;
+  /** `Digits` of every Gather action posted. */
+  posted: string[];
+  /** `Digits` a Gather posted because the callee hung up while it held them (`keysAtHangUp: 'posted'`). */
+  postedAtHangUp: string | null;
+  /** `Status=canceled` sent for a call in progress (Twilio documents that it has no effect). */
+  ineffectiveCancels: number;
+  endedBy: 'callee' | 'twiml' | 'rest' | 'no-answer' | null;
+}
+
+type Handler = (request: TwilioWebhookRequest) => Promise<TwilioWebhookResponse>;
+
+interface ActiveGather {
+  digits: string;
+  timeoutMs: number;
+  numDigits: number;
+  finishOnKey: string;
+  action: string;
+  playing: boolean;
+  timer: unknown;
+}
+
+interface NetworkCall {
+  record: NetworkCallRecord;
+  params: TwilioCallCreateParams;
+  callee: NetworkCallee;
+  phase: 'queued' | 'ringing' | 'in-progress' | 'ended';
+  sequence: number;
+  /** Bumped whenever the call's TwiML changes hands: an answer for an older generation is dropped. */
+  generation: number;
+  verbs: XmlElement[];
+  verbTimer: unknown;
+  gather: ActiveGather | null;
+  buffered: string;
+  promptsHeard: number;
+  keysScheduled: number;
+  timers: Set<unknown>;
+}
+
+const GATHER_DEFAULT_TIMEOUT_S = 5;
+
+export class SimulatedTwilioNetwork {
+  readonly calls: TwilioCallsApi;
+  readonly records: NetworkCallRecord[] = [];
+  private readonly byId = new Map<string, NetworkCall>();
+  private handler: Handler | null = null;
+  private readonly clock: VirtualClock;
+
+  constructor(private readonly options: TwilioNetworkOptions) {
+    this.clock = options.clock;
+    this.calls = {
+      create: (params) => this.create(params),
+      update: (callSid, params) => this.update(callSid, params),
+    };
+  }
+
+  /** Where webhooks go: the provider's framework-free core. */
+  connect(handler: Handler): void {
+    this.handler = handler;
+  }
+
+  /** Keys lost between Gathers, on every call. */
+  get lostKeys(): number {
+    return this.records.reduce((n, r) => n + r.lost.length, 0);
+  }
+
+  // ── REST ──────────────────────────────────────────────────────────────────
+
+  private later<T>(ms: number, fn: () => T): Promise<T> {
+    return new Promise((resolve, reject) =>
+      this.clock.setTimeout(() => {
+        try {
+          resolve(fn());
+        } catch (error) {
+          reject(error);
+        }
+      }, ms),
+    );
+  }
+
+  private create(params: TwilioCallCreateParams): Promise<{ sid: string }> {
+    return this.later(this.options.apiLatencyMs ?? 100, () => {
+      const callee = this.options.callees[params.to];
+      if (callee === undefined) throw Object.assign(new Error('unknown number'), { status: 400, code: 21217 });
+      const record: NetworkCallRecord = {
+        sid: newCallSid(),
+        to: params.to,
+        pressed: '',
+        heard: '',
+        lost: '',
+        posted: [],
+        postedAtHangUp: null,
+        ineffectiveCancels: 0,
+        endedBy: null,
+      };
+      const call: NetworkCall = {
+        record,
+        params,
+        callee,
+        phase: 'queued',
+        sequence: 0,
+        generation: 0,
+        verbs: [],
+        verbTimer: null,
+        gather: null,
+        buffered: '',
+        promptsHeard: 0,
+        keysScheduled: 0,
+        timers: new Set(),
+      };
+      this.records.push(record);
+      this.byId.set(record.sid, call);
+      this.statusCallback(call, 'initiated');
+      this.after(call, callee.ringAfterMs ?? 2_000, () => this.ring(call));
+      return { sid: record.sid };
+    });
+  }
+
+  private update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
+    return this.later(this.options.apiLatencyMs ?? 100, () => {
+      const call = this.byId.get(callSid);
+      if (call === undefined) throw Object.assign(new Error('not found'), { status: 404, code: 20404 });
+      if (call.phase === 'ended') return {};
+      if ('twiml' in params) {
+        if (call.phase === 'in-progress') this.runDocument(call, params.twiml);
+        return {};
+      }
+      if (params.status === 'completed')
+        this.end(call, 'rest', call.phase === 'in-progress' ? 'completed' : 'canceled');
+      else if (call.phase === 'in-progress') call.record.ineffectiveCancels++;
+      else this.end(call, 'rest', 'canceled');
+      return {};
+    });
+  }
+
+  // ── Call progress ─────────────────────────────────────────────────────────
+
+  private after(call: NetworkCall, ms: number, fn: () => void): unknown {
+    const handle = this.clock.setTimeout(() => {
+      call.timers.delete(handle);
+      if (call.phase !== 'ended') fn();
+    }, ms);
+    call.timers.add(handle);
+    return handle;
+  }
+
+  private cancel(call: NetworkCall, handle: unknown): void {
+    if (handle === null) return;
+    this.clock.clearTimeout(handle);
+    call.timers.delete(handle);
+  }
+
+  private ring(call: NetworkCall): void {
+    call.phase = 'ringing';
+    this.statusCallback(call, 'ringing');
+    const answerAfterMs = call.callee.answerAfterMs === undefined ? 3_000 : call.callee.answerAfterMs;
+    const ringMs = call.params.timeout * 1_000;
+    if (answerAfterMs !== null && answerAfterMs < ringMs) this.after(call, answerAfterMs, () => this.answer(call));
+    else this.after(call, ringMs, () => this.end(call, 'no-answer', 'no-answer'));
+  }
+
+  private answer(call: NetworkCall): void {
+    call.phase = 'in-progress';
+    this.statusCallback(call, 'in-progress');
+    this.request(call, call.params.url, {});
+  }
+
+  private end(call: NetworkCall, by: NonNullable<NetworkCallRecord['endedBy']>, status: string): void {
+    const gather = call.gather;
+    if (by === 'callee' && gather !== null && gather.digits !== '' && this.options.keysAtHangUp === 'posted') {
+      call.record.posted.push(gather.digits);
+      call.record.postedAtHangUp = gather.digits;
+      this.send(call, gather.action, { Digits: gather.digits }, null);
+    }
+    call.phase = 'ended';
+    call.gather = null;
+    call.generation++;
+    call.record.endedBy = by;
+    for (const handle of call.timers) this.clock.clearTimeout(handle);
+    call.timers.clear();
+    this.statusCallback(call, status);
+  }
+
+  private statusCallback(call: NetworkCall, status: string): void {
+    const params = {
+      CallStatus: status,
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: String(call.sequence++),
+      Timestamp: new Date(this.clock.now()).toUTCString(),
+    };
+    const delay = this.options.callbackDelayMs?.() ?? 0;
+    this.clock.setTimeout(() => void this.deliver(call, call.params.statusCallback, params), delay);
+  }
+
+  // ── TwiML ─────────────────────────────────────────────────────────────────
+
+  /** A TwiML request: its answer, after the round trip, becomes the call's document. */
+  private request(call: NetworkCall, url: string, extra: Record<string, string>): void {
+    call.generation++;
+    this.send(call, url, extra, call.generation);
+  }
+
+  private send(call: NetworkCall, url: string, extra: Record<string, string>, generation: number | null): void {
+    const roundTrip = this.options.roundTripMs?.() ?? 0;
+    this.clock.setTimeout(
+      async () => {
+        const response = await this.deliver(call, url, {
+          CallStatus: call.phase === 'ended' ? 'completed' : 'in-progress',
+          ...extra,
+        });
+        this.clock.setTimeout(
+          () => {
+            if (generation === null || call.generation !== generation || call.phase !== 'in-progress') return;
+            this.runDocument(call, response.body);
+          },
+          roundTrip - Math.floor(roundTrip / 2),
+        );
+      },
+      Math.floor(roundTrip / 2),
+    );
+  }
+
+  private async deliver(call: NetworkCall, url: string, extra: Record<string, string>): Promise<TwilioWebhookResponse> {
+    if (this.handler === null) throw new Error('the network is not connected to a provider');
+    const params = {
+      AccountSid: ACCOUNT_SID,
+      ApiVersion: '2010-04-01',
+      CallSid: call.record.sid,
+      Direction: 'outbound-api',
+      From: call.params.from,
+      To: call.params.to,
+      ...extra,
+    };
+    return this.handler(toSignedRequest(url, params));
+  }
+
+  private runDocument(call: NetworkCall, twiml: string): void {
+    call.generation++;
+    this.stopVerb(call);
+    const root = parseXml(twiml);
+    call.verbs = elementsOf(root);
+    this.next(call);
+  }
+
+  private stopVerb(call: NetworkCall): void {
+    this.cancel(call, call.verbTimer);
+    call.verbTimer = null;
+    if (call.gather !== null) this.cancel(call, call.gather.timer);
+    call.gather = null;
+  }
+
+  private wait(call: NetworkCall, ms: number): void {
+    const generation = call.generation;
+    call.verbTimer = this.after(call, ms, () => {
+      if (call.generation === generation) this.next(call);
+    });
+  }
+
+  private next(call: NetworkCall): void {
+    const verb = call.verbs.shift();
+    call.verbTimer = null;
+    if (verb === undefined) {
+      // A document that runs out of verbs ends the call.
+      this.end(call, 'twiml', 'completed');
+      return;
+    }
+    switch (verb.name) {
+      case 'Say':
+        this.wait(call, estimatePlayDurationMs([{ say: textOf(verb) }]));
+        return;
+      case 'Play':
+        this.wait(call, playDurationMs(verb));
+        return;
+      case 'Pause':
+        this.wait(call, Number(verb.attributes.length ?? '1') * 1_000);
+        return;
+      case 'Redirect':
+        this.request(call, textOf(verb), {});
+        return;
+      case 'Hangup':
+        this.end(call, 'twiml', 'completed');
+        return;
+      case 'Gather':
+        this.startGather(call, verb);
+        return;
+      default:
+        throw new Error(`the simulated network does not run <${verb.name}>`);
+    }
+  }
+
+  private startGather(call: NetworkCall, verb: XmlElement): void {
+    const nested = elementsOf(verb);
+    const playMs = nested.reduce(
+      (sum, v) => sum + (v.name === 'Say' ? estimatePlayDurationMs([{ say: textOf(v) }]) : playDurationMs(v)),
+      0,
+    );
+    const gather: ActiveGather = {
+      digits: '',
+      timeoutMs: Number(verb.attributes.timeout ?? GATHER_DEFAULT_TIMEOUT_S) * 1_000,
+      numDigits: verb.attributes.numDigits === undefined ? Number.POSITIVE_INFINITY : Number(verb.attributes.numDigits),
+      finishOnKey: verb.attributes.finishOnKey ?? '#',
+      action: verb.attributes.action ?? '',
+      playing: nested.length > 0,
+      timer: null,
+    };
+    call.gather = gather;
+    if (nested.length > 0) this.promptStarted(call, playMs);
+    // The timeout starts once the nested prompt has played.
+    gather.timer = this.after(call, playMs, () => {
+      gather.playing = false;
+      this.armGatherTimeout(call, gather);
+    });
+    // Buffered keys go to this Gather while it runs; those after its end wait for the next one.
+    while (call.buffered !== '' && call.gather === gather) {
+      const key = call.buffered.charAt(0);
+      call.buffered = call.buffered.slice(1);
+      this.hear(call, gather, key);
+    }
+  }
+
+  private armGatherTimeout(call: NetworkCall, gather: ActiveGather): void {
+    this.cancel(call, gather.timer);
+    gather.timer = this.after(call, gather.timeoutMs, () => {
+      if (call.gather !== gather) return;
+      if (gather.digits === '') {
+        // No input: fall through to the next verb, in the same document.
+        call.gather = null;
+        this.next(call);
+      } else {
+        this.finishGather(call, gather, gather.digits);
+      }
+    });
+  }
+
+  private finishGather(call: NetworkCall, gather: ActiveGather, digits: string): void {
+    this.cancel(call, gather.timer);
+    call.gather = null;
+    if (digits === '') {
+      this.next(call);
+      return;
+    }
+    call.record.posted.push(digits);
+    this.request(call, gather.action, { Digits: digits });
+  }
+
+  private hear(call: NetworkCall, gather: ActiveGather, key: string): void {
+    call.record.heard += key;
+    // A key stops the nested prompt (barge-in); the timeout then counts from the last key.
+    gather.playing = false;
+    if (gather.finishOnKey !== '' && key === gather.finishOnKey) {
+      this.finishGather(call, gather, gather.digits);
+      return;
+    }
+    gather.digits += key;
+    if (gather.digits.length >= gather.numDigits) this.finishGather(call, gather, gather.digits);
+    else this.armGatherTimeout(call, gather);
+  }
+
+  // ── The callee ────────────────────────────────────────────────────────────
+
+  private promptStarted(call: NetworkCall, promptMs: number): void {
+    const entry = call.callee.entries[call.promptsHeard];
+    const isLast = call.promptsHeard === call.callee.entries.length - 1;
+    call.promptsHeard++;
+    if (entry === undefined) return;
+    let at = entry.startAfterMs + (entry.from === 'prompt-end' ? promptMs : 0);
+    [...entry.keys].forEach((key, i) => {
+      if (i > 0) at += entry.gapsMs[i - 1] ?? 0;
+      this.after(call, at, () => this.press(call, key));
+    });
+    const hangUp = call.callee.hangUpAfterLastKeyMs;
+    if (isLast && hangUp !== undefined && hangUp !== null) {
+      this.after(call, at + hangUp, () => this.end(call, 'callee', 'completed'));
+    }
+  }
+
+  private press(call: NetworkCall, key: string): void {
+    call.record.pressed += key;
+    const gather = call.gather;
+    if (gather !== null) this.hear(call, gather, key);
+    else if (this.options.keysBetweenGathers === 'buffered') call.buffered += key;
+    else call.record.lost += key;
+  }
+}
+
+/** `<Play digits>`: `w` waits half a second (a comma of ours is `ww`); other `<Play>`s are recordings. */
+function playDurationMs(verb: XmlElement): number {
+  const digits = verb.attributes.digits;
+  if (digits === undefined) return estimatePlayDurationMs([{ play: textOf(verb) }]);
+  return estimateDigitsDurationMs(digits.replaceAll('ww', ','));
+}
