@@ -115,6 +115,8 @@ function describeEvent(event: LoggedProviderEvent): string | null {
       return `callee pressed ${event.keys === 1 ? 'a key' : `${event.keys} keys`}`;
     case 'call.inputTimeout':
       return 'the provider reports no input';
+    case 'call.progressTone':
+      return `the audio is ${event.tone === 'sit' ? `tri-tones (${event.sitKind ?? 'unknown'})` : `a ${event.tone} tone`}`;
     case 'call.ended':
       return `call ended (${event.callId}, ${event.ending.status})`;
   }

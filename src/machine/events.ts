@@ -130,6 +130,26 @@ export interface CallInputTimeoutEvent extends Stamped {
   promptSeq: number;
 }
 
+/** Call-progress tones heard in a call's audio, e.g. by the provider's audio analysis. */
+export type ProgressTone = 'sit' | 'busy' | 'reorder';
+
+/** The list of progress tones, for validation. */
+export const PROGRESS_TONES: readonly ProgressTone[] = ['sit', 'busy', 'reorder'];
+
+/**
+ * The call's audio says the network, not the callee, is on the line: special
+ * information tones (an intercept or vacant-number announcement), a busy or a
+ * reorder tone — before the answer (early media) or after a carrier answered
+ * with a recording.
+ */
+export interface CallProgressToneEvent extends Stamped {
+  type: 'call.progressTone';
+  callId: string;
+  tone: ProgressTone;
+  /** For `sit`: the kind, when the tones told it. */
+  sitKind?: SitKind;
+}
+
 /** The call ended. */
 export interface CallEndedEvent extends Stamped {
   type: 'call.ended';
@@ -148,6 +168,7 @@ export type ProviderEvent =
   | CallPromptFinishedEvent
   | CallDigitsEvent
   | CallInputTimeoutEvent
+  | CallProgressToneEvent
   | CallEndedEvent;
 
 /** The host cancels the verification; the live call, if any, is hung up. */
@@ -193,5 +214,6 @@ export const PROVIDER_EVENT_TYPES: readonly ProviderEvent['type'][] = [
   'call.promptFinished',
   'call.digits',
   'call.inputTimeout',
+  'call.progressTone',
   'call.ended',
 ];

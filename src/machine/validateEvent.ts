@@ -8,6 +8,7 @@ import {
   type AnsweredBy,
   CALL_END_STATUSES,
   type CallEnding,
+  PROGRESS_TONES,
   PROVIDER_EVENT_TYPES,
   SIT_KINDS,
   type VerificationEvent,
@@ -58,6 +59,10 @@ const FIELD_CHECKS: Record<VerificationEvent['type'], (event: Fields) => boolean
     e.digits.length <= MAX_DIGITS_PER_EVENT &&
     KEYS.test(e.digits),
   'call.inputTimeout': (e) => isCallId(e.callId) && isCount(e.promptSeq),
+  'call.progressTone': (e) =>
+    isCallId(e.callId) &&
+    PROGRESS_TONES.includes(e.tone as never) &&
+    (e.sitKind === undefined || (e.tone === 'sit' && SIT_KINDS.includes(e.sitKind as never))),
   'call.ended': (e) => isCallId(e.callId) && isCallEnding(e.ending),
   'verification.cancel': () => true,
   // A tick says what time it is, so it must say it; it never carries another event from outside.

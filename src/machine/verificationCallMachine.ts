@@ -101,8 +101,13 @@ const scan = (context: VerificationContext, event: VerificationEvent) =>
     entryRules(context),
   );
 
-const endingOf = (event: VerificationEvent): CallEnding | null =>
-  event.type === 'call.ended' || event.type === 'call.dialFailed' ? event.ending : null;
+/** What an event says about how the call ended; tones heard on a call end it as the network's verdict. */
+const endingOf = (event: VerificationEvent): CallEnding | null => {
+  if (event.type === 'call.ended' || event.type === 'call.dialFailed') return event.ending;
+  if (event.type !== 'call.progressTone') return null;
+  if (event.tone === 'busy') return { status: 'busy' };
+  return { status: 'sit', sitKind: event.tone === 'reorder' ? 'reorder' : (event.sitKind ?? 'unknown') };
+};
 
 const endingCodes = (ending: CallEnding) => ({
   sipCode: ending.sipCode ?? null,
@@ -117,6 +122,14 @@ const invalidInputResult = (context: VerificationContext): AttemptResult =>
   context.input.mode === 'pin' ? 'pin-failed' : 'invalid-input';
 
 const ANSWERED = '#verification.calling.attempt.answered';
+
+/** Tones heard on the call: hang up and end the attempt with the result they mean (`sit` with its kind, `busy`). */
+const END_BY_TONES = [
+  'observeTime',
+  'clearEntry',
+  { type: 'hangUp', params: { farewell: null } },
+  'endUnanswered',
+] as const;
 
 /**
  * Transitions for the verdicts that end an entry's call or check it, shared by
@@ -325,6 +338,7 @@ const machineDefinition = setup({
       ).verdict === params.verdict,
     hasLiveCall: ({ context }) => context.liveCallId !== null,
     hasRung: ({ context }) => currentAttempt(context)?.times.ringingAt != null,
+    noKeysPressed: ({ context }) => (currentAttempt(context)?.keysPressed ?? 0) === 0,
     hasExtension: ({ context }) => (currentAttempt(context)?.target.extension ?? null) !== null,
     hasNextTarget: ({ context }) => context.attemptIndex + 1 < context.input.targets.length,
     numberAccepted: ({ event }) =>
@@ -776,6 +790,8 @@ const machineDefinition = setup({
                   CATCH_UP,
                   { guard: 'isLiveCallEvent', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
                 ],
+                // Tones in early media: the network's verdict before any answer.
+                'call.progressTone': [CATCH_UP, { guard: 'isLiveCallEvent', target: ROLLOVER, actions: END_BY_TONES }],
               },
               initial: 'awaitingDialAck',
               states: {
@@ -845,6 +861,11 @@ const machineDefinition = setup({
                       { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
                     ],
                   },
+                ],
+                // A carrier that answered with an intercept recording or a tone is not a person; a key says one is there.
+                'call.progressTone': [
+                  CATCH_UP,
+                  { guard: and(['isLiveCallEvent', 'noKeysPressed']), target: ROLLOVER, actions: END_BY_TONES },
                 ],
                 'call.answeredBy': [
                   CATCH_UP,

@@ -143,6 +143,7 @@ function providerEvents(snapshot: MachineSnapshot): VerificationEvent[] {
     { type: 'call.digitsSent', callId },
     { type: 'call.promptFinished', callId, promptSeq },
     { type: 'call.inputTimeout', callId, promptSeq },
+    { type: 'call.progressTone', callId, tone: 'sit', sitKind: 'intercept' },
     ...keyPresses(snapshot).map((digits): VerificationEvent => ({ type: 'call.digits', callId, digits })),
     { type: 'call.ended', callId, ending: { status: 'completed' } },
     { type: 'call.ended', callId, ending: { status: 'completed', keysMayFollow: true } },
