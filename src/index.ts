@@ -168,11 +168,14 @@ export {
 } from './providers/simulated/simulatedCarrier.js';
 export type { SpeechTiming } from './providers/simulated/speech.js';
 export type {
+  DialPlacedReport,
+  DialQueuedReport,
   DurableContext,
   DurableVoiceProvider,
   Plan,
   ProviderCapabilities,
   ProviderEffect,
+  ProviderReport,
   ProviderSession,
   Reception,
   SessionContext,
@@ -198,10 +201,13 @@ export type {
   AttemptEndedObservation,
   CommandFailedObservation,
   CommandObservation,
+  DialPlacedObservation,
+  DialQueuedObservation,
   LoggedProviderEvent,
   MalformedEventObservation,
   ProviderEventIgnoredObservation,
   ProviderEventObservation,
+  ProviderReportObservation,
   VerificationEndedObservation,
   VerificationObservation,
   VerificationStartedObservation,
