@@ -44,6 +44,7 @@ export async function verifyOnTwilioNetwork(
     publicBaseUrl: PUBLIC_BASE_URL,
     defaultCallerId: NETWORK_CALLER_ID,
     calls: network.calls,
+    clock,
     ...(keyCollection === undefined ? {} : { keyCollection }),
   });
   network.connect((webhook) => provider.handleWebhook(webhook));
