@@ -73,10 +73,22 @@ export interface MalformedEventObservation extends Observed {
 /**
  * A dial waits in the provider's queue (a provider pacing its dials, e.g.
  * Twilio's at `callsPerSecond`): how many wait and how long this one is expected to.
+ *
+ * @example
+ * ```ts
+ * onEvent: (o) => { if (o.type === 'provider.dialQueued') metrics.gauge('dial_queue', o.queueLength); }
+ * ```
  */
 export interface DialQueuedObservation extends Observed, DialQueuedReport {}
 
-/** A dial the provider paced was placed: how long it waited and how often it was retried. */
+/**
+ * A dial the provider paced was placed: how long it waited and how often it was retried.
+ *
+ * @example
+ * ```ts
+ * onEvent: (o) => { if (o.type === 'provider.dialPlaced') metrics.histogram('dial_wait_ms', o.waitMs); }
+ * ```
+ */
 export interface DialPlacedObservation extends Observed, DialPlacedReport {}
 
 /**

@@ -31,7 +31,7 @@ export const DIAL_QUEUE_FULL = 'DIAL_QUEUE_FULL';
  */
 export const DIAL_QUEUE_DEADLINE = 'DIAL_QUEUE_DEADLINE';
 
-/** `providerCode` of a dial taken out of the queue because its verification ended. */
+/** Why a dial was taken out of the queue: its verification ended (its session closed), so nobody hears of it. */
 export const DIAL_WITHDRAWN = 'DIAL_WITHDRAWN';
 
 /** Why the pacer did not place a dial. */

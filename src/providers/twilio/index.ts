@@ -32,7 +32,7 @@ export {
   type TwilioWebhookListenerSource,
   type TwilioWebhookServerOptions,
 } from './createTwilioWebhookServer.js';
-export { DIAL_QUEUE_DEADLINE, DIAL_QUEUE_FULL, DIAL_WITHDRAWN } from './dialPacer.js';
+export { DIAL_QUEUE_DEADLINE, DIAL_QUEUE_FULL } from './dialPacer.js';
 export {
   handleTwilioWebhook,
   type TwilioWebhookOptions,
