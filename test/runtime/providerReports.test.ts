@@ -13,6 +13,7 @@ import {
   VirtualClock,
   type VoiceProvider,
 } from '../../src/index.js';
+import { SIMULATED_CAPABILITIES } from '../../src/providers/simulated/simulatedCarrier.js';
 
 const PRIMARY = '+14255550100';
 
@@ -21,12 +22,7 @@ function createQueueingProvider(clock: VirtualClock, extraReports: readonly unkn
   let context: SessionContext | null = null;
   const provider: VoiceProvider = {
     name: 'queueing',
-    capabilities: {
-      reportsPromptEnd: true,
-      enforcesInputTimeout: false,
-      machineDetection: false,
-      reportsSitKinds: false,
-    },
+    capabilities: SIMULATED_CAPABILITIES,
     openSession(ctx): ProviderSession {
       context = ctx;
       return {

@@ -9,7 +9,6 @@ import type twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
 import type { Timing, VerificationResult } from '../../src/index.js';
-import type { DialCommand } from '../../src/machine/commands.js';
 import {
   DIAL_QUEUE_DEADLINE,
   DIAL_QUEUE_FULL,
@@ -23,6 +22,7 @@ import type { ProviderReportObservation, VerificationObservation } from '../../s
 import { runVerification } from '../../src/runtime/runVerification.js';
 import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { dialCommand } from '../support/commands.js';
 import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilioRestClient, newCallSid, PUBLIC_BASE_URL } from '../support/twilioFake.js';
 
 /** The numbers of verification `i`: a primary and a backup of its own. */
@@ -252,20 +252,9 @@ describe('Twilio dial pacing, "too many requests"', () => {
 });
 
 describe('Twilio dial pacing, durable', () => {
-  const dial: DialCommand = {
-    type: 'dial',
-    attempt: 0,
-    to: '+14255550100',
-    extension: null,
-    callerId: null,
-    ringTimeoutMs: 30_000,
-    dialTimeoutMs: 90_000,
-    machineDetection: false,
-  };
-
   it('stamps a create effect with the latest time it may be placed, from the step clock', () => {
     const provider = providerOn(new VirtualClock(), { calls: new RecordingCalls(new VirtualClock()) });
-    const plan = provider.plan(provider.initialState(), [dial], null, { verificationId: 'v', now: 5_000 });
+    const plan = provider.plan(provider.initialState(), [dialCommand()], null, { verificationId: 'v', now: 5_000 });
     expect(plan.effects).toHaveLength(1);
     expect(plan.effects[0]?.payload).toMatchObject({ kind: 'create', attempt: 0, placeBy: 65_000 });
   });
