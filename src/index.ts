@@ -170,11 +170,14 @@ export {
 } from './providers/simulated/simulatedCarrier.js';
 export type { SpeechTiming } from './providers/simulated/speech.js';
 export type {
+  DialPlacedReport,
+  DialQueuedReport,
   DurableContext,
   DurableVoiceProvider,
   Plan,
   ProviderCapabilities,
   ProviderEffect,
+  ProviderReport,
   ProviderSession,
   Reception,
   SessionContext,
@@ -200,10 +203,13 @@ export type {
   AttemptEndedObservation,
   CommandFailedObservation,
   CommandObservation,
+  DialPlacedObservation,
+  DialQueuedObservation,
   LoggedProviderEvent,
   MalformedEventObservation,
   ProviderEventIgnoredObservation,
   ProviderEventObservation,
+  ProviderReportObservation,
   VerificationEndedObservation,
   VerificationObservation,
   VerificationStartedObservation,

@@ -121,7 +121,8 @@ export class SimulatedTwilioNetwork {
   readonly records: NetworkCallRecord[] = [];
   private readonly byId = new Map<string, NetworkCall>();
   private handler: Handler | null = null;
-  private readonly clock: VirtualClock;
+  /** The clock the network's calls and callbacks run on. */
+  readonly clock: VirtualClock;
 
   constructor(private readonly options: TwilioNetworkOptions) {
     this.clock = options.clock;

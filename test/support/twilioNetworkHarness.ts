@@ -44,6 +44,7 @@ export function twilioProviderOn(
     publicBaseUrl: PUBLIC_BASE_URL,
     defaultCallerId: NETWORK_CALLER_ID,
     calls: network.calls,
+    clock: network.clock,
     ...options,
   });
   network.connect((webhook) => provider.handleWebhook(webhook));
