@@ -41,9 +41,19 @@ export const systemClock: RuntimeClock = {
 };
 
 interface VirtualTimer {
+  /** Scheduling order: breaks ties between timers due at the same time. */
   id: number;
   due: number;
   fn: (...args: unknown[]) => void;
+  cancelled: boolean;
+}
+
+/** Timers in the heap that may be cancelled ones before it is rebuilt without them. */
+const MIN_CANCELLED_BEFORE_COMPACTION = 64;
+
+/** Whether `a` fires before `b`: earlier due time, ties in scheduling order. */
+function firesBefore(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.due < b.due || (a.due === b.due && a.id < b.id);
 }
 
 /** Options of a {@link VirtualClock}. */
@@ -77,7 +87,13 @@ export interface VirtualClockOptions {
  */
 export class VirtualClock implements RuntimeClock {
   private current: number;
-  private readonly timers: VirtualTimer[] = [];
+  // A binary min-heap in fire order. Cancelling only marks a timer (and drops
+  // its callback); marked timers are skipped when they reach the top, and the
+  // heap is rebuilt without them once they outnumber the live ones, so
+  // schedule, cancel and fire each cost O(log n) amortised.
+  private heap: VirtualTimer[] = [];
+  private readonly live = new Map<number, VirtualTimer>();
+  private cancelledInHeap = 0;
   private nextId = 1;
   private readonly autoAdvance: boolean;
   private tickScheduled = false;
@@ -95,30 +111,38 @@ export class VirtualClock implements RuntimeClock {
   /** Schedules `fn` at `now() + timeoutMs` of virtual time. */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): TimerHandle {
     const delay = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
-    const timer: VirtualTimer = { id: this.nextId++, due: this.current + delay, fn };
-    // Keep the list sorted by due time, ties in scheduling order.
-    let i = this.timers.length;
-    while (i > 0 && (this.timers[i - 1] as VirtualTimer).due > timer.due) i--;
-    this.timers.splice(i, 0, timer);
+    const timer: VirtualTimer = { id: this.nextId++, due: this.current + delay, fn, cancelled: false };
+    this.live.set(timer.id, timer);
+    this.heap.push(timer);
+    this.siftUp(this.heap.length - 1);
     this.scheduleTick();
     return timer.id;
   }
 
   /** Cancels a scheduled callback. */
   clearTimeout(handle: TimerHandle): void {
-    const i = this.timers.findIndex((t) => t.id === handle);
-    if (i >= 0) this.timers.splice(i, 1);
+    const timer = this.live.get(handle as number);
+    if (timer === undefined) return;
+    this.live.delete(timer.id);
+    timer.cancelled = true;
+    timer.fn = noop;
+    this.cancelledInHeap++;
+    if (this.cancelledInHeap >= MIN_CANCELLED_BEFORE_COMPACTION && this.cancelledInHeap > this.live.size) {
+      this.compact();
+    }
   }
 
   /** Number of timers waiting to fire. */
   get pendingTimers(): number {
-    return this.timers.length;
+    return this.live.size;
   }
 
   /** Fires the earliest timer, moving time to it. Returns `false` when none is left. */
   fireNext(): boolean {
-    const timer = this.timers.shift();
+    const timer = this.peek();
     if (timer === undefined) return false;
+    this.pop();
+    this.live.delete(timer.id);
     this.current = Math.max(this.current, timer.due);
     timer.fn();
     return true;
@@ -127,7 +151,7 @@ export class VirtualClock implements RuntimeClock {
   /** Moves time forward by `ms`, firing every timer due on the way, in order. */
   advanceBy(ms: number): void {
     const end = this.current + Math.max(0, ms);
-    while (this.timers.length > 0 && (this.timers[0] as VirtualTimer).due <= end) this.fireNext();
+    for (let next = this.peek(); next !== undefined && next.due <= end; next = this.peek()) this.fireNext();
     this.current = end;
   }
 
@@ -151,10 +175,71 @@ export class VirtualClock implements RuntimeClock {
     setImmediate(() => {
       this.tickScheduled = false;
       this.fireNext();
-      if (this.timers.length > 0) this.scheduleTick();
+      if (this.live.size > 0) this.scheduleTick();
     });
   }
+
+  /** The earliest live timer, after discarding cancelled ones from the top. */
+  private peek(): VirtualTimer | undefined {
+    let top = this.heap[0];
+    while (top?.cancelled) {
+      this.pop();
+      this.cancelledInHeap--;
+      top = this.heap[0];
+    }
+    return top;
+  }
+
+  /** Removes the top of the heap. */
+  private pop(): void {
+    const last = this.heap.pop();
+    if (last === undefined || this.heap.length === 0) return;
+    this.heap[0] = last;
+    this.siftDown(0);
+  }
+
+  /** Rebuilds the heap from the live timers only (Floyd's O(n) heapify). */
+  private compact(): void {
+    this.heap = this.heap.filter((timer) => !timer.cancelled);
+    this.cancelledInHeap = 0;
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    const timer = heap[index] as VirtualTimer;
+    let i = index;
+    while (i > 0) {
+      const parentIndex = (i - 1) >> 1;
+      const parent = heap[parentIndex] as VirtualTimer;
+      if (!firesBefore(timer, parent)) break;
+      heap[i] = parent;
+      i = parentIndex;
+    }
+    heap[i] = timer;
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    const length = heap.length;
+    const timer = heap[index] as VirtualTimer;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= length) break;
+      const right = left + 1;
+      let child = left;
+      if (right < length && firesBefore(heap[right] as VirtualTimer, heap[left] as VirtualTimer)) child = right;
+      const childTimer = heap[child] as VirtualTimer;
+      if (!firesBefore(childTimer, timer)) break;
+      heap[i] = childTimer;
+      i = child;
+    }
+    heap[i] = timer;
+  }
 }
+
+function noop(): void {}
 
 /** Lets pending promise callbacks and immediates run. */
 async function settle(): Promise<void> {
