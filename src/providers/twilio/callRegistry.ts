@@ -75,6 +75,9 @@ export class InMemoryTwilioCallRegistry implements TwilioCallRegistry {
   private readonly sessions = new Map<string, TwilioWebhookTarget>();
   private readonly calls = new Map<string, string>();
   private readonly tokens = new Map<string, string>();
+  // The CallSids and dial tokens bound to each live verification, so that
+  // unregistering one costs its own bindings, not a scan of every live call.
+  private readonly bindings = new Map<string, { calls: Set<string>; tokens: Set<string> }>();
 
   /** Number of registered verifications. */
   get size(): number {
@@ -83,21 +86,24 @@ export class InMemoryTwilioCallRegistry implements TwilioCallRegistry {
 
   register(verificationId: string, session: TwilioWebhookTarget): void {
     this.sessions.set(verificationId, session);
+    if (!this.bindings.has(verificationId)) this.bindings.set(verificationId, { calls: new Set(), tokens: new Set() });
   }
 
   unregister(verificationId: string): void {
     this.sessions.delete(verificationId);
-    for (const map of [this.calls, this.tokens]) {
-      for (const [key, id] of map) if (id === verificationId) map.delete(key);
-    }
+    const bound = this.bindings.get(verificationId);
+    if (bound === undefined) return;
+    this.bindings.delete(verificationId);
+    for (const callSid of bound.calls) this.calls.delete(callSid);
+    for (const token of bound.tokens) this.tokens.delete(token);
   }
 
   bindDialToken(token: string, verificationId: string): void {
-    if (this.sessions.has(verificationId)) this.tokens.set(token, verificationId);
+    this.bind(this.tokens, 'tokens', token, verificationId);
   }
 
   bindCall(callSid: string, verificationId: string): void {
-    if (this.sessions.has(verificationId)) this.calls.set(callSid, verificationId);
+    this.bind(this.calls, 'calls', callSid, verificationId);
   }
 
   findByVerificationId(verificationId: string): TwilioWebhookTarget | undefined {
@@ -112,5 +118,15 @@ export class InMemoryTwilioCallRegistry implements TwilioCallRegistry {
   findByDialToken(token: string): TwilioWebhookTarget | undefined {
     const id = this.tokens.get(token);
     return id === undefined ? undefined : this.sessions.get(id);
+  }
+
+  /** Binds `key` to a registered verification, moving it from the one it was bound to before. */
+  private bind(map: Map<string, string>, kind: 'calls' | 'tokens', key: string, verificationId: string): void {
+    const bound = this.bindings.get(verificationId);
+    if (bound === undefined) return;
+    const previous = map.get(key);
+    if (previous !== undefined && previous !== verificationId) this.bindings.get(previous)?.[kind].delete(key);
+    map.set(key, verificationId);
+    bound[kind].add(key);
   }
 }
