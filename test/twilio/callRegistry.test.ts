@@ -40,7 +40,7 @@ class ReferenceRegistry {
 
 type Operation =
   | { kind: 'register' | 'unregister'; id: string; version: number }
-  | { kind: 'bindCall' | 'bindDialToken'; key: string; id: string };
+  | { kind: 'bind'; method: 'bindCall' | 'bindDialToken'; key: string; id: string };
 
 const ids = ['v1', 'v2', 'v3'];
 const keys = ['k1', 'k2', 'k3'];
@@ -53,7 +53,8 @@ const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({
-      kind: fc.constantFrom('bindCall' as const, 'bindDialToken' as const),
+      kind: fc.constant('bind' as const),
+      method: fc.constantFrom('bindCall' as const, 'bindDialToken' as const),
       key: fc.constantFrom(...keys),
       id: fc.constantFrom(...ids, 'unknown'),
     }),
@@ -81,9 +82,9 @@ describe('InMemoryTwilioCallRegistry', () => {
           } else if (operation.kind === 'unregister') {
             registry.unregister(operation.id);
             reference.unregister(operation.id);
-          } else {
-            registry[operation.kind](operation.key, operation.id);
-            reference[operation.kind](operation.key, operation.id);
+          } else if (operation.kind === 'bind') {
+            registry[operation.method](operation.key, operation.id);
+            reference[operation.method](operation.key, operation.id);
           }
           expect(registry.size).toBe(reference.sessions.size);
           for (const id of ids) expect(registry.findByVerificationId(id)).toBe(reference.sessions.get(id));
