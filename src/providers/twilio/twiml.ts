@@ -1,15 +1,81 @@
 /**
- * The TwiML documents the provider answers with, built with twilio-node's
- * `VoiceResponse`. Every URL in them is absolute.
+ * The TwiML documents the provider answers with: a handful of fixed shapes,
+ * written as strings. They are byte for byte what twilio-node's
+ * `VoiceResponse` builds (the tests compare the two for every shape), at a
+ * fraction of its cost per webhook. Every URL in them is absolute.
  *
  * @module
  */
-import twilio from 'twilio';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
 
-type VoiceResponse = InstanceType<typeof twilio.twiml.VoiceResponse>;
-type SayAttributes = Parameters<VoiceResponse['say']>[0];
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
+// Characters XML 1.0 does not allow (controls, lone surrogates, U+FFFE/U+FFFF)
+// in element text: refused as twilio-node's builder refuses them, with its message.
+const ILLEGAL_XML_CHARACTER =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters refused.
+  /[\0-\x08\x0B\f\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+
+function legal(escaped: string): string {
+  const illegal = ILLEGAL_XML_CHARACTER.exec(escaped);
+  if (illegal !== null) throw new Error(`Invalid character in string: ${escaped} at index ${illegal.index}`);
+  return escaped;
+}
+
+const NEEDS_TEXT_ESCAPE = /[&<>\r]/;
+const NEEDS_ATTRIBUTE_ESCAPE = /[&<"\t\n\r]/;
+
+/** Escapes element text as the builder does. */
+function escapeText(text: string): string {
+  if (!NEEDS_TEXT_ESCAPE.test(text)) return legal(text);
+  return legal(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;'));
+}
+
+/** Escapes an attribute value as the builder does (twilio-node's attribute writer checks no characters). */
+function escapeAttribute(value: string): string {
+  if (!NEEDS_ATTRIBUTE_ESCAPE.test(value)) return value;
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#x9;')
+    .replace(/\n/g, '&#xA;')
+    .replace(/\r/g, '&#xD;');
+}
+
+/** ` name="value"` for each attribute that has a value, in order. */
+function attributes(values: Readonly<Record<string, string | number | undefined>>): string {
+  let out = '';
+  for (const name in values) {
+    const value = values[name];
+    if (value !== undefined) out += ` ${name}="${escapeAttribute(String(value))}"`;
+  }
+  return out;
+}
+
+/** An element: empty ones close themselves, as the builder writes them. */
+function element(name: string, attributeText: string, content: string): string {
+  return content === '' ? `<${name}${attributeText}/>` : `<${name}${attributeText}>${content}</${name}>`;
+}
+
+function segmentsTwiml(segments: readonly PromptSegment[], speech: SpeechSettings): string {
+  let out = '';
+  let sayAttributes: string | undefined;
+  for (const segment of segments) {
+    if ('say' in segment) {
+      sayAttributes ??= attributes({ language: speech.language, voice: speech.voice });
+      out += element('Say', sayAttributes, escapeText(segment.say));
+    } else {
+      out += element('Play', '', escapeText(segment.play));
+    }
+  }
+  return out;
+}
+
+const response = (verbs: string): string => XML_DECLARATION + element('Response', '', verbs);
+
+const redirect = (url: string): string => element('Redirect', ' method="POST"', escapeText(url));
 
 /**
  * Longest `<Gather timeout>` Twilio's input timeout is given, in seconds.
@@ -33,24 +99,6 @@ export const MAX_GATHER_TIMEOUT_SECONDS = 120;
  */
 export function toGatherTimeoutSeconds(inputTimeoutMs: number): number {
   return Math.min(MAX_GATHER_TIMEOUT_SECONDS, Math.max(1, Math.ceil(inputTimeoutMs / 1000)));
-}
-
-function sayAttributes(speech: SpeechSettings): SayAttributes {
-  const attributes: Record<string, string> = {};
-  if (speech.language !== undefined) attributes.language = speech.language;
-  if (speech.voice !== undefined) attributes.voice = speech.voice;
-  return attributes as SayAttributes;
-}
-
-function appendSegments(
-  target: Pick<VoiceResponse, 'say' | 'play'>,
-  segments: readonly PromptSegment[],
-  speech: SpeechSettings,
-): void {
-  for (const segment of segments) {
-    if ('say' in segment) target.say(sayAttributes(speech), segment.say);
-    else target.play({}, segment.play);
-  }
 }
 
 /**
@@ -91,19 +139,16 @@ export interface GatherTwimlInput {
  * ```
  */
 export function toGatherTwiml(input: GatherTwimlInput): string {
-  const response = new twilio.twiml.VoiceResponse();
+  let verbs = '';
+  const action = escapeAttribute(input.actionUrl);
   input.gathers.forEach((step, index) => {
-    const gather = response.gather({
-      input: ['dtmf'],
-      action: input.actionUrl,
-      method: 'POST',
-      timeout: step.timeoutSeconds,
-      ...toGatherKeyAttributes(step.shape),
-    });
-    if (index === 0) appendSegments(gather, input.segments, input.speech);
+    const { finishOnKey, numDigits } = toGatherKeyAttributes(step.shape);
+    const gatherAttributes =
+      ` input="dtmf" action="${action}" method="POST"` +
+      attributes({ timeout: step.timeoutSeconds, finishOnKey, numDigits });
+    verbs += element('Gather', gatherAttributes, index === 0 ? segmentsTwiml(input.segments, input.speech) : '');
   });
-  response.redirect({ method: 'POST' }, input.timeoutUrl);
-  return response.toString();
+  return response(verbs + redirect(input.timeoutUrl));
 }
 
 /**
@@ -116,10 +161,7 @@ export function toGatherTwiml(input: GatherTwimlInput): string {
  * ```
  */
 export function toSendDigitsTwiml(digits: string, reportUrl: string): string {
-  const response = new twilio.twiml.VoiceResponse();
-  response.play({ digits: toPlayDigits(digits) });
-  response.redirect({ method: 'POST' }, reportUrl);
-  return response.toString();
+  return response(element('Play', attributes({ digits: toPlayDigits(digits) }), '') + redirect(reportUrl));
 }
 
 /**
@@ -131,10 +173,7 @@ export function toSendDigitsTwiml(digits: string, reportUrl: string): string {
  * ```
  */
 export function toHangUpTwiml(farewell: readonly PromptSegment[], speech: SpeechSettings): string {
-  const response = new twilio.twiml.VoiceResponse();
-  appendSegments(response, farewell, speech);
-  response.hangup();
-  return response.toString();
+  return response(`${segmentsTwiml(farewell, speech)}<Hangup/>`);
 }
 
 /**
@@ -147,10 +186,7 @@ export function toHangUpTwiml(farewell: readonly PromptSegment[], speech: Speech
  * ```
  */
 export function toHoldTwiml(pollUrl: string, pauseSeconds: number): string {
-  const response = new twilio.twiml.VoiceResponse();
-  response.pause({ length: pauseSeconds });
-  response.redirect({ method: 'POST' }, pollUrl);
-  return response.toString();
+  return response(element('Pause', attributes({ length: pauseSeconds }), '') + redirect(pollUrl));
 }
 
 /**
@@ -162,5 +198,7 @@ export function toHoldTwiml(pollUrl: string, pauseSeconds: number): string {
  * ```
  */
 export function toEmptyTwiml(): string {
-  return new twilio.twiml.VoiceResponse().toString();
+  return EMPTY_TWIML;
 }
+
+const EMPTY_TWIML = response('');
