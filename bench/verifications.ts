@@ -65,6 +65,12 @@ const settings = quick
 const WEBHOOK_CONCURRENCY = 200;
 const ROLLOVER_IN_FLIGHT = 1_000;
 const started = performance.now();
+// Bounded: a run that hangs (a request never answered, a verification that never ends) fails.
+const WATCHDOG_MS = quick ? 180_000 : 900_000;
+setTimeout(() => {
+  console.error(`bench: not finished after ${WATCHDOG_MS / 1000} s, giving up`);
+  process.exit(1);
+}, WATCHDOG_MS).unref();
 
 const log = (line: string): void => console.log(line);
 const round1 = (value: number): number => Math.round(value * 10) / 10;
