@@ -48,7 +48,7 @@ export function toRingTimeoutSeconds(ringTimeoutMs: number): number {
  * @example
  * ```ts
  * toCallCreateParams(
- *   { type: 'dial', attempt: 0, to: '+14255550100', extension: null, callerId: null, ringTimeoutMs: 30_000, machineDetection: false },
+ *   { type: 'dial', attempt: 0, to: '+14255550100', extension: null, callerId: null, ringTimeoutMs: 30_000, dialTimeoutMs: 90_000, machineDetection: false },
  *   { from: '+14255550000', publicBaseUrl: 'https://verify.example.com/twilio', token: '0123456789abcdef0123456789abcdef' },
  * );
  * // { to: '+14255550100', from: '+14255550000', url: 'https://verify.example.com/twilio/answer?t=…', timeout: 30, … }

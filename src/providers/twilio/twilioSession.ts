@@ -78,7 +78,7 @@ interface OpenRequest {
  * @example
  * ```ts
  * const session = provider.openSession({ verificationId: 'v-1', emit: (event) => actor.send(event) });
- * session.execute({ type: 'dial', attempt: 0, to: '+14255550100', extension: null, callerId: null, ringTimeoutMs: 30_000, machineDetection: false });
+ * session.execute({ type: 'dial', attempt: 0, to: '+14255550100', extension: null, callerId: null, ringTimeoutMs: 30_000, dialTimeoutMs: 90_000, machineDetection: false });
  * ```
  */
 export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
