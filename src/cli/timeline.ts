@@ -27,6 +27,8 @@ const KIND_OF: Record<VerificationObservation['type'], TimelineEntry['kind']> = 
   'provider.event': 'event',
   'provider.ignored': 'note',
   'provider.malformed': 'event',
+  'provider.dialQueued': 'note',
+  'provider.dialPlaced': 'note',
   'attempt.ended': 'note',
   'verification.ended': 'note',
   'abuse.locked': 'note',
@@ -156,6 +158,10 @@ function describeObservation(observation: VerificationObservation, settings: Tim
       return `ignored: ${IGNORED_WORDS[observation.reason]} ${observation.event.type}, changes nothing`;
     case 'provider.malformed':
       return 'a malformed provider event was dropped';
+    case 'provider.dialQueued':
+      return `the dial waits in the provider's queue (${observation.queueLength} waiting, about ${seconds(observation.waitMs)})`;
+    case 'provider.dialPlaced':
+      return `the provider placed the dial after ${seconds(observation.waitMs)}${observation.retries === 0 ? '' : ` and ${observation.retries} retries`}`;
     case 'attempt.ended': {
       const { attempt } = observation;
       const why = explainAttempt(attempt, inputTimeoutMs, mode);

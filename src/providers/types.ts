@@ -39,6 +39,55 @@ export interface ProviderSession {
   close(): void | Promise<void>;
 }
 
+/**
+ * A dial waits in the provider's own queue: a provider that paces its dials
+ * (e.g. to the calls per second its account allows) reports it when it cannot
+ * place a dial at once.
+ *
+ * @example
+ * ```ts
+ * context.report?.({ type: 'provider.dialQueued', attempt: command.attempt, queueLength: 3, waitMs: 2_000 });
+ * ```
+ */
+export interface DialQueuedReport {
+  type: 'provider.dialQueued';
+  /** The dial command's attempt. */
+  attempt: number;
+  /** Dials waiting in the provider's queue, this one included. */
+  queueLength: number;
+  /** How long this dial is expected to wait before it is placed (milliseconds). */
+  waitMs: number;
+}
+
+/**
+ * A paced dial was placed: the request that created the call was sent.
+ *
+ * @example
+ * ```ts
+ * context.report?.({ type: 'provider.dialPlaced', attempt: command.attempt, waitMs: 2_000, retries: 0 });
+ * ```
+ */
+export interface DialPlacedReport {
+  type: 'provider.dialPlaced';
+  /** The dial command's attempt. */
+  attempt: number;
+  /** How long the dial waited, in the queue and in back-offs, before its call was created (milliseconds). */
+  waitMs: number;
+  /** How often the network said "too many requests" before it took the call. */
+  retries: number;
+}
+
+/**
+ * What a provider may report about its own work, beside the events of its
+ * calls. Optional: a provider that reports nothing needs nothing of it.
+ *
+ * @example
+ * ```ts
+ * const report: ProviderReport = { type: 'provider.dialPlaced', attempt: 0, waitMs: 0, retries: 0 };
+ * ```
+ */
+export type ProviderReport = DialQueuedReport | DialPlacedReport;
+
 /** What a provider is given when a verification opens a session. */
 export interface SessionContext {
   /** Identifier of the verification, unique per runtime. */
@@ -48,6 +97,12 @@ export interface SessionContext {
    * emitted before any other event of that call.
    */
   emit(event: ProviderEvent): void;
+  /**
+   * Reports what the provider does on its own (its dial queue) to the host's
+   * observation stream; the machine never sees it. `runVerification` always
+   * gives it; call it as `context.report?.(…)`.
+   */
+  report?(report: ProviderReport): void;
 }
 
 /**
@@ -168,7 +223,11 @@ export interface DurableVoiceProvider<State extends JsonValue = JsonValue, Inbou
   /**
    * Carries out one effect. What it learns on the way (the call id a dial got,
    * a refused dial) is returned as messages, each read by {@link DurableVoiceProvider.receive}
-   * in a new step of the verification.
+   * in a new step of the verification. What it does on its own (its dial
+   * queue) it may tell `context.report`, as a session does.
    */
-  run(effect: ProviderEffect, context: { verificationId: string }): Promise<readonly Inbound[]>;
+  run(
+    effect: ProviderEffect,
+    context: { verificationId: string; report?(report: ProviderReport): void },
+  ): Promise<readonly Inbound[]>;
 }

@@ -9,6 +9,7 @@ import type { ProviderEvent } from '../machine/events.js';
 import type { IgnoredKind } from '../machine/ignoredEvents.js';
 import type { AttemptRecord, VerificationResult } from '../machine/outcomes.js';
 import type { AppliedLock } from '../phone/abuseGuard.js';
+import type { DialPlacedReport, DialQueuedReport, ProviderReport } from '../providers/types.js';
 
 /** A provider event as logged: `call.digits` carries how many keys, never which. */
 export type LoggedProviderEvent =
@@ -69,6 +70,41 @@ export interface MalformedEventObservation extends Observed {
   type: 'provider.malformed';
 }
 
+/**
+ * A dial waits in the provider's queue (a provider pacing its dials, e.g.
+ * Twilio's at `callsPerSecond`): how many wait and how long this one is expected to.
+ *
+ * @example
+ * ```ts
+ * onEvent: (o) => { if (o.type === 'provider.dialQueued') metrics.gauge('dial_queue', o.queueLength); }
+ * ```
+ */
+export interface DialQueuedObservation extends Observed, DialQueuedReport {}
+
+/**
+ * A dial the provider paced was placed: how long it waited and how often it was retried.
+ *
+ * @example
+ * ```ts
+ * onEvent: (o) => { if (o.type === 'provider.dialPlaced') metrics.histogram('dial_wait_ms', o.waitMs); }
+ * ```
+ */
+export interface DialPlacedObservation extends Observed, DialPlacedReport {}
+
+/**
+ * What providers report about their own work, as the host receives it: from
+ * `runVerification`'s `onEvent`, and from the durable service's `onObservation`.
+ *
+ * @example
+ * ```ts
+ * const onObservation = (o: ProviderReportObservation) => {
+ *   if (o.type === 'provider.dialQueued') metrics.gauge('dial_queue', o.queueLength);
+ *   else metrics.histogram('dial_wait_ms', o.waitMs);
+ * };
+ * ```
+ */
+export type ProviderReportObservation = DialQueuedObservation | DialPlacedObservation;
+
 /** An attempt ended. */
 export interface AttemptEndedObservation extends Observed {
   type: 'attempt.ended';
@@ -116,6 +152,8 @@ export type VerificationObservation =
   | ProviderEventObservation
   | ProviderEventIgnoredObservation
   | MalformedEventObservation
+  | DialQueuedObservation
+  | DialPlacedObservation
   | AttemptEndedObservation
   | VerificationEndedObservation
   | AbuseLockedObservation
@@ -133,4 +171,26 @@ export function toLoggedEvent(event: ProviderEvent): LoggedProviderEvent {
   if (event.type !== 'call.digits') return event;
   const { digits, ...rest } = event;
   return { ...rest, keys: digits.length };
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isDuration = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/**
+ * A provider's report as it may be observed: its known fields only, or `null`
+ * for something that is not a report (it is dropped, as a provider's own bug).
+ */
+export function readProviderReport(value: unknown): ProviderReport | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const report = value as Record<string, unknown>;
+  const { attempt, waitMs } = report;
+  if (!isCount(attempt) || !isDuration(waitMs)) return null;
+  if (report.type === 'provider.dialQueued' && isCount(report.queueLength)) {
+    return { type: 'provider.dialQueued', attempt, queueLength: report.queueLength, waitMs };
+  }
+  if (report.type === 'provider.dialPlaced' && isCount(report.retries)) {
+    return { type: 'provider.dialPlaced', attempt, waitMs, retries: report.retries };
+  }
+  return null;
 }

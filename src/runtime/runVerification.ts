@@ -25,7 +25,12 @@ import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js'
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { type RuntimeClock, systemClock } from './clock.js';
 import { createVerificationActor, type VerificationActorOptions } from './createVerificationActor.js';
-import { toLoggedEvent, type UnstampedObservation, type VerificationObservation } from './observations.js';
+import {
+  readProviderReport,
+  toLoggedEvent,
+  type UnstampedObservation,
+  type VerificationObservation,
+} from './observations.js';
 
 /**
  * How to run a verification: the host's checks (`verifyPin`, `checkNumber`,
@@ -153,6 +158,12 @@ export async function runVerification(
     }
   };
 
+  // What the provider does on its own (its dial queue) is told to the host only.
+  const report = (value: unknown): void => {
+    const known = settled ? null : readProviderReport(value);
+    if (known !== null) observe(known);
+  };
+
   const reportCommandFailure = (command: ProviderCommand, error: unknown): void => {
     observe({ type: 'command.failed', command: command.type, code: errorCode(error), message: errorMessage(error) });
     if (command.type === 'dial') {
@@ -226,7 +237,7 @@ export async function runVerification(
     });
 
     try {
-      session = provider.openSession({ verificationId, emit: deliver });
+      session = provider.openSession({ verificationId, emit: deliver, report });
     } catch (error) {
       finish(() => reject(error));
       return;

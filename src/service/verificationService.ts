@@ -20,6 +20,7 @@ import type { DurableVoiceProvider } from '../providers/types.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
+import { type ProviderReportObservation, readProviderReport } from '../runtime/observations.js';
 import {
   type FinishedHook,
   newStoredVerification,
@@ -73,6 +74,13 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
   orphanAfterMs?: number;
   /** Receives failures that happen in the background (an effect that failed, a sweep that could not run). */
   onError?: (error: unknown) => void;
+  /**
+   * Receives what the provider reports about its own work while this instance
+   * carries out an effect — the Twilio provider's dial queue
+   * (`provider.dialQueued`, `provider.dialPlaced`) — stamped as `runVerification`'s
+   * `onEvent` stamps it. Exceptions it throws are ignored.
+   */
+  onObservation?: (observation: ProviderReportObservation) => void;
 }
 
 /** How to start one verification. */
@@ -359,7 +367,11 @@ class DurableVerificationService implements VerificationService {
   ): Promise<StepInput[]> {
     const { effect } = payload;
     try {
-      const learnt = await this.provider.run(effect, { verificationId: entry.verificationId });
+      const { verificationId } = entry;
+      const learnt = await this.provider.run(effect, {
+        verificationId,
+        report: (report) => this.observe(verificationId, report),
+      });
       return learnt.map((inbound) => ({ kind: 'inbound', inbound, idempotencyKey: null }));
     } catch (error) {
       if (effect.delivery === 'at-least-once' || effect.dialAttempt === undefined) throw error;
@@ -463,6 +475,16 @@ class DurableVerificationService implements VerificationService {
     this.work.add(promise);
     void promise.finally(() => this.work.delete(promise)).catch(() => {});
     return promise;
+  }
+
+  private observe(verificationId: string, value: unknown): void {
+    const report = readProviderReport(value);
+    if (report === null || this.options.onObservation === undefined) return;
+    try {
+      this.options.onObservation({ ...report, verificationId, at: this.clock.now() });
+    } catch {
+      // A failing observer must not change the verification.
+    }
   }
 
   private report(error: unknown): void {

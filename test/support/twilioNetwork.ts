@@ -59,6 +59,8 @@ export interface TwilioNetworkOptions {
   keysAtHangUp?: 'posted' | 'dropped';
   /** REST latency. Default 100 ms. */
   apiLatencyMs?: number;
+  /** The account's calls per second: calls created faster wait in Twilio's queue (`queued`). Default: no limit. */
+  callsPerSecond?: number;
 }
 
 /** What happened on one call, for assertions. */
@@ -71,6 +73,9 @@ export interface NetworkCallRecord {
   heard: string;
   /** Keys pressed while no Gather ran (with `keysBetweenGathers: 'lost'`). */
   lost: string;
+  /** When the create request was accepted, and when the call left Twilio's queue. */
+  createdAt: number;
+  startedAt: number | null;
   /** `Digits` of every Gather action posted. */
   posted: string[];
   /** `Digits` a Gather posted because the callee hung up while it held them (`keysAtHangUp: 'posted'`). */
@@ -116,7 +121,8 @@ export class SimulatedTwilioNetwork {
   readonly records: NetworkCallRecord[] = [];
   private readonly byId = new Map<string, NetworkCall>();
   private handler: Handler | null = null;
-  private readonly clock: VirtualClock;
+  /** The clock the network's calls and callbacks run on. */
+  readonly clock: VirtualClock;
 
   constructor(private readonly options: TwilioNetworkOptions) {
     this.clock = options.clock;
@@ -160,6 +166,8 @@ export class SimulatedTwilioNetwork {
         pressed: '',
         heard: '',
         lost: '',
+        createdAt: this.clock.now(),
+        startedAt: null,
         posted: [],
         postedAtHangUp: null,
         ineffectiveCancels: 0,
@@ -182,10 +190,24 @@ export class SimulatedTwilioNetwork {
       };
       this.records.push(record);
       this.byId.set(record.sid, call);
-      this.statusCallback(call, 'initiated');
-      this.after(call, callee.ringAfterMs ?? 2_000, () => this.ring(call));
+      // Above the account's calls per second, Twilio queues the call: it starts when its turn comes.
+      const startAt = this.nextStartAt();
+      this.after(call, startAt - this.clock.now(), () => {
+        record.startedAt = this.clock.now();
+        this.statusCallback(call, 'initiated');
+        this.after(call, callee.ringAfterMs ?? 2_000, () => this.ring(call));
+      });
       return { sid: record.sid };
     });
+  }
+
+  private lastStartAt = Number.NEGATIVE_INFINITY;
+
+  private nextStartAt(): number {
+    const cps = this.options.callsPerSecond;
+    const startAt = cps === undefined ? this.clock.now() : Math.max(this.clock.now(), this.lastStartAt + 1_000 / cps);
+    this.lastStartAt = startAt;
+    return startAt;
   }
 
   private update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {

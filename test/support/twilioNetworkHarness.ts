@@ -5,7 +5,11 @@
  */
 import type { VerificationResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
-import { type KeyCollectionStyle, TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
+import {
+  type KeyCollectionStyle,
+  TwilioVoiceProvider,
+  type TwilioVoiceProviderOptions,
+} from '../../src/providers/twilio/index.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
 import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL } from './twilioFake.js';
@@ -29,6 +33,24 @@ export interface NetworkRunOptions extends Partial<Omit<TwilioNetworkOptions, 'c
 
 export const NETWORK_CALLER_ID = '+14255550000';
 
+/** A Twilio provider whose REST calls and webhooks go through `network`. */
+export function twilioProviderOn(
+  network: SimulatedTwilioNetwork,
+  options: Partial<TwilioVoiceProviderOptions> = {},
+): TwilioVoiceProvider {
+  const provider = new TwilioVoiceProvider({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    defaultCallerId: NETWORK_CALLER_ID,
+    calls: network.calls,
+    clock: network.clock,
+    ...options,
+  });
+  network.connect((webhook) => provider.handleWebhook(webhook));
+  return provider;
+}
+
 /** Runs one verification of `request` against `callees` on a fresh network. */
 export async function verifyOnTwilioNetwork(
   request: VerificationRequest,
@@ -38,15 +60,7 @@ export async function verifyOnTwilioNetwork(
   const clock = new VirtualClock();
   const { keyCollection, pin, ...networkOptions } = options;
   const network = new SimulatedTwilioNetwork({ clock, callees, ...networkOptions });
-  const provider = new TwilioVoiceProvider({
-    accountSid: ACCOUNT_SID,
-    authToken: AUTH_TOKEN,
-    publicBaseUrl: PUBLIC_BASE_URL,
-    defaultCallerId: NETWORK_CALLER_ID,
-    calls: network.calls,
-    ...(keyCollection === undefined ? {} : { keyCollection }),
-  });
-  network.connect((webhook) => provider.handleWebhook(webhook));
+  const provider = twilioProviderOn(network, keyCollection === undefined ? {} : { keyCollection });
   const result = await runVerification(request, {
     provider,
     clock,

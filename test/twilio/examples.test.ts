@@ -45,7 +45,8 @@ describe('examples/twilio-sandbox.ts', () => {
     const exitCode = await runSandboxExample({
       env: { TWILIO_TEST_ACCOUNT_SID: ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN: AUTH_TOKEN },
       httpClient: api,
-      dialTimeoutMs: 1_000,
+      // Creates are paced at one a second: a quarter of the dial bound must hold that wait.
+      dialTimeoutMs: 4_000,
       print: (line) => lines.push(line),
     });
     expect(exitCode).toBe(0);
@@ -58,7 +59,7 @@ describe('examples/twilio-sandbox.ts', () => {
     expect(api.creates().map((c) => [c.data.To, c.data.From])).toEqual(
       SANDBOX_TARGETS.map((to) => [to, SANDBOX_CALLER_ID]),
     );
-  });
+  }, 15_000);
 });
 
 describe('examples/twilio-live.ts', () => {

@@ -3,7 +3,7 @@
  * reply, a verification that ends while a dial is in flight, commands that
  * arrive outside any webhook exchange, and REST failures.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DialCommand, PlayPromptCommand } from '../../src/machine/commands.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
 import {
@@ -13,6 +13,7 @@ import {
   TwilioVoiceProvider,
 } from '../../src/providers/twilio/index.js';
 import type { ProviderSession } from '../../src/providers/types.js';
+import { VirtualClock } from '../../src/runtime/clock.js';
 import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml, textOf } from '../support/xml.js';
 
@@ -87,6 +88,8 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
     defaultCallerId: '+14255550000',
     calls,
     replyWaitMs: 20,
+    // Dials are paced on virtual time: a second dial waits for its slot without a real second passing.
+    clock: new VirtualClock(),
   });
   const events: ProviderEvent[] = [];
   const session: ProviderSession = provider.openSession({
@@ -152,7 +155,8 @@ describe('the Twilio session', () => {
     const sids = [newCallSid(), newCallSid()];
     for (const [attempt, sid] of sids.entries()) {
       const dialing = session.execute(dial(attempt));
-      await Promise.resolve();
+      // The second create waits for the next pacing slot.
+      await vi.waitFor(() => expect(calls.creates[attempt]).toBeDefined());
       calls.creates[attempt]?.reply.resolve({ sid });
       await dialing;
     }

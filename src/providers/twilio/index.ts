@@ -8,10 +8,11 @@
 
 // Exported: what an application needs to place calls with Twilio and mount its
 // webhooks (the provider and its options, the webhook handler, listener and
-// server with their request, response and option types), and what a durable call registry
-// implements. How Twilio's reports map to events, TwiML, signatures and the
-// REST adapter stay internal. api/voice-mfa-twilio.api.md records the surface
-// (`npm run api` updates it).
+// server with their request, response and option types), what a durable call
+// registry implements, and the codes of dials the pacing refused. How Twilio's
+// reports map to events, TwiML, signatures, the pacer and the REST adapter stay
+// internal. api/voice-mfa-twilio.api.md records the surface (`npm run api`
+// updates it).
 
 export {
   InMemoryTwilioCallRegistry,
@@ -31,6 +32,7 @@ export {
   type TwilioWebhookListenerSource,
   type TwilioWebhookServerOptions,
 } from './createTwilioWebhookServer.js';
+export { DIAL_QUEUE_DEADLINE, DIAL_QUEUE_FULL } from './dialPacer.js';
 export {
   handleTwilioWebhook,
   type TwilioWebhookOptions,

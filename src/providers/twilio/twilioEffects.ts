@@ -5,9 +5,37 @@
  *
  * @module
  */
+import type { ProviderReport } from '../types.js';
 import type { TwilioEffect, TwilioInbound } from './callControl.js';
 import { toDialFailure } from './callStatusMapping.js';
+import { readPlaceBy } from './dialDeadline.js';
+import { type DialPacer, DialRefusedError, type Placed } from './dialPacer.js';
 import type { TwilioCallsApi } from './twilioCallsApi.js';
+
+/** What creating a call goes through: the provider's pacer, and where its queue is reported. */
+export interface TwilioEffectContext {
+  /** Paces `calls.create`; without one, creates are sent at once. */
+  pacer?: DialPacer;
+  /** Receives `provider.dialQueued` and `provider.dialPlaced`. */
+  report?(report: ProviderReport): void;
+  /** Aborting it withdraws a create still waiting in the pacer (its verification ended). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Whether Twilio turned a request away as too many requests (error 20429, HTTP
+ * 429): not the callee's fault, worth a retry after a back-off.
+ *
+ * @example
+ * ```ts
+ * isTooManyRequests({ status: 429, code: 20429 }); // true
+ * isTooManyRequests({ status: 400, code: 21217 }); // false
+ * ```
+ */
+export function isTooManyRequests(error: unknown): boolean {
+  const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown };
+  return code === 20429 || code === '20429' || status === 429;
+}
 
 /**
  * Runs one effect. A refused create is a message, not an error: the machine
@@ -18,18 +46,40 @@ import type { TwilioCallsApi } from './twilioCallsApi.js';
  * const learnt = await runTwilioEffect({ kind: 'update', callSid, params: { status: 'completed' } }, calls); // []
  * ```
  */
-export async function runTwilioEffect(effect: TwilioEffect, calls: TwilioCallsApi): Promise<TwilioInbound[]> {
+export async function runTwilioEffect(
+  effect: TwilioEffect,
+  calls: TwilioCallsApi,
+  context: TwilioEffectContext = {},
+): Promise<TwilioInbound[]> {
   if (effect.kind === 'create') {
-    const { token } = effect;
-    if (effect.params === null) {
+    const { token, attempt } = effect;
+    const params = effect.params;
+    if (params === null) {
       return [{ kind: 'create-failed', token, ending: { status: 'failed', providerCode: 'NO_CALLER_ID' } }];
     }
+    const { pacer, report, signal } = context;
+    let placed: Placed<{ sid: string }>;
     try {
-      const created = await calls.create(effect.params);
-      return [{ kind: 'created', token, callSid: created.sid }];
+      placed =
+        pacer === undefined
+          ? { value: await calls.create(params), waitMs: 0, retries: 0 }
+          : await pacer.place(() => calls.create(params), {
+              placeBy: readPlaceBy(effect),
+              signal,
+              onQueued: ({ queueLength, waitMs }) =>
+                report?.({ type: 'provider.dialQueued', attempt, queueLength, waitMs }),
+            });
     } catch (error) {
-      return [{ kind: 'create-failed', token, ending: toDialFailure(error) }];
+      const ending =
+        error instanceof DialRefusedError
+          ? { status: 'failed' as const, providerCode: error.reason }
+          : toDialFailure(error);
+      return [{ kind: 'create-failed', token, ending }];
     }
+    if (pacer !== undefined) {
+      report?.({ type: 'provider.dialPlaced', attempt, waitMs: placed.waitMs, retries: placed.retries });
+    }
+    return [{ kind: 'created', token, callSid: placed.value.sid }];
   }
   const { callSid, params } = effect;
   if ('status' in params && params.status === 'canceled') {

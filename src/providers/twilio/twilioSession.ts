@@ -14,7 +14,8 @@
 import { VoiceMfaError } from '../../errors.js';
 import type { ProviderCommand } from '../../machine/commands.js';
 import type { ProviderEvent } from '../../machine/events.js';
-import type { ProviderSession } from '../types.js';
+import type { RuntimeClock } from '../../runtime/clock.js';
+import type { ProviderReport, ProviderSession } from '../types.js';
 import {
   awaitsFinalTwiml,
   initialTwilioState,
@@ -30,6 +31,8 @@ import {
 } from './callControl.js';
 import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
 import type { TwilioCallWebhook } from './callWebhook.js';
+import { withPlacementDeadlines } from './dialDeadline.js';
+import type { DialPacer } from './dialPacer.js';
 import type { TwilioCallsApi } from './twilioCallsApi.js';
 import { runTwilioEffect } from './twilioEffects.js';
 
@@ -38,13 +41,19 @@ import { runTwilioEffect } from './twilioEffects.js';
  *
  * @example
  * ```ts
- * const session = new TwilioSession('v-1', emit, { calls, registry, control, replyWaitMs: 2_000, onError: console.error });
+ * const session = new TwilioSession('v-1', emit, { calls, registry, control, pacer, clock, replyWaitMs: 2_000, onError: console.error });
  * ```
  */
 export interface TwilioSessionSettings {
   calls: TwilioCallsApi;
   registry: TwilioCallRegistry;
   control: TwilioControlSettings;
+  /** The provider's pacer, shared by its sessions: every create goes through it. */
+  pacer: DialPacer;
+  /** The pacer's clock: a dial's latest placement is reckoned from it. */
+  clock: RuntimeClock;
+  /** Where the session's dial queue is reported (`SessionContext.report`). */
+  report?(report: ProviderReport): void;
   /** How long a TwiML request waits for the machine's next command before the call holds and comes back. */
   replyWaitMs: number;
   /** Receives failures that happen in the background (a REST hang-up that failed). */
@@ -79,6 +88,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   private open: OpenRequest | null = null;
   private readonly finalTwimlWaiters = new Map<string, () => void>();
   private closed = false;
+  /** Aborted at the close: dials still waiting in the pacer are withdrawn, no call is placed for them. */
+  private readonly withdrawal = new AbortController();
 
   constructor(
     private readonly verificationId: string,
@@ -93,12 +104,13 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
       this.open.wake?.();
       return;
     }
-    return this.apply(planTwilio(this.state, [command], null, this.settings.control));
+    return this.apply(this.plan([command], null));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.withdrawal.abort();
     this.open?.wake?.();
     await Promise.all([...this.restWork]);
     const holding = this.state.calls.filter(awaitsFinalTwiml);
@@ -144,7 +156,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     }
     let twiml: string;
     try {
-      const plan = planTwilio(this.state, open.commands, inbound, this.settings.control);
+      const plan = this.plan(open.commands, inbound);
       this.apply(plan)?.catch((error: unknown) => this.report('A call could not be updated', error));
       twiml = plan.answer ?? this.currentTwiml(inbound);
     } catch (error) {
@@ -222,6 +234,12 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
 
   // ── Effects and events ───────────────────────────────────────────────────
 
+  /** Plans the machine's commands; a dial's create carries the latest time it may be placed. */
+  private plan(commands: readonly ProviderCommand[], inbound: TwilioInbound | null): TwilioPlan {
+    const plan = planTwilio(this.state, commands, inbound, this.settings.control);
+    return { ...plan, effects: withPlacementDeadlines(plan.effects, commands, this.settings.clock.now()) };
+  }
+
   /** Takes a plan's state and runs its effects; resolves once they ran (a dial included). */
   private apply(plan: TwilioPlan): Promise<void> | undefined {
     this.state = plan.state;
@@ -243,7 +261,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
 
   /** Runs one REST effect; a failed update rejects (the command that caused it failed). */
   private async run(effect: TwilioEffect): Promise<void> {
-    const learnt = await runTwilioEffect(effect, this.settings.calls);
+    const { calls, pacer, report } = this.settings;
+    const learnt = await runTwilioEffect(effect, calls, { pacer, report, signal: this.withdrawal.signal });
     for (const inbound of learnt) {
       const reception = receiveTwilio(this.state, inbound);
       this.state = reception.state;

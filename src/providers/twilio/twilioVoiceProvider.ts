@@ -9,11 +9,14 @@ import twilio from 'twilio';
 import { VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { ProviderCommand } from '../../machine/commands.js';
+import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import type {
+  DurableContext,
   DurableVoiceProvider,
   Plan,
   ProviderCapabilities,
   ProviderEffect,
+  ProviderReport,
   ProviderSession,
   Reception,
   SessionContext,
@@ -38,6 +41,8 @@ import {
   type TwilioWebhookListener,
   type TwilioWebhookListenerOptions,
 } from './createTwilioWebhookListener.js';
+import { withPlacementDeadlines } from './dialDeadline.js';
+import { DialPacer } from './dialPacer.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   handleTwilioWebhook,
@@ -50,7 +55,7 @@ import {
 import { type KeyCollectionStyle, MAX_ENTRY_PAUSE_SECONDS } from './keyCollection.js';
 import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
-import { runTwilioEffect } from './twilioEffects.js';
+import { isTooManyRequests, runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
 import { TWILIO_NEURAL_VOICES } from './voices.js';
 import { readPublicBaseUrl } from './webhookRoutes.js';
@@ -134,6 +139,20 @@ export interface TwilioVoiceProviderOptions {
   pollPauseSeconds?: number;
   /** Largest webhook body accepted. Default 64 KiB. */
   maxBodyBytes?: number;
+  /**
+   * Calls this provider creates per second at most, 0.01 to 100, fractions
+   * allowed. Default 1, Twilio's default for an account. Several processes on
+   * one account share its rate: give each its share (the rate / processes).
+   */
+  callsPerSecond?: number;
+  /**
+   * Most dials that may wait for their turn; one more is refused at once
+   * (`providerCode: 'DIAL_QUEUE_FULL'`) and the verification rolls over. 0 to
+   * 10 000, default 100.
+   */
+  maxQueuedDials?: number;
+  /** Clock of the dial pacing. Default: the system clock; give the runtime's clock when it is another. */
+  clock?: RuntimeClock;
   /** Receives failures that happen outside any command or request (e.g. a REST hang-up that failed at the end). */
   onError?: (error: VoiceMfaError) => void;
 }
@@ -150,6 +169,31 @@ function checkRange(name: string, value: number | undefined, min: number, max: n
   if (!Number.isInteger(value) || value < min || value > max)
     refuse(`${name} must be an integer from ${min} to ${max}`);
   return value;
+}
+
+/** Default of {@link TwilioVoiceProviderOptions.maxQueuedDials}. */
+const DEFAULT_MAX_QUEUED_DIALS = 100;
+const CALLS_PER_SECOND = { min: 0.01, max: 100, fallback: 1 };
+
+/** The pacer of a provider's creates, from its options. */
+function toDialPacer(options: TwilioVoiceProviderOptions): DialPacer {
+  const { callsPerSecond = CALLS_PER_SECOND.fallback, clock = systemClock } = options;
+  if (
+    typeof callsPerSecond !== 'number' ||
+    !(callsPerSecond >= CALLS_PER_SECOND.min && callsPerSecond <= CALLS_PER_SECOND.max)
+  ) {
+    refuse(`callsPerSecond must be a number from ${CALLS_PER_SECOND.min} to ${CALLS_PER_SECOND.max}`);
+  }
+  const clockParts = [clock?.now, clock?.setTimeout, clock?.clearTimeout];
+  if (clockParts.some((part) => typeof part !== 'function')) {
+    refuse('clock must have now(), setTimeout() and clearTimeout()');
+  }
+  return new DialPacer({
+    callsPerSecond,
+    maxQueuedDials: checkRange('maxQueuedDials', options.maxQueuedDials, 0, 10_000, DEFAULT_MAX_QUEUED_DIALS),
+    clock,
+    isRateLimited: isTooManyRequests,
+  });
 }
 
 /**
@@ -177,6 +221,9 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   /** Where this provider's sessions are found between webhooks. */
   readonly registry: TwilioCallRegistry;
   private readonly calls: TwilioCallsApi;
+  /** Paces every create of this provider, in-process sessions and durable effects alike. */
+  private readonly pacer: DialPacer;
+  private readonly clock: RuntimeClock;
   private readonly control: TwilioControlSettings;
   private service: TwilioWebhookService | null = null;
   private readonly authToken: string;
@@ -208,6 +255,8 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     ) {
       refuse('keyCollection must be "whole-entry" or "key-by-key"');
     }
+    this.pacer = toDialPacer(options);
+    this.clock = options.clock ?? systemClock;
     this.options = options;
     this.authToken = options.authToken;
     this.publicBaseUrl = publicBaseUrl;
@@ -250,6 +299,9 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       calls: this.calls,
       registry: this.registry,
       control: this.control,
+      pacer: this.pacer,
+      clock: this.clock,
+      report: (report) => context.report?.(report),
       replyWaitMs: this.settings.replyWaitMs,
       onError,
     });
@@ -295,20 +347,40 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     return { state: toJson(reception.state), events: reception.events, answer: reception.answer };
   }
 
-  /** The machine's commands as TwiML (the answer to the webhook being handled) and REST effects. */
-  plan(state: JsonValue, commands: readonly ProviderCommand[], inbound: unknown): Plan<JsonValue> {
+  /**
+   * The machine's commands as TwiML (the answer to the webhook being handled)
+   * and REST effects; a create carries the latest time it may be placed,
+   * reckoned from the step's clock reading.
+   */
+  plan(
+    state: JsonValue,
+    commands: readonly ProviderCommand[],
+    inbound: unknown,
+    context?: DurableContext,
+  ): Plan<JsonValue> {
     const plan = planTwilio(state as unknown as TwilioState, commands, inbound as TwilioInbound | null, this.control);
+    const effects = context === undefined ? plan.effects : withPlacementDeadlines(plan.effects, commands, context.now);
     return {
       state: toJson(plan.state),
-      effects: plan.effects.map((effect) => toProviderEffect(effect)),
+      effects: effects.map((effect) => toProviderEffect(effect)),
       answer: plan.answer,
       bindings: plan.tokens.map((key) => ({ kind: TWILIO_TOKEN_BINDING, key })),
     };
   }
 
-  /** Runs a REST request; what it learnt (a CallSid, a refusal) comes back as a message for the verification. */
-  async run(effect: ProviderEffect): Promise<unknown[]> {
-    return runTwilioEffect(effect.payload as unknown as TwilioEffect, this.calls);
+  /**
+   * Runs a REST request; what it learnt (a CallSid, a refusal) comes back as a
+   * message for the verification. A create waits for its turn in the pacer.
+   */
+  async run(
+    effect: ProviderEffect,
+    context?: { verificationId: string; report?(report: ProviderReport): void },
+  ): Promise<unknown[]> {
+    const report = context?.report;
+    return runTwilioEffect(effect.payload as unknown as TwilioEffect, this.calls, {
+      pacer: this.pacer,
+      ...(report === undefined ? {} : { report: (r: ProviderReport) => report(r) }),
+    });
   }
 
   /**

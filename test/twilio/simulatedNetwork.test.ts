@@ -1,12 +1,21 @@
 /**
- * Keys between Gathers, on the simulated Twilio network: with whole-entry
- * collection no key a person types falls between two Gathers; with one Gather
- * per key, keys typed during the webhook round trip are lost.
+ * Where the real network differs from a mock, on the simulated Twilio network:
+ * keys between Gathers (with whole-entry collection no key a person types
+ * falls between two Gathers; with one Gather per key, keys typed during the
+ * webhook round trip are lost), keys at a hang-up, and Twilio's queue above
+ * the account's calls per second.
  */
 import { describe, expect, it } from 'vitest';
 import type { VerificationRequest } from '../../src/machine/types.js';
-import type { NetworkCallee } from '../support/twilioNetwork.js';
-import { type NetworkRunOptions, typed, verifyOnTwilioNetwork } from '../support/twilioNetworkHarness.js';
+import { VirtualClock } from '../../src/runtime/clock.js';
+import { runVerification } from '../../src/runtime/runVerification.js';
+import { type NetworkCallee, SimulatedTwilioNetwork } from '../support/twilioNetwork.js';
+import {
+  type NetworkRunOptions,
+  twilioProviderOn,
+  typed,
+  verifyOnTwilioNetwork,
+} from '../support/twilioNetworkHarness.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -109,5 +118,46 @@ describe('keys between Gathers on the simulated Twilio network', () => {
       );
       expect(result.status).toBe('approved');
     });
+  });
+});
+
+describe("Twilio's queue above the account's calls per second", () => {
+  async function burst(count: number, timing: VerificationRequest['timing']) {
+    const clock = new VirtualClock();
+    const numbers = Array.from({ length: count }, (_, i) => `+1425555${String(1000 + i)}`);
+    const callees = Object.fromEntries(
+      numbers.map((n) => [n, { answerAfterMs: 2_000, entries: [typed('#', 0)] } satisfies NetworkCallee]),
+    );
+    const network = new SimulatedTwilioNetwork({ clock, callees, callsPerSecond: 1 });
+    // A provider set above the account's rate (or several instances sharing it)
+    // leaves the queueing to Twilio, which is what these tests are about.
+    const provider = twilioProviderOn(network, { callsPerSecond: 50 });
+    const results = await Promise.all(
+      numbers.map((n) =>
+        runVerification({ targets: [n], ...(timing === undefined ? {} : { timing }) }, { provider, clock }),
+      ),
+    );
+    return { results, network };
+  }
+
+  it('a call that waits in the queue longer than the ring time is not "no answer": the ring timer starts at the first ring', async () => {
+    const { results, network } = await burst(8, { ringTimeoutMs: 5_000 });
+    const starts = network.records.map((r) => r.startedAt ?? Number.NaN).sort((a, b) => a - b);
+    // Twilio placed them one a second; the last waited over 5 s in the queue.
+    for (let i = 1; i < starts.length; i++)
+      expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(1_000);
+    expect(Math.max(...network.records.map((r) => (r.startedAt ?? 0) - r.createdAt))).toBeGreaterThan(5_000);
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'approved'));
+  });
+
+  it('a call queued beyond the dial bound is given up as failed (timed out by the dial), not no-answer', async () => {
+    const { results } = await burst(8, { ringTimeoutMs: 5_000, dialTimeoutMs: 8_000 });
+    const late = results.filter((r) => r.status !== 'approved');
+    expect(late.length).toBeGreaterThan(0);
+    for (const result of late) {
+      expect(result.status).toBe('unreachable');
+      expect(result.attempts[0]).toMatchObject({ timedOut: 'dial' });
+      expect(['failed', 'no-answer']).toContain(result.attempts[0]?.result);
+    }
   });
 });
