@@ -7,8 +7,10 @@
  *
  * @module
  */
+import type { SitKind } from '../machine/events.js';
 import { dbm0ToAmplitude } from './levels.js';
 import { SAMPLE_RATE_HZ, SAMPLES_PER_MS } from './sampleClock.js';
+import { classifySit, type DefinedSitCode, SIT_SEQUENCES } from './sitTones.js';
 import type { ToneCadence } from './toneZones.js';
 
 /** Numbers in [0, 1), e.g. from a seeded generator, so that the same seed makes the same audio. */
@@ -81,6 +83,16 @@ export function cadenceSegments(tone: ToneCadence, totalMs: number, dbm0: number
     at += durationMs;
   }
   return segments;
+}
+
+/**
+ * The three special information tones of a kind at `dbm0`: the North American
+ * code the classifier gives that kind, the ITU-T E.180 sequence for `unknown`.
+ */
+export function sitSegments(kind: SitKind, dbm0: number): Segment[] {
+  const codes = Object.keys(SIT_SEQUENCES) as DefinedSitCode[];
+  const code = codes.find((c) => classifySit(SIT_SEQUENCES[c]).kind === kind) ?? 'E180';
+  return SIT_SEQUENCES[code].map(({ frequencyHz, durationMs }) => ({ durationMs, tones: [{ frequencyHz, dbm0 }] }));
 }
 
 /** Concatenates signals. */

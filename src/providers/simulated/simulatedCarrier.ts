@@ -67,6 +67,9 @@ export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
   speech: DEFAULT_SPEECH_TIMING,
 };
 
+/** From the first ring to the answer, by default. */
+const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
+
 /** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
 export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = {
   reportsPromptEnd: true,
@@ -454,12 +457,20 @@ class CarrierSession implements ProviderSession {
         );
         break;
       case 'voicemail':
-        this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 15_000), () => {
-          if (script.hangUpAfterMs !== undefined) {
-            this.after(call, script.hangUpAfterMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
-          }
-          this.answer(call, script.detectedAs ?? 'machine');
-        });
+      case 'intercept':
+        // The network's recording answers at once; a voicemail after some rings.
+        this.after(
+          call,
+          this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? ANSWER_AFTER_MS[script.kind]),
+          () => {
+            if (script.hangUpAfterMs !== undefined) {
+              this.after(call, script.hangUpAfterMs, () =>
+                this.endCall(call, 'callee-hung-up', { status: 'completed' }),
+              );
+            }
+            this.answer(call, script.detectedAs ?? 'machine');
+          },
+        );
         break;
       case 'no-answer':
         if (script.carrierGivesUpAfterMs !== undefined) {
