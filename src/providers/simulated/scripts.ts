@@ -93,9 +93,23 @@ export interface VoicemailScript {
   detectedAs?: AnsweredBy;
 }
 
-/** The line is busy. */
+/**
+ * The line is busy.
+ *
+ * @example
+ * ```ts
+ * const signalled: BusyScript = { kind: 'busy' }; // SIP 486: the carrier reports busy at once
+ * const toneOnly: BusyScript = { kind: 'busy', signalled: false }; // only the busy tone says so
+ * ```
+ */
 export interface BusyScript {
   kind: 'busy';
+  /**
+   * Whether the carrier reports it (SIP 486, `busy`). `false`: the network
+   * plays a busy tone as early media and the call looks like it rings, so
+   * only the audio tells. Default `true`.
+   */
+  signalled?: boolean;
 }
 
 /** Special information tones (tri-tones) of a kind. */
@@ -215,7 +229,7 @@ const KEYS = /^[0-9*#]{1,64}$/;
 const FIELDS: Record<CalleeScript['kind'], readonly string[]> = {
   answers: ['kind', 'answerAfterMs', 'answerAtMs', 'responses', 'detectedAs'],
   voicemail: ['kind', 'answerAfterMs', 'answerAtMs', 'hangUpAfterMs', 'detectedAs'],
-  busy: ['kind'],
+  busy: ['kind', 'signalled'],
   sit: ['kind', 'sitKind'],
   intercept: ['kind', 'sitKind', 'answerAfterMs', 'answerAtMs', 'hangUpAfterMs', 'detectedAs'],
   'invalid-number': ['kind'],
@@ -355,6 +369,9 @@ export function checkCalleeScript(script: unknown, path: string, issues: Request
       }
       return;
     case 'busy':
+      if (script.signalled !== undefined && typeof script.signalled !== 'boolean')
+        issues.push({ path: fieldPath(path, 'signalled'), message: 'must be true or false' });
+      return;
     case 'invalid-number':
       return;
   }
