@@ -9,6 +9,35 @@ import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
 
 type VoiceResponse = InstanceType<typeof twilio.twiml.VoiceResponse>;
+
+/**
+ * A Media Stream to start before the document's other verbs: the call's
+ * inbound audio forked to `url`, with `parameters` echoed in the stream's
+ * `start` message.
+ *
+ * @example
+ * ```ts
+ * const stream: MediaStreamStart = { url: 'wss://verify.example.com/twilio/media-stream', parameters: { t: token, m: mac } };
+ * ```
+ */
+export interface MediaStreamStart {
+  url: string;
+  parameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * A new document, starting with `<Start><Stream track="inbound_track">` when
+ * a stream is given: the stream runs in the background while the following
+ * verbs play and collect keys, until the call ends.
+ */
+function newResponse(stream: MediaStreamStart | null): VoiceResponse {
+  const response = new twilio.twiml.VoiceResponse();
+  if (stream !== null) {
+    const forked = response.start().stream({ url: stream.url, track: 'inbound_track' });
+    for (const [name, value] of Object.entries(stream.parameters)) forked.parameter({ name, value });
+  }
+  return response;
+}
 type SayAttributes = Parameters<VoiceResponse['say']>[0];
 
 /**
@@ -71,6 +100,8 @@ export interface GatherTwimlInput {
   actionUrl: string;
   /** Where the call goes when the last Gather ends without keys. */
   timeoutUrl: string;
+  /** A Media Stream to start first. */
+  stream?: MediaStreamStart | null;
 }
 
 /**
@@ -91,7 +122,7 @@ export interface GatherTwimlInput {
  * ```
  */
 export function toGatherTwiml(input: GatherTwimlInput): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = newResponse(input.stream ?? null);
   input.gathers.forEach((step, index) => {
     const gather = response.gather({
       input: ['dtmf'],
@@ -115,8 +146,8 @@ export function toGatherTwiml(input: GatherTwimlInput): string {
  * // <Response><Play digits="ww1234"/><Redirect method="POST">…</Redirect></Response>
  * ```
  */
-export function toSendDigitsTwiml(digits: string, reportUrl: string): string {
-  const response = new twilio.twiml.VoiceResponse();
+export function toSendDigitsTwiml(digits: string, reportUrl: string, stream: MediaStreamStart | null = null): string {
+  const response = newResponse(stream);
   response.play({ digits: toPlayDigits(digits) });
   response.redirect({ method: 'POST' }, reportUrl);
   return response.toString();
@@ -146,8 +177,8 @@ export function toHangUpTwiml(farewell: readonly PromptSegment[], speech: Speech
  * toHoldTwiml('https://example.com/twilio/poll?t=…', 1); // <Response><Pause length="1"/><Redirect method="POST">…</Redirect></Response>
  * ```
  */
-export function toHoldTwiml(pollUrl: string, pauseSeconds: number): string {
-  const response = new twilio.twiml.VoiceResponse();
+export function toHoldTwiml(pollUrl: string, pauseSeconds: number, stream: MediaStreamStart | null = null): string {
+  const response = newResponse(stream);
   response.pause({ length: pauseSeconds });
   response.redirect({ method: 'POST' }, pollUrl);
   return response.toString();
