@@ -4,21 +4,23 @@
  * sending Twilio's `connected` / `start` / `media` / `stop` messages with
  * synthesised audio.
  */
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { encodeMulaw } from '../../src/audio/mulaw.js';
-import { concat, renderSegments, silence, sitSegments, speechLike, spokenWord } from '../../src/audio/synthesis.js';
 import { VoiceMfaError } from '../../src/errors.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
-import { createSeededRandom } from '../../src/providers/simulated/random.js';
 import type { TwilioMediaStreamEndpoint } from '../../src/providers/twilio/index.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
-import { ACCOUNT_SID, type FakeCall, PUBLIC_BASE_URL, verb, verbNames } from '../support/twilioFake.js';
+import { type FakeCall, PUBLIC_BASE_URL, verbNames } from '../support/twilioFake.js';
 import { startTwilioHarness, type TwilioHarness } from '../support/twilioHarness.js';
-import { elementsOf, type XmlElement } from '../support/xml.js';
+import {
+  greetingAudio,
+  helloAudio,
+  interceptAudio,
+  sid,
+  streamOf,
+  TwilioStream,
+} from '../support/twilioMediaStream.js';
+import type { XmlElement } from '../support/xml.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -51,108 +53,6 @@ async function answered(call: FakeCall): Promise<XmlElement> {
   expect((await call.status('ringing')).status).toBe(200);
   return call.answer();
 }
-
-/** The `<Start><Stream>` of a TwiML answer, with its parameters. */
-function streamOf(twiml: XmlElement): { attributes: Record<string, string>; parameters: Record<string, string> } {
-  const [stream, ...others] = elementsOf(verb(twiml, 'Start'));
-  expect(others).toEqual([]);
-  if (stream === undefined) throw new Error('<Start> without <Stream>');
-  expect(stream.name).toBe('Stream');
-  const parameters: Record<string, string> = {};
-  for (const parameter of elementsOf(stream)) {
-    expect(parameter.name).toBe('Parameter');
-    parameters[String(parameter.attributes.name)] = String(parameter.attributes.value);
-  }
-  return { attributes: stream.attributes as Record<string, string>, parameters };
-}
-
-const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
-
-/** Plays Twilio's side of one Media Stream. */
-class TwilioStream {
-  readonly streamSid = sid('MZ');
-  private sequence = 1;
-  private chunk = 1;
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
-    );
-  }
-
-  static async open(harness: TwilioHarness, path = '/hooks/media-stream'): Promise<TwilioStream> {
-    const { port } = harness.server.address() as AddressInfo;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new TwilioStream(ws);
-  }
-
-  send(message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  connected(): void {
-    this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
-  }
-
-  start(callSid: string, customParameters: Record<string, string>, format: Record<string, unknown> = {}): void {
-    this.send({
-      event: 'start',
-      sequenceNumber: String(this.sequence++),
-      start: {
-        accountSid: ACCOUNT_SID,
-        streamSid: this.streamSid,
-        callSid,
-        tracks: ['inbound'],
-        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1, ...format },
-        customParameters,
-      },
-      streamSid: this.streamSid,
-    });
-  }
-
-  /** Sends μ-law audio as Twilio does: 20 ms (160 bytes) per `media` message. */
-  async media(audio: Uint8Array): Promise<void> {
-    for (let offset = 0; offset < audio.length; offset += 160) {
-      const payload = Buffer.from(audio.subarray(offset, offset + 160)).toString('base64');
-      this.send({
-        event: 'media',
-        sequenceNumber: String(this.sequence++),
-        media: { track: 'inbound', chunk: String(this.chunk), timestamp: String(this.chunk * 20), payload },
-        streamSid: this.streamSid,
-      });
-      this.chunk++;
-    }
-    // Every message sent before what follows is read.
-    await new Promise<void>((resolve, reject) =>
-      this.ws.send('{"event":"mark","mark":{"name":"flush"}}', (e) => (e ? reject(e) : resolve())),
-    );
-  }
-
-  stop(callSid: string): void {
-    this.send({
-      event: 'stop',
-      sequenceNumber: String(this.sequence++),
-      stop: { accountSid: ACCOUNT_SID, callSid },
-      streamSid: this.streamSid,
-    });
-  }
-}
-
-const random = createSeededRandom(12);
-/** A disconnected number's recording: the intercept tones, then the announcement. */
-const interceptAudio = () =>
-  encodeMulaw(
-    concat(silence(60), renderSegments(sitSegments('intercept', -20), random), speechLike(random, 1_000, -16)),
-  );
-/** A person: "Hello?", then silence while they listen. */
-const helloAudio = () => encodeMulaw(concat(silence(300), spokenWord(random, 500, -16), silence(2_500)));
-/** A voicemail greeting. */
-const greetingAudio = () => encodeMulaw(concat(silence(300), speechLike(random, 4_000, -16)));
 
 describe('Twilio Media Streams', () => {
   it('starts the stream of an answered call before its greeting, once, with a proof tied to the call', async () => {
@@ -191,7 +91,7 @@ describe('Twilio Media Streams', () => {
     const verification = verify({ targets: [PRIMARY, BACKUP] });
     const first = await harness.call(1);
     const { parameters } = streamOf(await answered(first));
-    const stream = await TwilioStream.open(harness);
+    const stream = await TwilioStream.open(harness.server);
     stream.connected();
     stream.start(first.sid, parameters);
     await stream.media(interceptAudio());
@@ -215,7 +115,7 @@ describe('Twilio Media Streams', () => {
     const verification = verify({ targets: [PRIMARY, BACKUP] });
     const call = await harness.call(1);
     const greeting = await answered(call);
-    const stream = await TwilioStream.open(harness);
+    const stream = await TwilioStream.open(harness.server);
     stream.connected();
     stream.start(call.sid, streamOf(greeting).parameters);
     await stream.media(helloAudio());
@@ -233,7 +133,7 @@ describe('Twilio Media Streams', () => {
     const harness = await start();
     const verification = verify({ targets: [PRIMARY, BACKUP], answeringMachineDetection: true });
     const first = await harness.call(1);
-    const stream = await TwilioStream.open(harness);
+    const stream = await TwilioStream.open(harness.server);
     stream.connected();
     stream.start(first.sid, streamOf(await answered(first)).parameters);
     await stream.media(greetingAudio());
@@ -327,7 +227,7 @@ describe('Twilio Media Streams', () => {
     const verification = verify({ targets: [PRIMARY, BACKUP] });
     const call = await harness.call(1);
     const greeting = await answered(call);
-    const stream = await TwilioStream.open(harness);
+    const stream = await TwilioStream.open(harness.server);
     misbehave(stream, call.sid, streamOf(greeting).parameters);
     expect((await stream.closed).code).toBe(code);
     // Whatever came after the refusal is never analysed.
@@ -343,7 +243,7 @@ describe('Twilio Media Streams', () => {
     const verification = verify({ targets: [PRIMARY, BACKUP] });
     const call = await harness.call(1);
     const greeting = await answered(call);
-    const stream = await TwilioStream.open(harness);
+    const stream = await TwilioStream.open(harness.server);
     stream.connected();
     stream.start(call.sid, { ...streamOf(greeting).parameters, m: 'a'.repeat(64) });
     stream.ws.on('error', () => {});
@@ -355,14 +255,14 @@ describe('Twilio Media Streams', () => {
 
   it('ignores well-formed messages it has no use for and refuses upgrades elsewhere', async () => {
     const harness = await start();
-    const stream = await TwilioStream.open(harness);
+    const stream = await TwilioStream.open(harness.server);
     stream.connected();
     stream.send({ event: 'dtmf', streamSid: stream.streamSid, dtmf: { track: 'inbound_track', digit: '1' } });
     stream.send({ event: 'mark', streamSid: stream.streamSid, mark: { name: 'x' } });
     stream.stop(sid('CA'));
     // A stop of a stream that never started is refused.
     expect((await stream.closed).code).toBe(1008);
-    await expect(TwilioStream.open(harness, '/hooks/elsewhere')).rejects.toThrow(/404/);
+    await expect(TwilioStream.open(harness.server, '/hooks/elsewhere')).rejects.toThrow(/404/);
   });
 
   it('refuses a stream URL that is not wss, and analyser options that cannot work', async () => {
