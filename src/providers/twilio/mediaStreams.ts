@@ -282,7 +282,13 @@ class StreamConnection {
       .then(async () => {
         const target = await registry.findByDialToken(inbound.token);
         if (target instanceof TwilioSession) return target.receiveHeard(inbound);
-        await service()?.receive({ kind: TWILIO_TOKEN_BINDING, key: inbound.token }, inbound);
+        const durable = service();
+        if (durable !== null) {
+          await durable.receive({ kind: TWILIO_TOKEN_BINDING, key: inbound.token }, inbound);
+        } else if (target !== undefined) {
+          // A registry's own target (a session restored elsewhere) takes webhooks only.
+          throw new Error('the call registry found a target that is not a session of this provider');
+        }
       })
       .catch((error: unknown) =>
         onError(
