@@ -48,10 +48,16 @@ function verify(request: VerificationRequest) {
   return runVerification(request, { provider: h.provider });
 }
 
-async function answered(call: FakeCall): Promise<XmlElement> {
-  expect((await call.status('initiated')).status).toBe(200);
-  expect((await call.status('ringing')).status).toBe(200);
-  return call.answer();
+const answered = (call: FakeCall): Promise<XmlElement> => call.ringAndAnswer();
+
+/** A verification of the primary and the backup whose first call is answered, and a WebSocket open to the endpoint. */
+async function answeredWithStream(request: VerificationRequest = { targets: [PRIMARY, BACKUP] }) {
+  const harness = await start();
+  const verification = verify(request);
+  const call = await harness.call(1);
+  const greeting = await answered(call);
+  const stream = await TwilioStream.open(harness.server);
+  return { harness, verification, call, greeting, stream, parameters: streamOf(greeting).parameters };
 }
 
 describe('Twilio Media Streams', () => {
@@ -111,13 +117,9 @@ describe('Twilio Media Streams', () => {
   });
 
   it('changes nothing when the stream hears a person', async () => {
-    const harness = await start();
-    const verification = verify({ targets: [PRIMARY, BACKUP] });
-    const call = await harness.call(1);
-    const greeting = await answered(call);
-    const stream = await TwilioStream.open(harness.server);
+    const { harness, verification, call, greeting, stream, parameters } = await answeredWithStream();
     stream.connected();
-    stream.start(call.sid, streamOf(greeting).parameters);
+    stream.start(call.sid, parameters);
     await stream.media(helloAudio());
     await call.press(greeting, '#');
     stream.stop(call.sid);
@@ -223,12 +225,8 @@ describe('Twilio Media Streams', () => {
       1008,
     ],
   ])('closes the socket on %s, and the call goes on', async (_name, misbehave, code) => {
-    const harness = await start();
-    const verification = verify({ targets: [PRIMARY, BACKUP] });
-    const call = await harness.call(1);
-    const greeting = await answered(call);
-    const stream = await TwilioStream.open(harness.server);
-    misbehave(stream, call.sid, streamOf(greeting).parameters);
+    const { harness, verification, call, greeting, stream, parameters } = await answeredWithStream();
+    misbehave(stream, call.sid, parameters);
     expect((await stream.closed).code).toBe(code);
     // Whatever came after the refusal is never analysed.
     await call.press(greeting, '#');
@@ -239,13 +237,9 @@ describe('Twilio Media Streams', () => {
   });
 
   it('a forged stream playing intercept tones changes nothing', async () => {
-    const harness = await start();
-    const verification = verify({ targets: [PRIMARY, BACKUP] });
-    const call = await harness.call(1);
-    const greeting = await answered(call);
-    const stream = await TwilioStream.open(harness.server);
+    const { verification, call, greeting, stream, parameters } = await answeredWithStream();
     stream.connected();
-    stream.start(call.sid, { ...streamOf(greeting).parameters, m: 'a'.repeat(64) });
+    stream.start(call.sid, { ...parameters, m: 'a'.repeat(64) });
     stream.ws.on('error', () => {});
     await stream.media(interceptAudio()).catch(() => {});
     expect((await stream.closed).code).toBe(1008);
