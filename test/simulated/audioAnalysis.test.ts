@@ -3,6 +3,8 @@ import type { VerificationRequest } from '../../src/index.js';
 import { runVerification, SimulatedCarrier, VirtualClock } from '../../src/index.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
 import type { CalleeScript, SimulatedCarrierOptions } from '../../src/providers/simulated/index.js';
+import { createVerificationService } from '../../src/service/verificationService.js';
+import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -98,6 +100,35 @@ describe('the simulated carrier listening to its calls', () => {
     );
     expect(result.status).toBe('approved');
     expect(result.attempts).toHaveLength(1);
+  });
+
+  it('the durable service hears the intercept recording too, as a step on the store', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryVerificationStore({ clock });
+    const carrier = new SimulatedCarrier({
+      clock,
+      audioAnalysis: true,
+      numbers: { [PRIMARY]: { kind: 'intercept', sitKind: 'no-circuit' }, [BACKUP]: APPROVES },
+    });
+    const errors: unknown[] = [];
+    const service = createVerificationService({
+      store,
+      provider: carrier,
+      clock,
+      sweepIntervalMs: null,
+      onError: (e) => errors.push(e),
+    });
+    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
+    const result = await service.waitForResult(verificationId);
+    await service.close();
+    carrier.hangUpAll();
+    expect(errors).toEqual([]);
+    expect(result.attempts.map((a) => describeAttemptResult(a))).toEqual(['sit:no-circuit', 'approved']);
+    const [first, second] = carrier.calls;
+    expect((second?.dialedAt ?? 0) - (first?.answeredAt ?? 0)).toBeLessThanOrEqual(1_500);
+    const audit = await store.readAudit({ verificationId });
+    expect(audit.some((row) => row.what.startsWith('call.progressTone'))).toBe(true);
   });
 
   it('refuses analyser options that cannot work', () => {
