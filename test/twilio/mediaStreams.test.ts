@@ -51,8 +51,11 @@ function verify(request: VerificationRequest) {
 const answered = (call: FakeCall): Promise<XmlElement> => call.ringAndAnswer();
 
 /** A verification of the primary and the backup whose first call is answered, and a WebSocket open to the endpoint. */
-async function answeredWithStream(request: VerificationRequest = { targets: [PRIMARY, BACKUP] }) {
-  const harness = await start();
+async function answeredWithStream(
+  request: VerificationRequest = { targets: [PRIMARY, BACKUP] },
+  options: Parameters<typeof startTwilioHarness>[0] = { mediaStreams: {} },
+) {
+  const harness = await start(options);
   const verification = verify(request);
   const call = await harness.call(1);
   const greeting = await answered(call);
@@ -234,6 +237,22 @@ describe('Twilio Media Streams', () => {
     expect(result.status).toBe('approved');
     expect(harness.rest.creates()).toHaveLength(1);
     expect(harness.rest.updates()).toEqual([]);
+  });
+
+  it('refuses more than a second of audio in one message, even where the message size allows it', async () => {
+    const { verification, call, greeting, stream, parameters } = await answeredWithStream(undefined, {
+      mediaStreams: { maxMessageBytes: 65_536 },
+    });
+    stream.connected();
+    stream.start(call.sid, parameters);
+    stream.send({
+      event: 'media',
+      streamSid: stream.streamSid,
+      media: { track: 'inbound', payload: 'A'.repeat(12_000) },
+    });
+    expect(await stream.closed).toEqual({ code: 1007, reason: 'media: payload too large' });
+    await call.press(greeting, '#');
+    expect((await verification).status).toBe('approved');
   });
 
   it('a forged stream playing intercept tones changes nothing', async () => {
