@@ -3,8 +3,8 @@ import type { VerificationRequest } from '../../src/index.js';
 import { runVerification, SimulatedCarrier, VirtualClock } from '../../src/index.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
 import type { CalleeScript, SimulatedCarrierOptions } from '../../src/providers/simulated/index.js';
-import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { startSimulatedService } from '../support/simulatedService.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -110,15 +110,7 @@ describe('the simulated carrier listening to its calls', () => {
       audioAnalysis: true,
       numbers: { [PRIMARY]: { kind: 'intercept', sitKind: 'no-circuit' }, [BACKUP]: APPROVES },
     });
-    const errors: unknown[] = [];
-    const service = createVerificationService({
-      store,
-      provider: carrier,
-      clock,
-      sweepIntervalMs: null,
-      onError: (e) => errors.push(e),
-    });
-    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { service, errors } = startSimulatedService(carrier, clock, store);
     const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
     const result = await service.waitForResult(verificationId);
     await service.close();
