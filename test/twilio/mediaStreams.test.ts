@@ -255,6 +255,23 @@ describe('Twilio Media Streams', () => {
     expect((await verification).status).toBe('approved');
   });
 
+  it('closes a connection that does not start its stream in time', async () => {
+    const harness = await start({ mediaStreams: { startTimeoutMs: 1_000 } });
+    const silent = await TwilioStream.open(harness.server);
+    const connectedOnly = await TwilioStream.open(harness.server);
+    connectedOnly.connected();
+    const startedAt = Date.now();
+    expect(await silent.closed).toEqual({ code: 1008, reason: 'no start in time' });
+    expect(await connectedOnly.closed).toEqual({ code: 1008, reason: 'no start in time' });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+  });
+
+  it('refuses a start deadline or a message size out of range', async () => {
+    await expect(start({ mediaStreams: { startTimeoutMs: 100 } })).rejects.toThrow(/startTimeoutMs/);
+    await expect(start({ mediaStreams: { maxMessageBytes: 100 } })).rejects.toThrow(/maxMessageBytes/);
+    h = null;
+  });
+
   it('a forged stream playing intercept tones changes nothing', async () => {
     const { verification, call, greeting, stream, parameters } = await answeredWithStream();
     stream.connected();

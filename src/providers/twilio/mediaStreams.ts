@@ -51,6 +51,11 @@ export interface TwilioMediaStreamOptions {
   analysis?: AudioAnalyserOptions;
   /** Largest WebSocket message accepted, in bytes (256 to 65 536). Default 8 192; Twilio's are under 1 KiB. */
   maxMessageBytes?: number;
+  /**
+   * How long a connection may take to send its `start` before it is closed
+   * (1 000 to 60 000 ms). Default 10 000; Twilio sends it right after connecting.
+   */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -72,6 +77,8 @@ export interface TwilioMediaStreamEndpoint {
 
 /** Default largest WebSocket message. */
 export const DEFAULT_MAX_STREAM_MESSAGE_BYTES = 8_192;
+/** Default time a connection has to start its stream. */
+export const DEFAULT_STREAM_START_TIMEOUT_MS = 10_000;
 /** Last segment of the default stream URL. */
 export const MEDIA_STREAM_SEGMENT = 'media-stream';
 /** Largest audio payload of one media message: a second of 8 kHz μ-law (Twilio sends 20 ms). */
@@ -125,6 +132,7 @@ export interface MediaStreamEndpointSettings {
   authToken: string;
   analysis: AudioAnalyserOptions;
   maxMessageBytes: number;
+  startTimeoutMs: number;
   registry: TwilioCallRegistry;
   /** The durable service, when connected: it takes what was heard on calls no session here knows. */
   service(): TwilioWebhookService | null;
@@ -197,13 +205,20 @@ class StreamConnection {
   private stream: Stream | null = null;
   /** What was heard is delivered in order, one message after the other. */
   private delivery: Promise<void> = Promise.resolve();
+  /** A connection that never starts a stream is not kept open. */
+  private readonly startDeadline: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly settings: MediaStreamEndpointSettings,
   ) {
+    this.startDeadline = setTimeout(() => {
+      if (this.phase === 'new' || this.phase === 'connected') this.close(CLOSE.policy, 'no start in time');
+    }, settings.startTimeoutMs);
+    this.startDeadline.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', () => ws.terminate());
+    ws.on('close', () => clearTimeout(this.startDeadline));
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {
@@ -248,6 +263,7 @@ class StreamConnection {
       return { code: CLOSE.policy, reason: 'not a stream of ours' };
     }
     this.phase = 'streaming';
+    clearTimeout(this.startDeadline);
     this.stream = {
       streamSid: message.streamSid,
       callSid: message.callSid,

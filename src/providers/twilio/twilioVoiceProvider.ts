@@ -57,6 +57,7 @@ import {
 import { type KeyCollectionStyle, MAX_ENTRY_PAUSE_SECONDS } from './keyCollection.js';
 import {
   DEFAULT_MAX_STREAM_MESSAGE_BYTES,
+  DEFAULT_STREAM_START_TIMEOUT_MS,
   listenForMediaStreams,
   type MediaStreamEndpointSettings,
   signMediaStream,
@@ -342,6 +343,13 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
         256,
         65_536,
         DEFAULT_MAX_STREAM_MESSAGE_BYTES,
+      ),
+      startTimeoutMs: checkRange(
+        'mediaStreams.startTimeoutMs',
+        given.startTimeoutMs,
+        1_000,
+        60_000,
+        DEFAULT_STREAM_START_TIMEOUT_MS,
       ),
       registry: this.registry,
       service: () => this.service,
