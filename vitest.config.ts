@@ -8,6 +8,7 @@ export default defineConfig({
       'voice-mfa/twilio': fileURLToPath(new URL('./src/providers/twilio/index.ts', import.meta.url)),
       'voice-mfa/sqlite': fileURLToPath(new URL('./src/store/sqlite/index.ts', import.meta.url)),
       'voice-mfa/postgres': fileURLToPath(new URL('./src/store/postgres/index.ts', import.meta.url)),
+      'voice-mfa/audio': fileURLToPath(new URL('./src/audio/index.ts', import.meta.url)),
       'voice-mfa': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },

@@ -2,7 +2,7 @@
 # Packs the library, lints the tarball (publint, arethetypeswrong), installs it
 # into a fresh project and uses it the way users do: ESM `import` and CommonJS
 # `require()` at run time, TypeScript under node16, nodenext and bundler module
-# resolution, for both entry points, and the command-line tool.
+# resolution, for every entry point, and the command-line tool.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$repo/node_modules/.bin"
@@ -108,6 +108,25 @@ import type { SqliteVerificationStoreOptions } from 'voice-mfa/sqlite';
 const sqlite: SqliteVerificationStoreOptions = { path: 'verifications.db' };
 console.log(`required: ${typeof PostgresVerificationStore} ${sqlite.path}`);
 TS
+# voice-mfa/audio has no dependencies: the intercept tones, synthesised here, are heard as such.
+for flavour in esm:mts cjs:cts; do
+  cat > "audio-${flavour%%:*}-consumer.${flavour#*:}" <<'TS'
+import { AudioAnalyser, type AudioDetection, dbm0ToAmplitude, encodeMulaw, SAMPLE_RATE_HZ, SIT_SEQUENCES } from 'voice-mfa/audio';
+
+const samples: number[] = [];
+for (const { frequencyHz, durationMs } of SIT_SEQUENCES.IC) {
+  for (let n = 0; n < (durationMs * SAMPLE_RATE_HZ) / 1000; n++) {
+    samples.push(dbm0ToAmplitude(-20) * Math.sin((2 * Math.PI * frequencyHz * n) / SAMPLE_RATE_HZ));
+  }
+}
+for (let n = 0; n < SAMPLE_RATE_HZ / 2; n++) samples.push(0);
+const audio = encodeMulaw(samples);
+const analyser = new AudioAnalyser({ answeringMachine: false });
+const heard: AudioDetection[] = [];
+for (let at = 0; at < audio.length; at += 160) heard.push(...analyser.pushMulaw(audio.subarray(at, at + 160)));
+console.log(heard.map((detection) => (detection.type === 'sit' ? `sit ${detection.kind}` : detection.type)).join(', '));
+TS
+done
 # twilio's own declarations use jsonwebtoken's types, which are a separate
 # package (@types/jsonwebtoken); declaring the one type they use lets every
 # check below run with skipLibCheck off.
@@ -128,8 +147,8 @@ typecheck() {
     --module "$module" --moduleResolution "$resolution" jsonwebtoken.d.ts "$@"
   echo "tsc --module $module --moduleResolution $resolution: $*"
 }
-esm_files=(esm-consumer.mts twilio-esm-consumer.mts stores-consumer.mts)
-cjs_files=(cjs-consumer.cts twilio-cjs-consumer.cts stores-cjs-consumer.cts)
+esm_files=(esm-consumer.mts twilio-esm-consumer.mts stores-consumer.mts audio-esm-consumer.mts)
+cjs_files=(cjs-consumer.cts twilio-cjs-consumer.cts stores-cjs-consumer.cts audio-cjs-consumer.cts)
 typecheck node16 node16 false "${esm_files[@]}"
 typecheck nodenext nodenext false "${esm_files[@]}" "${cjs_files[@]}"
 typecheck preserve bundler false "${esm_files[@]}"
@@ -154,6 +173,8 @@ expect_output 'twilio: true' node out/twilio-esm-consumer.mjs
 expect_output 'twilio: true' node out/twilio-cjs-consumer.cjs
 expect_output 'memory verifications.db postgres: true' node out/stores-consumer.mjs
 expect_output 'required: function verifications.db' node out/stores-cjs-consumer.cjs
+expect_output 'sit intercept' node out/audio-esm-consumer.mjs
+expect_output 'sit intercept' node out/audio-cjs-consumer.cjs
 
 # require() and import share one copy of the library: one module state, and an
 # error thrown by voice-mfa/twilio is an instance of the VoiceMfaError either

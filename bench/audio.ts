@@ -17,6 +17,7 @@ import {
 import { createSeededRandom } from '../src/providers/simulated/random.js';
 import {
   addNoise,
+  cadenceSegments,
   concat,
   dtmfSegments,
   musicLike,
@@ -31,19 +32,6 @@ const ROUNDS = 9;
 const WARM_UP_ROUNDS = 3;
 const FRAME_BYTES = 160;
 
-function cadence(frequencies: readonly number[], cadenceMs: readonly number[], totalMs: number): Segment[] {
-  const segments: Segment[] = [];
-  for (let at = 0, i = 0; at < totalMs; i++) {
-    const durationMs = cadenceMs[i % cadenceMs.length] as number;
-    segments.push({
-      durationMs,
-      tones: i % 2 === 0 ? frequencies.map((frequencyHz) => ({ frequencyHz, dbm0: -20 })) : [],
-    });
-    at += durationMs;
-  }
-  return segments;
-}
-
 function callAudio(): Uint8Array {
   const random = createSeededRandom(2024);
   const sit: Segment[] = [
@@ -53,14 +41,14 @@ function callAudio(): Uint8Array {
   ];
   const { us } = TONE_ZONES;
   const signal = concat(
-    renderSegments(cadence(us.ringback.frequenciesHz, us.ringback.cadenceMs, 12_000), random),
+    renderSegments(cadenceSegments(us.ringback, 12_000, -20), random),
     speechLike(random, 15_000, -18),
     renderSegments(sit, random),
     speechLike(random, 6_000, -20),
-    renderSegments(cadence(us.busy.frequenciesHz, us.busy.cadenceMs, 6_000), random),
+    renderSegments(cadenceSegments(us.busy, 6_000, -20), random),
     renderSegments(dtmfSegments('0123456789*#ABCD', { onMs: 80, offMs: 80, rowDbm0: -12, columnDbm0: -14 }), random),
     musicLike(random, 10_000, -20),
-    renderSegments(cadence(us.reorder.frequenciesHz, us.reorder.cadenceMs, 3_000), random),
+    renderSegments(cadenceSegments(us.reorder, 3_000, -20), random),
     silence(60_000),
   ).subarray(0, 60 * 8000);
   return toMulaw(addNoise(signal, -50, random));

@@ -12,8 +12,10 @@
  * carry user:password@ for HTTP basic auth. Optional: VERIFY_TO takes backups
  * after commas, VERIFY_PIN switches to PIN mode with that PIN, VERIFY_AMD=1
  * turns on answering-machine detection, TWILIO_WEBHOOK_SHARED_KEY_SECRET
- * checks webhooks a Twilio Webhook Rule signs with a SharedKey. Calls cost
- * money. See docs/twilio.md.
+ * checks webhooks a Twilio Webhook Rule signs with a SharedKey,
+ * VERIFY_MEDIA_STREAMS=1 listens to each answered call through Media Streams
+ * (the tunnel must pass WebSockets; needs the ws package) so that an intercept
+ * recording rolls over at once. Calls cost money. See docs/twilio.md.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -44,7 +46,8 @@ const USAGE = [
   '                        (https://user:password@… makes Twilio authenticate with HTTP basic auth)',
   '  VERIFY_TO             the number to call, E.164; backups after commas',
   'Optional: PORT (default 8080), VERIFY_PIN (PIN mode), VERIFY_AMD=1 (answering-machine detection),',
-  '  TWILIO_WEBHOOK_SHARED_KEY_SECRET (webhooks a Webhook Rule signs with a SharedKey).',
+  '  TWILIO_WEBHOOK_SHARED_KEY_SECRET (webhooks a Webhook Rule signs with a SharedKey),',
+  '  VERIFY_MEDIA_STREAMS=1 (hear tri-tones in the audio: Media Streams on wss://…/media-stream).',
   'Then run: npx tsx examples/twilio-live.ts — see docs/twilio.md.',
 ];
 
@@ -81,10 +84,12 @@ export async function runLiveExample(options: LiveExampleOptions = {}): Promise<
     publicBaseUrl: env.VOICE_MFA_PUBLIC_URL as string,
     defaultCallerId: env.TWILIO_CALLER_ID as string,
     ...(env.TWILIO_WEBHOOK_SHARED_KEY_SECRET ? { sharedKeySecret: env.TWILIO_WEBHOOK_SHARED_KEY_SECRET } : {}),
+    ...(env.VERIFY_MEDIA_STREAMS === '1' ? { mediaStreams: {} } : {}),
     onError: (error) => print(`provider: ${error.message}`),
   });
   const server = createTwilioWebhookServer(provider);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const streams = env.VERIFY_MEDIA_STREAMS === '1' ? await provider.listenForMediaStreams(server) : null;
   // A password in the public URL stays off the screen.
   const shown = (env.VOICE_MFA_PUBLIC_URL as string).replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:•••@');
   print(`Webhooks on http://127.0.0.1:${port}, public at ${shown}`);
@@ -101,7 +106,8 @@ export async function runLiveExample(options: LiveExampleOptions = {}): Promise<
       onEvent: (observation) => {
         if (observation.type === 'provider.event') print(`  ${observation.event.type}`);
         if (observation.type === 'attempt.ended') {
-          print(`attempt ${observation.attempt.index + 1}: ${observation.attempt.result}`);
+          const { index, result, sitKind } = observation.attempt;
+          print(`attempt ${index + 1}: ${result}${sitKind === null ? '' : ` (${sitKind})`}`);
         }
       },
     });
@@ -110,6 +116,7 @@ export async function runLiveExample(options: LiveExampleOptions = {}): Promise<
   } finally {
     // Give Twilio's last status callbacks a moment before the server goes away.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await streams?.close();
     server.close();
   }
 }

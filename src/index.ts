@@ -132,6 +132,7 @@ export {
   type PhoneTarget,
   parsePhoneTarget,
 } from './phone/parsePhoneTarget.js';
+export type { SimulatedAudioAnalysis } from './providers/simulated/callListener.js';
 export { InvalidSimulationError, SimulatedApiError } from './providers/simulated/errors.js';
 export type { FaultPlan, FaultRecord } from './providers/simulated/faults.js';
 export type {
@@ -151,6 +152,7 @@ export type {
   CarrierFailureScript,
   DeclinesScript,
   HangUpResponse,
+  InterceptScript,
   InvalidNumberScript,
   KeyResponse,
   NoAnswerScript,

@@ -6,6 +6,7 @@
  * dependencies and no Node-specific APIs: it runs anywhere.
  *
  * @packageDocumentation
+ * @module voice-mfa/audio
  */
 
 export type { SitKind } from '../machine/events.js';

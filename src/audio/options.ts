@@ -19,7 +19,7 @@ import { DEFAULT_SIT_OPTIONS, type SitOptions } from './sitDetector.js';
 import { TONE_ZONES, type ToneCadence, type ToneZone, type ToneZoneName } from './toneZones.js';
 
 /**
- * Which detectors an {@link AudioAnalyser} runs: `true` for the defaults, an
+ * Which detectors an `AudioAnalyser` runs: `true` for the defaults, an
  * object to change some of them, `false` to leave the detector out (and save
  * its work). SIT, call-progress tones, answering-machine detection and beeps
  * run by default; DTMF does not.

@@ -68,9 +68,16 @@ function parseJsonCallee(spec: string): CalleeScript {
   return script as CalleeScript;
 }
 
+function readSitKind(text: string): SitKind {
+  if (!SIT_KINDS.includes(text as SitKind)) {
+    throw usageError(`SIT kind ${quote(text)}: must be one of ${SIT_KINDS.join(', ')}`);
+  }
+  return text as SitKind;
+}
+
 /**
  * Reads a callee written on the command line: a JSON script, or a shorthand
- * such as `voicemail`, `busy`, `sit:intercept`, `answers:#`, `answers:1111#,4821#`,
+ * such as `voicemail`, `busy`, `sit:intercept`, `intercept:vacant-code`, `answers:#`, `answers:1111#,4821#`,
  * `answers:hangup`, `carrier-failure:503`, `api-error:21217`.
  *
  * @example
@@ -90,13 +97,10 @@ export function parseCallee(spec: string): CalleeScript {
       return { kind };
     case 'answers':
       return detail === undefined || detail === '' ? { kind } : { kind, responses: parseResponses(detail) };
-    case 'sit': {
-      const sitKind = (detail ?? 'unknown') as SitKind;
-      if (!SIT_KINDS.includes(sitKind)) {
-        throw usageError(`SIT kind ${quote(sitKind)}: must be one of ${SIT_KINDS.join(', ')}`);
-      }
-      return { kind, sitKind };
-    }
+    case 'sit':
+      return { kind, sitKind: readSitKind(detail ?? 'unknown') };
+    case 'intercept':
+      return detail === undefined || detail === '' ? { kind } : { kind, sitKind: readSitKind(detail) };
     case 'carrier-failure': {
       const sipCode = detail === undefined ? 503 : Number(detail);
       if (!Number.isInteger(sipCode) || sipCode < 400 || sipCode > 699) {

@@ -45,6 +45,8 @@ export interface Scenario {
   scriptedFaults?: ScriptedFault[];
   seed?: number;
   capabilities?: Partial<ProviderCapabilities>;
+  /** The carrier listens to the calls' audio (the simulated carrier's `audioAnalysis`). */
+  audioAnalysis?: boolean;
   /** Cancel the verification this many milliseconds after it started. */
   cancelAfterMs?: number;
 }
@@ -95,6 +97,7 @@ export async function playScenario(scenario: Scenario, options: PlayScenarioOpti
     ...(scenario.faults === undefined ? {} : { faults: scenario.faults }),
     ...(scenario.scriptedFaults === undefined ? {} : { scriptedFaults: scenario.scriptedFaults }),
     ...(scenario.capabilities === undefined ? {} : { capabilities: scenario.capabilities }),
+    ...(scenario.audioAnalysis === undefined ? {} : { audioAnalysis: scenario.audioAnalysis }),
   });
   const observations: VerificationObservation[] = [];
   const controller = new AbortController();

@@ -28,6 +28,7 @@ const FIELDS: readonly (keyof Scenario)[] = [
   'scriptedFaults',
   'seed',
   'capabilities',
+  'audioAnalysis',
   'cancelAfterMs',
 ];
 
@@ -114,6 +115,9 @@ export function checkScenario(scenario: unknown): RequestIssue[] {
   const seedBounds = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true };
   checkNumberField(scenario.seed, 'seed', seedBounds, issues);
   checkNumberField(scenario.cancelAfterMs, 'cancelAfterMs', DURATION, issues);
+  if (scenario.audioAnalysis !== undefined && typeof scenario.audioAnalysis !== 'boolean') {
+    issues.push({ path: 'audioAnalysis', message: 'must be true or false' });
+  }
   if (scenario.capabilities !== undefined) {
     if (!isRecord(scenario.capabilities)) issues.push({ path: 'capabilities', message: 'must be an object' });
     else {

@@ -53,6 +53,15 @@ export const DEMO_SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'A disconnected number answered by its intercept recording: the tri-tones heard in the audio, the backup approves',
+    request: { targets: [PRIMARY, BACKUP] },
+    callees: {
+      [PRIMARY]: { kind: 'intercept' },
+      [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] },
+    },
+    audioAnalysis: true,
+  },
+  {
     name: 'An invalid primary number is never dialled, the backup approves',
     request: { targets: ['+1 425 555', BACKUP] },
     callees: { [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },

@@ -25,6 +25,8 @@ describe('voice-mfa demo', () => {
       'Voicemail answers, 10 s of silence after the greeting, the backup approves': 'approved',
       'Busy signal, the backup approves': 'approved',
       'Tri-tones (number disconnected), the backup approves': 'approved',
+      'A disconnected number answered by its intercept recording: the tri-tones heard in the audio, the backup approves':
+        'approved',
       'An invalid primary number is never dialled, the backup approves': 'approved',
       'A premium-rate backup is refused by the dialling policy and never dialled': 'approved',
       'Every number unreachable': 'unreachable',
@@ -133,6 +135,26 @@ describe('voice-mfa simulate', () => {
     expect(output).toContain('final status: FRAUD');
   });
 
+  it('a scenario file may listen to the audio, with true or false only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    const scenario = {
+      request: { targets: ['+14255550100', '+14255550101'] },
+      callees: {
+        '+14255550100': { kind: 'intercept' },
+        '+14255550101': { kind: 'answers', responses: [{ press: '#' }] },
+      },
+    };
+    await writeFile(file, JSON.stringify({ ...scenario, audioAnalysis: true }));
+    const heard = await run(['simulate', '--file', file]);
+    expect(heard.code).toBe(0);
+    expect(heard.output).toContain('primary: sit:intercept');
+    await writeFile(file, JSON.stringify({ ...scenario, audioAnalysis: 'yes' }));
+    const refused = await run(['simulate', '--file', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.errors).toContain('audioAnalysis: must be true or false');
+  });
+
   it('prints a Mermaid sequence diagram', async () => {
     const { output } = await run(['simulate', '--target', '+14255550100=answers:#', '--format', 'mermaid']);
     expect(output).toMatch(/^%% .*\nsequenceDiagram\n {2}participant V as voice-mfa\n {2}participant C as carrier\n/);
@@ -155,6 +177,8 @@ describe('callee shorthand', () => {
     ['voicemail', { kind: 'voicemail' }],
     ['busy', { kind: 'busy' }],
     ['sit:intercept', { kind: 'sit', sitKind: 'intercept' }],
+    ['intercept', { kind: 'intercept' }],
+    ['intercept:vacant-code', { kind: 'intercept', sitKind: 'vacant-code' }],
     ['answers:#', { kind: 'answers', responses: [{ press: '#' }] }],
     ['answers:1111#,hangup', { kind: 'answers', responses: [{ press: '1111#' }, { hangUp: true }] }],
     ['carrier-failure:502', { kind: 'carrier-failure', sipCode: 502 }],
@@ -164,9 +188,12 @@ describe('callee shorthand', () => {
     expect(parseCallee(spec)).toEqual(expected);
   });
 
-  it.each(['sit:purple', 'answers:12x', 'carrier-failure:200', 'api-error', '{oops'])('refuses %s', (spec) => {
-    expect(() => parseCallee(spec)).toThrow(VoiceMfaError);
-  });
+  it.each(['sit:purple', 'intercept:purple', 'answers:12x', 'carrier-failure:200', 'api-error', '{oops'])(
+    'refuses %s',
+    (spec) => {
+      expect(() => parseCallee(spec)).toThrow(VoiceMfaError);
+    },
+  );
 
   it('reads an extension written after x', () => {
     const parsed = parseSimulateArguments(['--target', '+14255550100x,,1234=answers:#']);

@@ -26,6 +26,7 @@ describe('the API reference', () => {
   it('names its modules by the import paths users write', () => {
     expect(project.children?.map((module) => module.name)).toEqual([
       'voice-mfa',
+      'voice-mfa/audio',
       'voice-mfa/postgres',
       'voice-mfa/sqlite',
       'voice-mfa/twilio',

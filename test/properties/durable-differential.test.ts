@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderCommand, VerificationResult } from '../../src/index.js';
 import { maskPhoneNumber, VirtualClock } from '../../src/index.js';
-import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { startSimulatedService } from '../support/simulatedService.js';
 import { anyScenario } from './support/arbitraries.js';
 import { assertProperty, PROPERTY_TIMEOUT_MS } from './support/property.js';
 import {
@@ -49,16 +49,12 @@ async function runDurably(scenario: Scenario): Promise<DurableRun> {
     steps++;
     return withVerification(id, key, step);
   };
-  const errors: unknown[] = [];
-  const service = createVerificationService({
-    store,
-    provider: carrier,
+  const { service, errors } = startSimulatedService(
+    carrier,
     clock,
-    sweepIntervalMs: null,
-    onError: (error) => errors.push(error),
-    ...(scenario.mode === 'pin' ? { verifyPin: scenarioPinVerifier(scenario) } : {}),
-  });
-  carrier.connect((id, event) => service.deliverEvent(id, event));
+    store,
+    scenario.mode === 'pin' ? { verifyPin: scenarioPinVerifier(scenario) } : {},
+  );
   const cancelTimer =
     scenario.cancelAfterMs === null
       ? null

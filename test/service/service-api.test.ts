@@ -16,6 +16,7 @@ import { createVerificationService, type VerificationSubject } from '../../src/s
 import { CorruptRecordError, StoreUnavailableError, UnknownVerificationError } from '../../src/store/errors.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
+import { startSimulatedService } from '../support/simulatedService.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -124,15 +125,7 @@ describe('the durable service', () => {
       { [PRIMARY]: { kind: 'no-answer' }, [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },
       true,
     );
-    const errors: unknown[] = [];
-    const service = createVerificationService({
-      store,
-      provider: carrier,
-      clock,
-      sweepIntervalMs: null,
-      onError: (e) => errors.push(e),
-    });
-    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { service, errors } = startSimulatedService(carrier, clock, store);
     const { verificationId: damaged } = await service.start({ targets: [PRIMARY] });
     await store.withVerification(damaged, null, async ({ verification }) => {
       if (verification === null) throw new Error('missing');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCarrier, VirtualClock } from '../../src/index.js';
-import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { startSimulatedService } from '../support/simulatedService.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -14,15 +14,7 @@ describe('durable service on the simulated carrier', () => {
       clock,
       numbers: { [PRIMARY]: { kind: 'voicemail' }, [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },
     });
-    const errors: unknown[] = [];
-    const service = createVerificationService({
-      store,
-      provider: carrier,
-      clock,
-      sweepIntervalMs: null,
-      onError: (e) => errors.push(e),
-    });
-    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { service, errors } = startSimulatedService(carrier, clock, store);
     const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
     const result = await service.waitForResult(verificationId);
     expect(errors).toEqual([]);

@@ -7,7 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
+import { describeAttemptResult } from '../../src/machine/outcomes.js';
+import { type TwilioMediaStreamEndpoint, TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
 import { createVerificationService, type VerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import {
@@ -20,6 +21,7 @@ import {
   TwilioWebhookSender,
   verb,
 } from '../support/twilioFake.js';
+import { interceptAudio, streamOf, TwilioStream } from '../support/twilioMediaStream.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
@@ -31,6 +33,8 @@ interface Instance {
   server: Server;
   baseUrl: string;
   errors: unknown[];
+  /** The Media Streams endpoint, when the instance listens to calls. */
+  streams: TwilioMediaStreamEndpoint | null;
   stop(): Promise<void>;
 }
 
@@ -55,6 +59,7 @@ async function startInstance(
   name: string,
   store: MemoryVerificationStore,
   rest: FakeTwilioRestClient,
+  options: { mediaStreams?: boolean } = {},
 ): Promise<Instance> {
   const errors: unknown[] = [];
   const provider = new TwilioVoiceProvider({
@@ -64,6 +69,7 @@ async function startInstance(
     defaultCallerId: '+14255550000',
     httpClient: rest,
     onError: (error) => errors.push(error),
+    ...(options.mediaStreams === true ? { mediaStreams: {} } : {}),
   });
   const service = createVerificationService({
     store,
@@ -77,6 +83,7 @@ async function startInstance(
   const server = createServer(provider.createWebhookListener());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const streams = options.mediaStreams === true ? await provider.listenForMediaStreams(server) : null;
   const instance: Instance = {
     name,
     service,
@@ -84,8 +91,10 @@ async function startInstance(
     server,
     baseUrl: `http://127.0.0.1:${port}/hooks`,
     errors,
+    streams,
     async stop() {
       live.splice(live.indexOf(instance), 1);
+      await streams?.close();
       await service.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -161,6 +170,32 @@ describe('durable verifications on Twilio, several instances', () => {
     expect(result.attempts.map((attempt) => attempt.result)).toEqual(['no-response', 'approved']);
     const audit = await store.readAudit({ verificationId });
     expect(audit.find((row) => row.what === 'deadline (input)')?.instance).toBe('b');
+  });
+
+  it('a Media Stream lands on one instance, the greeting was served by the other: the intercept tones it hears end the attempt through the store, and the backup is dialled', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest, { mediaStreams: true });
+    const b = await startInstance('b', store, rest, { mediaStreams: true });
+    const { verificationId } = await a.service.start({ targets: [PRIMARY, BACKUP] });
+    const toA = new TwilioWebhookSender(a.baseUrl);
+    const first = await callOf(rest, toA, 1);
+    expect((await first.status('ringing')).status).toBe(200);
+    const greeting = await first.answer();
+    const stream = await TwilioStream.open(b.server);
+    stream.connected();
+    stream.start(first.sid, streamOf(greeting).parameters);
+    await stream.media(interceptAudio());
+    const second = await callOf(rest, toA, 2);
+    expect(second.to).toBe(BACKUP);
+    expect(rest.updates().map((u) => [u.uri.includes(first.sid), u.data.Status])).toEqual([[true, 'completed']]);
+    stream.stop(first.sid);
+    await second.press(await second.answer(), '#');
+    const result = await a.service.waitForResult(verificationId, { timeoutMs: 5_000 });
+    expect(result.attempts.map((attempt) => describeAttemptResult(attempt))).toEqual(['sit:intercept', 'approved']);
+    const audit = await store.readAudit({ verificationId });
+    expect(audit.find((row) => row.what.startsWith('call.progressTone'))?.instance).toBe('b');
+    expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
   it('the same webhook sent to both instances at once is applied once; two different ones are both applied', async () => {

@@ -35,6 +35,7 @@ describe('entry points load only their own driver', () => {
     ['src/index.ts', []],
     ['src/store/sqlite/index.ts', ['better-sqlite3']],
     ['src/store/postgres/index.ts', ['pg']],
+    ['src/audio/index.ts', []],
   ])(
     '%s loads %j',
     (entry, drivers) => {

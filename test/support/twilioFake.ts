@@ -230,6 +230,13 @@ export class FakeCall {
     return this.sender.post(String(this.create.data.StatusCallback), this.statusParams(callStatus, extra));
   }
 
+  /** The call is placed, rings and is answered: the greeting. */
+  async ringAndAnswer(): Promise<XmlElement> {
+    expect((await this.status('initiated')).status).toBe(200);
+    expect((await this.status('ringing')).status).toBe(200);
+    return this.answer();
+  }
+
   /** The callee answers: the `answered` callback, then Twilio asks for TwiML. */
   async answer(): Promise<XmlElement> {
     expect((await this.status('in-progress')).status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * The TwiML shapes are written as strings; twilio-node's `VoiceResponse` is
- * the reference. For every shape and any text, speech settings, URLs and
- * timings — markup characters, line breaks, emoji, characters XML forbids —
+ * the reference. For every shape, with and without a Media Stream, and any
+ * text, speech settings, URLs, stream parameters and timings — markup characters, line breaks, emoji, characters XML forbids —
  * the string is byte for byte what the builder makes, or both refuse it with
  * the same message.
  */
@@ -12,6 +12,7 @@ import type { PromptSegment, SpeechSettings } from '../../src/machine/types.js';
 import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from '../../src/providers/twilio/keyCollection.js';
 import {
   type GatherTwimlInput,
+  type MediaStreamStart,
   toEmptyTwiml,
   toGatherTwiml,
   toHangUpTwiml,
@@ -37,10 +38,20 @@ function appendSegments(
   }
 }
 
+/** A new document, starting the Media Stream when one is given. */
+function newResponse(stream: MediaStreamStart | null | undefined): VoiceResponse {
+  const response = new twilio.twiml.VoiceResponse();
+  if (stream) {
+    const forked = response.start().stream({ url: stream.url, track: 'inbound_track' });
+    for (const [name, value] of Object.entries(stream.parameters)) forked.parameter({ name, value });
+  }
+  return response;
+}
+
 /** The shapes as twilio-node builds them. */
 const reference = {
   gather(input: GatherTwimlInput): string {
-    const response = new twilio.twiml.VoiceResponse();
+    const response = newResponse(input.stream);
     input.gathers.forEach((step, index) => {
       const gather = response.gather({
         input: ['dtmf'],
@@ -54,8 +65,8 @@ const reference = {
     response.redirect({ method: 'POST' }, input.timeoutUrl);
     return response.toString();
   },
-  sendDigits(digits: string, reportUrl: string): string {
-    const response = new twilio.twiml.VoiceResponse();
+  sendDigits(digits: string, reportUrl: string, stream: MediaStreamStart | null): string {
+    const response = newResponse(stream);
     response.play({ digits: toPlayDigits(digits) });
     response.redirect({ method: 'POST' }, reportUrl);
     return response.toString();
@@ -66,8 +77,8 @@ const reference = {
     response.hangup();
     return response.toString();
   },
-  hold(pollUrl: string, pauseSeconds: number): string {
-    const response = new twilio.twiml.VoiceResponse();
+  hold(pollUrl: string, pauseSeconds: number, stream: MediaStreamStart | null): string {
+    const response = newResponse(stream);
     response.pause({ length: pauseSeconds });
     response.redirect({ method: 'POST' }, pollUrl);
     return response.toString();
@@ -107,6 +118,9 @@ const speechArbitrary: fc.Arbitrary<SpeechSettings> = fc.record(
   },
   { requiredKeys: [] },
 );
+const streamArbitrary: fc.Arbitrary<MediaStreamStart | null> = fc.option(
+  fc.record({ url: trickyText, parameters: fc.dictionary(trickyText, trickyText, { maxKeys: 3 }) }),
+);
 const gatherStepArbitrary: fc.Arbitrary<GatherStep> = fc.record({
   shape: fc.constantFrom('key' as const, 'entry' as const),
   timeoutSeconds: fc.integer({ min: 1, max: 120 }),
@@ -122,6 +136,7 @@ describe('TwiML written as strings is what twilio-node builds', () => {
         gathers: fc.array(gatherStepArbitrary, { minLength: 1, maxLength: 3 }),
         actionUrl: trickyText,
         timeoutUrl: trickyText,
+        stream: streamArbitrary,
       });
       await assertProperty(inputArbitrary, async (input) => {
         expect(outcome(() => toGatherTwiml(input))).toEqual(outcome(() => reference.gather(input)));
@@ -139,13 +154,18 @@ describe('TwiML written as strings is what twilio-node builds', () => {
         farewell: fc.array(segmentArbitrary, { maxLength: 3 }),
         speech: speechArbitrary,
         pauseSeconds: fc.integer({ min: 0, max: 10 }),
+        stream: streamArbitrary,
       });
-      await assertProperty(arbitrary, async ({ digits, url, farewell, speech, pauseSeconds }) => {
-        expect(outcome(() => toSendDigitsTwiml(digits, url))).toEqual(outcome(() => reference.sendDigits(digits, url)));
+      await assertProperty(arbitrary, async ({ digits, url, farewell, speech, pauseSeconds, stream }) => {
+        expect(outcome(() => toSendDigitsTwiml(digits, url, stream))).toEqual(
+          outcome(() => reference.sendDigits(digits, url, stream)),
+        );
         expect(outcome(() => toHangUpTwiml(farewell, speech))).toEqual(
           outcome(() => reference.hangUp(farewell, speech)),
         );
-        expect(outcome(() => toHoldTwiml(url, pauseSeconds))).toEqual(outcome(() => reference.hold(url, pauseSeconds)));
+        expect(outcome(() => toHoldTwiml(url, pauseSeconds, stream))).toEqual(
+          outcome(() => reference.hold(url, pauseSeconds, stream)),
+        );
       });
     },
     PROPERTY_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+export type { SimulatedAudioAnalysis } from './callListener.js';
 export { InvalidSimulationError, SimulatedApiError } from './errors.js';
 export { type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 export { createSeededRandom, type RandomSource } from './random.js';
@@ -20,6 +21,7 @@ export {
   type CarrierFailureScript,
   type DeclinesScript,
   type HangUpResponse,
+  type InterceptScript,
   type InvalidNumberScript,
   type KeyResponse,
   type NoAnswerScript,

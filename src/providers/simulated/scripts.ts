@@ -93,15 +93,59 @@ export interface VoicemailScript {
   detectedAs?: AnsweredBy;
 }
 
-/** The line is busy. */
+/**
+ * The line is busy.
+ *
+ * @example
+ * ```ts
+ * const signalled: BusyScript = { kind: 'busy' }; // SIP 486: the carrier reports busy at once
+ * const toneOnly: BusyScript = { kind: 'busy', signalled: false }; // only the busy tone says so
+ * ```
+ */
 export interface BusyScript {
   kind: 'busy';
+  /**
+   * Whether the carrier reports it (SIP 486, `busy`). `false`: the network
+   * plays a busy tone as early media and the call looks like it rings, so
+   * only the audio tells. Default `true`.
+   */
+  signalled?: boolean;
 }
 
 /** Special information tones (tri-tones) of a kind. */
 export interface SitScript {
   kind: 'sit';
   sitKind: SitKind;
+}
+
+/**
+ * The network answers a disconnected or changed number with a recording:
+ * special information tones, then an announcement, over and over. The call is
+ * answered (as Twilio reports such calls, `in-progress`), so only its audio
+ * tells it from a person.
+ *
+ * @example
+ * ```ts
+ * const disconnected: InterceptScript = { kind: 'intercept' }; // IC tones, answered 500 ms after the first ring
+ * const unassigned: InterceptScript = { kind: 'intercept', sitKind: 'vacant-code', hangUpAfterMs: 20_000 };
+ * ```
+ */
+export interface InterceptScript {
+  kind: 'intercept';
+  /** The tones the recording starts with. Default `intercept`. */
+  sitKind?: SitKind;
+  /** Time from the first ring to the answer. Default 500 ms. */
+  answerAfterMs?: number;
+  /** Time from the dial command to the answer, instead of `answerAfterMs`. */
+  answerAtMs?: number;
+  /** The network hangs up this long after answering. Default: never (the recording repeats). */
+  hangUpAfterMs?: number;
+  /**
+   * What answering-machine detection reports when asked and the carrier does
+   * not analyse the audio itself. Default `machine`: Twilio's detection counts
+   * special information tones as a machine.
+   */
+  detectedAs?: AnsweredBy;
 }
 
 /** The carrier says the number does not exist (SIP 404). */
@@ -146,6 +190,7 @@ export interface ApiErrorScript {
  *   '+14255550100': { kind: 'voicemail' },
  *   '+14255550101': { kind: 'answers', responses: [{ press: '#' }] },
  *   '+14255550102': { kind: 'sit', sitKind: 'intercept' },
+ *   '+14255550103': { kind: 'intercept' }, // answered by the network's recording
  * };
  * ```
  */
@@ -154,6 +199,7 @@ export type CalleeScript =
   | VoicemailScript
   | BusyScript
   | SitScript
+  | InterceptScript
   | InvalidNumberScript
   | NoAnswerScript
   | DeclinesScript
@@ -166,6 +212,7 @@ export const CALLEE_SCRIPT_KINDS: readonly CalleeScript['kind'][] = [
   'voicemail',
   'busy',
   'sit',
+  'intercept',
   'invalid-number',
   'no-answer',
   'declines',
@@ -182,8 +229,9 @@ const KEYS = /^[0-9*#]{1,64}$/;
 const FIELDS: Record<CalleeScript['kind'], readonly string[]> = {
   answers: ['kind', 'answerAfterMs', 'answerAtMs', 'responses', 'detectedAs'],
   voicemail: ['kind', 'answerAfterMs', 'answerAtMs', 'hangUpAfterMs', 'detectedAs'],
-  busy: ['kind'],
+  busy: ['kind', 'signalled'],
   sit: ['kind', 'sitKind'],
+  intercept: ['kind', 'sitKind', 'answerAfterMs', 'answerAtMs', 'hangUpAfterMs', 'detectedAs'],
   'invalid-number': ['kind'],
   'no-answer': ['kind', 'carrierGivesUpAfterMs'],
   declines: ['kind', 'afterMs'],
@@ -290,6 +338,12 @@ export function checkCalleeScript(script: unknown, path: string, issues: Request
         issues.push({ path: fieldPath(path, 'sitKind'), message: `is required: one of ${SIT_KINDS.join(', ')}` });
       else checkOneOf(script.sitKind, fieldPath(path, 'sitKind'), SIT_KINDS, issues);
       return;
+    case 'intercept':
+      checkAnswerTime(script, path, firstRingMs, issues);
+      checkOneOf(script.sitKind, fieldPath(path, 'sitKind'), SIT_KINDS, issues);
+      checkOneOf(script.detectedAs, fieldPath(path, 'detectedAs'), ANSWERED_BY, issues);
+      checkNumberField(script.hangUpAfterMs, fieldPath(path, 'hangUpAfterMs'), DURATION, issues);
+      return;
     case 'no-answer':
       checkNumberField(script.carrierGivesUpAfterMs, fieldPath(path, 'carrierGivesUpAfterMs'), DURATION, issues);
       return;
@@ -315,6 +369,9 @@ export function checkCalleeScript(script: unknown, path: string, issues: Request
       }
       return;
     case 'busy':
+      if (script.signalled !== undefined && typeof script.signalled !== 'boolean')
+        issues.push({ path: fieldPath(path, 'signalled'), message: 'must be true or false' });
+      return;
     case 'invalid-number':
       return;
   }

@@ -12,6 +12,7 @@ import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
+import { toHeardEvent } from '../heardOnCall.js';
 import type {
   DurableVoiceProvider,
   Plan,
@@ -22,6 +23,7 @@ import type {
   SessionContext,
   VoiceProvider,
 } from '../types.js';
+import { CallListener, checkAudioAnalysis, LISTENING_FRAME_MS, type SimulatedAudioAnalysis } from './callListener.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
 import { checkFaultPlan, type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
 import { createSeededRandom } from './random.js';
@@ -67,6 +69,9 @@ export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
   speech: DEFAULT_SPEECH_TIMING,
 };
 
+/** From the first ring to the answer, by default. */
+const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
+
 /** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
 export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = {
   reportsPromptEnd: true,
@@ -95,6 +100,17 @@ export interface SimulatedCarrierOptions {
   timing?: Partial<CarrierTiming>;
   /** Behave like another provider, e.g. `{ enforcesInputTimeout: true, reportsPromptEnd: false }` like Twilio. */
   capabilities?: Partial<ProviderCapabilities>;
+  /**
+   * Listen to every call's audio: each callee's line (ringback, busy or
+   * reorder tones, special information tones and an announcement, a voicemail
+   * greeting and its beep, a person's "Hello?") goes through the audio
+   * analyser 20 ms at a time, from the first ring, and what it hears reaches
+   * the machine: `call.progressTone` for SIT, busy and reorder, and
+   * `call.answeredBy` from its answering-machine verdict (instead of the
+   * scripts' `detectedAs`) when a dial asks for detection. `true` for the
+   * defaults. Default off.
+   */
+  audioAnalysis?: boolean | SimulatedAudioAnalysis;
 }
 
 /** How a simulated call ended. */
@@ -124,6 +140,8 @@ interface CallState {
   answered: boolean;
   ended: boolean;
   machineDetection: boolean;
+  /** Listens to the call's audio, when audio analysis is on and the line carries any. */
+  listener: CallListener | null;
   timers: Set<TimerHandle>;
   promptTimers: Set<TimerHandle>;
   inputTimer: TimerHandle | null;
@@ -179,6 +197,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private readonly faults: FaultPlan;
   private readonly scriptedFaults: readonly ScriptedFault[];
   private readonly seed: number;
+  private readonly audioAnalysis: SimulatedAudioAnalysis | null;
   private callCounter = 0;
   private sessionCounter = 0;
   private sink: ((verificationId: string, event: ProviderEvent) => void) | null = null;
@@ -205,6 +224,9 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     this.scriptedFaults = options.scriptedFaults ?? [];
     checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
     if (issues.length > 0) throw new InvalidSimulationError(issues);
+    const { audioAnalysis = false } = options;
+    this.audioAnalysis = audioAnalysis === false ? null : audioAnalysis === true ? {} : audioAnalysis;
+    if (this.audioAnalysis !== null) checkAudioAnalysis(this.audioAnalysis);
     this.seed = options.seed ?? 1;
     this.capabilities = { ...SIMULATED_CAPABILITIES, ...options.capabilities };
   }
@@ -286,8 +308,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   }
 
   /** @internal */
-  get settings(): { clock: RuntimeClock; timing: CarrierTiming } {
-    return { clock: this.clock, timing: this.timing };
+  get settings(): { clock: RuntimeClock; timing: CarrierTiming; audioAnalysis: SimulatedAudioAnalysis | null } {
+    return { clock: this.clock, timing: this.timing, audioAnalysis: this.audioAnalysis };
   }
 }
 
@@ -403,6 +425,7 @@ class CarrierSession implements ProviderSession {
       answered: false,
       ended: false,
       machineDetection: machineDetection && this.carrier.capabilities.machineDetection,
+      listener: null,
       timers: new Set(),
       promptTimers: new Set(),
       inputTimer: null,
@@ -419,7 +442,7 @@ class CarrierSession implements ProviderSession {
   private failureOf(script: CalleeScript): CallEnding | null {
     switch (script.kind) {
       case 'busy':
-        return { status: 'busy', sipCode: 486, q850Cause: 17 };
+        return script.signalled === false ? null : { status: 'busy', sipCode: 486, q850Cause: 17 };
       case 'sit':
         return this.carrier.capabilities.reportsSitKinds
           ? { status: 'sit', sitKind: script.sitKind }
@@ -447,6 +470,7 @@ class CarrierSession implements ProviderSession {
     }
     // What happens next is scheduled before the event goes out, so the network's timeline never
     // depends on how fast the other side reacts within the same instant (in-process or a saved step).
+    this.startListening(call);
     switch (script.kind) {
       case 'answers':
         this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 4_000), () =>
@@ -454,12 +478,20 @@ class CarrierSession implements ProviderSession {
         );
         break;
       case 'voicemail':
-        this.after(call, this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? 15_000), () => {
-          if (script.hangUpAfterMs !== undefined) {
-            this.after(call, script.hangUpAfterMs, () => this.endCall(call, 'callee-hung-up', { status: 'completed' }));
-          }
-          this.answer(call, script.detectedAs ?? 'machine');
-        });
+      case 'intercept':
+        // The network's recording answers at once; a voicemail after some rings.
+        this.after(
+          call,
+          this.answerDelay(call, script.answerAtMs, script.answerAfterMs ?? ANSWER_AFTER_MS[script.kind]),
+          () => {
+            if (script.hangUpAfterMs !== undefined) {
+              this.after(call, script.hangUpAfterMs, () =>
+                this.endCall(call, 'callee-hung-up', { status: 'completed' }),
+              );
+            }
+            this.answer(call, script.detectedAs ?? 'machine');
+          },
+        );
         break;
       case 'no-answer':
         if (script.carrierGivesUpAfterMs !== undefined) {
@@ -489,12 +521,30 @@ class CarrierSession implements ProviderSession {
     call.answered = true;
     call.record.answeredAt = this.clock.now();
     const callId = this.callIdOf(call);
-    if (call.machineDetection) {
+    call.listener?.answer();
+    // Listening, the analyser's verdict is the detection's.
+    if (call.machineDetection && call.listener === null) {
       this.after(call, this.timing.machineDetectionMs, () =>
         this.emit({ type: 'call.answeredBy', callId, answeredBy: detectedAs }),
       );
     }
     this.emit({ type: 'call.answered', callId });
+  }
+
+  /** Plays the call's line into the analyser, a frame every 20 ms, until the call ends. */
+  private startListening(call: CallState): void {
+    const analysis = this.carrier.settings.audioAnalysis;
+    if (analysis === null) return;
+    const listener = new CallListener(call.script, analysis);
+    call.listener = listener;
+    const listen = (): void => {
+      this.after(call, LISTENING_FRAME_MS, listen);
+      for (const heard of listener.listen()) {
+        const event = toHeardEvent(heard, this.callIdOf(call), call.machineDetection);
+        if (event !== null) this.emit(event);
+      }
+    };
+    this.after(call, LISTENING_FRAME_MS, listen);
   }
 
   private playPrompt(command: Extract<ProviderCommand, { type: 'playPrompt' }>): void {

@@ -15,6 +15,7 @@ import type { JsonValue } from '../../json.js';
 import type { DialCommand, PlayPromptCommand, ProviderCommand } from '../../machine/commands.js';
 import type { CallEnding, ProviderEvent } from '../../machine/events.js';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
+import { type HeardOnCall, toHeardEvent } from '../heardOnCall.js';
 import type { ProviderEffect } from '../types.js';
 import { TWILIO_CALL_STATUS_EVENTS, toAnsweredBy, toCallEnding, toTwilioCallStatus } from './callStatusMapping.js';
 import type { TwilioCallWebhook } from './callWebhook.js';
@@ -27,6 +28,7 @@ import {
 } from './keyCollection.js';
 import type { TwilioCallCreateParams, TwilioCallUpdateParams } from './twilioCallsApi.js';
 import {
+  type MediaStreamStart,
   toEmptyTwiml,
   toGatherTimeoutSeconds,
   toGatherTwiml,
@@ -57,6 +59,8 @@ export interface TwimlDocument {
   kind: DocumentKind;
   /** The routes its URLs point to: the only requests it can make. */
   routes: TwilioWebhookRoute[];
+  /** It starts the call's Media Stream. */
+  startsStream?: boolean;
 }
 
 /** The prompt whose keys the call's Gathers collect. */
@@ -77,6 +81,10 @@ export interface TwilioCall {
   /** The machine hung up (or gave up on) this call: nothing more about it is reported. */
   released: boolean;
   answeredByReported: boolean;
+  /** The dial asked for answering-machine detection (absent in states saved before it was kept: no). */
+  machineDetection?: boolean;
+  /** A document that starts the call's Media Stream was served. */
+  streamStarted?: boolean;
   /** `SequenceNumber`s of the status callbacks seen. */
   seenSequenceNumbers: string[];
   twiml: TwimlState;
@@ -105,7 +113,8 @@ export interface TwilioState {
 export type TwilioInbound =
   | { kind: 'webhook'; webhook: TwilioCallWebhook }
   | { kind: 'created'; token: string; callSid: string }
-  | { kind: 'create-failed'; token: string; ending: CallEnding };
+  | { kind: 'create-failed'; token: string; ending: CallEnding }
+  | { kind: 'heard'; token: string; callSid: string; heard: HeardOnCall };
 
 /** A REST request to make after the step. */
 export type TwilioEffect =
@@ -123,7 +132,23 @@ export interface TwilioControlSettings {
   defaultVoices: Readonly<Record<string, string>>;
   /** A fresh random dial token (32 lowercase hex digits). */
   createToken(): string;
+  /** Media Streams to start on every answered call, or none (`null`, absent). */
+  mediaStream?: MediaStreamSettings | null;
 }
+
+/** Where answered calls send their audio, and how a stream proves which call it belongs to. */
+export interface MediaStreamSettings {
+  /** The `wss://` URL of the WebSocket endpoint. */
+  url: string;
+  /** The proof a stream of the call with this dial token and CallSid carries in its parameters. */
+  sign(token: string, callSid: string): string;
+}
+
+/**
+ * Names of the `<Parameter>`s a stream carries: the call's dial token and the
+ * proof that this provider started the stream on that call.
+ */
+export const STREAM_PARAMETERS = { token: 't', proof: 'm' } as const;
 
 /** The binding kind under which webhooks find their verification: the dial token of their URL. */
 export const TWILIO_TOKEN_BINDING = 'twilio-token';
@@ -191,7 +216,26 @@ export function receiveTwilio(
       return { state: next, events, answer: null };
     case 'webhook':
       return receiveWebhook(next, call, inbound.webhook, events);
+    case 'heard':
+      if (call !== undefined) onHeard(call, inbound, events);
+      return { state: next, events, answer: null };
   }
+}
+
+/**
+ * What the call's Media Stream heard: an answered call of ours still up,
+ * identified by both its dial token and its CallSid. A verdict counts once,
+ * whether Twilio's detection or the stream's gave it first.
+ */
+function onHeard(call: TwilioCall, inbound: Extract<TwilioInbound, { kind: 'heard' }>, events: ProviderEvent[]): void {
+  if (call.callSid !== inbound.callSid || call.released || call.phase !== 'answered') return;
+  const event = toHeardEvent(inbound.heard, inbound.callSid, call.machineDetection === true);
+  if (event === null) return;
+  if (event.type === 'call.answeredBy') {
+    if (call.answeredByReported) return;
+    call.answeredByReported = true;
+  }
+  events.push(event);
 }
 
 function receiveWebhook(
@@ -427,8 +471,8 @@ function carryOut(
     case 'sendDigits': {
       const call = liveCall(plan.state, command.callId);
       if (call === undefined) return;
-      deliver(plan, call, open, 'run', ['digits-sent'], (step) =>
-        toSendDigitsTwiml(command.digits, url(settings, call, 'digits-sent', { step })),
+      deliver(plan, call, open, settings, 'run', ['digits-sent'], (step, stream) =>
+        toSendDigitsTwiml(command.digits, url(settings, call, 'digits-sent', { step }), stream),
       );
       return;
     }
@@ -438,8 +482,17 @@ function carryOut(
       const prompt: PromptState = { seq: command.promptSeq, collect: command.collect };
       call.prompt = prompt;
       const silenceSeconds = toGatherTimeoutSeconds(command.collect.inputTimeoutMs);
-      deliver(plan, call, open, 'run', GATHER_ROUTES, (step) =>
-        gatherTwiml(settings, call, prompt, step, silenceSeconds, command.segments, speechOf(command.speech, settings)),
+      deliver(plan, call, open, settings, 'run', GATHER_ROUTES, (step, stream) =>
+        gatherTwiml(
+          settings,
+          call,
+          prompt,
+          step,
+          silenceSeconds,
+          command.segments,
+          speechOf(command.speech, settings),
+          stream,
+        ),
       );
       return;
     }
@@ -460,6 +513,7 @@ function carryOut(
         plan,
         call,
         open,
+        settings,
         'hang-up',
         [],
         () => toHangUpTwiml(command.farewell, speechOf(command.speech, settings)),
@@ -472,7 +526,7 @@ function carryOut(
 
 function dial(plan: TwilioPlan, command: DialCommand, settings: TwilioControlSettings): void {
   const token = settings.createToken();
-  plan.state.calls.push(createCall(command.attempt, token));
+  plan.state.calls.push({ ...createCall(command.attempt, token), machineDetection: command.machineDetection });
   const from = command.callerId ?? settings.defaultCallerId;
   plan.tokens.push(token);
   plan.effects.push({
@@ -491,13 +545,14 @@ function deliver(
   plan: TwilioPlan,
   call: TwilioCall,
   open: OpenRequest | null,
+  settings: TwilioControlSettings,
   kind: DocumentKind,
   routes: TwilioWebhookRoute[],
-  build: (step: number) => string,
+  build: DocumentBuilder,
   evenIfReleased = false,
 ): void {
   if ((call.released && !evenIfReleased) || call.phase === 'ended' || call.twiml === 'finished') return;
-  const document = newDocument(call, kind, routes, build);
+  const document = newDocument(call, settings, kind, routes, build);
   if (open?.call === call && call.request !== null) {
     plan.answer = serveAnswer(call, call.request.key, document);
     call.request = null;
@@ -535,13 +590,13 @@ function silentAnswer(
       prompt.collect.mode,
       settings.keyCollection,
     );
-    return newDocument(call, 'run', GATHER_ROUTES, (step) =>
-      gatherTwiml(settings, call, prompt, step, silenceSeconds, [], {}),
+    return newDocument(call, settings, 'run', GATHER_ROUTES, (step, stream) =>
+      gatherTwiml(settings, call, prompt, step, silenceSeconds, [], {}, stream),
     );
   }
   if (!holdWhenSilent) return null;
-  return newDocument(call, 'hold', ['poll'], (step) =>
-    toHoldTwiml(url(settings, call, 'poll', { step }), settings.pollPauseSeconds),
+  return newDocument(call, settings, 'hold', ['poll'], (step, stream) =>
+    toHoldTwiml(url(settings, call, 'poll', { step }), settings.pollPauseSeconds, stream),
   );
 }
 
@@ -583,14 +638,35 @@ export function awaitsFinalTwiml(call: TwilioCall): boolean {
 
 // ── Documents ───────────────────────────────────────────────────────────────
 
+/** Builds a document numbered `step`, starting `stream` first when given. */
+type DocumentBuilder = (step: number, stream: MediaStreamStart | null) => string;
+
 function newDocument(
   call: TwilioCall,
+  settings: TwilioControlSettings,
   kind: DocumentKind,
   routes: TwilioWebhookRoute[],
-  build: (step: number) => string,
+  build: DocumentBuilder,
 ): TwimlDocument {
   call.lastStep += 1;
-  return { step: call.lastStep, twiml: build(call.lastStep), kind, routes };
+  const stream = kind === 'hang-up' ? null : streamStartOf(call, settings);
+  const document: TwimlDocument = { step: call.lastStep, twiml: build(call.lastStep, stream), kind, routes };
+  return stream === null ? document : { ...document, startsStream: true };
+}
+
+/** The Media Stream the call's next document starts: the first one it runs, when streams are configured. */
+function streamStartOf(call: TwilioCall, settings: TwilioControlSettings): MediaStreamStart | null {
+  const { mediaStream } = settings;
+  if (mediaStream === undefined || mediaStream === null || call.streamStarted === true || call.callSid === null) {
+    return null;
+  }
+  return {
+    url: mediaStream.url,
+    parameters: {
+      [STREAM_PARAMETERS.token]: call.token,
+      [STREAM_PARAMETERS.proof]: mediaStream.sign(call.token, call.callSid),
+    },
+  };
 }
 
 /** Serves a document as the answer of a request and remembers it for a retry of that request. */
@@ -602,6 +678,7 @@ function serveAnswer(call: TwilioCall, key: string, document: TwimlDocument): st
 }
 
 function serve(call: TwilioCall, document: TwimlDocument): void {
+  if (document.startsStream === true) call.streamStarted = true;
   call.step = document.step;
   call.current = document;
   call.twiml = TWIML_STATE_AFTER[document.kind];
@@ -615,6 +692,7 @@ function gatherTwiml(
   silenceSeconds: number,
   segments: readonly PromptSegment[],
   speech: SpeechSettings,
+  stream: MediaStreamStart | null,
 ): string {
   const gathers = planGatherChain(prompt.collect.mode, settings.keyCollection, silenceSeconds);
   const shape = gathers[0]?.shape ?? 'key';
@@ -624,6 +702,7 @@ function gatherTwiml(
     gathers,
     actionUrl: url(settings, call, 'gather', { step, promptSeq: prompt.seq, shape }),
     timeoutUrl: url(settings, call, 'timeout', { step, promptSeq: prompt.seq }),
+    stream,
   });
 }
 

@@ -41,6 +41,7 @@ export {
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 export type { KeyCollectionStyle } from './keyCollection.js';
+export type { TwilioMediaStreamEndpoint, TwilioMediaStreamOptions } from './mediaStreams.js';
 export type { TwilioCallCreateParams, TwilioCallsApi, TwilioCallUpdateParams } from './twilioCallsApi.js';
 export { TwilioVoiceProvider, type TwilioVoiceProviderOptions } from './twilioVoiceProvider.js';
 export { TWILIO_NEURAL_VOICES } from './voices.js';

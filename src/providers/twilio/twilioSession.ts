@@ -140,6 +140,14 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     return this.answer(key, inbound, reception.events);
   }
 
+  /** What a call's Media Stream heard: the machine's answer (a hang-up) comes back through `execute`. */
+  receiveHeard(inbound: Extract<TwilioInbound, { kind: 'heard' }>): void {
+    if (this.closed) return;
+    const reception = receiveTwilio(this.state, inbound);
+    this.state = reception.state;
+    this.emitAll(reception.events);
+  }
+
   /** A TwiML request whose answer is the machine's: report its events, collect the commands, answer with them. */
   private async answer(key: string, inbound: TwilioInbound, events: readonly ProviderEvent[]): Promise<string> {
     let settle: (twiml: string) => void = () => {};

@@ -5,7 +5,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import twilio from 'twilio';
+import { AudioAnalyser } from '../../audio/audioAnalyser.js';
 import { VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { ProviderCommand } from '../../machine/commands.js';
@@ -53,6 +55,16 @@ import {
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 import { type KeyCollectionStyle, MAX_ENTRY_PAUSE_SECONDS } from './keyCollection.js';
+import {
+  DEFAULT_MAX_STREAM_MESSAGE_BYTES,
+  DEFAULT_STREAM_START_TIMEOUT_MS,
+  listenForMediaStreams,
+  type MediaStreamEndpointSettings,
+  signMediaStream,
+  type TwilioMediaStreamEndpoint,
+  type TwilioMediaStreamOptions,
+  toMediaStreamUrl,
+} from './mediaStreams.js';
 import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { isTooManyRequests, runTwilioEffect } from './twilioEffects.js';
@@ -151,6 +163,15 @@ export interface TwilioVoiceProviderOptions {
    * 10 000, default 100.
    */
   maxQueuedDials?: number;
+  /**
+   * Listen to every answered call through Twilio Media Streams: the first
+   * TwiML of the call starts `<Start><Stream track="inbound_track">`, and the
+   * endpoint {@link TwilioVoiceProvider.listenForMediaStreams} mounts turns
+   * special information tones, busy and reorder tones (and a machine, when a
+   * verification asks for detection) into the machine's events. Off unless
+   * given. See docs/audio-analysis.md, "Twilio Media Streams".
+   */
+  mediaStreams?: TwilioMediaStreamOptions;
   /** Clock of the dial pacing. Default: the system clock; give the runtime's clock when it is another. */
   clock?: RuntimeClock;
   /** Receives failures that happen outside any command or request (e.g. a REST hang-up that failed at the end). */
@@ -230,6 +251,8 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private readonly publicBaseUrl: string;
   private readonly sharedKeySecrets: readonly string[];
   private readonly options: TwilioVoiceProviderOptions;
+  /** The Media Streams endpoint's settings, or `null` when streams are off. */
+  private readonly mediaStreams: MediaStreamEndpointSettings | null;
   private readonly settings: {
     entryPauseSeconds: number | null;
     replyWaitMs: number;
@@ -271,6 +294,8 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       maxBodyBytes: checkRange('maxBodyBytes', options.maxBodyBytes, 1_024, 1_048_576, DEFAULT_MAX_BODY_BYTES),
     };
     this.registry = options.registry ?? new InMemoryTwilioCallRegistry();
+    this.mediaStreams = this.toMediaStreamSettings(options, base.url.signedHref);
+    const streams = this.mediaStreams;
     this.control = {
       publicBaseUrl,
       defaultCallerId: options.defaultCallerId ?? null,
@@ -281,6 +306,10 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       pollPauseSeconds: this.settings.pollPauseSeconds,
       defaultVoices: options.defaultVoices ?? TWILIO_NEURAL_VOICES,
       createToken: () => randomBytes(16).toString('hex'),
+      mediaStream:
+        streams === null
+          ? null
+          : { url: streams.url, sign: (token, callSid) => signMediaStream(options.authToken, token, callSid) },
     };
     this.calls =
       options.calls ??
@@ -291,6 +320,70 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
           options.httpClient === undefined ? {} : { httpClient: options.httpClient },
         ),
       );
+  }
+
+  /** Checks the Media Streams options (the analyser's included); `null` when they are not given. */
+  private toMediaStreamSettings(
+    options: TwilioVoiceProviderOptions,
+    signedPublicBaseUrl: string,
+  ): MediaStreamEndpointSettings | null {
+    const given = options.mediaStreams;
+    if (given === undefined) return null;
+    if (typeof given !== 'object' || given === null) refuse('mediaStreams must be an object');
+    const analysis = given.analysis ?? {};
+    // Throws InvalidAudioConfigurationError, listing what cannot work, before any call is placed.
+    new AudioAnalyser(analysis);
+    return {
+      url: toMediaStreamUrl(given.url, signedPublicBaseUrl),
+      authToken: options.authToken,
+      analysis,
+      maxMessageBytes: checkRange(
+        'mediaStreams.maxMessageBytes',
+        given.maxMessageBytes,
+        256,
+        65_536,
+        DEFAULT_MAX_STREAM_MESSAGE_BYTES,
+      ),
+      startTimeoutMs: checkRange(
+        'mediaStreams.startTimeoutMs',
+        given.startTimeoutMs,
+        1_000,
+        60_000,
+        DEFAULT_STREAM_START_TIMEOUT_MS,
+      ),
+      registry: this.registry,
+      service: () => this.service,
+      onError: (error) => options.onError?.(error),
+    };
+  }
+
+  /**
+   * Accepts Twilio's Media Streams on `server` (the one serving the webhooks,
+   * or another reachable at the stream URL): WebSocket upgrades whose path
+   * ends with the stream URL's last segment (`/media-stream` by default). Needs
+   * the `mediaStreams` option and the `ws` package (an optional peer
+   * dependency). A stream must carry the proof of a call this provider placed;
+   * what it hears reaches that call's verification here or, for the durable
+   * service, as a step on the store.
+   *
+   * @throws `VoiceMfaError` (`PROVIDER_ERROR`) when `mediaStreams` was not given.
+   *
+   * @example
+   * ```ts
+   * const provider = new TwilioVoiceProvider({ ...credentials, publicBaseUrl: 'https://verify.example.com/twilio', mediaStreams: {} });
+   * const server = createTwilioWebhookServer(provider).listen(8080);
+   * const streams = await provider.listenForMediaStreams(server);
+   * // at shutdown
+   * await streams.close();
+   * ```
+   */
+  listenForMediaStreams(server: Server): Promise<TwilioMediaStreamEndpoint> {
+    if (this.mediaStreams === null) {
+      return Promise.reject(
+        new VoiceMfaError('PROVIDER_ERROR', 'TwilioVoiceProvider: Media Streams are off: give the mediaStreams option'),
+      );
+    }
+    return listenForMediaStreams(server, this.mediaStreams);
   }
 
   openSession(context: SessionContext): ProviderSession {

@@ -78,6 +78,34 @@ const response = (verbs: string): string => XML_DECLARATION + element('Response'
 const redirect = (url: string): string => element('Redirect', ' method="POST"', escapeText(url));
 
 /**
+ * A Media Stream to start before the document's other verbs: the call's
+ * inbound audio forked to `url`, with `parameters` echoed in the stream's
+ * `start` message.
+ *
+ * @example
+ * ```ts
+ * const stream: MediaStreamStart = { url: 'wss://verify.example.com/twilio/media-stream', parameters: { t: token, m: mac } };
+ * ```
+ */
+export interface MediaStreamStart {
+  url: string;
+  parameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * `<Start><Stream track="inbound_track">` when a stream is given: the stream
+ * runs in the background while the following verbs play and collect keys,
+ * until the call ends.
+ */
+function streamStart(stream: MediaStreamStart | null): string {
+  if (stream === null) return '';
+  let parameters = '';
+  for (const name in stream.parameters)
+    parameters += element('Parameter', attributes({ name, value: stream.parameters[name] }), '');
+  return element('Start', '', element('Stream', attributes({ url: stream.url, track: 'inbound_track' }), parameters));
+}
+
+/**
  * Longest `<Gather timeout>` Twilio's input timeout is given, in seconds.
  *
  * @example
@@ -119,6 +147,8 @@ export interface GatherTwimlInput {
   actionUrl: string;
   /** Where the call goes when the last Gather ends without keys. */
   timeoutUrl: string;
+  /** A Media Stream to start first. */
+  stream?: MediaStreamStart | null;
 }
 
 /**
@@ -139,7 +169,7 @@ export interface GatherTwimlInput {
  * ```
  */
 export function toGatherTwiml(input: GatherTwimlInput): string {
-  let verbs = '';
+  let verbs = streamStart(input.stream ?? null);
   const action = escapeAttribute(input.actionUrl);
   input.gathers.forEach((step, index) => {
     const { finishOnKey, numDigits } = toGatherKeyAttributes(step.shape);
@@ -160,8 +190,10 @@ export function toGatherTwiml(input: GatherTwimlInput): string {
  * // <Response><Play digits="ww1234"/><Redirect method="POST">…</Redirect></Response>
  * ```
  */
-export function toSendDigitsTwiml(digits: string, reportUrl: string): string {
-  return response(element('Play', attributes({ digits: toPlayDigits(digits) }), '') + redirect(reportUrl));
+export function toSendDigitsTwiml(digits: string, reportUrl: string, stream: MediaStreamStart | null = null): string {
+  return response(
+    streamStart(stream) + element('Play', attributes({ digits: toPlayDigits(digits) }), '') + redirect(reportUrl),
+  );
 }
 
 /**
@@ -185,8 +217,8 @@ export function toHangUpTwiml(farewell: readonly PromptSegment[], speech: Speech
  * toHoldTwiml('https://example.com/twilio/poll?t=…', 1); // <Response><Pause length="1"/><Redirect method="POST">…</Redirect></Response>
  * ```
  */
-export function toHoldTwiml(pollUrl: string, pauseSeconds: number): string {
-  return response(element('Pause', attributes({ length: pauseSeconds }), '') + redirect(pollUrl));
+export function toHoldTwiml(pollUrl: string, pauseSeconds: number, stream: MediaStreamStart | null = null): string {
+  return response(streamStart(stream) + element('Pause', attributes({ length: pauseSeconds }), '') + redirect(pollUrl));
 }
 
 /**

@@ -25,7 +25,7 @@ const MAX_ENTRY_LENGTH = 32;
 const COMMA_PAUSE_MS = 1_000;
 const EXTENSION_KEY_MS = 200;
 /** Script defaults, as documented on the script types. */
-const DEFAULT_ANSWER_AFTER_MS = { answers: 4_000, voicemail: 15_000 } as const;
+const DEFAULT_ANSWER_AFTER_MS = { answers: 4_000, voicemail: 15_000, intercept: 500 } as const;
 const DEFAULT_DECLINE_AFTER_MS = 3_000;
 
 export interface OracleAttempt {
@@ -276,7 +276,13 @@ function predictCall(rules: Rules, race: Race, target: CalledTarget, dialAt: num
 }
 
 /** Scripts whose call rings (the carrier reports `ringing` after the post-dial delay). */
-const RINGING_SCRIPTS: ReadonlySet<CalleeScript['kind']> = new Set(['no-answer', 'declines', 'answers', 'voicemail']);
+const RINGING_SCRIPTS: ReadonlySet<CalleeScript['kind']> = new Set([
+  'no-answer',
+  'declines',
+  'answers',
+  'voicemail',
+  'intercept',
+]);
 
 interface CarrierEvent extends Candidate {
   /** `null` when the call is answered. */
@@ -307,6 +313,7 @@ function carrierEvent(rules: Rules, script: CalleeScript, progressAt: number): C
       return ending('no-answer', progressAt + (script.afterMs ?? DEFAULT_DECLINE_AFTER_MS));
     case 'answers':
     case 'voicemail':
+    case 'intercept':
       return {
         source: 'carrier',
         at: progressAt + (script.answerAfterMs ?? DEFAULT_ANSWER_AFTER_MS[script.kind]),
@@ -339,8 +346,8 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
   const { script } = target;
   const responses: PromptResponse[] = script.kind === 'answers' ? (script.responses ?? []) : [];
   const detectedAs: AnsweredBy =
-    script.kind === 'answers' || script.kind === 'voicemail'
-      ? (script.detectedAs ?? (script.kind === 'voicemail' ? 'machine' : 'human'))
+    script.kind === 'answers' || script.kind === 'voicemail' || script.kind === 'intercept'
+      ? (script.detectedAs ?? (script.kind === 'answers' ? 'human' : 'machine'))
       : 'human';
   const fraudSegments = rules.fraudCode === null ? 0 : 1;
   const greetingMs = ((target.extension === null ? 0 : 1) + 2 + fraudSegments) * rules.segmentMs;
@@ -350,7 +357,9 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
   // Callee and carrier.
   let machineVerdictAt: number | null = rules.machineDetection ? answeredAt + rules.machineDetectionMs : null;
   const voicemailHangUpAt =
-    script.kind === 'voicemail' && script.hangUpAfterMs !== undefined ? answeredAt + script.hangUpAfterMs : null;
+    (script.kind === 'voicemail' || script.kind === 'intercept') && script.hangUpAfterMs !== undefined
+      ? answeredAt + script.hangUpAfterMs
+      : null;
   let extensionSentAt: number | null = null;
   let promptEndAt: number | null = null;
   let providerTimeoutAt: number | null = null;

@@ -1,0 +1,148 @@
+/**
+ * What a Twilio call's Media Stream heard, as the provider's decisions read it:
+ * only an answered call of ours, matched by dial token and CallSid and not let
+ * go, takes it; a verdict counts once, and only when detection was asked for.
+ */
+import { describe, expect, it } from 'vitest';
+import type { HeardOnCall } from '../../src/providers/heardOnCall.js';
+import { readDetection, toHeardEvent } from '../../src/providers/heardOnCall.js';
+import {
+  initialTwilioState,
+  planTwilio,
+  receiveTwilio,
+  type TwilioControlSettings,
+  type TwilioState,
+} from '../../src/providers/twilio/callControl.js';
+import { dialCommand } from '../support/commands.js';
+
+const TOKEN = 'a'.repeat(32);
+const CALL_SID = `CA${'1'.repeat(32)}`;
+const SIT: HeardOnCall = { kind: 'tone', tone: 'sit', sitKind: 'intercept' };
+const MACHINE: HeardOnCall = { kind: 'answeredBy', answeredBy: 'machine' };
+
+const settings: TwilioControlSettings = {
+  publicBaseUrl: 'https://verify.example.test/twilio',
+  defaultCallerId: '+14255550000',
+  keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
+  pollPauseSeconds: 1,
+  defaultVoices: {},
+  createToken: () => TOKEN,
+  mediaStream: { url: 'wss://verify.example.test/twilio/media-stream', sign: () => 'proof' },
+};
+
+/** One call placed, acknowledged and (unless told otherwise) answered. */
+function callState(options: { machineDetection?: boolean; answered?: boolean } = {}): TwilioState {
+  const dial = dialCommand({ machineDetection: options.machineDetection ?? false });
+  let state = planTwilio(initialTwilioState(), [dial], null, settings).state;
+  state = receiveTwilio(state, { kind: 'created', token: TOKEN, callSid: CALL_SID }).state;
+  if (options.answered === false) return state;
+  const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
+  const status = { route: 'status' as const, query, params: { CallSid: CALL_SID, CallStatus: 'in-progress' } };
+  return receiveTwilio(state, { kind: 'webhook', webhook: status }).state;
+}
+
+const heard = (state: TwilioState, what: HeardOnCall, callSid = CALL_SID, token = TOKEN) =>
+  receiveTwilio(state, { kind: 'heard', token, callSid, heard: what });
+
+describe('what a call heard, read by the Twilio provider', () => {
+  it('a tone on an answered call of ours is a progress tone', () => {
+    expect(heard(callState(), SIT).events).toEqual([
+      { type: 'call.progressTone', callId: CALL_SID, tone: 'sit', sitKind: 'intercept' },
+    ]);
+  });
+
+  it.each([
+    ['another CallSid', (s: TwilioState) => heard(s, SIT, `CA${'2'.repeat(32)}`)],
+    ['another dial token', (s: TwilioState) => heard(s, SIT, CALL_SID, 'b'.repeat(32))],
+  ])('is ignored with %s', (_name, send) => {
+    expect(send(callState()).events).toEqual([]);
+  });
+
+  it('is ignored before the answer, after the end, and once the machine let the call go', () => {
+    expect(heard(callState({ answered: false }), SIT).events).toEqual([]);
+    const answered = callState();
+    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
+    const ended = receiveTwilio(answered, {
+      kind: 'webhook',
+      webhook: { route: 'status', query, params: { CallSid: CALL_SID, CallStatus: 'completed' } },
+    }).state;
+    expect(heard(ended, SIT).events).toEqual([]);
+    const released = planTwilio(
+      answered,
+      [{ type: 'hangUp', callId: CALL_SID, farewell: [], speech: {} }],
+      null,
+      settings,
+    );
+    expect(heard(released.state, SIT).events).toEqual([]);
+  });
+
+  it('a machine verdict counts only when detection was asked for, and only once', () => {
+    expect(heard(callState(), MACHINE).events).toEqual([]);
+    const asked = callState({ machineDetection: true });
+    const first = heard(asked, MACHINE);
+    expect(first.events).toEqual([{ type: 'call.answeredBy', callId: CALL_SID, answeredBy: 'machine' }]);
+    expect(heard(first.state, MACHINE).events).toEqual([]);
+    // Twilio's own verdict after the stream's changes nothing either.
+    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
+    const amd = receiveTwilio(first.state, {
+      kind: 'webhook',
+      webhook: { route: 'amd', query, params: { CallSid: CALL_SID, AnsweredBy: 'human' } },
+    });
+    expect(amd.events).toEqual([]);
+  });
+
+  it('starts the stream in the first document the call runs, not in the ones after it', () => {
+    const prompt = (promptSeq: number) => ({
+      type: 'playPrompt' as const,
+      callId: CALL_SID,
+      promptSeq,
+      kind: 'greeting' as const,
+      segments: [{ say: 'Press pound.' }],
+      speech: {},
+      collect: {
+        mode: 'standard' as const,
+        fraudCode: null,
+        inputTimeoutMs: 10_000,
+        timeoutOwner: 'provider' as const,
+      },
+    });
+    // The greeting waits for Twilio's request for the answer's TwiML, which it answers.
+    const planned = planTwilio(callState(), [prompt(1)], null, settings).state;
+    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
+    const answer = receiveTwilio(planned, {
+      kind: 'webhook',
+      webhook: { route: 'answer', query, params: { CallSid: CALL_SID, CallStatus: 'in-progress' } },
+    });
+    expect(answer.answer).toContain(
+      `<Start><Stream url="wss://verify.example.test/twilio/media-stream" track="inbound_track"><Parameter name="t" value="${TOKEN}"/><Parameter name="m" value="proof"/></Stream></Start><Gather`,
+    );
+    // A later prompt replaces the running TwiML by REST: the stream goes on, none is started.
+    const next = planTwilio(answer.state, [prompt(2)], null, settings);
+    expect(next.effects).toHaveLength(1);
+    expect(JSON.stringify(next.effects)).toContain('<Gather');
+    expect(JSON.stringify(next.effects)).not.toContain('<Start>');
+  });
+});
+
+describe('what the analyser heard, as the machine reads it', () => {
+  it('SIT, busy and reorder are tones; verdicts are verdicts; ringback, beeps and keys mean nothing', () => {
+    const segments = [{ frequencyHz: 913.8, durationMs: 274 }];
+    expect(readDetection({ type: 'sit', atMs: 1, startMs: 0, code: 'IC', kind: 'intercept', segments })).toEqual(SIT);
+    expect(readDetection({ type: 'reorder', atMs: 1, startMs: 0, zone: 'us' })).toEqual({
+      kind: 'tone',
+      tone: 'reorder',
+    });
+    expect(readDetection({ type: 'not-sure', atMs: 1, cause: 'too-long' })).toEqual({
+      kind: 'answeredBy',
+      answeredBy: 'unknown',
+    });
+    expect(readDetection({ type: 'ringback', atMs: 1, startMs: 0, zone: 'us' })).toBeNull();
+    expect(readDetection({ type: 'beep', atMs: 1, startMs: 0, endMs: 1, frequencyHz: 1000 })).toBeNull();
+    expect(readDetection({ type: 'dtmf', atMs: 1, digit: '#' })).toBeNull();
+    expect(toHeardEvent({ kind: 'tone', tone: 'busy' }, 'CA1', false)).toEqual({
+      type: 'call.progressTone',
+      callId: 'CA1',
+      tone: 'busy',
+    });
+  });
+});

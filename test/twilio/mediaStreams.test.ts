@@ -1,0 +1,306 @@
+/**
+ * Twilio Media Streams end to end: the provider against a test that plays
+ * Twilio — REST, signed webhooks, and a real WebSocket client on 127.0.0.1
+ * sending Twilio's `connected` / `start` / `media` / `stop` messages with
+ * synthesised audio.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { VoiceMfaError } from '../../src/errors.js';
+import { describeAttemptResult } from '../../src/machine/outcomes.js';
+import type { VerificationRequest } from '../../src/machine/types.js';
+import type { TwilioMediaStreamEndpoint } from '../../src/providers/twilio/index.js';
+import { runVerification } from '../../src/runtime/runVerification.js';
+import { type FakeCall, PUBLIC_BASE_URL, verbNames } from '../support/twilioFake.js';
+import { startTwilioHarness, type TwilioHarness } from '../support/twilioHarness.js';
+import {
+  greetingAudio,
+  helloAudio,
+  interceptAudio,
+  sid,
+  streamOf,
+  TwilioStream,
+} from '../support/twilioMediaStream.js';
+import type { XmlElement } from '../support/xml.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+const STREAM_URL = `${PUBLIC_BASE_URL.replace('https:', 'wss:')}/media-stream`;
+
+let h: TwilioHarness | null = null;
+let streams: TwilioMediaStreamEndpoint | null = null;
+
+afterEach(async () => {
+  await streams?.close();
+  await h?.close();
+  expect(h?.errors ?? []).toEqual([]);
+  streams = null;
+  h = null;
+});
+
+async function start(options: Parameters<typeof startTwilioHarness>[0] = { mediaStreams: {} }) {
+  h = await startTwilioHarness(options);
+  streams = await h.provider.listenForMediaStreams(h.server);
+  return h;
+}
+
+function verify(request: VerificationRequest) {
+  if (h === null) throw new Error('no harness');
+  return runVerification(request, { provider: h.provider });
+}
+
+const answered = (call: FakeCall): Promise<XmlElement> => call.ringAndAnswer();
+
+/** A verification of the primary and the backup whose first call is answered, and a WebSocket open to the endpoint. */
+async function answeredWithStream(
+  request: VerificationRequest = { targets: [PRIMARY, BACKUP] },
+  options: Parameters<typeof startTwilioHarness>[0] = { mediaStreams: {} },
+) {
+  const harness = await start(options);
+  const verification = verify(request);
+  const call = await harness.call(1);
+  const greeting = await answered(call);
+  const stream = await TwilioStream.open(harness.server);
+  return { harness, verification, call, greeting, stream, parameters: streamOf(greeting).parameters };
+}
+
+describe('Twilio Media Streams', () => {
+  it('starts the stream of an answered call before its greeting, once, with a proof tied to the call', async () => {
+    const harness = await start();
+    const verification = verify({ targets: [PRIMARY] });
+    const call = await harness.call(1);
+    const greeting = await answered(call);
+    expect(verbNames(greeting)[0]).toBe('Start');
+    expect(verbNames(greeting).slice(1, 2)).toEqual(['Gather']);
+    const { attributes, parameters } = streamOf(greeting);
+    expect(attributes).toEqual({ url: STREAM_URL, track: 'inbound_track' });
+    const token = /[?&]t=([0-9a-f]{32})/.exec(String(call.create.data.Url))?.[1];
+    expect(parameters).toEqual({ t: token, m: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The stream runs until the call ends: later documents do not start another.
+    const reprompt = await call.press(greeting, '1#');
+    expect(verbNames(reprompt)).not.toContain('Start');
+    await call.press(reprompt, '#');
+    expect((await call.status('completed', { CallDuration: '9' })).status).toBe(200);
+    expect((await verification).status).toBe('approved');
+  });
+
+  it('starts no stream unless configured', async () => {
+    const harness = await startTwilioHarness();
+    h = harness;
+    await expect(harness.provider.listenForMediaStreams(harness.server)).rejects.toThrow(VoiceMfaError);
+    const verification = verify({ targets: [PRIMARY] });
+    const call = await harness.call(1);
+    const greeting = await answered(call);
+    expect(verbNames(greeting)).not.toContain('Start');
+    await call.press(greeting, '#');
+    expect((await verification).status).toBe('approved');
+  });
+
+  it('ends the attempt as sit:intercept and rolls over when the stream hears intercept tones', async () => {
+    const harness = await start();
+    const verification = verify({ targets: [PRIMARY, BACKUP] });
+    const first = await harness.call(1);
+    const { parameters } = streamOf(await answered(first));
+    const stream = await TwilioStream.open(harness.server);
+    stream.connected();
+    stream.start(first.sid, parameters);
+    await stream.media(interceptAudio());
+    const second = await harness.call(2);
+    expect(second.to).toBe(BACKUP);
+    // The first call, answered by the recording, is ended by REST.
+    expect(harness.rest.updates().map((u) => [u.uri.endsWith(`/Calls/${first.sid}.json`), u.data.Status])).toEqual([
+      [true, 'completed'],
+    ]);
+    stream.stop(first.sid);
+    expect((await stream.closed).code).toBe(1000);
+    expect((await first.status('completed', { CallDuration: '2' })).status).toBe(200);
+    await second.press(await answered(second), '#');
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((a) => describeAttemptResult(a))).toEqual(['sit:intercept', 'approved']);
+  });
+
+  it('changes nothing when the stream hears a person', async () => {
+    const { harness, verification, call, greeting, stream, parameters } = await answeredWithStream();
+    stream.connected();
+    stream.start(call.sid, parameters);
+    await stream.media(helloAudio());
+    await call.press(greeting, '#');
+    stream.stop(call.sid);
+    expect((await stream.closed).code).toBe(1000);
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(result.attempts).toHaveLength(1);
+    expect(harness.rest.creates()).toHaveLength(1);
+    expect(harness.rest.updates()).toEqual([]);
+  });
+
+  it("takes the stream's verdict of a greeting as a machine when detection is asked for", async () => {
+    const harness = await start();
+    const verification = verify({ targets: [PRIMARY, BACKUP], answeringMachineDetection: true });
+    const first = await harness.call(1);
+    const stream = await TwilioStream.open(harness.server);
+    stream.connected();
+    stream.start(first.sid, streamOf(await answered(first)).parameters);
+    await stream.media(greetingAudio());
+    const second = await harness.call(2);
+    // Twilio's own verdict, later, changes nothing.
+    expect((await first.machineDetection('machine_end_beep')).status).toBe(200);
+    await second.press(await answered(second), '#');
+    const result = await verification;
+    expect(result.attempts.map((a) => a.result)).toEqual(['voicemail', 'approved']);
+  });
+
+  it.each<[string, (stream: TwilioStream, callSid: string, parameters: Record<string, string>) => void, number]>([
+    ['a frame that is not JSON', (s) => s.send('{"event":'), 1007],
+    ['a binary frame', (s) => s.ws.send(Buffer.from([1, 2, 3])), 1003],
+    [
+      'media before start',
+      (s) => s.send({ event: 'media', streamSid: s.streamSid, media: { track: 'inbound', payload: '' } }),
+      1008,
+    ],
+    ['start before connected', (s, callSid, parameters) => s.start(callSid, parameters), 1008],
+    [
+      'a start whose proof is forged',
+      (s, callSid, parameters) => {
+        s.connected();
+        s.start(callSid, { ...parameters, m: 'f'.repeat(64) });
+      },
+      1008,
+    ],
+    [
+      'a start whose proof belongs to another call',
+      (s, _callSid, parameters) => {
+        s.connected();
+        s.start(sid('CA'), parameters);
+      },
+      1008,
+    ],
+    [
+      'a start without parameters',
+      (s, callSid) => {
+        s.connected();
+        s.start(callSid, {});
+      },
+      1008,
+    ],
+    [
+      'audio in another encoding',
+      (s, callSid, parameters) => {
+        s.connected();
+        s.start(callSid, parameters, { encoding: 'audio/x-l16', sampleRate: 16000 });
+      },
+      1007,
+    ],
+    [
+      'media of another stream',
+      (s, callSid, parameters) => {
+        s.connected();
+        s.start(callSid, parameters);
+        s.send({ event: 'media', streamSid: sid('MZ'), media: { track: 'inbound', payload: 'AAAA' } });
+      },
+      1008,
+    ],
+    [
+      'a payload that is not base64',
+      (s, callSid, parameters) => {
+        s.connected();
+        s.start(callSid, parameters);
+        s.send({ event: 'media', streamSid: s.streamSid, media: { track: 'inbound', payload: '**not base64**' } });
+      },
+      1007,
+    ],
+    [
+      'a payload over a second of audio',
+      (s, callSid, parameters) => {
+        s.connected();
+        s.start(callSid, parameters);
+        s.send({ event: 'media', streamSid: s.streamSid, media: { track: 'inbound', payload: 'A'.repeat(12_000) } });
+      },
+      1009,
+    ],
+    [
+      'a second start',
+      (s, callSid, parameters) => {
+        s.connected();
+        s.start(callSid, parameters);
+        s.start(callSid, parameters);
+      },
+      1008,
+    ],
+  ])('closes the socket on %s, and the call goes on', async (_name, misbehave, code) => {
+    const { harness, verification, call, greeting, stream, parameters } = await answeredWithStream();
+    misbehave(stream, call.sid, parameters);
+    expect((await stream.closed).code).toBe(code);
+    // Whatever came after the refusal is never analysed.
+    await call.press(greeting, '#');
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(harness.rest.creates()).toHaveLength(1);
+    expect(harness.rest.updates()).toEqual([]);
+  });
+
+  it('refuses more than a second of audio in one message, even where the message size allows it', async () => {
+    const { verification, call, greeting, stream, parameters } = await answeredWithStream(undefined, {
+      mediaStreams: { maxMessageBytes: 65_536 },
+    });
+    stream.connected();
+    stream.start(call.sid, parameters);
+    stream.send({
+      event: 'media',
+      streamSid: stream.streamSid,
+      media: { track: 'inbound', payload: 'A'.repeat(12_000) },
+    });
+    expect(await stream.closed).toEqual({ code: 1007, reason: 'media: payload too large' });
+    await call.press(greeting, '#');
+    expect((await verification).status).toBe('approved');
+  });
+
+  it('closes a connection that does not start its stream in time', async () => {
+    const harness = await start({ mediaStreams: { startTimeoutMs: 1_000 } });
+    const silent = await TwilioStream.open(harness.server);
+    const connectedOnly = await TwilioStream.open(harness.server);
+    connectedOnly.connected();
+    const startedAt = Date.now();
+    expect(await silent.closed).toEqual({ code: 1008, reason: 'no start in time' });
+    expect(await connectedOnly.closed).toEqual({ code: 1008, reason: 'no start in time' });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+  });
+
+  it('refuses a start deadline or a message size out of range', async () => {
+    await expect(start({ mediaStreams: { startTimeoutMs: 100 } })).rejects.toThrow(/startTimeoutMs/);
+    await expect(start({ mediaStreams: { maxMessageBytes: 100 } })).rejects.toThrow(/maxMessageBytes/);
+    h = null;
+  });
+
+  it('a forged stream playing intercept tones changes nothing', async () => {
+    const { verification, call, greeting, stream, parameters } = await answeredWithStream();
+    stream.connected();
+    stream.start(call.sid, { ...parameters, m: 'a'.repeat(64) });
+    stream.ws.on('error', () => {});
+    await stream.media(interceptAudio()).catch(() => {});
+    expect((await stream.closed).code).toBe(1008);
+    await call.press(greeting, '#');
+    expect((await verification).attempts.map((a) => a.result)).toEqual(['approved']);
+  });
+
+  it('ignores well-formed messages it has no use for and refuses upgrades elsewhere', async () => {
+    const harness = await start();
+    const stream = await TwilioStream.open(harness.server);
+    stream.connected();
+    stream.send({ event: 'dtmf', streamSid: stream.streamSid, dtmf: { track: 'inbound_track', digit: '1' } });
+    stream.send({ event: 'mark', streamSid: stream.streamSid, mark: { name: 'x' } });
+    stream.stop(sid('CA'));
+    // A stop of a stream that never started is refused.
+    expect((await stream.closed).code).toBe(1008);
+    await expect(TwilioStream.open(harness.server, '/hooks/elsewhere')).rejects.toThrow(/404/);
+  });
+
+  it('refuses a stream URL that is not wss, and analyser options that cannot work', async () => {
+    await expect(start({ mediaStreams: { url: 'https://verify.example.test/stream' } })).rejects.toThrow(/wss/);
+    await expect(start({ publicBaseUrl: 'http://verify.example.test/twilio', mediaStreams: {} })).rejects.toThrow(
+      /wss/,
+    );
+    await expect(start({ mediaStreams: { analysis: { sit: { minLevelDbm0: 5 } } } })).rejects.toThrow(/minLevelDbm0/);
+    h = null;
+  });
+});
