@@ -5,20 +5,9 @@
  *
  * @module
  */
-import {
-  and,
-  assign,
-  cancel,
-  emit,
-  enqueueActions,
-  fromPromise,
-  raise,
-  type StateMachine,
-  type StateSchema,
-  setup,
-} from 'xstate';
+import { and, assign, cancel, emit, enqueueActions, raise, type StateMachine, type StateSchema, setup } from 'xstate';
 import { classifyUnansweredEnding } from './callProgress.js';
-import { checkE164Number, type NumberCheckInput, type NumberCheckResult, type PinCheckInput } from './checks.js';
+import { defaultNumberCheckActor, defaultPinCheckActor, type NumberCheckResult } from './checks.js';
 import type { PromptKind, ProviderCommand } from './commands.js';
 import {
   chooseCallerId,
@@ -300,8 +289,8 @@ const machineDefinition = setup({
     emitted: {} as ProviderCommand,
   },
   actors: {
-    checkNumber: fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input }) => checkE164Number(input)),
-    verifyPin: fromPromise<boolean, PinCheckInput>(async () => false),
+    checkNumber: defaultNumberCheckActor,
+    verifyPin: defaultPinCheckActor,
   },
   guards: {
     isPastDeadline: ({ context, event }) =>
@@ -1091,9 +1080,9 @@ export type VerificationCallMachine = WithGeneralSchema<typeof machineDefinition
 
 /**
  * The verification machine, with a plain E.164 number check and a PIN verifier
- * that rejects everything. Provide real ones with `machine.provide`, or use
- * `createVerificationActor`, which validates the request and wires the library's
- * number check.
+ * that rejects everything. Give one actor real ones with `bindHostChecks`, a
+ * machine with `machine.provide`, or use `createVerificationActor`, which
+ * validates the request and wires the library's number check.
  *
  * @example
  * ```ts
