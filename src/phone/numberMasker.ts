@@ -49,6 +49,20 @@ function toE164(number: TargetInput, defaultCountry: string | null): string | nu
   }
 }
 
+/** The calling code and national number of a number in E.164: parsed once while recent, leniently when not assigned. */
+function readDigits(e164: string): { countryCallingCode: string; nationalNumber: string } | null {
+  try {
+    const { callingCode } = parsePhoneTarget(e164);
+    return { countryCallingCode: callingCode, nationalNumber: e164.slice(1 + callingCode.length) };
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    const parsed = parsePhoneNumberFromString(e164);
+    return parsed === undefined
+      ? null
+      : { countryCallingCode: parsed.countryCallingCode, nationalNumber: parsed.nationalNumber };
+  }
+}
+
 /**
  * Creates a masker for the numbers of a verification. Numbers whose national
  * part is under six digits are masked only where their calling code is
@@ -67,8 +81,8 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
   function add(number: TargetInput): void {
     const e164 = toE164(number, defaultCountry);
     if (e164 === null || patterns.has(e164)) return;
-    const parsed = parsePhoneNumberFromString(e164);
-    if (parsed === undefined) return;
+    const parsed = readDigits(e164);
+    if (parsed === null) return;
     const callingCode = `(?:(?:\\+|00)${SEPARATORS})?${spaced(parsed.countryCallingCode)}${SEPARATORS}`;
     // Long numbers also without their calling code, and with a trunk 0: +44 (0)20 …, 020 …, (425) 555-….
     const prefix = parsed.nationalNumber.length < 6 ? callingCode : `(?:${callingCode})?(?:\\(?0\\)?${SEPARATORS})?`;
