@@ -19,7 +19,7 @@ import {
 import type { EntryVerdict, TimeoutVerdict } from './entry.js';
 import type { TickEvent, VerificationEvent } from './events.js';
 import type { VerificationResult } from './outcomes.js';
-import { buildPromptSegments, toSegments } from './prompts.js';
+import { buildPromptSegments, DEFAULT_PROMPTS, toSegments } from './prompts.js';
 import type { Prompts, VerificationInput } from './types.js';
 import { coalesceUpdates, judgeEntryTimeout, scanEventKeys, updateAction } from './updates.js';
 import { isWellFormedEvent } from './validateEvent.js';
@@ -406,7 +406,7 @@ const machineDefinition = setup({
         farewell:
           params.farewell === null
             ? []
-            : toSegments([context.input.prompts[params.farewell]], {
+            : toSegments([context.input.prompts[params.farewell] ?? DEFAULT_PROMPTS[params.farewell]], {
                 fraudCode: context.input.fraudCode,
                 extension: null,
               }),
