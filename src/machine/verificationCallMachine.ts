@@ -51,6 +51,15 @@ const endedCallKeys = (context: VerificationContext, event: VerificationEvent): 
 
 const ANSWERED = '#verification.calling.attempt.answered';
 
+/** Entering a prompt's state: the prompt, numbered, and its watchdog. */
+const promptEntry = (kind: 'greeting' | 'reprompt') =>
+  [
+    'nextPrompt',
+    { type: 'setDeadline', params: { kind: 'watchdog' } },
+    { type: 'playPrompt', params: { kind } },
+    'scheduleDeadline',
+  ] as const;
+
 /** Tones heard on the call: hang up and end the attempt with the result they mean (`sit` with its kind, `busy`). */
 const END_BY_TONES = [
   { type: 'hangUp', params: { farewell: null } },
@@ -696,12 +705,7 @@ const machineDefinition = setup({
                     },
                   },
                   greeting: {
-                    entry: [
-                      'nextPrompt',
-                      { type: 'setDeadline', params: { kind: 'watchdog' } },
-                      { type: 'playPrompt', params: { kind: 'greeting' } },
-                      'scheduleDeadline',
-                    ],
+                    entry: promptEntry('greeting'),
                     exit: 'disarmDeadline',
                     on: {
                       'verification.tick': {
@@ -722,12 +726,7 @@ const machineDefinition = setup({
                     },
                   },
                   reprompting: {
-                    entry: [
-                      'nextPrompt',
-                      { type: 'setDeadline', params: { kind: 'watchdog' } },
-                      { type: 'playPrompt', params: { kind: 'reprompt' } },
-                      'scheduleDeadline',
-                    ],
+                    entry: promptEntry('reprompt'),
                     exit: 'disarmDeadline',
                     on: {
                       'verification.tick': {
