@@ -102,7 +102,15 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
     if (typeof value === 'string') return maskText(value) as T;
     if (Array.isArray(value)) return value.map(maskStrings) as T;
     if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskStrings(inner)])) as T;
+      const copy: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const inner = maskStrings((value as Record<string, unknown>)[key]);
+        // A key named __proto__ stays a key, as with Object.fromEntries.
+        if (key === '__proto__')
+          Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
+        else copy[key] = inner;
+      }
+      return copy as T;
     }
     return value;
   }
