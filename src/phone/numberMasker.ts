@@ -76,7 +76,11 @@ function readDigits(e164: string): { countryCallingCode: string; nationalNumber:
  * ```
  */
 export function createNumberMasker(numbers: readonly TargetInput[], defaultCountry: string | null): NumberMasker {
-  const patterns = new Map<string, { pattern: RegExp; masked: string }>();
+  // A pattern is compiled when a text first holds its number's digits: most texts of a verification never do.
+  const patterns = new Map<
+    string,
+    { nationalNumber: string; source: string; pattern: RegExp | null; masked: string }
+  >();
 
   function add(number: TargetInput): void {
     const e164 = toE164(number, defaultCountry);
@@ -87,14 +91,23 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
     // Long numbers also without their calling code, and with a trunk 0: +44 (0)20 …, 020 …, (425) 555-….
     const prefix = parsed.nationalNumber.length < 6 ? callingCode : `(?:${callingCode})?(?:\\(?0\\)?${SEPARATORS})?`;
     patterns.set(e164, {
-      pattern: new RegExp(`(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`, 'g'),
+      nationalNumber: parsed.nationalNumber,
+      source: `(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`,
+      pattern: null,
       masked: maskPhoneNumber(e164),
     });
   }
 
   function maskText(text: string): string {
     let masked = text;
-    for (const { pattern, masked: replacement } of patterns.values()) masked = masked.replace(pattern, replacement);
+    // Only separators stand between a written number's digits: without its national digits in a row, no match.
+    let digits = masked.replace(/[^0-9]/g, '');
+    for (const entry of patterns.values()) {
+      if (!digits.includes(entry.nationalNumber)) continue;
+      entry.pattern ??= new RegExp(entry.source, 'g');
+      masked = masked.replace(entry.pattern, entry.masked);
+      digits = masked.replace(/[^0-9]/g, '');
+    }
     return masked;
   }
 
