@@ -1,12 +1,14 @@
 /**
  * The two decisions the machine leaves to the host: whether a number may be
- * dialled, and whether a PIN is right. Both are injected actors
- * (`machine.provide({ actors: { checkNumber, verifyPin } })`), so the machine
- * stays pure and the expected PIN never enters its context.
+ * dialled, and whether a PIN is right. Both are invoked actors, so the machine
+ * stays pure and the expected PIN never enters its context. The runtime gives
+ * them to one actor with {@link bindHostChecks} (the machine is built once); a
+ * host may give them to a machine with
+ * `machine.provide({ actors: { checkNumber, verifyPin } })`.
  *
  * @module
  */
-import { fromPromise } from 'xstate';
+import { type AnyActorRef, fromPromise } from 'xstate';
 import type { TargetInput } from './types.js';
 
 /** What the number check is asked about. */
@@ -85,6 +87,53 @@ export function checkE164Number(input: NumberCheckInput): NumberCheckResult {
   return { ok: true, e164: number, extension, country: null };
 }
 
+/** A number check as the host writes it. */
+export type NumberCheckFunction = (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>;
+
+/** A PIN verifier as the host writes it: `true` for the right PIN. */
+export type PinVerifierFunction = (entry: string) => boolean | Promise<boolean>;
+
+/** The host's checks for one verification; a check left out keeps the machine's default. */
+export interface HostChecks {
+  checkNumber?: NumberCheckFunction;
+  verifyPin?: PinVerifierFunction;
+}
+
+// Keyed by the actor system, which a verification's actor shares with the checks it invokes.
+const checksBySystem = new WeakMap<object, HostChecks>();
+
+/**
+ * Gives one actor of the machine the host's checks, before it starts. One
+ * machine then serves every verification: building a machine per
+ * verification (`provide`) costs more than running one.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(verificationCallMachine, { input });
+ * bindHostChecks(actor, { checkNumber: createNumberCheck(), verifyPin: (entry) => pins.matches(userId, entry) });
+ * actor.start();
+ * ```
+ */
+export function bindHostChecks(actor: AnyActorRef, checks: HostChecks): void {
+  checksBySystem.set(actor.system, checks);
+}
+
+/** The checks bound to the actor system an invoked check runs in. */
+function hostChecksOf(system: unknown): HostChecks | undefined {
+  return typeof system === 'object' && system !== null ? checksBySystem.get(system) : undefined;
+}
+
+/** The machine's `checkNumber` actor: the bound host check, else {@link checkE164Number}. */
+export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input, system }) =>
+  (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input),
+);
+
+/** The machine's `verifyPin` actor: the bound host verifier, else one that rejects every PIN. */
+export const defaultPinCheckActor = fromPromise<boolean, PinCheckInput>(async ({ input, system }) => {
+  const verify = hostChecksOf(system)?.verifyPin;
+  return verify === undefined ? false : (await verify(input.entry)) === true;
+});
+
 /**
  * Wraps a number check function as the machine's `checkNumber` actor.
  *
@@ -95,9 +144,7 @@ export function checkE164Number(input: NumberCheckInput): NumberCheckResult {
  * });
  * ```
  */
-export function createNumberCheckActor(
-  check: (input: NumberCheckInput) => NumberCheckResult | Promise<NumberCheckResult>,
-) {
+export function createNumberCheckActor(check: NumberCheckFunction) {
   return fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input }) => check(input));
 }
 
@@ -113,6 +160,6 @@ export function createNumberCheckActor(
  * });
  * ```
  */
-export function createPinCheckActor(verify: (entry: string) => boolean | Promise<boolean>) {
+export function createPinCheckActor(verify: PinVerifierFunction) {
   return fromPromise<boolean, PinCheckInput>(async ({ input }) => (await verify(input.entry)) === true);
 }

@@ -78,9 +78,15 @@ export function toSegments(prompts: readonly PromptInput[], values: PromptValues
   return prompts.map((p) => toSegment(p, values)).filter((s): s is PromptSegment => s !== null);
 }
 
+/** Every prompt: the replaced ones, and the defaults for the others. */
+function withDefaults(replaced: Partial<Prompts>): Prompts {
+  return { ...DEFAULT_PROMPTS, ...replaced };
+}
+
 /** What decides the words of a prompt. */
 export interface PromptContext {
-  prompts: Prompts;
+  /** The prompts replaced; the others are {@link DEFAULT_PROMPTS}. */
+  prompts: Partial<Prompts>;
   mode: VerificationMode;
   values: PromptValues;
 }
@@ -95,7 +101,11 @@ export interface PromptContext {
  * buildPromptSegments('greeting', { prompts: DEFAULT_PROMPTS, mode: 'standard', values: { fraudCode: '0', extension: null } });
  * ```
  */
-export function buildPromptSegments(kind: PromptKind, { prompts, mode, values }: PromptContext): PromptSegment[] {
+export function buildPromptSegments(
+  kind: PromptKind,
+  { prompts: replaced, mode, values }: PromptContext,
+): PromptSegment[] {
+  const prompts = withDefaults(replaced);
   const opening: Record<PromptKind, PromptInput[]> = {
     greeting: values.extension === null ? [prompts.welcome] : [prompts.extension, prompts.welcome],
     'invalid-entry': [prompts.invalidEntry],

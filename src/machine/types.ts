@@ -154,7 +154,8 @@ export interface VerificationRequest {
 export type InputTimeoutOwner = 'machine' | 'provider';
 
 /**
- * The machine's input: a request with every default filled in and every value
+ * The machine's input: a request with every default filled in (except the
+ * prompts, which keep only those the request replaces) and every value
  * checked, plus what the provider can do. Build it with `normalizeVerificationRequest`.
  */
 export interface VerificationInput {
@@ -164,7 +165,8 @@ export interface VerificationInput {
   fraudCode: string | null;
   defaultCountry: string | null;
   callerId: { default: string | null; byCountry: Record<string, string> };
-  prompts: Prompts;
+  /** The prompts the request replaces; the others are {@link DEFAULT_PROMPTS}. */
+  prompts: Partial<Prompts>;
   speech: SpeechSettings;
   timing: Timing;
   /** Answering-machine detection requested and offered by the provider. */

@@ -5,41 +5,23 @@
  *
  * @module
  */
-import {
-  and,
-  assign,
-  cancel,
-  emit,
-  enqueueActions,
-  fromPromise,
-  raise,
-  type StateMachine,
-  type StateSchema,
-  setup,
-} from 'xstate';
-import { classifyUnansweredEnding } from './callProgress.js';
-import { checkE164Number, type NumberCheckInput, type NumberCheckResult, type PinCheckInput } from './checks.js';
+import { and, cancel, emit, enqueueActions, raise, type StateMachine, type StateSchema, setup } from 'xstate';
+import { defaultNumberCheckActor, defaultPinCheckActor } from './checks.js';
 import type { PromptKind, ProviderCommand } from './commands.js';
 import {
-  chooseCallerId,
-  createAttemptRecord,
   createInitialContext,
   currentAttempt,
-  type DeadlineKind,
   earliestDeadlineAt,
-  eventTime,
-  inputTimerMs,
   isStateDeadlineDue,
-  patchCurrentAttempt,
   totalDeadlineAt,
   type VerificationContext,
 } from './context.js';
-import { type EntryVerdict, judgeTimeout, scanKeys, type TimeoutVerdict } from './entry.js';
-import type { CallEnding, TickEvent, VerificationEvent } from './events.js';
-import { classifyIgnoredEvent } from './ignoredEvents.js';
-import type { AttemptResult, VerificationReason, VerificationResult, VerificationStatus } from './outcomes.js';
-import { buildPromptSegments, toSegments } from './prompts.js';
+import type { EntryVerdict, TimeoutVerdict } from './entry.js';
+import type { TickEvent, VerificationEvent } from './events.js';
+import type { VerificationResult } from './outcomes.js';
+import { buildPromptSegments, DEFAULT_PROMPTS, toSegments } from './prompts.js';
 import type { Prompts, VerificationInput } from './types.js';
+import { coalesceUpdates, judgeEntryTimeout, scanEventKeys, updateAction } from './updates.js';
 import { isWellFormedEvent } from './validateEvent.js';
 
 type Farewell = keyof Pick<Prompts, 'approved' | 'fraudReported' | 'denied'>;
@@ -48,25 +30,6 @@ const ROLLOVER = '#verification.calling.rollover';
 /** The one XState timer of the state's deadline; the total deadline has its own. */
 const DEADLINE_TIMER = 'deadline';
 const TOTAL_TIMER = 'total';
-
-/** When a state's deadline of `kind`, armed now, falls due. */
-const deadlineAt = (context: VerificationContext, kind: DeadlineKind): number => {
-  const { timing } = context.input;
-  const dialEndsAt = (currentAttempt(context)?.times.dialedAt ?? context.now) + timing.dialTimeoutMs;
-  switch (kind) {
-    case 'dial':
-      return dialEndsAt;
-    case 'ring':
-      // Ringing counts from the first ring, and the whole dial stays bounded.
-      return Math.min(context.now + timing.ringTimeoutMs, dialEndsAt);
-    case 'watchdog':
-      return context.now + timing.promptWatchdogMs;
-    case 'input':
-      return context.now + inputTimerMs(context.input);
-    case 'grace':
-      return context.now + timing.endingGraceMs;
-  }
-};
 
 /**
  * Judging deadlines by event time: an event stamped at or after a deadline
@@ -79,8 +42,6 @@ const CATCH_UP = { guard: 'isPastDeadline', actions: 'catchUpFirst' } as const;
 const liveCallId = (context: VerificationContext, event: unknown): boolean =>
   isWellFormedEvent(event) && 'callId' in event && event.callId === context.liveCallId;
 
-const keysOf = (event: VerificationEvent): string => (event.type === 'call.digits' ? event.digits : '');
-
 /** Keys of the attempt's call reported after it ended, while they may still complete its entry. */
 const endedCallKeys = (context: VerificationContext, event: VerificationEvent): boolean =>
   isWellFormedEvent(event) &&
@@ -88,46 +49,23 @@ const endedCallKeys = (context: VerificationContext, event: VerificationEvent): 
   context.endedBeforeVerdict !== null &&
   event.callId === currentAttempt(context)?.callId;
 
-const entryRules = (context: VerificationContext) => ({
-  mode: context.input.mode,
-  fraudCode: context.input.fraudCode,
-  maxInvalidEntries: context.input.timing.maxInvalidEntries,
-});
-
-const scan = (context: VerificationContext, event: VerificationEvent) =>
-  scanKeys(
-    { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 },
-    keysOf(event),
-    entryRules(context),
-  );
-
-/** What an event says about how the call ended; tones heard on a call end it as the network's verdict. */
-const endingOf = (event: VerificationEvent): CallEnding | null => {
-  if (event.type === 'call.ended' || event.type === 'call.dialFailed') return event.ending;
-  if (event.type !== 'call.progressTone') return null;
-  if (event.tone === 'busy') return { status: 'busy' };
-  return { status: 'sit', sitKind: event.tone === 'reorder' ? 'reorder' : (event.sitKind ?? 'unknown') };
-};
-
-const endingCodes = (ending: CallEnding) => ({
-  sipCode: ending.sipCode ?? null,
-  q850Cause: ending.q850Cause ?? null,
-  providerCode: ending.providerCode ?? null,
-});
-
-const invalidInputReason = (context: VerificationContext): VerificationReason =>
-  context.input.mode === 'pin' ? 'pin-failed' : 'invalid-input';
-
-const invalidInputResult = (context: VerificationContext): AttemptResult =>
-  context.input.mode === 'pin' ? 'pin-failed' : 'invalid-input';
-
 const ANSWERED = '#verification.calling.attempt.answered';
+
+/** Entering a prompt's state: the prompt, numbered, and its watchdog. */
+const promptEntry = (kind: 'greeting' | 'reprompt') =>
+  [
+    'nextPrompt',
+    { type: 'setDeadline', params: { kind: 'watchdog' } },
+    { type: 'playPrompt', params: { kind } },
+    'scheduleDeadline',
+  ] as const;
 
 /** Tones heard on the call: hang up and end the attempt with the result they mean (`sit` with its kind, `busy`). */
 const END_BY_TONES = [
+  { type: 'hangUp', params: { farewell: null } },
   'observeTime',
   'clearEntry',
-  { type: 'hangUp', params: { farewell: null } },
+  'forgetLiveCall',
   'endUnanswered',
 ] as const;
 
@@ -143,11 +81,12 @@ const decidingKeyTransitions = <G extends 'keysGive' | 'keysAfterEndGive'>(guard
       guard: { type: guard, params: { verdict: 'approved' } },
       target: '#verification.approved',
       actions: [
+        { type: 'hangUp', params: { farewell: 'approved' } },
         'observeTime',
         'markGreetingEnded',
         'takeKeys',
         { type: 'endAttempt', params: { result: 'approved' } },
-        { type: 'hangUp', params: { farewell: 'approved' } },
+        'forgetLiveCall',
         'concludeApproval',
       ],
     },
@@ -155,11 +94,12 @@ const decidingKeyTransitions = <G extends 'keysGive' | 'keysAfterEndGive'>(guard
       guard: { type: guard, params: { verdict: 'fraud' } },
       target: '#verification.fraud',
       actions: [
+        { type: 'hangUp', params: { farewell: 'fraudReported' } },
         'observeTime',
         'markGreetingEnded',
         'takeKeys',
         { type: 'endAttempt', params: { result: 'fraud' } },
-        { type: 'hangUp', params: { farewell: 'fraudReported' } },
+        'forgetLiveCall',
         { type: 'conclude', params: { status: 'fraud', reason: 'fraud-code' } },
       ],
     },
@@ -167,11 +107,12 @@ const decidingKeyTransitions = <G extends 'keysGive' | 'keysAfterEndGive'>(guard
       guard: { type: guard, params: { verdict: 'exhausted' } },
       target: '#verification.denied',
       actions: [
+        { type: 'hangUp', params: { farewell: 'denied' } },
         'observeTime',
         'markGreetingEnded',
         'takeKeys',
         'endAttemptForInvalidInput',
-        { type: 'hangUp', params: { farewell: 'denied' } },
+        'forgetLiveCall',
         'concludeInvalidInput',
       ],
     },
@@ -227,33 +168,39 @@ const timeoutTransitions = (reportedBy: 'timer' | 'provider') => {
   const observeTime =
     reportedBy === 'provider'
       ? (['observeTime', 'markPromptEndedBeforeTimeout'] as const)
-      : (['observeDeadline', 'continueTick'] as const);
+      : (['observeDeadline'] as const);
+  // The timer's tick goes on to the next deadline due, after the transition's updates.
+  const then = reportedBy === 'provider' ? ([] as const) : (['continueTick'] as const);
   return [
     {
       guard: when('no-response'),
       target: ROLLOVER,
       actions: [
+        { type: 'hangUp', params: { farewell: null } },
         ...observeTime,
         { type: 'endAttempt', params: { result: 'no-response' } },
-        { type: 'hangUp', params: { farewell: null } },
+        'forgetLiveCall',
+        ...then,
       ],
     },
     {
       guard: when('exhausted'),
       target: '#verification.denied',
       actions: [
+        { type: 'hangUp', params: { farewell: 'denied' } },
         ...observeTime,
         'takeTimeout',
         'endAttemptForInvalidInput',
-        { type: 'hangUp', params: { farewell: 'denied' } },
+        'forgetLiveCall',
         'concludeInvalidInput',
+        ...then,
       ],
     },
     {
       guard: when('invalid'),
       target: `${ANSWERED}.reprompting`,
       reenter: true,
-      actions: [...observeTime, 'takeTimeout', { type: 'setReprompt', params: { kind: 'invalid-entry' } }],
+      actions: [...observeTime, 'takeTimeout', { type: 'setReprompt', params: { kind: 'invalid-entry' } }, ...then],
     },
   ] as const;
 };
@@ -278,9 +225,10 @@ const wrongPinTransitions = () =>
       guard: 'wrongPinExhausts',
       target: '#verification.denied',
       actions: [
+        { type: 'hangUp', params: { farewell: 'denied' } },
         'takeWrongPin',
         'endAttemptForInvalidInput',
-        { type: 'hangUp', params: { farewell: 'denied' } },
+        'forgetLiveCall',
         'concludeInvalidInput',
       ],
     },
@@ -300,8 +248,8 @@ const machineDefinition = setup({
     emitted: {} as ProviderCommand,
   },
   actors: {
-    checkNumber: fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input }) => checkE164Number(input)),
-    verifyPin: fromPromise<boolean, PinCheckInput>(async () => false),
+    checkNumber: defaultNumberCheckActor,
+    verifyPin: defaultPinCheckActor,
   },
   guards: {
     isPastDeadline: ({ context, event }) =>
@@ -328,14 +276,11 @@ const machineDefinition = setup({
       event.promptSeq === context.promptSeq &&
       context.input.inputTimeoutOwner === 'provider',
     keysGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
-      liveCallId(context, event) && scan(context, event).verdict === params.verdict,
+      liveCallId(context, event) && scanEventKeys(context, event).verdict === params.verdict,
     keysAfterEndGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
-      endedCallKeys(context, event) && scan(context, event).verdict === params.verdict,
+      endedCallKeys(context, event) && scanEventKeys(context, event).verdict === params.verdict,
     timeoutGives: ({ context }, params: { verdict: TimeoutVerdict }) =>
-      judgeTimeout(
-        { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 },
-        context.input.timing.maxInvalidEntries,
-      ).verdict === params.verdict,
+      judgeEntryTimeout(context).verdict === params.verdict,
     hasLiveCall: ({ context }) => context.liveCallId !== null,
     hasRung: ({ context }) => currentAttempt(context)?.times.ringingAt != null,
     noKeysPressed: ({ context }) => (currentAttempt(context)?.keysPressed ?? 0) === 0,
@@ -377,26 +322,57 @@ const machineDefinition = setup({
       (currentAttempt(context)?.invalidEntries ?? 0) + 1 >= context.input.timing.maxInvalidEntries,
   },
   actions: {
-    observeTime: assign({ now: ({ context, event }) => eventTime(context, event) }),
-    // A deadline happened at its due time, whatever the time of the tick that found it due.
-    observeDeadline: assign({ now: ({ context }) => Math.max(context.now, context.deadline?.at ?? context.now) }),
-    observeTotalDeadline: assign({ now: ({ context }) => Math.max(context.now, totalDeadlineAt(context)) }),
+    observeTime: updateAction('observeTime'),
+    observeDeadline: updateAction('observeDeadline'),
+    observeTotalDeadline: updateAction('observeTotalDeadline'),
+    setDeadline: updateAction('setDeadline'),
+    clearDeadline: updateAction('clearDeadline'),
+    countCarried: updateAction('countCarried'),
+    countIgnored: updateAction('countIgnored'),
+    openAttempt: updateAction('openAttempt'),
+    nextTarget: updateAction('nextTarget'),
+    acceptNumber: updateAction('acceptNumber'),
+    refuseNumber: updateAction('refuseNumber'),
+    failNumberCheck: updateAction('failNumberCheck'),
+    markDialed: updateAction('markDialed'),
+    takeCall: updateAction('takeCall'),
+    markRinging: updateAction('markRinging'),
+    markAnswered: updateAction('markAnswered'),
+    endUnanswered: updateAction('endUnanswered'),
+    recordCallEnded: updateAction('recordCallEnded'),
+    recordDialTimeout: updateAction('recordDialTimeout'),
+    endAttempt: updateAction('endAttempt'),
+    endAttemptForInvalidInput: updateAction('endAttemptForInvalidInput'),
+    endOpenAttemptAsCanceled: updateAction('endOpenAttemptAsCanceled'),
+    forgetLiveCall: updateAction('forgetLiveCall'),
+    recordAnsweredBy: updateAction('recordAnsweredBy'),
+    markExtensionStarted: updateAction('markExtensionStarted'),
+    nextPrompt: updateAction('nextPrompt'),
+    markGreetingEnded: updateAction('markGreetingEnded'),
+    markPromptEndedBeforeTimeout: updateAction('markPromptEndedBeforeTimeout'),
+    takeKeys: updateAction('takeKeys'),
+    countKeysOnly: updateAction('countKeysOnly'),
+    takeTimeout: updateAction('takeTimeout'),
+    takeWrongPin: updateAction('takeWrongPin'),
+    clearEntry: updateAction('clearEntry'),
+    setReprompt: updateAction('setReprompt'),
+    setRepromptForWrongEntry: updateAction('setRepromptForWrongEntry'),
+    holdEnding: updateAction('holdEnding'),
+    holdEndingDuringPinCheck: updateAction('holdEndingDuringPinCheck'),
+    conclude: updateAction('conclude'),
+    concludeApproval: updateAction('concludeApproval'),
+    concludeExpired: updateAction('concludeExpired'),
+    concludeInvalidInput: updateAction('concludeInvalidInput'),
     armTotalDeadline: raise(({ context }): TickEvent => ({ type: 'verification.tick', at: totalDeadlineAt(context) }), {
       id: TOTAL_TIMER,
       delay: ({ context }) => totalDeadlineAt(context) - context.now,
     }),
-    armDeadline: enqueueActions(({ context, enqueue }, params: { kind: DeadlineKind }) => {
-      const at = deadlineAt(context, params.kind);
-      // A state that replaces its parent's deadline (ringing within the dial) cancels the timer first.
-      enqueue.cancel(DEADLINE_TIMER);
-      enqueue.assign({ deadline: { kind: params.kind, at } });
-      enqueue.raise({ type: 'verification.tick', at } satisfies TickEvent, {
-        id: DEADLINE_TIMER,
-        delay: Math.max(0, at - context.now),
-      });
-    }),
+    // The state's deadline, set just before by `setDeadline`, as the one XState timer.
+    scheduleDeadline: raise(
+      ({ context }): TickEvent => ({ type: 'verification.tick', at: context.deadline?.at ?? context.now }),
+      { id: DEADLINE_TIMER, delay: ({ context }) => Math.max(0, (context.deadline?.at ?? context.now) - context.now) },
+    ),
     disarmDeadline: cancel(DEADLINE_TIMER),
-    clearDeadline: assign({ deadline: null }),
     catchUpFirst: raise(
       ({ event }): TickEvent => ({
         type: 'verification.tick',
@@ -409,68 +385,16 @@ const machineDefinition = setup({
     deliverCarried: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'verification.tick' && event.redeliver !== undefined) enqueue.raise(event.redeliver);
     }),
-    // The verification ended at a deadline before the event it carried could be delivered: that event came too late.
-    countCarried: assign({
-      ignoredEvents: ({ context, event }) =>
-        event.type === 'verification.tick' && event.redeliver !== undefined
-          ? { ...context.ignoredEvents, stale: context.ignoredEvents.stale + 1 }
-          : context.ignoredEvents,
-    }),
-    countIgnored: assign({
-      ignoredEvents: ({ context, event }) => {
-        const kind = classifyIgnoredEvent(context, event);
-        return { ...context.ignoredEvents, [kind]: context.ignoredEvents[kind] + 1 };
-      },
-    }),
     hangUpLateCall: emit(({ context, event }) => ({
       type: 'hangUp' as const,
       callId: event.type === 'call.dialed' ? event.callId : '',
       farewell: [],
       speech: context.input.speech,
     })),
-    openAttempt: assign(({ context }) => ({
-      attempts: [...context.attempts, createAttemptRecord(context, context.attemptIndex)],
-      liveCallId: null,
-      callPhase: 'none' as const,
-      entry: '',
-      endedBeforeVerdict: null,
-    })),
-    nextTarget: assign({ attemptIndex: ({ context }) => context.attemptIndex + 1 }),
-    acceptNumber: assign({
-      attempts: ({ context, event }) => {
-        const output = 'output' in event ? (event.output as NumberCheckResult) : null;
-        if (output === null || !output.ok) return context.attempts;
-        return patchCurrentAttempt(context, (attempt) => ({
-          target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
-          callerId: chooseCallerId(context.input.callerId, output.country) ?? output.callerId ?? null,
-        }));
-      },
-    }),
-    refuseNumber: assign({
-      attempts: ({ context, event }) => {
-        const output = 'output' in event ? (event.output as NumberCheckResult | undefined) : undefined;
-        const refused = output !== undefined && output !== null && output.ok === false;
-        return patchCurrentAttempt(context, () => ({
-          result: refused ? output.result : 'invalid-number',
-          rule: refused ? String(output.rule) : 'MALFORMED_CHECK_RESULT',
-          times: { ...emptyTimes(), endedAt: context.now },
-        }));
-      },
-    }),
-    failNumberCheck: assign({
-      attempts: ({ context }) =>
-        patchCurrentAttempt(context, () => ({
-          result: 'failed',
-          rule: 'NUMBER_CHECK_ERROR',
-          times: { ...emptyTimes(), endedAt: context.now },
-        })),
-    }),
+    // The dial of the attempt, after `markDialed`.
     dial: enqueueActions(({ context, enqueue }) => {
       const attempt = currentAttempt(context);
       if (attempt === undefined || attempt.target.e164 === null) return;
-      enqueue.assign({
-        attempts: patchCurrentAttempt(context, (a) => ({ times: { ...a.times, dialedAt: context.now } })),
-      });
       enqueue.emit({
         type: 'dial',
         attempt: context.attemptIndex,
@@ -482,69 +406,7 @@ const machineDefinition = setup({
         machineDetection: context.input.machineDetection,
       });
     }),
-    takeCall: assign(({ context, event }) => ({
-      liveCallId: event.type === 'call.dialed' ? event.callId : context.liveCallId,
-      callPhase: 'placed' as const,
-      attempts: patchCurrentAttempt(context, () => ({
-        callId: event.type === 'call.dialed' ? event.callId : null,
-      })),
-    })),
-    markRinging: assign(({ context }) => ({
-      callPhase: 'ringing' as const,
-      attempts: patchCurrentAttempt(context, (a) => ({ times: { ...a.times, ringingAt: context.now } })),
-    })),
-    markAnswered: assign(({ context }) => ({
-      callPhase: 'answered' as const,
-      attempts: patchCurrentAttempt(context, (a) => ({ times: { ...a.times, answeredAt: context.now } })),
-    })),
-    endUnanswered: assign(({ context, event }) => {
-      const ending = endingOf(event) ?? { status: 'failed' as const };
-      const { result, sitKind } = classifyUnansweredEnding(ending);
-      return {
-        liveCallId: null,
-        attempts: patchCurrentAttempt(context, (a) => ({
-          result,
-          sitKind,
-          ...endingCodes(ending),
-          times: { ...a.times, endedAt: context.now },
-        })),
-      };
-    }),
-    recordCallEnded: assign(({ context, event }) => {
-      const ending = endingOf(event);
-      return {
-        liveCallId: null,
-        attempts: ending === null ? context.attempts : patchCurrentAttempt(context, () => endingCodes(ending)),
-      };
-    }),
-    recordDialTimeout: assign({
-      attempts: ({ context }) =>
-        patchCurrentAttempt(context, (a) => {
-          const ringingAt = a.times.ringingAt;
-          const rangFully =
-            context.deadline?.kind === 'ring' &&
-            ringingAt !== null &&
-            context.deadline.at - ringingAt >= context.input.timing.ringTimeoutMs;
-          return { timedOut: rangFully ? 'ring' : 'dial' };
-        }),
-    }),
-    endAttempt: assign({
-      attempts: ({ context }, params: { result: AttemptResult }) =>
-        patchCurrentAttempt(context, (a) => ({ result: params.result, times: { ...a.times, endedAt: context.now } })),
-    }),
-    endAttemptForInvalidInput: assign({
-      attempts: ({ context }) =>
-        patchCurrentAttempt(context, (a) => ({
-          result: invalidInputResult(context),
-          times: { ...a.times, endedAt: context.now },
-        })),
-    }),
-    endOpenAttemptAsCanceled: assign({
-      attempts: ({ context }) =>
-        currentAttempt(context)?.result === null
-          ? patchCurrentAttempt(context, (a) => ({ result: 'canceled', times: { ...a.times, endedAt: context.now } }))
-          : context.attempts,
-    }),
+    // Hangs up the live call, if any; `forgetLiveCall` then records that it is gone.
     hangUp: enqueueActions(({ context, enqueue }, params: { farewell: Farewell | null }) => {
       if (context.liveCallId === null) return;
       enqueue.emit({
@@ -553,36 +415,28 @@ const machineDefinition = setup({
         farewell:
           params.farewell === null
             ? []
-            : toSegments([context.input.prompts[params.farewell]], {
+            : toSegments([context.input.prompts[params.farewell] ?? DEFAULT_PROMPTS[params.farewell]], {
                 fraudCode: context.input.fraudCode,
                 extension: null,
               }),
         speech: context.input.speech,
       });
-      enqueue.assign({ liveCallId: null });
     }),
-    recordAnsweredBy: assign({
-      attempts: ({ context, event }) =>
-        event.type === 'call.answeredBy'
-          ? patchCurrentAttempt(context, () => ({ answeredBy: event.answeredBy }))
-          : context.attempts,
-    }),
+    // The extension's digits, after `markExtensionStarted`.
     sendExtensionDigits: enqueueActions(({ context, enqueue }) => {
       const extension = currentAttempt(context)?.target.extension ?? null;
       if (context.liveCallId === null || extension === null) return;
-      enqueue.assign({ promptStartedAt: context.now });
       enqueue.emit({ type: 'sendDigits', callId: context.liveCallId, digits: extension });
     }),
+    // The prompt numbered by `nextPrompt`.
     playPrompt: enqueueActions(({ context, enqueue }, params: { kind: 'greeting' | 'reprompt' }) => {
       if (context.liveCallId === null) return;
       const kind: PromptKind = params.kind === 'greeting' ? 'greeting' : context.repromptKind;
-      const promptSeq = context.promptSeq + 1;
       const { input } = context;
-      enqueue.assign({ promptSeq, promptStartedAt: context.now });
       enqueue.emit({
         type: 'playPrompt',
         callId: context.liveCallId,
-        promptSeq,
+        promptSeq: context.promptSeq,
         kind,
         segments: buildPromptSegments(kind, {
           prompts: input.prompts,
@@ -598,471 +452,401 @@ const machineDefinition = setup({
         },
       });
     }),
-    markGreetingEnded: assign({
-      attempts: ({ context }) =>
-        patchCurrentAttempt(context, (a) => ({
-          times: { ...a.times, greetingEndedAt: a.times.greetingEndedAt ?? context.now },
-        })),
-    }),
-    // The provider's timeout proves the prompt ended an input timeout ago at the latest: earlier than
-    // a watchdog that fired meanwhile may have recorded.
-    markPromptEndedBeforeTimeout: assign({
-      attempts: ({ context }) =>
-        patchCurrentAttempt(context, (a) => ({
-          times: {
-            ...a.times,
-            greetingEndedAt: Math.min(
-              a.times.greetingEndedAt ?? Number.POSITIVE_INFINITY,
-              Math.max(context.promptStartedAt, context.now - context.input.timing.inputTimeoutMs),
-            ),
-          },
-        })),
-    }),
-    takeKeys: assign(({ context, event }) => {
-      const result = scan(context, event);
-      return {
-        entry: result.entry,
-        attempts: patchCurrentAttempt(context, (a) => ({
-          keysPressed: a.keysPressed + result.keysTaken,
-          invalidEntries: result.invalidEntries,
-        })),
-      };
-    }),
-    countKeysOnly: assign({
-      attempts: ({ context, event }) =>
-        patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed + keysOf(event).length })),
-    }),
-    takeTimeout: assign(({ context }) => {
-      const progress = { entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 };
-      const { invalidEntries } = judgeTimeout(progress, context.input.timing.maxInvalidEntries);
-      return { entry: '', attempts: patchCurrentAttempt(context, () => ({ invalidEntries })) };
-    }),
-    takeWrongPin: assign(({ context }) => ({
-      entry: '',
-      attempts: patchCurrentAttempt(context, (a) => ({ invalidEntries: a.invalidEntries + 1 })),
-    })),
-    clearEntry: assign({ entry: '' }),
-    setReprompt: assign({ repromptKind: (_, params: { kind: PromptKind }) => params.kind }),
-    setRepromptForWrongEntry: assign({
-      repromptKind: ({ context }): PromptKind => (context.input.mode === 'pin' ? 'incorrect-pin' : 'invalid-entry'),
-    }),
-    holdEnding: assign({ endedBeforeVerdict: ({ event }) => endingOf(event) }),
-    holdEndingDuringPinCheck: assign(({ context, event }) => ({
-      endedBeforeVerdict: endingOf(event),
-      liveCallId: null,
-      attempts: (() => {
-        const ending = endingOf(event);
-        return ending === null ? context.attempts : patchCurrentAttempt(context, () => endingCodes(ending));
-      })(),
-    })),
-    conclude: assign({
-      outcome: (_, params: { status: VerificationStatus; reason: VerificationReason }) => params,
-    }),
-    concludeApproval: assign({
-      outcome: ({ context }) => ({
-        status: 'approved' as const,
-        reason: context.input.mode === 'pin' ? ('pin' as const) : ('pound-key' as const),
-      }),
-    }),
-    // A total deadline found only when the service ran again after missing it says so.
-    concludeExpired: assign({
-      outcome: ({ event }) => ({
-        status: 'expired' as const,
-        reason:
-          event.type === 'verification.tick' && event.resumed === true
-            ? ('service-interrupted' as const)
-            : ('deadline' as const),
-      }),
-    }),
-    concludeInvalidInput: assign({
-      outcome: ({ context }) => ({ status: 'denied' as const, reason: invalidInputReason(context) }),
-    }),
   },
-}).createMachine({
-  id: 'verification',
-  context: ({ input }) => createInitialContext(input),
-  initial: 'calling',
-  states: {
-    calling: {
-      entry: 'armTotalDeadline',
-      on: {
-        'verification.tick': [
-          {
-            guard: 'totalDeadlineDue',
-            target: 'expired',
-            actions: [
-              'observeTotalDeadline',
-              'endOpenAttemptAsCanceled',
-              { type: 'hangUp', params: { farewell: null } },
-              'concludeExpired',
-            ],
-          },
-          // Nothing (more) is due: time has still moved on, and a carried event now finds its state.
-          { actions: ['observeTime', 'deliverCarried'] },
-        ],
-        'verification.cancel': [
-          CATCH_UP,
-          {
-            target: 'canceled',
-            actions: [
-              'observeTime',
-              'endOpenAttemptAsCanceled',
-              { type: 'hangUp', params: { farewell: null } },
-              { type: 'conclude', params: { status: 'canceled', reason: 'host-canceled' } },
-            ],
-          },
-        ],
-        'call.dialed': [
-          CATCH_UP,
-          {
-            // A call placed for an attempt already given up on, or a second call for this one: end it, never keep two calls.
-            guard: 'isUnwantedDial',
-            actions: ['hangUpLateCall', 'countIgnored'],
-          },
-          { actions: 'countIgnored' },
-        ],
-        '*': [CATCH_UP, { actions: 'countIgnored' }],
-      },
-      initial: 'attempt',
-      states: {
-        attempt: {
-          entry: 'openAttempt',
-          initial: 'checkingNumber',
-          states: {
-            checkingNumber: {
-              entry: 'clearDeadline',
-              invoke: {
-                src: 'checkNumber',
-                input: ({ context }) => ({
-                  index: context.attemptIndex,
-                  target: context.input.targets[context.attemptIndex] ?? '',
-                  defaultCountry: context.input.defaultCountry,
-                }),
-                onDone: [
-                  { guard: 'numberAccepted', target: 'connecting', actions: 'acceptNumber' },
-                  { target: ROLLOVER, actions: 'refuseNumber' },
-                ],
-                onError: { target: ROLLOVER, actions: 'failNumberCheck' },
-              },
-            },
-            connecting: {
-              entry: ['dial', { type: 'armDeadline', params: { kind: 'dial' } }],
-              exit: 'disarmDeadline',
-              on: {
-                'verification.tick': [
-                  {
-                    // It rang and nobody answered in time.
-                    guard: and(['stateDeadlineDue', 'hasLiveCall', 'hasRung']),
-                    target: ROLLOVER,
-                    actions: [
-                      'observeDeadline',
-                      'recordDialTimeout',
-                      { type: 'endAttempt', params: { result: 'no-answer' } },
-                      { type: 'hangUp', params: { farewell: null } },
-                      'continueTick',
-                    ],
-                  },
-                  {
-                    // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
-                    guard: and(['stateDeadlineDue', 'hasLiveCall']),
-                    target: ROLLOVER,
-                    actions: [
-                      'observeDeadline',
-                      'recordDialTimeout',
-                      { type: 'endAttempt', params: { result: 'failed' } },
-                      { type: 'hangUp', params: { farewell: null } },
-                      'continueTick',
-                    ],
-                  },
-                  {
-                    // The provider never confirmed the dial: a provider failure.
-                    guard: 'stateDeadlineDue',
-                    target: ROLLOVER,
-                    actions: [
-                      'observeDeadline',
-                      'recordDialTimeout',
-                      { type: 'endAttempt', params: { result: 'failed' } },
-                      'continueTick',
-                    ],
-                  },
-                ],
-                'call.ended': [
-                  CATCH_UP,
-                  { guard: 'isLiveCallEvent', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
-                ],
-                // Tones in early media: the network's verdict before any answer.
-                'call.progressTone': [CATCH_UP, { guard: 'isLiveCallEvent', target: ROLLOVER, actions: END_BY_TONES }],
-              },
-              initial: 'awaitingDialAck',
-              states: {
-                awaitingDialAck: {
-                  on: {
-                    'call.dialed': [
-                      CATCH_UP,
-                      { guard: 'isCurrentDialAck', target: 'placed', actions: ['observeTime', 'takeCall'] },
-                    ],
-                    'call.dialFailed': [
-                      CATCH_UP,
-                      { guard: 'isCurrentDialFailure', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
-                    ],
-                  },
-                },
-                placed: {
-                  on: {
-                    'call.ringing': [
-                      CATCH_UP,
-                      { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
-                    ],
-                    'call.answered': [
-                      CATCH_UP,
-                      { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
-                    ],
-                  },
-                },
-                ringing: {
-                  entry: { type: 'armDeadline', params: { kind: 'ring' } },
-                  on: {
-                    'call.answered': [
-                      CATCH_UP,
-                      { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
-                    ],
-                  },
-                },
-              },
-            },
-            answered: {
-              entry: ['observeTime', 'markAnswered'],
-              on: {
-                'call.ended': [
-                  CATCH_UP,
-                  {
-                    // Keys pressed before the hang-up may still be reported: wait for them a moment.
-                    guard: 'keysMayFollow',
-                    target: '.endingGrace',
-                    actions: ['observeTime', 'holdEnding', 'recordCallEnded'],
-                  },
-                  {
-                    // A machine answered and nobody pressed a key: voicemail hanging up is not a person's denial.
-                    guard: and(['isLiveCallEvent', 'machineAnsweredWithoutKeys']),
-                    target: ROLLOVER,
-                    actions: [
-                      'observeTime',
-                      'recordCallEnded',
-                      { type: 'endAttempt', params: { result: 'voicemail' } },
-                    ],
-                  },
-                  {
-                    guard: 'isLiveCallEvent',
-                    target: '#verification.denied',
-                    actions: [
-                      'observeTime',
-                      'recordCallEnded',
-                      { type: 'endAttempt', params: { result: 'hung-up' } },
-                      { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
-                    ],
-                  },
-                ],
-                // A carrier that answered with an intercept recording or a tone is not a person; a key says one is there.
-                'call.progressTone': [
-                  CATCH_UP,
-                  { guard: and(['isLiveCallEvent', 'noKeysPressed']), target: ROLLOVER, actions: END_BY_TONES },
-                ],
-                'call.answeredBy': [
-                  CATCH_UP,
-                  {
-                    guard: 'machineAnsweredBeforeKeys',
-                    target: ROLLOVER,
-                    actions: [
-                      'observeTime',
-                      'recordAnsweredBy',
-                      { type: 'endAttempt', params: { result: 'voicemail' } },
-                      { type: 'hangUp', params: { farewell: null } },
-                    ],
-                  },
-                  { guard: 'isDetectionReport', actions: ['observeTime', 'recordAnsweredBy'] },
-                ],
-              },
-              initial: 'routing',
-              states: {
-                routing: {
-                  always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
-                },
-                sendingExtension: {
-                  entry: ['sendExtensionDigits', { type: 'armDeadline', params: { kind: 'watchdog' } }],
-                  exit: 'disarmDeadline',
-                  on: {
-                    'verification.tick': {
-                      guard: 'stateDeadlineDue',
-                      target: 'greeting',
-                      actions: ['observeDeadline', 'continueTick'],
-                    },
-                    'call.digitsSent': [
-                      CATCH_UP,
-                      { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
-                    ],
-                    'call.ended': [
-                      CATCH_UP,
-                      {
-                        // Nobody has heard the greeting yet: not an intentional denial.
-                        guard: 'isLiveCallEvent',
-                        target: ROLLOVER,
-                        actions: [
-                          'observeTime',
-                          'recordCallEnded',
-                          { type: 'endAttempt', params: { result: 'failed' } },
-                        ],
-                      },
-                    ],
-                  },
-                },
-                greeting: {
-                  entry: [
-                    { type: 'playPrompt', params: { kind: 'greeting' } },
-                    { type: 'armDeadline', params: { kind: 'watchdog' } },
-                  ],
-                  exit: 'disarmDeadline',
-                  on: {
-                    'verification.tick': {
-                      guard: 'stateDeadlineDue',
-                      target: 'waitingForInput',
-                      actions: ['observeDeadline', 'markGreetingEnded', 'continueTick'],
-                    },
-                    'call.promptFinished': [
-                      CATCH_UP,
-                      {
-                        guard: 'isCurrentPromptEnd',
-                        target: 'waitingForInput',
-                        actions: ['observeTime', 'markGreetingEnded'],
-                      },
-                    ],
-                    'call.digits': [CATCH_UP, ...keyTransitions()],
-                    'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
-                  },
-                },
-                reprompting: {
-                  entry: [
-                    { type: 'playPrompt', params: { kind: 'reprompt' } },
-                    { type: 'armDeadline', params: { kind: 'watchdog' } },
-                  ],
-                  exit: 'disarmDeadline',
-                  on: {
-                    'verification.tick': {
-                      guard: 'stateDeadlineDue',
-                      target: 'waitingForInput',
-                      actions: ['observeDeadline', 'continueTick'],
-                    },
-                    'call.promptFinished': [
-                      CATCH_UP,
-                      { guard: 'isCurrentPromptEnd', target: 'waitingForInput', actions: 'observeTime' },
-                    ],
-                    'call.digits': [CATCH_UP, ...keyTransitions()],
-                    'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
-                  },
-                },
-                waitingForInput: {
-                  entry: { type: 'armDeadline', params: { kind: 'input' } },
-                  exit: 'disarmDeadline',
-                  on: {
-                    'verification.tick': timeoutTransitions('timer'),
-                    'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
-                    'call.digits': [CATCH_UP, ...keyTransitions()],
-                  },
-                },
-                endingGrace: {
-                  entry: { type: 'armDeadline', params: { kind: 'grace' } },
-                  exit: 'disarmDeadline',
-                  on: {
-                    'verification.tick': [
-                      {
-                        guard: and(['stateDeadlineDue', 'machineAnsweredWithoutKeys']),
-                        target: ROLLOVER,
-                        actions: [
-                          'observeDeadline',
-                          'clearEntry',
-                          { type: 'endAttempt', params: { result: 'voicemail' } },
-                          'continueTick',
-                        ],
-                      },
-                      {
-                        guard: 'stateDeadlineDue',
-                        target: '#verification.denied',
-                        actions: [
-                          'observeDeadline',
-                          { type: 'endAttempt', params: { result: 'hung-up' } },
-                          { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
-                          'continueTick',
-                        ],
-                      },
-                    ],
-                    'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
-                  },
-                },
-                checkingPin: {
-                  entry: 'clearDeadline',
-                  invoke: {
-                    src: 'verifyPin',
-                    input: ({ context }) => ({ entry: context.entry }),
-                    onDone: [
-                      {
-                        // The PIN and # arrived before the hang-up: the entry stands.
-                        guard: 'pinAccepted',
-                        target: '#verification.approved',
-                        actions: [
-                          'clearEntry',
-                          { type: 'endAttempt', params: { result: 'approved' } },
-                          { type: 'hangUp', params: { farewell: 'approved' } },
-                          'concludeApproval',
-                        ],
-                      },
-                      ...wrongPinTransitions(),
-                    ],
-                    // A verifier that fails counts as a wrong PIN: nothing is approved without a yes.
-                    onError: wrongPinTransitions(),
-                  },
-                  on: {
-                    'call.ended': [
-                      CATCH_UP,
-                      { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdEndingDuringPinCheck'] },
-                    ],
-                    'call.digits': [CATCH_UP, { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] }],
-                  },
-                },
-              },
-            },
-          },
-        },
-        rollover: {
-          always: [
-            { guard: 'hasNextTarget', target: 'attempt', actions: 'nextTarget' },
+}).createMachine(
+  coalesceUpdates({
+    id: 'verification',
+    context: ({ input }) => createInitialContext(input),
+    initial: 'calling',
+    states: {
+      calling: {
+        entry: 'armTotalDeadline',
+        on: {
+          'verification.tick': [
             {
-              target: '#verification.unreachable',
-              actions: { type: 'conclude', params: { status: 'unreachable', reason: 'no-targets-left' } },
+              guard: 'totalDeadlineDue',
+              target: 'expired',
+              actions: [
+                { type: 'hangUp', params: { farewell: null } },
+                'observeTotalDeadline',
+                'endOpenAttemptAsCanceled',
+                'forgetLiveCall',
+                'concludeExpired',
+              ],
+            },
+            // Nothing (more) is due: time has still moved on, and a carried event now finds its state.
+            { actions: ['observeTime', 'deliverCarried'] },
+          ],
+          'verification.cancel': [
+            CATCH_UP,
+            {
+              target: 'canceled',
+              actions: [
+                { type: 'hangUp', params: { farewell: null } },
+                'observeTime',
+                'endOpenAttemptAsCanceled',
+                'forgetLiveCall',
+                { type: 'conclude', params: { status: 'canceled', reason: 'host-canceled' } },
+              ],
             },
           ],
+          'call.dialed': [
+            CATCH_UP,
+            {
+              // A call placed for an attempt already given up on, or a second call for this one: end it, never keep two calls.
+              guard: 'isUnwantedDial',
+              actions: ['hangUpLateCall', 'countIgnored'],
+            },
+            { actions: 'countIgnored' },
+          ],
+          '*': [CATCH_UP, { actions: 'countIgnored' }],
+        },
+        initial: 'attempt',
+        states: {
+          attempt: {
+            entry: 'openAttempt',
+            initial: 'checkingNumber',
+            states: {
+              checkingNumber: {
+                invoke: {
+                  src: 'checkNumber',
+                  input: ({ context }) => ({
+                    index: context.attemptIndex,
+                    target: context.input.targets[context.attemptIndex] ?? '',
+                    defaultCountry: context.input.defaultCountry,
+                  }),
+                  onDone: [
+                    { guard: 'numberAccepted', target: 'connecting', actions: 'acceptNumber' },
+                    { target: ROLLOVER, actions: 'refuseNumber' },
+                  ],
+                  onError: { target: ROLLOVER, actions: 'failNumberCheck' },
+                },
+              },
+              connecting: {
+                entry: ['markDialed', { type: 'setDeadline', params: { kind: 'dial' } }, 'dial', 'scheduleDeadline'],
+                exit: 'disarmDeadline',
+                on: {
+                  'verification.tick': [
+                    {
+                      // It rang and nobody answered in time.
+                      guard: and(['stateDeadlineDue', 'hasLiveCall', 'hasRung']),
+                      target: ROLLOVER,
+                      actions: [
+                        { type: 'hangUp', params: { farewell: null } },
+                        'observeDeadline',
+                        'recordDialTimeout',
+                        { type: 'endAttempt', params: { result: 'no-answer' } },
+                        'forgetLiveCall',
+                        'continueTick',
+                      ],
+                    },
+                    {
+                      // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
+                      guard: and(['stateDeadlineDue', 'hasLiveCall']),
+                      target: ROLLOVER,
+                      actions: [
+                        { type: 'hangUp', params: { farewell: null } },
+                        'observeDeadline',
+                        'recordDialTimeout',
+                        { type: 'endAttempt', params: { result: 'failed' } },
+                        'forgetLiveCall',
+                        'continueTick',
+                      ],
+                    },
+                    {
+                      // The provider never confirmed the dial: a provider failure.
+                      guard: 'stateDeadlineDue',
+                      target: ROLLOVER,
+                      actions: [
+                        'observeDeadline',
+                        'recordDialTimeout',
+                        { type: 'endAttempt', params: { result: 'failed' } },
+                        'continueTick',
+                      ],
+                    },
+                  ],
+                  'call.ended': [
+                    CATCH_UP,
+                    { guard: 'isLiveCallEvent', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
+                  ],
+                  // Tones in early media: the network's verdict before any answer.
+                  'call.progressTone': [
+                    CATCH_UP,
+                    { guard: 'isLiveCallEvent', target: ROLLOVER, actions: END_BY_TONES },
+                  ],
+                },
+                initial: 'awaitingDialAck',
+                states: {
+                  awaitingDialAck: {
+                    on: {
+                      'call.dialed': [
+                        CATCH_UP,
+                        { guard: 'isCurrentDialAck', target: 'placed', actions: ['observeTime', 'takeCall'] },
+                      ],
+                      'call.dialFailed': [
+                        CATCH_UP,
+                        { guard: 'isCurrentDialFailure', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
+                      ],
+                    },
+                  },
+                  placed: {
+                    on: {
+                      'call.ringing': [
+                        CATCH_UP,
+                        { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
+                      ],
+                      'call.answered': [
+                        CATCH_UP,
+                        { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                      ],
+                    },
+                  },
+                  ringing: {
+                    // The ring timer replaces the dial's.
+                    entry: ['disarmDeadline', { type: 'setDeadline', params: { kind: 'ring' } }, 'scheduleDeadline'],
+                    on: {
+                      'call.answered': [
+                        CATCH_UP,
+                        { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
+                      ],
+                    },
+                  },
+                },
+              },
+              answered: {
+                entry: ['observeTime', 'markAnswered'],
+                on: {
+                  'call.ended': [
+                    CATCH_UP,
+                    {
+                      // Keys pressed before the hang-up may still be reported: wait for them a moment.
+                      guard: 'keysMayFollow',
+                      target: '.endingGrace',
+                      actions: ['observeTime', 'holdEnding', 'recordCallEnded'],
+                    },
+                    {
+                      // A machine answered and nobody pressed a key: voicemail hanging up is not a person's denial.
+                      guard: and(['isLiveCallEvent', 'machineAnsweredWithoutKeys']),
+                      target: ROLLOVER,
+                      actions: [
+                        'observeTime',
+                        'recordCallEnded',
+                        { type: 'endAttempt', params: { result: 'voicemail' } },
+                      ],
+                    },
+                    {
+                      guard: 'isLiveCallEvent',
+                      target: '#verification.denied',
+                      actions: [
+                        'observeTime',
+                        'recordCallEnded',
+                        { type: 'endAttempt', params: { result: 'hung-up' } },
+                        { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+                      ],
+                    },
+                  ],
+                  // A carrier that answered with an intercept recording or a tone is not a person; a key says one is there.
+                  'call.progressTone': [
+                    CATCH_UP,
+                    { guard: and(['isLiveCallEvent', 'noKeysPressed']), target: ROLLOVER, actions: END_BY_TONES },
+                  ],
+                  'call.answeredBy': [
+                    CATCH_UP,
+                    {
+                      guard: 'machineAnsweredBeforeKeys',
+                      target: ROLLOVER,
+                      actions: [
+                        { type: 'hangUp', params: { farewell: null } },
+                        'observeTime',
+                        'recordAnsweredBy',
+                        { type: 'endAttempt', params: { result: 'voicemail' } },
+                        'forgetLiveCall',
+                      ],
+                    },
+                    { guard: 'isDetectionReport', actions: ['observeTime', 'recordAnsweredBy'] },
+                  ],
+                },
+                initial: 'routing',
+                states: {
+                  routing: {
+                    always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
+                  },
+                  sendingExtension: {
+                    entry: [
+                      'markExtensionStarted',
+                      { type: 'setDeadline', params: { kind: 'watchdog' } },
+                      'sendExtensionDigits',
+                      'scheduleDeadline',
+                    ],
+                    exit: 'disarmDeadline',
+                    on: {
+                      'verification.tick': {
+                        guard: 'stateDeadlineDue',
+                        target: 'greeting',
+                        actions: ['observeDeadline', 'continueTick'],
+                      },
+                      'call.digitsSent': [
+                        CATCH_UP,
+                        { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
+                      ],
+                      'call.ended': [
+                        CATCH_UP,
+                        {
+                          // Nobody has heard the greeting yet: not an intentional denial.
+                          guard: 'isLiveCallEvent',
+                          target: ROLLOVER,
+                          actions: [
+                            'observeTime',
+                            'recordCallEnded',
+                            { type: 'endAttempt', params: { result: 'failed' } },
+                          ],
+                        },
+                      ],
+                    },
+                  },
+                  greeting: {
+                    entry: promptEntry('greeting'),
+                    exit: 'disarmDeadline',
+                    on: {
+                      'verification.tick': {
+                        guard: 'stateDeadlineDue',
+                        target: 'waitingForInput',
+                        actions: ['observeDeadline', 'markGreetingEnded', 'continueTick'],
+                      },
+                      'call.promptFinished': [
+                        CATCH_UP,
+                        {
+                          guard: 'isCurrentPromptEnd',
+                          target: 'waitingForInput',
+                          actions: ['observeTime', 'markGreetingEnded'],
+                        },
+                      ],
+                      'call.digits': [CATCH_UP, ...keyTransitions()],
+                      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
+                    },
+                  },
+                  reprompting: {
+                    entry: promptEntry('reprompt'),
+                    exit: 'disarmDeadline',
+                    on: {
+                      'verification.tick': {
+                        guard: 'stateDeadlineDue',
+                        target: 'waitingForInput',
+                        actions: ['observeDeadline', 'continueTick'],
+                      },
+                      'call.promptFinished': [
+                        CATCH_UP,
+                        { guard: 'isCurrentPromptEnd', target: 'waitingForInput', actions: 'observeTime' },
+                      ],
+                      'call.digits': [CATCH_UP, ...keyTransitions()],
+                      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
+                    },
+                  },
+                  waitingForInput: {
+                    entry: [{ type: 'setDeadline', params: { kind: 'input' } }, 'scheduleDeadline'],
+                    exit: 'disarmDeadline',
+                    on: {
+                      'verification.tick': timeoutTransitions('timer'),
+                      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
+                      'call.digits': [CATCH_UP, ...keyTransitions()],
+                    },
+                  },
+                  endingGrace: {
+                    entry: [{ type: 'setDeadline', params: { kind: 'grace' } }, 'scheduleDeadline'],
+                    exit: 'disarmDeadline',
+                    on: {
+                      'verification.tick': [
+                        {
+                          guard: and(['stateDeadlineDue', 'machineAnsweredWithoutKeys']),
+                          target: ROLLOVER,
+                          actions: [
+                            'observeDeadline',
+                            'clearEntry',
+                            { type: 'endAttempt', params: { result: 'voicemail' } },
+                            'continueTick',
+                          ],
+                        },
+                        {
+                          guard: 'stateDeadlineDue',
+                          target: '#verification.denied',
+                          actions: [
+                            'observeDeadline',
+                            { type: 'endAttempt', params: { result: 'hung-up' } },
+                            { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+                            'continueTick',
+                          ],
+                        },
+                      ],
+                      'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
+                    },
+                  },
+                  checkingPin: {
+                    entry: 'clearDeadline',
+                    invoke: {
+                      src: 'verifyPin',
+                      input: ({ context }) => ({ entry: context.entry }),
+                      onDone: [
+                        {
+                          // The PIN and # arrived before the hang-up: the entry stands.
+                          guard: 'pinAccepted',
+                          target: '#verification.approved',
+                          actions: [
+                            { type: 'hangUp', params: { farewell: 'approved' } },
+                            'clearEntry',
+                            { type: 'endAttempt', params: { result: 'approved' } },
+                            'forgetLiveCall',
+                            'concludeApproval',
+                          ],
+                        },
+                        ...wrongPinTransitions(),
+                      ],
+                      // A verifier that fails counts as a wrong PIN: nothing is approved without a yes.
+                      onError: wrongPinTransitions(),
+                    },
+                    on: {
+                      'call.ended': [
+                        CATCH_UP,
+                        { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdEndingDuringPinCheck'] },
+                      ],
+                      'call.digits': [
+                        CATCH_UP,
+                        { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] },
+                      ],
+                    },
+                  },
+                },
+              },
+            },
+          },
+          rollover: {
+            always: [
+              { guard: 'hasNextTarget', target: 'attempt', actions: 'nextTarget' },
+              {
+                target: '#verification.unreachable',
+                actions: { type: 'conclude', params: { status: 'unreachable', reason: 'no-targets-left' } },
+              },
+            ],
+          },
         },
       },
+      // Keys typed but never judged (a hang-up, cancel or deadline cut the entry short) must not outlive the call.
+      approved: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+      denied: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+      fraud: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+      unreachable: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+      canceled: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+      expired: { type: 'final', entry: ['clearEntry', 'countCarried'] },
     },
-    // Keys typed but never judged (a hang-up, cancel or deadline cut the entry short) must not outlive the call.
-    approved: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-    denied: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-    fraud: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-    unreachable: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-    canceled: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-    expired: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-  },
-  output: ({ context }) => ({
-    status: context.outcome?.status ?? 'expired',
-    reason: context.outcome?.reason ?? 'deadline',
-    attempts: context.attempts,
-    ignoredEvents: context.ignoredEvents,
-    startedAt: context.input.startedAt,
-    endedAt: context.now,
+    output: ({ context }) => ({
+      status: context.outcome?.status ?? 'expired',
+      reason: context.outcome?.reason ?? 'deadline',
+      attempts: context.attempts,
+      ignoredEvents: context.ignoredEvents,
+      startedAt: context.input.startedAt,
+      endedAt: context.now,
+    }),
   }),
-});
-
-function emptyTimes() {
-  return { dialedAt: null, ringingAt: null, answeredAt: null, greetingEndedAt: null, endedAt: null };
-}
+);
 
 /** A machine type with its state schema left general, so that it reads as a name rather than its whole configuration. */
 type WithGeneralSchema<M> =
@@ -1091,9 +875,9 @@ export type VerificationCallMachine = WithGeneralSchema<typeof machineDefinition
 
 /**
  * The verification machine, with a plain E.164 number check and a PIN verifier
- * that rejects everything. Provide real ones with `machine.provide`, or use
- * `createVerificationActor`, which validates the request and wires the library's
- * number check.
+ * that rejects everything. Give one actor real ones with `bindHostChecks`, a
+ * machine with `machine.provide`, or use `createVerificationActor`, which
+ * validates the request and wires the library's number check.
  *
  * @example
  * ```ts

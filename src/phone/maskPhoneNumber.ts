@@ -8,6 +8,8 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { splitExtension } from './extension.js';
 import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
+import { recentlyParsed } from './parsePhoneTarget.js';
+import { recentKey, recentResults } from './recentResults.js';
 import { isTelUri, readTelUri } from './telUri.js';
 
 /**
@@ -74,6 +76,34 @@ const join = (...parts: string[]): string => parts.filter((part) => part !== '')
  * ```
  */
 export function maskPhoneNumber(number: string, options: MaskPhoneNumberOptions = {}): string {
+  const country = options.defaultCountry ?? null;
+  if (typeof number !== 'string') return computeMask(number, country);
+  return recentMasks.recall(recentKey(number, country), () => computeMask(number, country));
+}
+
+/** Masked numbers, by the key of the number as written. */
+const recentMasks = recentResults<string>();
+
+/** A number in E.164 and nothing else: parsing it as a target reads it exactly as masking would. */
+const E164 = /^\+[1-9]\d{5,14}$/;
+
+/** The masked form of a number in E.164 that was parsed as a target recently (a number check read it); else `null`. */
+function maskRecentlyParsed(number: string): string | null {
+  // Only a parse already made: parsing here would mask the number again when it is no number.
+  const target = recentlyParsed(number);
+  if (target === undefined) return null;
+  const callingCode = `+${target.callingCode}`;
+  const firstGroup = /^\d+/.exec(target.international.slice(callingCode.length).trim())?.[0] ?? '';
+  const { head, tail } = maskNationalNumber(target.e164.slice(callingCode.length), firstGroup);
+  return join(callingCode, head, MASK, tail);
+}
+
+function computeMask(number: string, defaultCountryOption: string | null): string {
+  if (typeof number === 'string' && E164.test(number)) {
+    const masked = maskRecentlyParsed(number);
+    if (masked !== null) return masked;
+  }
+  const options: MaskPhoneNumberOptions = { defaultCountry: defaultCountryOption };
   // Masking twice changes nothing: a record masked once may pass through another masking step.
   if (typeof number === 'string' && MASKED.test(number)) return number;
   const uri = typeof number === 'string' && isTelUri(number) ? readTelUri(number) : null;

@@ -49,6 +49,20 @@ function toE164(number: TargetInput, defaultCountry: string | null): string | nu
   }
 }
 
+/** The calling code and national number of a number in E.164: parsed once while recent, leniently when not assigned. */
+function readDigits(e164: string): { countryCallingCode: string; nationalNumber: string } | null {
+  try {
+    const { callingCode } = parsePhoneTarget(e164);
+    return { countryCallingCode: callingCode, nationalNumber: e164.slice(1 + callingCode.length) };
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    const parsed = parsePhoneNumberFromString(e164);
+    return parsed === undefined
+      ? null
+      : { countryCallingCode: parsed.countryCallingCode, nationalNumber: parsed.nationalNumber };
+  }
+}
+
 /**
  * Creates a masker for the numbers of a verification. Numbers whose national
  * part is under six digits are masked only where their calling code is
@@ -62,25 +76,38 @@ function toE164(number: TargetInput, defaultCountry: string | null): string | nu
  * ```
  */
 export function createNumberMasker(numbers: readonly TargetInput[], defaultCountry: string | null): NumberMasker {
-  const patterns = new Map<string, { pattern: RegExp; masked: string }>();
+  // A pattern is compiled when a text first holds its number's digits: most texts of a verification never do.
+  const patterns = new Map<
+    string,
+    { nationalNumber: string; source: string; pattern: RegExp | null; masked: string }
+  >();
 
   function add(number: TargetInput): void {
     const e164 = toE164(number, defaultCountry);
     if (e164 === null || patterns.has(e164)) return;
-    const parsed = parsePhoneNumberFromString(e164);
-    if (parsed === undefined) return;
+    const parsed = readDigits(e164);
+    if (parsed === null) return;
     const callingCode = `(?:(?:\\+|00)${SEPARATORS})?${spaced(parsed.countryCallingCode)}${SEPARATORS}`;
     // Long numbers also without their calling code, and with a trunk 0: +44 (0)20 …, 020 …, (425) 555-….
     const prefix = parsed.nationalNumber.length < 6 ? callingCode : `(?:${callingCode})?(?:\\(?0\\)?${SEPARATORS})?`;
     patterns.set(e164, {
-      pattern: new RegExp(`(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`, 'g'),
+      nationalNumber: parsed.nationalNumber,
+      source: `(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`,
+      pattern: null,
       masked: maskPhoneNumber(e164),
     });
   }
 
   function maskText(text: string): string {
     let masked = text;
-    for (const { pattern, masked: replacement } of patterns.values()) masked = masked.replace(pattern, replacement);
+    // Only separators stand between a written number's digits: without its national digits in a row, no match.
+    let digits = masked.replace(/[^0-9]/g, '');
+    for (const entry of patterns.values()) {
+      if (!digits.includes(entry.nationalNumber)) continue;
+      entry.pattern ??= new RegExp(entry.source, 'g');
+      masked = masked.replace(entry.pattern, entry.masked);
+      digits = masked.replace(/[^0-9]/g, '');
+    }
     return masked;
   }
 
@@ -88,7 +115,15 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
     if (typeof value === 'string') return maskText(value) as T;
     if (Array.isArray(value)) return value.map(maskStrings) as T;
     if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskStrings(inner)])) as T;
+      const copy: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const inner = maskStrings((value as Record<string, unknown>)[key]);
+        // A key named __proto__ stays a key, as with Object.fromEntries.
+        if (key === '__proto__')
+          Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
+        else copy[key] = inner;
+      }
+      return copy as T;
     }
     return value;
   }

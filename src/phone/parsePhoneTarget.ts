@@ -19,6 +19,7 @@ import { InvalidPhoneNumberError, type InvalidPhoneNumberReason } from './errors
 import { isKeyableExtension, splitExtension } from './extension.js';
 import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { maskPhoneNumber } from './maskPhoneNumber.js';
+import { recentKey, recentResults } from './recentResults.js';
 import { isTelUri, readTelUri } from './telUri.js';
 
 /**
@@ -213,6 +214,21 @@ const withoutExtension = { formatExtension: (formatted: string) => formatted };
  * ```
  */
 export function parsePhoneTarget(input: TargetInput, options: ParsePhoneTargetOptions = {}): PhoneTarget {
+  const country = options.defaultCountry ?? null;
+  if (typeof input !== 'string') return readPhoneTarget(input, country);
+  return recentTargets.recall(recentKey(input, country), () => Object.freeze(readPhoneTarget(input, country)));
+}
+
+/** Numbers that parsed, by {@link recentKey}. */
+const recentTargets = recentResults<PhoneTarget>();
+
+/** The parse of a number written with `+`, if it parsed recently. */
+export function recentlyParsed(text: string): PhoneTarget | undefined {
+  return recentTargets.peek(recentKey(text, null));
+}
+
+function readPhoneTarget(input: TargetInput, country: string | null): PhoneTarget {
+  const options: ParsePhoneTargetOptions = { defaultCountry: country };
   const requestedCountry = options.defaultCountry?.trim().toUpperCase() || null;
   const defaultCountry = toCountry(requestedCountry);
   const read = readInput(input);

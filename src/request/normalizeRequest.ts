@@ -259,7 +259,8 @@ export function normalizeVerificationRequest(
     else issues.push({ path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 code such as US or GB' });
   }
 
-  const prompts: Prompts = { ...DEFAULT_PROMPTS };
+  // Only the prompts the request replaces: the defaults are not copied into every verification's state.
+  const prompts: Partial<Prompts> = {};
   if (request.prompts !== undefined) {
     if (!isRecord(request.prompts)) issues.push({ path: 'prompts', message: 'must be an object' });
     else {

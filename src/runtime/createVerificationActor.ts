@@ -6,10 +6,13 @@
  */
 import { type Actor, type ActorOptions, type AnyActorLogic, createActor } from 'xstate';
 import {
+  bindHostChecks,
   createNumberCheckActor,
   createPinCheckActor,
+  type NumberCheckFunction,
   type NumberCheckInput,
   type NumberCheckResult,
+  type PinVerifierFunction,
 } from '../machine/checks.js';
 import type { VerificationRequest } from '../machine/types.js';
 import { type VerificationCallMachine, verificationCallMachine } from '../machine/verificationCallMachine.js';
@@ -62,13 +65,32 @@ export interface VerificationActorOptions {
 export function createVerificationMachine(
   options: Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber' | 'dialingPolicy'> = {},
 ): VerificationCallMachine {
-  const checkNumber = options.checkNumber ?? createNumberCheck(options.dialingPolicy);
+  const { checkNumber, verifyPin } = toHostChecks(options);
   return verificationCallMachine.provide({
     actors: {
       checkNumber: createNumberCheckActor(checkNumber),
-      ...(options.verifyPin === undefined ? {} : { verifyPin: createPinCheckActor(options.verifyPin) }),
+      ...(verifyPin === undefined ? {} : { verifyPin: createPinCheckActor(verifyPin) }),
     },
   });
+}
+
+/** The library's number check under the default dialling policy, made once: most verifications use it. */
+let defaultNumberCheck: NumberCheckFunction | null = null;
+
+/** The host's checks, with the library's number check when the host gives none. */
+function toHostChecks(options: Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber' | 'dialingPolicy'>): {
+  checkNumber: NumberCheckFunction;
+  verifyPin?: PinVerifierFunction;
+} {
+  let checkNumber = options.checkNumber;
+  if (checkNumber === undefined && options.dialingPolicy !== undefined) {
+    checkNumber = createNumberCheck(options.dialingPolicy);
+  }
+  if (checkNumber === undefined) {
+    defaultNumberCheck ??= createNumberCheck();
+    checkNumber = defaultNumberCheck;
+  }
+  return options.verifyPin === undefined ? { checkNumber } : { checkNumber, verifyPin: options.verifyPin };
 }
 
 /**
@@ -93,6 +115,12 @@ export function createVerificationActor(
     providerEnforcesInputTimeout: options.providerEnforcesInputTimeout,
     providerOffersMachineDetection: options.providerOffersMachineDetection,
   });
-  const machine = createVerificationMachine(options);
-  return createActor(machine, options.clock === undefined ? { input } : { input, clock: options.clock });
+  const checks = toHostChecks(options);
+  // One machine serves every verification; the checks belong to this actor.
+  const actor = createActor(
+    verificationCallMachine,
+    options.clock === undefined ? { input } : { input, clock: options.clock },
+  );
+  bindHostChecks(actor, checks);
+  return actor;
 }

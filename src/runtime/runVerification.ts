@@ -115,11 +115,18 @@ export async function runVerification(
   });
 
   const { input } = actor.getSnapshot().context;
-  const masker = options.maskNumbers === false ? null : createNumberMasker(input.targets, input.defaultCountry);
+  // Made when first needed: most verifications without an observer need it only for their result.
+  let masker: NumberMasker | undefined;
+  const maskerOf = (): NumberMasker | null => {
+    if (options.maskNumbers === false) return null;
+    masker ??= createNumberMasker(input.targets, input.defaultCountry);
+    return masker;
+  };
   const observe = (observation: UnstampedObservation): void => {
     if (onEvent === undefined) return;
     try {
-      const shown = masker === null ? observation : maskObservation(observation, masker);
+      const shownBy = maskerOf();
+      const shown = shownBy === null ? observation : maskObservation(observation, shownBy);
       onEvent({ ...shown, verificationId, at: clock.now() } as VerificationObservation);
     } catch {
       // A failing observer must not change the verification.
@@ -261,7 +268,8 @@ export async function runVerification(
       observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
     }
   }
-  return masker === null ? result : masker.maskStrings(maskVerificationResult(result));
+  const resultMasker = maskerOf();
+  return resultMasker === null ? result : resultMasker.maskStrings(maskVerificationResult(result));
 }
 
 /**

@@ -150,6 +150,9 @@ interface CallState {
   promptPlaying: boolean;
 }
 
+/** Where a script's issues are found before the path names its (masked) number. */
+const SCRIPT_PATH = 'script';
+
 /** The E.164 form of a number as a scenario wrote it, so that scripts match what the machine dials. */
 function toE164Key(number: string, issues: RequestIssue[]): string | null {
   try {
@@ -213,7 +216,11 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
       const key = toE164Key(number, issues);
       if (key === null) continue;
-      checkCalleeScript(script, `numbers.${maskPhoneNumber(key)}`, issues, firstRingMs);
+      // The masked number names the script only in an error: masked when there is one.
+      const scriptIssues: RequestIssue[] = [];
+      checkCalleeScript(script, SCRIPT_PATH, scriptIssues, firstRingMs);
+      const path = scriptIssues.length === 0 ? '' : `numbers.${maskPhoneNumber(key)}`;
+      for (const issue of scriptIssues) issues.push({ ...issue, path: path + issue.path.slice(SCRIPT_PATH.length) });
       numbers.set(key, script);
     }
     this.numbers = numbers;
