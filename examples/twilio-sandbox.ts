@@ -118,9 +118,10 @@ export async function runSandboxExample(options: SandboxExampleOptions = {}): Pr
   print('Test credentials place no real call and send no status callbacks or TwiML requests:');
   print(`the call that is created never reports a ring, so it is given up after ${dialTimeoutMs / 1000} s.`);
   const result = await runVerification(
-    // Half of the bound for ringing leaves the other half for the wait in the provider's
-    // pacing (one create a second): the third create waits for its slot behind the first two.
-    { targets: SANDBOX_TARGETS, timing: { ringTimeoutMs: dialTimeoutMs / 2, dialTimeoutMs } },
+    // Half of the bound for ringing (at least the shortest ring time, 1 s) leaves the other half
+    // for the wait in the provider's pacing (one create a second): the third create may wait
+    // for its slot behind the first two.
+    { targets: SANDBOX_TARGETS, timing: { ringTimeoutMs: Math.max(1_000, dialTimeoutMs / 2), dialTimeoutMs } },
     {
       provider,
       // The magic numbers are in +1 500, a range of US personal numbers, which the default policy refuses

@@ -60,6 +60,31 @@ const promptEntry = (kind: 'greeting' | 'reprompt') =>
     'scheduleDeadline',
   ] as const;
 
+/**
+ * The dial bound or the ring timer ran out: the call, when there is one, is
+ * hung up and forgotten, and the attempt ends with `result`.
+ */
+const dialTimedOut = (result: 'no-answer' | 'failed', call: 'hang up' | 'no call') =>
+  ({
+    target: ROLLOVER,
+    actions:
+      call === 'hang up'
+        ? ([
+            { type: 'hangUp', params: { farewell: null } },
+            'observeDeadline',
+            'recordDialTimeout',
+            { type: 'endAttempt', params: { result } },
+            'forgetLiveCall',
+            'continueTick',
+          ] as const)
+        : ([
+            'observeDeadline',
+            'recordDialTimeout',
+            { type: 'endAttempt', params: { result } },
+            'continueTick',
+          ] as const),
+  }) as const;
+
 /** Tones heard on the call: hang up and end the attempt with the result they mean (`sit` with its kind, `busy`). */
 const END_BY_TONES = [
   { type: 'hangUp', params: { farewell: null } },
@@ -527,43 +552,15 @@ const machineDefinition = setup({
                 exit: 'disarmDeadline',
                 on: {
                   'verification.tick': [
+                    // It rang and nobody answered in time.
                     {
-                      // It rang and nobody answered in time.
                       guard: and(['stateDeadlineDue', 'hasLiveCall', 'hasRung']),
-                      target: ROLLOVER,
-                      actions: [
-                        { type: 'hangUp', params: { farewell: null } },
-                        'observeDeadline',
-                        'recordDialTimeout',
-                        { type: 'endAttempt', params: { result: 'no-answer' } },
-                        'forgetLiveCall',
-                        'continueTick',
-                      ],
+                      ...dialTimedOut('no-answer', 'hang up'),
                     },
-                    {
-                      // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
-                      guard: and(['stateDeadlineDue', 'hasLiveCall']),
-                      target: ROLLOVER,
-                      actions: [
-                        { type: 'hangUp', params: { farewell: null } },
-                        'observeDeadline',
-                        'recordDialTimeout',
-                        { type: 'endAttempt', params: { result: 'failed' } },
-                        'forgetLiveCall',
-                        'continueTick',
-                      ],
-                    },
-                    {
-                      // The provider never confirmed the dial: a provider failure.
-                      guard: 'stateDeadlineDue',
-                      target: ROLLOVER,
-                      actions: [
-                        'observeDeadline',
-                        'recordDialTimeout',
-                        { type: 'endAttempt', params: { result: 'failed' } },
-                        'continueTick',
-                      ],
-                    },
+                    // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
+                    { guard: and(['stateDeadlineDue', 'hasLiveCall']), ...dialTimedOut('failed', 'hang up') },
+                    // The provider never confirmed the dial: a provider failure.
+                    { guard: 'stateDeadlineDue', ...dialTimedOut('failed', 'no call') },
                   ],
                   'call.ended': [
                     CATCH_UP,

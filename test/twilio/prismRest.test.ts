@@ -12,21 +12,10 @@ import type { ProviderEvent } from '../../src/machine/events.js';
 import { CALL_SID_PATTERN } from '../../src/providers/twilio/callWebhook.js';
 import { TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
 import type { ProviderSession } from '../../src/providers/types.js';
+import { dialCommand } from '../support/commands.js';
 import { PRISM_SKIP_REASON, PrismRequestClient, type PrismServer, startPrism } from '../support/prism.js';
 import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
 import { parseXml } from '../support/xml.js';
-
-const dial = (overrides: Partial<DialCommand> = {}): DialCommand => ({
-  type: 'dial',
-  attempt: 0,
-  to: '+14255550100',
-  extension: null,
-  callerId: null,
-  ringTimeoutMs: 30_000,
-  dialTimeoutMs: 90_000,
-  machineDetection: false,
-  ...overrides,
-});
 
 const hangUp = (callId: string, farewell: HangUpCommand['farewell'] = []): HangUpCommand => ({
   type: 'hangUp',
@@ -91,7 +80,7 @@ if (skipReason !== null) {
       });
     }
 
-    async function dialed(command: DialCommand = dial()): Promise<string> {
+    async function dialed(command: DialCommand = dialCommand()): Promise<string> {
       await session.execute(command);
       const event = events.find((e) => e.type === 'call.dialed');
       if (event?.type !== 'call.dialed') throw new Error(`no call.dialed in ${JSON.stringify(events)}`);
@@ -131,7 +120,7 @@ if (skipReason !== null) {
 
     it('creates a call with answering-machine detection', async () => {
       open();
-      await dialed(dial({ machineDetection: true, ringTimeoutMs: 45_500 }));
+      await dialed(dialCommand({ machineDetection: true, ringTimeoutMs: 45_500 }));
       expect(http.exchanges[0]).toMatchObject({
         status: 201,
         data: { MachineDetection: 'Enable', AsyncAmd: 'true', AsyncAmdStatusCallbackMethod: 'POST', Timeout: 46 },
@@ -145,7 +134,7 @@ if (skipReason !== null) {
     it('creates a call to a target with an extension and its own caller ID', async () => {
       open();
       await dialed(
-        dial({ extension: ',,1234', callerId: '+442079460000', to: '+442079460001', ringTimeoutMs: 900_000 }),
+        dialCommand({ extension: ',,1234', callerId: '+442079460000', to: '+442079460001', ringTimeoutMs: 900_000 }),
       );
       expect(http.exchanges[0]).toMatchObject({
         status: 201,

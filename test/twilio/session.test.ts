@@ -4,7 +4,7 @@
  * arrive outside any webhook exchange, and REST failures.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { DialCommand, PlayPromptCommand } from '../../src/machine/commands.js';
+import type { PlayPromptCommand } from '../../src/machine/commands.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
 import {
   type TwilioCallCreateParams,
@@ -14,6 +14,7 @@ import {
 } from '../../src/providers/twilio/index.js';
 import type { ProviderSession } from '../../src/providers/types.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
+import { dialCommand } from '../support/commands.js';
 import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml, textOf } from '../support/xml.js';
 
@@ -58,17 +59,6 @@ class ScriptedCalls implements TwilioCallsApi {
   }
 }
 
-const dial = (attempt = 0): DialCommand => ({
-  type: 'dial',
-  attempt,
-  to: '+14255550100',
-  extension: null,
-  callerId: null,
-  ringTimeoutMs: 30_000,
-  dialTimeoutMs: 90_000,
-  machineDetection: false,
-});
-
 const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
   type: 'playPrompt',
   callId,
@@ -110,7 +100,7 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
 describe('the Twilio session', () => {
   it('reports call.dialed from the first webhook when it overtakes the REST reply', async () => {
     const { calls, events, session, webhook } = setUp();
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const create = calls.creates[0];
     if (create === undefined) throw new Error('no create');
@@ -128,7 +118,7 @@ describe('the Twilio session', () => {
 
   it('ends a call whose dial was still in flight when the verification ended', async () => {
     const { calls, events, session } = setUp();
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     let closed = false;
     const closing = Promise.resolve(session.close()).then(() => {
@@ -154,7 +144,7 @@ describe('the Twilio session', () => {
     const { calls, session, webhook } = setUp();
     const sids = [newCallSid(), newCallSid()];
     for (const [attempt, sid] of sids.entries()) {
-      const dialing = session.execute(dial(attempt));
+      const dialing = session.execute(dialCommand({ attempt }));
       // The second create waits for the next pacing slot.
       await vi.waitFor(() => expect(calls.creates[attempt]).toBeDefined());
       calls.creates[attempt]?.reply.resolve({ sid });
@@ -170,7 +160,7 @@ describe('the Twilio session', () => {
 
   it('falls back to completing a call that can no longer be canceled, and reports a hang-up that fails', async () => {
     const { calls, session } = setUp();
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const sid = newCallSid();
     calls.creates[0]?.reply.resolve({ sid });
@@ -181,7 +171,7 @@ describe('the Twilio session', () => {
     await session.close();
 
     const second = setUp();
-    const dialing2 = second.session.execute(dial());
+    const dialing2 = second.session.execute(dialCommand());
     await Promise.resolve();
     const sid2 = newCallSid();
     second.calls.creates[0]?.reply.resolve({ sid: sid2 });
@@ -198,7 +188,7 @@ describe('the Twilio session', () => {
     const { calls, events, session, webhook } = setUp((event, s) => {
       if (event.type === 'call.answered') void s.execute(prompt(event.callId, nextSeq++));
     });
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const sid = newCallSid();
     calls.creates[0]?.reply.resolve({ sid });
@@ -224,7 +214,7 @@ describe('the Twilio session', () => {
     const { calls, events, session, webhook } = setUp((event, s) => {
       if (event.type === 'call.answered') void s.execute(prompt(event.callId, 1));
     });
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const sid = newCallSid();
     calls.creates[0]?.reply.resolve({ sid });
@@ -245,7 +235,7 @@ describe('the Twilio session', () => {
 
   it('ignores webhooks that name a CallSid other than the one its token was given', async () => {
     const { calls, events, session, webhook } = setUp();
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const sid = newCallSid();
     calls.creates[0]?.reply.resolve({ sid });
@@ -261,7 +251,7 @@ describe('the Twilio session, hang-ups before Twilio asked for TwiML', () => {
     const { calls, events, session, webhook } = setUp((event, s) => {
       if (event.type === 'call.answered') void s.execute(prompt(event.callId, 1));
     });
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const sid = newCallSid();
     calls.creates[0]?.reply.resolve({ sid });
@@ -285,7 +275,7 @@ describe('the Twilio session, hang-ups before Twilio asked for TwiML', () => {
 describe('the Twilio session, closing while a call pauses before its farewell', () => {
   it('stops waiting for the farewell request as soon as the call ends', async () => {
     const { calls, session, webhook } = setUp();
-    const dialing = session.execute(dial());
+    const dialing = session.execute(dialCommand());
     await Promise.resolve();
     const sid = newCallSid();
     calls.creates[0]?.reply.resolve({ sid });

@@ -24,6 +24,7 @@ import {
   readWebhookQuery,
   toWebhookUrl,
 } from '../../src/providers/twilio/webhookRoutes.js';
+import { dialCommand } from '../support/commands.js';
 import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, randomToken } from '../support/twilioFake.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
@@ -327,16 +328,7 @@ describe('TwilioVoiceProvider', () => {
     const events: unknown[] = [];
     const provider = new TwilioVoiceProvider(valid);
     const session = provider.openSession({ verificationId: 'v', emit: (event) => events.push(event) });
-    await session.execute({
-      type: 'dial',
-      attempt: 0,
-      to: '+14255550100',
-      extension: null,
-      callerId: null,
-      ringTimeoutMs: 30_000,
-      dialTimeoutMs: 90_000,
-      machineDetection: false,
-    });
+    await session.execute(dialCommand());
     expect(events).toEqual([
       { type: 'call.dialFailed', attempt: 0, ending: { status: 'failed', providerCode: 'NO_CALLER_ID' } },
     ]);
