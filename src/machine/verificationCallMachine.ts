@@ -872,8 +872,8 @@ export type VerificationCallMachine = WithGeneralSchema<typeof machineDefinition
 
 /**
  * The verification machine, with a plain E.164 number check and a PIN verifier
- * that rejects everything. Give one actor real ones with `bindHostChecks`, a
- * machine with `machine.provide`, or use `createVerificationActor`, which
+ * that rejects everything. Give a machine real ones with `machine.provide`
+ * (`createVerificationMachine` does), or use `createVerificationActor`, which
  * validates the request and wires the library's number check.
  *
  * @example

@@ -97,6 +97,11 @@ function toHostChecks(options: Pick<VerificationActorOptions, 'verifyPin' | 'che
  * Checks the request and creates (but does not start) the actor of one
  * verification. Throws an `InvalidRequestError` for bad input.
  *
+ * The host's checks belong to this actor, not to its machine: `actor.logic` is
+ * the shared machine with the plain checks. To restore a persisted snapshot
+ * of your own actor, build the machine with `createVerificationMachine` and
+ * pass it to XState's `createActor` with the snapshot.
+ *
  * @example
  * ```ts
  * const actor = createVerificationActor({ targets: ['+14255550100'] });

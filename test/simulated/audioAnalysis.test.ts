@@ -82,6 +82,15 @@ describe('the simulated carrier listening to its calls', () => {
     expect(results).toEqual(['voicemail', 'approved']);
   });
 
+  it("with the analyser's answering-machine detector off, detection asked for takes the script's verdict", async () => {
+    const { results } = await verify(
+      { kind: 'voicemail', answerAfterMs: 1_000, detectedAs: 'machine' },
+      { audioAnalysis: { analyser: { answeringMachine: false } } },
+      { answeringMachineDetection: true },
+    );
+    expect(results).toEqual(['voicemail', 'approved']);
+  });
+
   it('without detection asked for, a voicemail greeting heard changes nothing', async () => {
     const { results } = await verify(
       { kind: 'voicemail', answerAfterMs: 1_000 },

@@ -4,6 +4,9 @@
  * sending Twilio's `connected` / `start` / `media` / `stop` messages with
  * synthesised audio.
  */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
@@ -264,6 +267,57 @@ describe('Twilio Media Streams', () => {
     expect(await silent.closed).toEqual({ code: 1008, reason: 'no start in time' });
     expect(await connectedOnly.closed).toEqual({ code: 1008, reason: 'no start in time' });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+  });
+
+  it('closes a started stream that goes quiet', async () => {
+    const { verification, call, greeting, stream, parameters } = await answeredWithStream(undefined, {
+      mediaStreams: { startTimeoutMs: 1_000 },
+    });
+    stream.connected();
+    stream.start(call.sid, parameters);
+    await stream.media(helloAudio());
+    const quietFrom = Date.now();
+    expect(await stream.closed).toEqual({ code: 1008, reason: 'no message in time' });
+    expect(Date.now() - quietFrom).toBeGreaterThanOrEqual(900);
+    await call.press(greeting, '#');
+    expect((await verification).status).toBe('approved');
+  });
+
+  it('refuses a second stream of a call whose stream is open: a replayed start plays nothing', async () => {
+    const { harness, verification, call, greeting, stream, parameters } = await answeredWithStream();
+    stream.connected();
+    stream.start(call.sid, parameters);
+    await stream.media(helloAudio());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const replay = await TwilioStream.open(harness.server);
+    replay.ws.on('error', () => {});
+    replay.connected();
+    replay.start(call.sid, parameters);
+    await replay.media(interceptAudio()).catch(() => {});
+    expect(await replay.closed).toEqual({ code: 1008, reason: 'the stream of this call is open already' });
+    await call.press(greeting, '#');
+    expect((await verification).attempts.map((a) => a.result)).toEqual(['approved']);
+  });
+
+  it('closing the endpoint cuts off a peer that does not answer the close frame', async () => {
+    const harness = await start();
+    const { port } = harness.server.address() as AddressInfo;
+    const raw = connect(port, '127.0.0.1');
+    raw.write(
+      'GET /hooks/media-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    const [answer] = await once(raw, 'data');
+    expect(String(answer)).toMatch(/^HTTP\/1\.1 101/);
+    const cutOff = once(raw, 'close');
+    // The raw peer reads what comes and never answers the close frame.
+    raw.on('data', () => {});
+    expect(streams?.connections).toBe(1);
+    const closingFrom = Date.now();
+    await streams?.close();
+    streams = null;
+    expect(Date.now() - closingFrom).toBeLessThan(5_000);
+    await cutOff;
   });
 
   it('refuses a start deadline or a message size out of range', async () => {

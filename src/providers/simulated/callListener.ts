@@ -98,6 +98,11 @@ export class CallListener {
     this.analyser = new AudioAnalyser(analyserOptions(analysis, false));
   }
 
+  /** Whether the analyser judges a person or a machine once the call is answered (off when its options say so). */
+  get hearsMachines(): boolean {
+    return this.analysis.analyser?.answeringMachine !== false;
+  }
+
   /** The call was answered: the line plays what the callee says, heard by a fresh analyser as a new stream would be. */
   answer(): void {
     this.line.setPhase('answered');

@@ -529,8 +529,8 @@ class CarrierSession implements ProviderSession {
     call.record.answeredAt = this.clock.now();
     const callId = this.callIdOf(call);
     call.listener?.answer();
-    // Listening, the analyser's verdict is the detection's.
-    if (call.machineDetection && call.listener === null) {
+    // Listening for machines, the analyser's verdict is the detection's; otherwise the script's.
+    if (call.machineDetection && !(call.listener?.hearsMachines ?? false)) {
       this.after(call, this.timing.machineDetectionMs, () =>
         this.emit({ type: 'call.answeredBy', callId, answeredBy: detectedAs }),
       );
@@ -545,10 +545,18 @@ class CarrierSession implements ProviderSession {
     const listener = new CallListener(call.script, analysis);
     call.listener = listener;
     const listen = (): void => {
-      this.after(call, LISTENING_FRAME_MS, listen);
+      const next = this.after(call, LISTENING_FRAME_MS, listen);
       for (const heard of listener.listen()) {
+        // What the machine did with the last one may have ended the call.
+        if (call.ended) return;
         const event = toHeardEvent(heard, this.callIdOf(call), call.machineDetection);
         if (event !== null) this.emit(event);
+        // As on a Twilio stream: the attempt ends with a tone, and nothing heard after it matters.
+        if (heard.kind === 'tone') {
+          this.cancel(call, next);
+          call.listener = null;
+          return;
+        }
       }
     };
     this.after(call, LISTENING_FRAME_MS, listen);
@@ -658,6 +666,7 @@ class CarrierSession implements ProviderSession {
     call.timers.clear();
     call.promptTimers.clear();
     call.inputTimer = null;
+    call.listener = null;
     const callId = this.callIdOf(call);
     this.endedCallIds.push(callId);
     if (ending !== undefined) this.emit({ type: 'call.ended', callId, ending });

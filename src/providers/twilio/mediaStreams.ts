@@ -52,8 +52,10 @@ export interface TwilioMediaStreamOptions {
   /** Largest WebSocket message accepted, in bytes (256 to 65 536). Default 8 192; Twilio's are under 1 KiB. */
   maxMessageBytes?: number;
   /**
-   * How long a connection may take to send its `start` before it is closed
-   * (1 000 to 60 000 ms). Default 10 000; Twilio sends it right after connecting.
+   * How long a connection may take to send its `start` before it is closed,
+   * and how long a started stream may then go without a message
+   * (1 000 to 60 000 ms). Default 10 000; Twilio sends `start` right after
+   * connecting and then audio every 20 ms, silence included.
    */
   startTimeoutMs?: number;
 }
@@ -83,6 +85,9 @@ export const DEFAULT_STREAM_START_TIMEOUT_MS = 10_000;
 export const MEDIA_STREAM_SEGMENT = 'media-stream';
 /** Largest audio payload of one media message: a second of 8 kHz μ-law (Twilio sends 20 ms). */
 const MAX_PAYLOAD_BYTES = 8_000;
+
+/** How long a peer has to answer the close frame when the endpoint closes, before it is cut off. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** WebSocket close codes (RFC 6455, 7.4.1). */
 const CLOSE = { normal: 1000, unsupported: 1003, invalid: 1007, policy: 1008 } as const;
@@ -159,12 +164,14 @@ export async function listenForMediaStreams(
   const { WebSocketServer } = await import('ws');
   const sockets = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes });
   const segment = lastSegment(new URL(settings.url).pathname);
+  // The calls whose stream is open: a second stream of the same call (a replayed start) is refused.
+  const started = new Set<string>();
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (lastSegment(request.url ?? '') !== segment) {
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => new StreamConnection(ws, settings));
+    sockets.handleUpgrade(request, socket, head, (ws) => new StreamConnection(ws, settings, started));
   };
   server.on('upgrade', onUpgrade);
   return {
@@ -174,8 +181,12 @@ export async function listenForMediaStreams(
     close: async () => {
       server.off('upgrade', onUpgrade);
       for (const ws of sockets.clients) ws.close(CLOSE.normal, 'closing');
+      // A peer that does not answer the close frame is cut off, not waited for (ws would wait 30 s).
+      const cutOff = setTimeout(() => {
+        for (const ws of sockets.clients) ws.terminate();
+      }, CLOSE_GRACE_MS);
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
-      for (const ws of sockets.clients) ws.terminate();
+      clearTimeout(cutOff);
     },
   };
 }
@@ -205,24 +216,33 @@ class StreamConnection {
   private stream: Stream | null = null;
   /** What was heard is delivered in order, one message after the other. */
   private delivery: Promise<void> = Promise.resolve();
-  /** A connection that never starts a stream is not kept open. */
-  private readonly startDeadline: ReturnType<typeof setTimeout>;
+  /** A connection that never starts a stream, or a stream that goes quiet, is not kept open. */
+  private readonly quietDeadline: ReturnType<typeof setTimeout>;
+  /** The call this connection streams, once started: its key in `started`. */
+  private callKey: string | null = null;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly settings: MediaStreamEndpointSettings,
+    private readonly started: Set<string>,
   ) {
-    this.startDeadline = setTimeout(() => {
-      if (this.phase === 'new' || this.phase === 'connected') this.close(CLOSE.policy, 'no start in time');
+    this.quietDeadline = setTimeout(() => {
+      if (this.phase !== 'done')
+        this.close(CLOSE.policy, this.phase === 'streaming' ? 'no message in time' : 'no start in time');
     }, settings.startTimeoutMs);
-    this.startDeadline.unref();
+    this.quietDeadline.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => clearTimeout(this.startDeadline));
+    ws.on('close', () => {
+      clearTimeout(this.quietDeadline);
+      if (this.callKey !== null) this.started.delete(this.callKey);
+    });
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {
     if (this.phase === 'done') return;
+    // A started stream stays open while messages come; before its start, only the start deadline counts.
+    if (this.phase === 'streaming') this.quietDeadline.refresh();
     const refusal = this.handle(data, isBinary);
     if (refusal !== null) this.close(refusal.code, refusal.reason);
   }
@@ -262,8 +282,12 @@ class StreamConnection {
     ) {
       return { code: CLOSE.policy, reason: 'not a stream of ours' };
     }
+    const callKey = `${token}\n${message.callSid}`;
+    if (this.started.has(callKey)) return { code: CLOSE.policy, reason: 'the stream of this call is open already' };
+    this.started.add(callKey);
+    this.callKey = callKey;
     this.phase = 'streaming';
-    clearTimeout(this.startDeadline);
+    this.quietDeadline.refresh();
     this.stream = {
       streamSid: message.streamSid,
       callSid: message.callSid,
