@@ -51,14 +51,37 @@ const endedCallKeys = (context: VerificationContext, event: VerificationEvent): 
 
 const ANSWERED = '#verification.calling.attempt.answered';
 
-/** Entering a prompt's state: the prompt, numbered, and its watchdog. */
-const promptEntry = (kind: 'greeting' | 'reprompt') =>
-  [
-    'nextPrompt',
-    { type: 'setDeadline', params: { kind: 'watchdog' } },
-    { type: 'playPrompt', params: { kind } },
-    'scheduleDeadline',
-  ] as const;
+/**
+ * A prompt playing: its end, reported or at its watchdog, starts the input
+ * timer; keys and a provider's input timeout count during it (barge-in). The
+ * greeting's end is recorded on the attempt.
+ */
+const promptState = (kind: 'greeting' | 'reprompt') => {
+  const ended = kind === 'greeting' ? (['markGreetingEnded'] as const) : ([] as const);
+  return {
+    // The prompt, numbered, and its watchdog.
+    entry: [
+      'nextPrompt',
+      { type: 'setDeadline', params: { kind: 'watchdog' } },
+      { type: 'playPrompt', params: { kind } },
+      'scheduleDeadline',
+    ],
+    exit: 'disarmDeadline',
+    on: {
+      'verification.tick': {
+        guard: 'stateDeadlineDue',
+        target: 'waitingForInput',
+        actions: ['observeDeadline', ...ended, 'continueTick'],
+      },
+      'call.promptFinished': [
+        CATCH_UP,
+        { guard: 'isCurrentPromptEnd', target: 'waitingForInput', actions: ['observeTime', ...ended] },
+      ],
+      'call.digits': [CATCH_UP, ...keyTransitions()],
+      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
+    },
+  } as const;
+};
 
 /**
  * The dial bound or the ring timer ran out: the call, when there is one, is
@@ -701,44 +724,8 @@ const machineDefinition = setup({
                       ],
                     },
                   },
-                  greeting: {
-                    entry: promptEntry('greeting'),
-                    exit: 'disarmDeadline',
-                    on: {
-                      'verification.tick': {
-                        guard: 'stateDeadlineDue',
-                        target: 'waitingForInput',
-                        actions: ['observeDeadline', 'markGreetingEnded', 'continueTick'],
-                      },
-                      'call.promptFinished': [
-                        CATCH_UP,
-                        {
-                          guard: 'isCurrentPromptEnd',
-                          target: 'waitingForInput',
-                          actions: ['observeTime', 'markGreetingEnded'],
-                        },
-                      ],
-                      'call.digits': [CATCH_UP, ...keyTransitions()],
-                      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
-                    },
-                  },
-                  reprompting: {
-                    entry: promptEntry('reprompt'),
-                    exit: 'disarmDeadline',
-                    on: {
-                      'verification.tick': {
-                        guard: 'stateDeadlineDue',
-                        target: 'waitingForInput',
-                        actions: ['observeDeadline', 'continueTick'],
-                      },
-                      'call.promptFinished': [
-                        CATCH_UP,
-                        { guard: 'isCurrentPromptEnd', target: 'waitingForInput', actions: 'observeTime' },
-                      ],
-                      'call.digits': [CATCH_UP, ...keyTransitions()],
-                      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
-                    },
-                  },
+                  greeting: promptState('greeting'),
+                  reprompting: promptState('reprompt'),
                   waitingForInput: {
                     entry: [{ type: 'setDeadline', params: { kind: 'input' } }, 'scheduleDeadline'],
                     exit: 'disarmDeadline',
