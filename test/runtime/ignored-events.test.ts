@@ -5,59 +5,13 @@
  * counted as stale in the result too.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type ProviderCommand,
-  type ProviderSession,
-  runVerification,
-  type SessionContext,
-  SimulatedCarrier,
-  type VerificationObservation,
-  VirtualClock,
-  type VoiceProvider,
-} from '../../src/index.js';
+import { runVerification, SimulatedCarrier, type VerificationObservation, VirtualClock } from '../../src/index.js';
+import { createManualProvider } from '../support/manualProvider.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A provider the test drives by hand, whose `close()` waits until the test lets it finish. */
-function createSlowClosingProvider() {
-  const commands: ProviderCommand[] = [];
-  let context: SessionContext | null = null;
-  let finishClose: () => void = () => {};
-  let closing = false;
-  const provider: VoiceProvider = {
-    name: 'manual',
-    capabilities: {
-      reportsPromptEnd: true,
-      enforcesInputTimeout: false,
-      machineDetection: false,
-      reportsSitKinds: false,
-    },
-    openSession(ctx): ProviderSession {
-      context = ctx;
-      return {
-        execute(command) {
-          commands.push(command);
-        },
-        close() {
-          closing = true;
-          return new Promise<void>((resolve) => {
-            finishClose = resolve;
-          });
-        },
-      };
-    },
-  };
-  return {
-    provider,
-    commands,
-    emit: (event: unknown) => (context as SessionContext).emit(event as never),
-    isClosing: () => closing,
-    finishClose: () => finishClose(),
-  };
-}
 
 describe('ignored events in the observation stream and the result', () => {
   it('onEvent tells a stale event from the others, right after the event itself', async () => {
@@ -93,7 +47,7 @@ describe('ignored events in the observation stream and the result', () => {
 
   it('a duplicate and an out-of-order event are named as such; a malformed one counts as unexpected', async () => {
     const clock = new VirtualClock({ autoAdvance: false });
-    const manual = createSlowClosingProvider();
+    const manual = createManualProvider({ holdClose: true });
     const seen: VerificationObservation[] = [];
     const pending = runVerification(
       { targets: [PRIMARY] },
@@ -123,7 +77,7 @@ describe('ignored events in the observation stream and the result', () => {
 
   it('events that arrive while the final hang-up runs are counted as stale, and the end is told after them', async () => {
     const clock = new VirtualClock({ autoAdvance: false });
-    const manual = createSlowClosingProvider();
+    const manual = createManualProvider({ holdClose: true });
     const seen: VerificationObservation[] = [];
     let resolved = false;
     const pending = runVerification(
@@ -162,7 +116,7 @@ describe('ignored events in the observation stream and the result', () => {
 
   it('nothing is observed or counted once the result was handed over', async () => {
     const clock = new VirtualClock({ autoAdvance: false });
-    const manual = createSlowClosingProvider();
+    const manual = createManualProvider({ holdClose: true });
     const seen: VerificationObservation[] = [];
     const pending = runVerification(
       { targets: [PRIMARY] },
@@ -185,7 +139,7 @@ describe('ignored events in the observation stream and the result', () => {
 
   it('a provider may not send host events: a tick or a cancel from it is malformed', async () => {
     const clock = new VirtualClock({ autoAdvance: false });
-    const manual = createSlowClosingProvider();
+    const manual = createManualProvider({ holdClose: true });
     const seen: VerificationObservation[] = [];
     const pending = runVerification(
       { targets: [PRIMARY] },

@@ -21,6 +21,7 @@ import {
   type VoiceProvider,
 } from '../../src/index.js';
 import { createNumberCheck } from '../../src/phone/createNumberCheck.js';
+import { SIMULATED_CAPABILITIES } from '../../src/providers/simulated/simulatedCarrier.js';
 import { nationalNumbers, TYPE_PLANS } from '../phone/numberingPlans.js';
 
 /**
@@ -34,12 +35,7 @@ function createLeakyProvider() {
   let context: SessionContext | null = null;
   const provider: VoiceProvider = {
     name: 'leaky',
-    capabilities: {
-      reportsPromptEnd: true,
-      enforcesInputTimeout: false,
-      machineDetection: false,
-      reportsSitKinds: false,
-    },
+    capabilities: SIMULATED_CAPABILITIES,
     openSession(ctx) {
       context = ctx;
       return {

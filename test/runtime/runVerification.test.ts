@@ -2,55 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   createAbuseGuard,
   InvalidRequestError,
-  type ProviderCommand,
-  type ProviderSession,
   runVerification,
-  type SessionContext,
   SimulatedCarrier,
   type VerificationObservation,
   VerificationRefusedError,
   VirtualClock,
-  type VoiceProvider,
 } from '../../src/index.js';
+import { createManualProvider } from '../support/manualProvider.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
-
-/** A provider whose every command is recorded and whose events the test sends by hand. */
-function createManualProvider(options: { failDialWith?: unknown; throwOnClose?: boolean } = {}) {
-  const commands: ProviderCommand[] = [];
-  let context: SessionContext | null = null;
-  let closed = 0;
-  const provider: VoiceProvider = {
-    name: 'manual',
-    capabilities: {
-      reportsPromptEnd: true,
-      enforcesInputTimeout: false,
-      machineDetection: false,
-      reportsSitKinds: false,
-    },
-    openSession(ctx): ProviderSession {
-      context = ctx;
-      return {
-        execute(command) {
-          commands.push(command);
-          if (command.type === 'dial' && options.failDialWith !== undefined)
-            return Promise.reject(options.failDialWith);
-        },
-        close() {
-          closed++;
-          if (options.throwOnClose === true) throw new Error('close failed');
-        },
-      };
-    },
-  };
-  return {
-    provider,
-    commands,
-    emit: (event: unknown) => (context as SessionContext).emit(event as never),
-    closedCount: () => closed,
-  };
-}
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
