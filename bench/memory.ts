@@ -12,6 +12,7 @@ import {
   machine,
   machineLogic,
   SCENARIOS,
+  scenarioInput,
   serializeState,
 } from '../test/machine-graph/traversal.js';
 import type { BenchFlow } from './flows.js';
@@ -76,7 +77,7 @@ export function maxSnapshotBytes(): { persisted: number; stored: number; states:
   let stored = 0;
   let states = 0;
   for (const scenario of SCENARIOS) {
-    const input = normalizeVerificationRequest(scenario.request, scenario.options);
+    const input = scenarioInput(scenario);
     const adjacency = getAdjacencyMap(machineLogic, { input, events: eventsFor, serializeState, limit: 200_000 });
     for (const { state } of Object.values(adjacency)) {
       const actor = createActor(machine, { snapshot: state as MachineSnapshot, input, clock: inertClock });

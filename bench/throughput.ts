@@ -6,15 +6,18 @@
  */
 import { createActor } from 'xstate';
 import {
-  createVerificationMachine,
+  createNumberCheck,
   normalizeVerificationRequest,
   type ProviderEvent,
   runVerification,
   SimulatedCarrier,
+  type VerificationCallMachine,
   type VerificationResult,
   VirtualClock,
   type VoiceProvider,
+  verificationCallMachine,
 } from '../src/index.js';
+import { bindHostChecks, type HostChecks } from '../src/machine/checks.js';
 import type { BenchFlow } from './flows.js';
 import { runHandWritten } from './handWritten.js';
 
@@ -67,14 +70,15 @@ async function drainMicrotasks(): Promise<void> {
 }
 
 /**
- * A flow recorded once, ready to be replayed: its events, the machine built
- * once and the request normalised once (the bare actor pays for neither).
+ * A flow recorded once, ready to be replayed: its events, the host's checks
+ * made once and the request normalised once (the bare actor pays for neither).
  */
 export interface PreparedFlow {
   flow: BenchFlow;
   events: StampedEvent[];
   expected: FlowOutcome;
-  machine: ReturnType<typeof createVerificationMachine>;
+  machine: VerificationCallMachine;
+  checks: HostChecks;
   input: ReturnType<typeof normalizeVerificationRequest>;
 }
 
@@ -82,20 +86,25 @@ export async function prepareFlow(flow: BenchFlow): Promise<PreparedFlow> {
   const events: StampedEvent[] = [];
   const expected = await runRuntimeFlow(flow, new VirtualClock(), (event) => events.push(event));
   const carrier = new SimulatedCarrier({ clock: new VirtualClock(), numbers: flow.numbers });
-  const machine = createVerificationMachine({ verifyPin: flow.verifyPin });
+  // The library's number check, as the runtime binds it to each actor of the one machine.
+  const checks: HostChecks = { checkNumber: createNumberCheck(), verifyPin: flow.verifyPin };
   const input = normalizeVerificationRequest(flow.request, {
     startedAt: 0,
     hasPinVerifier: flow.verifyPin !== undefined,
     providerEnforcesInputTimeout: carrier.capabilities.enforcesInputTimeout,
     providerOffersMachineDetection: carrier.capabilities.machineDetection,
   });
-  return { flow, events, expected, machine, input };
+  return { flow, events, expected, machine: verificationCallMachine, checks, input };
 }
 
 /** The recorded events into a bare actor of the machine on a virtual clock; its own timers fire between them. */
 export async function runBareActor(prepared: PreparedFlow): Promise<FlowOutcome> {
   const clock = new VirtualClock({ autoAdvance: false });
-  const actor = createActor(prepared.machine, { input: prepared.input, clock });
+  // A fresh input per run, as the runtime makes one per verification; the checks are bound to it and to the actor.
+  const input = { ...prepared.input };
+  bindHostChecks(input, prepared.checks);
+  const actor = createActor(prepared.machine, { input, clock });
+  bindHostChecks(actor, prepared.checks);
   actor.start();
   await drainMicrotasks();
   for (const event of prepared.events) {

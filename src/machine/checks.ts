@@ -9,7 +9,7 @@
  * @module
  */
 import { type AnyActorRef, fromPromise } from 'xstate';
-import type { TargetInput } from './types.js';
+import type { TargetInput, VerificationInput } from './types.js';
 
 /** What the number check is asked about. */
 export interface NumberCheckInput {
@@ -101,21 +101,28 @@ export interface HostChecks {
 
 // Keyed by the actor system, which a verification's actor shares with the checks it invokes.
 const checksBySystem = new WeakMap<object, HostChecks>();
+// Keyed by the verification's input: XState opens the first attempt while it constructs the actor, before its system can be bound.
+const checksByInput = new WeakMap<object, HostChecks>();
 
 /**
- * Gives one actor of the machine the host's checks, before it starts. One
- * machine then serves every verification: building a machine per
- * verification (`provide`) costs more than running one.
+ * Gives one actor of the machine the host's checks, before it starts: pass
+ * the actor and the input it was created with, and bind the input before
+ * creating the actor. One machine then serves every verification: building a
+ * machine per verification (`provide`) costs more than running one.
  *
  * @example
  * ```ts
+ * const checks = { checkNumber: createNumberCheck(), verifyPin: (entry) => pins.matches(userId, entry) };
+ * bindHostChecks(input, checks);
  * const actor = createActor(verificationCallMachine, { input });
- * bindHostChecks(actor, { checkNumber: createNumberCheck(), verifyPin: (entry) => pins.matches(userId, entry) });
+ * bindHostChecks(actor, checks);
  * actor.start();
  * ```
  */
-export function bindHostChecks(actor: AnyActorRef, checks: HostChecks): void {
-  checksBySystem.set(actor.system, checks);
+export function bindHostChecks(owner: AnyActorRef | VerificationInput, checks: HostChecks): void {
+  if ('system' in owner && typeof owner.system === 'object' && owner.system !== null) {
+    checksBySystem.set(owner.system, checks);
+  } else checksByInput.set(owner, checks);
 }
 
 /** The checks bound to the actor system an invoked check runs in. */
@@ -123,9 +130,59 @@ function hostChecksOf(system: unknown): HostChecks | undefined {
   return typeof system === 'object' && system !== null ? checksBySystem.get(system) : undefined;
 }
 
-/** The machine's `checkNumber` actor: the bound host check, else {@link checkE164Number}. */
-export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input, system }) =>
-  (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input),
+/** What a bound number check answered at once: its result, or how it failed. */
+export type ImmediateNumberCheck = { result: NumberCheckResult } | { error: unknown };
+
+// A bound check's answer that comes later, for the invoked check to await rather than asking again.
+const pendingNumberChecks = new WeakMap<object, { index: number; answer: Promise<NumberCheckResult> }>();
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/**
+ * Asks the check bound to the actor system about a target, when the attempt
+ * opens. A check that answers at once (the library's own does) is decided in
+ * the same step, with no invoked actor; one that answers later is left
+ * pending for the machine's `checkNumber` actor, and so is everything when no
+ * check is bound (a machine given its checks by `provide`).
+ */
+export function checkBoundNumberAtOnce(
+  system: unknown,
+  verification: VerificationInput,
+  input: NumberCheckInput,
+): ImmediateNumberCheck | null {
+  const check = (hostChecksOf(system) ?? checksByInput.get(verification))?.checkNumber;
+  if (check === undefined) return null;
+  let answer: NumberCheckResult | Promise<NumberCheckResult>;
+  try {
+    answer = check(input);
+  } catch (error) {
+    return { error };
+  }
+  if (!isThenable(answer)) return { result: answer };
+  const pending = Promise.resolve(answer);
+  // Awaited by the invoked check; a verification that ends first must not leave an unhandled rejection.
+  pending.catch(() => {});
+  pendingNumberChecks.set(system as object, { index: input.index, answer: pending });
+  return null;
+}
+
+/** The pending answer of the bound check for the target at `index`, taken once. */
+function takePendingNumberCheck(system: unknown, index: number): Promise<NumberCheckResult> | undefined {
+  if (typeof system !== 'object' || system === null) return undefined;
+  const pending = pendingNumberChecks.get(system);
+  if (pending === undefined || pending.index !== index) return undefined;
+  pendingNumberChecks.delete(system);
+  return pending.answer;
+}
+
+/**
+ * The machine's `checkNumber` actor: the bound host check's pending answer, or
+ * the bound check, else {@link checkE164Number}.
+ */
+export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput>(
+  async ({ input, system }) =>
+    takePendingNumberCheck(system, input.index) ?? (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input),
 );
 
 /** The machine's `verifyPin` actor: the bound host verifier, else one that rejects every PIN. */

@@ -9,7 +9,7 @@
  */
 import { assign } from 'xstate';
 import { classifyUnansweredEnding } from './callProgress.js';
-import type { NumberCheckResult } from './checks.js';
+import type { AcceptedNumber, RefusedNumber } from './checks.js';
 import type { PromptKind } from './commands.js';
 import {
   chooseCallerId,
@@ -109,8 +109,10 @@ const countIgnored: Update = (context, event) => {
   const kind = classifyIgnoredEvent(context, event);
   return { ignoredEvents: { ...context.ignoredEvents, [kind]: context.ignoredEvents[kind] + 1 } };
 };
+// The attempt after the last one ended (or the first): a rollover needs no update of its own.
 const openAttempt: Update = (context) => ({
-  attempts: [...context.attempts, createAttemptRecord(context, context.attemptIndex)],
+  attemptIndex: context.attempts.length,
+  attempts: [...context.attempts, createAttemptRecord(context, context.attempts.length)],
   liveCallId: null,
   callPhase: 'none',
   entry: '',
@@ -118,28 +120,39 @@ const openAttempt: Update = (context) => ({
   // A number check has no deadline of its own; the total one bounds it.
   deadline: null,
 });
-const nextTarget: Update = (context) => ({ attemptIndex: context.attemptIndex + 1 });
-const acceptNumber: Update = (context, event) => {
-  const output = 'output' in event ? (event.output as NumberCheckResult) : null;
-  if (output === null || !output.ok) return {};
-  return {
-    attempts: patchCurrentAttempt(context, (attempt) => ({
-      target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
-      callerId: chooseCallerId(context.input.callerId, output.country) ?? output.callerId ?? null,
-    })),
-  };
-};
-const refuseNumber: Update = (context, event) => {
-  const output = 'output' in event ? (event.output as NumberCheckResult | undefined) : undefined;
-  const refused = output !== undefined && output !== null && output.ok === false;
+
+/** Whether a number check's answer accepts the number; any other answer refuses it. */
+export const isAcceptedNumber = (output: unknown): output is AcceptedNumber =>
+  typeof output === 'object' && output !== null && (output as { ok?: unknown }).ok === true;
+
+/**
+ * The current attempt with the number check's answer: the number to dial, or
+ * the refusal as the attempt's result (an answer that is neither is refused as
+ * malformed).
+ */
+export const answerNumberCheck = (context: VerificationContext, output: unknown): Partial<VerificationContext> => {
+  if (isAcceptedNumber(output)) {
+    return {
+      attempts: patchCurrentAttempt(context, (attempt) => ({
+        target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
+        callerId: chooseCallerId(context.input.callerId, output.country) ?? output.callerId ?? null,
+      })),
+    };
+  }
+  const refused = typeof output === 'object' && output !== null ? (output as Partial<RefusedNumber>) : null;
+  const wellFormed = refused !== null && refused.ok === false;
   return {
     attempts: patchCurrentAttempt(context, () => ({
-      result: refused ? output.result : 'invalid-number',
-      rule: refused ? String(output.rule) : 'MALFORMED_CHECK_RESULT',
+      result: wellFormed ? (refused.result ?? 'invalid-number') : 'invalid-number',
+      rule: wellFormed ? String(refused.rule) : 'MALFORMED_CHECK_RESULT',
       times: { ...emptyTimes(), endedAt: context.now },
     })),
   };
 };
+
+const takeNumberCheck: Update = (context, event) =>
+  answerNumberCheck(context, 'output' in event ? (event as { output?: unknown }).output : undefined);
+
 const failNumberCheck: Update = (context) => ({
   attempts: patchCurrentAttempt(context, () => ({
     result: 'failed',
@@ -297,9 +310,7 @@ export const UPDATES = {
   countCarried,
   countIgnored,
   openAttempt,
-  nextTarget,
-  acceptNumber,
-  refuseNumber,
+  takeNumberCheck,
   failNumberCheck,
   markDialed,
   takeCall,

@@ -5,8 +5,24 @@
  *
  * @module
  */
-import { and, cancel, emit, enqueueActions, raise, type StateMachine, type StateSchema, setup } from 'xstate';
-import { defaultNumberCheckActor, defaultPinCheckActor } from './checks.js';
+import {
+  and,
+  assign,
+  cancel,
+  emit,
+  enqueueActions,
+  not,
+  raise,
+  type StateMachine,
+  type StateSchema,
+  setup,
+} from 'xstate';
+import {
+  checkBoundNumberAtOnce,
+  defaultNumberCheckActor,
+  defaultPinCheckActor,
+  type NumberCheckInput,
+} from './checks.js';
 import type { PromptKind, ProviderCommand } from './commands.js';
 import {
   createInitialContext,
@@ -21,7 +37,15 @@ import type { TickEvent, VerificationEvent } from './events.js';
 import type { VerificationResult } from './outcomes.js';
 import { buildPromptSegments, DEFAULT_PROMPTS, toSegments } from './prompts.js';
 import type { Prompts, VerificationInput } from './types.js';
-import { coalesceUpdates, judgeEntryTimeout, scanEventKeys, updateAction } from './updates.js';
+import {
+  answerNumberCheck,
+  coalesceUpdates,
+  isAcceptedNumber,
+  judgeEntryTimeout,
+  scanEventKeys,
+  UPDATES,
+  updateAction,
+} from './updates.js';
 import { isWellFormedEvent } from './validateEvent.js';
 
 type Farewell = keyof Pick<Prompts, 'approved' | 'fraudReported' | 'denied'>;
@@ -50,6 +74,13 @@ const endedCallKeys = (context: VerificationContext, event: VerificationEvent): 
   event.callId === currentAttempt(context)?.callId;
 
 const ANSWERED = '#verification.calling.attempt.answered';
+
+/** What the number check is asked about the current attempt's target. */
+const numberCheckInput = (context: VerificationContext): NumberCheckInput => ({
+  index: context.attemptIndex,
+  target: context.input.targets[context.attemptIndex] ?? '',
+  defaultCountry: context.input.defaultCountry,
+});
 
 /**
  * A prompt playing: its end, reported or at its watchdog, starts the input
@@ -334,11 +365,10 @@ const machineDefinition = setup({
     noKeysPressed: ({ context }) => (currentAttempt(context)?.keysPressed ?? 0) === 0,
     hasExtension: ({ context }) => (currentAttempt(context)?.target.extension ?? null) !== null,
     hasNextTarget: ({ context }) => context.attemptIndex + 1 < context.input.targets.length,
-    numberAccepted: ({ event }) =>
-      'output' in event &&
-      typeof event.output === 'object' &&
-      event.output !== null &&
-      (event.output as { ok?: unknown }).ok === true,
+    numberAccepted: ({ event }) => 'output' in event && isAcceptedNumber(event.output),
+    isTick: ({ event }) => event.type === 'verification.tick',
+    attemptEnded: ({ context }) => (currentAttempt(context)?.result ?? null) !== null,
+    numberToDial: ({ context }) => (currentAttempt(context)?.target.e164 ?? null) !== null,
     machineAnsweredBeforeKeys: ({ context, event }) => {
       const attempt = currentAttempt(context);
       return (
@@ -377,10 +407,18 @@ const machineDefinition = setup({
     clearDeadline: updateAction('clearDeadline'),
     countCarried: updateAction('countCarried'),
     countIgnored: updateAction('countIgnored'),
-    openAttempt: updateAction('openAttempt'),
-    nextTarget: updateAction('nextTarget'),
-    acceptNumber: updateAction('acceptNumber'),
-    refuseNumber: updateAction('refuseNumber'),
+    // The attempt's record, and the answer of a bound number check that answers at once (one copy of the context for both).
+    openAttempt: assign(({ context, event, system }) => {
+      const opened = { ...context, ...UPDATES.openAttempt(context, event, undefined) };
+      const answer = checkBoundNumberAtOnce(system, opened.input, numberCheckInput(opened));
+      if (answer === null) return opened;
+      const checked =
+        'result' in answer
+          ? answerNumberCheck(opened, answer.result)
+          : UPDATES.failNumberCheck(opened, event, undefined);
+      return { ...opened, ...checked };
+    }),
+    takeNumberCheck: updateAction('takeNumberCheck'),
     failNumberCheck: updateAction('failNumberCheck'),
     markDialed: updateAction('markDialed'),
     takeCall: updateAction('takeCall'),
@@ -555,17 +593,33 @@ const machineDefinition = setup({
             entry: 'openAttempt',
             initial: 'checkingNumber',
             states: {
+              // A check that answered when the attempt opened has decided; any other is awaited.
               checkingNumber: {
+                always: [
+                  { guard: 'attemptEnded', target: ROLLOVER },
+                  { guard: and(['numberToDial', 'isTick']), target: 'readyToDial' },
+                  { guard: 'numberToDial', target: 'connecting' },
+                  { target: 'awaitingNumberCheck' },
+                ],
+              },
+              // A deadline rolled over to this attempt: the dial goes out once the same tick has fired every
+              // deadline due by its time (the total one may end the verification first), at the tick's time.
+              readyToDial: {
+                on: {
+                  'verification.tick': {
+                    guard: not('totalDeadlineDue'),
+                    target: 'connecting',
+                    actions: ['observeTime', 'deliverCarried'],
+                  },
+                },
+              },
+              awaitingNumberCheck: {
                 invoke: {
                   src: 'checkNumber',
-                  input: ({ context }) => ({
-                    index: context.attemptIndex,
-                    target: context.input.targets[context.attemptIndex] ?? '',
-                    defaultCountry: context.input.defaultCountry,
-                  }),
+                  input: ({ context }) => numberCheckInput(context),
                   onDone: [
-                    { guard: 'numberAccepted', target: 'connecting', actions: 'acceptNumber' },
-                    { target: ROLLOVER, actions: 'refuseNumber' },
+                    { guard: 'numberAccepted', target: 'connecting', actions: 'takeNumberCheck' },
+                    { target: ROLLOVER, actions: 'takeNumberCheck' },
                   ],
                   onError: { target: ROLLOVER, actions: 'failNumberCheck' },
                 },
@@ -804,7 +858,7 @@ const machineDefinition = setup({
           },
           rollover: {
             always: [
-              { guard: 'hasNextTarget', target: 'attempt', actions: 'nextTarget' },
+              { guard: 'hasNextTarget', target: 'attempt' },
               {
                 target: '#verification.unreachable',
                 actions: { type: 'conclude', params: { status: 'unreachable', reason: 'no-targets-left' } },

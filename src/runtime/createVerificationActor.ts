@@ -9,12 +9,13 @@ import {
   bindHostChecks,
   createNumberCheckActor,
   createPinCheckActor,
+  type HostChecks,
   type NumberCheckFunction,
   type NumberCheckInput,
   type NumberCheckResult,
   type PinVerifierFunction,
 } from '../machine/checks.js';
-import type { VerificationRequest } from '../machine/types.js';
+import type { VerificationInput, VerificationRequest } from '../machine/types.js';
 import { type VerificationCallMachine, verificationCallMachine } from '../machine/verificationCallMachine.js';
 import { createNumberCheck } from '../phone/createNumberCheck.js';
 import type { DialingPolicyOptions } from '../phone/dialingPolicy.js';
@@ -93,6 +94,47 @@ function toHostChecks(options: Pick<VerificationActorOptions, 'verifyPin' | 'che
   return options.verifyPin === undefined ? { checkNumber } : { checkNumber, verifyPin: options.verifyPin };
 }
 
+/** A checked request and the host's checks, ready to become an actor. */
+export interface PreparedVerification {
+  input: VerificationInput;
+  checks: HostChecks;
+  clock: MachineClock | undefined;
+}
+
+/** Checks the request (throws an `InvalidRequestError`) and the host's checks, without creating anything. */
+export function prepareVerification(
+  request: VerificationRequest,
+  options: VerificationActorOptions = {},
+): PreparedVerification {
+  const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
+  const input = normalizeVerificationRequest(request, {
+    startedAt: options.startedAt ?? (typeof clockNow === 'function' ? clockNow.call(options.clock) : 0),
+    hasPinVerifier: typeof options.verifyPin === 'function',
+    providerEnforcesInputTimeout: options.providerEnforcesInputTimeout,
+    providerOffersMachineDetection: options.providerOffersMachineDetection,
+  });
+  return { input, checks: toHostChecks(options), clock: options.clock };
+}
+
+/**
+ * The actor (not started) of a prepared verification. XState opens the first
+ * attempt while it creates the actor: with `checkFirstNumberAtOnce`, a number
+ * check that answers at once decides there, and the first dial goes out at
+ * `start()`; without it the first number is checked after `start()`, so that a
+ * cancel sent right after `start()` comes before any dial.
+ */
+export function createPreparedActor(
+  prepared: PreparedVerification,
+  checkFirstNumberAtOnce = true,
+): Actor<VerificationCallMachine> {
+  const { input, checks, clock } = prepared;
+  // One machine serves every verification; the checks belong to this actor (and, for its first attempt, to its input).
+  if (checkFirstNumberAtOnce) bindHostChecks(input, checks);
+  const actor = createActor(verificationCallMachine, clock === undefined ? { input } : { input, clock });
+  bindHostChecks(actor, checks);
+  return actor;
+}
+
 /**
  * Checks the request and creates (but does not start) the actor of one
  * verification. Throws an `InvalidRequestError` for bad input.
@@ -113,19 +155,5 @@ export function createVerificationActor(
   request: VerificationRequest,
   options: VerificationActorOptions = {},
 ): Actor<VerificationCallMachine> {
-  const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
-  const input = normalizeVerificationRequest(request, {
-    startedAt: options.startedAt ?? (typeof clockNow === 'function' ? clockNow.call(options.clock) : 0),
-    hasPinVerifier: typeof options.verifyPin === 'function',
-    providerEnforcesInputTimeout: options.providerEnforcesInputTimeout,
-    providerOffersMachineDetection: options.providerOffersMachineDetection,
-  });
-  const checks = toHostChecks(options);
-  // One machine serves every verification; the checks belong to this actor.
-  const actor = createActor(
-    verificationCallMachine,
-    options.clock === undefined ? { input } : { input, clock: options.clock },
-  );
-  bindHostChecks(actor, checks);
-  return actor;
+  return createPreparedActor(prepareVerification(request, options));
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { Actor } from 'xstate';
 import { InvalidRequestError } from '../errors.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
@@ -18,13 +19,14 @@ import {
 } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
+import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
 import type { AbuseGuard } from '../phone/abuseGuard.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
 import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { type RuntimeClock, systemClock } from './clock.js';
-import { createVerificationActor, type VerificationActorOptions } from './createVerificationActor.js';
+import { createPreparedActor, prepareVerification, type VerificationActorOptions } from './createVerificationActor.js';
 import {
   readProviderReport,
   toLoggedEvent,
@@ -104,7 +106,7 @@ export async function runVerification(
       { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
     ]);
   }
-  const actor = createVerificationActor(request, {
+  const prepared = prepareVerification(request, {
     verifyPin: options.verifyPin,
     checkNumber: options.checkNumber,
     dialingPolicy: options.dialingPolicy,
@@ -114,7 +116,9 @@ export async function runVerification(
     providerOffersMachineDetection: provider.capabilities.machineDetection,
   });
 
-  const { input } = actor.getSnapshot().context;
+  const { input } = prepared;
+  // Created when the verification starts: see there.
+  let actor: Actor<VerificationCallMachine>;
   // Made when first needed: most verifications without an observer need it only for their result.
   let masker: NumberMasker | undefined;
   const maskerOf = (): NumberMasker | null => {
@@ -199,6 +203,9 @@ export async function runVerification(
   }
 
   const result = await new Promise<VerificationResult>((resolve, reject) => {
+    // A number check that answers at once decides the first number while the actor is created, so its dial goes out
+    // at start: with the signal aborted already, the check waits for start, and the cancel comes before any dial.
+    actor = createPreparedActor(prepared, signal?.aborted !== true);
     const onAbort = (): void => {
       actor.send({ type: 'verification.cancel', at: clock.now() } satisfies VerificationEvent);
     };
@@ -252,8 +259,8 @@ export async function runVerification(
     observe({
       type: 'verification.started',
       provider: provider.name,
-      targets: actor.getSnapshot().context.input.targets.length,
-      mode: actor.getSnapshot().context.input.mode,
+      targets: input.targets.length,
+      mode: input.mode,
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     actor.start();

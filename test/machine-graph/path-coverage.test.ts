@@ -24,6 +24,7 @@ import {
   REASONS_BY_STATUS,
   SCENARIOS,
   type Scenario,
+  scenarioInput,
   serializeState,
 } from './traversal.js';
 
@@ -40,7 +41,7 @@ interface Coverage {
 const describeValue = (value: StateValue) => JSON.stringify(value);
 
 function traverse(scenario: Scenario): Coverage {
-  const input = normalizeVerificationRequest(scenario.request, scenario.options);
+  const input = scenarioInput(scenario);
   const traversal = { input, events: eventsFor, serializeState, limit: 200_000 };
   const actorScope = createInertActorScope();
 

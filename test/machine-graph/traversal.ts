@@ -13,13 +13,13 @@ import {
   type StateValue,
 } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
-import type { NumberCheckResult } from '../../src/machine/checks.js';
+import { bindHostChecks, checkE164Number, type NumberCheckResult } from '../../src/machine/checks.js';
 import { totalDeadlineAt } from '../../src/machine/context.js';
 import type { VerificationEvent } from '../../src/machine/events.js';
 import type { VerificationReason, VerificationStatus } from '../../src/machine/outcomes.js';
 import type { VerificationInput, VerificationRequest } from '../../src/machine/types.js';
 import { verificationCallMachine } from '../../src/machine/verificationCallMachine.js';
-import type { NormalizeOptions } from '../../src/request/normalizeRequest.js';
+import { type NormalizeOptions, normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 
 export type MachineSnapshot = SnapshotFrom<typeof verificationCallMachine>;
 
@@ -56,6 +56,19 @@ export interface Scenario {
   name: string;
   request: VerificationRequest;
   options: NormalizeOptions;
+  /** A bound number check that answers at once (as the library's runtime binds one), instead of an invoked check. */
+  checkNumberAtOnce?: boolean;
+}
+
+/** Binds the scenario's number check to an input of the machine, when it answers at once. */
+export function bindScenarioChecks<I extends VerificationInput>(scenario: Scenario, input: I): I {
+  if (scenario.checkNumberAtOnce === true) bindHostChecks(input, { checkNumber: checkE164Number });
+  return input;
+}
+
+/** The machine's input for a scenario, with its checks bound. */
+export function scenarioInput(scenario: Scenario): VerificationInput {
+  return bindScenarioChecks(scenario, normalizeVerificationRequest(scenario.request, scenario.options));
 }
 
 /** Two targets and two invalid entries keep the traversal small while every rule can still fire. */
@@ -85,6 +98,12 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'PIN mode, provider input timer',
     request: { ...baseRequest, mode: 'pin' },
     options: { hasPinVerifier: true, providerEnforcesInputTimeout: true },
+  },
+  {
+    name: 'standard mode, machine input timer, a number check that answers at once',
+    request: { ...baseRequest, mode: 'standard' },
+    options: {},
+    checkNumberAtOnce: true,
   },
 ];
 

@@ -2,8 +2,11 @@
  * Steps 1–3 of "One attempt, step by step" in SPEC.md: the number check, the
  * dial with its caller ID, and what happens once the call is answered.
  */
+
 import { describe, expect, it, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import type { NumberCheckInput, NumberCheckResult } from '../../src/machine/checks.js';
+import { createVerificationActor } from '../../src/runtime/createVerificationActor.js';
 import { startHarness } from '../support/harness.js';
 import { BACKUP, COMPLETED, dialled, isFinished, PRIMARY, THIRD } from './helpers.js';
 
@@ -79,6 +82,53 @@ describe('SPEC step 1: check the number before dialling', () => {
       { targets: [PRIMARY, BACKUP] },
       {
         checkNumber: (input) => {
+          if (input.index === 0) throw new Error('policy store unavailable');
+          return accept(BACKUP);
+        },
+      },
+    );
+
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'failed', rule: 'NUMBER_CHECK_ERROR' });
+    expect(dialled(h)).toEqual([BACKUP]);
+  });
+});
+
+describe('a number check that answers at once or later', () => {
+  it('one that answers at once decides in the same step: the dial goes out at start, with no invoked check', () => {
+    const checkNumber = vi.fn((): NumberCheckResult => accept(PRIMARY));
+    const actor = createVerificationActor({ targets: [PRIMARY] }, { checkNumber, clock: new SimulatedClock() });
+    const commands: string[] = [];
+    actor.on('*', (command) => commands.push(command.type));
+    actor.start();
+
+    expect(commands).toEqual(['dial']);
+    expect(actor.getSnapshot().children).toEqual({});
+    expect(checkNumber).toHaveBeenCalledTimes(1);
+    actor.stop();
+  });
+
+  it('one that answers later is asked once per attempt and awaited', async () => {
+    const checkNumber = vi.fn(
+      async (input: NumberCheckInput): Promise<NumberCheckResult> =>
+        input.index === 0 ? { ok: false, result: 'blocked-number', rule: 'premium-rate' } : accept(BACKUP),
+    );
+    const actor = createVerificationActor({ targets: [PRIMARY, BACKUP] }, { checkNumber, clock: new SimulatedClock() });
+    const dials: unknown[] = [];
+    actor.on('dial', (command) => dials.push(command.to));
+    actor.start();
+    expect(dials).toEqual([]);
+
+    await vi.waitFor(() => expect(dials).toEqual([BACKUP]));
+    expect(checkNumber).toHaveBeenCalledTimes(2);
+    expect(actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'blocked-number', rule: 'premium-rate' });
+    actor.stop();
+  });
+
+  it('one that rejects later fails the attempt as one that throws does, and rolls over', async () => {
+    const h = await startHarness(
+      { targets: [PRIMARY, BACKUP] },
+      {
+        checkNumber: async (input) => {
           if (input.index === 0) throw new Error('policy store unavailable');
           return accept(BACKUP);
         },

@@ -6,6 +6,7 @@
 import {
   type CalleeScript,
   type CarrierTiming,
+  createNumberCheck,
   type FaultPlan,
   type FaultRecord,
   type Prompts,
@@ -178,8 +179,18 @@ export function scenarioPinVerifier(scenario: Scenario): (entry: string) => bool
   }[scenario.pinVerifier];
 }
 
-/** Plays a scenario on the simulated carrier on virtual time, with the library's default number check. */
-export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
+/** The library's default number check, made once. */
+const libraryNumberCheck = createNumberCheck();
+
+/**
+ * Plays a scenario on the simulated carrier on virtual time, with the
+ * library's default number check — as it answers (at once), or answering
+ * later like a host's check that looks something up.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  numberCheck: 'at once' | 'later' = 'at once',
+): Promise<ScenarioRun> {
   const clock = new VirtualClock();
   const carrier = createScenarioCarrier(scenario, clock);
   const observations: VerificationObservation[] = [];
@@ -198,6 +209,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
     verificationId: VERIFICATION_ID,
     onEvent: (observation) => observations.push(observation),
     ...(scenario.mode === 'pin' ? { verifyPin } : {}),
+    ...(numberCheck === 'later' ? { checkNumber: async (input) => libraryNumberCheck(input) } : {}),
   }).then(
     (value) => {
       settlements++;
