@@ -158,6 +158,21 @@ export interface VerificationResult {
   endedAt: number;
 }
 
+/**
+ * The attempts a snapshot of the machine records: while it runs, its
+ * context's; once it is done, its output's (the context hands them over, so
+ * that a finished snapshot keeps them once).
+ */
+export function attemptsOf(snapshot: {
+  status: string;
+  output?: unknown;
+  context: { attempts: readonly AttemptRecord[] };
+}): readonly AttemptRecord[] {
+  return snapshot.status === 'done' && snapshot.output !== undefined
+    ? (snapshot.output as VerificationResult).attempts
+    : snapshot.context.attempts;
+}
+
 /** The legacy Azure MFA Server report codes, for people migrating from it. */
 export type LegacyResultCode =
   | 'SUCCESS_NO_PIN'

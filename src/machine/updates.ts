@@ -153,6 +153,8 @@ export const answerNumberCheck = (context: VerificationContext, output: unknown)
 const takeNumberCheck: Update = (context, event) =>
   answerNumberCheck(context, 'output' in event ? (event as { output?: unknown }).output : undefined);
 
+// Once the machine is done its output holds the attempts: the context need not keep a second copy in every snapshot.
+const handOverAttempts: Update = () => ({ attempts: [] });
 const failNumberCheck: Update = (context) => ({
   attempts: patchCurrentAttempt(context, () => ({
     result: 'failed',
@@ -311,6 +313,7 @@ export const UPDATES = {
   countIgnored,
   openAttempt,
   takeNumberCheck,
+  handOverAttempts,
   failNumberCheck,
   markDialed,
   takeCall,

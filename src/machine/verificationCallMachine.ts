@@ -420,6 +420,7 @@ const machineDefinition = setup({
     }),
     takeNumberCheck: updateAction('takeNumberCheck'),
     failNumberCheck: updateAction('failNumberCheck'),
+    handOverAttempts: updateAction('handOverAttempts'),
     markDialed: updateAction('markDialed'),
     takeCall: updateAction('takeCall'),
     markRinging: updateAction('markRinging'),
@@ -543,6 +544,8 @@ const machineDefinition = setup({
   coalesceUpdates({
     id: 'verification',
     context: ({ input }) => createInitialContext(input),
+    // XState runs every active state's exit actions once the output is taken at the final state.
+    exit: 'handOverAttempts',
     initial: 'calling',
     states: {
       calling: {
@@ -916,6 +919,10 @@ export type VerificationCallMachine = WithGeneralSchema<typeof machineDefinition
  * that rejects everything. Give a machine real ones with `machine.provide`
  * (`createVerificationMachine` does), or use `createVerificationActor`, which
  * validates the request and wires the library's number check.
+ *
+ * Once the machine is done, the result is its `output`; the context hands the
+ * attempts over to it, so a finished snapshot keeps them once (read them with
+ * `snapshot.output.attempts`).
  *
  * @example
  * ```ts

@@ -14,6 +14,7 @@ import { IGNORED_KINDS } from '../machine/ignoredEvents.js';
 import {
   type AttemptRecord,
   addIgnoredCounts,
+  attemptsOf,
   emptyIgnoredCounts,
   type VerificationResult,
 } from '../machine/outcomes.js';
@@ -236,7 +237,7 @@ export async function runVerification(
 
     actor.on('*', (command) => execute(command as ProviderCommand));
     const subscription = actor.subscribe({
-      next: (snapshot) => reportEndedAttempts(snapshot.context.attempts),
+      next: (snapshot) => reportEndedAttempts(attemptsOf(snapshot)),
       complete: () => {
         const output = actor.getSnapshot().output as VerificationResult;
         reportEndedAttempts(output.attempts);

@@ -12,7 +12,7 @@ import type { JsonValue } from '../json.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import { earliestDeadlineAt, type VerificationContext } from '../machine/context.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
-import type { VerificationResult } from '../machine/outcomes.js';
+import { attemptsOf, type VerificationResult } from '../machine/outcomes.js';
 import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
@@ -119,9 +119,8 @@ export async function runStep(
     commands.push(command as ProviderCommand);
   });
   const endedBefore = new Set(
-    actor
-      .getSnapshot()
-      .context.attempts.filter((attempt) => attempt.result !== null)
+    attemptsOf(actor.getSnapshot())
+      .filter((attempt) => attempt.result !== null)
       .map((attempt) => attempt.index),
   );
   const wasFinished = stored.status === 'finished';
@@ -179,7 +178,7 @@ export async function runStep(
     const done = snapshot.status === 'done';
     const finished = done && !wasFinished ? (snapshot.output as VerificationResult) : null;
     const mode = context.input.mode;
-    for (const attempt of context.attempts) {
+    for (const attempt of attemptsOf(snapshot)) {
       if (attempt.result !== null && !endedBefore.has(attempt.index)) audit.push(attemptRow(scope, attempt, mode));
     }
     if (finished !== null) audit.push(finalRow(scope, finished));

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { VerificationEvent } from '../../src/machine/events.js';
-import type { VerificationResult } from '../../src/machine/outcomes.js';
+import { attemptsOf, type VerificationResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
 import { isWellFormedEvent } from '../../src/machine/validateEvent.js';
 import type { VerificationActorOptions } from '../../src/runtime/createVerificationActor.js';
@@ -69,7 +69,7 @@ async function bothOrders(setup: Setup, event: VerificationEvent, at: number): P
   return eventFirst;
 }
 
-const attempts = (run: TieRun) => run.actor.getSnapshot().context.attempts;
+const attempts = (run: TieRun) => attemptsOf(run.actor.getSnapshot());
 const output = (run: TieRun): VerificationResult => {
   const result = run.actor.getSnapshot().output;
   if (result === undefined) throw new Error('the verification has not ended');

@@ -3,7 +3,7 @@
  * exact virtual time, common call set-ups and readers for the result.
  */
 import type { SimulatedClock } from 'xstate';
-import type { AttemptRecord, VerificationResult } from '../../src/machine/outcomes.js';
+import { type AttemptRecord, attemptsOf, type VerificationResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
 import type { VerificationActorOptions } from '../../src/runtime/createVerificationActor.js';
 import { flush, type Harness, startHarness } from '../support/harness.js';
@@ -64,7 +64,7 @@ export async function startWaitingForInput(
 export const acceptsOnly = (pin: string) => (entry: string) => entry === pin;
 
 export function attemptAt(h: Harness, index: number): AttemptRecord {
-  const attempt = h.actor.getSnapshot().context.attempts[index];
+  const attempt = attemptsOf(h.actor.getSnapshot())[index];
   if (attempt === undefined) throw new Error(`no attempt ${index}`);
   return attempt;
 }

@@ -3,9 +3,33 @@
  * the legacy MFA Server report codes.
  */
 import { describe, expect, it } from 'vitest';
-import { type AttemptRecord, type LegacyResultCode, toLegacyResultCode } from '../../src/machine/outcomes.js';
+import {
+  type AttemptRecord,
+  attemptsOf,
+  type LegacyResultCode,
+  toLegacyResultCode,
+} from '../../src/machine/outcomes.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { acceptsOnly, advance, BACKUP, COMPLETED, PRIMARY, startAnswered, startWaitingForInput } from './helpers.js';
+
+describe('a finished snapshot', () => {
+  it('keeps the attempts once, in the output: the context hands them over at the final status', async () => {
+    const h = await startHarness({ targets: [PRIMARY, BACKUP] });
+    await h.dialed('CA1');
+    await h.ended('CA1', { status: 'busy' });
+    await h.answer('CA2');
+    await h.promptFinished('CA2');
+    await h.keys('CA2', '#');
+
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.status).toBe('done');
+    expect(h.output().attempts.map((attempt) => attempt.result)).toEqual(['busy', 'approved']);
+    expect(snapshot.context.attempts).toEqual([]);
+    expect(attemptsOf(snapshot)).toEqual(h.output().attempts);
+    const persisted = JSON.stringify(h.actor.getPersistedSnapshot());
+    expect(persisted.split('"callId":"CA2"')).toHaveLength(2);
+  });
+});
 
 describe('SPEC records: each attempt records …', () => {
   it('SPEC rule: "timestamps of dial, ringing, answer, greeting end, end" on the clock of the events', async () => {
