@@ -4,7 +4,7 @@
  */
 import { createActor } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
-import { normalizeVerificationRequest, VirtualClock } from '../src/index.js';
+import { VirtualClock } from '../src/index.js';
 import { persistActor } from '../src/step/machineSnapshots.js';
 import {
   eventsFor,

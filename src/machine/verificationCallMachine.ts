@@ -544,8 +544,9 @@ const machineDefinition = setup({
   coalesceUpdates({
     id: 'verification',
     context: ({ input }) => createInitialContext(input),
-    // XState runs every active state's exit actions once the output is taken at the final state.
-    exit: 'handOverAttempts',
+    // XState runs every active state's exit actions once the output is taken at the final state. Keys typed but
+    // never judged (a hang-up, cancel or deadline cut the entry short) must not outlive the call.
+    exit: ['clearEntry', 'handOverAttempts'],
     initial: 'calling',
     states: {
       calling: {
@@ -870,13 +871,12 @@ const machineDefinition = setup({
           },
         },
       },
-      // Keys typed but never judged (a hang-up, cancel or deadline cut the entry short) must not outlive the call.
-      approved: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-      denied: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-      fraud: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-      unreachable: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-      canceled: { type: 'final', entry: ['clearEntry', 'countCarried'] },
-      expired: { type: 'final', entry: ['clearEntry', 'countCarried'] },
+      approved: { type: 'final', entry: 'countCarried' },
+      denied: { type: 'final', entry: 'countCarried' },
+      fraud: { type: 'final', entry: 'countCarried' },
+      unreachable: { type: 'final', entry: 'countCarried' },
+      canceled: { type: 'final', entry: 'countCarried' },
+      expired: { type: 'final', entry: 'countCarried' },
     },
     output: ({ context }) => ({
       status: context.outcome?.status ?? 'expired',

@@ -188,7 +188,17 @@ export async function runVerification(
     }
   };
 
+  let reportedAttempts = 0;
+  const reportEndedAttempts = (attempts: readonly AttemptRecord[]): void => {
+    while (reportedAttempts < attempts.length && attempts[reportedAttempts]?.result !== null) {
+      observe({ type: 'attempt.ended', attempt: attempts[reportedAttempts] as AttemptRecord });
+      reportedAttempts++;
+    }
+  };
+
   const execute = (command: ProviderCommand): void => {
+    // The attempts a dial rolls over from are told before it (commands run once the actor holds the new snapshot).
+    if (command.type === 'dial') reportEndedAttempts(attemptsOf(actor.getSnapshot()));
     observe({ type: 'command', command });
     if (session === null) return;
     try {
@@ -209,13 +219,6 @@ export async function runVerification(
     actor = createPreparedActor(prepared, signal?.aborted !== true);
     const onAbort = (): void => {
       actor.send({ type: 'verification.cancel', at: clock.now() } satisfies VerificationEvent);
-    };
-    let reportedAttempts = 0;
-    const reportEndedAttempts = (attempts: readonly AttemptRecord[]): void => {
-      while (reportedAttempts < attempts.length && attempts[reportedAttempts]?.result !== null) {
-        observe({ type: 'attempt.ended', attempt: attempts[reportedAttempts] as AttemptRecord });
-        reportedAttempts++;
-      }
     };
     const finish = (settle: () => void): void => {
       if (finished) return;

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
 import { earliestDeadlineAt } from '../../src/machine/context.js';
-import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { persistActor, restoreStepActor } from '../../src/step/machineSnapshots.js';
 import {
   bindScenarioChecks,
