@@ -63,6 +63,8 @@ function readDigits(e164: string): { countryCallingCode: string; nationalNumber:
   }
 }
 
+const HAS_DIGIT = /[0-9]/;
+
 /**
  * Creates a masker for the numbers of a verification. Numbers whose national
  * part is under six digits are masked only where their calling code is
@@ -99,6 +101,8 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
   }
 
   function maskText(text: string): string {
+    // Most texts of a result (statuses, reasons, results) hold no digit at all.
+    if (!HAS_DIGIT.test(text)) return text;
     let masked = text;
     // Only separators stand between a written number's digits: without its national digits in a row, no match.
     let digits = masked.replace(/[^0-9]/g, '');
