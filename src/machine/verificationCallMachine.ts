@@ -408,7 +408,7 @@ const machineDefinition = setup({
     countCarried: updateAction('countCarried'),
     countIgnored: updateAction('countIgnored'),
     // The attempt's record, and the answer of a bound number check that answers at once (one copy of the context for both).
-    openAttempt: assign(({ context, event, system }) => {
+    openAttempt: assign(({ context, event, system }, _params: undefined) => {
       const opened = { ...context, ...UPDATES.openAttempt(context, event, undefined) };
       const answer = checkBoundNumberAtOnce(system, opened.input, numberCheckInput(opened));
       if (answer === null) return opened;
