@@ -109,8 +109,12 @@ const countIgnored: Update = (context, event) => {
   const kind = classifyIgnoredEvent(context, event);
   return { ignoredEvents: { ...context.ignoredEvents, [kind]: context.ignoredEvents[kind] + 1 } };
 };
-// The attempt after the last one ended (or the first): a rollover needs no update of its own.
-const openAttempt: Update = (context) => ({
+/**
+ * The attempt after the last one ended (or the first): a rollover needs no
+ * update of its own. Not a named update: the machine's `openAttempt` also asks
+ * a bound number check, which a merged run of updates would skip.
+ */
+export const openAttempt = (context: VerificationContext): Partial<VerificationContext> => ({
   attemptIndex: context.attempts.length,
   attempts: [...context.attempts, createAttemptRecord(context, context.attempts.length)],
   liveCallId: null,
@@ -311,7 +315,6 @@ export const UPDATES = {
   clearDeadline,
   countCarried,
   countIgnored,
-  openAttempt,
   takeNumberCheck,
   handOverAttempts,
   failNumberCheck,

@@ -42,6 +42,7 @@ import {
   coalesceUpdates,
   isAcceptedNumber,
   judgeEntryTimeout,
+  openAttempt,
   scanEventKeys,
   UPDATES,
   updateAction,
@@ -409,7 +410,7 @@ const machineDefinition = setup({
     countIgnored: updateAction('countIgnored'),
     // The attempt's record, and the answer of a bound number check that answers at once (one copy of the context for both).
     openAttempt: assign(({ context, event, system }, _params: undefined) => {
-      const opened = { ...context, ...UPDATES.openAttempt(context, event, undefined) };
+      const opened = { ...context, ...openAttempt(context) };
       const answer = checkBoundNumberAtOnce(system, opened.input, numberCheckInput(opened));
       if (answer === null) return opened;
       const checked =
