@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { Actor, SnapshotFrom } from 'xstate';
 import { InvalidRequestError } from '../errors.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
@@ -14,10 +15,12 @@ import {
   type AttemptRecord,
   addIgnoredCounts,
   emptyIgnoredCounts,
+  type IgnoredEventCounts,
   type VerificationResult,
 } from '../machine/outcomes.js';
-import type { VerificationRequest } from '../machine/types.js';
+import type { VerificationInput, VerificationRequest } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
+import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
 import type { AbuseGuard } from '../phone/abuseGuard.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
@@ -94,9 +97,8 @@ export async function runVerification(
   request: VerificationRequest,
   options: RunVerificationOptions,
 ): Promise<VerificationResult> {
-  const { provider, signal, onEvent } = options;
+  const { provider } = options;
   const clock = options.clock ?? systemClock;
-  const verificationId = options.verificationId ?? randomUUID();
 
   const { abuseGuard, userId } = options;
   if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
@@ -113,163 +115,243 @@ export async function runVerification(
     providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
     providerOffersMachineDetection: provider.capabilities.machineDetection,
   });
-
-  const { input } = actor.getSnapshot().context;
-  // Made when first needed: most verifications without an observer need it only for their result.
-  let masker: NumberMasker | undefined;
-  const maskerOf = (): NumberMasker | null => {
-    if (options.maskNumbers === false) return null;
-    masker ??= createNumberMasker(input.targets, input.defaultCountry);
-    return masker;
-  };
-  const observe = (observation: UnstampedObservation): void => {
-    if (onEvent === undefined) return;
-    try {
-      const shownBy = maskerOf();
-      const shown = shownBy === null ? observation : maskObservation(observation, shownBy);
-      onEvent({ ...shown, verificationId, at: clock.now() } as VerificationObservation);
-    } catch {
-      // A failing observer must not change the verification.
-    }
-  };
-
-  /** The machine has reached its final status; the session may still be closing. */
-  let finished = false;
-  /** The result was handed over: nothing is observed or counted any more. */
-  let settled = false;
-  let session: ProviderSession | null = null;
-  // Events the machine never saw: malformed ones, and those that came after its final status.
-  const ignoredBeforeMachine = emptyIgnoredCounts();
-
-  const deliver = (event: unknown): void => {
-    if (settled) return;
-    if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
-      ignoredBeforeMachine.unexpected++;
-      observe({ type: 'provider.malformed' });
-      return;
-    }
-    const stamped = { ...event, at: clock.now() } as ProviderEvent;
-    const logged = toLoggedEvent(stamped);
-    observe({ type: 'provider.event', event: logged });
-    // SPEC: an event that arrives after the verification ended is stale (e.g. during the farewell).
-    if (finished) {
-      ignoredBeforeMachine.stale++;
-      observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
-      return;
-    }
-    const before = actor.getSnapshot().context.ignoredEvents;
-    actor.send(stamped);
-    const after = actor.getSnapshot().context.ignoredEvents;
-    for (const reason of IGNORED_KINDS) {
-      if (after[reason] > before[reason]) observe({ type: 'provider.ignored', event: logged, reason, afterEnd: false });
-    }
-  };
-
-  // What the provider does on its own (its dial queue) is told to the host only.
-  const report = (value: unknown): void => {
-    const known = settled ? null : readProviderReport(value);
-    if (known !== null) observe(known);
-  };
-
-  const reportCommandFailure = (command: ProviderCommand, error: unknown): void => {
-    observe({ type: 'command.failed', command: command.type, code: errorCode(error), message: errorMessage(error) });
-    if (command.type === 'dial') {
-      const providerCode = errorCode(error);
-      deliver({
-        type: 'call.dialFailed',
-        attempt: command.attempt,
-        ending: providerCode === null ? { status: 'failed' } : { status: 'failed', providerCode },
-      });
-    }
-  };
-
-  const execute = (command: ProviderCommand): void => {
-    observe({ type: 'command', command });
-    if (session === null) return;
-    try {
-      const pending = session.execute(command);
-      if (pending !== undefined) pending.catch((error: unknown) => reportCommandFailure(command, error));
-    } catch (error) {
-      reportCommandFailure(command, error);
-    }
-  };
+  const run = new VerificationRun(actor, clock, options);
 
   if (abuseGuard !== undefined && userId !== undefined) {
     await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null });
   }
 
-  const result = await new Promise<VerificationResult>((resolve, reject) => {
-    const onAbort = (): void => {
-      actor.send({ type: 'verification.cancel', at: clock.now() } satisfies VerificationEvent);
-    };
-    let reportedAttempts = 0;
-    const reportEndedAttempts = (attempts: readonly AttemptRecord[]): void => {
-      while (reportedAttempts < attempts.length && attempts[reportedAttempts]?.result !== null) {
-        observe({ type: 'attempt.ended', attempt: attempts[reportedAttempts] as AttemptRecord });
-        reportedAttempts++;
-      }
-    };
-    const finish = (settle: () => void): void => {
-      if (finished) return;
-      finished = true;
-      signal?.removeEventListener('abort', onAbort);
-      subscription.unsubscribe();
-      const closing = session;
-      session = null;
-      Promise.resolve()
-        .then(() => closing?.close())
-        .catch((error: unknown) =>
-          observe({ type: 'command.failed', command: 'hangUp', code: errorCode(error), message: errorMessage(error) }),
-        )
-        .finally(() => {
-          settle();
-          settled = true;
-        });
-    };
-
-    actor.on('*', (command) => execute(command as ProviderCommand));
-    const subscription = actor.subscribe({
-      next: (snapshot) => reportEndedAttempts(snapshot.context.attempts),
-      complete: () => {
-        const output = actor.getSnapshot().output as VerificationResult;
-        reportEndedAttempts(output.attempts);
-        // The result is told once the session is closed, with what arrived meanwhile counted.
-        finish(() => {
-          const result = { ...output, ignoredEvents: addIgnoredCounts(output.ignoredEvents, ignoredBeforeMachine) };
-          observe({ type: 'verification.ended', result });
-          resolve(result);
-        });
-      },
-      error: (error) => finish(() => reject(error)),
-    });
-
-    try {
-      session = provider.openSession({ verificationId, emit: deliver, report });
-    } catch (error) {
-      finish(() => reject(error));
-      return;
-    }
-    observe({
-      type: 'verification.started',
-      provider: provider.name,
-      targets: actor.getSnapshot().context.input.targets.length,
-      mode: actor.getSnapshot().context.input.mode,
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    actor.start();
-    if (signal?.aborted === true) onAbort();
-  });
+  const result = await run.start(provider);
 
   if (abuseGuard !== undefined && userId !== undefined) {
     try {
       const locks = await abuseGuard.record(result, { userId });
-      if (locks.length > 0) observe({ type: 'abuse.locked', locks });
+      if (locks.length > 0) run.observe({ type: 'abuse.locked', locks });
     } catch (error) {
-      observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+      run.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
     }
   }
-  const resultMasker = maskerOf();
+  const resultMasker = run.maskerOf();
   return resultMasker === null ? result : resultMasker.maskStrings(maskVerificationResult(result));
+}
+
+/**
+ * One verification in flight: what `runVerification` keeps between the
+ * provider's events and the machine's commands. Its methods are shared by
+ * every run; a run holds only its state, and the few bound callbacks the
+ * actor and the provider need.
+ */
+class VerificationRun {
+  private readonly verificationId: string;
+  private readonly onEvent: ((observation: VerificationObservation) => void) | undefined;
+  private readonly maskNumbers: boolean;
+  private readonly signal: AbortSignal | undefined;
+  private readonly input: VerificationInput;
+  // Made when first needed: most verifications without an observer need it only for their result.
+  private masker: NumberMasker | undefined = undefined;
+  /** The machine has reached its final status; the session may still be closing. */
+  private finished = false;
+  /** The result was handed over: nothing is observed or counted any more. */
+  private settled = false;
+  private session: ProviderSession | null = null;
+  // Events the machine never saw: malformed ones, and those that came after its final status.
+  private ignoredBeforeMachine: IgnoredEventCounts | null = null;
+  private reportedAttempts = 0;
+  private onAbort: (() => void) | null = null;
+  // Set by start(), before anything can settle the run.
+  private resolve!: (result: VerificationResult) => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly actor: Actor<VerificationCallMachine>,
+    private readonly clock: RuntimeClock,
+    options: RunVerificationOptions,
+  ) {
+    this.verificationId = options.verificationId ?? randomUUID();
+    this.onEvent = options.onEvent;
+    this.maskNumbers = options.maskNumbers !== false;
+    this.signal = options.signal;
+    this.input = actor.getSnapshot().context.input;
+  }
+
+  /** Opens the provider's session and starts the machine; resolves at the final status, once the session is closed. */
+  start(provider: VoiceProvider): Promise<VerificationResult> {
+    return new Promise<VerificationResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      const { actor, signal } = this;
+      actor.on('*', this.execute.bind(this));
+      actor.subscribe(this);
+      try {
+        this.session = provider.openSession({
+          verificationId: this.verificationId,
+          emit: this.deliver.bind(this),
+          report: this.report.bind(this),
+        });
+      } catch (error) {
+        this.finish(() => reject(error));
+        return;
+      }
+      const { input } = this;
+      this.observe({
+        type: 'verification.started',
+        provider: provider.name,
+        targets: input.targets.length,
+        mode: input.mode,
+      });
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          actor.send({ type: 'verification.cancel', at: this.clock.now() } satisfies VerificationEvent);
+        };
+        this.onAbort = onAbort;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      actor.start();
+      if (signal?.aborted === true) this.onAbort?.();
+    });
+  }
+
+  /** The number masker of this verification, or `null` when numbers are shown in full. */
+  maskerOf(): NumberMasker | null {
+    if (!this.maskNumbers) return null;
+    this.masker ??= createNumberMasker(this.input.targets, this.input.defaultCountry);
+    return this.masker;
+  }
+
+  observe(observation: UnstampedObservation): void {
+    const { onEvent } = this;
+    if (onEvent === undefined) return;
+    try {
+      const shownBy = this.maskerOf();
+      const shown = shownBy === null ? observation : maskObservation(observation, shownBy);
+      onEvent({ ...shown, verificationId: this.verificationId, at: this.clock.now() } as VerificationObservation);
+    } catch {
+      // A failing observer must not change the verification.
+    }
+  }
+
+  /** The machine's snapshot changed (as an observer of the actor). */
+  next(snapshot: SnapshotFrom<VerificationCallMachine>): void {
+    this.reportEndedAttempts(snapshot.context.attempts);
+  }
+
+  /** The machine reached its final status (as an observer of the actor). */
+  complete(): void {
+    const output = this.actor.getSnapshot().output as VerificationResult;
+    this.reportEndedAttempts(output.attempts);
+    // The result is told once the session is closed, with what arrived meanwhile counted.
+    this.finish(() => {
+      const before = this.ignoredBeforeMachine;
+      const result = {
+        ...output,
+        ignoredEvents: addIgnoredCounts(output.ignoredEvents, before ?? emptyIgnoredCounts()),
+      };
+      this.observe({ type: 'verification.ended', result });
+      this.resolve(result);
+    });
+  }
+
+  /** The machine failed (as an observer of the actor). */
+  error(error: unknown): void {
+    this.finish(() => this.reject(error));
+  }
+
+  private countIgnored(kind: 'unexpected' | 'stale'): void {
+    this.ignoredBeforeMachine ??= emptyIgnoredCounts();
+    this.ignoredBeforeMachine[kind]++;
+  }
+
+  private deliver(event: unknown): void {
+    if (this.settled) return;
+    if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
+      this.countIgnored('unexpected');
+      this.observe({ type: 'provider.malformed' });
+      return;
+    }
+    const stamped = { ...event, at: this.clock.now() } as ProviderEvent;
+    const logged = toLoggedEvent(stamped);
+    this.observe({ type: 'provider.event', event: logged });
+    // SPEC: an event that arrives after the verification ended is stale (e.g. during the farewell).
+    if (this.finished) {
+      this.countIgnored('stale');
+      this.observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
+      return;
+    }
+    const { actor } = this;
+    const before = actor.getSnapshot().context.ignoredEvents;
+    actor.send(stamped);
+    const after = actor.getSnapshot().context.ignoredEvents;
+    for (const reason of IGNORED_KINDS) {
+      if (after[reason] > before[reason]) {
+        this.observe({ type: 'provider.ignored', event: logged, reason, afterEnd: false });
+      }
+    }
+  }
+
+  // What the provider does on its own (its dial queue) is told to the host only.
+  private report(value: unknown): void {
+    const known = this.settled ? null : readProviderReport(value);
+    if (known !== null) this.observe(known);
+  }
+
+  private reportCommandFailure(command: ProviderCommand, error: unknown): void {
+    this.observe({
+      type: 'command.failed',
+      command: command.type,
+      code: errorCode(error),
+      message: errorMessage(error),
+    });
+    if (command.type === 'dial') {
+      const providerCode = errorCode(error);
+      this.deliver({
+        type: 'call.dialFailed',
+        attempt: command.attempt,
+        ending: providerCode === null ? { status: 'failed' } : { status: 'failed', providerCode },
+      });
+    }
+  }
+
+  private execute(command: ProviderCommand): void {
+    this.observe({ type: 'command', command });
+    const { session } = this;
+    if (session === null) return;
+    try {
+      const pending = session.execute(command);
+      if (pending !== undefined) pending.catch((error: unknown) => this.reportCommandFailure(command, error));
+    } catch (error) {
+      this.reportCommandFailure(command, error);
+    }
+  }
+
+  private reportEndedAttempts(attempts: readonly AttemptRecord[]): void {
+    while (this.reportedAttempts < attempts.length && attempts[this.reportedAttempts]?.result !== null) {
+      this.observe({ type: 'attempt.ended', attempt: attempts[this.reportedAttempts] as AttemptRecord });
+      this.reportedAttempts++;
+    }
+  }
+
+  private finish(settle: () => void): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.onAbort !== null) this.signal?.removeEventListener('abort', this.onAbort);
+    // The actor drops its observers and listeners itself once it is done.
+    const closing = this.session;
+    this.session = null;
+    Promise.resolve()
+      .then(() => closing?.close())
+      .catch((error: unknown) =>
+        this.observe({
+          type: 'command.failed',
+          command: 'hangUp',
+          code: errorCode(error),
+          message: errorMessage(error),
+        }),
+      )
+      .finally(() => {
+        settle();
+        this.settled = true;
+      });
+  }
 }
 
 /**
