@@ -142,12 +142,19 @@ interface CallState {
   machineDetection: boolean;
   /** Listens to the call's audio, when audio analysis is on and the line carries any. */
   listener: CallListener | null;
-  timers: Set<TimerHandle>;
-  promptTimers: Set<TimerHandle>;
-  inputTimer: TimerHandle | null;
+  /** The prompt playing, until it ends or is stopped: one at a time. */
+  promptTimer: CarrierTimer | null;
+  inputTimer: CarrierTimer | null;
   promptIndex: number;
   currentPromptSeq: number;
   promptPlaying: boolean;
+}
+
+/** Something a session will do after a while: for a call, only while the call lasts. */
+interface CarrierTimer {
+  readonly call: CallState | null;
+  readonly fn: () => void;
+  handle: TimerHandle;
 }
 
 /** Where a script's issues are found before the path names its (masked) number. */
@@ -322,7 +329,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
 /** One verification's calls on the simulated carrier. */
 class CarrierSession implements ProviderSession {
-  private readonly timers = new Set<TimerHandle>();
+  /** Every timer set and not yet fired or cancelled, the calls' and the session's own. */
+  private readonly timers = new Set<CarrierTimer>();
   private readonly calls = new Map<string, CallState>();
   private readonly endedCallIds: string[] = [];
   private closed = false;
@@ -371,7 +379,7 @@ class CarrierSession implements ProviderSession {
   close(): void {
     this.closed = true;
     this.scripted.close();
-    for (const timer of this.timers) this.clock.clearTimeout(timer);
+    for (const timer of this.timers) this.clock.clearTimeout(timer.handle);
     this.timers.clear();
     for (const call of this.calls.values()) {
       if (!call.ended) this.endCall(call, 'session-closed');
@@ -433,8 +441,7 @@ class CarrierSession implements ProviderSession {
       ended: false,
       machineDetection: machineDetection && this.carrier.capabilities.machineDetection,
       listener: null,
-      timers: new Set(),
-      promptTimers: new Set(),
+      promptTimer: null,
       inputTimer: null,
       promptIndex: 0,
       currentPromptSeq: 0,
@@ -553,7 +560,7 @@ class CarrierSession implements ProviderSession {
         if (event !== null) this.emit(event);
         // As on a Twilio stream: the attempt ends with a tone, and nothing heard after it matters.
         if (heard.kind === 'tone') {
-          this.cancel(call, next);
+          this.cancel(next);
           call.listener = null;
           return;
         }
@@ -578,7 +585,7 @@ class CarrierSession implements ProviderSession {
         this.emit({ type: 'call.promptFinished', callId: command.callId, promptSeq: command.promptSeq });
       }
     });
-    call.promptTimers.add(promptTimer);
+    call.promptTimer = promptTimer;
 
     const response = this.responseTo(call);
     if ('silence' in response) return;
@@ -597,16 +604,13 @@ class CarrierSession implements ProviderSession {
   private pressKey(
     call: CallState,
     key: string,
-    promptTimer: TimerHandle,
+    promptTimer: CarrierTimer,
     inputTimeoutMs: number,
     timeoutOwner: 'machine' | 'provider',
   ): void {
-    if (call.promptPlaying && call.promptTimers.has(promptTimer)) {
+    if (call.promptPlaying && call.promptTimer === promptTimer) {
       // Barge-in: a key stops the prompt, so its end is never reported.
-      this.clock.clearTimeout(promptTimer);
-      call.promptTimers.delete(promptTimer);
-      call.timers.delete(promptTimer);
-      this.timers.delete(promptTimer);
+      this.cancel(promptTimer);
       call.promptPlaying = false;
     }
     call.record.keysPressed++;
@@ -628,13 +632,12 @@ class CarrierSession implements ProviderSession {
 
   private clearInputTimer(call: CallState): void {
     if (call.inputTimer === null) return;
-    this.cancel(call, call.inputTimer);
+    this.cancel(call.inputTimer);
     call.inputTimer = null;
   }
 
   private stopPrompt(call: CallState): void {
-    for (const timer of call.promptTimers) this.cancel(call, timer);
-    call.promptTimers.clear();
+    if (call.promptTimer !== null) this.cancel(call.promptTimer);
     this.clearInputTimer(call);
     call.promptPlaying = false;
   }
@@ -659,12 +662,12 @@ class CarrierSession implements ProviderSession {
     call.ended = true;
     call.record.endedAt = this.clock.now();
     call.record.endedBy = by;
-    for (const timer of call.timers) {
-      this.clock.clearTimeout(timer);
+    for (const timer of this.timers) {
+      if (timer.call !== call) continue;
+      this.clock.clearTimeout(timer.handle);
       this.timers.delete(timer);
     }
-    call.timers.clear();
-    call.promptTimers.clear();
+    call.promptTimer = null;
     call.inputTimer = null;
     call.listener = null;
     const callId = this.callIdOf(call);
@@ -702,30 +705,33 @@ class CarrierSession implements ProviderSession {
   }
 
   /** Runs `fn` after `ms` unless the session closed; not tied to a call. */
-  private schedule(ms: number, fn: () => void): TimerHandle {
-    const handle: TimerHandle = this.clock.setTimeout(() => {
-      this.timers.delete(handle);
-      if (!this.closed) fn();
-    }, ms);
-    this.timers.add(handle);
-    return handle;
+  private schedule(ms: number, fn: () => void): CarrierTimer {
+    return this.setTimer(null, ms, fn);
   }
 
   /** Runs `fn` after `ms` unless the call or the session ended first. */
-  private after(call: CallState, ms: number, fn: () => void): TimerHandle {
-    const handle = this.schedule(ms, () => {
-      call.timers.delete(handle);
-      call.promptTimers.delete(handle);
-      if (!call.ended) fn();
-    });
-    call.timers.add(handle);
-    return handle;
+  private after(call: CallState, ms: number, fn: () => void): CarrierTimer {
+    return this.setTimer(call, ms, fn);
   }
 
-  private cancel(call: CallState, handle: TimerHandle): void {
-    this.clock.clearTimeout(handle);
-    this.timers.delete(handle);
-    call.timers.delete(handle);
-    call.promptTimers.delete(handle);
+  private setTimer(call: CallState | null, ms: number, fn: () => void): CarrierTimer {
+    const timer: CarrierTimer = { call, fn, handle: null };
+    timer.handle = this.clock.setTimeout(() => this.fire(timer), ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private fire(timer: CarrierTimer): void {
+    this.timers.delete(timer);
+    const { call } = timer;
+    if (call?.promptTimer === timer) call.promptTimer = null;
+    if (!this.closed && call?.ended !== true) timer.fn();
+  }
+
+  private cancel(timer: CarrierTimer): void {
+    this.clock.clearTimeout(timer.handle);
+    this.timers.delete(timer);
+    const { call } = timer;
+    if (call?.promptTimer === timer) call.promptTimer = null;
   }
 }
