@@ -25,7 +25,14 @@ import type {
 } from '../types.js';
 import { CallListener, checkAudioAnalysis, LISTENING_FRAME_MS, type SimulatedAudioAnalysis } from './callListener.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
-import { checkFaultPlan, type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
+import {
+  checkFaultPlan,
+  type Delivery,
+  disturbsEvents,
+  type FaultPlan,
+  type FaultRecord,
+  FaultSchedule,
+} from './faults.js';
 import { createSeededRandom } from './random.js';
 import {
   checkScriptedFaults,
@@ -309,10 +316,17 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   private newSession(context: SessionContext): ProviderSession {
     this.sessionCounter++;
-    const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
+    // Fault machinery only for carriers with faults to inject: without it, every event arrives at once, as sent.
+    const randomFaults = disturbsEvents(this.faults);
+    if (!randomFaults && this.scriptedFaults.length === 0) return new CarrierSession(this, context);
     const log = (record: FaultRecord) => this.faultLog.push(record);
-    const schedule = new FaultSchedule(this.faults, random, log);
-    return new CarrierSession(this, context, schedule, new ScriptedFaultPlayer(this.scriptedFaults, log));
+    const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
+    return new CarrierSession(
+      this,
+      context,
+      randomFaults ? new FaultSchedule(this.faults, random, log) : null,
+      this.scriptedFaults.length === 0 ? null : new ScriptedFaultPlayer(this.scriptedFaults, log),
+    );
   }
 
   /** @internal */
@@ -332,14 +346,17 @@ class CarrierSession implements ProviderSession {
   /** Every timer set and not yet fired or cancelled, the calls' and the session's own. */
   private readonly timers = new Set<CarrierTimer>();
   private readonly calls = new Map<string, CallState>();
+  /** Ended calls, whose ids random faults use for stale copies. */
   private readonly endedCallIds: string[] = [];
   private closed = false;
 
   constructor(
     private readonly carrier: SimulatedCarrier,
     private readonly context: SessionContext,
-    private readonly faults: FaultSchedule,
-    private readonly scripted: ScriptedFaultPlayer,
+    /** Random faults, when the carrier's plan has any. */
+    private readonly faults: FaultSchedule | null = null,
+    /** Scripted faults, when the carrier has any. */
+    private readonly scripted: ScriptedFaultPlayer | null = null,
   ) {}
 
   private get clock(): RuntimeClock {
@@ -354,7 +371,7 @@ class CarrierSession implements ProviderSession {
     if (this.closed) return;
     switch (command.type) {
       case 'dial': {
-        const failure = this.scripted.dialFailureFor(command.attempt);
+        const failure = this.scripted?.dialFailureFor(command.attempt) ?? null;
         if (failure !== null) return this.failDial(command, failure);
         this.dial(command.attempt, command.to, command.machineDetection);
         return;
@@ -378,7 +395,7 @@ class CarrierSession implements ProviderSession {
 
   close(): void {
     this.closed = true;
-    this.scripted.close();
+    this.scripted?.close();
     for (const timer of this.timers) this.clock.clearTimeout(timer.handle);
     this.timers.clear();
     for (const call of this.calls.values()) {
@@ -671,7 +688,7 @@ class CarrierSession implements ProviderSession {
     call.inputTimer = null;
     call.listener = null;
     const callId = this.callIdOf(call);
-    this.endedCallIds.push(callId);
+    if (this.faults !== null) this.endedCallIds.push(callId);
     if (ending !== undefined) this.emit({ type: 'call.ended', callId, ending });
   }
 
@@ -687,11 +704,16 @@ class CarrierSession implements ProviderSession {
   /** Sends an event through the scripted faults, or else the random ones. */
   private emit(event: ProviderEvent): void {
     if (this.closed) return;
+    const { faults, scripted } = this;
+    if (faults === null && scripted === null) {
+      this.context.emit(event);
+      return;
+    }
     const now = this.clock.now();
     const attempt = 'attempt' in event ? event.attempt : (this.calls.get(event.callId)?.record.attempt ?? -1);
-    const deliveries =
-      this.scripted.deliveriesFor(event, attempt, now, () => this.faults.undisturbed(event, now)) ??
-      this.faults.deliveriesFor(event, now, this.endedCallIds);
+    const undisturbed = (): Delivery => faults?.undisturbed(event, now) ?? asSent(event);
+    const deliveries = scripted?.deliveriesFor(event, attempt, now, undisturbed) ??
+      faults?.deliveriesFor(event, now, this.endedCallIds) ?? [asSent(event)];
     this.deliver(deliveries, attempt, now);
   }
 
@@ -700,7 +722,9 @@ class CarrierSession implements ProviderSession {
     for (const delivery of deliveries) {
       if (delivery.queued) this.schedule(delivery.delayMs, () => this.context.emit(delivery.event));
       else this.context.emit(delivery.event);
-      this.deliver(this.scripted.releasedBy(delivery.event, attempt, now, delivery.delayMs), attempt, now);
+      if (this.scripted !== null) {
+        this.deliver(this.scripted.releasedBy(delivery.event, attempt, now, delivery.delayMs), attempt, now);
+      }
     }
   }
 
@@ -734,4 +758,9 @@ class CarrierSession implements ProviderSession {
     const { call } = timer;
     if (call?.promptTimer === timer) call.promptTimer = null;
   }
+}
+
+/** The delivery of an event that nothing disturbs. */
+function asSent(event: ProviderEvent): Delivery {
+  return { event, delayMs: 0, queued: false };
 }
