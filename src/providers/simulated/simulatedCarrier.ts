@@ -164,6 +164,11 @@ interface CarrierTimer {
   handle: TimerHandle;
 }
 
+// The options' defaults, shared by every carrier that leaves them out: none of them is changed.
+const UNLISTED_NUMBER: CalleeScript = Object.freeze({ kind: 'invalid-number' });
+const NO_FAULTS: FaultPlan = Object.freeze({});
+const NO_SCRIPTED_FAULTS: readonly ScriptedFault[] = Object.freeze([]);
+
 /** Where a script's issues are found before the path names its (masked) number. */
 const SCRIPT_PATH = 'script';
 
@@ -210,7 +215,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private readonly clock: RuntimeClock;
   private readonly numbers: ReadonlyMap<string, CalleeScript>;
   private readonly unlisted: CalleeScript;
-  private readonly timing: CarrierTiming;
+  private readonly timing: Readonly<CarrierTiming>;
   private readonly faults: FaultPlan;
   private readonly scriptedFaults: readonly ScriptedFault[];
   private readonly seed: number;
@@ -218,12 +223,14 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private callCounter = 0;
   private sessionCounter = 0;
   private sink: ((verificationId: string, event: ProviderEvent) => void) | null = null;
-  private readonly durableSessions = new Map<string, ProviderSession>();
+  /** Sessions of verifications run through {@link SimulatedCarrier.run}, made when the first one is. */
+  private durableSessions: Map<string, ProviderSession> | null = null;
 
   /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
     this.clock = options.clock;
-    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    this.timing =
+      options.timing === undefined ? DEFAULT_CARRIER_TIMING : { ...DEFAULT_CARRIER_TIMING, ...options.timing };
     const firstRingMs = this.timing.apiLatencyMs + this.timing.postDialDelayMs;
     const issues: RequestIssue[] = [];
     const numbers = new Map<string, CalleeScript>();
@@ -238,11 +245,11 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
       numbers.set(key, script);
     }
     this.numbers = numbers;
-    this.unlisted = options.unlistedNumbers ?? { kind: 'invalid-number' };
+    this.unlisted = options.unlistedNumbers ?? UNLISTED_NUMBER;
     checkCalleeScript(this.unlisted, 'unlistedNumbers', issues, firstRingMs);
-    this.faults = options.faults ?? {};
+    this.faults = options.faults ?? NO_FAULTS;
     checkFaultPlan(this.faults, 'faults', issues);
-    this.scriptedFaults = options.scriptedFaults ?? [];
+    this.scriptedFaults = options.scriptedFaults ?? NO_SCRIPTED_FAULTS;
     checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
     if (issues.length > 0) throw new InvalidSimulationError(issues);
     const { audioAnalysis = false } = options;
@@ -298,6 +305,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /** Carries out a command on the verification's calls; what follows comes through {@link SimulatedCarrier.connect}. */
   async run(effect: ProviderEffect, context: { verificationId: string }): Promise<readonly unknown[]> {
+    this.durableSessions ??= new Map();
     let session = this.durableSessions.get(context.verificationId);
     if (session === undefined) {
       const { verificationId } = context;
@@ -310,8 +318,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /** Ends every call of the verifications run through {@link SimulatedCarrier.run} (the end of a test). */
   hangUpAll(): void {
-    for (const session of this.durableSessions.values()) session.close();
-    this.durableSessions.clear();
+    for (const session of this.durableSessions?.values() ?? []) session.close();
+    this.durableSessions?.clear();
   }
 
   private newSession(context: SessionContext): ProviderSession {
@@ -336,7 +344,11 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   }
 
   /** @internal */
-  get settings(): { clock: RuntimeClock; timing: CarrierTiming; audioAnalysis: SimulatedAudioAnalysis | null } {
+  get settings(): {
+    clock: RuntimeClock;
+    timing: Readonly<CarrierTiming>;
+    audioAnalysis: SimulatedAudioAnalysis | null;
+  } {
     return { clock: this.clock, timing: this.timing, audioAnalysis: this.audioAnalysis };
   }
 }
@@ -363,7 +375,7 @@ class CarrierSession implements ProviderSession {
     return this.carrier.settings.clock;
   }
 
-  private get timing(): CarrierTiming {
+  private get timing(): Readonly<CarrierTiming> {
     return this.carrier.settings.timing;
   }
 
