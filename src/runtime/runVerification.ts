@@ -93,46 +93,40 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
  * result.status; // 'approved'
  * ```
  */
-export async function runVerification(
+export function runVerification(
   request: VerificationRequest,
   options: RunVerificationOptions,
 ): Promise<VerificationResult> {
-  const { provider } = options;
-  const clock = options.clock ?? systemClock;
-
-  const { abuseGuard, userId } = options;
-  if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
-    throw new InvalidRequestError([
-      { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
-    ]);
-  }
-  const actor = createVerificationActor(request, {
-    verifyPin: options.verifyPin,
-    checkNumber: options.checkNumber,
-    dialingPolicy: options.dialingPolicy,
-    clock,
-    startedAt: clock.now(),
-    providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
-    providerOffersMachineDetection: provider.capabilities.machineDetection,
-  });
-  const run = new VerificationRun(actor, clock, options);
-
-  if (abuseGuard !== undefined && userId !== undefined) {
-    await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null });
-  }
-
-  const result = await run.start(provider);
-
-  if (abuseGuard !== undefined && userId !== undefined) {
-    try {
-      const locks = await abuseGuard.record(result, { userId });
-      if (locks.length > 0) run.observe({ type: 'abuse.locked', locks });
-    } catch (error) {
-      run.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+  try {
+    const { provider, abuseGuard, userId } = options;
+    if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
+      throw new InvalidRequestError([
+        { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
+      ]);
     }
+    const clock = options.clock ?? systemClock;
+    const actor = createVerificationActor(request, {
+      verifyPin: options.verifyPin,
+      checkNumber: options.checkNumber,
+      dialingPolicy: options.dialingPolicy,
+      clock,
+      startedAt: clock.now(),
+      providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
+      providerOffersMachineDetection: provider.capabilities.machineDetection,
+    });
+    const run = new VerificationRun(actor, clock, options);
+    // Nothing here waits for the verification: the run hands over the result itself, so a
+    // verification in flight holds no suspended call of this function.
+    if (abuseGuard === undefined || userId === undefined) return run.start(provider);
+    const check = abuseGuard.check({
+      userId,
+      numbers: request.targets,
+      defaultCountry: request.defaultCountry ?? null,
+    });
+    return Promise.resolve(check).then(() => run.start(provider));
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const resultMasker = run.maskerOf();
-  return resultMasker === null ? result : resultMasker.maskStrings(maskVerificationResult(result));
 }
 
 /**
@@ -146,6 +140,8 @@ class VerificationRun {
   private readonly onEvent: ((observation: VerificationObservation) => void) | undefined;
   private readonly maskNumbers: boolean;
   private readonly signal: AbortSignal | undefined;
+  private readonly abuseGuard: AbuseGuard | undefined;
+  private readonly userId: string;
   private readonly input: VerificationInput;
   // Made when first needed: most verifications without an observer need it only for their result.
   private masker: NumberMasker | undefined = undefined;
@@ -159,7 +155,7 @@ class VerificationRun {
   private reportedAttempts = 0;
   private onAbort: (() => void) | null = null;
   // Set by start(), before anything can settle the run.
-  private resolve!: (result: VerificationResult) => void;
+  private resolve!: (result: VerificationResult | Promise<VerificationResult>) => void;
   private reject!: (error: unknown) => void;
 
   constructor(
@@ -171,10 +167,15 @@ class VerificationRun {
     this.onEvent = options.onEvent;
     this.maskNumbers = options.maskNumbers !== false;
     this.signal = options.signal;
+    this.abuseGuard = options.abuseGuard;
+    this.userId = options.userId ?? '';
     this.input = actor.getSnapshot().context.input;
   }
 
-  /** Opens the provider's session and starts the machine; resolves at the final status, once the session is closed. */
+  /**
+   * Opens the provider's session and starts the machine; resolves with the
+   * result as the host gets it, once the session is closed.
+   */
   start(provider: VoiceProvider): Promise<VerificationResult> {
     return new Promise<VerificationResult>((resolve, reject) => {
       this.resolve = resolve;
@@ -212,13 +213,13 @@ class VerificationRun {
   }
 
   /** The number masker of this verification, or `null` when numbers are shown in full. */
-  maskerOf(): NumberMasker | null {
+  private maskerOf(): NumberMasker | null {
     if (!this.maskNumbers) return null;
     this.masker ??= createNumberMasker(this.input.targets, this.input.defaultCountry);
     return this.masker;
   }
 
-  observe(observation: UnstampedObservation): void {
+  private observe(observation: UnstampedObservation): void {
     const { onEvent } = this;
     if (onEvent === undefined) return;
     try {
@@ -247,8 +248,29 @@ class VerificationRun {
         ignoredEvents: addIgnoredCounts(output.ignoredEvents, before ?? emptyIgnoredCounts()),
       };
       this.observe({ type: 'verification.ended', result });
-      this.resolve(result);
+      try {
+        this.resolve(this.abuseGuard === undefined ? this.shown(result) : this.recordAbuse(this.abuseGuard, result));
+      } catch (error) {
+        this.reject(error);
+      }
     });
+  }
+
+  /** Feeds the result to the abuse limits, then hands it over; a failure to record is observed, and the result stands. */
+  private async recordAbuse(abuseGuard: AbuseGuard, result: VerificationResult): Promise<VerificationResult> {
+    try {
+      const locks = await abuseGuard.record(result, { userId: this.userId });
+      if (locks.length > 0) this.observe({ type: 'abuse.locked', locks });
+    } catch (error) {
+      this.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+    }
+    return this.shown(result);
+  }
+
+  /** The result as the host gets it: the callee's numbers masked unless they are to be shown. */
+  private shown(result: VerificationResult): VerificationResult {
+    const masker = this.maskerOf();
+    return masker === null ? result : masker.maskStrings(maskVerificationResult(result));
   }
 
   /** The machine failed (as an observer of the actor). */
