@@ -599,20 +599,20 @@ class CarrierSession implements ProviderSession {
   }
 
   private playPrompt(command: Extract<ProviderCommand, { type: 'playPrompt' }>): void {
-    const call = this.liveAnsweredCall(command.callId);
+    const { callId, promptSeq } = command;
+    const call = this.liveAnsweredCall(callId);
     if (call === undefined) return;
     this.stopPrompt(call);
     call.record.promptsPlayed++;
-    call.currentPromptSeq = command.promptSeq;
+    call.currentPromptSeq = promptSeq;
     call.promptPlaying = true;
     const durationMs = estimatePlayDurationMs(command.segments, this.timing.speech);
     const { inputTimeoutMs, timeoutOwner } = command.collect;
+    // The timers keep what they need of the command, not the command and its prompt's text (some 500 bytes).
     const promptTimer = this.after(call, durationMs, () => {
       call.promptPlaying = false;
-      if (timeoutOwner === 'provider') this.startInputTimer(call, command.promptSeq, inputTimeoutMs);
-      if (this.carrier.capabilities.reportsPromptEnd) {
-        this.emit({ type: 'call.promptFinished', callId: command.callId, promptSeq: command.promptSeq });
-      }
+      if (timeoutOwner === 'provider') this.startInputTimer(call, promptSeq, inputTimeoutMs);
+      if (this.carrier.capabilities.reportsPromptEnd) this.emit({ type: 'call.promptFinished', callId, promptSeq });
     });
     call.promptTimer = promptTimer;
 
