@@ -40,12 +40,17 @@ export const systemClock: RuntimeClock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-interface VirtualTimer {
-  /** Scheduling order: breaks ties between timers due at the same time. */
-  id: number;
-  due: number;
-  fn: (...args: unknown[]) => void;
-  cancelled: boolean;
+/** A timer of a {@link VirtualClock}, which is also its handle. */
+class VirtualTimer {
+  constructor(
+    /** The clock it belongs to: another clock's handle cancels nothing. */
+    readonly clock: VirtualClock,
+    /** Scheduling order: breaks ties between timers due at the same time. */
+    readonly id: number,
+    readonly due: number,
+    /** What to call; `null` once the timer has fired or was cancelled. */
+    public fn: ((...args: unknown[]) => void) | null,
+  ) {}
 }
 
 /** Timers in the heap that may be cancelled ones before it is rebuilt without them. */
@@ -87,12 +92,13 @@ export interface VirtualClockOptions {
  */
 export class VirtualClock implements RuntimeClock {
   private current: number;
-  // A binary min-heap in fire order. Cancelling only marks a timer (and drops
-  // its callback); marked timers are skipped when they reach the top, and the
-  // heap is rebuilt without them once they outnumber the live ones, so
-  // schedule, cancel and fire each cost O(log n) amortised.
+  // A binary min-heap in fire order. Cancelling only drops a timer's callback;
+  // such timers are skipped when they reach the top, and the heap is rebuilt
+  // without them once they outnumber the live ones, so schedule, cancel and
+  // fire each cost O(log n) amortised. A timer is its own handle, so no index
+  // of handles is kept beside the heap.
   private heap: VirtualTimer[] = [];
-  private readonly live = new Map<number, VirtualTimer>();
+  private live = 0;
   private cancelledInHeap = 0;
   private nextId = 1;
   private readonly autoAdvance: boolean;
@@ -111,30 +117,28 @@ export class VirtualClock implements RuntimeClock {
   /** Schedules `fn` at `now() + timeoutMs` of virtual time. */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): TimerHandle {
     const delay = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
-    const timer: VirtualTimer = { id: this.nextId++, due: this.current + delay, fn, cancelled: false };
-    this.live.set(timer.id, timer);
+    const timer = new VirtualTimer(this, this.nextId++, this.current + delay, fn);
+    this.live++;
     this.heap.push(timer);
     this.siftUp(this.heap.length - 1);
     this.scheduleTick();
-    return timer.id;
+    return timer;
   }
 
   /** Cancels a scheduled callback. */
   clearTimeout(handle: TimerHandle): void {
-    const timer = this.live.get(handle as number);
-    if (timer === undefined) return;
-    this.live.delete(timer.id);
-    timer.cancelled = true;
-    timer.fn = noop;
+    if (!(handle instanceof VirtualTimer) || handle.clock !== this || handle.fn === null) return;
+    handle.fn = null;
+    this.live--;
     this.cancelledInHeap++;
-    if (this.cancelledInHeap >= MIN_CANCELLED_BEFORE_COMPACTION && this.cancelledInHeap > this.live.size) {
+    if (this.cancelledInHeap >= MIN_CANCELLED_BEFORE_COMPACTION && this.cancelledInHeap > this.live) {
       this.compact();
     }
   }
 
   /** Number of timers waiting to fire. */
   get pendingTimers(): number {
-    return this.live.size;
+    return this.live;
   }
 
   /** Fires the earliest timer, moving time to it. Returns `false` when none is left. */
@@ -142,9 +146,11 @@ export class VirtualClock implements RuntimeClock {
     const timer = this.peek();
     if (timer === undefined) return false;
     this.pop();
-    this.live.delete(timer.id);
+    this.live--;
+    const { fn } = timer;
+    timer.fn = null;
     this.current = Math.max(this.current, timer.due);
-    timer.fn();
+    fn?.();
     return true;
   }
 
@@ -175,14 +181,14 @@ export class VirtualClock implements RuntimeClock {
     setImmediate(() => {
       this.tickScheduled = false;
       this.fireNext();
-      if (this.live.size > 0) this.scheduleTick();
+      if (this.live > 0) this.scheduleTick();
     });
   }
 
   /** The earliest live timer, after discarding cancelled ones from the top. */
   private peek(): VirtualTimer | undefined {
     let top = this.heap[0];
-    while (top?.cancelled) {
+    while (top !== undefined && top.fn === null) {
       this.pop();
       this.cancelledInHeap--;
       top = this.heap[0];
@@ -200,7 +206,7 @@ export class VirtualClock implements RuntimeClock {
 
   /** Rebuilds the heap from the live timers only (Floyd's O(n) heapify). */
   private compact(): void {
-    this.heap = this.heap.filter((timer) => !timer.cancelled);
+    this.heap = this.heap.filter((timer) => timer.fn !== null);
     this.cancelledInHeap = 0;
     for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
@@ -238,8 +244,6 @@ export class VirtualClock implements RuntimeClock {
     heap[i] = timer;
   }
 }
-
-function noop(): void {}
 
 /** Lets pending promise callbacks and immediates run. */
 async function settle(): Promise<void> {

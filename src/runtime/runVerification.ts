@@ -6,7 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { Actor } from 'xstate';
+import type { Actor, SnapshotFrom } from 'xstate';
 import { InvalidRequestError } from '../errors.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
@@ -16,9 +16,10 @@ import {
   addIgnoredCounts,
   attemptsOf,
   emptyIgnoredCounts,
+  type IgnoredEventCounts,
   type VerificationResult,
 } from '../machine/outcomes.js';
-import type { VerificationRequest } from '../machine/types.js';
+import type { VerificationInput, VerificationRequest } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
 import type { AbuseGuard } from '../phone/abuseGuard.js';
@@ -27,7 +28,12 @@ import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerifica
 import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { type RuntimeClock, systemClock } from './clock.js';
-import { createPreparedActor, prepareVerification, type VerificationActorOptions } from './createVerificationActor.js';
+import {
+  createPreparedActor,
+  type PreparedVerification,
+  prepareVerification,
+  type VerificationActorOptions,
+} from './createVerificationActor.js';
 import {
   readProviderReport,
   toLoggedEvent,
@@ -71,6 +77,15 @@ export interface RunVerificationOptions
   verificationId?: string;
 }
 
+/**
+ * A random UUID as one flat string. `randomUUID` joins its text from twenty
+ * short pieces, and the joined string keeps them: a verification would hold
+ * about 480 bytes for its id instead of 56.
+ */
+function newVerificationId(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
+}
+
 const errorCode = (error: unknown): string | null => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' || typeof code === 'number' ? String(code) : null;
@@ -93,194 +108,298 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
  * result.status; // 'approved'
  * ```
  */
-export async function runVerification(
+export function runVerification(
   request: VerificationRequest,
   options: RunVerificationOptions,
 ): Promise<VerificationResult> {
-  const { provider, signal, onEvent } = options;
-  const clock = options.clock ?? systemClock;
-  const verificationId = options.verificationId ?? randomUUID();
-
-  const { abuseGuard, userId } = options;
-  if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
-    throw new InvalidRequestError([
-      { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
-    ]);
+  try {
+    const { provider, abuseGuard, userId } = options;
+    if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
+      throw new InvalidRequestError([
+        { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
+      ]);
+    }
+    const clock = options.clock ?? systemClock;
+    const prepared = prepareVerification(request, {
+      verifyPin: options.verifyPin,
+      checkNumber: options.checkNumber,
+      dialingPolicy: options.dialingPolicy,
+      clock,
+      startedAt: clock.now(),
+      providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
+      providerOffersMachineDetection: provider.capabilities.machineDetection,
+    });
+    const run = new VerificationRun(prepared, clock, options);
+    // Nothing here waits for the verification: the run hands over the result itself, so a
+    // verification in flight holds no suspended call of this function.
+    if (abuseGuard === undefined || userId === undefined) return run.start(provider);
+    const check = abuseGuard.check({
+      userId,
+      numbers: request.targets,
+      defaultCountry: request.defaultCountry ?? null,
+    });
+    return Promise.resolve(check).then(() => run.start(provider));
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const prepared = prepareVerification(request, {
-    verifyPin: options.verifyPin,
-    checkNumber: options.checkNumber,
-    dialingPolicy: options.dialingPolicy,
-    clock,
-    startedAt: clock.now(),
-    providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
-    providerOffersMachineDetection: provider.capabilities.machineDetection,
-  });
+}
 
-  const { input } = prepared;
-  // Created when the verification starts: see there.
-  let actor: Actor<VerificationCallMachine>;
+/**
+ * One verification in flight: what `runVerification` keeps between the
+ * provider's events and the machine's commands. Its methods are shared by
+ * every run; a run holds only its state, and the few bound callbacks the
+ * actor and the provider need.
+ */
+class VerificationRun {
+  private readonly verificationId: string;
+  private readonly onEvent: ((observation: VerificationObservation) => void) | undefined;
+  private readonly maskNumbers: boolean;
+  private readonly signal: AbortSignal | undefined;
+  private readonly abuseGuard: AbuseGuard | undefined;
+  private readonly userId: string;
+  private readonly input: VerificationInput;
   // Made when first needed: most verifications without an observer need it only for their result.
-  let masker: NumberMasker | undefined;
-  const maskerOf = (): NumberMasker | null => {
-    if (options.maskNumbers === false) return null;
-    masker ??= createNumberMasker(input.targets, input.defaultCountry);
-    return masker;
-  };
-  const observe = (observation: UnstampedObservation): void => {
+  private masker: NumberMasker | undefined = undefined;
+  /** The machine has reached its final status; the session may still be closing. */
+  private finished = false;
+  /** The result was handed over: nothing is observed or counted any more. */
+  private settled = false;
+  private session: ProviderSession | null = null;
+  // Events the machine never saw: malformed ones, and those that came after its final status.
+  private ignoredBeforeMachine: IgnoredEventCounts | null = null;
+  private reportedAttempts = 0;
+  private onAbort: (() => void) | null = null;
+  // Set by start(), before anything can settle the run.
+  private resolve!: (result: VerificationResult | Promise<VerificationResult>) => void;
+  private reject!: (error: unknown) => void;
+  // Created by start(): see there.
+  private actor!: Actor<VerificationCallMachine>;
+  private prepared: PreparedVerification | null;
+
+  constructor(
+    prepared: PreparedVerification,
+    private readonly clock: RuntimeClock,
+    options: RunVerificationOptions,
+  ) {
+    this.prepared = prepared;
+    this.verificationId = options.verificationId ?? newVerificationId();
+    this.onEvent = options.onEvent;
+    this.maskNumbers = options.maskNumbers !== false;
+    this.signal = options.signal;
+    this.abuseGuard = options.abuseGuard;
+    this.userId = options.userId ?? '';
+    this.input = prepared.input;
+  }
+
+  /**
+   * Opens the provider's session and starts the machine; resolves with the
+   * result as the host gets it, once the session is closed.
+   */
+  start(provider: VoiceProvider): Promise<VerificationResult> {
+    return new Promise<VerificationResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      const { signal } = this;
+      // A number check that answers at once decides the first number while the actor is created, so its dial goes
+      // out at start: with the signal aborted already, the check waits for start, and the cancel comes before any dial.
+      const actor = createPreparedActor(this.prepared as PreparedVerification, signal?.aborted !== true);
+      this.actor = actor;
+      this.prepared = null;
+      actor.on('*', this.execute.bind(this));
+      actor.subscribe(this);
+      try {
+        this.session = provider.openSession({
+          verificationId: this.verificationId,
+          emit: this.deliver.bind(this),
+          report: this.report.bind(this),
+        });
+      } catch (error) {
+        this.finish(() => reject(error));
+        return;
+      }
+      const { input } = this;
+      this.observe({
+        type: 'verification.started',
+        provider: provider.name,
+        targets: input.targets.length,
+        mode: input.mode,
+      });
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          actor.send({ type: 'verification.cancel', at: this.clock.now() } satisfies VerificationEvent);
+        };
+        this.onAbort = onAbort;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      actor.start();
+      if (signal?.aborted === true) this.onAbort?.();
+    });
+  }
+
+  /** The number masker of this verification, or `null` when numbers are shown in full. */
+  private maskerOf(): NumberMasker | null {
+    if (!this.maskNumbers) return null;
+    this.masker ??= createNumberMasker(this.input.targets, this.input.defaultCountry);
+    return this.masker;
+  }
+
+  private observe(observation: UnstampedObservation): void {
+    const { onEvent } = this;
     if (onEvent === undefined) return;
     try {
-      const shownBy = maskerOf();
+      const shownBy = this.maskerOf();
       const shown = shownBy === null ? observation : maskObservation(observation, shownBy);
-      onEvent({ ...shown, verificationId, at: clock.now() } as VerificationObservation);
+      onEvent({ ...shown, verificationId: this.verificationId, at: this.clock.now() } as VerificationObservation);
     } catch {
       // A failing observer must not change the verification.
     }
-  };
+  }
 
-  /** The machine has reached its final status; the session may still be closing. */
-  let finished = false;
-  /** The result was handed over: nothing is observed or counted any more. */
-  let settled = false;
-  let session: ProviderSession | null = null;
-  // Events the machine never saw: malformed ones, and those that came after its final status.
-  const ignoredBeforeMachine = emptyIgnoredCounts();
+  /** The machine's snapshot changed (as an observer of the actor). */
+  next(snapshot: SnapshotFrom<VerificationCallMachine>): void {
+    this.reportEndedAttempts(attemptsOf(snapshot));
+  }
 
-  const deliver = (event: unknown): void => {
-    if (settled) return;
+  /** The machine reached its final status (as an observer of the actor). */
+  complete(): void {
+    const output = this.actor.getSnapshot().output as VerificationResult;
+    this.reportEndedAttempts(output.attempts);
+    // The result is told once the session is closed, with what arrived meanwhile counted.
+    this.finish(() => {
+      const before = this.ignoredBeforeMachine;
+      const result = {
+        ...output,
+        ignoredEvents: addIgnoredCounts(output.ignoredEvents, before ?? emptyIgnoredCounts()),
+      };
+      this.observe({ type: 'verification.ended', result });
+      try {
+        this.resolve(this.abuseGuard === undefined ? this.shown(result) : this.recordAbuse(this.abuseGuard, result));
+      } catch (error) {
+        this.reject(error);
+      }
+    });
+  }
+
+  /** Feeds the result to the abuse limits, then hands it over; a failure to record is observed, and the result stands. */
+  private async recordAbuse(abuseGuard: AbuseGuard, result: VerificationResult): Promise<VerificationResult> {
+    try {
+      const locks = await abuseGuard.record(result, { userId: this.userId });
+      if (locks.length > 0) this.observe({ type: 'abuse.locked', locks });
+    } catch (error) {
+      this.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+    }
+    return this.shown(result);
+  }
+
+  /** The result as the host gets it: the callee's numbers masked unless they are to be shown. */
+  private shown(result: VerificationResult): VerificationResult {
+    const masker = this.maskerOf();
+    return masker === null ? result : masker.maskStrings(maskVerificationResult(result));
+  }
+
+  /** The machine failed (as an observer of the actor). */
+  error(error: unknown): void {
+    this.finish(() => this.reject(error));
+  }
+
+  private countIgnored(kind: 'unexpected' | 'stale'): void {
+    this.ignoredBeforeMachine ??= emptyIgnoredCounts();
+    this.ignoredBeforeMachine[kind]++;
+  }
+
+  private deliver(event: unknown): void {
+    if (this.settled) return;
     if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
-      ignoredBeforeMachine.unexpected++;
-      observe({ type: 'provider.malformed' });
+      this.countIgnored('unexpected');
+      this.observe({ type: 'provider.malformed' });
       return;
     }
-    const stamped = { ...event, at: clock.now() } as ProviderEvent;
+    const stamped = { ...event, at: this.clock.now() } as ProviderEvent;
     const logged = toLoggedEvent(stamped);
-    observe({ type: 'provider.event', event: logged });
+    this.observe({ type: 'provider.event', event: logged });
     // SPEC: an event that arrives after the verification ended is stale (e.g. during the farewell).
-    if (finished) {
-      ignoredBeforeMachine.stale++;
-      observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
+    if (this.finished) {
+      this.countIgnored('stale');
+      this.observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
       return;
     }
+    const { actor } = this;
     const before = actor.getSnapshot().context.ignoredEvents;
     actor.send(stamped);
     const after = actor.getSnapshot().context.ignoredEvents;
     for (const reason of IGNORED_KINDS) {
-      if (after[reason] > before[reason]) observe({ type: 'provider.ignored', event: logged, reason, afterEnd: false });
+      if (after[reason] > before[reason]) {
+        this.observe({ type: 'provider.ignored', event: logged, reason, afterEnd: false });
+      }
     }
-  };
+  }
 
   // What the provider does on its own (its dial queue) is told to the host only.
-  const report = (value: unknown): void => {
-    const known = settled ? null : readProviderReport(value);
-    if (known !== null) observe(known);
-  };
+  private report(value: unknown): void {
+    const known = this.settled ? null : readProviderReport(value);
+    if (known !== null) this.observe(known);
+  }
 
-  const reportCommandFailure = (command: ProviderCommand, error: unknown): void => {
-    observe({ type: 'command.failed', command: command.type, code: errorCode(error), message: errorMessage(error) });
+  private reportCommandFailure(command: ProviderCommand, error: unknown): void {
+    this.observe({
+      type: 'command.failed',
+      command: command.type,
+      code: errorCode(error),
+      message: errorMessage(error),
+    });
     if (command.type === 'dial') {
       const providerCode = errorCode(error);
-      deliver({
+      this.deliver({
         type: 'call.dialFailed',
         attempt: command.attempt,
         ending: providerCode === null ? { status: 'failed' } : { status: 'failed', providerCode },
       });
     }
-  };
+  }
 
-  let reportedAttempts = 0;
-  const reportEndedAttempts = (attempts: readonly AttemptRecord[]): void => {
-    while (reportedAttempts < attempts.length && attempts[reportedAttempts]?.result !== null) {
-      observe({ type: 'attempt.ended', attempt: attempts[reportedAttempts] as AttemptRecord });
-      reportedAttempts++;
-    }
-  };
-
-  const execute = (command: ProviderCommand): void => {
+  private execute(command: ProviderCommand): void {
     // The attempts a dial rolls over from are told before it (commands run once the actor holds the new snapshot).
-    if (command.type === 'dial') reportEndedAttempts(attemptsOf(actor.getSnapshot()));
-    observe({ type: 'command', command });
+    if (command.type === 'dial') this.reportEndedAttempts(attemptsOf(this.actor.getSnapshot()));
+    this.observe({ type: 'command', command });
+    const { session } = this;
     if (session === null) return;
     try {
       const pending = session.execute(command);
-      if (pending !== undefined) pending.catch((error: unknown) => reportCommandFailure(command, error));
+      if (pending !== undefined) pending.catch((error: unknown) => this.reportCommandFailure(command, error));
     } catch (error) {
-      reportCommandFailure(command, error);
-    }
-  };
-
-  if (abuseGuard !== undefined && userId !== undefined) {
-    await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null });
-  }
-
-  const result = await new Promise<VerificationResult>((resolve, reject) => {
-    // A number check that answers at once decides the first number while the actor is created, so its dial goes out
-    // at start: with the signal aborted already, the check waits for start, and the cancel comes before any dial.
-    actor = createPreparedActor(prepared, signal?.aborted !== true);
-    const onAbort = (): void => {
-      actor.send({ type: 'verification.cancel', at: clock.now() } satisfies VerificationEvent);
-    };
-    const finish = (settle: () => void): void => {
-      if (finished) return;
-      finished = true;
-      signal?.removeEventListener('abort', onAbort);
-      subscription.unsubscribe();
-      const closing = session;
-      session = null;
-      Promise.resolve()
-        .then(() => closing?.close())
-        .catch((error: unknown) =>
-          observe({ type: 'command.failed', command: 'hangUp', code: errorCode(error), message: errorMessage(error) }),
-        )
-        .finally(() => {
-          settle();
-          settled = true;
-        });
-    };
-
-    actor.on('*', (command) => execute(command as ProviderCommand));
-    const subscription = actor.subscribe({
-      next: (snapshot) => reportEndedAttempts(attemptsOf(snapshot)),
-      complete: () => {
-        const output = actor.getSnapshot().output as VerificationResult;
-        reportEndedAttempts(output.attempts);
-        // The result is told once the session is closed, with what arrived meanwhile counted.
-        finish(() => {
-          const result = { ...output, ignoredEvents: addIgnoredCounts(output.ignoredEvents, ignoredBeforeMachine) };
-          observe({ type: 'verification.ended', result });
-          resolve(result);
-        });
-      },
-      error: (error) => finish(() => reject(error)),
-    });
-
-    try {
-      session = provider.openSession({ verificationId, emit: deliver, report });
-    } catch (error) {
-      finish(() => reject(error));
-      return;
-    }
-    observe({
-      type: 'verification.started',
-      provider: provider.name,
-      targets: input.targets.length,
-      mode: input.mode,
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    actor.start();
-    if (signal?.aborted === true) onAbort();
-  });
-
-  if (abuseGuard !== undefined && userId !== undefined) {
-    try {
-      const locks = await abuseGuard.record(result, { userId });
-      if (locks.length > 0) observe({ type: 'abuse.locked', locks });
-    } catch (error) {
-      observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+      this.reportCommandFailure(command, error);
     }
   }
-  const resultMasker = maskerOf();
-  return resultMasker === null ? result : resultMasker.maskStrings(maskVerificationResult(result));
+
+  private reportEndedAttempts(attempts: readonly AttemptRecord[]): void {
+    while (this.reportedAttempts < attempts.length && attempts[this.reportedAttempts]?.result !== null) {
+      this.observe({ type: 'attempt.ended', attempt: attempts[this.reportedAttempts] as AttemptRecord });
+      this.reportedAttempts++;
+    }
+  }
+
+  private finish(settle: () => void): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.onAbort !== null) this.signal?.removeEventListener('abort', this.onAbort);
+    // The actor drops its observers and listeners itself once it is done.
+    const closing = this.session;
+    this.session = null;
+    Promise.resolve()
+      .then(() => closing?.close())
+      .catch((error: unknown) =>
+        this.observe({
+          type: 'command.failed',
+          command: 'hangUp',
+          code: errorCode(error),
+          message: errorMessage(error),
+        }),
+      )
+      .finally(() => {
+        settle();
+        this.settled = true;
+      });
+  }
 }
 
 /**

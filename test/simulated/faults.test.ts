@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../src/index.js';
-import { type Delivery, FaultSchedule } from '../../src/providers/simulated/faults.js';
+import { type Delivery, disturbsEvents, FaultSchedule } from '../../src/providers/simulated/faults.js';
 import type { RandomSource } from '../../src/providers/simulated/random.js';
 
 /** A random source that plays back the given values. */
@@ -39,5 +39,37 @@ describe('fault schedule', () => {
     );
     expect(schedule.deliveriesFor(key('5'), 0, [])).toHaveLength(1);
     expect(schedule.deliveriesFor({ type: 'call.ringing', callId: 'CA1' }, 0, [])).toEqual([]);
+  });
+
+  it('a plan that disturbs nothing delivers every event at once, as sent, whatever the draws', () => {
+    const quiet = [{}, { delay: 0, duplicate: 0, drop: 0, stale: 0, reorderWindowMs: 0 }, { maxDelayMs: 500 }];
+    const events: ProviderEvent[] = [
+      { type: 'call.dialed', attempt: 1, callId: 'CA1' },
+      { type: 'call.ringing', callId: 'CA1' },
+      { type: 'call.answeredBy', callId: 'CA1', answeredBy: 'human' },
+      key('#'),
+      { type: 'call.ended', callId: 'CA1', ending: { status: 'completed' } },
+    ];
+    for (const plan of quiet) {
+      expect(disturbsEvents(plan)).toBe(false);
+      for (const draw of [0, 0.5, 0.999]) {
+        const schedule = new FaultSchedule(
+          plan,
+          () => draw,
+          () => {},
+        );
+        for (const [i, event] of events.entries()) {
+          expect(schedule.deliveriesFor(event, i * 10, ['CA0'])).toEqual<Delivery[]>([
+            { event, delayMs: 0, queued: false },
+          ]);
+        }
+      }
+    }
+  });
+
+  it('a plan with any chance of a fault, or a reorder window, disturbs events', () => {
+    for (const plan of [{ delay: 0.1 }, { duplicate: 0.1 }, { drop: 0.1 }, { stale: 0.1 }, { reorderWindowMs: 50 }]) {
+      expect(disturbsEvents(plan)).toBe(true);
+    }
   });
 });

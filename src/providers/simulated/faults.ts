@@ -108,6 +108,14 @@ const duration = (value: number | undefined): number =>
   typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : 0;
 
 /**
+ * Whether a plan can do anything to an event. Under one that cannot, every
+ * event is delivered at once, as it was sent, whatever the random draws.
+ */
+export function disturbsEvents(plan: FaultPlan): boolean {
+  return PROBABILITIES.some((key) => probability(plan[key]) > 0) || duration(plan.reorderWindowMs) > 0;
+}
+
+/**
  * Plans the deliveries of events under a fault plan. Holds, per call, when the
  * last delayed ordered event will arrive, so that ordered events never overtake
  * each other — not even when one is due at the very moment the next is sent.

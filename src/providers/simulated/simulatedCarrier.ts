@@ -25,7 +25,14 @@ import type {
 } from '../types.js';
 import { CallListener, checkAudioAnalysis, LISTENING_FRAME_MS, type SimulatedAudioAnalysis } from './callListener.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
-import { checkFaultPlan, type Delivery, type FaultPlan, type FaultRecord, FaultSchedule } from './faults.js';
+import {
+  checkFaultPlan,
+  type Delivery,
+  disturbsEvents,
+  type FaultPlan,
+  type FaultRecord,
+  FaultSchedule,
+} from './faults.js';
 import { createSeededRandom } from './random.js';
 import {
   checkScriptedFaults,
@@ -142,13 +149,25 @@ interface CallState {
   machineDetection: boolean;
   /** Listens to the call's audio, when audio analysis is on and the line carries any. */
   listener: CallListener | null;
-  timers: Set<TimerHandle>;
-  promptTimers: Set<TimerHandle>;
-  inputTimer: TimerHandle | null;
+  /** The prompt playing, until it ends or is stopped: one at a time. */
+  promptTimer: CarrierTimer | null;
+  inputTimer: CarrierTimer | null;
   promptIndex: number;
   currentPromptSeq: number;
   promptPlaying: boolean;
 }
+
+/** Something a session will do after a while: for a call, only while the call lasts. */
+interface CarrierTimer {
+  readonly call: CallState | null;
+  readonly fn: () => void;
+  handle: TimerHandle;
+}
+
+// The options' defaults, shared by every carrier that leaves them out: none of them is changed.
+const UNLISTED_NUMBER: CalleeScript = Object.freeze({ kind: 'invalid-number' });
+const NO_FAULTS: FaultPlan = Object.freeze({});
+const NO_SCRIPTED_FAULTS: readonly ScriptedFault[] = Object.freeze([]);
 
 /** Where a script's issues are found before the path names its (masked) number. */
 const SCRIPT_PATH = 'script';
@@ -196,7 +215,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private readonly clock: RuntimeClock;
   private readonly numbers: ReadonlyMap<string, CalleeScript>;
   private readonly unlisted: CalleeScript;
-  private readonly timing: CarrierTiming;
+  private readonly timing: Readonly<CarrierTiming>;
   private readonly faults: FaultPlan;
   private readonly scriptedFaults: readonly ScriptedFault[];
   private readonly seed: number;
@@ -204,12 +223,14 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private callCounter = 0;
   private sessionCounter = 0;
   private sink: ((verificationId: string, event: ProviderEvent) => void) | null = null;
-  private readonly durableSessions = new Map<string, ProviderSession>();
+  /** Sessions of verifications run through {@link SimulatedCarrier.run}, made when the first one is. */
+  private durableSessions: Map<string, ProviderSession> | null = null;
 
   /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
     this.clock = options.clock;
-    this.timing = { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    this.timing =
+      options.timing === undefined ? DEFAULT_CARRIER_TIMING : { ...DEFAULT_CARRIER_TIMING, ...options.timing };
     const firstRingMs = this.timing.apiLatencyMs + this.timing.postDialDelayMs;
     const issues: RequestIssue[] = [];
     const numbers = new Map<string, CalleeScript>();
@@ -224,11 +245,11 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
       numbers.set(key, script);
     }
     this.numbers = numbers;
-    this.unlisted = options.unlistedNumbers ?? { kind: 'invalid-number' };
+    this.unlisted = options.unlistedNumbers ?? UNLISTED_NUMBER;
     checkCalleeScript(this.unlisted, 'unlistedNumbers', issues, firstRingMs);
-    this.faults = options.faults ?? {};
+    this.faults = options.faults ?? NO_FAULTS;
     checkFaultPlan(this.faults, 'faults', issues);
-    this.scriptedFaults = options.scriptedFaults ?? [];
+    this.scriptedFaults = options.scriptedFaults ?? NO_SCRIPTED_FAULTS;
     checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
     if (issues.length > 0) throw new InvalidSimulationError(issues);
     const { audioAnalysis = false } = options;
@@ -284,6 +305,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /** Carries out a command on the verification's calls; what follows comes through {@link SimulatedCarrier.connect}. */
   async run(effect: ProviderEffect, context: { verificationId: string }): Promise<readonly unknown[]> {
+    this.durableSessions ??= new Map();
     let session = this.durableSessions.get(context.verificationId);
     if (session === undefined) {
       const { verificationId } = context;
@@ -296,16 +318,23 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /** Ends every call of the verifications run through {@link SimulatedCarrier.run} (the end of a test). */
   hangUpAll(): void {
-    for (const session of this.durableSessions.values()) session.close();
-    this.durableSessions.clear();
+    for (const session of this.durableSessions?.values() ?? []) session.close();
+    this.durableSessions?.clear();
   }
 
   private newSession(context: SessionContext): ProviderSession {
     this.sessionCounter++;
-    const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
+    // Fault machinery only for carriers with faults to inject: without it, every event arrives at once, as sent.
+    const randomFaults = disturbsEvents(this.faults);
+    if (!randomFaults && this.scriptedFaults.length === 0) return new CarrierSession(this, context);
     const log = (record: FaultRecord) => this.faultLog.push(record);
-    const schedule = new FaultSchedule(this.faults, random, log);
-    return new CarrierSession(this, context, schedule, new ScriptedFaultPlayer(this.scriptedFaults, log));
+    const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
+    return new CarrierSession(
+      this,
+      context,
+      randomFaults ? new FaultSchedule(this.faults, random, log) : null,
+      this.scriptedFaults.length === 0 ? null : new ScriptedFaultPlayer(this.scriptedFaults, log),
+    );
   }
 
   /** @internal */
@@ -315,30 +344,38 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   }
 
   /** @internal */
-  get settings(): { clock: RuntimeClock; timing: CarrierTiming; audioAnalysis: SimulatedAudioAnalysis | null } {
+  get settings(): {
+    clock: RuntimeClock;
+    timing: Readonly<CarrierTiming>;
+    audioAnalysis: SimulatedAudioAnalysis | null;
+  } {
     return { clock: this.clock, timing: this.timing, audioAnalysis: this.audioAnalysis };
   }
 }
 
 /** One verification's calls on the simulated carrier. */
 class CarrierSession implements ProviderSession {
-  private readonly timers = new Set<TimerHandle>();
+  /** Every timer set and not yet fired or cancelled, the calls' and the session's own. */
+  private readonly timers = new Set<CarrierTimer>();
   private readonly calls = new Map<string, CallState>();
+  /** Ended calls, whose ids random faults use for stale copies. */
   private readonly endedCallIds: string[] = [];
   private closed = false;
 
   constructor(
     private readonly carrier: SimulatedCarrier,
     private readonly context: SessionContext,
-    private readonly faults: FaultSchedule,
-    private readonly scripted: ScriptedFaultPlayer,
+    /** Random faults, when the carrier's plan has any. */
+    private readonly faults: FaultSchedule | null = null,
+    /** Scripted faults, when the carrier has any. */
+    private readonly scripted: ScriptedFaultPlayer | null = null,
   ) {}
 
   private get clock(): RuntimeClock {
     return this.carrier.settings.clock;
   }
 
-  private get timing(): CarrierTiming {
+  private get timing(): Readonly<CarrierTiming> {
     return this.carrier.settings.timing;
   }
 
@@ -346,7 +383,7 @@ class CarrierSession implements ProviderSession {
     if (this.closed) return;
     switch (command.type) {
       case 'dial': {
-        const failure = this.scripted.dialFailureFor(command.attempt);
+        const failure = this.scripted?.dialFailureFor(command.attempt) ?? null;
         if (failure !== null) return this.failDial(command, failure);
         this.dial(command.attempt, command.to, command.machineDetection);
         return;
@@ -370,8 +407,8 @@ class CarrierSession implements ProviderSession {
 
   close(): void {
     this.closed = true;
-    this.scripted.close();
-    for (const timer of this.timers) this.clock.clearTimeout(timer);
+    this.scripted?.close();
+    for (const timer of this.timers) this.clock.clearTimeout(timer.handle);
     this.timers.clear();
     for (const call of this.calls.values()) {
       if (!call.ended) this.endCall(call, 'session-closed');
@@ -433,8 +470,7 @@ class CarrierSession implements ProviderSession {
       ended: false,
       machineDetection: machineDetection && this.carrier.capabilities.machineDetection,
       listener: null,
-      timers: new Set(),
-      promptTimers: new Set(),
+      promptTimer: null,
       inputTimer: null,
       promptIndex: 0,
       currentPromptSeq: 0,
@@ -553,7 +589,7 @@ class CarrierSession implements ProviderSession {
         if (event !== null) this.emit(event);
         // As on a Twilio stream: the attempt ends with a tone, and nothing heard after it matters.
         if (heard.kind === 'tone') {
-          this.cancel(call, next);
+          this.cancel(next);
           call.listener = null;
           return;
         }
@@ -563,22 +599,22 @@ class CarrierSession implements ProviderSession {
   }
 
   private playPrompt(command: Extract<ProviderCommand, { type: 'playPrompt' }>): void {
-    const call = this.liveAnsweredCall(command.callId);
+    const { callId, promptSeq } = command;
+    const call = this.liveAnsweredCall(callId);
     if (call === undefined) return;
     this.stopPrompt(call);
     call.record.promptsPlayed++;
-    call.currentPromptSeq = command.promptSeq;
+    call.currentPromptSeq = promptSeq;
     call.promptPlaying = true;
     const durationMs = estimatePlayDurationMs(command.segments, this.timing.speech);
     const { inputTimeoutMs, timeoutOwner } = command.collect;
+    // The timers keep what they need of the command, not the command and its prompt's text (some 500 bytes).
     const promptTimer = this.after(call, durationMs, () => {
       call.promptPlaying = false;
-      if (timeoutOwner === 'provider') this.startInputTimer(call, command.promptSeq, inputTimeoutMs);
-      if (this.carrier.capabilities.reportsPromptEnd) {
-        this.emit({ type: 'call.promptFinished', callId: command.callId, promptSeq: command.promptSeq });
-      }
+      if (timeoutOwner === 'provider') this.startInputTimer(call, promptSeq, inputTimeoutMs);
+      if (this.carrier.capabilities.reportsPromptEnd) this.emit({ type: 'call.promptFinished', callId, promptSeq });
     });
-    call.promptTimers.add(promptTimer);
+    call.promptTimer = promptTimer;
 
     const response = this.responseTo(call);
     if ('silence' in response) return;
@@ -597,16 +633,13 @@ class CarrierSession implements ProviderSession {
   private pressKey(
     call: CallState,
     key: string,
-    promptTimer: TimerHandle,
+    promptTimer: CarrierTimer,
     inputTimeoutMs: number,
     timeoutOwner: 'machine' | 'provider',
   ): void {
-    if (call.promptPlaying && call.promptTimers.has(promptTimer)) {
+    if (call.promptPlaying && call.promptTimer === promptTimer) {
       // Barge-in: a key stops the prompt, so its end is never reported.
-      this.clock.clearTimeout(promptTimer);
-      call.promptTimers.delete(promptTimer);
-      call.timers.delete(promptTimer);
-      this.timers.delete(promptTimer);
+      this.cancel(promptTimer);
       call.promptPlaying = false;
     }
     call.record.keysPressed++;
@@ -628,13 +661,12 @@ class CarrierSession implements ProviderSession {
 
   private clearInputTimer(call: CallState): void {
     if (call.inputTimer === null) return;
-    this.cancel(call, call.inputTimer);
+    this.cancel(call.inputTimer);
     call.inputTimer = null;
   }
 
   private stopPrompt(call: CallState): void {
-    for (const timer of call.promptTimers) this.cancel(call, timer);
-    call.promptTimers.clear();
+    if (call.promptTimer !== null) this.cancel(call.promptTimer);
     this.clearInputTimer(call);
     call.promptPlaying = false;
   }
@@ -659,16 +691,16 @@ class CarrierSession implements ProviderSession {
     call.ended = true;
     call.record.endedAt = this.clock.now();
     call.record.endedBy = by;
-    for (const timer of call.timers) {
-      this.clock.clearTimeout(timer);
+    for (const timer of this.timers) {
+      if (timer.call !== call) continue;
+      this.clock.clearTimeout(timer.handle);
       this.timers.delete(timer);
     }
-    call.timers.clear();
-    call.promptTimers.clear();
+    call.promptTimer = null;
     call.inputTimer = null;
     call.listener = null;
     const callId = this.callIdOf(call);
-    this.endedCallIds.push(callId);
+    if (this.faults !== null) this.endedCallIds.push(callId);
     if (ending !== undefined) this.emit({ type: 'call.ended', callId, ending });
   }
 
@@ -684,11 +716,16 @@ class CarrierSession implements ProviderSession {
   /** Sends an event through the scripted faults, or else the random ones. */
   private emit(event: ProviderEvent): void {
     if (this.closed) return;
+    const { faults, scripted } = this;
+    if (faults === null && scripted === null) {
+      this.context.emit(event);
+      return;
+    }
     const now = this.clock.now();
     const attempt = 'attempt' in event ? event.attempt : (this.calls.get(event.callId)?.record.attempt ?? -1);
-    const deliveries =
-      this.scripted.deliveriesFor(event, attempt, now, () => this.faults.undisturbed(event, now)) ??
-      this.faults.deliveriesFor(event, now, this.endedCallIds);
+    const undisturbed = (): Delivery => faults?.undisturbed(event, now) ?? asSent(event);
+    const deliveries = scripted?.deliveriesFor(event, attempt, now, undisturbed) ??
+      faults?.deliveriesFor(event, now, this.endedCallIds) ?? [asSent(event)];
     this.deliver(deliveries, attempt, now);
   }
 
@@ -697,35 +734,45 @@ class CarrierSession implements ProviderSession {
     for (const delivery of deliveries) {
       if (delivery.queued) this.schedule(delivery.delayMs, () => this.context.emit(delivery.event));
       else this.context.emit(delivery.event);
-      this.deliver(this.scripted.releasedBy(delivery.event, attempt, now, delivery.delayMs), attempt, now);
+      if (this.scripted !== null) {
+        this.deliver(this.scripted.releasedBy(delivery.event, attempt, now, delivery.delayMs), attempt, now);
+      }
     }
   }
 
   /** Runs `fn` after `ms` unless the session closed; not tied to a call. */
-  private schedule(ms: number, fn: () => void): TimerHandle {
-    const handle: TimerHandle = this.clock.setTimeout(() => {
-      this.timers.delete(handle);
-      if (!this.closed) fn();
-    }, ms);
-    this.timers.add(handle);
-    return handle;
+  private schedule(ms: number, fn: () => void): CarrierTimer {
+    return this.setTimer(null, ms, fn);
   }
 
   /** Runs `fn` after `ms` unless the call or the session ended first. */
-  private after(call: CallState, ms: number, fn: () => void): TimerHandle {
-    const handle = this.schedule(ms, () => {
-      call.timers.delete(handle);
-      call.promptTimers.delete(handle);
-      if (!call.ended) fn();
-    });
-    call.timers.add(handle);
-    return handle;
+  private after(call: CallState, ms: number, fn: () => void): CarrierTimer {
+    return this.setTimer(call, ms, fn);
   }
 
-  private cancel(call: CallState, handle: TimerHandle): void {
-    this.clock.clearTimeout(handle);
-    this.timers.delete(handle);
-    call.timers.delete(handle);
-    call.promptTimers.delete(handle);
+  private setTimer(call: CallState | null, ms: number, fn: () => void): CarrierTimer {
+    const timer: CarrierTimer = { call, fn, handle: null };
+    timer.handle = this.clock.setTimeout(() => this.fire(timer), ms);
+    this.timers.add(timer);
+    return timer;
   }
+
+  private fire(timer: CarrierTimer): void {
+    this.timers.delete(timer);
+    const { call } = timer;
+    if (call?.promptTimer === timer) call.promptTimer = null;
+    if (!this.closed && call?.ended !== true) timer.fn();
+  }
+
+  private cancel(timer: CarrierTimer): void {
+    this.clock.clearTimeout(timer.handle);
+    this.timers.delete(timer);
+    const { call } = timer;
+    if (call?.promptTimer === timer) call.promptTimer = null;
+  }
+}
+
+/** The delivery of an event that nothing disturbs. */
+function asSent(event: ProviderEvent): Delivery {
+  return { event, delayMs: 0, queued: false };
 }
