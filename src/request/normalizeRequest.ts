@@ -20,7 +20,7 @@ import type {
  * Default timers and limits: the seed's 10 seconds after the greeting, three
  * invalid entries, and the 3 minutes NPS allows a whole verification.
  */
-export const DEFAULT_TIMING: Readonly<Timing> = {
+export const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
   ringTimeoutMs: 30_000,
   dialTimeoutMs: 90_000,
   endingGraceMs: 3_000,
@@ -29,7 +29,15 @@ export const DEFAULT_TIMING: Readonly<Timing> = {
   maxTotalMs: 180_000,
   promptWatchdogMs: 30_000,
   providerTimeoutGraceMs: 5_000,
-};
+});
+
+// What most requests leave out, shared by their inputs (frozen: an input is never changed) rather than copied.
+const NO_CALLER_ID: VerificationInput['callerId'] = Object.freeze({ default: null, byCountry: Object.freeze({}) });
+const NOTHING_REPLACED = Object.freeze({});
+
+/** An object the request filled, or the shared empty one when it filled nothing. */
+const sharedWhenEmpty = <T extends object>(value: T): T =>
+  Object.keys(value).length === 0 ? (NOTHING_REPLACED as T) : value;
 
 /** Most targets a request may hold. */
 export const MAX_TARGETS = 20;
@@ -132,7 +140,7 @@ function checkPrompt(value: unknown, path: string, issues: Issues): void {
 }
 
 function checkTiming(timing: unknown, issues: Issues): Timing {
-  if (timing === undefined) return { ...DEFAULT_TIMING };
+  if (timing === undefined) return DEFAULT_TIMING;
   if (!isRecord(timing)) {
     issues.push({ path: 'timing', message: 'must be an object' });
     return { ...DEFAULT_TIMING };
@@ -165,7 +173,7 @@ function checkTiming(timing: unknown, issues: Issues): Timing {
 }
 
 function checkCallerId(callerId: unknown, issues: Issues): VerificationInput['callerId'] {
-  const none = { default: null, byCountry: {} };
+  const none = NO_CALLER_ID;
   if (callerId === undefined) return none;
   if (typeof callerId === 'string') {
     if (!isText(callerId, 32)) issues.push({ path: 'callerId', message: 'must be a non-empty phone number' });
@@ -307,8 +315,8 @@ export function normalizeVerificationRequest(
     fraudCode,
     defaultCountry,
     callerId,
-    prompts,
-    speech,
+    prompts: sharedWhenEmpty(prompts),
+    speech: sharedWhenEmpty(speech),
     timing,
     machineDetection: request.answeringMachineDetection === true && options.providerOffersMachineDetection === true,
     inputTimeoutOwner,
