@@ -140,8 +140,8 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /**
- * Asks the check bound to the actor system about a target, when the attempt
- * opens. A check that answers at once (the library's own does) is decided in
+ * Asks the check bound to the actor system (or to the verification's input)
+ * about a target, when the attempt opens. A check that answers at once (the library's own does) is decided in
  * the same step, with no invoked actor; one that answers later is left
  * pending for the machine's `checkNumber` actor, and so is everything when no
  * check is bound (a machine given its checks by `provide`).
@@ -163,7 +163,10 @@ export function checkBoundNumberAtOnce(
   const pending = Promise.resolve(answer);
   // Awaited by the invoked check; a verification that ends first must not leave an unhandled rejection.
   pending.catch(() => {});
-  pendingNumberChecks.set(system as object, { index: input.index, answer: pending });
+  // Without a system to keep it for (a pure transition), the invoked check asks again.
+  if (typeof system === 'object' && system !== null) {
+    pendingNumberChecks.set(system, { index: input.index, answer: pending });
+  }
   return null;
 }
 
