@@ -315,15 +315,20 @@ class VerificationRun {
       return;
     }
     const stamped = { ...event, at: this.clock.now() } as ProviderEvent;
-    const logged = toLoggedEvent(stamped);
-    this.observe({ type: 'provider.event', event: logged });
+    // What is logged of the event is made only for a host that listens.
+    const logged = this.onEvent === undefined ? null : toLoggedEvent(stamped);
+    if (logged !== null) this.observe({ type: 'provider.event', event: logged });
     // SPEC: an event that arrives after the verification ended is stale (e.g. during the farewell).
     if (this.finished) {
       this.countIgnored('stale');
-      this.observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
+      if (logged !== null) this.observe({ type: 'provider.ignored', event: logged, reason: 'stale', afterEnd: true });
       return;
     }
     const { actor } = this;
+    if (logged === null) {
+      actor.send(stamped);
+      return;
+    }
     const before = actor.getSnapshot().context.ignoredEvents;
     actor.send(stamped);
     const after = actor.getSnapshot().context.ignoredEvents;
