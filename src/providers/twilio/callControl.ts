@@ -54,22 +54,26 @@ export type DocumentKind = 'run' | 'hold' | 'hang-up';
 
 /** A TwiML document; the URLs inside carry its number as `s`. */
 export interface TwimlDocument {
-  step: number;
-  twiml: string;
-  kind: DocumentKind;
+  readonly step: number;
+  readonly twiml: string;
+  readonly kind: DocumentKind;
   /** The routes its URLs point to: the only requests it can make. */
-  routes: TwilioWebhookRoute[];
+  readonly routes: readonly TwilioWebhookRoute[];
   /** It starts the call's Media Stream. */
-  startsStream?: boolean;
+  readonly startsStream?: boolean;
 }
 
 /** The prompt whose keys the call's Gathers collect. */
 export interface PromptState {
-  seq: number;
-  collect: PlayPromptCommand['collect'];
+  readonly seq: number;
+  readonly collect: Readonly<PlayPromptCommand['collect']>;
 }
 
-/** One call, as the provider keeps it. Plain JSON. */
+/**
+ * One call, as the provider keeps it. Plain JSON. Its fields are set, its
+ * nested values (lists, documents, prompt, request) replaced whole and never
+ * changed in place, so that a step copies only the calls (see `copy`).
+ */
 export interface TwilioCall {
   attempt: number;
   /** Random dial token in every URL of the call. */
@@ -86,7 +90,7 @@ export interface TwilioCall {
   /** A document that starts the call's Media Stream was served. */
   streamStarted?: boolean;
   /** `SequenceNumber`s of the status callbacks seen. */
-  seenSequenceNumbers: string[];
+  seenSequenceNumbers: readonly string[];
   twiml: TwimlState;
   /** Number of the document Twilio runs now. */
   step: number;
@@ -95,13 +99,13 @@ export interface TwilioCall {
   /** A document waiting for the next request (while holding, or before the first). */
   pending: TwimlDocument | null;
   /** The last request answered, for a retry of it. */
-  lastAnswer: { key: string; twiml: string } | null;
+  lastAnswer: { readonly key: string; readonly twiml: string } | null;
   prompt: PromptState | null;
   /**
    * The TwiML request being handled (set by `receive`, used by `plan`): whether
    * its answer is the machine's to give, and the Gather that reported keys, if any.
    */
-  request: { key: string; awaitsMachine: boolean; reportedBy: GatherShape | null } | null;
+  request: { readonly key: string; readonly awaitsMachine: boolean; readonly reportedBy: GatherShape | null } | null;
 }
 
 /** The Twilio state of one verification: its calls, in dial order. */
@@ -479,7 +483,8 @@ function carryOut(
     case 'playPrompt': {
       const call = liveCall(plan.state, command.callId);
       if (call === undefined) return;
-      const prompt: PromptState = { seq: command.promptSeq, collect: command.collect };
+      // Its own copy: the state shares its nested values from step to step, and the command is handed to observers too.
+      const prompt: PromptState = { seq: command.promptSeq, collect: { ...command.collect } };
       call.prompt = prompt;
       const silenceSeconds = toGatherTimeoutSeconds(command.collect.inputTimeoutMs);
       deliver(plan, call, open, settings, 'run', GATHER_ROUTES, (step, stream) =>
@@ -755,8 +760,14 @@ function callIdOf(call: TwilioCall): string {
   return call.callSid ?? '';
 }
 
+/**
+ * The state a step changes: the list of calls and each call. Nested values are
+ * never changed in place (their types are read-only), so they are shared with
+ * the state before the step instead of copied (a deep copy cost more than the
+ * rest of a webhook's handling here).
+ */
 function copy(state: TwilioState): TwilioState {
-  return structuredClone(state);
+  return { ...state, calls: state.calls.map((call) => ({ ...call })) };
 }
 
 /** The state as JSON, for the store. */

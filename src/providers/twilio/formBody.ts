@@ -19,6 +19,8 @@ export const MAX_FORM_PARAMS = 200;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function decodeComponent(text: string): string | null {
+  // Most of Twilio's values have nothing to decode.
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replaceAll('+', ' '));
   } catch {

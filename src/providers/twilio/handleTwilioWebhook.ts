@@ -216,9 +216,14 @@ function screen(head: Omit<TwilioWebhookRequest, 'body'>, base: PublicBaseUrl): 
   return null;
 }
 
+/** The base URL read last: a process serves one (or a few), and reading it parses a URL on every request otherwise. */
+let lastBase: { publicBaseUrl: string; url: PublicBaseUrl } | null = null;
+
 function toBaseUrl(publicBaseUrl: string): PublicBaseUrl {
+  if (lastBase?.publicBaseUrl === publicBaseUrl) return lastBase.url;
   const reading = readPublicBaseUrl(publicBaseUrl);
   if (!reading.ok) throw new VoiceMfaError('PROVIDER_ERROR', reading.problem);
+  lastBase = { publicBaseUrl, url: reading.url };
   return reading.url;
 }
 

@@ -110,7 +110,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.withdrawal.abort();
+    // A dial waits in the pacer only as part of REST work under way; aborting costs an error and an event, so only then.
+    if (this.restWork.size > 0) this.withdrawal.abort();
     this.open?.wake?.();
     await Promise.all([...this.restWork]);
     const holding = this.state.calls.filter(awaitsFinalTwiml);
