@@ -4,20 +4,18 @@
  * users run it), the same provider events into a bare XState actor of the
  * machine, and the same events into a hand-written reducer of the rules.
  */
-import { createActor } from 'xstate';
 import {
   createNumberCheck,
   normalizeVerificationRequest,
   type ProviderEvent,
   runVerification,
   SimulatedCarrier,
-  type VerificationCallMachine,
   type VerificationResult,
   VirtualClock,
   type VoiceProvider,
-  verificationCallMachine,
 } from '../src/index.js';
-import { bindHostChecks, type HostChecks } from '../src/machine/checks.js';
+import type { HostChecks } from '../src/machine/checks.js';
+import { createPreparedActor } from '../src/runtime/createVerificationActor.js';
 import type { BenchFlow } from './flows.js';
 import { runHandWritten } from './handWritten.js';
 
@@ -77,7 +75,6 @@ export interface PreparedFlow {
   flow: BenchFlow;
   events: StampedEvent[];
   expected: FlowOutcome;
-  machine: VerificationCallMachine;
   checks: HostChecks;
   input: ReturnType<typeof normalizeVerificationRequest>;
 }
@@ -94,17 +91,14 @@ export async function prepareFlow(flow: BenchFlow): Promise<PreparedFlow> {
     providerEnforcesInputTimeout: carrier.capabilities.enforcesInputTimeout,
     providerOffersMachineDetection: carrier.capabilities.machineDetection,
   });
-  return { flow, events, expected, machine: verificationCallMachine, checks, input };
+  return { flow, events, expected, checks, input };
 }
 
 /** The recorded events into a bare actor of the machine on a virtual clock; its own timers fire between them. */
 export async function runBareActor(prepared: PreparedFlow): Promise<FlowOutcome> {
   const clock = new VirtualClock({ autoAdvance: false });
-  // A fresh input per run, as the runtime makes one per verification; the checks are bound to it and to the actor.
-  const input = { ...prepared.input };
-  bindHostChecks(input, prepared.checks);
-  const actor = createActor(prepared.machine, { input, clock });
-  bindHostChecks(actor, prepared.checks);
+  // A fresh input per run, as the runtime makes one per verification, with the checks bound as the runtime binds them.
+  const actor = createPreparedActor({ input: { ...prepared.input }, checks: prepared.checks, clock });
   actor.start();
   await drainMicrotasks();
   for (const event of prepared.events) {

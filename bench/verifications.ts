@@ -171,42 +171,20 @@ log(
   `\nwebhook p99 at ${WEBHOOK_CONCURRENCY} in flight, ${settings.webhookCount} requests of each kind per round, ` +
     `${settings.webhookRounds} rounds (127.0.0.1)`,
 );
-show(
-  'status callback: webhook listener',
-  pick((r) => r.status),
-  'ms',
-  1,
-);
-show(
-  'status callback: bare node:http',
-  pick((r) => r.bareStatus),
-  'ms',
-  1,
-);
-show(
-  'status callback: listener / bare',
-  pick((r) => r.status / r.bareStatus),
-  '×',
-  2,
-);
-show(
-  'gather action: webhook listener',
-  pick((r) => r.gather),
-  'ms',
-  1,
-);
-show(
-  'gather action: bare node:http',
-  pick((r) => r.bareGather),
-  'ms',
-  1,
-);
-show(
-  'gather action: listener / bare',
-  pick((r) => r.gather / r.bareGather),
-  '×',
-  2,
-);
+const WEBHOOK_KINDS = [
+  { label: 'status callback', listener: (r: WebhookRound) => r.status, bare: (r: WebhookRound) => r.bareStatus },
+  { label: 'gather action', listener: (r: WebhookRound) => r.gather, bare: (r: WebhookRound) => r.bareGather },
+] as const;
+for (const { label, listener, bare } of WEBHOOK_KINDS) {
+  show(`${label}: webhook listener`, pick(listener), 'ms', 1);
+  show(`${label}: bare node:http`, pick(bare), 'ms', 1);
+  show(
+    `${label}: listener / bare`,
+    pick((r) => listener(r) / bare(r)),
+    '×',
+    2,
+  );
+}
 
 // The structures every verification touches, with many others live.
 log('\nstructures');

@@ -173,15 +173,14 @@ function checkTiming(timing: unknown, issues: Issues): Timing {
 }
 
 function checkCallerId(callerId: unknown, issues: Issues): VerificationInput['callerId'] {
-  const none = NO_CALLER_ID;
-  if (callerId === undefined) return none;
+  if (callerId === undefined) return NO_CALLER_ID;
   if (typeof callerId === 'string') {
     if (!isText(callerId, 32)) issues.push({ path: 'callerId', message: 'must be a non-empty phone number' });
     return { default: callerId, byCountry: {} };
   }
   if (!isRecord(callerId)) {
     issues.push({ path: 'callerId', message: 'must be a phone number or { default?, byCountry? }' });
-    return none;
+    return NO_CALLER_ID;
   }
   unknownKeys(callerId, ['default', 'byCountry'], 'callerId', issues);
   if (callerId.default !== undefined && !isText(callerId.default, 32)) {

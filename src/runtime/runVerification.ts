@@ -325,12 +325,9 @@ class VerificationRun {
       return;
     }
     const { actor } = this;
-    if (logged === null) {
-      actor.send(stamped);
-      return;
-    }
-    const before = actor.getSnapshot().context.ignoredEvents;
+    const before = logged === null ? null : actor.getSnapshot().context.ignoredEvents;
     actor.send(stamped);
+    if (logged === null || before === null) return;
     const after = actor.getSnapshot().context.ignoredEvents;
     for (const reason of IGNORED_KINDS) {
       if (after[reason] > before[reason]) {
