@@ -178,7 +178,7 @@ export interface CancelEvent extends Stamped {
 
 /**
  * Time has reached `at`: every deadline due by then fires, in due order, each at
- * its own due time. The machine raises it from its own timers; a host that
+ * its own due time. The machine raises it from its own timer; a host that
  * drives the machine without them (e.g. after restoring a saved verification)
  * sends it to catch up.
  */

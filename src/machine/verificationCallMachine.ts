@@ -52,9 +52,13 @@ import { isWellFormedEvent } from './validateEvent.js';
 type Farewell = keyof Pick<Prompts, 'approved' | 'fraudReported' | 'denied'>;
 
 const ROLLOVER = '#verification.calling.rollover';
-/** The one XState timer of the state's deadline; the total deadline has its own. */
+/**
+ * The one XState timer of a verification: it fires at the earliest deadline to
+ * come, the state's own or the total one, and every state that can last arms
+ * it on entry and disarms it on exit. One timer instead of two keeps a parked
+ * verification smaller (XState keeps each pending timer in per-actor tables).
+ */
 const DEADLINE_TIMER = 'deadline';
-const TOTAL_TIMER = 'total';
 
 /**
  * Judging deadlines by event time: an event stamped at or after a deadline
@@ -451,14 +455,10 @@ const machineDefinition = setup({
     concludeApproval: updateAction('concludeApproval'),
     concludeExpired: updateAction('concludeExpired'),
     concludeInvalidInput: updateAction('concludeInvalidInput'),
-    armTotalDeadline: raise(({ context }): TickEvent => ({ type: 'verification.tick', at: totalDeadlineAt(context) }), {
-      id: TOTAL_TIMER,
-      delay: ({ context }) => totalDeadlineAt(context) - context.now,
-    }),
-    // The state's deadline, set just before by `setDeadline`, as the one XState timer.
+    // The earliest of the state's deadline (set just before by `setDeadline`, or none) and the total one.
     scheduleDeadline: raise(
-      ({ context }): TickEvent => ({ type: 'verification.tick', at: context.deadline?.at ?? context.now }),
-      { id: DEADLINE_TIMER, delay: ({ context }) => Math.max(0, (context.deadline?.at ?? context.now) - context.now) },
+      ({ context }): TickEvent => ({ type: 'verification.tick', at: earliestDeadlineAt(context) }),
+      { id: DEADLINE_TIMER, delay: ({ context }) => Math.max(0, earliestDeadlineAt(context) - context.now) },
     ),
     disarmDeadline: cancel(DEADLINE_TIMER),
     catchUpFirst: raise(
@@ -551,7 +551,6 @@ const machineDefinition = setup({
     initial: 'calling',
     states: {
       calling: {
-        entry: 'armTotalDeadline',
         on: {
           'verification.tick': [
             {
@@ -608,7 +607,8 @@ const machineDefinition = setup({
                 ],
               },
               // A deadline rolled over to this attempt: the dial goes out once the same tick has fired every
-              // deadline due by its time (the total one may end the verification first), at the tick's time.
+              // deadline due by its time (the total one may end the verification first), at the tick's time. It needs
+              // no timer: it is entered only by a tick that goes on (`continueTick`), within the same macrostep.
               readyToDial: {
                 on: {
                   'verification.tick': {
@@ -618,7 +618,10 @@ const machineDefinition = setup({
                   },
                 },
               },
+              // A number check has no deadline of its own: the timer waits for the total one.
               awaitingNumberCheck: {
+                entry: 'scheduleDeadline',
+                exit: 'disarmDeadline',
                 invoke: {
                   src: 'checkNumber',
                   input: ({ context }) => numberCheckInput(context),
@@ -823,8 +826,10 @@ const machineDefinition = setup({
                       'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
                     },
                   },
+                  // A PIN check has no deadline of its own: the timer waits for the total one.
                   checkingPin: {
-                    entry: 'clearDeadline',
+                    entry: ['clearDeadline', 'scheduleDeadline'],
+                    exit: 'disarmDeadline',
                     invoke: {
                       src: 'verifyPin',
                       input: ({ context }) => ({ entry: context.entry }),

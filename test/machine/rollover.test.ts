@@ -206,6 +206,20 @@ describe('SPEC: "An overall deadline (`maxTotalMs`, default 180 000 …) ends it
     expect(h.output().endedAt).toBe(60_000);
   });
 
+  it('SPEC rule: "`maxTotalMs`" bounds a verification whose number check never answers', async () => {
+    const h = await startHarness(
+      { targets: [PRIMARY, BACKUP], timing: { maxTotalMs: 60_000 } },
+      { checkNumber: () => new Promise<never>(() => undefined) },
+    );
+    await advance(h, 59_999);
+    expect(isFinished(h)).toBe(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'expired', endedAt: 60_000 });
+    expect(results(h.output())).toEqual(['canceled']);
+    expect(dialled(h)).toEqual([]);
+  });
+
   it('SPEC rule: the deadline covers the whole verification, not one attempt', async () => {
     const h = await startHarness({ targets: [PRIMARY, BACKUP], timing: { maxTotalMs: 40_000 } });
     await h.dialed('CA1');

@@ -31,9 +31,9 @@ function countingClock() {
 const machine = createVerificationMachine();
 const input = normalizeVerificationRequest({ targets: ['+14255550100'] }, { startedAt: 1_000 });
 
-async function answeredActor() {
+async function answeredActor(request = input) {
   const clock = countingClock();
-  const actor = createActor(machine, { input, clock });
+  const actor = createActor(machine, { input: request, clock });
   actor.start();
   await flush();
   actor.send({ type: 'call.dialed', attempt: 0, callId: 'CA1', at: 1_100 });
@@ -69,10 +69,22 @@ describe('what durable steps assume of XState', () => {
     expect(clock.timers).toEqual([]);
   });
 
-  it("the machine's own timers go through the given clock: the total deadline and the state's deadline, with their due times in the event", async () => {
-    const { clock } = await answeredActor();
-    const live = clock.timers.filter((t) => !t.cleared);
-    expect(live.map((t) => t.delay).sort((a, b) => a - b)).toEqual([10_000, 180_000]);
+  it("the machine's one timer goes through the given clock, at the earliest deadline, with its due time in the event", async () => {
+    // The input deadline (15 000) comes first: the total one (181 000) waits behind it.
+    const waiting = await answeredActor();
+    const live = waiting.clock.timers.filter((t) => !t.cleared);
+    expect(live.map((t) => t.delay)).toEqual([10_000]);
+    // The total deadline (13 000) comes first: the timer fires at it, and the tick says so.
+    const short = normalizeVerificationRequest(
+      { targets: ['+14255550100'], timing: { maxTotalMs: 12_000 } },
+      { startedAt: 1_000 },
+    );
+    const { actor, clock } = await answeredActor(short);
+    const [timer, ...others] = clock.timers.filter((t) => !t.cleared);
+    expect(others).toEqual([]);
+    expect(timer?.delay).toBe(8_000);
+    timer?.fn();
+    expect(actor.getSnapshot().output).toMatchObject({ status: 'expired', endedAt: 13_000 });
   });
 
   it('restoring what persistActor stored gives the same snapshot back', async () => {
