@@ -28,7 +28,7 @@ export interface FlowOutcome {
   results: (string | null)[];
 }
 
-const outcomeOf = (result: VerificationResult): FlowOutcome => ({
+export const outcomeOf = (result: VerificationResult): FlowOutcome => ({
   status: result.status,
   reason: result.reason,
   results: result.attempts.map((attempt) => attempt.result),
@@ -50,16 +50,25 @@ function recording(provider: VoiceProvider, clock: VirtualClock, record: (event:
   };
 }
 
-/** One verification of `flow` through runVerification and the simulated carrier. */
+/** One verification of `flow` through runVerification and the simulated carrier: the promise of its result. */
+export function startRuntimeFlow(
+  flow: BenchFlow,
+  clock = new VirtualClock(),
+  record?: (event: StampedEvent) => void,
+): Promise<VerificationResult> {
+  const carrier = new SimulatedCarrier({ clock, numbers: flow.numbers });
+  const provider = record === undefined ? carrier : recording(carrier, clock, record);
+  return runVerification(flow.request, { provider, clock, verifyPin: flow.verifyPin });
+}
+
+/** One verification of `flow` through runVerification and the simulated carrier, to its outcome. */
 export function runRuntimeFlow(
   flow: BenchFlow,
   clock = new VirtualClock(),
   record?: (event: StampedEvent) => void,
 ): Promise<FlowOutcome> {
-  const carrier = new SimulatedCarrier({ clock, numbers: flow.numbers });
-  const provider = record === undefined ? carrier : recording(carrier, clock, record);
-  // Chained rather than awaited: a suspended frame of the bench's own would count in the heap per verification.
-  return runVerification(flow.request, { provider, clock, verifyPin: flow.verifyPin }).then(outcomeOf);
+  // Chained rather than awaited: no suspended frame of the bench's own per verification.
+  return startRuntimeFlow(flow, clock, record).then(outcomeOf);
 }
 
 /** Lets promise callbacks (the machine's invoked number and PIN checks) run. */
