@@ -84,6 +84,16 @@ const tieRank = (source: Source): number => TIE_RANK[source] ?? 2;
 /** Pairs that lead to the same result in either order. */
 const INDIFFERENT_PAIRS: ReadonlyArray<readonly [Source, Source]> = [['extension-sent', 'machine-detection']];
 
+/**
+ * Pairs with a neutral event whose order on one millisecond still decides: at an
+ * extension a machine verdict is acted on only once the greeting was heard, so a
+ * verdict delivered just before the greeting's end (or its watchdog) is only noted.
+ */
+const ORDER_DECIDES_ON_A_TIE: ReadonlyArray<readonly [Source, Source]> = [
+  ['prompt-end', 'machine-detection'],
+  ['watchdog', 'machine-detection'],
+];
+
 interface Candidate {
   source: Source;
   at: number;
@@ -108,6 +118,12 @@ class Race {
         best = c;
       }
     }
+    for (const c of candidates) {
+      if (c !== best && c.at === best.at && isPairIn(ORDER_DECIDES_ON_A_TIE, best.source, c.source)) {
+        this.minMargin = 0;
+        this.ambiguous = true;
+      }
+    }
     if (!NEUTRAL.has(best.source)) {
       for (const c of candidates) {
         if (c === best || c.source === best.source || NEUTRAL.has(c.source) || indifferent(best.source, c.source)) {
@@ -124,8 +140,12 @@ class Race {
   }
 }
 
+function isPairIn(pairs: ReadonlyArray<readonly [Source, Source]>, a: Source, b: Source): boolean {
+  return pairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+}
+
 function indifferent(a: Source, b: Source): boolean {
-  return INDIFFERENT_PAIRS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  return isPairIn(INDIFFERENT_PAIRS, a, b);
 }
 
 interface Rules {
