@@ -16,7 +16,7 @@ import {
   serializeState,
 } from '../test/machine-graph/traversal.js';
 import type { BenchFlow } from './flows.js';
-import { outcomeOf, startRuntimeFlow } from './throughput.js';
+import { carrierFor, outcomeOf, startRuntimeFlow } from './throughput.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -40,8 +40,9 @@ function heapAfterGc(): number {
  * Heap per verification with `count` of `flow` in flight at once on one clock,
  * all parked at `parkAtMs` of virtual time (after GC, against the heap before
  * they started); then lets them finish and checks they ended after `parkAtMs`,
- * as `expected`. While parked, the bench holds what a host holds: the promise
- * of each result, nothing chained to it.
+ * as `expected`. While parked, the bench holds what a host holds: one
+ * provider (a simulated carrier) for them all, and the promise of each
+ * result, nothing chained to it.
  */
 export async function heapBytesPerParkedVerification(
   flow: BenchFlow,
@@ -51,7 +52,9 @@ export async function heapBytesPerParkedVerification(
 ): Promise<number> {
   const clock = new VirtualClock({ autoAdvance: false });
   const before = heapAfterGc();
-  const runs = Array.from({ length: count }, () => startRuntimeFlow(flow, clock));
+  // One carrier serves them all, as one provider serves a host's verifications.
+  const carrier = carrierFor(flow, clock);
+  const runs = Array.from({ length: count }, () => startRuntimeFlow(flow, clock, carrier));
   await advanceTo(clock, parkAtMs);
   const during = heapAfterGc();
   await advanceTo(clock, parkAtMs + 200_000, 500);

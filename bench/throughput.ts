@@ -50,25 +50,30 @@ function recording(provider: VoiceProvider, clock: VirtualClock, record: (event:
   };
 }
 
-/** One verification of `flow` through runVerification and the simulated carrier: the promise of its result. */
+/** A simulated carrier with the callees of `flow`. */
+export function carrierFor(flow: BenchFlow, clock: VirtualClock): SimulatedCarrier {
+  return new SimulatedCarrier({ clock, numbers: flow.numbers });
+}
+
+/** One verification of `flow` through runVerification and `provider`: the promise of its result. */
 export function startRuntimeFlow(
   flow: BenchFlow,
-  clock = new VirtualClock(),
-  record?: (event: StampedEvent) => void,
+  clock: VirtualClock,
+  provider: VoiceProvider,
 ): Promise<VerificationResult> {
-  const carrier = new SimulatedCarrier({ clock, numbers: flow.numbers });
-  const provider = record === undefined ? carrier : recording(carrier, clock, record);
   return runVerification(flow.request, { provider, clock, verifyPin: flow.verifyPin });
 }
 
-/** One verification of `flow` through runVerification and the simulated carrier, to its outcome. */
+/** One verification of `flow` through runVerification and a simulated carrier of its own, to its outcome. */
 export function runRuntimeFlow(
   flow: BenchFlow,
   clock = new VirtualClock(),
   record?: (event: StampedEvent) => void,
 ): Promise<FlowOutcome> {
+  const carrier = carrierFor(flow, clock);
+  const provider = record === undefined ? carrier : recording(carrier, clock, record);
   // Chained rather than awaited: no suspended frame of the bench's own per verification.
-  return startRuntimeFlow(flow, clock, record).then(outcomeOf);
+  return startRuntimeFlow(flow, clock, provider).then(outcomeOf);
 }
 
 /** Lets promise callbacks (the machine's invoked number and PIN checks) run. */
@@ -91,7 +96,7 @@ export interface PreparedFlow {
 export async function prepareFlow(flow: BenchFlow): Promise<PreparedFlow> {
   const events: StampedEvent[] = [];
   const expected = await runRuntimeFlow(flow, new VirtualClock(), (event) => events.push(event));
-  const carrier = new SimulatedCarrier({ clock: new VirtualClock(), numbers: flow.numbers });
+  const carrier = carrierFor(flow, new VirtualClock());
   // The library's number check, as the runtime binds it to each actor of the one machine.
   const checks: HostChecks = { checkNumber: createNumberCheck(), verifyPin: flow.verifyPin };
   const input = normalizeVerificationRequest(flow.request, {
