@@ -80,12 +80,12 @@ export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
 const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
 
 /** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
-export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = {
+export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
   reportsPromptEnd: true,
   enforcesInputTimeout: false,
   machineDetection: true,
   reportsSitKinds: true,
-};
+});
 
 /** Options of a {@link SimulatedCarrier}. */
 export interface SimulatedCarrierOptions {
@@ -157,12 +157,20 @@ interface CallState {
   promptPlaying: boolean;
 }
 
-/** Something a session will do after a while: for a call, only while the call lasts. */
+/**
+ * Something a session will do after a while: for a call, only while the call
+ * lasts. A session links its pending timers through them (a session has a
+ * handful at a time, and a list costs nothing when it is empty).
+ */
 interface CarrierTimer {
   readonly call: CallState | null;
   readonly fn: () => void;
   handle: TimerHandle;
+  previous: CarrierTimer | null;
+  next: CarrierTimer | null;
 }
+
+const NO_CALLS: readonly CallState[] = Object.freeze([]);
 
 // The options' defaults, shared by every carrier that leaves them out: none of them is changed.
 const UNLISTED_NUMBER: CalleeScript = Object.freeze({ kind: 'invalid-number' });
@@ -256,7 +264,10 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     this.audioAnalysis = audioAnalysis === false ? null : audioAnalysis === true ? {} : audioAnalysis;
     if (this.audioAnalysis !== null) checkAudioAnalysis(this.audioAnalysis);
     this.seed = options.seed ?? 1;
-    this.capabilities = { ...SIMULATED_CAPABILITIES, ...options.capabilities };
+    this.capabilities =
+      options.capabilities === undefined
+        ? SIMULATED_CAPABILITIES
+        : Object.freeze({ ...SIMULATED_CAPABILITIES, ...options.capabilities });
   }
 
   /** The script the carrier follows for `number`. */
@@ -355,9 +366,10 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
 /** One verification's calls on the simulated carrier. */
 class CarrierSession implements ProviderSession {
-  /** Every timer set and not yet fired or cancelled, the calls' and the session's own. */
-  private readonly timers = new Set<CarrierTimer>();
-  private readonly calls = new Map<string, CallState>();
+  /** The first of every timer set and not yet fired or cancelled, the calls' and the session's own. */
+  private firstTimer: CarrierTimer | null = null;
+  /** The calls placed, in order: a verification places a few, one at a time. */
+  private calls: readonly CallState[] = NO_CALLS;
   /** Ended calls, whose ids random faults use for stale copies. */
   private readonly endedCallIds: string[] = [];
   private closed = false;
@@ -408,9 +420,9 @@ class CarrierSession implements ProviderSession {
   close(): void {
     this.closed = true;
     this.scripted?.close();
-    for (const timer of this.timers) this.clock.clearTimeout(timer.handle);
-    this.timers.clear();
-    for (const call of this.calls.values()) {
+    for (let timer = this.firstTimer; timer !== null; timer = timer.next) this.clock.clearTimeout(timer.handle);
+    this.firstTimer = null;
+    for (const call of this.calls) {
       if (!call.ended) this.endCall(call, 'session-closed');
     }
   }
@@ -428,7 +440,7 @@ class CarrierSession implements ProviderSession {
 
   /** The carrier's record of a new dial; a dial the API refused ends at once. */
   private recordDial(attempt: number, to: string, refused: boolean): SimulatedCall {
-    const concurrent = [...this.calls.values()].filter((c) => !c.ended).length;
+    const concurrent = this.calls.filter((c) => !c.ended).length;
     const record: SimulatedCall = {
       callId: null,
       verificationId: this.context.verificationId,
@@ -476,7 +488,7 @@ class CarrierSession implements ProviderSession {
       currentPromptSeq: 0,
       promptPlaying: false,
     };
-    this.calls.set(callId, call);
+    this.calls = [...this.calls, call];
     this.after(call, apiLatencyMs, () => this.emit({ type: 'call.dialed', attempt, callId }));
     this.after(call, apiLatencyMs + postDialDelayMs, () => this.progress(call));
   }
@@ -678,7 +690,7 @@ class CarrierSession implements ProviderSession {
   }
 
   private hangUpByUs(callId: string, farewellMs: number): void {
-    const call = this.calls.get(callId);
+    const call = this.callWithId(callId);
     if (call === undefined || call.ended) return;
     const ending: CallEnding = call.answered ? { status: 'completed' } : { status: 'canceled', sipCode: 487 };
     this.endCall(call, 'hung-up-by-us');
@@ -691,10 +703,10 @@ class CarrierSession implements ProviderSession {
     call.ended = true;
     call.record.endedAt = this.clock.now();
     call.record.endedBy = by;
-    for (const timer of this.timers) {
-      if (timer.call !== call) continue;
-      this.clock.clearTimeout(timer.handle);
-      this.timers.delete(timer);
+    for (let timer = this.firstTimer; timer !== null; ) {
+      const { next } = timer;
+      if (timer.call === call) this.cancel(timer);
+      timer = next;
     }
     call.promptTimer = null;
     call.inputTimer = null;
@@ -704,8 +716,12 @@ class CarrierSession implements ProviderSession {
     if (ending !== undefined) this.emit({ type: 'call.ended', callId, ending });
   }
 
+  private callWithId(callId: string): CallState | undefined {
+    return this.calls.find((call) => call.record.callId === callId);
+  }
+
   private liveAnsweredCall(callId: string): CallState | undefined {
-    const call = this.calls.get(callId);
+    const call = this.callWithId(callId);
     return call?.answered && !call.ended ? call : undefined;
   }
 
@@ -722,7 +738,7 @@ class CarrierSession implements ProviderSession {
       return;
     }
     const now = this.clock.now();
-    const attempt = 'attempt' in event ? event.attempt : (this.calls.get(event.callId)?.record.attempt ?? -1);
+    const attempt = 'attempt' in event ? event.attempt : (this.callWithId(event.callId)?.record.attempt ?? -1);
     const undisturbed = (): Delivery => faults?.undisturbed(event, now) ?? asSent(event);
     const deliveries = scripted?.deliveriesFor(event, attempt, now, undisturbed) ??
       faults?.deliveriesFor(event, now, this.endedCallIds) ?? [asSent(event)];
@@ -751,14 +767,27 @@ class CarrierSession implements ProviderSession {
   }
 
   private setTimer(call: CallState | null, ms: number, fn: () => void): CarrierTimer {
-    const timer: CarrierTimer = { call, fn, handle: null };
+    const next = this.firstTimer;
+    const timer: CarrierTimer = { call, fn, handle: null, previous: null, next };
+    if (next !== null) next.previous = timer;
+    this.firstTimer = timer;
     timer.handle = this.clock.setTimeout(() => this.fire(timer), ms);
-    this.timers.add(timer);
     return timer;
   }
 
+  /** Takes a timer off the session's list (a timer already off it stays off). */
+  private unlink(timer: CarrierTimer): void {
+    const { previous, next } = timer;
+    if (previous !== null) previous.next = next;
+    else if (this.firstTimer === timer) this.firstTimer = next;
+    else return;
+    if (next !== null) next.previous = previous;
+    timer.previous = null;
+    timer.next = null;
+  }
+
   private fire(timer: CarrierTimer): void {
-    this.timers.delete(timer);
+    this.unlink(timer);
     const { call } = timer;
     if (call?.promptTimer === timer) call.promptTimer = null;
     if (!this.closed && call?.ended !== true) timer.fn();
@@ -766,7 +795,7 @@ class CarrierSession implements ProviderSession {
 
   private cancel(timer: CarrierTimer): void {
     this.clock.clearTimeout(timer.handle);
-    this.timers.delete(timer);
+    this.unlink(timer);
     const { call } = timer;
     if (call?.promptTimer === timer) call.promptTimer = null;
   }
