@@ -13,6 +13,7 @@ import type { TargetInput } from '../machine/types.js';
 import { InvalidPhoneNumberError } from './errors.js';
 import { maskPhoneNumber } from './maskPhoneNumber.js';
 import { parsePhoneTarget } from './parsePhoneTarget.js';
+import { recentResults } from './recentResults.js';
 
 // What may stand between the digits of a written number: spaces (any), ( ) . - / and dashes.
 const SEPARATORS = '[\\s().\\-/\u2010-\u2015]*';
@@ -34,6 +35,12 @@ export interface NumberMasker {
   maskText(text: string): string;
   /** A copy of a JSON value with every known number masked in every string in it. */
   maskStrings<T>(value: T): T;
+  /**
+   * The same masking, for a value the caller has just made and hands on:
+   * arrays and objects holding nothing to mask are kept, not copied (a
+   * verification's result usually holds none once its targets are masked).
+   */
+  maskStringsInFreshValue<T>(value: T): T;
 }
 
 /** The E.164 form of a number as typed, also when no numbering plan assigns it; `null` when it has none. */
@@ -65,6 +72,39 @@ function readDigits(e164: string): { countryCallingCode: string; nationalNumber:
 
 const HAS_DIGIT = /[0-9]/;
 
+/** How one number is found in a text, and what replaces it. */
+interface NumberPattern {
+  nationalNumber: string;
+  source: string;
+  /** Compiled when a text first holds the number's digits; shared, since `replace` resets a global pattern. */
+  pattern: RegExp | null;
+  masked: string;
+}
+
+/** A number's pattern, by its E.164 form, while recent: every verification of a number builds the same one. */
+const recentPatterns = recentResults<NumberPattern | null>();
+
+function patternOf(e164: string): NumberPattern | null {
+  const parsed = readDigits(e164);
+  if (parsed === null) return null;
+  const callingCode = `(?:(?:\\+|00)${SEPARATORS})?${spaced(parsed.countryCallingCode)}${SEPARATORS}`;
+  // Long numbers also without their calling code, and with a trunk 0: +44 (0)20 …, 020 …, (425) 555-….
+  const prefix = parsed.nationalNumber.length < 6 ? callingCode : `(?:${callingCode})?(?:\\(?0\\)?${SEPARATORS})?`;
+  return {
+    nationalNumber: parsed.nationalNumber,
+    source: `(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`,
+    pattern: null,
+    masked: maskPhoneNumber(e164),
+  };
+}
+
+/** `value` with `key` set to `inner`; a key named __proto__ stays a key, as with Object.fromEntries. */
+function setKey(copy: Record<string, unknown>, key: string, inner: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
+  else copy[key] = inner;
+}
+
 /**
  * Creates a masker for the numbers of a verification. Numbers whose national
  * part is under six digits are masked only where their calling code is
@@ -78,26 +118,13 @@ const HAS_DIGIT = /[0-9]/;
  * ```
  */
 export function createNumberMasker(numbers: readonly TargetInput[], defaultCountry: string | null): NumberMasker {
-  // A pattern is compiled when a text first holds its number's digits: most texts of a verification never do.
-  const patterns = new Map<
-    string,
-    { nationalNumber: string; source: string; pattern: RegExp | null; masked: string }
-  >();
+  const patterns = new Map<string, NumberPattern>();
 
   function add(number: TargetInput): void {
     const e164 = toE164(number, defaultCountry);
     if (e164 === null || patterns.has(e164)) return;
-    const parsed = readDigits(e164);
-    if (parsed === null) return;
-    const callingCode = `(?:(?:\\+|00)${SEPARATORS})?${spaced(parsed.countryCallingCode)}${SEPARATORS}`;
-    // Long numbers also without their calling code, and with a trunk 0: +44 (0)20 …, 020 …, (425) 555-….
-    const prefix = parsed.nationalNumber.length < 6 ? callingCode : `(?:${callingCode})?(?:\\(?0\\)?${SEPARATORS})?`;
-    patterns.set(e164, {
-      nationalNumber: parsed.nationalNumber,
-      source: `(?<![0-9])${prefix}(?:\\(\\s*)?${spaced(parsed.nationalNumber)}(?![0-9])`,
-      pattern: null,
-      masked: maskPhoneNumber(e164),
-    });
+    const pattern = recentPatterns.recall(e164, () => patternOf(e164));
+    if (pattern !== null) patterns.set(e164, pattern);
   }
 
   function maskText(text: string): string {
@@ -120,18 +147,38 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
     if (Array.isArray(value)) return value.map(maskStrings) as T;
     if (typeof value === 'object' && value !== null) {
       const copy: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
-        const inner = maskStrings((value as Record<string, unknown>)[key]);
-        // A key named __proto__ stays a key, as with Object.fromEntries.
-        if (key === '__proto__')
-          Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
-        else copy[key] = inner;
-      }
+      for (const key of Object.keys(value)) setKey(copy, key, maskStrings((value as Record<string, unknown>)[key]));
       return copy as T;
     }
     return value;
   }
 
+  function maskStringsInFreshValue<T>(value: T): T {
+    if (typeof value === 'string') return maskText(value) as T;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        const inner = maskStringsInFreshValue(value[i]);
+        if (inner === value[i]) continue;
+        copy ??= [...value];
+        copy[i] = inner;
+      }
+      return (copy ?? value) as T;
+    }
+    if (typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      let copy: Record<string, unknown> | null = null;
+      for (const key of Object.keys(record)) {
+        const inner = maskStringsInFreshValue(record[key]);
+        if (inner === record[key]) continue;
+        copy ??= { ...record };
+        setKey(copy, key, inner);
+      }
+      return (copy ?? value) as T;
+    }
+    return value;
+  }
+
   for (const number of numbers) add(number);
-  return { add, maskText, maskStrings };
+  return { add, maskText, maskStrings, maskStringsInFreshValue };
 }

@@ -294,7 +294,7 @@ class VerificationRun {
   /** The result as the host gets it: the callee's numbers masked unless they are to be shown. */
   private shown(result: VerificationResult): VerificationResult {
     const masker = this.maskerOf();
-    return masker === null ? result : masker.maskStrings(maskVerificationResult(result));
+    return masker === null ? result : masker.maskStringsInFreshValue(maskVerificationResult(result));
   }
 
   /** The machine failed (as an observer of the actor). */

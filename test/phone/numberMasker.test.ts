@@ -42,4 +42,17 @@ describe('createNumberMasker', () => {
     const short = createNumberMasker(['+24740123'], null);
     expect(short.maskText('+247 40123 and 24740123, not 40123')).toBe('+247 ••• 23 and +247 ••• 23, not 40123');
   });
+
+  it('masks a fresh value where it holds a number, keeping the parts that hold none instead of copying them', () => {
+    const fresh = createNumberMasker(['+33 1 23 45 67 89'], null);
+    const untouched = { callId: 'CA-0001', times: { at: 5 }, list: ['x', 2] };
+    const value = JSON.parse('{"a":{"message":"to 01 23 45 67 89"},"b":["+33123456789"],"__proto__":"+33123456789"}');
+    const masked = fresh.maskStringsInFreshValue({ ...value, untouched });
+    expect(masked).toEqual({ ...fresh.maskStrings(value), untouched });
+    expect(Object.keys(masked)).toContain('__proto__');
+    expect(Object.getPrototypeOf(masked)).toBe(Object.prototype);
+    expect(masked.untouched).toBe(untouched);
+    expect(value.a.message).toBe('to 01 23 45 67 89');
+    expect(fresh.maskStringsInFreshValue(untouched)).toBe(untouched);
+  });
 });
