@@ -1,9 +1,10 @@
 /**
- * A bounded memo of recent results of a pure function of a number. One
- * verification reads its numbers in several places — the number check, the
- * masking of what it reports, a simulated network — and parsing with
- * libphonenumber-js costs more than anything else there; each number is read
- * once while it is recent.
+ * A bounded memo of recent results of a pure function of a text, mostly a
+ * number. One verification reads its numbers in several places — the number
+ * check, the masking of what it reports, a simulated network — and parsing
+ * with libphonenumber-js costs more than anything else there; each number is
+ * read once while it is recent. (The simulated network also keeps the word
+ * counts of its prompts' texts here.)
  *
  * @module
  */

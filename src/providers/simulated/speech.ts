@@ -5,6 +5,7 @@
  * @module
  */
 import type { PromptSegment } from '../../machine/types.js';
+import { recentResults } from '../../phone/recentResults.js';
 
 /** Speaking pace and recording length used for estimates. */
 export interface SpeechTiming {
@@ -37,10 +38,17 @@ export function estimatePlayDurationMs(
 ): number {
   let total = 0;
   for (const segment of segments) {
-    const spoken = 'say' in segment ? segment.say.split(/\s+/).filter((w) => w !== '').length * timing.msPerWord : 0;
+    const spoken = 'say' in segment ? wordCount(segment.say) * timing.msPerWord : 0;
     total += ('play' in segment ? timing.recordingMs : spoken) + timing.segmentPauseMs;
   }
   return total;
+}
+
+/** Words of recent prompt texts: every verification says the same few. */
+const recentWordCounts = recentResults<number>(256);
+
+function wordCount(text: string): number {
+  return recentWordCounts.recall(text, () => text.split(/\s+/).filter((word) => word !== '').length);
 }
 
 /**
