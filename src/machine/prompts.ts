@@ -64,10 +64,13 @@ export interface PromptValues {
 }
 
 function toSegment(prompt: PromptInput, values: PromptValues): PromptSegment | null {
+  // Most texts have no placeholder: they are taken as they are.
   const fill = (text: string): string =>
-    text
-      .replaceAll('{fraudCode}', spellDigits(values.fraudCode ?? ''))
-      .replaceAll('{extension}', spellDigits(values.extension ?? ''));
+    !text.includes('{')
+      ? text
+      : text
+          .replaceAll('{fraudCode}', spellDigits(values.fraudCode ?? ''))
+          .replaceAll('{extension}', spellDigits(values.extension ?? ''));
   if (typeof prompt === 'string') return prompt.trim() === '' ? null : { say: fill(prompt) };
   if ('say' in prompt) return prompt.say.trim() === '' ? null : { say: fill(prompt.say) };
   return prompt.play === '' ? null : { play: prompt.play };
@@ -78,9 +81,9 @@ export function toSegments(prompts: readonly PromptInput[], values: PromptValues
   return prompts.map((p) => toSegment(p, values)).filter((s): s is PromptSegment => s !== null);
 }
 
-/** Every prompt: the replaced ones, and the defaults for the others. */
-function withDefaults(replaced: Partial<Prompts>): Prompts {
-  return { ...DEFAULT_PROMPTS, ...replaced };
+/** A prompt as replaced, or its default. */
+export function promptOf(replaced: Partial<Prompts>, key: keyof Prompts): PromptInput {
+  return replaced[key] ?? DEFAULT_PROMPTS[key];
 }
 
 /** What decides the words of a prompt. */
@@ -105,13 +108,14 @@ export function buildPromptSegments(
   kind: PromptKind,
   { prompts: replaced, mode, values }: PromptContext,
 ): PromptSegment[] {
-  const prompts = withDefaults(replaced);
-  const opening: Record<PromptKind, PromptInput[]> = {
-    greeting: values.extension === null ? [prompts.welcome] : [prompts.extension, prompts.welcome],
-    'invalid-entry': [prompts.invalidEntry],
-    'incorrect-pin': [prompts.incorrectPin],
-  };
-  const instruction = mode === 'pin' ? prompts.pin : prompts.standard;
-  const fraudHint = values.fraudCode === null ? [] : [prompts.fraudHint];
-  return toSegments([...opening[kind], instruction, ...fraudHint], values);
+  const prompt = (key: keyof Prompts): PromptInput => promptOf(replaced, key);
+  const parts: PromptInput[] =
+    kind === 'greeting'
+      ? values.extension === null
+        ? [prompt('welcome')]
+        : [prompt('extension'), prompt('welcome')]
+      : [prompt(kind === 'invalid-entry' ? 'invalidEntry' : 'incorrectPin')];
+  parts.push(prompt(mode === 'pin' ? 'pin' : 'standard'));
+  if (values.fraudCode !== null) parts.push(prompt('fraudHint'));
+  return toSegments(parts, values);
 }

@@ -35,7 +35,7 @@ import {
 import type { EntryVerdict, TimeoutVerdict } from './entry.js';
 import type { TickEvent, VerificationEvent } from './events.js';
 import type { VerificationResult } from './outcomes.js';
-import { buildPromptSegments, DEFAULT_PROMPTS, toSegments } from './prompts.js';
+import { buildPromptSegments, promptOf, toSegments } from './prompts.js';
 import type { Prompts, VerificationInput } from './types.js';
 import {
   answerNumberCheck,
@@ -503,7 +503,7 @@ const machineDefinition = setup({
         farewell:
           params.farewell === null
             ? []
-            : toSegments([context.input.prompts[params.farewell] ?? DEFAULT_PROMPTS[params.farewell]], {
+            : toSegments([promptOf(context.input.prompts, params.farewell)], {
                 fraudCode: context.input.fraudCode,
                 extension: null,
               }),
