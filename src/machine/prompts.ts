@@ -63,16 +63,17 @@ export interface PromptValues {
   extension: string | null;
 }
 
+/** A text with its placeholders filled in; most texts have none and are taken as they are. */
+function fillPlaceholders(text: string, values: PromptValues): string {
+  if (!text.includes('{')) return text;
+  return text
+    .replaceAll('{fraudCode}', spellDigits(values.fraudCode ?? ''))
+    .replaceAll('{extension}', spellDigits(values.extension ?? ''));
+}
+
 function toSegment(prompt: PromptInput, values: PromptValues): PromptSegment | null {
-  // Most texts have no placeholder: they are taken as they are.
-  const fill = (text: string): string =>
-    !text.includes('{')
-      ? text
-      : text
-          .replaceAll('{fraudCode}', spellDigits(values.fraudCode ?? ''))
-          .replaceAll('{extension}', spellDigits(values.extension ?? ''));
-  if (typeof prompt === 'string') return prompt.trim() === '' ? null : { say: fill(prompt) };
-  if ('say' in prompt) return prompt.say.trim() === '' ? null : { say: fill(prompt.say) };
+  if (typeof prompt === 'string') return prompt.trim() === '' ? null : { say: fillPlaceholders(prompt, values) };
+  if ('say' in prompt) return prompt.say.trim() === '' ? null : { say: fillPlaceholders(prompt.say, values) };
   return prompt.play === '' ? null : { play: prompt.play };
 }
 
@@ -108,14 +109,13 @@ export function buildPromptSegments(
   kind: PromptKind,
   { prompts: replaced, mode, values }: PromptContext,
 ): PromptSegment[] {
-  const prompt = (key: keyof Prompts): PromptInput => promptOf(replaced, key);
   const parts: PromptInput[] =
     kind === 'greeting'
       ? values.extension === null
-        ? [prompt('welcome')]
-        : [prompt('extension'), prompt('welcome')]
-      : [prompt(kind === 'invalid-entry' ? 'invalidEntry' : 'incorrectPin')];
-  parts.push(prompt(mode === 'pin' ? 'pin' : 'standard'));
-  if (values.fraudCode !== null) parts.push(prompt('fraudHint'));
+        ? [promptOf(replaced, 'welcome')]
+        : [promptOf(replaced, 'extension'), promptOf(replaced, 'welcome')]
+      : [promptOf(replaced, kind === 'invalid-entry' ? 'invalidEntry' : 'incorrectPin')];
+  parts.push(promptOf(replaced, mode === 'pin' ? 'pin' : 'standard'));
+  if (values.fraudCode !== null) parts.push(promptOf(replaced, 'fraudHint'));
   return toSegments(parts, values);
 }

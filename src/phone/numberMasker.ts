@@ -118,22 +118,31 @@ function setKey(copy: Record<string, unknown>, key: string, inner: unknown): voi
  * ```
  */
 export function createNumberMasker(numbers: readonly TargetInput[], defaultCountry: string | null): NumberMasker {
-  const patterns = new Map<string, NumberPattern>();
+  const masker = new KnownNumberMasker(defaultCountry);
+  for (const number of numbers) masker.add(number);
+  return masker;
+}
 
-  function add(number: TargetInput): void {
-    const e164 = toE164(number, defaultCountry);
-    if (e164 === null || patterns.has(e164)) return;
+/** The masker of {@link createNumberMasker}: its methods are shared by every masker, each holds its patterns. */
+class KnownNumberMasker implements NumberMasker {
+  private readonly patterns = new Map<string, NumberPattern>();
+
+  constructor(private readonly defaultCountry: string | null) {}
+
+  add(number: TargetInput): void {
+    const e164 = toE164(number, this.defaultCountry);
+    if (e164 === null || this.patterns.has(e164)) return;
     const pattern = recentPatterns.recall(e164, () => patternOf(e164));
-    if (pattern !== null) patterns.set(e164, pattern);
+    if (pattern !== null) this.patterns.set(e164, pattern);
   }
 
-  function maskText(text: string): string {
+  maskText(text: string): string {
     // Most texts of a result (statuses, reasons, results) hold no digit at all.
     if (!HAS_DIGIT.test(text)) return text;
     let masked = text;
     // Only separators stand between a written number's digits: without its national digits in a row, no match.
     let digits = masked.replace(/[^0-9]/g, '');
-    for (const entry of patterns.values()) {
+    for (const entry of this.patterns.values()) {
       if (!digits.includes(entry.nationalNumber)) continue;
       entry.pattern ??= new RegExp(entry.source, 'g');
       masked = masked.replace(entry.pattern, entry.masked);
@@ -142,23 +151,25 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
     return masked;
   }
 
-  function maskStrings<T>(value: T): T {
-    if (typeof value === 'string') return maskText(value) as T;
-    if (Array.isArray(value)) return value.map(maskStrings) as T;
+  maskStrings<T>(value: T): T {
+    if (typeof value === 'string') return this.maskText(value) as T;
+    if (Array.isArray(value)) return value.map((item: unknown) => this.maskStrings(item)) as T;
     if (typeof value === 'object' && value !== null) {
       const copy: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) setKey(copy, key, maskStrings((value as Record<string, unknown>)[key]));
+      for (const key of Object.keys(value)) {
+        setKey(copy, key, this.maskStrings((value as Record<string, unknown>)[key]));
+      }
       return copy as T;
     }
     return value;
   }
 
-  function maskStringsInFreshValue<T>(value: T): T {
-    if (typeof value === 'string') return maskText(value) as T;
+  maskStringsInFreshValue<T>(value: T): T {
+    if (typeof value === 'string') return this.maskText(value) as T;
     if (Array.isArray(value)) {
       let copy: unknown[] | null = null;
       for (let i = 0; i < value.length; i++) {
-        const inner = maskStringsInFreshValue(value[i]);
+        const inner = this.maskStringsInFreshValue(value[i]);
         if (inner === value[i]) continue;
         copy ??= [...value];
         copy[i] = inner;
@@ -169,7 +180,7 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
       const record = value as Record<string, unknown>;
       let copy: Record<string, unknown> | null = null;
       for (const key of Object.keys(record)) {
-        const inner = maskStringsInFreshValue(record[key]);
+        const inner = this.maskStringsInFreshValue(record[key]);
         if (inner === record[key]) continue;
         copy ??= { ...record };
         setKey(copy, key, inner);
@@ -178,7 +189,4 @@ export function createNumberMasker(numbers: readonly TargetInput[], defaultCount
     }
     return value;
   }
-
-  for (const number of numbers) add(number);
-  return { add, maskText, maskStrings, maskStringsInFreshValue };
 }
