@@ -247,6 +247,8 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private readonly clock: RuntimeClock;
   private readonly control: TwilioControlSettings;
   private service: TwilioWebhookService | null = null;
+  /** What the webhook handler needs, made once (and again after `connect`): every request reads it. */
+  private answering: TwilioWebhookOptions | null = null;
   private readonly authToken: string;
   private readonly publicBaseUrl: string;
   private readonly sharedKeySecrets: readonly string[];
@@ -422,6 +424,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    */
   connect(service: TwilioWebhookService): void {
     this.service = service;
+    this.answering = null;
   }
 
   /** The state of a verification before its first call. */
@@ -516,7 +519,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   }
 
   private webhookOptions(): TwilioWebhookOptions {
-    return {
+    this.answering ??= {
       authToken: this.authToken,
       publicBaseUrl: this.publicBaseUrl,
       sharedKeySecret: this.sharedKeySecrets,
@@ -525,5 +528,6 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       maxBodyBytes: this.settings.maxBodyBytes,
       onError: (error) => this.options.onError?.(error),
     };
+    return this.answering;
   }
 }
