@@ -97,6 +97,11 @@ export type PinVerifierFunction = (entry: string) => boolean | Promise<boolean>;
 export interface HostChecks {
   checkNumber?: NumberCheckFunction;
   verifyPin?: PinVerifierFunction;
+  /**
+   * The verification's clock: when given, a check that answers later is
+   * stamped with the time it answered, as the provider's events are.
+   */
+  clock?: { now(): number };
 }
 
 // Keyed by the actor system, which a verification's actor shares with the checks it invokes.
@@ -179,19 +184,48 @@ function takePendingNumberCheck(system: unknown, index: number): Promise<NumberC
   return pending.answer;
 }
 
+// When each verification's last awaited check answered, by its system, until the machine takes it.
+const checkAnswerTimes = new WeakMap<object, number>();
+
+/** Notes, by the bound clock, when an awaited check answered (or failed). */
+function noteCheckAnswer(system: unknown): void {
+  const clock = hostChecksOf(system)?.clock;
+  if (clock !== undefined) checkAnswerTimes.set(system as object, clock.now());
+}
+
+/**
+ * When the check the machine awaited answered, if the host's clock told:
+ * XState's done event carries no time, and the state that follows arms its
+ * timer from the time the machine last knew.
+ */
+export function takeCheckAnswerTime(system: unknown): number | undefined {
+  if (typeof system !== 'object' || system === null) return undefined;
+  const at = checkAnswerTimes.get(system);
+  checkAnswerTimes.delete(system);
+  return at;
+}
+
 /**
  * The machine's `checkNumber` actor: the bound host check's pending answer, or
  * the bound check, else {@link checkE164Number}.
  */
-export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput>(
-  async ({ input, system }) =>
-    takePendingNumberCheck(system, input.index) ?? (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input),
-);
+export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input, system }) => {
+  try {
+    return await (takePendingNumberCheck(system, input.index) ??
+      (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input));
+  } finally {
+    noteCheckAnswer(system);
+  }
+});
 
 /** The machine's `verifyPin` actor: the bound host verifier, else one that rejects every PIN. */
 export const defaultPinCheckActor = fromPromise<boolean, PinCheckInput>(async ({ input, system }) => {
   const verify = hostChecksOf(system)?.verifyPin;
-  return verify === undefined ? false : (await verify(input.entry)) === true;
+  try {
+    return verify === undefined ? false : (await verify(input.entry)) === true;
+  } finally {
+    noteCheckAnswer(system);
+  }
 });
 
 /**

@@ -22,6 +22,7 @@ import {
   defaultNumberCheckActor,
   defaultPinCheckActor,
   type NumberCheckInput,
+  takeCheckAnswerTime,
 } from './checks.js';
 import type { PromptKind, ProviderCommand } from './commands.js';
 import {
@@ -423,6 +424,12 @@ const machineDefinition = setup({
           : UPDATES.failNumberCheck(opened, event, undefined);
       return { ...opened, ...checked };
     }),
+    // An awaited check's done event carries no time: the time its bound check answered, when the host's clock told
+    // it, is the latest the machine knows, so that what follows (a dial, a timer) is not dated from before the wait.
+    observeCheckAnswer: assign(({ context, system }, _params: undefined) => {
+      const at = takeCheckAnswerTime(system);
+      return at === undefined || at <= context.now ? context : { ...context, now: at };
+    }),
     takeNumberCheck: updateAction('takeNumberCheck'),
     failNumberCheck: updateAction('failNumberCheck'),
     handOverAttempts: updateAction('handOverAttempts'),
@@ -621,7 +628,7 @@ const machineDefinition = setup({
               // A number check has no deadline of its own: the timer waits for the total one.
               awaitingNumberCheck: {
                 entry: 'scheduleDeadline',
-                exit: 'disarmDeadline',
+                exit: ['observeCheckAnswer', 'disarmDeadline'],
                 invoke: {
                   src: 'checkNumber',
                   input: ({ context }) => numberCheckInput(context),
@@ -829,7 +836,7 @@ const machineDefinition = setup({
                   // A PIN check has no deadline of its own: the timer waits for the total one.
                   checkingPin: {
                     entry: ['clearDeadline', 'scheduleDeadline'],
-                    exit: 'disarmDeadline',
+                    exit: ['observeCheckAnswer', 'disarmDeadline'],
                     invoke: {
                       src: 'verifyPin',
                       input: ({ context }) => ({ entry: context.entry }),

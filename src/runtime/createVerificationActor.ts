@@ -106,14 +106,18 @@ export function prepareVerification(
   request: VerificationRequest,
   options: VerificationActorOptions = {},
 ): PreparedVerification {
-  const clockNow = (options.clock as { now?: () => number } | undefined)?.now;
+  const timeTeller = options.clock as { now?: () => number } | undefined;
+  const clockNow = timeTeller?.now;
   const input = normalizeVerificationRequest(request, {
     startedAt: options.startedAt ?? (typeof clockNow === 'function' ? clockNow.call(options.clock) : 0),
     hasPinVerifier: typeof options.verifyPin === 'function',
     providerEnforcesInputTimeout: options.providerEnforcesInputTimeout,
     providerOffersMachineDetection: options.providerOffersMachineDetection,
   });
-  return { input, checks: toHostChecks(options), clock: options.clock };
+  const checks: HostChecks = toHostChecks(options);
+  // Awaited checks are stamped with the time they answered, when the clock can tell it.
+  if (typeof clockNow === 'function') checks.clock = timeTeller as { now(): number };
+  return { input, checks, clock: options.clock };
 }
 
 /**

@@ -220,6 +220,49 @@ describe('SPEC: "An overall deadline (`maxTotalMs`, default 180 000 …) ends it
     expect(dialled(h)).toEqual([]);
   });
 
+  it('SPEC rule: "`maxTotalMs`" holds when a number check answers late: what follows is timed from its answer', async () => {
+    const answers: (() => void)[] = [];
+    const h = await startHarness(
+      { targets: [PRIMARY, BACKUP], timing: { maxTotalMs: 30_000 } },
+      {
+        checkNumber: ({ target }) =>
+          new Promise((resolve) => {
+            const e164 = String(target);
+            answers.push(() => resolve({ ok: true, e164, extension: null, country: 'US' }));
+          }),
+      },
+    );
+    await advance(h, 20_000);
+    for (const answer of answers) answer();
+    await advance(h, 0);
+    expect(dialled(h)).toEqual([PRIMARY]);
+    await advance(h, 9_999);
+    expect(isFinished(h)).toBe(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'expired', endedAt: 30_000 });
+    expect(h.output().attempts[0]?.times.dialedAt).toBe(20_000);
+  });
+
+  it('SPEC rule: "`maxTotalMs`" holds when a PIN check answers late: the re-prompt is timed from its answer', async () => {
+    let h: Harness | null = null;
+    h = await startHarness(
+      { targets: [PRIMARY], mode: 'pin', timing: { maxTotalMs: 40_000, maxInvalidEntries: 3 } },
+      { verifyPin: () => new Promise<boolean>((resolve) => h?.clock.setTimeout(() => resolve(false), 20_000)) },
+    );
+    await h.answer('CA1');
+    await h.promptFinished('CA1');
+    await h.keys('CA1', '1234#');
+    await advance(h, 20_000);
+    // The wrong PIN's re-prompt started when the verifier answered.
+    expect(h.sent('playPrompt').map((c) => c.kind)).toEqual(['greeting', 'incorrect-pin']);
+    await advance(h, 19_999);
+    expect(isFinished(h)).toBe(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'expired', endedAt: 40_000 });
+  });
+
   it('SPEC rule: the deadline covers the whole verification, not one attempt', async () => {
     const h = await startHarness({ targets: [PRIMARY, BACKUP], timing: { maxTotalMs: 40_000 } });
     await h.dialed('CA1');
