@@ -84,16 +84,6 @@ const tieRank = (source: Source): number => TIE_RANK[source] ?? 2;
 /** Pairs that lead to the same result in either order. */
 const INDIFFERENT_PAIRS: ReadonlyArray<readonly [Source, Source]> = [['extension-sent', 'machine-detection']];
 
-/**
- * Pairs with a neutral event whose order on one millisecond still decides: at an
- * extension a machine verdict is acted on only once the greeting was heard, so a
- * verdict delivered just before the greeting's end (or its watchdog) is only noted.
- */
-const ORDER_DECIDES_ON_A_TIE: ReadonlyArray<readonly [Source, Source]> = [
-  ['prompt-end', 'machine-detection'],
-  ['watchdog', 'machine-detection'],
-];
-
 interface Candidate {
   source: Source;
   at: number;
@@ -118,12 +108,6 @@ class Race {
         best = c;
       }
     }
-    for (const c of candidates) {
-      if (c !== best && c.at === best.at && isPairIn(ORDER_DECIDES_ON_A_TIE, best.source, c.source)) {
-        this.minMargin = 0;
-        this.ambiguous = true;
-      }
-    }
     if (!NEUTRAL.has(best.source)) {
       for (const c of candidates) {
         if (c === best || c.source === best.source || NEUTRAL.has(c.source) || indifferent(best.source, c.source)) {
@@ -140,12 +124,8 @@ class Race {
   }
 }
 
-function isPairIn(pairs: ReadonlyArray<readonly [Source, Source]>, a: Source, b: Source): boolean {
-  return pairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
-}
-
 function indifferent(a: Source, b: Source): boolean {
-  return isPairIn(INDIFFERENT_PAIRS, a, b);
+  return INDIFFERENT_PAIRS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
 }
 
 interface Rules {
@@ -489,6 +469,23 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
     if (providerTimeoutAt !== null) candidates.push({ source: 'provider-input-timer', at: providerTimeoutAt });
     const event = race.choose(candidates);
     const at = event.at;
+    // The greeting's end is neutral but for one tie: at an extension a machine verdict is acted on only once the
+    // greeting was heard there, so a verdict on the same millisecond is acted on or only noted by delivery order.
+    const greetingEndsNow =
+      phase === 'prompt' &&
+      promptKind === 'greeting' &&
+      ((promptEndAt === at && rules.reportsPromptEnd) || watchdogAt === at);
+    if (
+      greetingEndsNow &&
+      machineVerdictAt === at &&
+      target.extension !== null &&
+      greetingEndedAt === null &&
+      isMachine(detectedAs) &&
+      keysTaken === 0
+    ) {
+      race.minMargin = 0;
+      race.ambiguous = true;
+    }
 
     switch (event.source) {
       case 'deadline':
