@@ -132,7 +132,13 @@ export function bindHostChecks(owner: AnyActorRef | VerificationInput, checks: H
 
 /** The checks bound to the actor system an invoked check runs in. */
 function hostChecksOf(system: unknown): HostChecks | undefined {
-  return typeof system === 'object' && system !== null ? checksBySystem.get(system) : undefined;
+  const key = systemKey(system);
+  return key === null ? undefined : checksBySystem.get(key);
+}
+
+/** An actor system as a key of the maps here; `null` outside an actor (a pure transition). */
+function systemKey(system: unknown): object | null {
+  return typeof system === 'object' && system !== null ? system : null;
 }
 
 /** What a bound number check answered at once: its result, or how it failed. */
@@ -169,18 +175,17 @@ export function checkBoundNumberAtOnce(
   // Awaited by the invoked check; a verification that ends first must not leave an unhandled rejection.
   pending.catch(() => {});
   // Without a system to keep it for (a pure transition), the invoked check asks again.
-  if (typeof system === 'object' && system !== null) {
-    pendingNumberChecks.set(system, { index: input.index, answer: pending });
-  }
+  const key = systemKey(system);
+  if (key !== null) pendingNumberChecks.set(key, { index: input.index, answer: pending });
   return null;
 }
 
 /** The pending answer of the bound check for the target at `index`, taken once. */
 function takePendingNumberCheck(system: unknown, index: number): Promise<NumberCheckResult> | undefined {
-  if (typeof system !== 'object' || system === null) return undefined;
-  const pending = pendingNumberChecks.get(system);
-  if (pending === undefined || pending.index !== index) return undefined;
-  pendingNumberChecks.delete(system);
+  const key = systemKey(system);
+  const pending = key === null ? undefined : pendingNumberChecks.get(key);
+  if (key === null || pending === undefined || pending.index !== index) return undefined;
+  pendingNumberChecks.delete(key);
   return pending.answer;
 }
 
@@ -189,8 +194,9 @@ const checkAnswerTimes = new WeakMap<object, number>();
 
 /** Notes, by the bound clock, when an awaited check answered (or failed). */
 function noteCheckAnswer(system: unknown): void {
-  const clock = hostChecksOf(system)?.clock;
-  if (clock !== undefined) checkAnswerTimes.set(system as object, clock.now());
+  const key = systemKey(system);
+  const clock = hostChecksOf(key)?.clock;
+  if (key !== null && clock !== undefined) checkAnswerTimes.set(key, clock.now());
 }
 
 /**
@@ -199,9 +205,10 @@ function noteCheckAnswer(system: unknown): void {
  * timer from the time the machine last knew.
  */
 export function takeCheckAnswerTime(system: unknown): number | undefined {
-  if (typeof system !== 'object' || system === null) return undefined;
-  const at = checkAnswerTimes.get(system);
-  checkAnswerTimes.delete(system);
+  const key = systemKey(system);
+  if (key === null) return undefined;
+  const at = checkAnswerTimes.get(key);
+  checkAnswerTimes.delete(key);
   return at;
 }
 

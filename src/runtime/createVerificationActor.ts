@@ -106,17 +106,18 @@ export function prepareVerification(
   request: VerificationRequest,
   options: VerificationActorOptions = {},
 ): PreparedVerification {
-  const timeTeller = options.clock as { now?: () => number } | undefined;
-  const clockNow = timeTeller?.now;
+  // XState's clock has no reading; the runtime's clocks (and XState's SimulatedClock) do.
+  const reading = options.clock as { now?: () => number } | undefined;
+  const timeTeller = typeof reading?.now === 'function' ? (reading as { now(): number }) : undefined;
   const input = normalizeVerificationRequest(request, {
-    startedAt: options.startedAt ?? (typeof clockNow === 'function' ? clockNow.call(options.clock) : 0),
+    startedAt: options.startedAt ?? timeTeller?.now() ?? 0,
     hasPinVerifier: typeof options.verifyPin === 'function',
     providerEnforcesInputTimeout: options.providerEnforcesInputTimeout,
     providerOffersMachineDetection: options.providerOffersMachineDetection,
   });
   const checks: HostChecks = toHostChecks(options);
   // Awaited checks are stamped with the time they answered, when the clock can tell it.
-  if (typeof clockNow === 'function') checks.clock = timeTeller as { now(): number };
+  if (timeTeller !== undefined) checks.clock = timeTeller;
   return { input, checks, clock: options.clock };
 }
 

@@ -63,6 +63,17 @@ export async function startWaitingForInput(
 /** A PIN verifier that accepts `pin` only. */
 export const acceptsOnly = (pin: string) => (entry: string) => entry === pin;
 
+/** The primary is busy, the backup answers and presses `#`: approved on the second attempt. */
+export async function approveOnBackupAfterBusy(): Promise<Harness> {
+  const h = await startHarness({ targets: [PRIMARY, BACKUP] });
+  await h.dialed('CA1');
+  await h.ended('CA1', { status: 'busy' });
+  await h.answer('CA2');
+  await h.promptFinished('CA2');
+  await h.keys('CA2', '#');
+  return h;
+}
+
 export function attemptAt(h: Harness, index: number): AttemptRecord {
   const attempt = attemptsOf(h.actor.getSnapshot())[index];
   if (attempt === undefined) throw new Error(`no attempt ${index}`);

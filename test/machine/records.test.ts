@@ -10,16 +10,20 @@ import {
   toLegacyResultCode,
 } from '../../src/machine/outcomes.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { acceptsOnly, advance, BACKUP, COMPLETED, PRIMARY, startAnswered, startWaitingForInput } from './helpers.js';
+import {
+  acceptsOnly,
+  advance,
+  approveOnBackupAfterBusy,
+  BACKUP,
+  COMPLETED,
+  PRIMARY,
+  startAnswered,
+  startWaitingForInput,
+} from './helpers.js';
 
 describe('a finished snapshot', () => {
   it('keeps the attempts once, in the output: the context hands them over at the final status', async () => {
-    const h = await startHarness({ targets: [PRIMARY, BACKUP] });
-    await h.dialed('CA1');
-    await h.ended('CA1', { status: 'busy' });
-    await h.answer('CA2');
-    await h.promptFinished('CA2');
-    await h.keys('CA2', '#');
+    const h = await approveOnBackupAfterBusy();
 
     const snapshot = h.actor.getSnapshot();
     expect(snapshot.status).toBe('done');

@@ -7,6 +7,7 @@ import { type Harness, startHarness } from '../support/harness.js';
 import {
   acceptsOnly,
   advance,
+  approveOnBackupAfterBusy,
   BACKUP,
   COMPLETED,
   dialled,
@@ -47,12 +48,7 @@ describe('SPEC: rollover', () => {
   });
 
   it('SPEC rule: "Rollover goes to the next target" → a backup that answers can approve', async () => {
-    const h = await startHarness({ targets: [PRIMARY, BACKUP] });
-    await h.dialed('CA1');
-    await h.ended('CA1', { status: 'busy' });
-    await h.answer('CA2');
-    await h.promptFinished('CA2');
-    await h.keys('CA2', '#');
+    const h = await approveOnBackupAfterBusy();
 
     expect(h.output().status).toBe('approved');
     expect(results(h.output())).toEqual(['busy', 'approved']);
