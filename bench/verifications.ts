@@ -71,7 +71,7 @@ const settings = quick
       handWrittenMs: 300,
       parked: 10_000,
       webhookWarmUp: 200,
-      webhookRounds: 5,
+      webhookRounds: 9,
       webhookCount: 1_000,
       rolloverInFlight: 1_000,
     };

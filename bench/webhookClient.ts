@@ -16,22 +16,33 @@ export interface LoadJob {
   port: number;
   concurrency: number;
   requests: LoadRequest[];
+  /** Return each response's body, in the order of `requests`. */
+  keepBodies?: boolean;
 }
 
 /** Latency in ms of each request, and the statuses that were not 200. */
 export interface LoadReport {
   latenciesMs: number[];
   failures: string[];
+  /** With `keepBodies`: each response's body, in the order of the requests. */
+  bodies?: string[];
 }
 
-async function send(agent: Agent, port: number, job: LoadRequest): Promise<{ ms: number; status: number }> {
+async function send(
+  agent: Agent,
+  port: number,
+  job: LoadRequest,
+  keepBody: boolean,
+): Promise<{ ms: number; status: number; body: string }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port, method: 'POST', path: job.path, headers: job.headers, agent },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - start, status: res.statusCode ?? 0 }));
+        let body = '';
+        if (keepBody) res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        else res.resume();
+        res.on('end', () => resolve({ ms: performance.now() - start, status: res.statusCode ?? 0, body }));
         res.on('error', reject);
       },
     );
@@ -41,17 +52,20 @@ async function send(agent: Agent, port: number, job: LoadRequest): Promise<{ ms:
   });
 }
 
-async function run({ port, concurrency, requests }: LoadJob): Promise<LoadReport> {
+async function run({ port, concurrency, requests, keepBodies = false }: LoadJob): Promise<LoadReport> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latenciesMs: number[] = [];
   const failures: string[] = [];
+  const bodies: string[] = [];
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < requests.length) {
-      const job = requests[next++] as LoadRequest;
+      const index = next++;
+      const job = requests[index] as LoadRequest;
       try {
-        const { ms, status } = await send(agent, port, job);
+        const { ms, status, body } = await send(agent, port, job, keepBodies);
         latenciesMs.push(ms);
+        if (keepBodies) bodies[index] = body;
         if (status !== 200) failures.push(`${status} ${job.path}`);
       } catch (error) {
         failures.push(`${(error as Error).message} ${job.path}`);
@@ -60,7 +74,7 @@ async function run({ port, concurrency, requests }: LoadJob): Promise<LoadReport
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   agent.destroy();
-  return { latenciesMs, failures };
+  return keepBodies ? { latenciesMs, failures, bodies } : { latenciesMs, failures };
 }
 
 if (parentPort !== null) {

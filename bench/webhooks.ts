@@ -41,7 +41,7 @@ const CLIENT_BOOTSTRAP = `import('tsx/esm/api').then((tsx) => { tsx.register(); 
   new URL('./webhookClient.ts', import.meta.url).href,
 )}); });`;
 
-async function load(job: LoadJob): Promise<number[]> {
+async function load(job: LoadJob): Promise<LoadReport> {
   const worker = new Worker(CLIENT_BOOTSTRAP, { eval: true, workerData: job });
   const [report] = (await once(worker, 'message')) as [LoadReport];
   await worker.terminate();
@@ -50,8 +50,10 @@ async function load(job: LoadJob): Promise<number[]> {
       `${report.failures.length} webhook requests failed, e.g. ${report.failures.slice(0, 3).join('; ')}`,
     );
   }
-  return report.latenciesMs;
+  return report;
 }
+
+const p99Of = async (report: Promise<LoadReport>): Promise<number> => percentile((await report).latenciesMs, 0.99);
 
 /** A request Twilio would send to `publicUrl`, signed, reaching the server under the same path. */
 function signed(publicUrl: string, params: Record<string, string>): LoadRequest {
@@ -121,14 +123,14 @@ export async function startWebhookBench(concurrency: number): Promise<{
   const barePort = await listen(bare);
 
   const both = async (requests: LoadRequest[], bareFirst: boolean): Promise<[number, number]> => {
-    const onReal = () => load({ port: realPort, concurrency, requests });
-    const onBare = () => load({ port: barePort, concurrency, requests });
+    const onReal = () => p99Of(load({ port: realPort, concurrency, requests }));
+    const onBare = () => p99Of(load({ port: barePort, concurrency, requests }));
     if (bareFirst) {
-      const bareLatencies = await onBare();
-      return [percentile(await onReal(), 0.99), percentile(bareLatencies, 0.99)];
+      const bareP99 = await onBare();
+      return [await onReal(), bareP99];
     }
-    const realLatencies = await onReal();
-    return [percentile(realLatencies, 0.99), percentile(await onBare(), 0.99)];
+    const realP99 = await onReal();
+    return [realP99, await onBare()];
   };
 
   return {
@@ -156,40 +158,40 @@ export async function startWebhookBench(concurrency: number): Promise<{
       );
       const [status, bareStatus] = await both(statusRequests, bareFirst);
       // Each call is answered (not measured); its TwiML holds the Gather's action.
+      // From the load generator's thread too, so that the server's thread does no client work at any time.
       const answers = await load({
         port: realPort,
         concurrency,
-        requests: creates.flatMap(({ sid, params }) => [
+        requests: creates.map(({ sid, params }) =>
           signed(params.statusCallback, {
             ...callParams(sid, params),
             CallStatus: 'in-progress',
             CallbackSource: 'call-progress-events',
             SequenceNumber: '1',
           }),
-        ]),
+        ),
       });
-      if (answers.length !== count) throw new Error('not every call was answered');
-      const gatherRequests = await Promise.all(
-        creates.map(async ({ sid, params }) => {
-          const answerUrl = params.url;
-          const request = signed(answerUrl, { ...callParams(sid, params), CallStatus: 'in-progress' });
-          const response = await fetch(`http://127.0.0.1:${realPort}${request.path}`, {
-            method: 'POST',
-            headers: request.headers,
-            body: request.body,
-          });
-          const twiml = await response.text();
-          const action = /<Gather [^>]*action="([^"]+)"/.exec(twiml)?.[1];
-          if (action === undefined) throw new Error(`no Gather in the answer: ${twiml}`);
-          return signed(unescapeXml(action), {
-            ...callParams(sid, params),
-            CallStatus: 'in-progress',
-            Digits: '#',
-            FinishedOnKey: '',
-            msg: 'Gather End',
-          });
-        }),
-      );
+      if (answers.latenciesMs.length !== count) throw new Error('not every call was answered');
+      const answerTwiml = await load({
+        port: realPort,
+        concurrency,
+        keepBodies: true,
+        requests: creates.map(({ sid, params }) =>
+          signed(params.url, { ...callParams(sid, params), CallStatus: 'in-progress' }),
+        ),
+      });
+      const gatherRequests = creates.map(({ sid, params }, index) => {
+        const twiml = answerTwiml.bodies?.[index] ?? '';
+        const action = /<Gather [^>]*action="([^"]+)"/.exec(twiml)?.[1];
+        if (action === undefined) throw new Error(`no Gather in the answer: ${twiml}`);
+        return signed(unescapeXml(action), {
+          ...callParams(sid, params),
+          CallStatus: 'in-progress',
+          Digits: '#',
+          FinishedOnKey: '',
+          msg: 'Gather End',
+        });
+      });
       const [gather, bareGather] = await both(gatherRequests, bareFirst);
       const results = await Promise.all(runs);
       const notApproved = results.filter((result) => result.status !== 'approved').length;
