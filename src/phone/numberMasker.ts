@@ -152,24 +152,20 @@ class KnownNumberMasker implements NumberMasker {
   }
 
   maskStrings<T>(value: T): T {
-    if (typeof value === 'string') return this.maskText(value) as T;
-    if (Array.isArray(value)) return value.map((item: unknown) => this.maskStrings(item)) as T;
-    if (typeof value === 'object' && value !== null) {
-      const copy: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
-        setKey(copy, key, this.maskStrings((value as Record<string, unknown>)[key]));
-      }
-      return copy as T;
-    }
-    return value;
+    return this.maskAll(value, true);
   }
 
   maskStringsInFreshValue<T>(value: T): T {
+    return this.maskAll(value, false);
+  }
+
+  /** Masks every string in `value`: arrays and objects are copied all the way down, or only where something changed. */
+  private maskAll<T>(value: T, copyAll: boolean): T {
     if (typeof value === 'string') return this.maskText(value) as T;
     if (Array.isArray(value)) {
-      let copy: unknown[] | null = null;
+      let copy: unknown[] | null = copyAll ? [...value] : null;
       for (let i = 0; i < value.length; i++) {
-        const inner = this.maskStringsInFreshValue(value[i]);
+        const inner = this.maskAll(value[i], copyAll);
         if (inner === value[i]) continue;
         copy ??= [...value];
         copy[i] = inner;
@@ -178,9 +174,9 @@ class KnownNumberMasker implements NumberMasker {
     }
     if (typeof value === 'object' && value !== null) {
       const record = value as Record<string, unknown>;
-      let copy: Record<string, unknown> | null = null;
+      let copy: Record<string, unknown> | null = copyAll ? { ...record } : null;
       for (const key of Object.keys(record)) {
-        const inner = this.maskStringsInFreshValue(record[key]);
+        const inner = this.maskAll(record[key], copyAll);
         if (inner === record[key]) continue;
         copy ??= { ...record };
         setKey(copy, key, inner);

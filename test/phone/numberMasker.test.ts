@@ -55,4 +55,16 @@ describe('createNumberMasker', () => {
     expect(value.a.message).toBe('to 01 23 45 67 89');
     expect(fresh.maskStringsInFreshValue(untouched)).toBe(untouched);
   });
+
+  it('copies every array and object of a value it masks, also those that hold no number', () => {
+    const masker = createNumberMasker(['+33 1 23 45 67 89'], null);
+    const value = JSON.parse('{"untouched":{"times":{"at":5},"list":["x",2]},"__proto__":"+33123456789"}');
+    const masked = masker.maskStrings(value);
+    expect(masked).toEqual({ untouched: value.untouched, ['__proto__']: masker.maskText('+33123456789') });
+    expect(Object.keys(masked)).toContain('__proto__');
+    expect(masked).not.toBe(value);
+    expect(masked.untouched).not.toBe(value.untouched);
+    expect(masked.untouched.times).not.toBe(value.untouched.times);
+    expect(masked.untouched.list).not.toBe(value.untouched.list);
+  });
 });
