@@ -79,7 +79,7 @@ const endedCallKeys = (context: VerificationContext, event: VerificationEvent): 
   context.endedBeforeVerdict !== null &&
   event.callId === currentAttempt(context)?.callId;
 
-const ANSWERED = '#verification.calling.attempt.answered';
+const ANSWERED = '#verification.calling.answered';
 
 /** What the number check is asked about the current attempt's target. */
 const numberCheckInput = (context: VerificationContext): NumberCheckInput => ({
@@ -598,284 +598,263 @@ const machineDefinition = setup({
           ],
           '*': [CATCH_UP, { actions: 'countIgnored' }],
         },
-        initial: 'attempt',
+        initial: 'checkingNumber',
+        // An attempt's states sit right under `calling`, without a state of their own around them: XState walks
+        // every active level to rebuild the snapshot at each step and update, and one level less measured about
+        // 15 % off a whole verification.
         states: {
-          attempt: {
+          // Every attempt starts here, with its record; a check that answered when the attempt opened has decided,
+          // any other is awaited.
+          checkingNumber: {
             entry: 'openAttempt',
-            initial: 'checkingNumber',
-            states: {
-              // A check that answered when the attempt opened has decided; any other is awaited.
-              checkingNumber: {
-                always: [
-                  { guard: 'attemptEnded', target: ROLLOVER },
-                  { guard: and(['numberToDial', 'isTick']), target: 'readyToDial' },
-                  { guard: 'numberToDial', target: 'connecting' },
-                  { target: 'awaitingNumberCheck' },
-                ],
+            always: [
+              { guard: 'attemptEnded', target: ROLLOVER },
+              { guard: and(['numberToDial', 'isTick']), target: 'readyToDial' },
+              { guard: 'numberToDial', target: 'connecting' },
+              { target: 'awaitingNumberCheck' },
+            ],
+          },
+          // A deadline rolled over to this attempt: the dial goes out once the same tick has fired every
+          // deadline due by its time (the total one may end the verification first), at the tick's time. It needs
+          // no timer: it is entered only by a tick that goes on (`continueTick`), within the same macrostep.
+          readyToDial: {
+            on: {
+              'verification.tick': {
+                guard: not('totalDeadlineDue'),
+                target: 'connecting',
+                actions: ['observeTime', 'deliverCarried'],
               },
-              // A deadline rolled over to this attempt: the dial goes out once the same tick has fired every
-              // deadline due by its time (the total one may end the verification first), at the tick's time. It needs
-              // no timer: it is entered only by a tick that goes on (`continueTick`), within the same macrostep.
-              readyToDial: {
+            },
+          },
+          // A number check has no deadline of its own: the timer waits for the total one.
+          awaitingNumberCheck: {
+            entry: 'scheduleDeadline',
+            exit: ['observeCheckAnswer', 'disarmDeadline'],
+            invoke: {
+              src: 'checkNumber',
+              input: ({ context }) => numberCheckInput(context),
+              onDone: [
+                { guard: 'numberAccepted', target: 'connecting', actions: 'takeNumberCheck' },
+                { target: ROLLOVER, actions: 'takeNumberCheck' },
+              ],
+              onError: { target: ROLLOVER, actions: 'failNumberCheck' },
+            },
+          },
+          connecting: {
+            entry: ['markDialed', { type: 'setDeadline', params: { kind: 'dial' } }, 'dial', 'scheduleDeadline'],
+            exit: 'disarmDeadline',
+            on: {
+              'verification.tick': [
+                // It rang and nobody answered in time.
+                {
+                  guard: and(['stateDeadlineDue', 'hasLiveCall', 'hasRung']),
+                  ...dialTimedOut('no-answer', 'hang up'),
+                },
+                // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
+                { guard: and(['stateDeadlineDue', 'hasLiveCall']), ...dialTimedOut('failed', 'hang up') },
+                // The provider never confirmed the dial: a provider failure.
+                { guard: 'stateDeadlineDue', ...dialTimedOut('failed', 'no call') },
+              ],
+              'call.ended': [
+                CATCH_UP,
+                { guard: 'isLiveCallEvent', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
+              ],
+              // Tones in early media: the network's verdict before any answer.
+              'call.progressTone': [CATCH_UP, { guard: 'isLiveCallEvent', target: ROLLOVER, actions: END_BY_TONES }],
+            },
+            initial: 'awaitingDialAck',
+            states: {
+              awaitingDialAck: {
+                on: {
+                  'call.dialed': [
+                    CATCH_UP,
+                    { guard: 'isCurrentDialAck', target: 'placed', actions: ['observeTime', 'takeCall'] },
+                  ],
+                  'call.dialFailed': [
+                    CATCH_UP,
+                    { guard: 'isCurrentDialFailure', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
+                  ],
+                },
+              },
+              placed: {
+                on: {
+                  'call.ringing': [
+                    CATCH_UP,
+                    { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
+                  ],
+                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: '#verification.calling.answered' }],
+                },
+              },
+              ringing: {
+                // The ring timer replaces the dial's.
+                entry: ['disarmDeadline', { type: 'setDeadline', params: { kind: 'ring' } }, 'scheduleDeadline'],
+                on: {
+                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: '#verification.calling.answered' }],
+                },
+              },
+            },
+          },
+          answered: {
+            entry: ['observeTime', 'markAnswered'],
+            on: {
+              'call.ended': [
+                CATCH_UP,
+                {
+                  // Keys pressed before the hang-up may still be reported: wait for them a moment.
+                  guard: 'keysMayFollow',
+                  target: '.endingGrace',
+                  actions: ['observeTime', 'holdEnding', 'recordCallEnded'],
+                },
+                {
+                  // A machine answered and nobody pressed a key: voicemail hanging up is not a person's denial.
+                  guard: and(['isLiveCallEvent', 'machineAnsweredWithoutKeys']),
+                  target: ROLLOVER,
+                  actions: ['observeTime', 'recordCallEnded', { type: 'endAttempt', params: { result: 'voicemail' } }],
+                },
+                {
+                  guard: 'isLiveCallEvent',
+                  target: '#verification.denied',
+                  actions: [
+                    'observeTime',
+                    'recordCallEnded',
+                    { type: 'endAttempt', params: { result: 'hung-up' } },
+                    { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+                  ],
+                },
+              ],
+              // A carrier that answered with an intercept recording or a tone is not a person; a key says one is there.
+              'call.progressTone': [
+                CATCH_UP,
+                { guard: and(['isLiveCallEvent', 'noKeysPressed']), target: ROLLOVER, actions: END_BY_TONES },
+              ],
+              'call.answeredBy': [
+                CATCH_UP,
+                {
+                  guard: 'machineAnsweredBeforeKeys',
+                  target: ROLLOVER,
+                  actions: [
+                    { type: 'hangUp', params: { farewell: null } },
+                    'observeTime',
+                    'recordAnsweredBy',
+                    { type: 'endAttempt', params: { result: 'voicemail' } },
+                    'forgetLiveCall',
+                  ],
+                },
+                { guard: 'isDetectionReport', actions: ['observeTime', 'recordAnsweredBy'] },
+              ],
+            },
+            initial: 'routing',
+            states: {
+              routing: {
+                always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
+              },
+              sendingExtension: {
+                entry: [
+                  'markExtensionStarted',
+                  { type: 'setDeadline', params: { kind: 'watchdog' } },
+                  'sendExtensionDigits',
+                  'scheduleDeadline',
+                ],
+                exit: 'disarmDeadline',
                 on: {
                   'verification.tick': {
-                    guard: not('totalDeadlineDue'),
-                    target: 'connecting',
-                    actions: ['observeTime', 'deliverCarried'],
+                    guard: 'stateDeadlineDue',
+                    target: 'greeting',
+                    actions: ['observeDeadline', 'continueTick'],
                   },
-                },
-              },
-              // A number check has no deadline of its own: the timer waits for the total one.
-              awaitingNumberCheck: {
-                entry: 'scheduleDeadline',
-                exit: ['observeCheckAnswer', 'disarmDeadline'],
-                invoke: {
-                  src: 'checkNumber',
-                  input: ({ context }) => numberCheckInput(context),
-                  onDone: [
-                    { guard: 'numberAccepted', target: 'connecting', actions: 'takeNumberCheck' },
-                    { target: ROLLOVER, actions: 'takeNumberCheck' },
+                  'call.digitsSent': [
+                    CATCH_UP,
+                    { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
                   ],
-                  onError: { target: ROLLOVER, actions: 'failNumberCheck' },
+                  'call.ended': [
+                    CATCH_UP,
+                    {
+                      // Nobody has heard the greeting yet: not an intentional denial.
+                      guard: 'isLiveCallEvent',
+                      target: ROLLOVER,
+                      actions: ['observeTime', 'recordCallEnded', { type: 'endAttempt', params: { result: 'failed' } }],
+                    },
+                  ],
                 },
               },
-              connecting: {
-                entry: ['markDialed', { type: 'setDeadline', params: { kind: 'dial' } }, 'dial', 'scheduleDeadline'],
+              greeting: promptState('greeting'),
+              reprompting: promptState('reprompt'),
+              waitingForInput: {
+                entry: [{ type: 'setDeadline', params: { kind: 'input' } }, 'scheduleDeadline'],
+                exit: 'disarmDeadline',
+                on: {
+                  'verification.tick': timeoutTransitions('timer'),
+                  'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
+                  'call.digits': [CATCH_UP, ...keyTransitions()],
+                },
+              },
+              endingGrace: {
+                entry: [{ type: 'setDeadline', params: { kind: 'grace' } }, 'scheduleDeadline'],
                 exit: 'disarmDeadline',
                 on: {
                   'verification.tick': [
-                    // It rang and nobody answered in time.
                     {
-                      guard: and(['stateDeadlineDue', 'hasLiveCall', 'hasRung']),
-                      ...dialTimedOut('no-answer', 'hang up'),
+                      guard: and(['stateDeadlineDue', 'machineAnsweredWithoutKeys']),
+                      target: ROLLOVER,
+                      actions: [
+                        'observeDeadline',
+                        'clearEntry',
+                        { type: 'endAttempt', params: { result: 'voicemail' } },
+                        'continueTick',
+                      ],
                     },
-                    // Queued or in post-dial delay for the whole dial bound: never rang, so not "no answer".
-                    { guard: and(['stateDeadlineDue', 'hasLiveCall']), ...dialTimedOut('failed', 'hang up') },
-                    // The provider never confirmed the dial: a provider failure.
-                    { guard: 'stateDeadlineDue', ...dialTimedOut('failed', 'no call') },
+                    {
+                      guard: 'stateDeadlineDue',
+                      target: '#verification.denied',
+                      actions: [
+                        'observeDeadline',
+                        { type: 'endAttempt', params: { result: 'hung-up' } },
+                        { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
+                        'continueTick',
+                      ],
+                    },
                   ],
-                  'call.ended': [
-                    CATCH_UP,
-                    { guard: 'isLiveCallEvent', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
-                  ],
-                  // Tones in early media: the network's verdict before any answer.
-                  'call.progressTone': [
-                    CATCH_UP,
-                    { guard: 'isLiveCallEvent', target: ROLLOVER, actions: END_BY_TONES },
-                  ],
-                },
-                initial: 'awaitingDialAck',
-                states: {
-                  awaitingDialAck: {
-                    on: {
-                      'call.dialed': [
-                        CATCH_UP,
-                        { guard: 'isCurrentDialAck', target: 'placed', actions: ['observeTime', 'takeCall'] },
-                      ],
-                      'call.dialFailed': [
-                        CATCH_UP,
-                        { guard: 'isCurrentDialFailure', target: ROLLOVER, actions: ['observeTime', 'endUnanswered'] },
-                      ],
-                    },
-                  },
-                  placed: {
-                    on: {
-                      'call.ringing': [
-                        CATCH_UP,
-                        { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
-                      ],
-                      'call.answered': [
-                        CATCH_UP,
-                        { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
-                      ],
-                    },
-                  },
-                  ringing: {
-                    // The ring timer replaces the dial's.
-                    entry: ['disarmDeadline', { type: 'setDeadline', params: { kind: 'ring' } }, 'scheduleDeadline'],
-                    on: {
-                      'call.answered': [
-                        CATCH_UP,
-                        { guard: 'isLiveCallEvent', target: '#verification.calling.attempt.answered' },
-                      ],
-                    },
-                  },
+                  'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
                 },
               },
-              answered: {
-                entry: ['observeTime', 'markAnswered'],
+              // A PIN check has no deadline of its own: the timer waits for the total one.
+              checkingPin: {
+                entry: ['clearDeadline', 'scheduleDeadline'],
+                exit: ['observeCheckAnswer', 'disarmDeadline'],
+                invoke: {
+                  src: 'verifyPin',
+                  input: ({ context }) => ({ entry: context.entry }),
+                  onDone: [
+                    {
+                      // The PIN and # arrived before the hang-up: the entry stands.
+                      guard: 'pinAccepted',
+                      target: '#verification.approved',
+                      actions: [
+                        { type: 'hangUp', params: { farewell: 'approved' } },
+                        'clearEntry',
+                        { type: 'endAttempt', params: { result: 'approved' } },
+                        'forgetLiveCall',
+                        'concludeApproval',
+                      ],
+                    },
+                    ...wrongPinTransitions(),
+                  ],
+                  // A verifier that fails counts as a wrong PIN: nothing is approved without a yes.
+                  onError: wrongPinTransitions(),
+                },
                 on: {
                   'call.ended': [
                     CATCH_UP,
-                    {
-                      // Keys pressed before the hang-up may still be reported: wait for them a moment.
-                      guard: 'keysMayFollow',
-                      target: '.endingGrace',
-                      actions: ['observeTime', 'holdEnding', 'recordCallEnded'],
-                    },
-                    {
-                      // A machine answered and nobody pressed a key: voicemail hanging up is not a person's denial.
-                      guard: and(['isLiveCallEvent', 'machineAnsweredWithoutKeys']),
-                      target: ROLLOVER,
-                      actions: [
-                        'observeTime',
-                        'recordCallEnded',
-                        { type: 'endAttempt', params: { result: 'voicemail' } },
-                      ],
-                    },
-                    {
-                      guard: 'isLiveCallEvent',
-                      target: '#verification.denied',
-                      actions: [
-                        'observeTime',
-                        'recordCallEnded',
-                        { type: 'endAttempt', params: { result: 'hung-up' } },
-                        { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
-                      ],
-                    },
+                    { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdEndingDuringPinCheck'] },
                   ],
-                  // A carrier that answered with an intercept recording or a tone is not a person; a key says one is there.
-                  'call.progressTone': [
-                    CATCH_UP,
-                    { guard: and(['isLiveCallEvent', 'noKeysPressed']), target: ROLLOVER, actions: END_BY_TONES },
-                  ],
-                  'call.answeredBy': [
-                    CATCH_UP,
-                    {
-                      guard: 'machineAnsweredBeforeKeys',
-                      target: ROLLOVER,
-                      actions: [
-                        { type: 'hangUp', params: { farewell: null } },
-                        'observeTime',
-                        'recordAnsweredBy',
-                        { type: 'endAttempt', params: { result: 'voicemail' } },
-                        'forgetLiveCall',
-                      ],
-                    },
-                    { guard: 'isDetectionReport', actions: ['observeTime', 'recordAnsweredBy'] },
-                  ],
-                },
-                initial: 'routing',
-                states: {
-                  routing: {
-                    always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
-                  },
-                  sendingExtension: {
-                    entry: [
-                      'markExtensionStarted',
-                      { type: 'setDeadline', params: { kind: 'watchdog' } },
-                      'sendExtensionDigits',
-                      'scheduleDeadline',
-                    ],
-                    exit: 'disarmDeadline',
-                    on: {
-                      'verification.tick': {
-                        guard: 'stateDeadlineDue',
-                        target: 'greeting',
-                        actions: ['observeDeadline', 'continueTick'],
-                      },
-                      'call.digitsSent': [
-                        CATCH_UP,
-                        { guard: 'isLiveCallEvent', target: 'greeting', actions: 'observeTime' },
-                      ],
-                      'call.ended': [
-                        CATCH_UP,
-                        {
-                          // Nobody has heard the greeting yet: not an intentional denial.
-                          guard: 'isLiveCallEvent',
-                          target: ROLLOVER,
-                          actions: [
-                            'observeTime',
-                            'recordCallEnded',
-                            { type: 'endAttempt', params: { result: 'failed' } },
-                          ],
-                        },
-                      ],
-                    },
-                  },
-                  greeting: promptState('greeting'),
-                  reprompting: promptState('reprompt'),
-                  waitingForInput: {
-                    entry: [{ type: 'setDeadline', params: { kind: 'input' } }, 'scheduleDeadline'],
-                    exit: 'disarmDeadline',
-                    on: {
-                      'verification.tick': timeoutTransitions('timer'),
-                      'call.inputTimeout': [CATCH_UP, ...timeoutTransitions('provider')],
-                      'call.digits': [CATCH_UP, ...keyTransitions()],
-                    },
-                  },
-                  endingGrace: {
-                    entry: [{ type: 'setDeadline', params: { kind: 'grace' } }, 'scheduleDeadline'],
-                    exit: 'disarmDeadline',
-                    on: {
-                      'verification.tick': [
-                        {
-                          guard: and(['stateDeadlineDue', 'machineAnsweredWithoutKeys']),
-                          target: ROLLOVER,
-                          actions: [
-                            'observeDeadline',
-                            'clearEntry',
-                            { type: 'endAttempt', params: { result: 'voicemail' } },
-                            'continueTick',
-                          ],
-                        },
-                        {
-                          guard: 'stateDeadlineDue',
-                          target: '#verification.denied',
-                          actions: [
-                            'observeDeadline',
-                            { type: 'endAttempt', params: { result: 'hung-up' } },
-                            { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
-                            'continueTick',
-                          ],
-                        },
-                      ],
-                      'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
-                    },
-                  },
-                  // A PIN check has no deadline of its own: the timer waits for the total one.
-                  checkingPin: {
-                    entry: ['clearDeadline', 'scheduleDeadline'],
-                    exit: ['observeCheckAnswer', 'disarmDeadline'],
-                    invoke: {
-                      src: 'verifyPin',
-                      input: ({ context }) => ({ entry: context.entry }),
-                      onDone: [
-                        {
-                          // The PIN and # arrived before the hang-up: the entry stands.
-                          guard: 'pinAccepted',
-                          target: '#verification.approved',
-                          actions: [
-                            { type: 'hangUp', params: { farewell: 'approved' } },
-                            'clearEntry',
-                            { type: 'endAttempt', params: { result: 'approved' } },
-                            'forgetLiveCall',
-                            'concludeApproval',
-                          ],
-                        },
-                        ...wrongPinTransitions(),
-                      ],
-                      // A verifier that fails counts as a wrong PIN: nothing is approved without a yes.
-                      onError: wrongPinTransitions(),
-                    },
-                    on: {
-                      'call.ended': [
-                        CATCH_UP,
-                        { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdEndingDuringPinCheck'] },
-                      ],
-                      'call.digits': [
-                        CATCH_UP,
-                        { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] },
-                      ],
-                    },
-                  },
+                  'call.digits': [CATCH_UP, { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] }],
                 },
               },
             },
           },
           rollover: {
             always: [
-              { guard: 'hasNextTarget', target: 'attempt' },
+              { guard: 'hasNextTarget', target: 'checkingNumber' },
               {
                 target: '#verification.unreachable',
                 actions: { type: 'conclude', params: { status: 'unreachable', reason: 'no-targets-left' } },

@@ -40,6 +40,30 @@ export function persistActor(actor: VerificationActor): JsonValue {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** An invoked check's id names its state's path: `0.verification.calling.attempt.awaitingNumberCheck`. */
+const ATTEMPT_STATE_PATH = '.verification.calling.attempt.';
+
+/**
+ * A snapshot stored while the machine had an `attempt` state between `calling`
+ * and the attempt's own states, as the machine now names the same state:
+ * `{ calling: { attempt: X } }` is `{ calling: X }`, and an invoked check's id
+ * loses the `attempt` in its path. A verification in flight across an upgrade
+ * goes on where it was. Other snapshots are returned as they are.
+ */
+function withoutAttemptState(snapshot: Record<string, unknown>): Record<string, unknown> {
+  const { value, children } = snapshot;
+  if (!isRecord(value) || !isRecord(value.calling) || !('attempt' in value.calling)) return snapshot;
+  const renamedChildren = isRecord(children)
+    ? Object.fromEntries(
+        Object.entries(children).map(([id, child]) => [
+          id.replace(ATTEMPT_STATE_PATH, '.verification.calling.'),
+          child,
+        ]),
+      )
+    : children;
+  return { ...snapshot, value: { calling: value.calling.attempt }, children: renamedChildren };
+}
+
 /**
  * An actor (not started) restored from a stored snapshot and the stored input.
  * Throws `CorruptRecordError` when the snapshot is not one this machine wrote.
@@ -61,7 +85,7 @@ export function restoreStepActor(
   if (!isRecord(input) || !Array.isArray(input.targets)) {
     throw new CorruptRecordError(verificationId, 'its stored request is not one voice-mfa wrote');
   }
-  const restored = { ...snapshot, context: { ...snapshot.context, input } };
+  const restored = { ...withoutAttemptState(snapshot), context: { ...snapshot.context, input } };
   try {
     // The stored input goes back into the context: `input` of the options is only read by a fresh start.
     return createActor(machine, {

@@ -65,8 +65,8 @@ export interface StepOutcome {
 /** Guards the replay loop: no verification has anywhere near this many deadlines. */
 const MAX_DEADLINES_PER_STEP = 10_000;
 
-const DIAL_ACK_STATE = { calling: { attempt: { connecting: 'awaitingDialAck' } } } as const;
-const EXTENSION_STATE = { calling: { attempt: { answered: 'sendingExtension' } } } as const;
+const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
+const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
 
 /**
  * A verification as the store holds it before its first step: version 0, no
