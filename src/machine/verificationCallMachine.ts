@@ -600,8 +600,8 @@ const machineDefinition = setup({
         },
         initial: 'checkingNumber',
         // An attempt's states sit right under `calling`, without a state of their own around them: XState walks
-        // every active level to rebuild the snapshot at each step and update, and one level less measured about
-        // 15 % off a whole verification.
+        // every active level to rebuild the snapshot at each step and update, and with one level less a bare actor
+        // runs a verification about 16 % faster (the whole runtime about 11 %).
         states: {
           // Every attempt starts here, with its record; a check that answered when the attempt opened has decided,
           // any other is awaited.
