@@ -118,17 +118,13 @@ export async function runStep(
   actor.on('*', (command) => {
     commands.push(command as ProviderCommand);
   });
-  const endedBefore = new Set(
-    attemptsOf(actor.getSnapshot())
-      .filter((attempt) => attempt.result !== null)
-      .map((attempt) => attempt.index),
-  );
   const wasFinished = stored.status === 'finished';
   actor.start();
   try {
     const audit: AuditEntry[] = [];
     const scope: AuditScope = { verificationId: stored.id, instance: settings.instance, replayed: false };
-    const fired = fireDueDeadlines(actor, now, settings.outageThresholdMs, scope, audit);
+    const recordEnded = endingsRecorder(actor, wasFinished, scope, audit);
+    const fired = fireDueDeadlines(actor, now, settings.outageThresholdMs, scope, audit, recordEnded);
     const durable: DurableContext = { verificationId: stored.id, now };
     let providerState = stored.provider;
     let inbound: unknown = null;
@@ -145,21 +141,27 @@ export async function runStep(
       case 'cancel':
         audit.push(inputRow(scope, now, 'cancel'));
         send(actor, { type: 'verification.cancel', at: now });
+        recordEnded();
         break;
       case 'event':
         deliver(actor, input.event, now, scope, audit);
+        recordEnded();
         break;
       case 'inbound': {
         inbound = input.inbound;
         reception = provider.receive(providerState, input.inbound, durable);
         providerState = reception.state;
         idempotencyKey = input.idempotencyKey;
-        for (const event of reception.events) deliver(actor, event, now, scope, audit);
+        for (const event of reception.events) {
+          deliver(actor, event, now, scope, audit);
+          recordEnded();
+        }
         break;
       }
     }
     if (actor.getSnapshot().status === 'active') send(actor, { type: 'verification.tick', at: now });
     await settleChecks(actor, settings.checkTimeoutMs);
+    recordEnded();
 
     const snapshot = actor.getSnapshot();
     const context = snapshot.context;
@@ -177,11 +179,6 @@ export async function runStep(
     const answer = reception?.answer ?? plan.answer;
     const done = snapshot.status === 'done';
     const finished = done && !wasFinished ? (snapshot.output as VerificationResult) : null;
-    const mode = context.input.mode;
-    for (const attempt of attemptsOf(snapshot)) {
-      if (attempt.result !== null && !endedBefore.has(attempt.index)) audit.push(attemptRow(scope, attempt, mode));
-    }
-    if (finished !== null) audit.push(finalRow(scope, finished));
 
     const version = stored.version + 1;
     const outbox: OutboxEntry[] = [];
@@ -241,6 +238,39 @@ function deliver(actor: VerificationActor, event: unknown, now: number, scope: A
   send(actor, stamped);
 }
 
+/**
+ * Records, each time it is called, the attempts that have ended since and the
+ * final status once reached, so that the audit log tells what each input
+ * caused before the next input: an event that comes in the same step after a
+ * deadline ended the verification is logged after the final status, as an
+ * event after the end.
+ */
+function endingsRecorder(
+  actor: VerificationActor,
+  wasFinished: boolean,
+  scope: AuditScope,
+  audit: AuditEntry[],
+): () => void {
+  const recorded = new Set(
+    attemptsOf(actor.getSnapshot())
+      .filter((attempt) => attempt.result !== null)
+      .map((attempt) => attempt.index),
+  );
+  let finalRecorded = wasFinished;
+  return () => {
+    const snapshot = actor.getSnapshot();
+    for (const attempt of attemptsOf(snapshot)) {
+      if (attempt.result === null || recorded.has(attempt.index)) continue;
+      recorded.add(attempt.index);
+      audit.push(attemptRow(scope, attempt, snapshot.context.input.mode));
+    }
+    if (!finalRecorded && snapshot.status === 'done') {
+      finalRecorded = true;
+      audit.push(finalRow(scope, snapshot.output as VerificationResult));
+    }
+  };
+}
+
 /** Which deadline falls due at `at`: the state's own, or the total one. */
 function deadlineName(context: VerificationContext, at: number): string {
   return context.deadline !== null && context.deadline.at === at ? context.deadline.kind : 'total';
@@ -250,7 +280,8 @@ function deadlineName(context: VerificationContext, at: number): string {
  * Fires, one at a time in due order, every deadline due by `now`, each at its
  * own due time. Deadlines found later than the outage threshold were missed
  * while no instance ran: the step is then a replay (and a total deadline ends
- * the verification as interrupted). Returns how many fired.
+ * the verification as interrupted). What each ends is recorded before the
+ * next fires. Returns how many fired.
  */
 function fireDueDeadlines(
   actor: VerificationActor,
@@ -258,6 +289,7 @@ function fireDueDeadlines(
   outageThresholdMs: number,
   scope: AuditScope,
   audit: AuditEntry[],
+  recordEnded: () => void,
 ): number {
   let fired = 0;
   while (fired < MAX_DEADLINES_PER_STEP) {
@@ -269,6 +301,7 @@ function fireDueDeadlines(
     if (resumed) scope.replayed = true;
     audit.push(inputRow(scope, due, `deadline (${deadlineName(snapshot.context, due)})`));
     send(actor, resumed ? { type: 'verification.tick', at: due, resumed } : { type: 'verification.tick', at: due });
+    recordEnded();
     fired++;
   }
   return fired;

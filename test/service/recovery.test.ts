@@ -189,13 +189,14 @@ describe('after an outage', () => {
       ['canceled', 180_000],
     ]);
     expect(outageStart).toBeLessThan(20_000);
-    // Replayed in order: the dial bound of the primary (within the outage), then the total deadline.
+    // Replayed in order, each deadline followed by what it ended: the dial bound of the primary (within the
+    // outage), then the total deadline.
     const audit = await t.store.readAudit({ verificationId });
     const replayed = audit.filter((row) => row.replayed);
     expect(replayed.map((row) => row.what)).toEqual([
       'deadline (dial)',
-      'deadline (total)',
       'failed',
+      'deadline (total)',
       'canceled',
       'expired',
     ]);

@@ -25,4 +25,33 @@ describe('durable service on the simulated carrier', () => {
     await service.close();
     carrier.hangUpAll();
   });
+
+  it('an event that comes at the deadline which ends the verification is logged after the final status', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryVerificationStore({ clock });
+    // The call rings (100 ms to place it, 2 s of post-dial delay) exactly when the dial bound runs out.
+    const carrier = new SimulatedCarrier({
+      clock,
+      numbers: { [PRIMARY]: { kind: 'voicemail', answerAfterMs: 0 } },
+      timing: { apiLatencyMs: 100, postDialDelayMs: 2_000 },
+    });
+    const { service, errors } = startSimulatedService(carrier, clock, store);
+    const { verificationId } = await service.start({
+      targets: [PRIMARY],
+      timing: { dialTimeoutMs: 2_100, ringTimeoutMs: 1_003 },
+    });
+    const result = await service.waitForResult(verificationId);
+    expect(errors).toEqual([]);
+    expect(result.attempts.map((a) => [a.result, a.times.endedAt])).toEqual([['failed', 2_100]]);
+    const audit = await store.readAudit({ verificationId });
+    // The deadline fires first and ends the verification; the ringing, stamped with the same time, comes after it.
+    expect(audit.filter((row) => row.at === 2_100).map((row) => row.what)).toEqual([
+      'deadline (dial)',
+      'failed',
+      'unreachable',
+      'call.ringing',
+    ]);
+    await service.close();
+    carrier.hangUpAll();
+  });
 });
