@@ -682,14 +682,14 @@ const machineDefinition = setup({
                     CATCH_UP,
                     { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
                   ],
-                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: '#verification.calling.answered' }],
+                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: ANSWERED }],
                 },
               },
               ringing: {
                 // The ring timer replaces the dial's.
                 entry: ['disarmDeadline', { type: 'setDeadline', params: { kind: 'ring' } }, 'scheduleDeadline'],
                 on: {
-                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: '#verification.calling.answered' }],
+                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: ANSWERED }],
                 },
               },
             },
