@@ -123,8 +123,11 @@ export async function runStep(
   try {
     const audit: AuditEntry[] = [];
     const scope: AuditScope = { verificationId: stored.id, instance: settings.instance, replayed: false };
+    // What each input ends is recorded as the machine reaches it, before the next input's row; what starting it
+    // ended (a number refused at once) is recorded after the start's row.
     const recordEnded = endingsRecorder(actor, wasFinished, scope, audit);
-    const fired = fireDueDeadlines(actor, now, settings.outageThresholdMs, scope, audit, recordEnded);
+    actor.subscribe({ next: recordEnded });
+    const fired = fireDueDeadlines(actor, now, settings.outageThresholdMs, scope, audit);
     const durable: DurableContext = { verificationId: stored.id, now };
     let providerState = stored.provider;
     let inbound: unknown = null;
@@ -141,21 +144,16 @@ export async function runStep(
       case 'cancel':
         audit.push(inputRow(scope, now, 'cancel'));
         send(actor, { type: 'verification.cancel', at: now });
-        recordEnded();
         break;
       case 'event':
         deliver(actor, input.event, now, scope, audit);
-        recordEnded();
         break;
       case 'inbound': {
         inbound = input.inbound;
         reception = provider.receive(providerState, input.inbound, durable);
         providerState = reception.state;
         idempotencyKey = input.idempotencyKey;
-        for (const event of reception.events) {
-          deliver(actor, event, now, scope, audit);
-          recordEnded();
-        }
+        for (const event of reception.events) deliver(actor, event, now, scope, audit);
         break;
       }
     }
@@ -243,7 +241,8 @@ function deliver(actor: VerificationActor, event: unknown, now: number, scope: A
  * final status once reached, so that the audit log tells what each input
  * caused before the next input: an event that comes in the same step after a
  * deadline ended the verification is logged after the final status, as an
- * event after the end.
+ * event after the end. Called as an observer of the actor, after each of its
+ * steps, and once more at the end of the step.
  */
 function endingsRecorder(
   actor: VerificationActor,
@@ -280,8 +279,7 @@ function deadlineName(context: VerificationContext, at: number): string {
  * Fires, one at a time in due order, every deadline due by `now`, each at its
  * own due time. Deadlines found later than the outage threshold were missed
  * while no instance ran: the step is then a replay (and a total deadline ends
- * the verification as interrupted). What each ends is recorded before the
- * next fires. Returns how many fired.
+ * the verification as interrupted). Returns how many fired.
  */
 function fireDueDeadlines(
   actor: VerificationActor,
@@ -289,7 +287,6 @@ function fireDueDeadlines(
   outageThresholdMs: number,
   scope: AuditScope,
   audit: AuditEntry[],
-  recordEnded: () => void,
 ): number {
   let fired = 0;
   while (fired < MAX_DEADLINES_PER_STEP) {
@@ -301,7 +298,6 @@ function fireDueDeadlines(
     if (resumed) scope.replayed = true;
     audit.push(inputRow(scope, due, `deadline (${deadlineName(snapshot.context, due)})`));
     send(actor, resumed ? { type: 'verification.tick', at: due, resumed } : { type: 'verification.tick', at: due });
-    recordEnded();
     fired++;
   }
   return fired;
