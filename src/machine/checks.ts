@@ -147,7 +147,8 @@ export type ImmediateNumberCheck = { result: NumberCheckResult } | { error: unkn
 // A bound check's answer that comes later, for the invoked check to await rather than asking again.
 const pendingNumberChecks = new WeakMap<object, { index: number; answer: Promise<NumberCheckResult> }>();
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+/** Whether a check answered with a promise (or any thenable) rather than at once. */
+export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /**

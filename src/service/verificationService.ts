@@ -21,6 +21,7 @@ import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
 import { type ProviderReportObservation, readProviderReport } from '../runtime/observations.js';
+import { withinTimeLimit } from '../step/checkTimeLimit.js';
 import {
   type FinishedHook,
   newStoredVerification,
@@ -66,7 +67,13 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
   sweepIntervalMs?: number | null;
   /** A deadline found this much after it fell due was missed while no instance ran (a replay). Default 10 000 ms. */
   outageThresholdMs?: number;
-  /** Longest a step waits for the number or PIN check. Default 5 000 ms. */
+  /**
+   * Longest the host's number or PIN check may take in a step, on the real
+   * clock. A step holds the verification's lock while it waits and never
+   * commits a check under way, so one that has not answered by then fails: a
+   * PIN counts as wrong, a number's attempt ends `failed` (`NUMBER_CHECK_ERROR`)
+   * and the verification rolls over. Default 5 000 ms.
+   */
   checkTimeoutMs?: number;
   /** How long an instance holds an effect it started before another may retry it. Default 30 000 ms. */
   effectLeaseMs?: number;
@@ -168,12 +175,16 @@ class DurableVerificationService implements VerificationService {
     this.store = options.store;
     this.provider = options.provider as DurableVoiceProvider<JsonValue, unknown>;
     this.clock = options.clock ?? systemClock;
-    const { verifyPin } = options;
+    const { verifyPin, checkNumber } = options;
+    const checkTimeoutMs = options.checkTimeoutMs ?? DEFAULTS.checkTimeoutMs;
     const machine = createVerificationMachine({
-      checkNumber: options.checkNumber,
+      checkNumber: checkNumber === undefined ? undefined : withinTimeLimit(checkNumber, checkTimeoutMs, 'checkNumber'),
       dialingPolicy: options.dialingPolicy,
       // The machine is built once; the PIN check learns whose PIN from the step it runs in.
-      verifyPin: verifyPin === undefined ? undefined : (entry) => verifyPin(entry, this.currentSubject()),
+      verifyPin:
+        verifyPin === undefined
+          ? undefined
+          : withinTimeLimit((entry: string) => verifyPin(entry, this.currentSubject()), checkTimeoutMs, 'verifyPin'),
     });
     const hooks: FinishedHook[] = [];
     if (options.abuseGuard !== undefined) hooks.push('abuse');
@@ -183,7 +194,7 @@ class DurableVerificationService implements VerificationService {
       provider: this.provider,
       instance: options.instanceId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
       outageThresholdMs: options.outageThresholdMs ?? DEFAULTS.outageThresholdMs,
-      checkTimeoutMs: options.checkTimeoutMs ?? DEFAULTS.checkTimeoutMs,
+      checkTimeoutMs,
       finishedHooks: hooks,
     };
     this.stopWake = this.store.onWake(() => this.wakeWaiters());

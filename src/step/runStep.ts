@@ -30,7 +30,7 @@ export interface StepSettings {
   instance: string;
   /** A deadline found this much after it fell due was missed while no instance ran: its step is a replay. */
   outageThresholdMs: number;
-  /** Longest a step waits for the host's checks (number, PIN) before it saves what it has. */
+  /** Longest the host's checks (number, PIN) may take in a step; the machine was built with them bounded so (`withinTimeLimit`). */
   checkTimeoutMs: number;
   /** The hooks run once a verification finished, each its own outbox entry, in this order. */
   finishedHooks: readonly FinishedHook[];
@@ -304,16 +304,30 @@ function fireDueDeadlines(
 }
 
 /**
+ * A check bounded by the step's limit has failed once the limit passed, and the
+ * machine moves on from it within a few turns of the event loop: this long
+ * after the limit, a check still running was not bounded, and the step fails.
+ */
+const CHECK_SETTLE_GRACE_MS = 1_000;
+
+/**
  * Waits until the host's checks the machine invoked (number, PIN) have
- * answered and the machine has moved on, at most `timeoutMs`.
+ * answered and the machine has moved on. The checks are bounded by
+ * `timeoutMs` (see `withinTimeLimit`), so a step never commits while one is
+ * running: that would store the check's input (a typed PIN) and leave nobody to
+ * hear its answer. Throws, so that nothing is committed, if one still runs well
+ * after the limit.
  */
 async function settleChecks(actor: VerificationActor, timeoutMs: number): Promise<void> {
   const running = (): boolean =>
     actor.getSnapshot().status === 'active' &&
     Object.values(actor.getSnapshot().children).some((child) => child?.getSnapshot().status === 'active');
   if (!running()) return;
-  const deadline = Date.now() + timeoutMs;
-  while (running() && Date.now() < deadline) {
+  const deadline = Date.now() + timeoutMs + CHECK_SETTLE_GRACE_MS;
+  while (running()) {
+    if (Date.now() >= deadline) {
+      throw new Error(`a check of the machine did not settle within ${timeoutMs} ms; nothing was committed`);
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
       const subscription = actor.subscribe({ next: done, complete: done, error: done });
