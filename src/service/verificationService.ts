@@ -77,7 +77,12 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
   checkTimeoutMs?: number;
   /** How long an instance holds an effect it started before another may retry it. Default 30 000 ms. */
   effectLeaseMs?: number;
-  /** An effect no instance started this long after its step committed was left by one that stopped. Default 10 000 ms. */
+  /**
+   * An effect no instance started this long after its step committed was left
+   * by one that stopped, unless the instance that committed it still holds it:
+   * it holds a step's later effects while it carries out the earlier ones (a
+   * hang-up before the next dial), for up to `effectLeaseMs` each. Default 10 000 ms.
+   */
   orphanAfterMs?: number;
   /** Receives failures that happen in the background (an effect that failed, a sweep that could not run). */
   onError?: (error: unknown) => void;
@@ -342,9 +347,28 @@ class DurableVerificationService implements VerificationService {
 
   // ── The outbox ───────────────────────────────────────────────────────────
 
-  /** Carries out a step's effects in the order the step gave them (a hang-up before the next dial). */
+  /**
+   * Carries out a step's effects in the order the step gave them (a hang-up
+   * before the next dial). The ones waiting behind an effect are held for as
+   * long as it may take (its lease), so that no sweep, this instance's
+   * included, takes a slow hang-up's next dial for one left by a stopped instance.
+   */
   private async runEntries(entries: StepWrite['outbox']): Promise<void> {
-    for (const entry of entries) await this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 });
+    const leaseMs = this.options.effectLeaseMs ?? DEFAULTS.effectLeaseMs;
+    for (const [index, entry] of entries.entries()) {
+      const waiting = entries.slice(index + 1).map((later) => later.id);
+      if (waiting.length > 0) await this.holdOutbox(waiting, leaseMs);
+      await this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 });
+    }
+  }
+
+  /** A hold is a precaution: without it the effects still run, and a sweep may only take them for left ones. */
+  private async holdOutbox(ids: readonly string[], leaseMs: number): Promise<void> {
+    try {
+      await this.store.holdOutbox(ids, (await this.store.now()) + leaseMs);
+    } catch (error) {
+      this.report(error);
+    }
   }
 
   /** Carries out an effect this instance's step committed, unless another instance holds it. */

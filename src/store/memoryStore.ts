@@ -123,12 +123,19 @@ export class MemoryVerificationStore implements VerificationStore {
     return [...this.outbox.values()]
       .filter((entry) =>
         entry.startedAt === null
-          ? entry.createdAt <= olderThan
+          ? entry.createdAt <= olderThan && (entry.leaseUntil === null || entry.leaseUntil < now)
           : entry.delivery === 'at-least-once' && (entry.leaseUntil ?? 0) < now,
       )
       .sort((a, b) => a.createdAt - b.createdAt)
       .slice(0, limit)
       .map(copy);
+  }
+
+  async holdOutbox(ids: readonly string[], until: number): Promise<void> {
+    for (const id of ids) {
+      const entry = this.outbox.get(id);
+      if (entry !== undefined && entry.startedAt === null) entry.leaseUntil = until;
+    }
   }
 
   async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {

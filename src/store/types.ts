@@ -118,7 +118,11 @@ export interface OutboxEntry {
   createdAt: number;
   /** When an instance started carrying it out; an `at-most-once` entry is then never started again. */
   startedAt: number | null;
-  /** Until when the instance that started it holds it; another may take an `at-least-once` entry after that. */
+  /**
+   * Until when an instance holds it: the one that started it (another may take
+   * an `at-least-once` entry after that), or, before it is started, the one that
+   * committed it while the earlier effects of its step run ({@link VerificationStore.holdOutbox}).
+   */
   leaseUntil: number | null;
   /** How many times it was started. */
   tries: number;
@@ -230,10 +234,19 @@ export interface VerificationStore {
    */
   claimDue(now: number, limit: number, claimMs: number): Promise<string[]>;
   /**
-   * Outbox entries nobody holds: never started and older than `olderThan`, or
-   * `at-least-once` ones whose lease ended before `now`.
+   * Outbox entries nobody holds: never started, older than `olderThan` and not
+   * held (or held until before `now`), or `at-least-once` ones whose lease ended
+   * before `now`.
    */
   findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Holds entries not started yet until `until`, so that {@link VerificationStore.findOutbox}
+   * does not offer them as left by a stopped instance: the instance that
+   * committed a step holds the step's later effects while it carries out the
+   * earlier ones (a hang-up before the next dial). Entries started or done are
+   * left as they are.
+   */
+  holdOutbox(ids: readonly string[], until: number): Promise<void>;
   /**
    * Starts an entry for `leaseMs`: `false` when another instance holds it, when
    * it is done, or when it is `at-most-once` and was started before.

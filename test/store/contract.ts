@@ -318,6 +318,36 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.startOutbox(`${id}/1/1`, t0 + 100_000, 1_000)).toBe(false);
       }));
 
+    it('a held entry is not offered as left until its hold ends; holding a started one changes nothing', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const t0 = (await store.now()) - 1_000_000;
+        const entry = (n: number, delivery: 'at-most-once' | 'at-least-once') => ({
+          id: `${id}/1/${n}`,
+          verificationId: id,
+          delivery,
+          payload: { n },
+          createdAt: t0,
+        });
+        await store.create(
+          firstWrite(storedVerification(id), {
+            outbox: [entry(0, 'at-least-once'), entry(1, 'at-most-once'), entry(2, 'at-most-once')],
+          }),
+        );
+        const pending = (now: number) =>
+          store
+            .findOutbox(now, now - 50, 100)
+            .then((list) => list.filter((e) => e.verificationId === id).map((e) => e.id));
+        expect(await store.startOutbox(`${id}/1/0`, t0 + 100, 1_000)).toBe(true);
+        await store.holdOutbox([`${id}/1/0`, `${id}/1/1`, `${id}/1/2`, `${id}/9/9`], t0 + 5_000);
+        // The started entry keeps its own lease; the two waiting behind it are held.
+        expect(await pending(t0 + 4_999)).toEqual([`${id}/1/0`]);
+        expect(await pending(t0 + 5_001)).toEqual([`${id}/1/0`, `${id}/1/1`, `${id}/1/2`]);
+        // A hold does not keep its holder from starting the entry, and a started at-most-once one is never offered.
+        expect(await store.startOutbox(`${id}/1/1`, t0 + 200, 1_000)).toBe(true);
+        expect(await pending(t0 + 5_001)).toEqual([`${id}/1/0`, `${id}/1/2`]);
+      }));
+
     it('a step drops pending effects it made pointless, but not one already started', () =>
       withStore(async (store) => {
         const id = newId();

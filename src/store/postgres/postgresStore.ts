@@ -282,7 +282,7 @@ export class PostgresVerificationStore implements VerificationStore {
     await this.ready();
     const { rows } = await this.query<OutboxRow>(
       `SELECT * FROM ${this.table('outbox')}
-       WHERE (started_at IS NULL AND created_at <= $2)
+       WHERE (started_at IS NULL AND created_at <= $2 AND (lease_until IS NULL OR lease_until < $1))
           OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < $1)
        ORDER BY created_at, seq LIMIT $3`,
       [now, olderThan, limit],
@@ -298,6 +298,15 @@ export class PostgresVerificationStore implements VerificationStore {
       [id, now, now + leaseMs],
     );
     return rowCount === 1;
+  }
+
+  async holdOutbox(ids: readonly string[], until: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ready();
+    await this.query(
+      `UPDATE ${this.table('outbox')} SET lease_until = $2 WHERE id = ANY($1::text[]) AND started_at IS NULL`,
+      [ids, until],
+    );
   }
 
   async finishOutbox(id: string): Promise<void> {

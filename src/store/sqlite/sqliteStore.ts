@@ -82,6 +82,7 @@ interface Statements {
   upsertAnswer: Statement;
   claimDue: Statement;
   startOutbox: Statement;
+  holdOutbox: Statement;
   finishOutbox: Statement;
   readVerification: Statement;
   findBinding: Statement;
@@ -135,12 +136,13 @@ function prepareStatements({ writer, reader }: Connections): Statements {
       `UPDATE outbox SET started_at = @now, lease_until = @until, tries = tries + 1
        WHERE id = @id AND (started_at IS NULL OR (delivery = 'at-least-once' AND lease_until < @now))`,
     ),
+    holdOutbox: writer.prepare('UPDATE outbox SET lease_until = @until WHERE id = @id AND started_at IS NULL'),
     finishOutbox: writer.prepare('DELETE FROM outbox WHERE id = ?'),
     readVerification: reader.prepare('SELECT * FROM verifications WHERE id = ?'),
     findBinding: reader.prepare('SELECT verification_id FROM bindings WHERE kind = ? AND key = ?').pluck(),
     findOutbox: reader.prepare(
       `SELECT * FROM outbox
-       WHERE (started_at IS NULL AND created_at <= @olderThan)
+       WHERE (started_at IS NULL AND created_at <= @olderThan AND (lease_until IS NULL OR lease_until < @now))
           OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < @now)
        ORDER BY created_at, rowid LIMIT @limit`,
     ),
@@ -268,6 +270,12 @@ export class SqliteVerificationStore implements VerificationStore {
 
   async startOutbox(id: string, now: number, leaseMs: number): Promise<boolean> {
     return this.transaction((sql) => sql.startOutbox.run({ id, now, until: now + leaseMs }).changes === 1);
+  }
+
+  async holdOutbox(ids: readonly string[], until: number): Promise<void> {
+    await this.transaction((sql) => {
+      for (const id of ids) sql.holdOutbox.run({ id, until });
+    });
   }
 
   async finishOutbox(id: string): Promise<void> {

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/runtime/clock.js';
+import { createVerificationService, type VerificationService } from '../../src/service/verificationService.js';
+import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { createManualDurableProvider } from '../support/manualDurableProvider.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+const RING_TIMEOUT_MS = 30_000;
+
+/** Lets the service's promise chains (effects, steps) run. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+
+/**
+ * Two instances on one store. The first places the primary's call, which rings
+ * until the ring timer ends it: that step commits a hang-up and then the
+ * backup's dial, and the hang-up is held up.
+ */
+async function ringTimerEndsFirstCall(options: { effectLeaseMs?: number } = {}) {
+  const clock = new VirtualClock({ autoAdvance: false });
+  const store = new MemoryVerificationStore({ clock });
+  const manual = createManualDurableProvider();
+  const errors: unknown[] = [];
+  const open = (instanceId: string): VerificationService =>
+    createVerificationService({
+      store,
+      provider: manual.provider,
+      clock,
+      sweepIntervalMs: null,
+      instanceId,
+      onError: (error) => errors.push(error),
+      ...options,
+    });
+  const first = open('first');
+  const other = open('other');
+  const { verificationId } = await first.start({
+    targets: [PRIMARY, BACKUP],
+    timing: { ringTimeoutMs: RING_TIMEOUT_MS },
+  });
+  await settle();
+  await first.deliverEvent(verificationId, { type: 'call.dialed', attempt: 0, callId: 'CA1' });
+  await first.deliverEvent(verificationId, { type: 'call.ringing', callId: 'CA1' });
+  const hangUp = manual.holdUp('hangUp');
+  clock.advanceBy(RING_TIMEOUT_MS);
+  await settle();
+  const dials = () => manual.carriedOut.filter((command) => command.type === 'dial').map((dial) => dial.to);
+  type Attempt = { result: string | null; providerCode: string | null };
+  // A finished verification hands its attempts over to its result.
+  const attempts = async () => {
+    const stored = await store.read(verificationId);
+    if (stored === null) throw new Error('the verification is gone');
+    const list =
+      stored.status === 'finished'
+        ? (stored.result as unknown as { attempts: Attempt[] }).attempts
+        : (stored.snapshot as unknown as { context: { attempts: Attempt[] } }).context.attempts;
+    return list.map((attempt) => [attempt.result, attempt.providerCode]);
+  };
+  return { clock, store, first, other, hangUp, dials, attempts, errors, verificationId };
+}
+
+describe('the effects a step committed, carried out in order by its instance', () => {
+  it('a slow hang-up does not make any sweep take the next dial for one left by a stopped instance', async () => {
+    const run = await ringTimerEndsFirstCall();
+    expect(run.dials()).toEqual([PRIMARY]);
+    // The hang-up takes 11 s, longer than orphanAfterMs (10 s); both instances sweep meanwhile.
+    run.clock.advanceBy(11_000);
+    await run.first.sweep();
+    await run.other.sweep();
+    run.hangUp.release();
+    await settle();
+    expect(run.dials()).toEqual([PRIMARY, BACKUP]);
+    expect(await run.attempts()).toEqual([
+      ['no-answer', null],
+      [null, null],
+    ]);
+    expect(run.errors).toEqual([]);
+    await Promise.all([run.first.close(), run.other.close()]);
+  });
+
+  it('an instance that holds its next dial longer than an effect lease is taken for stopped, and the dial is never placed twice', async () => {
+    const run = await ringTimerEndsFirstCall({ effectLeaseMs: 20_000 });
+    run.clock.advanceBy(21_000);
+    // The other instance also retries the hang-up, whose lease ended: the sweep waits for it.
+    const sweep = run.other.sweep();
+    await settle();
+    // It ends the attempt as interrupted, and rolls over: no number is left.
+    expect(await run.attempts()).toEqual([
+      ['no-answer', null],
+      ['failed', 'DIAL_INTERRUPTED'],
+    ]);
+    run.hangUp.release();
+    await sweep;
+    await settle();
+    expect(run.dials()).toEqual([PRIMARY]);
+    expect((await run.store.read(run.verificationId))?.status).toBe('finished');
+    await Promise.all([run.first.close(), run.other.close()]);
+  });
+});
