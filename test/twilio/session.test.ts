@@ -6,58 +6,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PlayPromptCommand } from '../../src/machine/commands.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
-import {
-  type TwilioCallCreateParams,
-  type TwilioCallsApi,
-  type TwilioCallUpdateParams,
-  TwilioVoiceProvider,
-} from '../../src/providers/twilio/index.js';
+import { TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
 import type { ProviderSession } from '../../src/providers/types.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { dialCommand } from '../support/commands.js';
+import { deferred, ScriptedCalls } from '../support/scriptedTwilioCalls.js';
 import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml, textOf } from '../support/xml.js';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** A calls API whose replies the test hands out. */
-class ScriptedCalls implements TwilioCallsApi {
-  readonly creates: { params: TwilioCallCreateParams; reply: Deferred<{ sid: string }> }[] = [];
-  readonly updates: { callSid: string; params: TwilioCallUpdateParams }[] = [];
-  failUpdates = 0;
-  /** While set, updates wait for it. */
-  holdUpdates: Deferred<void> | null = null;
-
-  create(params: TwilioCallCreateParams): Promise<{ sid: string }> {
-    const reply = deferred<{ sid: string }>();
-    this.creates.push({ params, reply });
-    return reply.promise;
-  }
-
-  async update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
-    this.updates.push({ callSid, params });
-    await this.holdUpdates?.promise;
-    if (this.failUpdates > 0) {
-      this.failUpdates -= 1;
-      throw Object.assign(new Error('Call is not in-progress. Cannot redirect.'), { status: 400, code: 21220 });
-    }
-    return { sid: callSid };
-  }
-}
 
 const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
   type: 'playPrompt',

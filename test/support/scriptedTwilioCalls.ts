@@ -1,0 +1,56 @@
+/**
+ * A Twilio calls API whose replies the test hands out one by one: each create
+ * waits until the test resolves or rejects it, updates are recorded and may be
+ * held or refused.
+ */
+import type {
+  TwilioCallCreateParams,
+  TwilioCallsApi,
+  TwilioCallUpdateParams,
+} from '../../src/providers/twilio/index.js';
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export class ScriptedCalls implements TwilioCallsApi {
+  readonly creates: { params: TwilioCallCreateParams; reply: Deferred<{ sid: string }> }[] = [];
+  readonly updates: { callSid: string; params: TwilioCallUpdateParams }[] = [];
+  /** The next this many updates are refused as Twilio refuses an update of a call that is not in progress. */
+  failUpdates = 0;
+  /** While set, updates wait for it. */
+  holdUpdates: Deferred<void> | null = null;
+
+  create(params: TwilioCallCreateParams): Promise<{ sid: string }> {
+    const reply = deferred<{ sid: string }>();
+    this.creates.push({ params, reply });
+    return reply.promise;
+  }
+
+  async update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
+    this.updates.push({ callSid, params });
+    await this.holdUpdates?.promise;
+    if (this.failUpdates > 0) {
+      this.failUpdates -= 1;
+      throw Object.assign(new Error('Call is not in-progress. Cannot redirect.'), { status: 400, code: 21220 });
+    }
+    return { sid: callSid };
+  }
+
+  /** The updates sent for one call. */
+  updatesOf(callSid: string): TwilioCallUpdateParams[] {
+    return this.updates.filter((u) => u.callSid === callSid).map((u) => u.params);
+  }
+}
