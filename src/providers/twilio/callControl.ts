@@ -163,6 +163,14 @@ const TWIML_STATE_AFTER: Readonly<Record<DocumentKind, TwimlState>> = {
   hold: 'holding',
   'hang-up': 'finished',
 };
+/** The phases in the order a call goes through them. */
+const PHASE_ORDER: Readonly<Record<TwilioCallPhase, number>> = {
+  dialing: 0,
+  placed: 1,
+  ringing: 2,
+  answered: 3,
+  ended: 4,
+};
 /** How many status callback numbers are remembered per call (a call has about five). */
 const MAX_SEQUENCE_NUMBERS = 32;
 
@@ -211,8 +219,9 @@ export function receiveTwilio(
       else acknowledgeDial(call, inbound.callSid, events);
       return { state: next, events, answer: null };
     case 'create-failed':
-      // A webhook about this call already arrived: the call exists whatever the REST reply said.
-      if (call !== undefined && !call.dialedReported) {
+      // A webhook about this call already gave its CallSid: the call exists whatever the REST reply said (when the
+      // machine had let it go, `plan` ends it).
+      if (call !== undefined && call.callSid === null) {
         call.phase = 'ended';
         call.released = true;
         events.push({ type: 'call.dialFailed', attempt: call.attempt, ending: inbound.ending });
@@ -252,8 +261,7 @@ function receiveWebhook(
   if (call === undefined) return stale;
   if (call.callSid !== null && call.callSid !== webhook.params.CallSid) return stale;
   if (!call.dialedReported && call.released) {
-    // The REST create failed (e.g. timed out) and was reported as such, yet Twilio placed the call: `plan` ends it.
-    call.callSid = webhook.params.CallSid;
+    onLetGoCall(call, webhook);
     return stale;
   }
   acknowledgeDial(call, webhook.params.CallSid, events);
@@ -267,6 +275,31 @@ function receiveWebhook(
     default:
       return onTwimlRequest(state, call, webhook, events);
   }
+}
+
+/**
+ * A webhook of a call the machine never had: its create failed on our side (a
+ * timeout, a reset connection, a 5xx) although Twilio placed it, or its session
+ * closed before the CallSid was known. Nothing is reported; the CallSid and how
+ * far the call has come are kept, so that `plan` ends it by REST — `canceled`
+ * before the answer, `completed` after — unless Twilio says it ended already or
+ * the stale answer of this TwiML request (`<Hangup/>`) ends it.
+ */
+function onLetGoCall(call: TwilioCall, webhook: TwilioCallWebhook): void {
+  const reported = phaseReportedBy(webhook);
+  // Until the CallSid is known the phase says nothing about the call: a failed create left it `ended`.
+  if (call.callSid === null || PHASE_ORDER[reported] > PHASE_ORDER[call.phase]) call.phase = reported;
+  call.callSid = webhook.params.CallSid;
+  if (TWIML_ROUTES.includes(webhook.route)) call.twiml = 'finished';
+}
+
+/** How far a call has come by what one of its webhooks says: TwiML requests and AMD results come from answered calls. */
+function phaseReportedBy(webhook: TwilioCallWebhook): TwilioCallPhase {
+  const status = toTwilioCallStatus(webhook.params.CallStatus);
+  const meaning = status === null ? 'none' : TWILIO_CALL_STATUS_EVENTS[status].event;
+  if (meaning === 'ended') return 'ended';
+  if (meaning === 'answered' || webhook.route !== 'status') return 'answered';
+  return meaning === 'ringing' ? 'ringing' : 'placed';
 }
 
 /** Reports `call.dialed` the first time the CallSid is known: from the REST reply or from Twilio's first webhook. */
@@ -611,8 +644,7 @@ function silentAnswer(
  * end a call in progress). A call holding for a farewell fetches it instead.
  */
 function reconcile(plan: TwilioPlan, call: TwilioCall): void {
-  if (!call.released || call.callSid === null || call.phase === 'ended' || call.twiml === 'finished') return;
-  if (call.twiml === 'holding' && call.pending?.kind === 'hang-up') return;
+  if (!awaitsHangUp(call)) return;
   call.twiml = 'finished';
   call.pending = null;
   plan.effects.push({
@@ -620,6 +652,21 @@ function reconcile(plan: TwilioPlan, call: TwilioCall): void {
     callSid: call.callSid,
     params: { status: call.phase === 'answered' ? 'completed' : 'canceled' },
   });
+}
+
+/**
+ * A call the machine let go (or never had: placed although its create failed)
+ * that is still up and that only a REST update ends: `plan` ends it. A call
+ * holding for its farewell fetches it instead.
+ */
+export function awaitsHangUp(call: TwilioCall): call is TwilioCall & { callSid: string } {
+  return (
+    call.released &&
+    call.callSid !== null &&
+    call.phase !== 'ended' &&
+    call.twiml !== 'finished' &&
+    !(call.twiml === 'holding' && call.pending?.kind === 'hang-up')
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import type { RuntimeClock } from '../../runtime/clock.js';
 import type { ProviderReport, ProviderSession } from '../types.js';
 import {
   awaitsFinalTwiml,
+  awaitsHangUp,
   initialTwilioState,
   planTwilio,
   receiveTwilio,
@@ -113,7 +114,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     // A dial waits in the pacer only as part of REST work under way; aborting costs an error and an event, so only then.
     if (this.restWork.size > 0) this.withdrawal.abort();
     this.open?.wake?.();
-    await Promise.all([...this.restWork]);
+    await this.restSettled();
     const holding = this.state.calls.filter(awaitsFinalTwiml);
     const endings = [
       this.apply(releaseAllTwilio(this.state)),
@@ -122,6 +123,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     for (const outcome of await Promise.allSettled(endings)) {
       if (outcome.status === 'rejected') this.report('A call left at the end could not be hung up', outcome.reason);
     }
+    // Hang-ups of calls whose webhooks came meanwhile (placed although their create failed).
+    await this.restSettled();
     await this.settings.registry.unregister(this.verificationId);
   }
 
@@ -136,6 +139,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     this.state = reception.state;
     if (reception.answer !== null) {
       this.emitAll(reception.events);
+      this.endLetGoCalls();
       return reception.answer;
     }
     return this.answer(key, inbound, reception.events);
@@ -203,10 +207,25 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     return call?.current?.twiml ?? staleTwilioAnswer('answer');
   }
 
-  /** After the close, only a call holding for its farewell may still fetch it. */
+  /**
+   * After the close, only a call holding for its farewell may still fetch it.
+   * The webhook of a call whose CallSid is not known yet (its create was still
+   * under way, or failed though Twilio placed the call) gives the CallSid to
+   * end it by.
+   */
   private afterClose(webhook: TwilioCallWebhook, inbound: TwilioInbound): string {
     const waiter = this.finalTwimlWaiters.get(webhook.query.token);
-    if (waiter === undefined) return staleTwilioAnswer(webhook.route);
+    if (waiter === undefined) {
+      if (this.state.calls.some((c) => c.token === webhook.query.token && c.callSid === null)) {
+        // Every call is let go now, so that this one is read as a call nobody waits for.
+        this.apply(releaseAllTwilio(this.state))?.catch((error: unknown) =>
+          this.report('A call left at the end could not be hung up', error),
+        );
+        this.state = receiveTwilio(this.state, inbound).state;
+        this.endLetGoCalls();
+      }
+      return staleTwilioAnswer(webhook.route);
+    }
     const reception = receiveTwilio(this.state, inbound);
     this.state = reception.state;
     const call = this.state.calls.find((c) => c.token === webhook.query.token);
@@ -249,6 +268,18 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     return { ...plan, effects: withPlacementDeadlines(plan.effects, commands, this.settings.clock.now()) };
   }
 
+  /**
+   * Ends by REST the calls let go that are still up but were not ended when
+   * they were let go: a call placed although its create failed, known from its
+   * first webhook.
+   */
+  private endLetGoCalls(): void {
+    if (!this.state.calls.some(awaitsHangUp)) return;
+    this.apply(planTwilio(this.state, [], null, this.settings.control))?.catch((error: unknown) =>
+      this.report('A call placed after its dial was given up could not be hung up', error),
+    );
+  }
+
   /** Takes a plan's state and runs its effects; resolves once they ran (a dial included). */
   private apply(plan: TwilioPlan): Promise<void> | undefined {
     this.state = plan.state;
@@ -284,6 +315,11 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
 
   private emitAll(events: readonly ProviderEvent[]): void {
     for (const event of events) if (!this.closed) this.emitEvent(event);
+  }
+
+  /** Waits until the REST requests under way, and those they led to, have finished. */
+  private async restSettled(): Promise<void> {
+    while (this.restWork.size > 0) await Promise.all([...this.restWork]);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -1,0 +1,347 @@
+/**
+ * A call Twilio placed although our `calls.create` failed on our side (a
+ * timeout, a reset connection, a 5xx after Twilio created it): the attempt is
+ * reported failed and the verification rolls over, and when the call's
+ * webhooks show it up after all it is ended by REST at once — `canceled`
+ * before the answer, `completed` after — once, whatever arrives twice; never
+ * left ringing beside the next call or past the verification's end. In the
+ * provider's decisions, in a `runVerification` session and in the durable
+ * service.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { VoiceMfaError } from '../../src/errors.js';
+import {
+  initialTwilioState,
+  planTwilio,
+  receiveTwilio,
+  releaseAllTwilio,
+  type TwilioControlSettings,
+  type TwilioInbound,
+  type TwilioState,
+} from '../../src/providers/twilio/callControl.js';
+import type { TwilioCallParams } from '../../src/providers/twilio/callWebhook.js';
+import { TwilioVoiceProvider, type TwilioWebhookRoute } from '../../src/providers/twilio/index.js';
+import { runVerification } from '../../src/runtime/runVerification.js';
+import { createVerificationService } from '../../src/service/verificationService.js';
+import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { dialCommand } from '../support/commands.js';
+import { ScriptedCalls } from '../support/scriptedTwilioCalls.js';
+import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { elementsOf, parseXml } from '../support/xml.js';
+
+const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
+const TIMED_OUT = () => Object.assign(new Error('socket hang up'), { code: 'ETIMEDOUT' });
+
+// ── The decisions ───────────────────────────────────────────────────────────
+
+const TOKEN = 'a'.repeat(32);
+const LOST_SID = `CA${'1'.repeat(32)}`;
+
+const settings: TwilioControlSettings = {
+  publicBaseUrl: PUBLIC_BASE_URL,
+  defaultCallerId: '+14255550000',
+  keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
+  pollPauseSeconds: 1,
+  defaultVoices: {},
+  createToken: () => TOKEN,
+};
+
+const webhookOf = (route: TwilioWebhookRoute, params: Omit<TwilioCallParams, 'CallSid'>): TwilioInbound => ({
+  kind: 'webhook',
+  webhook: {
+    route,
+    query: { token: TOKEN, step: null, promptSeq: null, shape: null },
+    params: { CallSid: LOST_SID, ...params },
+  },
+});
+
+/** One dial whose create failed on our side. */
+function failedDial(): TwilioState {
+  const dialed = planTwilio(initialTwilioState(), [dialCommand()], null, settings).state;
+  const failure = receiveTwilio(dialed, {
+    kind: 'create-failed',
+    token: TOKEN,
+    ending: { status: 'failed', providerCode: 'ETIMEDOUT' },
+  });
+  expect(failure.events).toEqual([
+    { type: 'call.dialFailed', attempt: 0, ending: { status: 'failed', providerCode: 'ETIMEDOUT' } },
+  ]);
+  return failure.state;
+}
+
+/** Receives a message and plans the step after it with no command, as the session and the durable step do. */
+function step(state: TwilioState, inbound: TwilioInbound) {
+  const reception = receiveTwilio(state, inbound);
+  const plan = planTwilio(reception.state, [], inbound, settings);
+  return {
+    state: plan.state,
+    events: reception.events,
+    answer: reception.answer ?? plan.answer,
+    effects: plan.effects,
+  };
+}
+
+describe('the decisions about a call placed although its create failed', () => {
+  it('end it by REST once its first webhook gives its CallSid, and never again', () => {
+    const ringing = step(failedDial(), webhookOf('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    expect(ringing.events).toEqual([]);
+    expect(elementsOf(parseXml(ringing.answer ?? ''))).toEqual([]);
+    expect(ringing.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'canceled' } }]);
+
+    const repeated = step(ringing.state, webhookOf('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    const canceled = step(repeated.state, webhookOf('status', { CallStatus: 'canceled', SequenceNumber: '2' }));
+    expect([repeated.effects, canceled.effects, releaseAllTwilio(canceled.state).effects]).toEqual([[], [], []]);
+    expect([repeated.events, canceled.events]).toEqual([[], []]);
+  });
+
+  it('complete it when it was answered, and leave it when Twilio says it ended', () => {
+    const answered = step(failedDial(), webhookOf('status', { CallStatus: 'in-progress', SequenceNumber: '2' }));
+    expect(answered.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'completed' } }]);
+    const ended = step(failedDial(), webhookOf('status', { CallStatus: 'no-answer', SequenceNumber: '3' }));
+    expect([ended.effects, releaseAllTwilio(ended.state).effects]).toEqual([[], []]);
+  });
+
+  it('hang it up with the answer when its first webhook asks for TwiML, and send nothing more', () => {
+    const answer = step(failedDial(), webhookOf('answer', { CallStatus: 'in-progress' }));
+    expect(elementsOf(parseXml(answer.answer ?? '')).map((e) => e.name)).toEqual(['Hangup']);
+    expect([answer.effects, answer.events]).toEqual([[], []]);
+    const completed = step(answer.state, webhookOf('status', { CallStatus: 'in-progress', SequenceNumber: '2' }));
+    expect([completed.effects, releaseAllTwilio(completed.state).effects]).toEqual([[], []]);
+  });
+
+  it('end it when its webhook came before the failure, for a dial already let go', () => {
+    const dialed = planTwilio(initialTwilioState(), [dialCommand()], null, settings).state;
+    // The session closed while the create was under way: nobody waits for the call any more.
+    const released = releaseAllTwilio(dialed);
+    expect(released.effects).toEqual([]);
+    const ringing = step(released.state, webhookOf('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    expect(ringing.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'canceled' } }]);
+    const failure = step(ringing.state, {
+      kind: 'create-failed',
+      token: TOKEN,
+      ending: { status: 'failed', providerCode: 'ETIMEDOUT' },
+    });
+    expect([failure.events, failure.effects]).toEqual([[], []]);
+    expect(failure.state).toEqual(ringing.state);
+  });
+
+  it('end a call a state saved before this was kept as a failed dial, once its webhook comes', () => {
+    const saved = failedDial();
+    expect(saved.calls[0]).toMatchObject({ phase: 'ended', released: true, callSid: null, dialedReported: false });
+    const restored = JSON.parse(JSON.stringify(saved)) as TwilioState;
+    const ringing = step(restored, webhookOf('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    expect(ringing.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'canceled' } }]);
+  });
+});
+
+// ── runVerification ─────────────────────────────────────────────────────────
+
+function provider(calls: ScriptedCalls) {
+  const errors: VoiceMfaError[] = [];
+  const twilio = new TwilioVoiceProvider({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    defaultCallerId: '+14255550000',
+    calls,
+    callsPerSecond: 100,
+    onError: (error) => errors.push(error),
+  });
+  const webhook = async (url: string, params: Record<string, string>) => {
+    const response = await twilio.handleWebhook(toSignedRequest(url, { AccountSid: ACCOUNT_SID, ...params }));
+    expect(response.status).toBe(200);
+    return elementsOf(parseXml(response.body)).map((e) => e.name);
+  };
+  return { provider: twilio, errors, webhook };
+}
+
+/** Lets REST work that a webhook started run, then returns what was sent for `callSid`. */
+async function settledUpdatesOf(calls: ScriptedCalls, callSid: string) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return calls.updatesOf(callSid);
+}
+
+describe('runVerification, a call placed although its create failed', () => {
+  it('is canceled as soon as its first webhook comes, while the backup is called, and not again at the end', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const verification = runVerification({ targets: [PRIMARY, BACKUP] }, { provider: twilio });
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+    const [lost] = calls.creates;
+    if (lost === undefined) throw new Error('no create');
+    lost.reply.reject(TIMED_OUT());
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
+    const backup = calls.creates[1];
+    if (backup === undefined) throw new Error('no second create');
+    const backupSid = newCallSid();
+    backup.reply.resolve({ sid: backupSid });
+
+    const lostSid = newCallSid();
+    const callback = lost.params.statusCallback;
+    expect(await webhook(callback, { CallSid: lostSid, CallStatus: 'initiated', SequenceNumber: '0' })).toEqual([]);
+    await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]));
+    // Twilio retries a callback, and the call's own end comes: answered harmlessly, nothing more is sent.
+    expect(await webhook(callback, { CallSid: lostSid, CallStatus: 'initiated', SequenceNumber: '0' })).toEqual([]);
+    expect(await webhook(callback, { CallSid: lostSid, CallStatus: 'ringing', SequenceNumber: '1' })).toEqual([]);
+    expect(await webhook(callback, { CallSid: lostSid, CallStatus: 'canceled', SequenceNumber: '2' })).toEqual([]);
+    expect(await settledUpdatesOf(calls, lostSid)).toEqual([{ status: 'canceled' }]);
+
+    await webhook(backup.params.statusCallback, { CallSid: backupSid, CallStatus: 'busy', SequenceNumber: '0' });
+    const result = await verification;
+    expect(result.status).toBe('unreachable');
+    expect(result.attempts.map((a) => [a.result, a.providerCode])).toEqual([
+      ['failed', 'ETIMEDOUT'],
+      ['busy', null],
+    ]);
+    expect(await settledUpdatesOf(calls, lostSid)).toEqual([{ status: 'canceled' }]);
+    expect(calls.updatesOf(backupSid)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('is completed when its first news is its answer, and a retried answer request is told to hang up', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const verification = runVerification({ targets: [PRIMARY, BACKUP] }, { provider: twilio });
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+    const [lost] = calls.creates;
+    if (lost === undefined) throw new Error('no create');
+    lost.reply.reject(Object.assign(new Error('Service Unavailable'), { status: 503 }));
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
+    const backup = calls.creates[1];
+    if (backup === undefined) throw new Error('no second create');
+    const backupSid = newCallSid();
+    backup.reply.resolve({ sid: backupSid });
+
+    const lostSid = newCallSid();
+    const answered = { CallSid: lostSid, CallStatus: 'in-progress', SequenceNumber: '2' };
+    expect(await webhook(lost.params.statusCallback, answered)).toEqual([]);
+    await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'completed' }]));
+    expect(await webhook(lost.params.url, { CallSid: lostSid, CallStatus: 'in-progress' })).toEqual(['Hangup']);
+    expect(await webhook(lost.params.url, { CallSid: lostSid, CallStatus: 'in-progress' })).toEqual(['Hangup']);
+
+    await webhook(backup.params.statusCallback, { CallSid: backupSid, CallStatus: 'no-answer', SequenceNumber: '3' });
+    expect((await verification).status).toBe('unreachable');
+    expect(await settledUpdatesOf(calls, lostSid)).toEqual([{ status: 'completed' }]);
+    expect(errors).toEqual([]);
+  });
+
+  it('is the attempt’s call when its first webhook overtook the failure: no rollover, no hang-up', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, webhook } = provider(calls);
+    const verification = runVerification({ targets: [PRIMARY, BACKUP] }, { provider: twilio });
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+    const [first] = calls.creates;
+    if (first === undefined) throw new Error('no create');
+    const sid = newCallSid();
+    await webhook(first.params.statusCallback, { CallSid: sid, CallStatus: 'ringing', SequenceNumber: '1' });
+    first.reply.reject(TIMED_OUT());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls.creates).toHaveLength(1);
+    const greeting = await twilio.handleWebhook(
+      toSignedRequest(first.params.url, { AccountSid: ACCOUNT_SID, CallSid: sid, CallStatus: 'in-progress' }),
+    );
+    const action = elementsOf(parseXml(greeting.body))[0]?.attributes.action ?? '';
+    expect(await webhook(action, { CallSid: sid, CallStatus: 'in-progress', Digits: '#' })).toContain('Hangup');
+    expect((await verification).status).toBe('approved');
+    expect(calls.updatesOf(sid)).toEqual([]);
+  });
+
+  it('is canceled when its webhook comes while the session closes, before the create fails', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const cancel = new AbortController();
+    let settled = false;
+    const verification = runVerification({ targets: [PRIMARY] }, { provider: twilio, signal: cancel.signal }).finally(
+      () => {
+        settled = true;
+      },
+    );
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+    const [lost] = calls.creates;
+    if (lost === undefined) throw new Error('no create');
+    // Canceled while the create hangs: the session closes, waiting for the create.
+    cancel.abort();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false);
+    const lostSid = newCallSid();
+    expect(
+      await webhook(lost.params.statusCallback, { CallSid: lostSid, CallStatus: 'ringing', SequenceNumber: '1' }),
+    ).toEqual([]);
+    await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]));
+    lost.reply.reject(TIMED_OUT());
+    expect((await verification).status).toBe('canceled');
+    expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]);
+    expect(errors).toEqual([]);
+  });
+});
+
+// ── The durable service ─────────────────────────────────────────────────────
+
+describe('the durable service, a call placed although its create failed', () => {
+  it('is canceled once, from the outbox, as soon as its first webhook comes', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const service = createVerificationService({
+      store: new MemoryVerificationStore(),
+      provider: twilio,
+      sweepIntervalMs: 50,
+    });
+    twilio.connect(service);
+    try {
+      const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
+      await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+      const [lost] = calls.creates;
+      if (lost === undefined) throw new Error('no create');
+      lost.reply.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
+      const backup = calls.creates[1];
+      if (backup === undefined) throw new Error('no second create');
+      const backupSid = newCallSid();
+      backup.reply.resolve({ sid: backupSid });
+
+      const lostSid = newCallSid();
+      const ringing = { CallSid: lostSid, CallStatus: 'ringing', SequenceNumber: '1' };
+      expect(await webhook(lost.params.statusCallback, ringing)).toEqual([]);
+      await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]));
+      expect(await webhook(lost.params.statusCallback, ringing)).toEqual([]);
+      expect(await webhook(lost.params.url, { CallSid: lostSid, CallStatus: 'in-progress' })).toEqual(['Hangup']);
+
+      await webhook(backup.params.statusCallback, { CallSid: backupSid, CallStatus: 'busy', SequenceNumber: '0' });
+      const result = await service.waitForResult(verificationId, { timeoutMs: 3_000 });
+      expect(result.status).toBe('unreachable');
+      expect(await settledUpdatesOf(calls, lostSid)).toEqual([{ status: 'canceled' }]);
+      expect(errors).toEqual([]);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('is canceled when its first webhook comes after the verification ended', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const service = createVerificationService({
+      store: new MemoryVerificationStore(),
+      provider: twilio,
+      sweepIntervalMs: 50,
+    });
+    twilio.connect(service);
+    try {
+      const { verificationId } = await service.start({ targets: [PRIMARY] });
+      await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+      const [lost] = calls.creates;
+      if (lost === undefined) throw new Error('no create');
+      lost.reply.reject(TIMED_OUT());
+      expect((await service.waitForResult(verificationId, { timeoutMs: 3_000 })).status).toBe('unreachable');
+
+      const lostSid = newCallSid();
+      expect(
+        await webhook(lost.params.statusCallback, { CallSid: lostSid, CallStatus: 'initiated', SequenceNumber: '0' }),
+      ).toEqual([]);
+      await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]));
+      expect(errors).toEqual([]);
+    } finally {
+      await service.close();
+    }
+  });
+});
