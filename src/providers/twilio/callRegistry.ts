@@ -35,6 +35,11 @@ export interface TwilioWebhookTarget {
  * bindings, which are strings only, and resolve a verification id to a session
  * it restores.
  *
+ * A session registers itself when it opens, binds each call's dial token before
+ * the call is created and its CallSid as soon as it knows it (the REST reply or
+ * the call's first webhook), and unregisters when it closes. Webhooks are found
+ * by their dial token first, then by their CallSid.
+ *
  * @example
  * ```ts
  * class RedisCallRegistry implements TwilioCallRegistry {
@@ -51,7 +56,7 @@ export interface TwilioCallRegistry {
   unregister(verificationId: string): MaybePromise<void>;
   /** Records the dial token of a call about to be created. */
   bindDialToken(token: string, verificationId: string): MaybePromise<void>;
-  /** Records the CallSid Twilio gave a call. */
+  /** Records the CallSid Twilio gave a call, as soon as its session knows it. */
   bindCall(callSid: string, verificationId: string): MaybePromise<void>;
   /** The session of a verification. */
   findByVerificationId(verificationId: string): MaybePromise<TwilioWebhookTarget | undefined>;

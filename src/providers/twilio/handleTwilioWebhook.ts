@@ -293,11 +293,15 @@ async function answerWebhook(
   return xml(durable?.answer ?? (TWIML_ROUTES.includes(target.route) ? STALE_CALL : STALE_CALLBACK));
 }
 
+/**
+ * The session of a webhook: by the dial token of its URL, which is ours, unique
+ * to the call and bound before the call was created; else by its CallSid.
+ */
 async function findSession(
   registry: TwilioCallRegistry,
   webhook: TwilioCallWebhook,
 ): Promise<TwilioWebhookTarget | undefined> {
   return (
-    (await registry.findByCallSid(webhook.params.CallSid)) ?? (await registry.findByDialToken(webhook.query.token))
+    (await registry.findByDialToken(webhook.query.token)) ?? (await registry.findByCallSid(webhook.params.CallSid))
   );
 }

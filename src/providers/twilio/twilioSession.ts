@@ -313,8 +313,23 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     }
   }
 
+  /**
+   * Hands events to the machine while the session is open. A call's CallSid,
+   * first known when its `call.dialed` is reported, is recorded in the registry
+   * (which forgets it with the verification when the session closes).
+   */
   private emitAll(events: readonly ProviderEvent[]): void {
-    for (const event of events) if (!this.closed) this.emitEvent(event);
+    for (const event of events) {
+      if (this.closed) return;
+      if (event.type === 'call.dialed') this.bindCall(event.callId);
+      this.emitEvent(event);
+    }
+  }
+
+  private bindCall(callSid: string): void {
+    new Promise<void>((resolve) => resolve(this.settings.registry.bindCall(callSid, this.verificationId))).catch(
+      (error: unknown) => this.report('The call registry could not record a CallSid', error),
+    );
   }
 
   /** Waits until the REST requests under way, and those they led to, have finished. */
