@@ -6,6 +6,7 @@
  * @module
  */
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
+import { checkAuditFilter } from './audit.js';
 import { storedDueAt } from './deadline.js';
 import { DuplicateVerificationError, StaleWriteError } from './errors.js';
 import type {
@@ -153,10 +154,9 @@ export class MemoryVerificationStore implements VerificationStore {
   }
 
   async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    const rows = this.audit.filter(
-      (row) => filter.verificationId === undefined || row.verificationId === filter.verificationId,
-    );
-    return copy(filter.limit === undefined ? rows : rows.slice(0, filter.limit));
+    const { verificationId, limit } = checkAuditFilter(filter);
+    const rows = this.audit.filter((row) => verificationId === undefined || row.verificationId === verificationId);
+    return copy(limit === undefined ? rows : rows.slice(0, limit));
   }
 
   onWake(listener: () => void): () => void {

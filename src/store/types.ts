@@ -254,7 +254,12 @@ export interface VerificationStore {
   startOutbox(id: string, now: number, leaseMs: number): Promise<boolean>;
   /** Removes an entry that was carried out (or given up). */
   finishOutbox(id: string): Promise<void>;
-  /** The audit log, oldest first (one verification's, or all). */
+  /**
+   * The audit log, oldest first (one verification's, or all), at most `limit`
+   * rows. A `limit` that is not a whole number from 1 up, or a
+   * `verificationId` that is not a string, is an `InvalidRequestError` in
+   * every store.
+   */
   readAudit(filter?: { verificationId?: string; limit?: number }): Promise<AuditEntry[]>;
   /**
    * Calls `listener` when another process committed a step that brought a

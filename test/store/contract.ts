@@ -3,6 +3,7 @@
  * against the memory store and against SQLite and PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../../src/errors.js';
 import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
 import type { StoredVerification, VerificationStore } from '../../src/store/types.js';
 import { auditRow, firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
@@ -412,6 +413,25 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           legacyCode: 'SUCCESS_NO_PIN_BUT_TIMEOUT',
         });
         expect((await store.readAudit({ verificationId: otherId })).map((row) => row.what)).toEqual(['start']);
+      }));
+
+    it('the audit log is read up to a limit; a limit that is not a whole number from 1 up is refused alike by every store', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(
+          firstWrite(storedVerification(id), { audit: ['a', 'b', 'c'].map((what) => auditRow(id, what)) }),
+        );
+        expect((await store.readAudit({ verificationId: id, limit: 2 })).map((row) => row.what)).toEqual(['a', 'b']);
+        expect(await store.readAudit({ verificationId: id, limit: 5 })).toHaveLength(3);
+        for (const limit of [0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number]) {
+          const refused = await store.readAudit({ verificationId: id, limit }).catch((error: unknown) => error);
+          expect(refused, `limit ${String(limit)}`).toBeInstanceOf(InvalidRequestError);
+          expect((refused as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['filter.limit']);
+        }
+        const badId = await store
+          .readAudit({ verificationId: 7 as unknown as string })
+          .catch((error: unknown) => error);
+        expect((badId as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['filter.verificationId']);
       }));
 
     it('a commit wakes the listeners', () =>

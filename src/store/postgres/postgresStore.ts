@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import {
@@ -315,10 +316,11 @@ export class PostgresVerificationStore implements VerificationStore {
   }
 
   async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const { verificationId = null, limit = null } = checkAuditFilter(filter);
     await this.ready();
     const { rows } = await this.query<Parameters<typeof fromAuditRow>[0]>(
       `SELECT * FROM ${this.table('audit_log')} WHERE ($1::text IS NULL OR verification_id = $1) ORDER BY seq LIMIT $2`,
-      [filter.verificationId ?? null, filter.limit ?? null],
+      [verificationId, limit],
     );
     return rows.map(fromAuditRow);
   }

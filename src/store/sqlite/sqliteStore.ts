@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
+import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import {
@@ -283,11 +284,9 @@ export class SqliteVerificationStore implements VerificationStore {
   }
 
   async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    const limit = filter.limit ?? -1;
+    const { verificationId, limit = -1 } = checkAuditFilter(filter);
     const rows = this.query((sql) =>
-      filter.verificationId === undefined
-        ? sql.readAllAudit.all(limit)
-        : sql.readAudit.all(filter.verificationId, limit),
+      verificationId === undefined ? sql.readAllAudit.all(limit) : sql.readAudit.all(verificationId, limit),
     ) as Parameters<typeof fromAuditRow>[0][];
     return rows.map(fromAuditRow);
   }

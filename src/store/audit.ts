@@ -1,0 +1,35 @@
+/**
+ * The audit log as every store reads it: one check of a reader's filter, so
+ * that the stores refuse the same filters with the same error.
+ *
+ * @module
+ */
+import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import type { VerificationStore } from './types.js';
+
+/** What `readAudit` may be asked for. */
+export type AuditFilter = NonNullable<Parameters<VerificationStore['readAudit']>[0]>;
+
+/**
+ * Checks a filter of `readAudit`: a verification id is a string, a limit a
+ * positive whole number (at most `Number.MAX_SAFE_INTEGER`). Anything else is
+ * an `InvalidRequestError` naming the field, in every store alike.
+ */
+export function checkAuditFilter(filter: AuditFilter): AuditFilter {
+  const issues: RequestIssue[] = [];
+  if (typeof filter !== 'object' || filter === null) {
+    throw new InvalidRequestError([{ path: 'filter', message: 'must be an object: { verificationId?, limit? }' }]);
+  }
+  if (filter.verificationId !== undefined && typeof filter.verificationId !== 'string') {
+    issues.push({ path: 'filter.verificationId', message: 'must be a string' });
+  }
+  const { limit } = filter;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) {
+    issues.push({
+      path: 'filter.limit',
+      message: `must be a whole number of rows from 1 up, not ${typeof limit === 'number' ? limit : JSON.stringify(limit)}`,
+    });
+  }
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+  return filter;
+}
