@@ -1,11 +1,30 @@
 /**
- * The audit log as every store reads it: one check of a reader's filter, so
- * that the stores refuse the same filters with the same error.
+ * The audit log as every store keeps and reads it: the same text in every
+ * store, and one check of a reader's filter, so that the stores refuse the
+ * same filters with the same error.
  *
  * @module
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
-import type { VerificationStore } from './types.js';
+import type { AuditEntry, VerificationStore } from './types.js';
+
+/** What PostgreSQL's `text` cannot hold, and what every store writes in its place: U+FFFD, the replacement character. */
+const NUL = '\u0000';
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * An audit entry as every store keeps it (a copy): a NUL in any of its text —
+ * a provider's code from an untrusted webhook, in `reason` — becomes U+FFFD.
+ * PostgreSQL's `text` cannot hold a NUL at all, and the log reads the same in
+ * every store.
+ */
+export function storedAuditEntry(entry: AuditEntry): AuditEntry {
+  const stored: Record<string, unknown> = { ...entry };
+  for (const [field, value] of Object.entries(stored)) {
+    if (typeof value === 'string' && value.includes(NUL)) stored[field] = value.replaceAll(NUL, REPLACEMENT);
+  }
+  return stored as unknown as AuditEntry;
+}
 
 /** What `readAudit` may be asked for. */
 export type AuditFilter = NonNullable<Parameters<VerificationStore['readAudit']>[0]>;

@@ -6,7 +6,7 @@
  * @module
  */
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
-import { checkAuditFilter } from './audit.js';
+import { checkAuditFilter, storedAuditEntry } from './audit.js';
 import { storedDueAt } from './deadline.js';
 import { DuplicateVerificationError, StaleWriteError } from './errors.js';
 import type {
@@ -172,7 +172,7 @@ export class MemoryVerificationStore implements VerificationStore {
     const { verification } = write;
     this.verifications.set(verification.id, { ...copy(verification), dueAt: storedDueAt(verification) });
     this.dueClaims.delete(verification.id);
-    for (const row of write.audit) this.audit.push(copy(row));
+    for (const row of write.audit) this.audit.push(storedAuditEntry(row));
     for (const id of write.dropOutbox ?? []) {
       if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
     }

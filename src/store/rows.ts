@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { storedAuditEntry } from './audit.js';
 import { storedDueAt } from './deadline.js';
 import { CorruptRecordError } from './errors.js';
 import type { AuditEntry, JsonValue, OutboxDelivery, OutboxEntry, StoredStatus, StoredVerification } from './types.js';
@@ -113,7 +114,9 @@ export function fromVerificationRow(id: string, row: Record<string, unknown>): S
   };
 }
 
-export function toAuditRow(entry: AuditEntry): AuditRow {
+/** An audit entry as a row, its text as every store keeps it (see `storedAuditEntry`). */
+export function toAuditRow(given: AuditEntry): AuditRow {
+  const entry = storedAuditEntry(given);
   return {
     verification_id: entry.verificationId,
     at: entry.at,

@@ -55,6 +55,10 @@ export interface StoredVerification {
 
 /**
  * One row of the append-only audit log. It never holds a PIN or a typed key.
+ * Its text never holds a NUL (U+0000), which PostgreSQL's `text` cannot: every
+ * store writes one, from a provider's code say, as U+FFFD, so that the log
+ * reads the same in every store. The verification itself (its result) keeps
+ * the value as it came.
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
 import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
-import type { StoredVerification, VerificationStore } from '../../src/store/types.js';
+import type { AuditEntry, StoredVerification, VerificationStore } from '../../src/store/types.js';
 import { auditRow, firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
 
 export interface StoreFactory {
@@ -413,6 +413,39 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           legacyCode: 'SUCCESS_NO_PIN_BUT_TIMEOUT',
         });
         expect((await store.readAudit({ verificationId: otherId })).map((row) => row.what)).toEqual(['start']);
+      }));
+
+    it('a NUL from an untrusted webhook is kept as it came in JSON values and written as U+FFFD in the audit log, alike in every store', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const code = 'E\u0000X';
+        const failed = (at: number): AuditEntry => ({
+          ...auditRow(id, 'failed', at),
+          kind: 'attempt',
+          result: 'failed',
+          reason: code,
+        });
+        const effect = (version: number) => ({
+          id: `${id}/${version}/0`,
+          verificationId: id,
+          delivery: 'at-least-once' as const,
+          payload: { hangUp: code },
+          createdAt: 0,
+        });
+        const first = storedVerification(id, { snapshot: { providerCode: code }, provider: { [code]: [code] } });
+        await store.create(firstWrite(first, { audit: [failed(1)], outbox: [effect(1)] }));
+        const second = nextVersion(first, { result: { attempts: [{ providerCode: code }] } });
+        await store.withVerification(id, null, async () => ({
+          write: { verification: second, audit: [failed(2)], outbox: [effect(2)] },
+          value: null,
+        }));
+        expect(await store.read(id)).toEqual(second);
+        const audit = await store.readAudit({ verificationId: id });
+        expect(audit.map((row) => row.reason)).toEqual(['E\uFFFDX', 'E\uFFFDX']);
+        expect(audit[1]).toEqual({ ...failed(2), reason: 'E\uFFFDX' });
+        const far = Number.MAX_SAFE_INTEGER;
+        const effects = (await store.findOutbox(far, far, 1_000)).filter((entry) => entry.verificationId === id);
+        expect(effects.map((entry) => entry.payload)).toEqual([{ hangUp: code }, { hangUp: code }]);
       }));
 
     it('the audit log is read up to a limit; a limit that is not a whole number from 1 up is refused alike by every store', () =>
