@@ -230,6 +230,7 @@ export {
   CorruptBackupError,
   CorruptRecordError,
   DuplicateVerificationError,
+  InvalidServiceConfigurationError,
   StaleWriteError,
   StoreUnavailableError,
   UnknownVerificationError,

@@ -9,7 +9,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { InvalidRequestError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ProviderEvent } from '../machine/events.js';
 import type { VerificationResult } from '../machine/outcomes.js';
@@ -31,8 +30,13 @@ import {
   type StepOutcome,
   type StepSettings,
 } from '../step/runStep.js';
-import { CorruptRecordError, UnknownVerificationError } from '../store/errors.js';
+import {
+  CorruptRecordError,
+  type InvalidServiceConfigurationError,
+  UnknownVerificationError,
+} from '../store/errors.js';
 import type { Binding, OutboxEntry, StepWrite, StoredVerification, VerificationStore } from '../store/types.js';
+import { checkServiceOptions, checkStartOptions } from './options.js';
 
 /** Whose verification a check or hook concerns. */
 export interface VerificationSubject {
@@ -41,7 +45,27 @@ export interface VerificationSubject {
   userId: string | null;
 }
 
-/** Options of {@link createVerificationService}. */
+/**
+ * Options of {@link createVerificationService}. They are checked when the
+ * service is made, every problem listed in one
+ * {@link InvalidServiceConfigurationError}: `store` and `provider` must have
+ * the methods the service calls, the hooks must be functions, `instanceId` a
+ * non-empty string of at most 256 characters without control characters, and
+ * every duration (`…Ms`) a number of milliseconds from 1 to 2 147 483 647
+ * (the longest delay Node's timers keep) — `sweepIntervalMs` may also be
+ * `null`.
+ *
+ * @example
+ * ```ts
+ * const options: VerificationServiceOptions = {
+ *   store: new SqliteVerificationStore({ path: 'verifications.db' }),
+ *   provider: twilio,
+ *   verifyPin,
+ *   sweepIntervalMs: 2_000,
+ *   orphanAfterMs: 15_000,
+ * };
+ * ```
+ */
 export interface VerificationServiceOptions extends Pick<VerificationActorOptions, 'checkNumber' | 'dialingPolicy'> {
   /** Where verifications live: memory, SQLite (`voice-mfa/sqlite`) or PostgreSQL (`voice-mfa/postgres`). */
   store: VerificationStore;
@@ -95,9 +119,20 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
   onObservation?: (observation: ProviderReportObservation) => void;
 }
 
-/** How to start one verification. */
+/**
+ * How to start one verification. Each id is a non-empty string of at most 256
+ * characters without control characters (no NUL, no line break); another
+ * value is an `InvalidRequestError` naming it, before anything is counted,
+ * stored or dialled.
+ *
+ * @example
+ * ```ts
+ * const options: StartOptions = { userId: 'alice', verificationId: `login-${sessionId}` };
+ * await service.start({ targets: ['+14255550100'] }, options);
+ * ```
+ */
 export interface StartOptions {
-  /** Who is being verified: given to the PIN verifier and the abuse limits (required with `abuseGuard`). */
+  /** Who is being verified: given to the PIN verifier and the abuse limits (required, and not blank, with `abuseGuard`). */
   userId?: string;
   /** Id of the verification; default a random UUID. */
   verificationId?: string;
@@ -148,7 +183,8 @@ export const DIAL_INTERRUPTED = 'DIAL_INTERRUPTED';
 
 /**
  * Creates the durable service of one instance. Several instances (processes)
- * on one store share the work.
+ * on one store share the work. Options that cannot work are an
+ * {@link InvalidServiceConfigurationError} listing every problem.
  *
  * @example
  * ```ts
@@ -177,6 +213,7 @@ class DurableVerificationService implements VerificationService {
   private closed = false;
 
   constructor(private readonly options: VerificationServiceOptions) {
+    checkServiceOptions(options);
     this.store = options.store;
     this.provider = options.provider as DurableVoiceProvider<JsonValue, unknown>;
     this.clock = options.clock ?? systemClock;
@@ -208,14 +245,9 @@ class DurableVerificationService implements VerificationService {
 
   async start(request: VerificationRequest, options: StartOptions = {}): Promise<{ verificationId: string }> {
     this.assertOpen();
-    const verificationId = options.verificationId ?? randomUUID();
-    const userId = options.userId ?? null;
     const { abuseGuard } = this.options;
-    if (abuseGuard !== undefined && (userId === null || userId.trim() === '')) {
-      throw new InvalidRequestError([
-        { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
-      ]);
-    }
+    const { userId, ...given } = checkStartOptions(options, abuseGuard !== undefined);
+    const verificationId = given.verificationId ?? randomUUID();
     const now = await this.store.now();
     const input = normalizeVerificationRequest(request, {
       startedAt: now,

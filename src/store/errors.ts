@@ -3,7 +3,33 @@
  *
  * @module
  */
-import { VoiceMfaError } from '../errors.js';
+import { type RequestIssue, VoiceMfaError } from '../errors.js';
+
+/**
+ * Options of the durable service that cannot work: no store, a duration that
+ * is not a number in its range, a hook that is not a function. `issues` lists
+ * every problem found, not just the first; the code is `INVALID_CONFIGURATION`.
+ *
+ * @example
+ * ```ts
+ * try { createVerificationService({ store, provider, sweepIntervalMs: 0 }); }
+ * catch (error) {
+ *   if (error instanceof InvalidServiceConfigurationError) error.issues; // [{ path: 'sweepIntervalMs', message: '…' }]
+ * }
+ * ```
+ */
+export class InvalidServiceConfigurationError extends VoiceMfaError {
+  /** Every problem found: the option, and what is wrong with it. */
+  readonly issues: readonly RequestIssue[];
+
+  constructor(issues: readonly RequestIssue[]) {
+    super(
+      'INVALID_CONFIGURATION',
+      `Invalid verification service options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
+    this.issues = issues;
+  }
+}
 
 /**
  * A verification with this id exists already.

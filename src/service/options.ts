@@ -1,0 +1,139 @@
+/**
+ * Checking the durable service's options, once when it is made, and the
+ * options of each start, before anything is counted, stored or dialled.
+ *
+ * @module
+ */
+import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { isRecord } from '../request/normalizeRequest.js';
+import { InvalidServiceConfigurationError } from '../store/errors.js';
+
+/** Longest id (a verification's, a user's, an instance's), in UTF-16 code units. */
+export const MAX_ID_LENGTH = 256;
+
+/** Longest duration an option may give: the longest delay Node's timers keep (longer ones fire at once). */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** A C0 or C1 control character (a NUL, a line break): no id holds one. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why `value` is no id, or `null` when it is one. */
+function idProblem(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    return `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
+  }
+  return CONTROL.test(value) ? 'must not hold control characters (a NUL, a line break)' : null;
+}
+
+/** The methods of a store the service calls. */
+const STORE_METHODS = [
+  'now',
+  'create',
+  'withVerification',
+  'read',
+  'findBinding',
+  'claimDue',
+  'findOutbox',
+  'startOutbox',
+  'finishOutbox',
+  'onWake',
+] as const;
+
+/** The methods of a durable provider the service calls. */
+const PROVIDER_METHODS = ['initialState', 'receive', 'plan', 'run'] as const;
+
+/** Options that, when given, are functions. */
+const HOOKS = ['verifyPin', 'onFinished', 'onError', 'onObservation', 'checkNumber'] as const;
+
+/** Durations in milliseconds, from 1 ms up. */
+const DURATIONS = ['outageThresholdMs', 'checkTimeoutMs', 'effectLeaseMs', 'orphanAfterMs'] as const;
+
+const isDuration = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= MAX_DURATION_MS;
+
+const DURATION_RANGE = `must be a number of milliseconds from 1 to ${MAX_DURATION_MS}`;
+
+/** The methods among `names` that `value` lacks (all of them when it is no object). */
+function missingMethods(value: unknown, names: readonly string[]): string[] {
+  if (typeof value !== 'object' || value === null) return [...names];
+  return names.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
+}
+
+/**
+ * Checks the options of `createVerificationService`: a store and a durable
+ * provider with the methods the service calls, functions for the hooks, ids
+ * and durations in range.
+ *
+ * @throws {@link InvalidServiceConfigurationError} listing every problem.
+ */
+export function checkServiceOptions(options: unknown): void {
+  if (!isRecord(options)) {
+    throw new InvalidServiceConfigurationError([{ path: '(options)', message: 'must be an object' }]);
+  }
+  const issues: RequestIssue[] = [];
+  const lacking = (path: string, what: string, names: readonly string[]): void => {
+    const missing = missingMethods(options[path], names);
+    if (missing.length > 0) {
+      issues.push({ path, message: `must be ${what}; it has no ${missing.join(', ')}` });
+    }
+  };
+  lacking('store', 'a verification store (memory, SQLite or PostgreSQL)', STORE_METHODS);
+  lacking('provider', 'a durable voice provider', PROVIDER_METHODS);
+  if (options.provider !== undefined && !isRecord((options.provider as Record<string, unknown> | null)?.capabilities)) {
+    issues.push({ path: 'provider.capabilities', message: 'must be an object' });
+  }
+  for (const hook of HOOKS) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      issues.push({ path: hook, message: 'must be a function' });
+    }
+  }
+  if (options.abuseGuard !== undefined) lacking('abuseGuard', 'an abuse guard', ['check', 'record']);
+  if (options.clock !== undefined) lacking('clock', 'a clock', ['now', 'setTimeout', 'clearTimeout']);
+  if (options.maskNumbers !== undefined && typeof options.maskNumbers !== 'boolean') {
+    issues.push({ path: 'maskNumbers', message: 'must be true or false' });
+  }
+  if (options.instanceId !== undefined) {
+    const problem = idProblem(options.instanceId);
+    if (problem !== null) issues.push({ path: 'instanceId', message: problem });
+  }
+  if (options.sweepIntervalMs !== undefined && options.sweepIntervalMs !== null) {
+    if (!isDuration(options.sweepIntervalMs)) {
+      issues.push({ path: 'sweepIntervalMs', message: `${DURATION_RANGE}, or null for no periodic sweep` });
+    }
+  }
+  for (const name of DURATIONS) {
+    if (options[name] !== undefined && !isDuration(options[name])) issues.push({ path: name, message: DURATION_RANGE });
+  }
+  if (issues.length > 0) throw new InvalidServiceConfigurationError(issues);
+}
+
+/** A start's options, checked. */
+export interface CheckedStartOptions {
+  verificationId: string | undefined;
+  userId: string | null;
+}
+
+/**
+ * Checks the options of one `start`: ids that are non-empty strings of at
+ * most {@link MAX_ID_LENGTH} characters without control characters, and a
+ * user (not blank) when the abuse limits need one.
+ *
+ * @throws `InvalidRequestError` listing every problem.
+ */
+export function checkStartOptions(options: unknown, needsUser: boolean): CheckedStartOptions {
+  if (!isRecord(options)) {
+    throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { userId?, verificationId? }' }]);
+  }
+  const issues: RequestIssue[] = [];
+  for (const path of ['verificationId', 'userId'] as const) {
+    const problem = options[path] === undefined ? null : idProblem(options[path]);
+    if (problem !== null) issues.push({ path, message: problem });
+  }
+  const userId = typeof options.userId === 'string' ? options.userId : null;
+  if (needsUser && (userId === null || userId.trim() === '') && !issues.some((issue) => issue.path === 'userId')) {
+    issues.push({ path: 'userId', message: 'the abuse limits need the id of the user being verified' });
+  }
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+  return { verificationId: options.verificationId as string | undefined, userId };
+}

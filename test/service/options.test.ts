@@ -1,0 +1,154 @@
+/**
+ * The durable service's options and each start's options are checked before
+ * anything happens: a typed error that names every problem, instead of a
+ * value that is taken and fails later (a numeric id stored as "123.0" by
+ * SQLite, a sweep every turn of the event loop, a PIN check never waited for).
+ */
+import { expect, it } from 'vitest';
+import { createAbuseGuard, InvalidRequestError, MemoryAbuseLimitStore } from '../../src/index.js';
+import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
+import { VirtualClock } from '../../src/runtime/clock.js';
+import { createVerificationService, type VerificationServiceOptions } from '../../src/service/verificationService.js';
+import { InvalidServiceConfigurationError } from '../../src/store/errors.js';
+import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { describeOnEveryStore } from '../support/serviceStores.js';
+
+const PRIMARY = '+14255550100';
+
+function refusal(make: () => unknown): InvalidServiceConfigurationError {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidServiceConfigurationError);
+    expect((error as InvalidServiceConfigurationError).code).toBe('INVALID_CONFIGURATION');
+    return error as InvalidServiceConfigurationError;
+  }
+  throw new Error('the options were accepted');
+}
+
+const carrier = (clock = new VirtualClock({ autoAdvance: false })) =>
+  new SimulatedCarrier({ clock, numbers: { [PRIMARY]: { kind: 'no-answer' } } });
+
+it('createVerificationService refuses options that cannot work, listing every problem at once', () => {
+  const provider = carrier();
+  const store = new MemoryVerificationStore();
+  const create = (options: Partial<VerificationServiceOptions>) => () =>
+    createVerificationService({ store, provider, sweepIntervalMs: null, ...options } as VerificationServiceOptions);
+
+  const noStore = refusal(() => createVerificationService({ provider } as unknown as VerificationServiceOptions));
+  expect(noStore.issues.map((issue) => issue.path)).toEqual(['store']);
+  expect(noStore.message).toMatch(/^Invalid verification service options: store: must be a verification store/);
+  expect(refusal(create({ store: {} as never })).issues[0]?.message).toMatch(/it has no now, create, withVerification/);
+  expect(refusal(create({ provider: undefined })).issues.map((issue) => issue.path)).toEqual(['provider']);
+
+  for (const [name, value] of [
+    ['sweepIntervalMs', 0],
+    ['sweepIntervalMs', -1_000],
+    ['sweepIntervalMs', Number.POSITIVE_INFINITY],
+    ['checkTimeoutMs', Number.NaN],
+    ['checkTimeoutMs', 0],
+    ['effectLeaseMs', '30000'],
+    ['orphanAfterMs', -1],
+    ['outageThresholdMs', 3_000_000_000],
+    ['instanceId', ''],
+    ['instanceId', 'a\nb'],
+    ['verifyPin', 'yes'],
+    ['onError', {}],
+    ['maskNumbers', 'no'],
+    ['clock', { now: () => 0 }],
+    ['abuseGuard', {}],
+  ] as const) {
+    const error = refusal(create({ [name]: value }));
+    expect(
+      error.issues.map((issue) => issue.path),
+      `${name}: ${String(value)}`,
+    ).toEqual([name]);
+  }
+
+  const several = refusal(create({ sweepIntervalMs: 0, checkTimeoutMs: Number.NaN, onFinished: 1 as never }));
+  expect(several.issues.map((issue) => issue.path)).toEqual(['onFinished', 'sweepIntervalMs', 'checkTimeoutMs']);
+  expect(several.issues[1]?.message).toBe(
+    'must be a number of milliseconds from 1 to 2147483647, or null for no periodic sweep',
+  );
+});
+
+it('createVerificationService takes what is in range: no periodic sweep, fractions of a millisecond, the longest timer', async () => {
+  const provider = carrier();
+  const service = createVerificationService({
+    store: new MemoryVerificationStore(),
+    provider,
+    clock: new VirtualClock({ autoAdvance: false }),
+    sweepIntervalMs: 2_147_483_647,
+    checkTimeoutMs: 2.5,
+    effectLeaseMs: 1,
+    orphanAfterMs: 10_000,
+    outageThresholdMs: 10_000,
+    instanceId: 'eu-west-1/i-0abc',
+    maskNumbers: false,
+  });
+  await service.close();
+  const without = createVerificationService({ store: new MemoryVerificationStore(), provider, sweepIntervalMs: null });
+  await without.close();
+});
+
+describeOnEveryStore('start() with ids that are not ids', (open) => {
+  it('refuses them with an InvalidRequestError naming each, before anything is counted, stored or dialled', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const store = await open(clock);
+    const provider = carrier(clock);
+    const guard = createAbuseGuard({
+      store: new MemoryAbuseLimitStore(),
+      now: () => clock.now(),
+      limits: { perUser: [{ max: 1, windowMs: 60_000 }] },
+    });
+    const errors: unknown[] = [];
+    const service = createVerificationService({
+      store,
+      provider,
+      clock,
+      abuseGuard: guard,
+      sweepIntervalMs: null,
+      onError: (error) => errors.push(error),
+    });
+    const bad: [Record<string, unknown>, string][] = [
+      [{ userId: 'alice', verificationId: 123 }, 'verificationId'],
+      [{ userId: 'alice', verificationId: {} }, 'verificationId'],
+      [{ userId: 'alice', verificationId: '' }, 'verificationId'],
+      [{ userId: 'alice', verificationId: 'v'.repeat(257) }, 'verificationId'],
+      [{ userId: 'alice', verificationId: 'v\u0000' }, 'verificationId'],
+      [{ userId: 42 }, 'userId'],
+      [{ userId: {} }, 'userId'],
+      [{ userId: '' }, 'userId'],
+      [{ userId: 'alice\r\nbob' }, 'userId'],
+      [{}, 'userId'],
+      [{ userId: '   ' }, 'userId'],
+    ];
+    for (const [options, path] of bad) {
+      const error = await service.start({ targets: [PRIMARY] }, options as never).catch((e: unknown) => e);
+      expect(error, JSON.stringify(options).slice(0, 60)).toBeInstanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).issues.map((issue) => issue.path)).toEqual([path]);
+    }
+    const both = await service
+      .start({ targets: [PRIMARY] }, { userId: 7, verificationId: 8 } as never)
+      .catch((e: unknown) => e);
+    expect((both as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['verificationId', 'userId']);
+    expect(await service.start({ targets: [PRIMARY] }, null as never).catch((e: unknown) => e)).toBeInstanceOf(
+      InvalidRequestError,
+    );
+    // Nothing was stored or dialled, and the abuse limits counted nothing: alice's one start an hour still passes.
+    expect(await store.read('123')).toBeNull();
+    expect(await store.readAudit()).toEqual([]);
+    const { verificationId } = await service.start(
+      { targets: [PRIMARY] },
+      { userId: 'alice', verificationId: 'v'.repeat(256) },
+    );
+    expect((await store.read(verificationId))?.userId).toBe('alice');
+    await service.cancel(verificationId);
+    expect((await service.getResult(verificationId))?.status).toBe('canceled');
+    await service.close();
+    expect(provider.calls.map((call) => call.to)).toEqual([PRIMARY]);
+    provider.hangUpAll();
+    expect(errors).toEqual([]);
+    await store.close();
+  });
+});
