@@ -94,6 +94,7 @@ export {
   type AbuseGuardOptions,
   type AbuseLimits,
   type AppliedLock,
+  type CountedStart,
   createAbuseGuard,
   DEFAULT_ABUSE_LIMITS,
   type DenialLockout,

@@ -189,6 +189,30 @@ export interface AppliedLock {
 }
 
 /**
+ * A verification {@link AbuseGuard.check} let through, and counted as
+ * started.
+ *
+ * @example
+ * ```ts
+ * const counted = await guard.check({ userId: 'alice', numbers: request.targets });
+ * try {
+ *   await saveAndStart(request);
+ * } catch (error) {
+ *   await counted.release(); // it never started: the limits are as before the check
+ *   throw error;
+ * }
+ * ```
+ */
+export interface CountedStart {
+  /**
+   * Takes the count back, for a verification that did not start after all
+   * (its record could not be saved, its id was taken): the limits are as if
+   * it had never been checked. A second call does nothing.
+   */
+  release(): Promise<void>;
+}
+
+/**
  * Checks verifications against the abuse limits and learns from their results.
  *
  * @example
@@ -203,11 +227,13 @@ export interface AbuseGuard {
   /**
    * Refuses, with a {@link VerificationRefusedError}, a verification the
    * limits do not allow; otherwise counts it as started (so concurrent
-   * requests cannot all slip under a limit). Call it before any call is placed.
-   * Numbers are counted by their E.164 form; one that cannot be read fails
-   * closed with an `InvalidRequestError` listing it, and nothing is counted.
+   * requests cannot all slip under a limit). Call it before any call is placed;
+   * if the verification then does not start after all, give the count back
+   * with the {@link CountedStart} it returns. Numbers are counted by their
+   * E.164 form; one that cannot be read fails closed with an
+   * `InvalidRequestError` listing it, and nothing is counted.
    */
-  check(request: AbuseCheckRequest): Promise<void>;
+  check(request: AbuseCheckRequest): Promise<CountedStart>;
   /**
    * Feeds a finished verification back: calls placed, a denial, a fraud
    * report. Returns the locks it placed. A called number it cannot key (a
@@ -504,7 +530,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     });
   }
 
-  async function check(request: AbuseCheckRequest): Promise<void> {
+  async function check(request: AbuseCheckRequest): Promise<CountedStart> {
     if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
     const userId = checkUserId(request.userId);
     const numbers = readNumbers(request.numbers, request.defaultCountry);
@@ -556,6 +582,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       }
     }
 
+    const counted = [user.verifications, ...numbers.map((e164) => numberKeys(e164).verifications)];
     await store.addEvent(user.verifications, time, { keepSince: time - longestUserWindow, keepLast: mostPerUser });
     for (const e164 of numbers) {
       await store.addEvent(numberKeys(e164).verifications, time, {
@@ -563,6 +590,15 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
         keepLast: mostPerNumber,
       });
     }
+    let released = false;
+    return {
+      release: () =>
+        exclusive(async () => {
+          if (released) return;
+          released = true;
+          for (const key of counted) await store.removeEvent(key, time);
+        }),
+    };
   }
 
   async function record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]> {

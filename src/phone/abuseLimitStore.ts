@@ -60,6 +60,11 @@ export interface EventRetention {
 export interface AbuseLimitStore {
   /** Adds an event at `at` to `key`, dropping what `retention` no longer needs. */
   addEvent(key: string, at: number, retention: EventRetention): Promise<void>;
+  /**
+   * Removes one event at `at` from `key`, if it holds one: a start the guard
+   * counted, taken back because the verification never started.
+   */
+  removeEvent(key: string, at: number): Promise<void>;
   /** Times of the events of `key` at or after `since`, oldest first. */
   getEvents(key: string, since: number): Promise<readonly number[]>;
   /** Locks `key`; an existing lock that ends later is kept. */

@@ -67,6 +67,14 @@ export class MemoryAbuseLimitStore implements AbuseLimitStore {
     evictOldest(this.#events, this.#maxKeys);
   }
 
+  async removeEvent(key: string, at: number): Promise<void> {
+    const times = this.#events.get(key);
+    const index = times?.indexOf(at) ?? -1;
+    if (times === undefined || index === -1) return;
+    times.splice(index, 1);
+    if (times.length === 0) this.#events.delete(key);
+  }
+
   async getEvents(key: string, since: number): Promise<readonly number[]> {
     return (this.#events.get(key) ?? []).filter((time) => time >= since);
   }

@@ -13,7 +13,7 @@ import type { JsonValue } from '../json.js';
 import type { ProviderEvent } from '../machine/events.js';
 import type { VerificationResult } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
-import type { AbuseGuard } from '../phone/abuseGuard.js';
+import type { AbuseGuard, CountedStart } from '../phone/abuseGuard.js';
 import { maskVerificationResult } from '../phone/maskVerificationResult.js';
 import type { DurableVoiceProvider } from '../providers/types.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
@@ -140,7 +140,12 @@ export interface StartOptions {
 
 /** The durable service's API. */
 export interface VerificationService {
-  /** Starts a verification; resolves once its first step is saved (before any call is answered). */
+  /**
+   * Starts a verification; resolves once its first step is saved (before any
+   * call is answered). A start that fails (a refused request, an id taken, a
+   * store that is down) changes nothing: what the abuse limits counted for it
+   * is given back.
+   */
   start(request: VerificationRequest, options?: StartOptions): Promise<{ verificationId: string }>;
   /** Cancels a verification; its live call is hung up. A finished one stays as it ended. */
   cancel(verificationId: string): Promise<void>;
@@ -255,15 +260,19 @@ class DurableVerificationService implements VerificationService {
       providerEnforcesInputTimeout: this.provider.capabilities.enforcesInputTimeout,
       providerOffersMachineDetection: this.provider.capabilities.machineDetection,
     });
-    if (abuseGuard !== undefined && userId !== null) {
-      await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null });
-    }
     const fresh = newStoredVerification(verificationId, input, this.provider.initialState(), userId, now);
-    const outcome = await this.subjects.run({ verificationId, userId }, () =>
+    const counted =
+      abuseGuard !== undefined && userId !== null
+        ? await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null })
+        : null;
+    // A start that fails from here on never happened: what the abuse limits counted for it is given back.
+    const undo = (error: unknown): Promise<never> => this.uncount(counted, error);
+    const stepped = this.subjects.run({ verificationId, userId }, () =>
       runStep(this.settings, fresh, { kind: 'start' }, now),
     );
+    const outcome = await stepped.catch(undo);
     if (outcome.write === null) throw new Error('a first step always writes');
-    await this.store.create(outcome.write);
+    await this.store.create(outcome.write).catch(undo);
     this.afterCommit(outcome);
     return { verificationId };
   }
@@ -532,6 +541,16 @@ class DurableVerificationService implements VerificationService {
       this.sweepTimer = null;
       void this.track(this.sweep().catch((error: unknown) => this.report(error))).finally(() => this.scheduleSweep());
     }, interval);
+  }
+
+  /** Gives back the count of a start that failed, then throws what failed it; a release that fails is reported. */
+  private async uncount(counted: CountedStart | null, error: unknown): Promise<never> {
+    try {
+      await counted?.release();
+    } catch (releaseError) {
+      this.report(releaseError);
+    }
+    throw error;
   }
 
   private currentSubject(): VerificationSubject {

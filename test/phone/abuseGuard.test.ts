@@ -104,6 +104,36 @@ describe('per-user rate, sliding window', () => {
   });
 });
 
+describe('a start that did not happen after all', () => {
+  it('is given back: release() leaves the limits as before the check, once', async () => {
+    const { clock, guard, store } = setUp({ perUser: [{ max: 1, windowMs: HOUR }], numberCooldownMs: MINUTE });
+    const counted = await guard.check({ userId: 'alice', numbers: [ALICE] });
+    await counted.release();
+    expect(store.size.events).toBe(0);
+    // Neither the user's rate nor the number's cool-down remembers it.
+    const again = await guard.check({ userId: 'alice', numbers: [ALICE] });
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', HOUR);
+    await expectRefused(guard.check({ userId: 'bob', numbers: [ALICE] }), 'number-cooldown', MINUTE);
+    // A second release of the first check takes nothing from the start that did happen.
+    await counted.release();
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', HOUR);
+    clock.advance(MINUTE);
+    await again.release();
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+  });
+
+  it('the memory store removes one event at that time, and nothing from a key without one', async () => {
+    const store = new MemoryAbuseLimitStore();
+    for (const at of [1, 2, 2, 3]) await store.addEvent('k', at, { keepSince: 0, keepLast: 10 });
+    await store.removeEvent('k', 2);
+    await store.removeEvent('k', 4);
+    await store.removeEvent('other', 2);
+    expect(await store.getEvents('k', 0)).toEqual([1, 2, 3]);
+    for (const at of [1, 2, 3]) await store.removeEvent('k', at);
+    expect(store.size.events).toBe(0);
+  });
+});
+
 describe('per-user rate, fixed window', () => {
   it('resets at each multiple of the window on the clock', async () => {
     const clock = fakeClock(10 * HOUR + 50 * MINUTE);

@@ -9,12 +9,12 @@ import {
   type VerificationService,
   type VerificationServiceOptions,
 } from '../../src/service/verificationService.js';
-import type { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import type { VerificationStore } from '../../src/store/types.js';
 
 export function startSimulatedService(
   carrier: SimulatedCarrier,
   clock: VirtualClock,
-  store: MemoryVerificationStore,
+  store: VerificationStore,
   options: Partial<VerificationServiceOptions> = {},
 ): { service: VerificationService; errors: unknown[] } {
   const errors: unknown[] = [];
