@@ -166,7 +166,12 @@ export interface VerificationService {
   receive(binding: Binding, inbound: unknown): Promise<{ verificationId: string; answer: string | null } | null>;
   /** Fires due deadlines and retries abandoned effects of every instance; the periodic sweep calls it. */
   sweep(): Promise<void>;
-  /** Stops this instance's timers and waits for its steps and effects under way. Verifications go on elsewhere. */
+  /**
+   * Stops this instance's timers and waits for its steps under way — starts,
+   * cancels, webhooks, events, sweeps — and the effects they committed (an
+   * effect that fails meanwhile goes to `onError`), so that the store may be
+   * closed right after. Verifications go on elsewhere.
+   */
   close(): Promise<void>;
 }
 
@@ -248,7 +253,12 @@ class DurableVerificationService implements VerificationService {
     this.scheduleSweep();
   }
 
-  async start(request: VerificationRequest, options: StartOptions = {}): Promise<{ verificationId: string }> {
+  start(request: VerificationRequest, options: StartOptions = {}): Promise<{ verificationId: string }> {
+    return this.track(this.begin(request, options));
+  }
+
+  /** What `start` does; `start` tracks it, so that `close()` waits for it. */
+  private async begin(request: VerificationRequest, options: StartOptions): Promise<{ verificationId: string }> {
     this.assertOpen();
     const { abuseGuard } = this.options;
     const { userId, ...given } = checkStartOptions(options, abuseGuard !== undefined);
@@ -278,7 +288,7 @@ class DurableVerificationService implements VerificationService {
   }
 
   async cancel(verificationId: string): Promise<void> {
-    const found = await this.step(verificationId, { kind: 'cancel' });
+    const found = await this.track(this.step(verificationId, { kind: 'cancel' }));
     if (found === null) throw new UnknownVerificationError(verificationId);
   }
 
@@ -311,7 +321,15 @@ class DurableVerificationService implements VerificationService {
     }
   }
 
-  async receive(binding: Binding, inbound: unknown): Promise<{ verificationId: string; answer: string | null } | null> {
+  receive(binding: Binding, inbound: unknown): Promise<{ verificationId: string; answer: string | null } | null> {
+    return this.track(this.answer(binding, inbound));
+  }
+
+  /** What `receive` does; `receive` tracks it, so that `close()` waits for it. */
+  private async answer(
+    binding: Binding,
+    inbound: unknown,
+  ): Promise<{ verificationId: string; answer: string | null } | null> {
     const verificationId = await this.store.findBinding(binding);
     if (verificationId === null) return null;
     const idempotencyKey = this.provider.idempotencyKeyOf?.(inbound) ?? null;
@@ -367,7 +385,8 @@ class DurableVerificationService implements VerificationService {
     if (write === null) return;
     const { verification } = write;
     this.armDeadline(verification);
-    if (write.outbox.length > 0) this.track(this.runEntries(write.outbox));
+    if (write.outbox.length > 0)
+      this.track(this.runEntries(write.outbox).catch((error: unknown) => this.report(error)));
     if (verification.status === 'finished') this.wakeWaiters(verification.id);
   }
 
