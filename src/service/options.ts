@@ -35,6 +35,7 @@ const STORE_METHODS = [
   'findBinding',
   'claimDue',
   'findOutbox',
+  'holdOutbox',
   'startOutbox',
   'finishOutbox',
   'onWake',
