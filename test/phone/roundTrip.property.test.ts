@@ -18,11 +18,14 @@ const RUNS_PER_PLAN = 4;
  * so the national form cannot round-trip (the international one does):
  * Gabon's old 7-digit numbers are written `0X XX XX XX`, which is also an
  * 8-digit number of its new plan; Thailand's `001800…` toll-free numbers begin
- * with Thailand's international prefix `001`.
+ * with Thailand's international prefix `001`; in Argentina, a `15` right after
+ * an area code of two to four digits is also the token that marks a mobile
+ * dialled nationally, so `0343 515-0000` reads as area `3435`, `15`, `0000`.
  */
 function hasAmbiguousNationalForm(plan: TypePlan, nationalNumber: string): boolean {
   if (plan.entity === 'GA') return nationalNumber.length === 7;
   if (plan.entity === 'TH') return nationalNumber.startsWith('001800');
+  if (plan.entity === 'AR') return /^\d{2,4}15/.test(nationalNumber);
   return false;
 }
 
