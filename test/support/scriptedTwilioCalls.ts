@@ -3,11 +3,17 @@
  * waits until the test resolves or rejects it, updates are recorded and may be
  * held or refused.
  */
-import type {
-  TwilioCallCreateParams,
-  TwilioCallsApi,
-  TwilioCallUpdateParams,
+import { expect } from 'vitest';
+import type { VoiceMfaError } from '../../src/errors.js';
+import {
+  type TwilioCallCreateParams,
+  type TwilioCallsApi,
+  type TwilioCallUpdateParams,
+  TwilioVoiceProvider,
+  type TwilioVoiceProviderOptions,
 } from '../../src/providers/twilio/index.js';
+import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, toSignedRequest } from './twilioFake.js';
+import { parseXml, type XmlElement } from './xml.js';
 
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -53,4 +59,27 @@ export class ScriptedCalls implements TwilioCallsApi {
   updatesOf(callSid: string): TwilioCallUpdateParams[] {
     return this.updates.filter((u) => u.callSid === callSid).map((u) => u.params);
   }
+}
+
+/**
+ * A Twilio provider on scripted calls, the errors it reports, and a way to
+ * send it a webhook signed as Twilio signs it (answered 200, its TwiML parsed).
+ */
+export function scriptedTwilio(calls: ScriptedCalls, options: Partial<TwilioVoiceProviderOptions> = {}) {
+  const errors: VoiceMfaError[] = [];
+  const provider = new TwilioVoiceProvider({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    defaultCallerId: '+14255550000',
+    calls,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  const webhook = async (url: string, params: Record<string, string>): Promise<XmlElement> => {
+    const response = await provider.handleWebhook(toSignedRequest(url, { AccountSid: ACCOUNT_SID, ...params }));
+    expect(response.status).toBe(200);
+    return parseXml(response.body);
+  };
+  return { provider, errors, webhook };
 }

@@ -9,7 +9,6 @@
  * service.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { VoiceMfaError } from '../../src/errors.js';
 import {
   initialTwilioState,
   planTwilio,
@@ -20,13 +19,13 @@ import {
   type TwilioState,
 } from '../../src/providers/twilio/callControl.js';
 import type { TwilioCallParams } from '../../src/providers/twilio/callWebhook.js';
-import { TwilioVoiceProvider, type TwilioWebhookRoute } from '../../src/providers/twilio/index.js';
+import type { TwilioWebhookRoute } from '../../src/providers/twilio/index.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
 import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import { dialCommand } from '../support/commands.js';
-import { ScriptedCalls } from '../support/scriptedTwilioCalls.js';
-import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
+import { ACCOUNT_SID, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml } from '../support/xml.js';
 
 const PRIMARY = '+14255550100';
@@ -138,22 +137,30 @@ describe('the decisions about a call placed although its create failed', () => {
 // ── runVerification ─────────────────────────────────────────────────────────
 
 function provider(calls: ScriptedCalls) {
-  const errors: VoiceMfaError[] = [];
-  const twilio = new TwilioVoiceProvider({
-    accountSid: ACCOUNT_SID,
-    authToken: AUTH_TOKEN,
-    publicBaseUrl: PUBLIC_BASE_URL,
-    defaultCallerId: '+14255550000',
-    calls,
-    callsPerSecond: 100,
-    onError: (error) => errors.push(error),
-  });
-  const webhook = async (url: string, params: Record<string, string>) => {
-    const response = await twilio.handleWebhook(toSignedRequest(url, { AccountSid: ACCOUNT_SID, ...params }));
-    expect(response.status).toBe(200);
-    return elementsOf(parseXml(response.body)).map((e) => e.name);
-  };
-  return { provider: twilio, errors, webhook };
+  const twilio = scriptedTwilio(calls, { callsPerSecond: 100 });
+  const webhook = async (url: string, params: Record<string, string>) =>
+    elementsOf(await twilio.webhook(url, params)).map((e) => e.name);
+  return { provider: twilio.provider, errors: twilio.errors, webhook };
+}
+
+/** The first create, once the provider sent it. */
+async function firstCreate(calls: ScriptedCalls) {
+  await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+  const [first] = calls.creates;
+  if (first === undefined) throw new Error('no create');
+  return first;
+}
+
+/** The first create fails with `error`, and the backup's create, once sent, is answered with a new CallSid. */
+async function loseFirstCreate(calls: ScriptedCalls, error: Error) {
+  const lost = await firstCreate(calls);
+  lost.reply.reject(error);
+  await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
+  const backup = calls.creates[1];
+  if (backup === undefined) throw new Error('no second create');
+  const backupSid = newCallSid();
+  backup.reply.resolve({ sid: backupSid });
+  return { lost, backup, backupSid };
 }
 
 /** Lets REST work that a webhook started run, then returns what was sent for `callSid`. */
@@ -167,15 +174,7 @@ describe('runVerification, a call placed although its create failed', () => {
     const calls = new ScriptedCalls();
     const { provider: twilio, errors, webhook } = provider(calls);
     const verification = runVerification({ targets: [PRIMARY, BACKUP] }, { provider: twilio });
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [lost] = calls.creates;
-    if (lost === undefined) throw new Error('no create');
-    lost.reply.reject(TIMED_OUT());
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
-    const backup = calls.creates[1];
-    if (backup === undefined) throw new Error('no second create');
-    const backupSid = newCallSid();
-    backup.reply.resolve({ sid: backupSid });
+    const { lost, backup, backupSid } = await loseFirstCreate(calls, TIMED_OUT());
 
     const lostSid = newCallSid();
     const callback = lost.params.statusCallback;
@@ -203,15 +202,10 @@ describe('runVerification, a call placed although its create failed', () => {
     const calls = new ScriptedCalls();
     const { provider: twilio, errors, webhook } = provider(calls);
     const verification = runVerification({ targets: [PRIMARY, BACKUP] }, { provider: twilio });
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [lost] = calls.creates;
-    if (lost === undefined) throw new Error('no create');
-    lost.reply.reject(Object.assign(new Error('Service Unavailable'), { status: 503 }));
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
-    const backup = calls.creates[1];
-    if (backup === undefined) throw new Error('no second create');
-    const backupSid = newCallSid();
-    backup.reply.resolve({ sid: backupSid });
+    const { lost, backup, backupSid } = await loseFirstCreate(
+      calls,
+      Object.assign(new Error('Service Unavailable'), { status: 503 }),
+    );
 
     const lostSid = newCallSid();
     const answered = { CallSid: lostSid, CallStatus: 'in-progress', SequenceNumber: '2' };
@@ -230,9 +224,7 @@ describe('runVerification, a call placed although its create failed', () => {
     const calls = new ScriptedCalls();
     const { provider: twilio, webhook } = provider(calls);
     const verification = runVerification({ targets: [PRIMARY, BACKUP] }, { provider: twilio });
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [first] = calls.creates;
-    if (first === undefined) throw new Error('no create');
+    const first = await firstCreate(calls);
     const sid = newCallSid();
     await webhook(first.params.statusCallback, { CallSid: sid, CallStatus: 'ringing', SequenceNumber: '1' });
     first.reply.reject(TIMED_OUT());
@@ -257,9 +249,7 @@ describe('runVerification, a call placed although its create failed', () => {
         settled = true;
       },
     );
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [lost] = calls.creates;
-    if (lost === undefined) throw new Error('no create');
+    const lost = await firstCreate(calls);
     // Canceled while the create hangs: the session closes, waiting for the create.
     cancel.abort();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -290,15 +280,10 @@ describe('the durable service, a call placed although its create failed', () => 
     twilio.connect(service);
     try {
       const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
-      await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-      const [lost] = calls.creates;
-      if (lost === undefined) throw new Error('no create');
-      lost.reply.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
-      await vi.waitFor(() => expect(calls.creates).toHaveLength(2));
-      const backup = calls.creates[1];
-      if (backup === undefined) throw new Error('no second create');
-      const backupSid = newCallSid();
-      backup.reply.resolve({ sid: backupSid });
+      const { lost, backup, backupSid } = await loseFirstCreate(
+        calls,
+        Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      );
 
       const lostSid = newCallSid();
       const ringing = { CallSid: lostSid, CallStatus: 'ringing', SequenceNumber: '1' };
@@ -328,9 +313,7 @@ describe('the durable service, a call placed although its create failed', () => 
     twilio.connect(service);
     try {
       const { verificationId } = await service.start({ targets: [PRIMARY] });
-      await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-      const [lost] = calls.creates;
-      if (lost === undefined) throw new Error('no create');
+      const lost = await firstCreate(calls);
       lost.reply.reject(TIMED_OUT());
       expect((await service.waitForResult(verificationId, { timeoutMs: 3_000 })).status).toBe('unreachable');
 

@@ -6,39 +6,20 @@
  * token first, so a CallSid bound elsewhere never misroutes one.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { VoiceMfaError } from '../../src/errors.js';
-import {
-  InMemoryTwilioCallRegistry,
-  type TwilioCallRegistry,
-  TwilioVoiceProvider,
-} from '../../src/providers/twilio/index.js';
+import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from '../../src/providers/twilio/index.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
-import { ScriptedCalls } from '../support/scriptedTwilioCalls.js';
-import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
+import { newCallSid } from '../support/twilioFake.js';
 import { startTwilioHarness } from '../support/twilioHarness.js';
-import { elementsOf, parseXml } from '../support/xml.js';
+import { elementsOf } from '../support/xml.js';
 
 const tokenOf = (url: string): string => new URL(url).searchParams.get('t') ?? '';
 
 function setUp(registry: TwilioCallRegistry = new InMemoryTwilioCallRegistry()) {
   const calls = new ScriptedCalls();
-  const errors: VoiceMfaError[] = [];
-  const provider = new TwilioVoiceProvider({
-    accountSid: ACCOUNT_SID,
-    authToken: AUTH_TOKEN,
-    publicBaseUrl: PUBLIC_BASE_URL,
-    defaultCallerId: '+14255550000',
-    calls,
-    callsPerSecond: 100,
-    registry,
-    onError: (error) => errors.push(error),
-  });
-  const webhook = async (url: string, params: Record<string, string>) => {
-    const response = await provider.handleWebhook(toSignedRequest(url, { AccountSid: ACCOUNT_SID, ...params }));
-    expect(response.status).toBe(200);
-    return elementsOf(parseXml(response.body));
-  };
-  return { calls, errors, provider, registry, webhook };
+  const twilio = scriptedTwilio(calls, { callsPerSecond: 100, registry });
+  const webhook = async (url: string, params: Record<string, string>) => elementsOf(await twilio.webhook(url, params));
+  return { calls, errors: twilio.errors, provider: twilio.provider, registry, webhook };
 }
 
 describe('the registry of a Twilio provider', () => {

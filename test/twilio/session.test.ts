@@ -6,12 +6,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PlayPromptCommand } from '../../src/machine/commands.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
-import { TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
 import type { ProviderSession } from '../../src/providers/types.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { dialCommand } from '../support/commands.js';
-import { deferred, ScriptedCalls } from '../support/scriptedTwilioCalls.js';
-import { ACCOUNT_SID, AUTH_TOKEN, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { deferred, ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
+import { newCallSid } from '../support/twilioFake.js';
 import { elementsOf, parseXml, textOf } from '../support/xml.js';
 
 const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
@@ -26,12 +25,7 @@ const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
 
 function setUp(react: (event: ProviderEvent, session: ProviderSession) => void = () => {}) {
   const calls = new ScriptedCalls();
-  const provider = new TwilioVoiceProvider({
-    accountSid: ACCOUNT_SID,
-    authToken: AUTH_TOKEN,
-    publicBaseUrl: PUBLIC_BASE_URL,
-    defaultCallerId: '+14255550000',
-    calls,
+  const { provider, webhook } = scriptedTwilio(calls, {
     replyWaitMs: 20,
     // Dials are paced on virtual time: a second dial waits for its slot without a real second passing.
     clock: new VirtualClock(),
@@ -44,11 +38,6 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
       react(event, session);
     },
   });
-  const webhook = async (url: string, params: Record<string, string>) => {
-    const response = await provider.handleWebhook(toSignedRequest(url, { AccountSid: ACCOUNT_SID, ...params }));
-    expect(response.status).toBe(200);
-    return parseXml(response.body);
-  };
   return { calls, provider, events, session, webhook };
 }
 
