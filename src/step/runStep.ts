@@ -306,36 +306,46 @@ function fireDueDeadlines(
 /**
  * A check bounded by the step's limit has failed once the limit passed, and the
  * machine moves on from it within a few turns of the event loop: this long
- * after the limit, a check still running was not bounded, and the step fails.
+ * after the limit without the machine moving, a check still running was not
+ * bounded, and the step fails.
  */
 const CHECK_SETTLE_GRACE_MS = 1_000;
 
+/** Longest delay Node's timers keep; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * Waits until the host's checks the machine invoked (number, PIN) have
- * answered and the machine has moved on. The checks are bounded by
- * `timeoutMs` (see `withinTimeLimit`), so a step never commits while one is
- * running: that would store the check's input (a typed PIN) and leave nobody to
- * hear its answer. Throws, so that nothing is committed, if one still runs well
- * after the limit.
+ * answered and the machine has moved on. Each check is bounded by `timeoutMs`
+ * (see `withinTimeLimit`), and a check that failed may roll over to the next
+ * number's check in the same step, so the wait lasts as long as the machine
+ * keeps moving. A step never commits while a check is running: that would store
+ * the check's input (a typed PIN) and leave nobody to hear its answer. Throws,
+ * so that nothing is committed, if the machine stands still with a check
+ * running well after the limit.
  */
 async function settleChecks(actor: VerificationActor, timeoutMs: number): Promise<void> {
   const running = (): boolean =>
     actor.getSnapshot().status === 'active' &&
     Object.values(actor.getSnapshot().children).some((child) => child?.getSnapshot().status === 'active');
-  if (!running()) return;
-  const deadline = Date.now() + timeoutMs + CHECK_SETTLE_GRACE_MS;
+  let deadline = Date.now() + timeoutMs + CHECK_SETTLE_GRACE_MS;
   while (running()) {
     if (Date.now() >= deadline) {
       throw new Error(`a check of the machine did not settle within ${timeoutMs} ms; nothing was committed`);
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      const subscription = actor.subscribe({ next: done, complete: done, error: done });
-      function done(): void {
+    const moved = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), Math.min(MAX_TIMER_MS, Math.max(0, deadline - Date.now())));
+      const subscription = actor.subscribe({
+        next: () => done(true),
+        complete: () => done(true),
+        error: () => done(true),
+      });
+      function done(changed: boolean): void {
         clearTimeout(timer);
         subscription.unsubscribe();
-        resolve();
+        resolve(changed);
       }
     });
+    if (moved) deadline = Date.now() + timeoutMs + CHECK_SETTLE_GRACE_MS;
   }
 }

@@ -31,7 +31,7 @@ function recordWrites(store: VerificationStore): string[] {
 }
 
 describe('a host check slower than checkTimeoutMs in the durable service', () => {
-  it('a PIN verifier that answers too late counts as a wrong PIN, and the PIN is never stored', async () => {
+  it('a PIN verifier that answers too late counts as a wrong PIN, and no step stores the PIN once it is judged', async () => {
     const clock = new VirtualClock();
     const store = new MemoryVerificationStore({ clock });
     const writes = recordWrites(store);
@@ -84,6 +84,30 @@ describe('a host check slower than checkTimeoutMs in the durable service', () =>
     const result = await service.waitForResult(verificationId, { timeoutMs: 10_000 });
     expect(errors).toEqual([]);
     expect(result.status).toBe('approved');
+    await service.close();
+    carrier.hangUpAll();
+  });
+
+  it('number checks that never answer fail one attempt after another within one step', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryVerificationStore({ clock });
+    const targets = [PRIMARY, BACKUP, '+14255550102'];
+    const carrier = new SimulatedCarrier({ clock, numbers: {} });
+    let asked = 0;
+    const { service, errors } = startSimulatedService(carrier, clock, store, {
+      checkTimeoutMs: 100,
+      checkNumber: () => {
+        asked++;
+        return new Promise(() => {});
+      },
+    });
+    // Each limit runs on its own: the start's step waits through three of them, one after the other.
+    const { verificationId } = await service.start({ targets });
+    const result = await service.waitForResult(verificationId, { timeoutMs: 10_000 });
+    expect(errors).toEqual([]);
+    expect(asked).toBe(3);
+    expect(result.status).toBe('unreachable');
+    expect(result.attempts.map((a) => [a.result, a.rule])).toEqual(targets.map(() => ['failed', 'NUMBER_CHECK_ERROR']));
     await service.close();
     carrier.hangUpAll();
   });
