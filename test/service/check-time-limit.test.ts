@@ -95,7 +95,8 @@ describe('a host check slower than checkTimeoutMs in the durable service', () =>
     const carrier = new SimulatedCarrier({ clock, numbers: {} });
     let asked = 0;
     const { service, errors } = startSimulatedService(carrier, clock, store, {
-      checkTimeoutMs: 100,
+      // Three limits in a row take longer than one limit and the grace a check has to settle after it.
+      checkTimeoutMs: 600,
       checkNumber: () => {
         asked++;
         return new Promise(() => {});
