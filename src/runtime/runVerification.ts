@@ -22,7 +22,7 @@ import {
 import type { VerificationInput, VerificationRequest } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
-import type { AbuseGuard } from '../phone/abuseGuard.js';
+import type { AbuseGuard, CountedStart } from '../phone/abuseGuard.js';
 import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
 import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js';
@@ -138,7 +138,7 @@ export function runVerification(
       numbers: request.targets,
       defaultCountry: request.defaultCountry ?? null,
     });
-    return Promise.resolve(check).then(() => run.start(provider));
+    return Promise.resolve(check).then((counted) => run.start(provider, counted));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -195,7 +195,7 @@ class VerificationRun {
    * Opens the provider's session and starts the machine; resolves with the
    * result as the host gets it, once the session is closed.
    */
-  start(provider: VoiceProvider): Promise<VerificationResult> {
+  start(provider: VoiceProvider, counted?: CountedStart): Promise<VerificationResult> {
     return new Promise<VerificationResult>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -214,7 +214,8 @@ class VerificationRun {
           report: this.report.bind(this),
         });
       } catch (error) {
-        this.finish(() => reject(error));
+        // Nothing was placed: what the abuse limits counted for this start is given back.
+        this.finish(() => this.giveBack(counted).finally(() => reject(error)));
         return;
       }
       const { input } = this;
@@ -289,6 +290,15 @@ class VerificationRun {
       this.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
     }
     return this.shown(result);
+  }
+
+  /** Gives back what the abuse limits counted for a start that placed nothing; a failure to is observed. */
+  private async giveBack(counted: CountedStart | undefined): Promise<void> {
+    try {
+      await counted?.release();
+    } catch (error) {
+      this.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });
+    }
   }
 
   /** The result as the host gets it: the callee's numbers masked unless they are to be shown. */

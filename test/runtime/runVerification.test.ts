@@ -276,6 +276,32 @@ describe('runVerification: phone numbers, policy and abuse limits', () => {
     expect(carrier.calls).toHaveLength(1);
   });
 
+  it('a start whose session cannot be opened places nothing, and gives back what the abuse limits counted', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY]);
+    const guard = createAbuseGuard({
+      now: () => clock.now(),
+      limits: { perUser: [{ max: 1, windowMs: 60_000 }] },
+    });
+    const closed = {
+      ...carrier,
+      name: carrier.name,
+      capabilities: carrier.capabilities,
+      openSession: () => {
+        throw new Error('the provider is closed');
+      },
+    };
+    await expect(
+      runVerification({ targets: [PRIMARY] }, { provider: closed, clock, abuseGuard: guard, userId: 'alice' }),
+    ).rejects.toThrow('the provider is closed');
+    // The one start the limit allows is still there.
+    const result = await runVerification(
+      { targets: [PRIMARY] },
+      { provider: carrier, clock, abuseGuard: guard, userId: 'alice' },
+    );
+    expect(result.status).toBe('approved');
+  });
+
   it('a fraud report locks the user out', async () => {
     const clock = new VirtualClock();
     const carrier = new SimulatedCarrier({
