@@ -32,6 +32,7 @@ import {
 } from '../step/runStep.js';
 import {
   CorruptRecordError,
+  DuplicateVerificationError,
   type InvalidServiceConfigurationError,
   UnknownVerificationError,
 } from '../store/errors.js';
@@ -142,9 +143,11 @@ export interface StartOptions {
 export interface VerificationService {
   /**
    * Starts a verification; resolves once its first step is saved (before any
-   * call is answered). A start that fails (a refused request, an id taken, a
-   * store that is down) changes nothing: what the abuse limits counted for it
-   * is given back.
+   * call is answered). A start that fails with nothing saved (a refused
+   * request, an id taken, a store that is down) changes nothing: what the
+   * abuse limits counted for it is given back. When the store failed while
+   * saving and cannot tell whether it saved the record, the count stays: the
+   * limits err on the strict side.
    */
   start(request: VerificationRequest, options?: StartOptions): Promise<{ verificationId: string }>;
   /** Cancels a verification; its live call is hung up. A finished one stays as it ended. */
@@ -275,14 +278,20 @@ class DurableVerificationService implements VerificationService {
       abuseGuard !== undefined && userId !== null
         ? await abuseGuard.check({ userId, numbers: request.targets, defaultCountry: request.defaultCountry ?? null })
         : null;
-    // A start that fails from here on never happened: what the abuse limits counted for it is given back.
+    // A start that fails from here on, with nothing saved, never happened: what the abuse limits counted is given back.
     const undo = (error: unknown): Promise<never> => this.uncount(counted, error);
     const stepped = this.subjects.run({ verificationId, userId }, () =>
       runStep(this.settings, fresh, { kind: 'start' }, now),
     );
     const outcome = await stepped.catch(undo);
     if (outcome.write === null) throw new Error('a first step always writes');
-    await this.store.create(outcome.write).catch(undo);
+    await this.store.create(outcome.write).catch(async (error: unknown) => {
+      // A store that failed while saving may have saved it all the same (a connection lost during the commit):
+      // the count is given back only when the record is known not to be there.
+      if (error instanceof DuplicateVerificationError || (await this.isSurelyAbsent(verificationId)))
+        return undo(error);
+      throw error;
+    });
     this.afterCommit(outcome);
     return { verificationId };
   }
@@ -560,6 +569,15 @@ class DurableVerificationService implements VerificationService {
       this.sweepTimer = null;
       void this.track(this.sweep().catch((error: unknown) => this.report(error))).finally(() => this.scheduleSweep());
     }, interval);
+  }
+
+  /** Whether the store says it has no verification `id`; `false` when it cannot say. */
+  private async isSurelyAbsent(id: string): Promise<boolean> {
+    try {
+      return (await this.store.read(id)) === null;
+    } catch {
+      return false;
+    }
   }
 
   /** Gives back the count of a start that failed, then throws what failed it; a release that fails is reported. */

@@ -1,11 +1,12 @@
 /**
- * A start that fails changes nothing: the abuse limits count a start when
- * they let it through, and a start whose record then cannot be saved (its id
- * is taken, the store is down) gives the count back, so the user's next
- * legitimate start is not refused by a cool-down or a rate it never used.
+ * A start that fails with nothing saved changes nothing: the abuse limits
+ * count a start when they let it through, and a start whose record then cannot
+ * be saved (its id is taken, the store is down) gives the count back, so the
+ * user's next legitimate start is not refused by a cool-down or a rate it never
+ * used. A store that may have saved it keeps the count.
  */
 import { expect, it } from 'vitest';
-import { createAbuseGuard, MemoryAbuseLimitStore } from '../../src/index.js';
+import { createAbuseGuard, MemoryAbuseLimitStore, VerificationRefusedError } from '../../src/index.js';
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { DuplicateVerificationError, StoreUnavailableError } from '../../src/store/errors.js';
@@ -61,6 +62,26 @@ describeOnEveryStore('a start that fails', (open) => {
     await service.start({ targets: [PRIMARY] }, { userId: 'alice', verificationId: 'v-1' });
     await stop();
     expect(carrier.calls.map((call) => call.to)).toEqual([PRIMARY]);
+    expect(errors).toEqual([]);
+  });
+
+  it('on a store that failed while saving it, and may have saved it, keeps the count', async () => {
+    const { store, carrier, service, errors, stop } = await setUp(open);
+    const create = store.create.bind(store);
+    // The record is saved, and then the connection is lost before the store could say so.
+    store.create = async (write) => {
+      await create(write);
+      throw new StoreUnavailableError('the connection was lost during the commit');
+    };
+    const failed = service.start({ targets: [PRIMARY] }, { userId: 'alice', verificationId: 'v-1' });
+    await expect(failed).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await store.read('v-1')).not.toBeNull();
+    store.create = create;
+    await expect(
+      service.start({ targets: [BACKUP] }, { userId: 'alice', verificationId: 'v-2' }),
+    ).rejects.toBeInstanceOf(VerificationRefusedError);
+    await stop();
+    expect(carrier.calls.map((call) => call.to)).toEqual([]);
     expect(errors).toEqual([]);
   });
 });
