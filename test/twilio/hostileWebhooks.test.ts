@@ -194,6 +194,9 @@ describe('malformed requests', () => {
     const { CallSid: _omitted, ...withoutCallSid } = params;
     expect(await statusOf({}, url, withoutCallSid)).toBe(400);
     expect(await statusOf({}, url, { ...params, CallSid: 'CA-not-a-sid' })).toBe(400);
+    // No value Twilio sends holds a control character (a NUL would also reach the store's keys).
+    expect(await statusOf({}, url, { ...params, SequenceNumber: '1\u0000' })).toBe(400);
+    expect(await statusOf({}, url, { ...params, Digits: '#\n' })).toBe(400);
     expect(await statusOf({}, `${url}&x=1`)).toBe(400);
     expect(await statusOf({}, url.replace(/t=[0-9a-f]{32}/, 't=zz'))).toBe(400);
     expect(await statusOf({ rawBody: `${encoded}&Padding=${'x'.repeat(70 * 1024)}` })).toBe(413);

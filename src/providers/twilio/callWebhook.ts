@@ -67,9 +67,13 @@ const PARAM_NAMES: readonly (keyof TwilioCallParams)[] = [
 /** Longest value accepted for any parameter the provider reads. */
 const MAX_VALUE_LENGTH = 128;
 
+/** A C0 or C1 control character (a NUL, a line break): none is in a value Twilio sends for these parameters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
 /**
  * Picks the parameters the provider reads from a form; `null` when the CallSid
- * is missing or malformed or a value is too long.
+ * is missing or malformed, or a value is too long or holds a control character.
  *
  * @example
  * ```ts
@@ -84,7 +88,7 @@ export function toCallParams(form: ReadonlyMap<string, string>): TwilioCallParam
   for (const name of PARAM_NAMES) {
     const value = form.get(name);
     if (value === undefined) continue;
-    if (value.length > MAX_VALUE_LENGTH) return null;
+    if (value.length > MAX_VALUE_LENGTH || CONTROL_CHARACTER.test(value)) return null;
     params[name] = value;
   }
   return params;
