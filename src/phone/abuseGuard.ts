@@ -9,6 +9,7 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
+import { idProblem } from '../request/identifiers.js';
 import { MAX_TARGETS } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
 import {
@@ -140,6 +141,7 @@ export interface AbuseGuardOptions {
  * ```
  */
 export interface AbuseCheckRequest {
+  /** Who asks: a non-empty string of at most 256 characters without control characters. */
   userId: string;
   /**
    * The targets of the verification, as given to it, in any form the number
@@ -378,12 +380,9 @@ const numberKeys = (e164: string) => ({
 const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refused';
 
 function checkUserId(userId: unknown): string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
-    throw new InvalidRequestError([
-      { path: 'userId', message: 'must be a non-empty string of at most 256 characters' },
-    ]);
-  }
-  return userId;
+  const problem = idProblem(userId);
+  if (problem !== null) throw new InvalidRequestError([{ path: 'userId', message: problem }]);
+  return userId as string;
 }
 
 /**

@@ -5,26 +5,12 @@
  * @module
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { idProblem } from '../request/identifiers.js';
 import { isRecord } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 
-/** Longest id (a verification's, a user's, an instance's), in UTF-16 code units. */
-export const MAX_ID_LENGTH = 256;
-
 /** Longest duration an option may give: the longest delay Node's timers keep (longer ones fire at once). */
 export const MAX_DURATION_MS = 2_147_483_647;
-
-/** A C0 or C1 control character (a NUL, a line break): no id holds one. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Why `value` is no id, or `null` when it is one. */
-function idProblem(value: unknown): string | null {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
-    return `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
-  }
-  return CONTROL.test(value) ? 'must not hold control characters (a NUL, a line break)' : null;
-}
 
 /** The methods of a store the service calls. */
 const STORE_METHODS = [
@@ -117,7 +103,7 @@ export interface CheckedStartOptions {
 
 /**
  * Checks the options of one `start`: ids that are non-empty strings of at
- * most {@link MAX_ID_LENGTH} characters without control characters, and a
+ * most 256 characters without control characters (`idProblem`), and a
  * user (not blank) when the abuse limits need one.
  *
  * @throws `InvalidRequestError` listing every problem.

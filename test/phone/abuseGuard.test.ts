@@ -375,6 +375,11 @@ describe('defaults and configuration', () => {
   it('refuses a request without a user or with too many numbers, as an invalid request', async () => {
     const { guard } = setUp({});
     await expect(guard.check({ userId: '', numbers: [] })).rejects.toBeInstanceOf(InvalidRequestError);
+    // A user id follows the rule of every id the library takes: up to 256 characters, no control characters.
+    await expect(guard.check({ userId: 'a'.repeat(257), numbers: [] })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(guard.check({ userId: 'alice\u0000', numbers: [] })).rejects.toMatchObject({
+      issues: [{ path: 'userId', message: 'must not hold control characters (a NUL, a line break)' }],
+    });
     await expect(guard.check({ userId: 'a', numbers: Array(21).fill(ALICE) })).rejects.toBeInstanceOf(
       InvalidRequestError,
     );

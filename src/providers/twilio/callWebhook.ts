@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CONTROL_CHARACTER } from '../../request/identifiers.js';
 import type { TwilioWebhookRoute, WebhookQuery } from './webhookRoutes.js';
 
 /**
@@ -66,10 +67,6 @@ const PARAM_NAMES: readonly (keyof TwilioCallParams)[] = [
 
 /** Longest value accepted for any parameter the provider reads. */
 const MAX_VALUE_LENGTH = 128;
-
-/** A C0 or C1 control character (a NUL, a line break): none is in a value Twilio sends for these parameters. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Picks the parameters the provider reads from a form; `null` when the CallSid
