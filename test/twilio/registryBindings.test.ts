@@ -83,6 +83,36 @@ describe('the registry of a Twilio provider', () => {
     ]);
   });
 
+  it('waits for a CallSid still being recorded before it forgets the verification, so that no binding outlives it', async () => {
+    // A registry over the network: recording a CallSid takes a while. A binding written after the verification
+    // was forgotten would stay (in this registry's map, or under a key in Redis) for good.
+    const order: string[] = [];
+    class SlowRegistry extends InMemoryTwilioCallRegistry {
+      override async bindCall(callSid: string, verificationId: string): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        super.bindCall(callSid, verificationId);
+        order.push('CallSid bound');
+      }
+      override unregister(verificationId: string): void {
+        super.unregister(verificationId);
+        order.push('verification forgotten');
+      }
+    }
+    const { calls, errors, provider, webhook } = setUp(new SlowRegistry());
+    const verification = runVerification({ targets: ['+14255550100'] }, { provider });
+    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+    const [create] = calls.creates;
+    if (create === undefined) throw new Error('no create');
+    const sid = newCallSid();
+    create.reply.resolve({ sid });
+    // The call is busy at once: the verification ends while its CallSid is still being recorded.
+    await webhook(create.params.statusCallback, { CallSid: sid, CallStatus: 'busy', SequenceNumber: '1' });
+    expect((await verification).status).toBe('unreachable');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(order).toEqual(['CallSid bound', 'verification forgotten']);
+    expect(errors).toEqual([]);
+  });
+
   it('routes each webhook by its dial token when two verifications were given the same CallSid', async () => {
     // Twilio never gives a CallSid twice; a mock (or a replayed fixture) may.
     const { calls, provider, webhook } = setUp();

@@ -86,6 +86,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   private state: TwilioState = initialTwilioState();
   /** REST requests under way; closing waits for them, so that no call outlives its verification unnoticed. */
   private readonly restWork = new Set<Promise<unknown>>();
+  /** CallSids being recorded in the registry; closing waits for them before it unregisters, so that none lands after. */
+  private readonly bindings = new Set<Promise<void>>();
   private open: OpenRequest | null = null;
   private readonly finalTwimlWaiters = new Map<string, () => void>();
   private closed = false;
@@ -125,6 +127,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     }
     // Hang-ups of calls whose webhooks came meanwhile (placed although their create failed).
     await this.restSettled();
+    await Promise.all([...this.bindings]);
     await this.settings.registry.unregister(this.verificationId);
   }
 
@@ -327,9 +330,11 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   }
 
   private bindCall(callSid: string): void {
-    new Promise<void>((resolve) => resolve(this.settings.registry.bindCall(callSid, this.verificationId))).catch(
-      (error: unknown) => this.report('The call registry could not record a CallSid', error),
-    );
+    const bound = new Promise<void>((resolve) =>
+      resolve(this.settings.registry.bindCall(callSid, this.verificationId)),
+    ).catch((error: unknown) => this.report('The call registry could not record a CallSid', error));
+    this.bindings.add(bound);
+    void bound.finally(() => this.bindings.delete(bound));
   }
 
   /** Waits until the REST requests under way, and those they led to, have finished. */
