@@ -3,7 +3,7 @@
  * waits until the test resolves or rejects it, updates are recorded and may be
  * held or refused.
  */
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { VoiceMfaError } from '../../src/errors.js';
 import {
   type TwilioCallCreateParams,
@@ -82,4 +82,12 @@ export function scriptedTwilio(calls: ScriptedCalls, options: Partial<TwilioVoic
     return parseXml(response.body);
   };
   return { provider, errors, webhook };
+}
+
+/** The first call the provider asked to create, once it did. */
+export async function firstCreate(calls: ScriptedCalls) {
+  await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
+  const [first] = calls.creates;
+  if (first === undefined) throw new Error('no create');
+  return first;
 }

@@ -24,7 +24,7 @@ import { runVerification } from '../../src/runtime/runVerification.js';
 import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import { dialCommand } from '../support/commands.js';
-import { ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
+import { firstCreate, ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
 import { ACCOUNT_SID, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml } from '../support/xml.js';
 
@@ -141,14 +141,6 @@ function provider(calls: ScriptedCalls) {
   const webhook = async (url: string, params: Record<string, string>) =>
     elementsOf(await twilio.webhook(url, params)).map((e) => e.name);
   return { provider: twilio.provider, errors: twilio.errors, webhook };
-}
-
-/** The first create, once the provider sent it. */
-async function firstCreate(calls: ScriptedCalls) {
-  await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-  const [first] = calls.creates;
-  if (first === undefined) throw new Error('no create');
-  return first;
 }
 
 /** The first create fails with `error`, and the backup's create, once sent, is answered with a new CallSid. */
@@ -268,16 +260,22 @@ describe('runVerification, a call placed although its create failed', () => {
 
 // ── The durable service ─────────────────────────────────────────────────────
 
+/** The durable service on a memory store, with the provider on `calls` connected to it. */
+function durableService(calls: ScriptedCalls) {
+  const { provider: twilio, errors, webhook } = provider(calls);
+  const service = createVerificationService({
+    store: new MemoryVerificationStore(),
+    provider: twilio,
+    sweepIntervalMs: 50,
+  });
+  twilio.connect(service);
+  return { service, errors, webhook };
+}
+
 describe('the durable service, a call placed although its create failed', () => {
   it('is canceled once, from the outbox, as soon as its first webhook comes', async () => {
     const calls = new ScriptedCalls();
-    const { provider: twilio, errors, webhook } = provider(calls);
-    const service = createVerificationService({
-      store: new MemoryVerificationStore(),
-      provider: twilio,
-      sweepIntervalMs: 50,
-    });
-    twilio.connect(service);
+    const { service, errors, webhook } = durableService(calls);
     try {
       const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
       const { lost, backup, backupSid } = await loseFirstCreate(
@@ -304,13 +302,7 @@ describe('the durable service, a call placed although its create failed', () => 
 
   it('is canceled when its first webhook comes after the verification ended', async () => {
     const calls = new ScriptedCalls();
-    const { provider: twilio, errors, webhook } = provider(calls);
-    const service = createVerificationService({
-      store: new MemoryVerificationStore(),
-      provider: twilio,
-      sweepIntervalMs: 50,
-    });
-    twilio.connect(service);
+    const { service, errors, webhook } = durableService(calls);
     try {
       const { verificationId } = await service.start({ targets: [PRIMARY] });
       const lost = await firstCreate(calls);

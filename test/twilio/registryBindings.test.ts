@@ -8,7 +8,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from '../../src/providers/twilio/index.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
-import { ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
+import { firstCreate, ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
 import { newCallSid } from '../support/twilioFake.js';
 import { startTwilioHarness } from '../support/twilioHarness.js';
 import { elementsOf } from '../support/xml.js';
@@ -45,9 +45,7 @@ describe('the registry of a Twilio provider', () => {
   it('records the CallSid of the first webhook when it overtakes the REST reply', async () => {
     const { calls, errors, provider, registry, webhook } = setUp();
     const verification = runVerification({ targets: ['+14255550100'] }, { provider });
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [create] = calls.creates;
-    if (create === undefined) throw new Error('no create');
+    const create = await firstCreate(calls);
     const sid = newCallSid();
     expect(await registry.findByCallSid(sid)).toBeUndefined();
     await webhook(create.params.statusCallback, { CallSid: sid, CallStatus: 'ringing', SequenceNumber: '1' });
@@ -69,9 +67,7 @@ describe('the registry of a Twilio provider', () => {
     }
     const { calls, errors, provider, webhook } = setUp(new FailingRegistry());
     const verification = runVerification({ targets: ['+14255550100'] }, { provider });
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [create] = calls.creates;
-    if (create === undefined) throw new Error('no create');
+    const create = await firstCreate(calls);
     const sid = newCallSid();
     create.reply.resolve({ sid });
     const greeting = await webhook(create.params.url, { CallSid: sid, CallStatus: 'in-progress' });
@@ -100,9 +96,7 @@ describe('the registry of a Twilio provider', () => {
     }
     const { calls, errors, provider, webhook } = setUp(new SlowRegistry());
     const verification = runVerification({ targets: ['+14255550100'] }, { provider });
-    await vi.waitFor(() => expect(calls.creates).toHaveLength(1));
-    const [create] = calls.creates;
-    if (create === undefined) throw new Error('no create');
+    const create = await firstCreate(calls);
     const sid = newCallSid();
     create.reply.resolve({ sid });
     // The call is busy at once: the verification ends while its CallSid is still being recorded.
