@@ -178,6 +178,39 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         }
       }));
 
+    it('a retried input that waited for the lock sees the answer the step before it stored', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const key = 'status:CA1:3';
+        await store.create(firstWrite(storedVerification(id)));
+        const other = factory.openAnother === undefined ? store : await factory.openAnother(store);
+        try {
+          const seen: Record<string, string | null> = {};
+          const step = (target: VerificationStore, label: string, holdMs: number) =>
+            target.withVerification(id, key, async ({ verification, storedAnswer }) => {
+              seen[label] = storedAnswer;
+              if (storedAnswer !== null) return { write: null, value: storedAnswer };
+              await pause(holdMs);
+              return {
+                write: {
+                  verification: nextVersion(verification as StoredVerification),
+                  audit: [],
+                  outbox: [],
+                  answer: { key, value: '<Response/>' },
+                },
+                value: 'handled',
+              };
+            });
+          const first = step(store, 'first', 150);
+          await pause(20);
+          expect(await Promise.all([first, step(other, 'second', 0)])).toEqual(['handled', '<Response/>']);
+          expect(seen).toEqual({ first: null, second: '<Response/>' });
+          expect((await store.read(id))?.version).toBe(2);
+        } finally {
+          if (other !== store) await other.close();
+        }
+      }));
+
     it('a finished verification keeps no deadline, whatever the step wrote, and is never swept', () =>
       withStore(async (store) => {
         const base = (await store.now()) - 1_000_000;

@@ -217,18 +217,15 @@ export class PostgresVerificationStore implements VerificationStore {
         client,
         this.server,
         `WITH locked AS (SELECT * FROM ${this.table('verifications')} WHERE id = $1 FOR UPDATE)
-         SELECT ${DATABASE_NOW} AS now,
-           (SELECT value FROM ${this.table('answers')} WHERE verification_id = $1 AND key = $2) AS stored_answer,
-           locked.*
-         FROM (SELECT 1) AS one LEFT JOIN locked ON true`,
-        [id, idempotencyKey],
+         SELECT ${DATABASE_NOW} AS now, locked.* FROM (SELECT 1) AS one LEFT JOIN locked ON true`,
+        [id],
         `voice_mfa_lock_${this.schema}`,
       );
       const row = rows[0] as Record<string, unknown>;
       const verification = row.id === null ? null : fromVerificationRow(id, row);
       const { write, value } = await step({
         verification,
-        storedAnswer: (row.stored_answer as string | null) ?? null,
+        storedAnswer: idempotencyKey === null ? null : await this.storedAnswer(client, id, idempotencyKey),
         now: row.now as number,
       });
       if (write !== null && !(await this.writeStep(client, id, verification, write))) {
@@ -245,6 +242,22 @@ export class PostgresVerificationStore implements VerificationStore {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * Read in a statement of its own, after the lock is held: a statement that
+   * waited for the lock re-reads the locked row, but its subqueries keep the
+   * snapshot from before the wait, so they miss the answer the holder stored.
+   */
+  private async storedAnswer(client: Queryable, id: string, key: string): Promise<string | null> {
+    const { rows } = await query<{ value: string }>(
+      client,
+      this.server,
+      `SELECT value FROM ${this.table('answers')} WHERE verification_id = $1 AND key = $2`,
+      [id, key],
+      `voice_mfa_answer_${this.schema}`,
+    );
+    return rows[0]?.value ?? null;
   }
 
   async read(id: string): Promise<StoredVerification | null> {
