@@ -194,7 +194,9 @@ export interface TickEvent {
   resumed?: boolean;
   /**
    * An event that arrived at or after a deadline, delivered once the deadlines
-   * due by then have fired. Raised by the machine only; never accepted from outside.
+   * due by then have fired. Raised by the machine only: the runtime and the
+   * durable step refuse it from outside, and the machine ignores a tick that
+   * carries another tick or a malformed event.
    * @internal
    */
   redeliver?: ProviderEvent | CancelEvent;

@@ -91,6 +91,26 @@ export function isWellFormedEvent(event: unknown): event is VerificationEvent {
   return check(event);
 }
 
+/**
+ * Whether `event` is a tick the machine can act on: one from outside
+ * (well-formed by {@link isWellFormedEvent}), or one the machine raised itself,
+ * which may carry a well-formed provider event or cancel (never another tick,
+ * so that a tick can never carry itself).
+ *
+ * @example
+ * ```ts
+ * isWellFormedTick({ type: 'verification.tick', at: 1000 }); // true
+ * isWellFormedTick({ type: 'verification.tick', at: '1000' }); // false
+ * ```
+ */
+export function isWellFormedTick(event: VerificationEvent): boolean {
+  if (event.type !== 'verification.tick') return false;
+  const { at, resumed, redeliver } = event as unknown as Record<string, unknown>;
+  if (typeof at !== 'number' || !Number.isFinite(at)) return false;
+  if (resumed !== undefined && typeof resumed !== 'boolean') return false;
+  return redeliver === undefined || (isWellFormedEvent(redeliver) && redeliver.type !== 'verification.tick');
+}
+
 /** Whether `type` names a provider event. */
 export function isProviderEventType(type: unknown): type is (typeof PROVIDER_EVENT_TYPES)[number] {
   return PROVIDER_EVENT_TYPES.includes(type as never);

@@ -48,7 +48,7 @@ import {
   UPDATES,
   updateAction,
 } from './updates.js';
-import { isWellFormedEvent } from './validateEvent.js';
+import { isWellFormedEvent, isWellFormedTick } from './validateEvent.js';
 
 type Farewell = keyof Pick<Prompts, 'approved' | 'fraudReported' | 'denied'>;
 
@@ -343,9 +343,10 @@ const machineDefinition = setup({
       isWellFormedEvent(event) &&
       event.at >= earliestDeadlineAt(context),
     stateDeadlineDue: ({ context, event }) =>
-      event.type === 'verification.tick' && isStateDeadlineDue(context, event.at),
+      event.type === 'verification.tick' && isWellFormedTick(event) && isStateDeadlineDue(context, event.at),
     totalDeadlineDue: ({ context, event }) =>
-      event.type === 'verification.tick' && event.at >= totalDeadlineAt(context),
+      event.type === 'verification.tick' && isWellFormedTick(event) && event.at >= totalDeadlineAt(context),
+    isWellFormedTick: ({ event }) => isWellFormedTick(event),
     isCurrentDialAck: ({ context, event }) =>
       event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,
     isCurrentDialFailure: ({ context, event }) =>
@@ -572,7 +573,8 @@ const machineDefinition = setup({
               ],
             },
             // Nothing (more) is due: time has still moved on, and a carried event now finds its state.
-            { actions: ['observeTime', 'deliverCarried'] },
+            { guard: 'isWellFormedTick', actions: ['observeTime', 'deliverCarried'] },
+            { actions: 'countIgnored' },
           ],
           'verification.cancel': [
             CATCH_UP,

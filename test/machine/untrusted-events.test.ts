@@ -240,6 +240,18 @@ describe('SPEC: malformed events change nothing', () => {
     ['an unknown detection verdict', { type: 'call.answeredBy', callId: 'CA1', answeredBy: 'robot' }],
     ['a clock reading that is not a number', { type: 'call.digits', callId: 'CA1', digits: '#', at: Number.NaN }],
     ['an unknown event type', { type: 'call.teleported', callId: 'CA1' }],
+    ['a tick whose time is a string', { type: 'verification.tick', at: '1e12' }],
+    ['a tick whose time is infinite', { type: 'verification.tick', at: Number.POSITIVE_INFINITY }],
+    ['a tick without a time', { type: 'verification.tick' }],
+    ['a tick with a `resumed` that is not a boolean', { type: 'verification.tick', at: 1e12, resumed: 'yes' }],
+    [
+      'a tick carrying another tick',
+      { type: 'verification.tick', at: 1, redeliver: { type: 'verification.tick', at: 1e12 } },
+    ],
+    [
+      'a tick carrying a malformed event',
+      { type: 'verification.tick', at: 1, redeliver: { type: 'call.digits', callId: 'CA1', digits: 'x' } },
+    ],
   ];
 
   it.each(malformed)('SPEC rule: an event with %s changes nothing (unexpected)', async (_name, event) => {
@@ -255,6 +267,13 @@ describe('SPEC: malformed events change nothing', () => {
 
     expect(observable(h)).toEqual(before);
     expect(h.status()).toBe('active');
+  });
+
+  it('SPEC rule: a tick that carries itself changes nothing and returns', async () => {
+    const h = await startWaitingForInput();
+    const tick: Record<string, unknown> = { type: 'verification.tick', at: 1 };
+    tick.redeliver = tick;
+    await expectIgnored(h, tick, 'unexpected', true);
   });
 
   it('SPEC rule: a malformed event is never half-applied: the call still times out on time', async () => {
