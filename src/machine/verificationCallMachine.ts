@@ -34,7 +34,7 @@ import {
   type VerificationContext,
 } from './context.js';
 import type { EntryVerdict, TimeoutVerdict } from './entry.js';
-import type { TickEvent, VerificationEvent } from './events.js';
+import type { ProviderEvent, TickEvent, VerificationEvent } from './events.js';
 import type { VerificationResult } from './outcomes.js';
 import { buildPromptSegments, promptOf, toSegments } from './prompts.js';
 import type { Prompts, VerificationInput } from './types.js';
@@ -72,11 +72,12 @@ const CATCH_UP = { guard: 'isPastDeadline', actions: 'catchUpFirst' } as const;
 const liveCallId = (context: VerificationContext, event: unknown): boolean =>
   isWellFormedEvent(event) && 'callId' in event && event.callId === context.liveCallId;
 
-/** Keys of the attempt's call reported after it ended, while they may still complete its entry. */
-const endedCallKeys = (context: VerificationContext, event: VerificationEvent): boolean =>
+/** An event of `type` for the attempt's call, reported after it ended while its verdict is still open. */
+const endedCallEvent = (context: VerificationContext, event: VerificationEvent, type: ProviderEvent['type']): boolean =>
   isWellFormedEvent(event) &&
-  event.type === 'call.digits' &&
+  event.type === type &&
   context.endedBeforeVerdict !== null &&
+  'callId' in event &&
   event.callId === currentAttempt(context)?.callId;
 
 const ANSWERED = '#verification.calling.answered';
@@ -364,7 +365,7 @@ const machineDefinition = setup({
     keysGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
       liveCallId(context, event) && scanEventKeys(context, event).verdict === params.verdict,
     keysAfterEndGive: ({ context, event }, params: { verdict: EntryVerdict }) =>
-      endedCallKeys(context, event) && scanEventKeys(context, event).verdict === params.verdict,
+      endedCallEvent(context, event, 'call.digits') && scanEventKeys(context, event).verdict === params.verdict,
     timeoutGives: ({ context }, params: { verdict: TimeoutVerdict }) =>
       judgeEntryTimeout(context).verdict === params.verdict,
     hasLiveCall: ({ context }) => context.liveCallId !== null,
@@ -393,7 +394,10 @@ const machineDefinition = setup({
       event.type === 'call.ended' &&
       event.ending.keysMayFollow === true &&
       context.input.timing.endingGraceMs > 0,
-    isEndedCallKeys: ({ context, event }) => endedCallKeys(context, event),
+    isEndedCallKeys: ({ context, event }) => endedCallEvent(context, event, 'call.digits'),
+    // Twilio does not order its asynchronous detection callback and the call's end either.
+    isEndedCallDetection: ({ context, event }) =>
+      context.input.machineDetection && endedCallEvent(context, event, 'call.answeredBy'),
     isDetectionReport: ({ context, event }) =>
       liveCallId(context, event) && context.input.machineDetection && event.type === 'call.answeredBy',
     // Once a key was pressed a person is there, whatever a detector said before or after.
@@ -817,6 +821,11 @@ const machineDefinition = setup({
                     },
                   ],
                   'call.digits': [CATCH_UP, ...keysAfterEndTransitions()],
+                  // Judged when the grace ends: a key may still show that a person was there.
+                  'call.answeredBy': [
+                    CATCH_UP,
+                    { guard: 'isEndedCallDetection', actions: ['observeTime', 'recordAnsweredBy'] },
+                  ],
                 },
               },
               // A PIN check has no deadline of its own: the timer waits for the total one.

@@ -144,6 +144,47 @@ describe('SPEC rule: "hangs up without approving → denied" with keys still in 
     expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
   });
 
+  it('voicemail: a machine verdict reported after the hang-up, within the grace, rolls over when the grace ends', async () => {
+    // Twilio's asynchronous detection callback and the `completed` callback are not ordered either.
+    const h = await startWaitingForInput(
+      { answeringMachineDetection: true, targets: [PRIMARY, BACKUP] },
+      { providerOffersMachineDetection: true },
+    );
+    await h.ended('CA1', HUNG_UP_WHILE_GATHERING);
+    await advance(h, 100);
+    await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+    expect(h.actor.getSnapshot().context.ignoredEvents.stale).toBe(0);
+    expect(dialled(h)).toEqual([PRIMARY]);
+    await advance(h, 2_900);
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'voicemail', answeredBy: 'machine' });
+    expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+  });
+
+  it('a machine verdict within the grace after a key was pressed changes nothing: the hang-up is a denial', async () => {
+    const h = await startWaitingForInput(
+      { answeringMachineDetection: true, targets: [PRIMARY, BACKUP] },
+      { providerOffersMachineDetection: true },
+    );
+    await h.keys('CA1', '1');
+    await h.ended('CA1', HUNG_UP_WHILE_GATHERING);
+    await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+    await advance(h, 3_000);
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'hung-up' });
+    expect(dialled(h)).toEqual([PRIMARY]);
+  });
+
+  it('a verdict for another call within the grace is stale', async () => {
+    const h = await startWaitingForInput(
+      { answeringMachineDetection: true, targets: [PRIMARY, BACKUP] },
+      { providerOffersMachineDetection: true },
+    );
+    await h.ended('CA1', HUNG_UP_WHILE_GATHERING);
+    await h.send({ type: 'call.answeredBy', callId: 'CA-other', answeredBy: 'machine' });
+    expect(h.actor.getSnapshot().context.ignoredEvents.stale).toBe(1);
+    await advance(h, 3_000);
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'hung-up' });
+  });
+
   it('without `keysMayFollow` the hang-up is judged at once, as before', async () => {
     const h = await startWaitingForInput();
     await h.ended('CA1', { status: 'completed' });

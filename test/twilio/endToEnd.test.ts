@@ -481,6 +481,22 @@ describe('Twilio end to end: # and a hang-up, in either order (Twilio does not o
     expectHangUp(await call.followRedirect(greeting), null);
   });
 
+  it('completed, then the asynchronous detection callback says machine: voicemail, and the backup is dialled', async () => {
+    const verification = verify({ targets: [PRIMARY, BACKUP], answeringMachineDetection: true, ...GRACE });
+    const first = await h.call(1);
+    await answered(first);
+    expect((await first.status('completed')).status).toBe(200);
+    expect((await first.machineDetection('machine_end_beep')).status).toBe(200);
+    const second = await h.call(2);
+    expectHangUp(await second.press(await answered(second), '#'), 'Thank you. Your verification is complete. Goodbye.');
+    const result = await verification;
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((a) => [a.result, a.answeredBy])).toEqual([
+      ['voicemail', 'machine'],
+      ['approved', null],
+    ]);
+  });
+
   it('a hang-up with keys but no #: denied, never approved', async () => {
     const verification = verify({ targets: [PRIMARY], ...GRACE });
     const call = await h.call(1);

@@ -357,8 +357,9 @@ function onStatusCallback(call: TwilioCall, webhook: TwilioCallWebhook, events: 
 
 function onAnsweredBy(call: TwilioCall, value: string | undefined, events: ProviderEvent[]): void {
   const answeredBy = toAnsweredBy(value);
-  if (answeredBy === null || call.answeredByReported || call.released || call.phase === 'ended') return;
-  markAnswered(call, events);
+  if (answeredBy === null || call.answeredByReported || call.released) return;
+  // After the call's end too: the machine may still be waiting out a grace in which the verdict counts.
+  if (call.phase !== 'ended') markAnswered(call, events);
   call.answeredByReported = true;
   events.push({ type: 'call.answeredBy', callId: callIdOf(call), answeredBy });
 }
