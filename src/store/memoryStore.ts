@@ -7,7 +7,7 @@
  */
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import { checkAuditFilter, storedAuditEntry } from './audit.js';
-import { storedDueAt } from './deadline.js';
+import { storedDueAt, storedTime } from './deadline.js';
 import { DuplicateVerificationError, StaleWriteError } from './errors.js';
 import type {
   AuditEntry,
@@ -170,14 +170,25 @@ export class MemoryVerificationStore implements VerificationStore {
 
   private commit(write: StepWrite): void {
     const { verification } = write;
-    this.verifications.set(verification.id, { ...copy(verification), dueAt: storedDueAt(verification) });
+    this.verifications.set(verification.id, {
+      ...copy(verification),
+      dueAt: storedDueAt(verification),
+      createdAt: storedTime(verification.createdAt),
+      updatedAt: storedTime(verification.updatedAt),
+    });
     this.dueClaims.delete(verification.id);
     for (const row of write.audit) this.audit.push(storedAuditEntry(row));
     for (const id of write.dropOutbox ?? []) {
       if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
     }
     for (const entry of write.outbox)
-      this.outbox.set(entry.id, { ...copy(entry), startedAt: null, leaseUntil: null, tries: 0 });
+      this.outbox.set(entry.id, {
+        ...copy(entry),
+        createdAt: storedTime(entry.createdAt),
+        startedAt: null,
+        leaseUntil: null,
+        tries: 0,
+      });
     for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
     if (write.answer !== undefined) this.answers.set(`${verification.id}\u0000${write.answer.key}`, write.answer.value);
     for (const listener of this.listeners) listener();

@@ -232,6 +232,37 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.claimDue(base + 10_000_000, 1_000, 1_000)).not.toContain(id);
       }));
 
+    it('a fractional clock reading is stored as whole milliseconds: a deadline rounded up, never early; a time of record rounded down', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const first = storedVerification(id, { dueAt: 30_000.25, createdAt: 10.75, updatedAt: 10.75 });
+        await store.create(
+          firstWrite(first, {
+            audit: [auditRow(id, 'start', 10.75)],
+            outbox: [{ id: `${id}/1/0`, verificationId: id, delivery: 'at-least-once', payload: {}, createdAt: 10.75 }],
+          }),
+        );
+        expect(await store.read(id)).toMatchObject({ dueAt: 30_001, createdAt: 10, updatedAt: 10 });
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification, { dueAt: 40_000.5, updatedAt: 20.5 }),
+            audit: [auditRow(id, 'call.answered', 20.5)],
+            outbox: [],
+          },
+          value: null,
+        }));
+        expect(await store.read(id)).toMatchObject({ version: 2, dueAt: 40_001, createdAt: 10, updatedAt: 20 });
+        expect((await store.readAudit({ verificationId: id })).map((row) => [row.what, row.at])).toEqual([
+          ['start', 10],
+          ['call.answered', 20],
+        ]);
+        const far = Number.MAX_SAFE_INTEGER;
+        const effects = (await store.findOutbox(far, far, 1_000)).filter((entry) => entry.verificationId === id);
+        expect(effects.map((entry) => entry.createdAt)).toEqual([10]);
+        expect(await store.claimDue(40_000, 10_000, 1_000)).not.toContain(id);
+        expect(await store.claimDue(40_001, 10_000, 1_000)).toContain(id);
+      }));
+
     it('a stored answer comes back for the same idempotency key only', () =>
       withStore(async (store) => {
         const id = newId();
