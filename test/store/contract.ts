@@ -13,6 +13,8 @@ export interface StoreFactory {
   open(): Promise<VerificationStore>;
   /** A second handle on the same data (another process would open one), when the store has such a thing. */
   openAnother?(store: VerificationStore): Promise<VerificationStore>;
+  /** Adds a nullable column to each of the store's tables, as a later release's additive migration would. */
+  addColumns?(store: VerificationStore): Promise<void>;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -530,6 +532,45 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           .catch((error: unknown) => error);
         expect((badId as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['filter.verificationId']);
       }));
+
+    it.runIf(factory.addColumns !== undefined)(
+      'a running instance goes on writing every kind of row after a later release added columns (a rolling deploy)',
+      () =>
+        withStore(async (store) => {
+          const before = newId();
+          await store.create(firstWrite(storedVerification(before)));
+          await factory.addColumns?.(store);
+          const id = newId();
+          const effect = {
+            id: `${id}/1/0`,
+            verificationId: id,
+            delivery: 'at-least-once' as const,
+            payload: {},
+            createdAt: 0,
+          };
+          await store.create(
+            firstWrite(storedVerification(id), { outbox: [effect], bindings: [{ kind: 'token', key: `t-${id}` }] }),
+          );
+          await store.withVerification(id, 'k', async ({ verification }) => ({
+            write: {
+              verification: nextVersion(verification as StoredVerification),
+              audit: [auditRow(id, 'call.answered')],
+              outbox: [],
+              answer: { key: 'k', value: 'answered' },
+            },
+            value: null,
+          }));
+          expect(await store.read(id)).toEqual({ ...storedVerification(id), version: 2 });
+          expect(await store.findBinding({ kind: 'token', key: `t-${id}` })).toBe(id);
+          expect((await store.readAudit({ verificationId: id })).map((row) => row.what)).toEqual([
+            'start',
+            'call.answered',
+          ]);
+          const far = Number.MAX_SAFE_INTEGER;
+          expect((await store.findOutbox(far, far, 1_000)).map((entry) => entry.id)).toContain(effect.id);
+          expect((await store.read(before))?.version).toBe(1);
+        }),
+    );
 
     it('a commit wakes the listeners', () =>
       withStore(async (store) => {

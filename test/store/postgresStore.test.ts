@@ -19,6 +19,19 @@ describeWithPostgres('postgres store', (url, newSchema) => {
         schema: (store as PostgresVerificationStore).schema,
       });
     },
+    async addColumns(store: VerificationStore) {
+      const client = new pg.Client(url);
+      await client.connect();
+      try {
+        for (const table of ['verifications', 'answers', 'bindings', 'audit_log', 'outbox']) {
+          await client.query(
+            `ALTER TABLE "${(store as PostgresVerificationStore).schema}".${table} ADD COLUMN IF NOT EXISTS added_later text`,
+          );
+        }
+      } finally {
+        await client.end();
+      }
+    },
   });
 
   describeStoreAcrossProcesses('postgres', {

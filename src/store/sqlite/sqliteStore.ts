@@ -92,14 +92,17 @@ interface Statements {
   readAllAudit: Statement;
 }
 
-const VERIFICATION_VALUES =
-  '@id, @version, @status, @input, @snapshot, @provider, @due_at, NULL, @result, @user_id, @created_at, @updated_at';
-
 function prepareStatements({ writer, reader }: Connections): Statements {
   return {
     selectVerification: writer.prepare('SELECT * FROM verifications WHERE id = ?'),
     selectAnswer: writer.prepare('SELECT value FROM answers WHERE verification_id = ? AND key = ?').pluck(),
-    insertVerification: writer.prepare(`INSERT INTO verifications VALUES (${VERIFICATION_VALUES})`),
+    // Every INSERT names its columns: a column a later release adds must not break this one's writes.
+    insertVerification: writer.prepare(
+      `INSERT INTO verifications (id, version, status, input, snapshot, provider, due_at, result, user_id,
+         created_at, updated_at)
+       VALUES (@id, @version, @status, @input, @snapshot, @provider, @due_at, @result, @user_id, @created_at,
+         @updated_at)`,
+    ),
     updateVerification: writer.prepare(
       `UPDATE verifications SET version = @version, status = @status, input = @input, snapshot = @snapshot,
          provider = @provider, due_at = @due_at, claimed_until = NULL, result = @result, user_id = @user_id,
