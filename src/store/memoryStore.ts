@@ -8,7 +8,8 @@
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import { checkAuditFilter, storedAuditEntry } from './audit.js';
 import { storedDueAt, storedTime } from './deadline.js';
-import { DuplicateVerificationError, StaleWriteError } from './errors.js';
+import { DuplicateVerificationError, type InvalidServiceConfigurationError, StaleWriteError } from './errors.js';
+import { checkStoreOptions } from './options.js';
 import type {
   AuditEntry,
   Binding,
@@ -58,7 +59,9 @@ export class MemoryVerificationStore implements VerificationStore {
   private readonly dueClaims = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
+  /** @throws {@link InvalidServiceConfigurationError} when `clock` is not a clock. */
   constructor(options: MemoryVerificationStoreOptions = {}) {
+    checkStoreOptions('memory store', options, ({ clock }) => clock('clock'));
     this.clock = options.clock ?? systemClock;
   }
 

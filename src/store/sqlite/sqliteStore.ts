@@ -13,6 +13,7 @@ import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
+import { checkStoreOptions } from '../options.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -34,7 +35,13 @@ import type {
 import { bringsWorkForward, callWakeListeners } from '../wake.js';
 import { WorkQueues } from '../workQueues.js';
 import { backupSqliteDatabase, type SqliteBackup } from './backup.js';
-import { beginImmediate, openSqliteDatabase, type SqliteSynchronous, toStoreError } from './connection.js';
+import {
+  beginImmediate,
+  openSqliteDatabase,
+  type SqliteSynchronous,
+  SYNCHRONOUS_MODES,
+  toStoreError,
+} from './connection.js';
 import { applySqliteMigrations, readSqliteSchemaVersion, SQLITE_MIGRATIONS } from './schema.js';
 
 /**
@@ -188,7 +195,20 @@ export class SqliteVerificationStore implements VerificationStore {
   private statements: Statements | null = null;
   private closed = false;
 
+  /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: SqliteVerificationStoreOptions) {
+    checkStoreOptions('SQLite store', options, ({ options: given, issues, durations, clock }) => {
+      if (typeof given.path !== 'string')
+        issues.push({ path: 'path', message: 'must be the path of the database file' });
+      if (given.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(given.synchronous as SqliteSynchronous)) {
+        issues.push({
+          path: 'synchronous',
+          message: `must be 'full' or 'normal', got ${JSON.stringify(given.synchronous)}`,
+        });
+      }
+      durations('lockTimeoutMs');
+      clock('clock');
+    });
     if (options.path === '' || options.path === ':memory:' || options.path.startsWith('file::memory:')) {
       throw new StoreUnavailableError(
         'A SQLite store needs a file that its connections share: use MemoryVerificationStore for one in memory',
