@@ -19,6 +19,7 @@ import type {
   StoredVerification,
   VerificationStore,
 } from './types.js';
+import { callWakeListeners } from './wake.js';
 import { WorkQueues } from './workQueues.js';
 
 /**
@@ -194,6 +195,6 @@ export class MemoryVerificationStore implements VerificationStore {
       });
     for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
     if (write.answer !== undefined) this.answers.set(`${verification.id}\u0000${write.answer.key}`, write.answer.value);
-    for (const listener of this.listeners) listener();
+    callWakeListeners(this.listeners);
   }
 }

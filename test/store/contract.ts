@@ -572,6 +572,37 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         }),
     );
 
+    it('a listener that throws neither fails the commit that woke it nor keeps the others from hearing it', () =>
+      withStore(async (store) => {
+        let woken = 0;
+        const stopFirst = store.onWake(() => {
+          throw new Error('listener failed');
+        });
+        const stopSecond = store.onWake(() => woken++);
+        const id = newId();
+        const effect = {
+          id: `${id}/1/0`,
+          verificationId: id,
+          delivery: 'at-least-once' as const,
+          payload: {},
+          createdAt: 0,
+        };
+        await store.create(firstWrite(storedVerification(id), { outbox: [effect] }));
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [],
+            outbox: [{ ...effect, id: `${id}/2/0` }],
+          },
+          value: null,
+        }));
+        expect((await store.read(id))?.version).toBe(2);
+        for (let i = 0; i < 50 && woken < 2; i++) await pause(10);
+        expect(woken).toBeGreaterThanOrEqual(2);
+        stopFirst();
+        stopSecond();
+      }));
+
     it('a commit wakes the listeners', () =>
       withStore(async (store) => {
         let woken = 0;
