@@ -5,7 +5,16 @@
  * @module
  */
 import type { RequestIssue } from '../errors.js';
+import { CHECK_SETTLE_GRACE_MS, DEFAULT_CHECK_TIMEOUT_MS } from '../step/checkTimes.js';
 import { InvalidServiceConfigurationError } from './errors.js';
+
+/**
+ * How long a step waits by default for the lock another step holds: 12 000 ms.
+ * A step holds it through the host's number or PIN check, which may take the
+ * service's default check time limit and its grace (6 s) when it hangs; a step
+ * waiting behind it, and one more behind that, still get their turn.
+ */
+export const DEFAULT_LOCK_TIMEOUT_MS = 2 * (DEFAULT_CHECK_TIMEOUT_MS + CHECK_SETTLE_GRACE_MS);
 
 /** Longest duration an option may give: the longest delay Node's timers keep (longer ones fire at once), and PostgreSQL's longest `lock_timeout`. */
 export const MAX_DURATION_MS = 2_147_483_647;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHECK_SETTLE_GRACE_MS, DEFAULT_CHECK_TIMEOUT_MS } from '../../src/step/checkTimes.js';
 import { CorruptRecordError, InvalidServiceConfigurationError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
@@ -198,4 +199,23 @@ describe('sqlite: a store that cannot be used', () => {
       await holder.close();
     }
   });
+
+  it("by default, a step outwaits another process's step that holds the lock through a check that hangs until its time limit and grace", async () => {
+    const holder = await openFresh();
+    const waiting = new SqliteVerificationStore({ path: holder.path });
+    try {
+      const id = newId();
+      await holder.create(firstWrite(storedVerification(id)));
+      const holding = holder.withVerification(id, null, async () => {
+        await new Promise((resolve) => setTimeout(resolve, DEFAULT_CHECK_TIMEOUT_MS + CHECK_SETTLE_GRACE_MS + 300));
+        return { write: null, value: null };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await stepVersion(waiting, id, 'stepped')).toBe('stepped');
+      await holding;
+    } finally {
+      await waiting.close();
+      await holder.close();
+    }
+  }, 20_000);
 });

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
-import { checkStoreOptions } from '../options.js';
+import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -59,7 +59,12 @@ export interface PostgresVerificationStoreOptions {
   connectionTimeoutMs?: number;
   /** Connections in the store's own pool. Default 10. */
   maxConnections?: number;
-  /** How long a step waits for another step on the same verification before a `StoreUnavailableError`. Default 5 000 ms. */
+  /**
+   * How long a step waits for another step on the same verification before a
+   * `StoreUnavailableError`. Default 12 000 ms: twice the longest a step holds
+   * the lock through a host's check that hangs (the service's default
+   * `checkTimeoutMs`, 5 000 ms, and 1 000 ms of grace).
+   */
   lockTimeoutMs?: number;
 }
 
@@ -179,7 +184,7 @@ export class PostgresVerificationStore implements VerificationStore {
     });
     this.schema = options.schema ?? 'voice_mfa';
     this.table = (name) => `"${this.schema}".${name}`;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     const connectionTimeoutMillis = options.connectionTimeoutMs ?? 5_000;
     if (options.pool !== undefined) {
       this.pool = options.pool;

@@ -13,7 +13,7 @@ import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
-import { checkStoreOptions } from '../options.js';
+import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -63,7 +63,12 @@ export interface SqliteVerificationStoreOptions {
    * (a crash of the process alone loses nothing either way).
    */
   synchronous?: SqliteSynchronous;
-  /** How long a step waits for another process's step to finish before a `StoreUnavailableError`. Default 5 000 ms. */
+  /**
+   * How long a step waits for another process's step to finish before a
+   * `StoreUnavailableError`. Default 12 000 ms: twice the longest a step holds
+   * the lock through a host's check that hangs (the service's default
+   * `checkTimeoutMs`, 5 000 ms, and 1 000 ms of grace).
+   */
   lockTimeoutMs?: number;
   /** The store's clock. Default: the system clock (every process on the host shares it). */
   clock?: Pick<RuntimeClock, 'now'>;
@@ -216,7 +221,7 @@ export class SqliteVerificationStore implements VerificationStore {
     }
     this.path = resolve(options.path);
     this.synchronous = options.synchronous ?? 'full';
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
   }
 
