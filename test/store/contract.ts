@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
 import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
-import type { AuditEntry, StoredVerification, VerificationStore } from '../../src/store/types.js';
+import type {
+  AuditEntry,
+  OutboxDelivery,
+  StepWrite,
+  StoredVerification,
+  VerificationStore,
+} from '../../src/store/types.js';
+
+type OutboxEntryInput = StepWrite['outbox'][number];
+
 import { auditRow, firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
 
 export interface StoreFactory {
@@ -18,6 +27,15 @@ export interface StoreFactory {
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The first effect a step of `version` decided on. */
+const effectOf = (id: string, version: number, delivery: OutboxDelivery = 'at-least-once'): OutboxEntryInput => ({
+  id: `${id}/${version}/0`,
+  verificationId: id,
+  delivery,
+  payload: {},
+  createdAt: 0,
+});
 
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(`${name}: the verification store contract`, () => {
@@ -541,13 +559,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           await store.create(firstWrite(storedVerification(before)));
           await factory.addColumns?.(store);
           const id = newId();
-          const effect = {
-            id: `${id}/1/0`,
-            verificationId: id,
-            delivery: 'at-least-once' as const,
-            payload: {},
-            createdAt: 0,
-          };
+          const effect = effectOf(id, 1);
           await store.create(
             firstWrite(storedVerification(id), { outbox: [effect], bindings: [{ kind: 'token', key: `t-${id}` }] }),
           );
@@ -580,19 +592,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         });
         const stopSecond = store.onWake(() => woken++);
         const id = newId();
-        const effect = {
-          id: `${id}/1/0`,
-          verificationId: id,
-          delivery: 'at-least-once' as const,
-          payload: {},
-          createdAt: 0,
-        };
+        const effect = effectOf(id, 1);
         await store.create(firstWrite(storedVerification(id), { outbox: [effect] }));
         await store.withVerification(id, null, async ({ verification }) => ({
           write: {
             verification: nextVersion(verification as StoredVerification),
             audit: [],
-            outbox: [{ ...effect, id: `${id}/2/0` }],
+            outbox: [effectOf(id, 2)],
           },
           value: null,
         }));
