@@ -36,6 +36,14 @@ export interface MemoryVerificationStoreOptions {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * An at-most-once effect of the verification that was started and never
+ * finished (its instance stopped during the call): never offered again, it is
+ * removed once the verification finished, as the SQL stores do.
+ */
+const isStranded = (entry: OutboxEntry, verificationId: string): boolean =>
+  entry.verificationId === verificationId && entry.delivery === 'at-most-once' && entry.startedAt !== null;
 const bindingKey = (binding: Binding): string => `${binding.kind}\u0000${binding.key}`;
 
 /**
@@ -184,6 +192,11 @@ export class MemoryVerificationStore implements VerificationStore {
     for (const row of write.audit) this.audit.push(storedAuditEntry(row));
     for (const id of write.dropOutbox ?? []) {
       if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
+    }
+    if (verification.status === 'finished') {
+      for (const [id, entry] of this.outbox) {
+        if (isStranded(entry, verification.id)) this.outbox.delete(id);
+      }
     }
     for (const entry of write.outbox)
       this.outbox.set(entry.id, {

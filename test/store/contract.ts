@@ -24,6 +24,8 @@ export interface StoreFactory {
   openAnother?(store: VerificationStore): Promise<VerificationStore>;
   /** Adds a nullable column to each of the store's tables, as a later release's additive migration would. */
   addColumns?(store: VerificationStore): Promise<void>;
+  /** The ids of every outbox entry of `verificationId` the store holds, those it would never offer included. */
+  outboxIds(store: VerificationStore, verificationId: string): Promise<string[]>;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -460,6 +462,30 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           (e) => e.verificationId === id,
         );
         expect(left).toEqual([]);
+      }));
+
+    it('the write that finishes a verification removes its at-most-once effects that were started and never finished', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const t0 = (await store.now()) - 1_000_000;
+        const dial = { ...effectOf(id, 1, 'at-most-once'), createdAt: t0 };
+        const hangUp = { ...effectOf(id, 1, 'at-least-once'), id: `${id}/1/1`, createdAt: t0 };
+        await store.create(firstWrite(storedVerification(id), { outbox: [dial, hangUp] }));
+        // The instance that started both was stopped during the calls: neither was finished.
+        expect(await store.startOutbox(dial.id, t0, 1_000)).toBe(true);
+        expect(await store.startOutbox(hangUp.id, t0, 1_000)).toBe(true);
+        const step = (changes: Partial<StoredVerification>, outbox: OutboxEntryInput[]) =>
+          store.withVerification(id, null, async ({ verification }) => ({
+            write: { verification: nextVersion(verification as StoredVerification, changes), audit: [], outbox },
+            value: null,
+          }));
+        // While the verification goes on, the started dial stays (its instance may yet finish it).
+        await step({}, []);
+        expect((await factory.outboxIds(store, id)).sort()).toEqual([dial.id, hangUp.id].sort());
+        const finalHangUp = { ...effectOf(id, 3), createdAt: t0 };
+        await step({ status: 'finished', result: { status: 'expired' } }, [finalHangUp]);
+        // An at-least-once effect is still retried after its lease, and the finishing step's own effects are to run.
+        expect((await factory.outboxIds(store, id)).sort()).toEqual([hangUp.id, finalHangUp.id].sort());
       }));
 
     it('the audit log is appended in order and read per verification', () =>

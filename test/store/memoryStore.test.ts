@@ -9,6 +9,10 @@ describeStoreContract('memory', {
     await store.migrate();
     return store;
   },
+  async outboxIds(store, verificationId) {
+    const outbox = (store as unknown as { outbox: Map<string, { verificationId: string }> }).outbox;
+    return [...outbox.entries()].filter(([, entry]) => entry.verificationId === verificationId).map(([id]) => id);
+  },
 });
 
 it('a clock that is not one is refused at once, naming the option', () => {

@@ -21,6 +21,14 @@ describeStoreContract('sqlite', {
   async openAnother(store: VerificationStore) {
     return new SqliteVerificationStore({ path: (store as SqliteVerificationStore).path });
   },
+  async outboxIds(store, verificationId) {
+    const db = new Database((store as SqliteVerificationStore).path, { readonly: true });
+    try {
+      return db.prepare('SELECT id FROM outbox WHERE verification_id = ?').pluck().all(verificationId) as string[];
+    } finally {
+      db.close();
+    }
+  },
   async addColumns(store: VerificationStore) {
     const db = new Database((store as SqliteVerificationStore).path);
     try {

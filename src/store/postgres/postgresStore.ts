@@ -94,6 +94,11 @@ function writeStatement(s: string, firstVersion: boolean): string {
     dropped AS (
       DELETE FROM ${s}.outbox
       WHERE id = ANY($14::text[]) AND started_at IS NULL AND EXISTS (SELECT 1 FROM written)),
+    -- An at-most-once effect started and never finished is never offered again: it goes once its verification finished.
+    stranded AS (
+      DELETE FROM ${s}.outbox
+      WHERE verification_id = $1 AND $4::text = 'finished' AND delivery = 'at-most-once' AND started_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM written)),
     effects AS (
       INSERT INTO ${s}.outbox (id, verification_id, delivery, payload, created_at)
       SELECT r.* FROM json_to_recordset($15::json) AS r(id text, verification_id text, delivery text, payload text,

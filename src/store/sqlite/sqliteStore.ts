@@ -91,6 +91,7 @@ interface Statements {
   insertAudit: Statement;
   insertOutbox: Statement;
   dropOutbox: Statement;
+  dropStrandedOutbox: Statement;
   upsertBinding: Statement;
   upsertAnswer: Statement;
   claimDue: Statement;
@@ -132,6 +133,10 @@ function prepareStatements({ writer, reader }: Connections): Statements {
        VALUES (@id, @verification_id, @delivery, @payload, @created_at)`,
     ),
     dropOutbox: writer.prepare('DELETE FROM outbox WHERE id = ? AND started_at IS NULL'),
+    // An at-most-once effect started and never finished is never offered again: it goes once its verification finished.
+    dropStrandedOutbox: writer.prepare(
+      `DELETE FROM outbox WHERE verification_id = ? AND delivery = 'at-most-once' AND started_at IS NOT NULL`,
+    ),
     upsertBinding: writer.prepare(
       `INSERT INTO bindings (kind, key, verification_id) VALUES (?, ?, ?)
        ON CONFLICT (kind, key) DO UPDATE SET verification_id = excluded.verification_id`,
@@ -428,6 +433,7 @@ export class SqliteVerificationStore implements VerificationStore {
       sql.insertAudit.run({ ...audit, replayed: audit.replayed ? 1 : 0 });
     }
     for (const outboxId of write.dropOutbox ?? []) sql.dropOutbox.run(outboxId);
+    if (verification.status === 'finished') sql.dropStrandedOutbox.run(id);
     for (const entry of write.outbox) sql.insertOutbox.run(toOutboxRow(entry));
     for (const binding of write.bindings ?? []) sql.upsertBinding.run(binding.kind, binding.key, id);
     if (write.answer !== undefined) sql.upsertAnswer.run(id, write.answer.key, write.answer.value);
