@@ -56,12 +56,13 @@ export interface NormalizeOptions {
   providerOffersMachineDetection?: boolean;
 }
 
-const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number; integer?: boolean }> = {
+/** Every timing value is a whole number: the stores keep deadlines as integer milliseconds. */
+const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number }> = {
   ringTimeoutMs: { min: 1_000, max: 600_000 },
   dialTimeoutMs: { min: 1_000, max: 900_000 },
   endingGraceMs: { min: 0, max: 15_000 },
   inputTimeoutMs: { min: 1_000, max: 120_000 },
-  maxInvalidEntries: { min: 1, max: 10, integer: true },
+  maxInvalidEntries: { min: 1, max: 10 },
   maxTotalMs: { min: 1_000, max: 3_600_000 },
   promptWatchdogMs: { min: 1_000, max: 600_000 },
   providerTimeoutGraceMs: { min: 0, max: 60_000 },
@@ -150,12 +151,12 @@ function checkTiming(timing: unknown, issues: Issues): Timing {
   for (const key of Object.keys(TIMING_LIMITS) as (keyof Timing)[]) {
     const value = timing[key];
     if (value === undefined) continue;
-    const { min, max, integer } = TIMING_LIMITS[key];
-    const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-    if (!ok || (integer === true && !Number.isInteger(value))) {
+    const { min, max } = TIMING_LIMITS[key];
+    if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) {
+      const unit = key.endsWith('Ms') ? ' of milliseconds' : '';
       issues.push({
         path: `timing.${key}`,
-        message: `must be a finite ${integer === true ? 'integer' : 'number'} from ${min} to ${max}, got ${String(value)}`,
+        message: `must be a whole number${unit} from ${min} to ${max}, got ${String(value)}`,
       });
       continue;
     }

@@ -8,9 +8,7 @@ import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
-
-/** Longest duration an option may give: the longest delay Node's timers keep (longer ones fire at once). */
-export const MAX_DURATION_MS = 2_147_483_647;
+import { DURATION_RANGE, isDuration } from '../store/options.js';
 
 /** The methods of a store the service calls. */
 const STORE_METHODS = [
@@ -35,11 +33,6 @@ const HOOKS = ['verifyPin', 'onFinished', 'onError', 'onObservation', 'checkNumb
 
 /** Durations in milliseconds, from 1 ms up. */
 const DURATIONS = ['outageThresholdMs', 'checkTimeoutMs', 'effectLeaseMs', 'orphanAfterMs'] as const;
-
-const isDuration = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= MAX_DURATION_MS;
-
-const DURATION_RANGE = `must be a number of milliseconds from 1 to ${MAX_DURATION_MS}`;
 
 /** The methods among `names` that `value` lacks (all of them when it is no object). */
 function missingMethods(value: unknown, names: readonly string[]): string[] {

@@ -21,6 +21,7 @@ import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clo
 import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
 import { type ProviderReportObservation, readProviderReport } from '../runtime/observations.js';
 import { withinTimeLimit } from '../step/checkTimeLimit.js';
+import { DEFAULT_CHECK_TIMEOUT_MS } from '../step/checkTimes.js';
 import {
   type FinishedHook,
   newStoredVerification,
@@ -181,7 +182,7 @@ export interface VerificationService {
 const DEFAULTS = {
   sweepIntervalMs: 1_000,
   outageThresholdMs: 10_000,
-  checkTimeoutMs: 5_000,
+  checkTimeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
   effectLeaseMs: 30_000,
   orphanAfterMs: 10_000,
 };

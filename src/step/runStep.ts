@@ -19,6 +19,7 @@ import type { VerificationCallMachine } from '../machine/verificationCallMachine
 import type { DurableContext, DurableVoiceProvider, ProviderEffect, Reception } from '../providers/types.js';
 import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../store/types.js';
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
+import { CHECK_SETTLE_GRACE_MS } from './checkTimes.js';
 import { createStepActor, persistActor, restoreStepActor, type VerificationActor } from './machineSnapshots.js';
 import { relevantCommands } from './relevantCommands.js';
 
@@ -302,14 +303,6 @@ function fireDueDeadlines(
   }
   return fired;
 }
-
-/**
- * A check bounded by the step's limit has failed once the limit passed, and the
- * machine moves on from it within a few turns of the event loop: this long
- * after the limit without the machine moving, a check still running was not
- * bounded, and the step fails.
- */
-const CHECK_SETTLE_GRACE_MS = 1_000;
 
 /** Longest delay Node's timers keep; a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;

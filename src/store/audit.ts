@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { storedTime } from './deadline.js';
 import type { AuditEntry, VerificationStore } from './types.js';
 
 /** What PostgreSQL's `text` cannot hold, and what every store writes in its place: U+FFFD, the replacement character. */
@@ -16,10 +17,10 @@ const REPLACEMENT = '\uFFFD';
  * An audit entry as every store keeps it (a copy): a NUL in any of its text —
  * a provider's code from an untrusted webhook, in `reason` — becomes U+FFFD.
  * PostgreSQL's `text` cannot hold a NUL at all, and the log reads the same in
- * every store.
+ * every store. Its time is whole milliseconds, rounded down (see `storedTime`).
  */
 export function storedAuditEntry(entry: AuditEntry): AuditEntry {
-  const stored: Record<string, unknown> = { ...entry };
+  const stored: Record<string, unknown> = { ...entry, at: storedTime(entry.at) };
   for (const [field, value] of Object.entries(stored)) {
     if (typeof value === 'string' && value.includes(NUL)) stored[field] = value.replaceAll(NUL, REPLACEMENT);
   }

@@ -1,11 +1,19 @@
 /**
- * A verification's deadline as every store keeps it.
+ * A verification's times as every store keeps them: whole milliseconds (the
+ * SQL stores' columns are integers), whatever a host's clock reads.
  *
  * @module
  */
 import type { StoredVerification } from './types.js';
 
-/** The deadline a verification is stored with: none once it finished, whatever the step wrote, so sweeps never see it. */
+/**
+ * The deadline a verification is stored with: none once it finished, whatever
+ * the step wrote, so sweeps never see it; else rounded up, so that it never
+ * falls before the time the step decided on.
+ */
 export function storedDueAt(verification: Pick<StoredVerification, 'status' | 'dueAt'>): number | null {
-  return verification.status === 'finished' ? null : verification.dueAt;
+  return verification.status === 'finished' || verification.dueAt === null ? null : Math.ceil(verification.dueAt);
 }
+
+/** A clock reading of something that happened (a creation, an update, an audit entry), rounded down. */
+export const storedTime = (at: number): number => Math.floor(at);

@@ -6,9 +6,11 @@
 import { type RequestIssue, VoiceMfaError } from '../errors.js';
 
 /**
- * Options of the durable service that cannot work: no store, a duration that
- * is not a number in its range, a hook that is not a function. `issues` lists
- * every problem found, not just the first; the code is `INVALID_CONFIGURATION`.
+ * Options of the durable service, or of a store, that cannot work: no store, a
+ * duration that is not a number in its range, a hook that is not a function,
+ * a store's `synchronous` mode it does not know. `issues` lists every problem
+ * found, not just the first; the code is `INVALID_CONFIGURATION`, and the
+ * message names what the options were for.
  *
  * @example
  * ```ts
@@ -16,16 +18,19 @@ import { type RequestIssue, VoiceMfaError } from '../errors.js';
  * catch (error) {
  *   if (error instanceof InvalidServiceConfigurationError) error.issues; // [{ path: 'sweepIntervalMs', message: '…' }]
  * }
+ * new SqliteVerificationStore({ path: 'data/verifications.db', lockTimeoutMs: Number.NaN });
+ * // throws: Invalid SQLite store options: lockTimeoutMs: must be a number of milliseconds from 1 to 2147483647
  * ```
  */
 export class InvalidServiceConfigurationError extends VoiceMfaError {
   /** Every problem found: the option, and what is wrong with it. */
   readonly issues: readonly RequestIssue[];
 
-  constructor(issues: readonly RequestIssue[]) {
+  /** `subject`: what the options were for, as the message names it. */
+  constructor(issues: readonly RequestIssue[], subject = 'verification service') {
     super(
       'INVALID_CONFIGURATION',
-      `Invalid verification service options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      `Invalid ${subject} options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
     );
     this.issues = issues;
   }

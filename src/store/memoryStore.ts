@@ -7,8 +7,9 @@
  */
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import { checkAuditFilter, storedAuditEntry } from './audit.js';
-import { storedDueAt } from './deadline.js';
-import { DuplicateVerificationError, StaleWriteError } from './errors.js';
+import { storedDueAt, storedTime } from './deadline.js';
+import { DuplicateVerificationError, type InvalidServiceConfigurationError, StaleWriteError } from './errors.js';
+import { checkStoreOptions } from './options.js';
 import type {
   AuditEntry,
   Binding,
@@ -18,6 +19,7 @@ import type {
   StoredVerification,
   VerificationStore,
 } from './types.js';
+import { callWakeListeners } from './wake.js';
 import { WorkQueues } from './workQueues.js';
 
 /**
@@ -34,6 +36,14 @@ export interface MemoryVerificationStoreOptions {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * An at-most-once effect of the verification that was started and never
+ * finished (its instance stopped during the call): never offered again, it is
+ * removed once the verification finished, as the SQL stores do.
+ */
+const isStranded = (entry: OutboxEntry, verificationId: string): boolean =>
+  entry.verificationId === verificationId && entry.delivery === 'at-most-once' && entry.startedAt !== null;
 const bindingKey = (binding: Binding): string => `${binding.kind}\u0000${binding.key}`;
 
 /**
@@ -58,7 +68,9 @@ export class MemoryVerificationStore implements VerificationStore {
   private readonly dueClaims = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
+  /** @throws {@link InvalidServiceConfigurationError} when `clock` is not a clock. */
   constructor(options: MemoryVerificationStoreOptions = {}) {
+    checkStoreOptions('memory store', options, ({ clock }) => clock('clock'));
     this.clock = options.clock ?? systemClock;
   }
 
@@ -170,16 +182,32 @@ export class MemoryVerificationStore implements VerificationStore {
 
   private commit(write: StepWrite): void {
     const { verification } = write;
-    this.verifications.set(verification.id, { ...copy(verification), dueAt: storedDueAt(verification) });
+    this.verifications.set(verification.id, {
+      ...copy(verification),
+      dueAt: storedDueAt(verification),
+      createdAt: storedTime(verification.createdAt),
+      updatedAt: storedTime(verification.updatedAt),
+    });
     this.dueClaims.delete(verification.id);
     for (const row of write.audit) this.audit.push(storedAuditEntry(row));
     for (const id of write.dropOutbox ?? []) {
       if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
     }
+    if (verification.status === 'finished') {
+      for (const [id, entry] of this.outbox) {
+        if (isStranded(entry, verification.id)) this.outbox.delete(id);
+      }
+    }
     for (const entry of write.outbox)
-      this.outbox.set(entry.id, { ...copy(entry), startedAt: null, leaseUntil: null, tries: 0 });
+      this.outbox.set(entry.id, {
+        ...copy(entry),
+        createdAt: storedTime(entry.createdAt),
+        startedAt: null,
+        leaseUntil: null,
+        tries: 0,
+      });
     for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
     if (write.answer !== undefined) this.answers.set(`${verification.id}\u0000${write.answer.key}`, write.answer.value);
-    for (const listener of this.listeners) listener();
+    callWakeListeners(this.listeners);
   }
 }

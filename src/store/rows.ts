@@ -7,7 +7,7 @@
  * @module
  */
 import { storedAuditEntry } from './audit.js';
-import { storedDueAt } from './deadline.js';
+import { storedDueAt, storedTime } from './deadline.js';
 import { CorruptRecordError } from './errors.js';
 import type { AuditEntry, JsonValue, OutboxDelivery, OutboxEntry, StoredStatus, StoredVerification } from './types.js';
 
@@ -69,8 +69,8 @@ export function toVerificationRow(verification: StoredVerification): Verificatio
     due_at: storedDueAt(verification),
     result: toJson(verification.result),
     user_id: verification.userId,
-    created_at: verification.createdAt,
-    updated_at: verification.updatedAt,
+    created_at: storedTime(verification.createdAt),
+    updated_at: storedTime(verification.updatedAt),
   };
 }
 
@@ -161,7 +161,7 @@ export function toOutboxRow(entry: Omit<OutboxEntry, 'startedAt' | 'leaseUntil' 
     verification_id: entry.verificationId,
     delivery: entry.delivery,
     payload: toJson(entry.payload),
-    created_at: entry.createdAt,
+    created_at: storedTime(entry.createdAt),
   };
 }
 

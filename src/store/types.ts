@@ -158,7 +158,12 @@ export interface Binding {
  * ```
  */
 export interface StepWrite {
-  /** The verification at its new version (`version` one above the one read). */
+  /**
+   * The verification at its new version (`version` one above the one read).
+   * When it is `finished`, the store also removes the verification's
+   * at-most-once effects that were started and never finished (their instance
+   * stopped during the call): they are never offered again.
+   */
   verification: StoredVerification;
   audit: readonly AuditEntry[];
   /** New effects to run after the commit. */

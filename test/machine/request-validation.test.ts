@@ -63,7 +63,22 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
   ])('ISSUE rule: "non-finite timeouts" → inputTimeoutMs = %s is refused', async (_name, value) => {
     const error = await refusal({ targets: [PRIMARY], timing: { inputTimeoutMs: value } });
     expect(error.issues[0]?.path).toBe('timing.inputTimeoutMs');
-    expect(error.message).toMatch(/must be a finite number/);
+    expect(error.message).toMatch(/must be a whole number of milliseconds/);
+  });
+
+  it.each([
+    ['inputTimeoutMs', 10_000.5],
+    ['ringTimeoutMs', 30_000.25],
+    ['dialTimeoutMs', 90_000.5],
+    ['endingGraceMs', 0.5],
+    ['maxTotalMs', 180_000.1],
+    ['promptWatchdogMs', 60_000.5],
+    ['providerTimeoutGraceMs', 2_000.5],
+  ])('a fractional timing.%s = %d is refused: every time is whole milliseconds', async (field, value) => {
+    const error = await refusal({ targets: [PRIMARY], timing: { [field]: value } });
+    expect(error.issues).toEqual([
+      { path: `timing.${field}`, message: expect.stringMatching(new RegExp(`whole number.*${String(value)}`)) },
+    ]);
   });
 
   it('ISSUE rule: a timeout given as a string is refused (no silent coercion)', async () => {

@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
 import { DuplicateVerificationError, StaleWriteError } from '../../src/store/errors.js';
-import type { AuditEntry, StoredVerification, VerificationStore } from '../../src/store/types.js';
+import type {
+  AuditEntry,
+  OutboxDelivery,
+  StepWrite,
+  StoredVerification,
+  VerificationStore,
+} from '../../src/store/types.js';
+
+type OutboxEntryInput = StepWrite['outbox'][number];
+
 import { auditRow, firstWrite, newId, nextVersion, storedVerification } from '../support/storeRecords.js';
 
 export interface StoreFactory {
@@ -13,9 +22,22 @@ export interface StoreFactory {
   open(): Promise<VerificationStore>;
   /** A second handle on the same data (another process would open one), when the store has such a thing. */
   openAnother?(store: VerificationStore): Promise<VerificationStore>;
+  /** Adds a nullable column to each of the store's tables, as a later release's additive migration would. */
+  addColumns?(store: VerificationStore): Promise<void>;
+  /** The ids of every outbox entry of `verificationId` the store holds, those it would never offer included. */
+  outboxIds(store: VerificationStore, verificationId: string): Promise<string[]>;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The first effect a step of `version` decided on. */
+const effectOf = (id: string, version: number, delivery: OutboxDelivery = 'at-least-once'): OutboxEntryInput => ({
+  id: `${id}/${version}/0`,
+  verificationId: id,
+  delivery,
+  payload: {},
+  createdAt: 0,
+});
 
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(`${name}: the verification store contract`, () => {
@@ -232,6 +254,37 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.claimDue(base + 10_000_000, 1_000, 1_000)).not.toContain(id);
       }));
 
+    it('a fractional clock reading is stored as whole milliseconds: a deadline rounded up, never early; a time of record rounded down', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const first = storedVerification(id, { dueAt: 30_000.25, createdAt: 10.75, updatedAt: 10.75 });
+        await store.create(
+          firstWrite(first, {
+            audit: [auditRow(id, 'start', 10.75)],
+            outbox: [{ id: `${id}/1/0`, verificationId: id, delivery: 'at-least-once', payload: {}, createdAt: 10.75 }],
+          }),
+        );
+        expect(await store.read(id)).toMatchObject({ dueAt: 30_001, createdAt: 10, updatedAt: 10 });
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification, { dueAt: 40_000.5, updatedAt: 20.5 }),
+            audit: [auditRow(id, 'call.answered', 20.5)],
+            outbox: [],
+          },
+          value: null,
+        }));
+        expect(await store.read(id)).toMatchObject({ version: 2, dueAt: 40_001, createdAt: 10, updatedAt: 20 });
+        expect((await store.readAudit({ verificationId: id })).map((row) => [row.what, row.at])).toEqual([
+          ['start', 10],
+          ['call.answered', 20],
+        ]);
+        const far = Number.MAX_SAFE_INTEGER;
+        const effects = (await store.findOutbox(far, far, 1_000)).filter((entry) => entry.verificationId === id);
+        expect(effects.map((entry) => entry.createdAt)).toEqual([10]);
+        expect(await store.claimDue(40_000, 10_000, 1_000)).not.toContain(id);
+        expect(await store.claimDue(40_001, 10_000, 1_000)).toContain(id);
+      }));
+
     it('a stored answer comes back for the same idempotency key only', () =>
       withStore(async (store) => {
         const id = newId();
@@ -411,6 +464,30 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(left).toEqual([]);
       }));
 
+    it('the write that finishes a verification removes its at-most-once effects that were started and never finished', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const t0 = (await store.now()) - 1_000_000;
+        const dial = { ...effectOf(id, 1, 'at-most-once'), createdAt: t0 };
+        const hangUp = { ...effectOf(id, 1, 'at-least-once'), id: `${id}/1/1`, createdAt: t0 };
+        await store.create(firstWrite(storedVerification(id), { outbox: [dial, hangUp] }));
+        // The instance that started both was stopped during the calls: neither was finished.
+        expect(await store.startOutbox(dial.id, t0, 1_000)).toBe(true);
+        expect(await store.startOutbox(hangUp.id, t0, 1_000)).toBe(true);
+        const step = (changes: Partial<StoredVerification>, outbox: OutboxEntryInput[]) =>
+          store.withVerification(id, null, async ({ verification }) => ({
+            write: { verification: nextVersion(verification as StoredVerification, changes), audit: [], outbox },
+            value: null,
+          }));
+        // While the verification goes on, the started dial stays (its instance may yet finish it).
+        await step({}, []);
+        expect((await factory.outboxIds(store, id)).sort()).toEqual([dial.id, hangUp.id].sort());
+        const finalHangUp = { ...effectOf(id, 3), createdAt: t0 };
+        await step({ status: 'finished', result: { status: 'expired' } }, [finalHangUp]);
+        // An at-least-once effect is still retried after its lease, and the finishing step's own effects are to run.
+        expect((await factory.outboxIds(store, id)).sort()).toEqual([hangUp.id, finalHangUp.id].sort());
+      }));
+
     it('the audit log is appended in order and read per verification', () =>
       withStore(async (store) => {
         const id = newId();
@@ -498,6 +575,64 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           .readAudit({ verificationId: 7 as unknown as string })
           .catch((error: unknown) => error);
         expect((badId as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['filter.verificationId']);
+      }));
+
+    it.runIf(factory.addColumns !== undefined)(
+      'a running instance goes on writing every kind of row after a later release added columns (a rolling deploy)',
+      () =>
+        withStore(async (store) => {
+          const before = newId();
+          await store.create(firstWrite(storedVerification(before)));
+          await factory.addColumns?.(store);
+          const id = newId();
+          const effect = effectOf(id, 1);
+          await store.create(
+            firstWrite(storedVerification(id), { outbox: [effect], bindings: [{ kind: 'token', key: `t-${id}` }] }),
+          );
+          await store.withVerification(id, 'k', async ({ verification }) => ({
+            write: {
+              verification: nextVersion(verification as StoredVerification),
+              audit: [auditRow(id, 'call.answered')],
+              outbox: [],
+              answer: { key: 'k', value: 'answered' },
+            },
+            value: null,
+          }));
+          expect(await store.read(id)).toEqual({ ...storedVerification(id), version: 2 });
+          expect(await store.findBinding({ kind: 'token', key: `t-${id}` })).toBe(id);
+          expect((await store.readAudit({ verificationId: id })).map((row) => row.what)).toEqual([
+            'start',
+            'call.answered',
+          ]);
+          const far = Number.MAX_SAFE_INTEGER;
+          expect((await store.findOutbox(far, far, 1_000)).map((entry) => entry.id)).toContain(effect.id);
+          expect((await store.read(before))?.version).toBe(1);
+        }),
+    );
+
+    it('a listener that throws neither fails the commit that woke it nor keeps the others from hearing it', () =>
+      withStore(async (store) => {
+        let woken = 0;
+        const stopFirst = store.onWake(() => {
+          throw new Error('listener failed');
+        });
+        const stopSecond = store.onWake(() => woken++);
+        const id = newId();
+        const effect = effectOf(id, 1);
+        await store.create(firstWrite(storedVerification(id), { outbox: [effect] }));
+        await store.withVerification(id, null, async ({ verification }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [],
+            outbox: [effectOf(id, 2)],
+          },
+          value: null,
+        }));
+        expect((await store.read(id))?.version).toBe(2);
+        for (let i = 0; i < 50 && woken < 2; i++) await pause(10);
+        expect(woken).toBeGreaterThanOrEqual(2);
+        stopFirst();
+        stopSecond();
       }));
 
     it('a commit wakes the listeners', () =>

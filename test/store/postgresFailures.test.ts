@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CorruptRecordError, StoreUnavailableError } from '../../src/store/errors.js';
+import { CorruptRecordError, InvalidServiceConfigurationError, StoreUnavailableError } from '../../src/store/errors.js';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
 import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
@@ -155,6 +155,34 @@ describeWithPostgres('postgres: failures', (url, newSchema) => {
     } finally {
       await impatient.close();
     }
+  });
+
+  it('options that cannot work are refused at once, every problem named', () => {
+    const make = (options: Record<string, unknown>) => () => new PostgresVerificationStore(options as never);
+    const issues = (options: Record<string, unknown>) => {
+      try {
+        make(options)();
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidServiceConfigurationError);
+        expect((error as Error).message).toMatch(/^Invalid PostgreSQL store options: /);
+        return (error as InvalidServiceConfigurationError).issues.map((issue) => issue.path);
+      }
+      throw new Error('not refused');
+    };
+    expect(
+      issues({
+        connectionString: url,
+        lockTimeoutMs: Number.NaN,
+        connectionTimeoutMs: -1,
+        maxConnections: 2.5,
+        schema: 'Voice-MFA',
+      }),
+    ).toEqual(['schema', 'connectionTimeoutMs', 'maxConnections', 'lockTimeoutMs']);
+    expect(issues({})).toEqual(['connectionString']);
+    expect(issues({ connectionString: url, pool: new pg.Pool() })).toEqual(['connectionString']);
+    expect(issues({ connectionString: 42 })).toEqual(['connectionString']);
+    expect(issues({ pool: 'postgres://localhost' })).toEqual(['pool']);
+    expect(issues({ connectionString: url, lockTimeoutMs: Number.POSITIVE_INFINITY })).toEqual(['lockTimeoutMs']);
   });
 
   it('a closed store says so', async () => {

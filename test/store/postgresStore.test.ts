@@ -19,6 +19,32 @@ describeWithPostgres('postgres store', (url, newSchema) => {
         schema: (store as PostgresVerificationStore).schema,
       });
     },
+    async outboxIds(store, verificationId) {
+      const client = new pg.Client(url);
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT id FROM "${(store as PostgresVerificationStore).schema}".outbox WHERE verification_id = $1`,
+          [verificationId],
+        );
+        return rows.map((row) => row.id as string);
+      } finally {
+        await client.end();
+      }
+    },
+    async addColumns(store: VerificationStore) {
+      const client = new pg.Client(url);
+      await client.connect();
+      try {
+        for (const table of ['verifications', 'answers', 'bindings', 'audit_log', 'outbox']) {
+          await client.query(
+            `ALTER TABLE "${(store as PostgresVerificationStore).schema}".${table} ADD COLUMN IF NOT EXISTS added_later text`,
+          );
+        }
+      } finally {
+        await client.end();
+      }
+    },
   });
 
   describeStoreAcrossProcesses('postgres', {

@@ -215,6 +215,34 @@ describe('sqlite: backup while running, and restore', () => {
     await replaced.close();
   });
 
+  it('restore moves aside a -wal and -shm left without their database file, which SQLite would replay onto the copy', async () => {
+    const path = join(directory, 'stale-wal.db');
+    const store = new SqliteVerificationStore({ path });
+    await store.migrate();
+    const ids = Array.from({ length: 200 }, () => newId());
+    for (const walId of ids)
+      await store.create(firstWrite(storedVerification(walId, { input: { pad: 'y'.repeat(2000) } })));
+    const backup = await store.backup(join(directory, 'stale-wal-backup.db'));
+    for (const walId of ids.slice(0, 30)) await stepVersion(store, walId);
+    // The process dies with commits in its -wal file (closing would fold them in), and only the database file is deleted.
+    const staleWal = join(directory, 'stale-wal-kept');
+    copyFileSync(`${path}-wal`, staleWal);
+    await store.close();
+    copyFileSync(staleWal, `${path}-wal`);
+    rmSync(path);
+
+    const restored = await restoreSqliteBackup(backup.path, path);
+    expect(restored.setAside).not.toBeNull();
+    expect(existsSync(`${restored.setAside}-wal`)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(integrity(path)).toEqual(['ok']);
+    const again = new SqliteVerificationStore({ path });
+    await again.migrate();
+    expect((await again.read(ids[0] as string))?.version).toBe(1);
+    expect((await again.read(ids.at(-1) as string))?.version).toBe(1);
+    await again.close();
+  });
+
   it('a backup is not a copy of the file: it holds the commits still in the -wal file, which a file copy misses', async () => {
     const path = join(directory, 'wal.db');
     const store = new SqliteVerificationStore({ path });

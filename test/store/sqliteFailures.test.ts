@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptRecordError, StoreUnavailableError } from '../../src/store/errors.js';
+import { CHECK_SETTLE_GRACE_MS, DEFAULT_CHECK_TIMEOUT_MS } from '../../src/step/checkTimes.js';
+import { CorruptRecordError, InvalidServiceConfigurationError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
 
@@ -129,6 +130,26 @@ describe('sqlite: a store that cannot be used', () => {
     expect(() => new SqliteVerificationStore({ path: ':memory:' })).toThrow(StoreUnavailableError);
   });
 
+  it.each([
+    ['synchronous', { synchronous: 'FULL' }, `must be 'full' or 'normal', got "FULL"`],
+    ['synchronous', { synchronous: 1 }, `must be 'full' or 'normal', got 1`],
+    ['lockTimeoutMs', { lockTimeoutMs: Number.NaN }, 'must be a number of milliseconds from 1 to 2147483647'],
+    ['lockTimeoutMs', { lockTimeoutMs: 0 }, 'must be a number of milliseconds from 1 to 2147483647'],
+    ['lockTimeoutMs', { lockTimeoutMs: '5000' }, 'must be a number of milliseconds from 1 to 2147483647'],
+    ['clock', { clock: { now: 5 } }, 'must be a clock: an object with a now() method'],
+    ['path', { path: 42 }, 'must be the path of the database file'],
+  ])('options that cannot work are refused at once, naming the option: %s %o', (path, given, message) => {
+    const make = () => new SqliteVerificationStore({ path: join(directory, `${newId()}.db`), ...given } as never);
+    expect(make).toThrow(InvalidServiceConfigurationError);
+    expect(make).toThrow(/^Invalid SQLite store options: /);
+    try {
+      make();
+    } catch (error) {
+      expect((error as InvalidServiceConfigurationError).code).toBe('INVALID_CONFIGURATION');
+      expect((error as InvalidServiceConfigurationError).issues).toEqual([{ path, message }]);
+    }
+  });
+
   it('a schema that was never migrated, or that a newer release wrote', async () => {
     const path = join(directory, `${newId()}.db`);
     const unmigrated = new SqliteVerificationStore({ path });
@@ -178,4 +199,23 @@ describe('sqlite: a store that cannot be used', () => {
       await holder.close();
     }
   });
+
+  it("by default, a step outwaits another process's step that holds the lock through a check that hangs until its time limit and grace", async () => {
+    const holder = await openFresh();
+    const waiting = new SqliteVerificationStore({ path: holder.path });
+    try {
+      const id = newId();
+      await holder.create(firstWrite(storedVerification(id)));
+      const holding = holder.withVerification(id, null, async () => {
+        await new Promise((resolve) => setTimeout(resolve, DEFAULT_CHECK_TIMEOUT_MS + CHECK_SETTLE_GRACE_MS + 300));
+        return { write: null, value: null };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await stepVersion(waiting, id, 'stepped')).toBe('stepped');
+      await holding;
+    } finally {
+      await waiting.close();
+      await holder.close();
+    }
+  }, 20_000);
 });

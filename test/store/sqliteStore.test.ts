@@ -21,6 +21,24 @@ describeStoreContract('sqlite', {
   async openAnother(store: VerificationStore) {
     return new SqliteVerificationStore({ path: (store as SqliteVerificationStore).path });
   },
+  async outboxIds(store, verificationId) {
+    const db = new Database((store as SqliteVerificationStore).path, { readonly: true });
+    try {
+      return db.prepare('SELECT id FROM outbox WHERE verification_id = ?').pluck().all(verificationId) as string[];
+    } finally {
+      db.close();
+    }
+  },
+  async addColumns(store: VerificationStore) {
+    const db = new Database((store as SqliteVerificationStore).path);
+    try {
+      for (const table of ['verifications', 'answers', 'bindings', 'audit_log', 'outbox']) {
+        db.exec(`ALTER TABLE ${table} ADD COLUMN added_later TEXT`);
+      }
+    } finally {
+      db.close();
+    }
+  },
 });
 
 describeStoreAcrossProcesses('sqlite', {

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
+import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -32,7 +33,7 @@ import type {
 } from '../types.js';
 import { bringsWorkForward, callWakeListeners } from '../wake.js';
 import { connect, describeServer, type Queryable, query } from './connection.js';
-import { checkSchemaName, migratePostgres, postgresMigrations, readPostgresSchemaVersion } from './schema.js';
+import { migratePostgres, postgresMigrations, readPostgresSchemaVersion, schemaNameProblem } from './schema.js';
 import { WAKE_CHANNEL, WakeListener, type WakePayload } from './wakeListener.js';
 
 /**
@@ -58,7 +59,12 @@ export interface PostgresVerificationStoreOptions {
   connectionTimeoutMs?: number;
   /** Connections in the store's own pool. Default 10. */
   maxConnections?: number;
-  /** How long a step waits for another step on the same verification before a `StoreUnavailableError`. Default 5 000 ms. */
+  /**
+   * How long a step waits for another step on the same verification before a
+   * `StoreUnavailableError`. Default 12 000 ms: twice the longest a step holds
+   * the lock through a host's check that hangs (the service's default
+   * `checkTimeoutMs`, 5 000 ms, and 1 000 ms of grace).
+   */
   lockTimeoutMs?: number;
 }
 
@@ -88,6 +94,11 @@ function writeStatement(s: string, firstVersion: boolean): string {
     dropped AS (
       DELETE FROM ${s}.outbox
       WHERE id = ANY($14::text[]) AND started_at IS NULL AND EXISTS (SELECT 1 FROM written)),
+    -- An at-most-once effect started and never finished is never offered again: it goes once its verification finished.
+    stranded AS (
+      DELETE FROM ${s}.outbox
+      WHERE verification_id = $1 AND $4::text = 'finished' AND delivery = 'at-most-once' AND started_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM written)),
     effects AS (
       INSERT INTO ${s}.outbox (id, verification_id, delivery, payload, created_at)
       SELECT r.* FROM json_to_recordset($15::json) AS r(id text, verification_id text, delivery text, payload text,
@@ -150,13 +161,35 @@ export class PostgresVerificationStore implements VerificationStore {
   private schemaChecked: Promise<void> | null = null;
   private closed = false;
 
+  /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: PostgresVerificationStoreOptions) {
-    if ((options.connectionString === undefined) === (options.pool === undefined)) {
-      throw new TypeError('A PostgreSQL store needs either a connectionString or a pool, not both');
-    }
-    this.schema = checkSchemaName(options.schema ?? 'voice_mfa');
+    checkStoreOptions('PostgreSQL store', options, ({ options: given, issues, durations }) => {
+      if ((given.connectionString === undefined) === (given.pool === undefined)) {
+        issues.push({ path: 'connectionString', message: 'give either a connectionString or a pool, not both' });
+      } else if (given.connectionString !== undefined && typeof given.connectionString !== 'string') {
+        issues.push({ path: 'connectionString', message: 'must be a string' });
+      } else if (
+        given.pool !== undefined &&
+        typeof (given.pool as { connect?: unknown } | null)?.connect !== 'function'
+      ) {
+        // Not `instanceof pg.Pool`: the host's pool may come from its own copy of pg.
+        issues.push({ path: 'pool', message: 'must be a pg.Pool' });
+      }
+      const schemaProblem = given.schema === undefined ? null : schemaNameProblem(given.schema);
+      if (schemaProblem !== null) issues.push({ path: 'schema', message: schemaProblem });
+      durations('connectionTimeoutMs');
+      const { maxConnections } = given;
+      if (
+        maxConnections !== undefined &&
+        !(Number.isInteger(maxConnections) && (maxConnections as number) >= 1 && (maxConnections as number) <= 10_000)
+      ) {
+        issues.push({ path: 'maxConnections', message: 'must be a whole number from 1 to 10000' });
+      }
+      durations('lockTimeoutMs');
+    });
+    this.schema = options.schema ?? 'voice_mfa';
     this.table = (name) => `"${this.schema}".${name}`;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     const connectionTimeoutMillis = options.connectionTimeoutMs ?? 5_000;
     if (options.pool !== undefined) {
       this.pool = options.pool;

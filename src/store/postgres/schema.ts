@@ -16,13 +16,17 @@ import { query } from './connection.js';
 /** A schema name as it may be written unquoted, so that it can be put in statements safely. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** What is wrong with a schema name, or `null` when, quoted, it is safe to put in a statement. */
+export function schemaNameProblem(schema: unknown): string | null {
+  return typeof schema === 'string' && SCHEMA_NAME.test(schema)
+    ? null
+    : `${JSON.stringify(schema)} is not allowed: use lower-case letters, digits and _ (at most 63)`;
+}
+
 /** Checks a schema name; quoted, it is safe to put in a statement. */
 export function checkSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new TypeError(
-      `The schema name ${JSON.stringify(schema)} is not allowed: use lower-case letters, digits and _ (at most 63)`,
-    );
-  }
+  const problem = schemaNameProblem(schema);
+  if (problem !== null) throw new TypeError(`The schema name ${problem}`);
   return schema;
 }
 

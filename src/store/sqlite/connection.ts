@@ -19,6 +19,9 @@ import { StoreUnavailableError } from '../errors.js';
  */
 export type SqliteSynchronous = 'full' | 'normal';
 
+/** Every {@link SqliteSynchronous} mode, for checking an option. */
+export const SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ['full', 'normal'];
+
 /** The codes with which SQLite says the file (or its lock), not a statement, is the problem. */
 const FILE_PROBLEMS = new Set([
   'SQLITE_BUSY',

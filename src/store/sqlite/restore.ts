@@ -6,7 +6,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CorruptBackupError, StoreUnavailableError } from '../errors.js';
@@ -28,30 +28,51 @@ export interface RestoredSqliteBackup {
   databasePath: string;
   /** The backup it was copied from. */
   backupPath: string;
-  /** Where the database that was replaced now is (with its `-wal` and `-shm` files); `null` when there was none. */
+  /**
+   * Where the database that was replaced now is, with its `-wal` and `-shm`
+   * files; `null` when there was none. A `-wal` or `-shm` left without its
+   * database file is moved there too (SQLite would replay it onto the copy),
+   * though no database file is.
+   */
   setAside: string | null;
   /** The backup's schema version; `store.migrate()` brings an older one up to date. */
   schemaVersion: number;
 }
 
-/** The backup's schema version, once it proved to be a sound store; a `CorruptBackupError` otherwise. */
-function checkBackup(path: string): number {
-  if (!existsSync(path)) throw new CorruptBackupError(path, 'there is no such file');
+/** The files beside a database in WAL mode, which SQLite reads with it. */
+const COMPANIONS = ['-wal', '-shm'] as const;
+
+/**
+ * The schema version of the store at `path`, once it proved sound; a
+ * `CorruptBackupError` of `backupPath` otherwise. `path` is the backup itself,
+ * or the copy of it once in place (with whatever SQLite reads beside it).
+ */
+function checkStore(path: string, backupPath: string): number {
+  if (!existsSync(path)) throw new CorruptBackupError(backupPath, 'there is no such file');
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
     const problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
     if (problems.length !== 1 || problems[0] !== 'ok') {
-      throw new CorruptBackupError(path, `it fails SQLite's integrity check: ${problems.slice(0, 3).join('; ')}`);
+      throw new CorruptBackupError(backupPath, `it fails SQLite's integrity check: ${problems.slice(0, 3).join('; ')}`);
     }
     const version = readSqliteSchemaVersion(db);
-    if (version === 0) throw new CorruptBackupError(path, 'it holds no voice-mfa store');
+    if (version === 0) throw new CorruptBackupError(backupPath, 'it holds no voice-mfa store');
     return version;
   } catch (error) {
     if (error instanceof CorruptBackupError) throw error;
-    throw new CorruptBackupError(path, error instanceof Error ? error.message : String(error), { cause: error });
+    throw new CorruptBackupError(backupPath, error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
   } finally {
     db?.close();
+  }
+}
+
+/** Renames `from` and its `-wal` and `-shm` files, those that exist, to `to`. */
+async function moveWithCompanions(from: string, to: string): Promise<void> {
+  for (const suffix of ['', ...COMPANIONS]) {
+    if (existsSync(from + suffix)) await rename(from + suffix, to + suffix);
   }
 }
 
@@ -97,20 +118,27 @@ export async function restoreSqliteBackup(backupPath: string, databasePath: stri
   const backup = resolve(backupPath);
   const database = resolve(databasePath);
   if (backup === database) throw new CorruptBackupError(backup, 'it is the database to replace');
-  const schemaVersion = checkBackup(backup);
+  const schemaVersion = checkStore(backup, backup);
   checkNotInUse(database);
   const incoming = `${database}.restoring-${process.pid}`;
   await copyFile(backup, incoming);
   await syncFile(incoming);
   let setAside: string | null = null;
-  if (existsSync(database)) {
+  // A -wal or -shm without its database file is set aside too: SQLite would replay it onto the copy.
+  if (['', ...COMPANIONS].some((suffix) => existsSync(database + suffix))) {
     setAside = `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    await rename(database, setAside);
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(database + suffix)) await rename(database + suffix, setAside + suffix);
-    }
+    await moveWithCompanions(database, setAside);
   }
   await rename(incoming, database);
+  try {
+    checkStore(database, backup);
+  } catch (error) {
+    // Back to how it was: the copy that failed goes, what it replaced returns.
+    await moveWithCompanions(database, incoming);
+    if (setAside !== null) await moveWithCompanions(setAside, database);
+    await Promise.all(['', ...COMPANIONS].map((suffix) => rm(incoming + suffix, { force: true })));
+    throw error;
+  }
   await syncDirectory(dirname(database));
   return { databasePath: database, backupPath: backup, setAside, schemaVersion };
 }

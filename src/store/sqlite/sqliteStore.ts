@@ -13,6 +13,7 @@ import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
+import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -34,7 +35,13 @@ import type {
 import { bringsWorkForward, callWakeListeners } from '../wake.js';
 import { WorkQueues } from '../workQueues.js';
 import { backupSqliteDatabase, type SqliteBackup } from './backup.js';
-import { beginImmediate, openSqliteDatabase, type SqliteSynchronous, toStoreError } from './connection.js';
+import {
+  beginImmediate,
+  openSqliteDatabase,
+  type SqliteSynchronous,
+  SYNCHRONOUS_MODES,
+  toStoreError,
+} from './connection.js';
 import { applySqliteMigrations, readSqliteSchemaVersion, SQLITE_MIGRATIONS } from './schema.js';
 
 /**
@@ -56,7 +63,12 @@ export interface SqliteVerificationStoreOptions {
    * (a crash of the process alone loses nothing either way).
    */
   synchronous?: SqliteSynchronous;
-  /** How long a step waits for another process's step to finish before a `StoreUnavailableError`. Default 5 000 ms. */
+  /**
+   * How long a step waits for another process's step to finish before a
+   * `StoreUnavailableError`. Default 12 000 ms: twice the longest a step holds
+   * the lock through a host's check that hangs (the service's default
+   * `checkTimeoutMs`, 5 000 ms, and 1 000 ms of grace).
+   */
   lockTimeoutMs?: number;
   /** The store's clock. Default: the system clock (every process on the host shares it). */
   clock?: Pick<RuntimeClock, 'now'>;
@@ -79,6 +91,7 @@ interface Statements {
   insertAudit: Statement;
   insertOutbox: Statement;
   dropOutbox: Statement;
+  dropStrandedOutbox: Statement;
   upsertBinding: Statement;
   upsertAnswer: Statement;
   claimDue: Statement;
@@ -92,14 +105,17 @@ interface Statements {
   readAllAudit: Statement;
 }
 
-const VERIFICATION_VALUES =
-  '@id, @version, @status, @input, @snapshot, @provider, @due_at, NULL, @result, @user_id, @created_at, @updated_at';
-
 function prepareStatements({ writer, reader }: Connections): Statements {
   return {
     selectVerification: writer.prepare('SELECT * FROM verifications WHERE id = ?'),
     selectAnswer: writer.prepare('SELECT value FROM answers WHERE verification_id = ? AND key = ?').pluck(),
-    insertVerification: writer.prepare(`INSERT INTO verifications VALUES (${VERIFICATION_VALUES})`),
+    // Every INSERT names its columns: a column a later release adds must not break this one's writes.
+    insertVerification: writer.prepare(
+      `INSERT INTO verifications (id, version, status, input, snapshot, provider, due_at, result, user_id,
+         created_at, updated_at)
+       VALUES (@id, @version, @status, @input, @snapshot, @provider, @due_at, @result, @user_id, @created_at,
+         @updated_at)`,
+    ),
     updateVerification: writer.prepare(
       `UPDATE verifications SET version = @version, status = @status, input = @input, snapshot = @snapshot,
          provider = @provider, due_at = @due_at, claimed_until = NULL, result = @result, user_id = @user_id,
@@ -117,6 +133,10 @@ function prepareStatements({ writer, reader }: Connections): Statements {
        VALUES (@id, @verification_id, @delivery, @payload, @created_at)`,
     ),
     dropOutbox: writer.prepare('DELETE FROM outbox WHERE id = ? AND started_at IS NULL'),
+    // An at-most-once effect started and never finished is never offered again: it goes once its verification finished.
+    dropStrandedOutbox: writer.prepare(
+      `DELETE FROM outbox WHERE verification_id = ? AND delivery = 'at-most-once' AND started_at IS NOT NULL`,
+    ),
     upsertBinding: writer.prepare(
       `INSERT INTO bindings (kind, key, verification_id) VALUES (?, ?, ?)
        ON CONFLICT (kind, key) DO UPDATE SET verification_id = excluded.verification_id`,
@@ -185,7 +205,20 @@ export class SqliteVerificationStore implements VerificationStore {
   private statements: Statements | null = null;
   private closed = false;
 
+  /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: SqliteVerificationStoreOptions) {
+    checkStoreOptions('SQLite store', options, ({ options: given, issues, durations, clock }) => {
+      if (typeof given.path !== 'string')
+        issues.push({ path: 'path', message: 'must be the path of the database file' });
+      if (given.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(given.synchronous as SqliteSynchronous)) {
+        issues.push({
+          path: 'synchronous',
+          message: `must be 'full' or 'normal', got ${JSON.stringify(given.synchronous)}`,
+        });
+      }
+      durations('lockTimeoutMs');
+      clock('clock');
+    });
     if (options.path === '' || options.path === ':memory:' || options.path.startsWith('file::memory:')) {
       throw new StoreUnavailableError(
         'A SQLite store needs a file that its connections share: use MemoryVerificationStore for one in memory',
@@ -193,7 +226,7 @@ export class SqliteVerificationStore implements VerificationStore {
     }
     this.path = resolve(options.path);
     this.synchronous = options.synchronous ?? 'full';
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -400,6 +433,7 @@ export class SqliteVerificationStore implements VerificationStore {
       sql.insertAudit.run({ ...audit, replayed: audit.replayed ? 1 : 0 });
     }
     for (const outboxId of write.dropOutbox ?? []) sql.dropOutbox.run(outboxId);
+    if (verification.status === 'finished') sql.dropStrandedOutbox.run(id);
     for (const entry of write.outbox) sql.insertOutbox.run(toOutboxRow(entry));
     for (const binding of write.bindings ?? []) sql.upsertBinding.run(binding.kind, binding.key, id);
     if (write.answer !== undefined) sql.upsertAnswer.run(id, write.answer.key, write.answer.value);
