@@ -134,7 +134,11 @@ export interface VerificationRequest {
   fraudCode?: string | false;
   /** ISO 3166-1 alpha-2 country used for numbers written without a country code. */
   defaultCountry?: string;
-  /** Caller ID to present. */
+  /**
+   * Caller ID to present; wins over the dialling policy's. Checked as the
+   * policy's is (a valid number, no extension, country keys with a numbering
+   * plan) and written in E.164.
+   */
   callerId?: CallerIdConfig;
   /** Replacements for any of the default prompts. */
   prompts?: Partial<Prompts>;

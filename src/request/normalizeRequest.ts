@@ -7,6 +7,7 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { DEFAULT_PROMPTS } from '../machine/prompts.js';
 import type {
+  CallerIdConfig,
   InputTimeoutOwner,
   PromptInput,
   Prompts,
@@ -15,6 +16,8 @@ import type {
   VerificationInput,
   VerificationRequest,
 } from '../machine/types.js';
+import { resolveCallerId } from '../phone/callerId.js';
+import { InvalidPhoneConfigurationError } from '../phone/errors.js';
 
 /**
  * Default timers and limits: the seed's 10 seconds after the greeting, three
@@ -172,38 +175,17 @@ function checkTiming(timing: unknown, issues: Issues): Timing {
   return result;
 }
 
+// Checked as the dialling policy checks its own, so a caller ID the policy would refuse never reaches the provider.
 function checkCallerId(callerId: unknown, issues: Issues): VerificationInput['callerId'] {
   if (callerId === undefined) return NO_CALLER_ID;
-  if (typeof callerId === 'string') {
-    if (!isText(callerId, 32)) issues.push({ path: 'callerId', message: 'must be a non-empty phone number' });
-    return { default: callerId, byCountry: {} };
-  }
-  if (!isRecord(callerId)) {
-    issues.push({ path: 'callerId', message: 'must be a phone number or { default?, byCountry? }' });
+  try {
+    const checked = resolveCallerId(callerId as CallerIdConfig);
+    return { default: checked.default ?? null, byCountry: checked.byCountry };
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneConfigurationError)) throw error;
+    issues.push(...error.issues);
     return NO_CALLER_ID;
   }
-  unknownKeys(callerId, ['default', 'byCountry'], 'callerId', issues);
-  if (callerId.default !== undefined && !isText(callerId.default, 32)) {
-    issues.push({ path: 'callerId.default', message: 'must be a non-empty phone number' });
-  }
-  const byCountry: Record<string, string> = {};
-  if (callerId.byCountry !== undefined) {
-    if (!isRecord(callerId.byCountry)) {
-      issues.push({ path: 'callerId.byCountry', message: 'must map ISO country codes to phone numbers' });
-    } else {
-      for (const [country, number] of Object.entries(callerId.byCountry)) {
-        if (!COUNTRY.test(country))
-          issues.push({
-            path: `callerId.byCountry.${country}`,
-            message: 'key must be an ISO 3166-1 alpha-2 code such as GB',
-          });
-        else if (!isText(number, 32))
-          issues.push({ path: `callerId.byCountry.${country}`, message: 'must be a non-empty phone number' });
-        else byCountry[country] = number;
-      }
-    }
-  }
-  return { default: typeof callerId.default === 'string' ? callerId.default : null, byCountry };
 }
 
 /**

@@ -154,6 +154,36 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
     expect(error.message).toMatch(/must be an object/);
   });
 
+  it.each([
+    ['not a number', 'hello', 'callerId', /not a valid number/],
+    ['too short', '+1 425', 'callerId', /not a valid number/],
+    ['an extension', '+14255550000 x12', 'callerId', /cannot have an extension/],
+    ['not a string', 42, 'callerId', /phone number/],
+    ['a bad default', { default: 'x' }, 'callerId.default', /not a valid number/],
+    ['a country key ISO spells otherwise', { byCountry: { UK: '+442079460000' } }, 'callerId.byCountry.UK', /use GB/],
+    ['an unknown country key', { byCountry: { ZZ: '+442079460000' } }, 'callerId.byCountry.ZZ', /country code/],
+    ['a bad number for a country', { byCountry: { GB: 'nope' } }, 'callerId.byCountry.GB', /not a valid number/],
+    ['an unknown field', { defualt: '+14255550000' }, 'callerId.defualt', /unknown field/],
+  ])(
+    'a caller ID that the dialling policy would refuse (%s) is refused, naming it',
+    async (_name, callerId, path, message) => {
+      const error = await refusal({ targets: [PRIMARY], callerId });
+      expect(error.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+    },
+  );
+
+  it('a caller ID is written in E.164, as the dialling policy writes it, and country keys in upper case', () => {
+    expect(normalizeVerificationRequest({ targets: [PRIMARY], callerId: '+1 425 555 0000' }).callerId).toEqual({
+      default: '+14255550000',
+      byCountry: {},
+    });
+    const input = normalizeVerificationRequest({
+      targets: [PRIMARY],
+      callerId: { default: 'tel:+1-425-555-0000', byCountry: { gb: '+44 20 7946 0000' } },
+    });
+    expect(input.callerId).toEqual({ default: '+14255550000', byCountry: { GB: '+442079460000' } });
+  });
+
   it('SPEC rule: the defaults ("`ringTimeoutMs`, default 30 000", "`inputTimeoutMs`, default **10 000**", "`maxInvalidEntries` (default 3)", "`maxTotalMs`, default 180 000", "default `0#`") apply to a minimal request', () => {
     const input = normalizeVerificationRequest({ targets: [PRIMARY] });
     expect(input.timing).toMatchObject({
