@@ -17,6 +17,7 @@ import type {
   VerificationRequest,
 } from '../machine/types.js';
 import { resolveCallerId } from '../phone/callerId.js';
+import { toSupportedCountry } from '../phone/countryCodes.js';
 import { InvalidPhoneConfigurationError } from '../phone/errors.js';
 
 /**
@@ -71,7 +72,6 @@ const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number; integer?: 
 };
 
 const MAX_TEXT = 1_000;
-const COUNTRY = /^[A-Z]{2}$/;
 const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
 type Issues = RequestIssue[];
@@ -241,12 +241,9 @@ export function normalizeVerificationRequest(
       message: `must be 1–4 digits (0–9) or false, got ${JSON.stringify(fraudCodeIn)}`,
     });
 
-  let defaultCountry: string | null = null;
-  if (request.defaultCountry !== undefined) {
-    const country = typeof request.defaultCountry === 'string' ? request.defaultCountry.toUpperCase() : '';
-    if (COUNTRY.test(country)) defaultCountry = country;
-    else issues.push({ path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 code such as US or GB' });
-  }
+  // A country with no numbering plan would make every national-format target an invalid number.
+  const defaultCountry =
+    request.defaultCountry === undefined ? null : toSupportedCountry(request.defaultCountry, 'defaultCountry', issues);
 
   // Only the prompts the request replaces: the defaults are not copied into every verification's state.
   const prompts: Partial<Prompts> = {};

@@ -184,6 +184,21 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
     expect(input.callerId).toEqual({ default: '+14255550000', byCountry: { GB: '+442079460000' } });
   });
 
+  it.each([
+    ['UK', /UK is not an ISO 3166-1 code: use GB/],
+    ['uk', /UK is not an ISO 3166-1 code: use GB/],
+    ['ZZ', /numbering plan/],
+    ['', /numbering plan/],
+    [42, /numbering plan/],
+  ])('a default country with no numbering plan (%j) is refused, naming `defaultCountry`', async (country, message) => {
+    const error = await refusal({ targets: [PRIMARY], defaultCountry: country });
+    expect(error.issues).toEqual([{ path: 'defaultCountry', message: expect.stringMatching(message) }]);
+  });
+
+  it('a default country is accepted in any case and written in upper case', () => {
+    expect(normalizeVerificationRequest({ targets: [PRIMARY], defaultCountry: ' gb' }).defaultCountry).toBe('GB');
+  });
+
   it('SPEC rule: the defaults ("`ringTimeoutMs`, default 30 000", "`inputTimeoutMs`, default **10 000**", "`maxInvalidEntries` (default 3)", "`maxTotalMs`, default 180 000", "default `0#`") apply to a minimal request', () => {
     const input = normalizeVerificationRequest({ targets: [PRIMARY] });
     expect(input.timing).toMatchObject({
