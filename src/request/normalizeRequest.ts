@@ -103,16 +103,18 @@ function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] 
   if (targets.length > MAX_TARGETS) {
     issues.push({ path: 'targets', message: `at most ${MAX_TARGETS} targets are allowed, got ${targets.length}` });
   }
-  targets.forEach((target, i) => {
+  // Every index, holes of a sparse list included (`forEach` would skip them), up to the limit: a longer list is refused anyway.
+  for (let i = 0; i < Math.min(targets.length, MAX_TARGETS); i++) {
+    const target: unknown = targets[i];
     const path = `targets.${i}`;
     if (typeof target === 'string') {
       if (!isText(target, 64))
         issues.push({ path, message: 'a phone number must be a non-empty string of at most 64 characters' });
-      return;
+      continue;
     }
     if (!isRecord(target)) {
       issues.push({ path, message: 'a target must be a phone number string or { number, extension? }' });
-      return;
+      continue;
     }
     unknownKeys(target, ['number', 'extension', 'label'], path, issues);
     if (!isText(target.number, 64))
@@ -126,7 +128,7 @@ function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] 
     if (target.label !== undefined && !isText(target.label, 100)) {
       issues.push({ path: `${path}.label`, message: 'must be a non-empty string of at most 100 characters' });
     }
-  });
+  }
   return targets as TargetInput[];
 }
 
@@ -225,7 +227,7 @@ export function normalizeVerificationRequest(
   );
   const targets = checkTargets(request.targets, issues);
 
-  const mode = request.mode ?? 'standard';
+  const mode = request.mode === undefined ? 'standard' : request.mode;
   if (mode !== 'standard' && mode !== 'pin') issues.push({ path: 'mode', message: "must be 'standard' or 'pin'" });
   if (mode === 'pin' && options.hasPinVerifier !== true) {
     issues.push({ path: 'mode', message: "PIN mode needs a PIN verifier (the 'verifyPin' option)" });

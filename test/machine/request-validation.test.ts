@@ -8,7 +8,7 @@ import type { VerificationRequest } from '../../src/machine/types.js';
 import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { createVerificationActor } from '../../src/runtime/createVerificationActor.js';
 import { startHarness } from '../support/harness.js';
-import { PRIMARY } from './helpers.js';
+import { BACKUP, PRIMARY, THIRD } from './helpers.js';
 
 /** Creates a verification from `request` and returns what it threw, checking nothing was started. */
 async function refusal(request: unknown, options: { verifyPin?: (entry: string) => boolean } = {}) {
@@ -121,6 +121,25 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
   it('ISSUE rule: an unknown mode is refused', async () => {
     const error = await refusal({ targets: [PRIMARY], mode: 'voice' });
     expect(error.issues[0]?.path).toBe('mode');
+  });
+
+  it('a hole in the targets list is refused, naming its position, like any target that is not a number', async () => {
+    const targets = [PRIMARY, BACKUP, THIRD];
+    delete (targets as unknown as Record<number, unknown>)[1];
+    const error = await refusal({ targets });
+    expect(error.issues).toEqual([{ path: 'targets.1', message: expect.stringMatching(/phone number/) }]);
+  });
+
+  it('a sparse list of more targets than allowed is refused at once, its holes not read one by one', async () => {
+    const targets: string[] = [PRIMARY];
+    targets.length = 2 ** 32 - 1;
+    const error = await refusal({ targets });
+    expect(error.issues[0]).toEqual({ path: 'targets', message: expect.stringMatching(/at most 20 targets/) });
+  });
+
+  it.each([null, '', 0])('a mode of %j is refused, not read as standard', async (mode) => {
+    const error = await refusal({ targets: [PRIMARY], mode });
+    expect(error.issues).toEqual([{ path: 'mode', message: "must be 'standard' or 'pin'" }]);
   });
 
   it.each([
