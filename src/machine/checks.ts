@@ -71,6 +71,13 @@ export function describeTarget(target: TargetInput): string {
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
+/** The pause a comma of an extension stands for. */
+export const EXTENSION_PAUSE_MS = 1_000;
+
+/** How long the pauses (commas) of an extension hold its keys back. */
+export const extensionPauseMs = (extension: string): number =>
+  (extension.length - extension.replaceAll(',', '').length) * EXTENSION_PAUSE_MS;
+
 /**
  * Checks a target without any numbering-plan knowledge: the number must already
  * be E.164 (`+` and 7–15 digits) and an extension digits with optional leading

@@ -9,7 +9,7 @@
  */
 import { assign } from 'xstate';
 import { classifyUnansweredEnding } from './callProgress.js';
-import { type AcceptedNumber, readNumberCheckResult } from './checks.js';
+import { type AcceptedNumber, extensionPauseMs, readNumberCheckResult } from './checks.js';
 import type { PromptKind } from './commands.js';
 import {
   chooseCallerId,
@@ -82,6 +82,9 @@ const deadlineAt = (context: VerificationContext, kind: DeadlineKind): number =>
       return Math.min(context.now + timing.ringTimeoutMs, dialEndsAt);
     case 'watchdog':
       return context.now + timing.promptWatchdogMs;
+    case 'extension':
+      // The pauses are ours: a greeting started before they end would hear our own keys as the callee's.
+      return context.now + extensionPauseMs(currentAttempt(context)?.target.extension ?? '') + timing.promptWatchdogMs;
     case 'input':
       return context.now + inputTimerMs(context.input);
     case 'grace':
