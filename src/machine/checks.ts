@@ -43,7 +43,12 @@ export interface RefusedNumber {
   rule: string;
 }
 
-/** The answer of a number check. */
+/**
+ * The answer of a number check. An answer of another shape (no `e164`, one
+ * that is not `+` and digits, an extension that cannot be keyed, a refusal
+ * with another `result`) fails the attempt with the rule
+ * `MALFORMED_CHECK_RESULT`, and nothing of it is dialled.
+ */
 export type NumberCheckResult = AcceptedNumber | RefusedNumber;
 
 /** What the PIN verifier is asked about: the digits typed before `#`. */
@@ -66,6 +71,13 @@ export function describeTarget(target: TargetInput): string {
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
+/** The pause a comma of an extension stands for. */
+export const EXTENSION_PAUSE_MS = 1_000;
+
+/** How long the pauses (commas) of an extension hold its keys back. */
+export const extensionPauseMs = (extension: string): number =>
+  (extension.length - extension.replaceAll(',', '').length) * EXTENSION_PAUSE_MS;
+
 /**
  * Checks a target without any numbering-plan knowledge: the number must already
  * be E.164 (`+` and 7–15 digits) and an extension digits with optional leading
@@ -85,6 +97,43 @@ export function checkE164Number(input: NumberCheckInput): NumberCheckResult {
     return { ok: false, result: 'invalid-number', rule: 'INVALID_EXTENSION' };
   }
   return { ok: true, e164: number, extension, country: null };
+}
+
+// E.164's shape as numbering plans fill it: `+` and digits, the first not 0. At most 20: libphonenumber-js reads
+// national numbers of up to 17 digits after a code of up to 3, and some assigned ones (German, Japanese toll-free)
+// pass E.164's 15.
+const E164_SHAPE = /^\+[1-9][0-9]{1,19}$/;
+const COUNTRY_CODE = /^[A-Z]{2}$/;
+const REFUSAL_RESULTS: readonly unknown[] = ['invalid-number', 'blocked-number'] satisfies RefusedNumber['result'][];
+
+/** Whether `value` is absent (`undefined` or `null`) or a string `pattern` matches. */
+const isAbsentOrMatching = (value: unknown, pattern: RegExp): value is string | null | undefined =>
+  value === undefined || value === null || (typeof value === 'string' && pattern.test(value));
+
+/**
+ * A number check's answer when it keeps the contract of
+ * {@link NumberCheckResult}, with the fields it may leave out set to `null`;
+ * otherwise `null`. A host's check is code the machine does not trust: a
+ * number that is not E.164, an extension that cannot be keyed or a refusal
+ * with a result the check may not give would reach the dial or the record.
+ */
+export function readNumberCheckResult(answer: unknown): NumberCheckResult | null {
+  if (typeof answer !== 'object' || answer === null) return null;
+  const { ok, e164, extension, country, callerId, result, rule } = answer as Record<string, unknown>;
+  if (ok === true) {
+    const wellFormed =
+      typeof e164 === 'string' &&
+      E164_SHAPE.test(e164) &&
+      isAbsentOrMatching(extension, EXTENSION) &&
+      isAbsentOrMatching(country, COUNTRY_CODE) &&
+      isAbsentOrMatching(callerId, E164_SHAPE);
+    if (!wellFormed) return null;
+    return { ok, e164, extension: extension ?? null, country: country ?? null, callerId: callerId ?? null };
+  }
+  if (ok === false && REFUSAL_RESULTS.includes(result) && typeof rule === 'string') {
+    return { ok, result: result as RefusedNumber['result'], rule };
+  }
+  return null;
 }
 
 /** A number check as the host writes it. */

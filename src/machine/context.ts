@@ -18,11 +18,12 @@ import type { VerificationInput } from './types.js';
 
 /**
  * The deadlines a state keeps: the whole dial (queue, post-dial delay and
- * ringing) until the phone rings, then the ring timer; the watchdog of a prompt
- * (or of extension digits); the input timer while waiting for keys; the grace
- * after a hang-up in which keys pressed before it may still be reported.
+ * ringing) until the phone rings, then the ring timer; the watchdog of a
+ * prompt; the watchdog of extension digits, which runs after their pauses; the
+ * input timer while waiting for keys; the grace after a hang-up in which keys
+ * pressed before it may still be reported.
  */
-export type DeadlineKind = 'dial' | 'ring' | 'watchdog' | 'input' | 'grace';
+export type DeadlineKind = 'dial' | 'ring' | 'watchdog' | 'extension' | 'input' | 'grace';
 
 /** A deadline as data: its kind and the clock reading at which it falls due. */
 export interface StateDeadline {

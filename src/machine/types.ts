@@ -132,9 +132,16 @@ export interface VerificationRequest {
   mode?: VerificationMode;
   /** Digits that report fraud when followed by `#` (1–4 digits), or `false` to disable. Default `'0'`. */
   fraudCode?: string | false;
-  /** ISO 3166-1 alpha-2 country used for numbers written without a country code. */
+  /**
+   * ISO 3166-1 alpha-2 country (any case) used for numbers written without a
+   * country code; one with no numbering plan (`ZZ`, `UK` for `GB`) is refused.
+   */
   defaultCountry?: string;
-  /** Caller ID to present. */
+  /**
+   * Caller ID to present; wins over the dialling policy's. Checked as the
+   * policy's is (a valid number, no extension, country keys with a numbering
+   * plan) and written in E.164.
+   */
   callerId?: CallerIdConfig;
   /** Replacements for any of the default prompts. */
   prompts?: Partial<Prompts>;

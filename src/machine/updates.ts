@@ -9,7 +9,7 @@
  */
 import { assign } from 'xstate';
 import { classifyUnansweredEnding } from './callProgress.js';
-import type { AcceptedNumber, RefusedNumber } from './checks.js';
+import { type AcceptedNumber, extensionPauseMs, readNumberCheckResult } from './checks.js';
 import type { PromptKind } from './commands.js';
 import {
   chooseCallerId,
@@ -82,6 +82,9 @@ const deadlineAt = (context: VerificationContext, kind: DeadlineKind): number =>
       return Math.min(context.now + timing.ringTimeoutMs, dialEndsAt);
     case 'watchdog':
       return context.now + timing.promptWatchdogMs;
+    case 'extension':
+      // The pauses are ours: a greeting started before they end would hear our own keys as the callee's.
+      return context.now + extensionPauseMs(currentAttempt(context)?.target.extension ?? '') + timing.promptWatchdogMs;
     case 'input':
       return context.now + inputTimerMs(context.input);
     case 'grace':
@@ -125,30 +128,33 @@ export const openAttempt = (context: VerificationContext): Partial<VerificationC
   deadline: null,
 });
 
-/** Whether a number check's answer accepts the number; any other answer refuses it. */
+/** The rule of an attempt whose number check answered outside its contract. */
+export const MALFORMED_CHECK_RESULT = 'MALFORMED_CHECK_RESULT';
+
+/** Whether a number check's answer accepts the number, in the shape the contract gives; any other answer refuses it. */
 export const isAcceptedNumber = (output: unknown): output is AcceptedNumber =>
-  typeof output === 'object' && output !== null && (output as { ok?: unknown }).ok === true;
+  readNumberCheckResult(output)?.ok === true;
 
 /**
  * The current attempt with the number check's answer: the number to dial, or
- * the refusal as the attempt's result (an answer that is neither is refused as
- * malformed).
+ * the refusal as the attempt's result. An answer outside the check's contract
+ * fails the attempt, as a check that throws does, with the rule
+ * {@link MALFORMED_CHECK_RESULT}.
  */
 export const answerNumberCheck = (context: VerificationContext, output: unknown): Partial<VerificationContext> => {
-  if (isAcceptedNumber(output)) {
+  const answer = readNumberCheckResult(output);
+  if (answer?.ok === true) {
     return {
       attempts: patchCurrentAttempt(context, (attempt) => ({
-        target: { ...attempt.target, e164: output.e164, extension: output.extension, country: output.country },
-        callerId: chooseCallerId(context.input.callerId, output.country) ?? output.callerId ?? null,
+        target: { ...attempt.target, e164: answer.e164, extension: answer.extension, country: answer.country },
+        callerId: chooseCallerId(context.input.callerId, answer.country) ?? answer.callerId ?? null,
       })),
     };
   }
-  const refused = typeof output === 'object' && output !== null ? (output as Partial<RefusedNumber>) : null;
-  const wellFormed = refused !== null && refused.ok === false;
   return {
     attempts: patchCurrentAttempt(context, () => ({
-      result: wellFormed ? (refused.result ?? 'invalid-number') : 'invalid-number',
-      rule: wellFormed ? String(refused.rule) : 'MALFORMED_CHECK_RESULT',
+      result: answer === null ? 'failed' : answer.result,
+      rule: answer === null ? MALFORMED_CHECK_RESULT : answer.rule,
       times: { ...emptyTimes(), endedAt: context.now },
     })),
   };

@@ -757,7 +757,7 @@ const machineDefinition = setup({
               sendingExtension: {
                 entry: [
                   'markExtensionStarted',
-                  { type: 'setDeadline', params: { kind: 'watchdog' } },
+                  { type: 'setDeadline', params: { kind: 'extension' } },
                   'sendExtensionDigits',
                   'scheduleDeadline',
                 ],

@@ -70,6 +70,9 @@ export function resolveCallerId(config: CallerIdConfig | undefined, path = 'call
   if (typeof config === 'string') {
     defaultE164 = checkCallerIdNumber(config, path, issues);
   } else if (isRecord(config)) {
+    for (const key of Object.keys(config)) {
+      if (key !== 'default' && key !== 'byCountry') issues.push({ path: `${path}.${key}`, message: 'unknown field' });
+    }
     if (config.default !== undefined) defaultE164 = checkCallerIdNumber(config.default, `${path}.default`, issues);
     const perCountry: unknown = config.byCountry ?? {};
     if (!isRecord(perCountry)) {

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { isRecord } from './normalizeRequest.js';
 
 /** Longest id, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 256;
@@ -18,4 +20,35 @@ export function idProblem(value: unknown): string | null {
     return `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
   }
   return CONTROL_CHARACTER.test(value) ? 'must not hold control characters (a NUL, a line break)' : null;
+}
+
+/** A start's options, checked. */
+export interface CheckedStartOptions {
+  verificationId: string | undefined;
+  userId: string | null;
+}
+
+/**
+ * Checks the ids a verification is started with (the durable service's
+ * `start` options, `runVerification`'s): ids that are non-empty strings of at
+ * most 256 characters without control characters (`idProblem`), and a
+ * user (not blank) when the abuse limits need one.
+ *
+ * @throws `InvalidRequestError` listing every problem.
+ */
+export function checkStartOptions(options: unknown, needsUser: boolean): CheckedStartOptions {
+  if (!isRecord(options)) {
+    throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { userId?, verificationId? }' }]);
+  }
+  const issues: RequestIssue[] = [];
+  for (const path of ['verificationId', 'userId'] as const) {
+    const problem = options[path] === undefined ? null : idProblem(options[path]);
+    if (problem !== null) issues.push({ path, message: problem });
+  }
+  const userId = typeof options.userId === 'string' ? options.userId : null;
+  if (needsUser && (userId === null || userId.trim() === '') && !issues.some((issue) => issue.path === 'userId')) {
+    issues.push({ path: 'userId', message: 'the abuse limits need the id of the user being verified' });
+  }
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+  return { verificationId: options.verificationId as string | undefined, userId };
 }

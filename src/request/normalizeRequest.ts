@@ -7,6 +7,7 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { DEFAULT_PROMPTS } from '../machine/prompts.js';
 import type {
+  CallerIdConfig,
   InputTimeoutOwner,
   PromptInput,
   Prompts,
@@ -15,6 +16,9 @@ import type {
   VerificationInput,
   VerificationRequest,
 } from '../machine/types.js';
+import { resolveCallerId } from '../phone/callerId.js';
+import { toSupportedCountry } from '../phone/countryCodes.js';
+import { InvalidPhoneConfigurationError } from '../phone/errors.js';
 
 /**
  * Default timers and limits: the seed's 10 seconds after the greeting, three
@@ -69,7 +73,6 @@ const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number }> = {
 };
 
 const MAX_TEXT = 1_000;
-const COUNTRY = /^[A-Z]{2}$/;
 const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
 type Issues = RequestIssue[];
@@ -101,16 +104,18 @@ function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] 
   if (targets.length > MAX_TARGETS) {
     issues.push({ path: 'targets', message: `at most ${MAX_TARGETS} targets are allowed, got ${targets.length}` });
   }
-  targets.forEach((target, i) => {
+  // Every index, holes of a sparse list included (`forEach` would skip them), up to the limit: a longer list is refused anyway.
+  for (let i = 0; i < Math.min(targets.length, MAX_TARGETS); i++) {
+    const target: unknown = targets[i];
     const path = `targets.${i}`;
     if (typeof target === 'string') {
       if (!isText(target, 64))
         issues.push({ path, message: 'a phone number must be a non-empty string of at most 64 characters' });
-      return;
+      continue;
     }
     if (!isRecord(target)) {
       issues.push({ path, message: 'a target must be a phone number string or { number, extension? }' });
-      return;
+      continue;
     }
     unknownKeys(target, ['number', 'extension', 'label'], path, issues);
     if (!isText(target.number, 64))
@@ -124,7 +129,7 @@ function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] 
     if (target.label !== undefined && !isText(target.label, 100)) {
       issues.push({ path: `${path}.label`, message: 'must be a non-empty string of at most 100 characters' });
     }
-  });
+  }
   return targets as TargetInput[];
 }
 
@@ -173,38 +178,17 @@ function checkTiming(timing: unknown, issues: Issues): Timing {
   return result;
 }
 
+// Checked as the dialling policy checks its own, so a caller ID the policy would refuse never reaches the provider.
 function checkCallerId(callerId: unknown, issues: Issues): VerificationInput['callerId'] {
   if (callerId === undefined) return NO_CALLER_ID;
-  if (typeof callerId === 'string') {
-    if (!isText(callerId, 32)) issues.push({ path: 'callerId', message: 'must be a non-empty phone number' });
-    return { default: callerId, byCountry: {} };
-  }
-  if (!isRecord(callerId)) {
-    issues.push({ path: 'callerId', message: 'must be a phone number or { default?, byCountry? }' });
+  try {
+    const checked = resolveCallerId(callerId as CallerIdConfig);
+    return { default: checked.default ?? null, byCountry: checked.byCountry };
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneConfigurationError)) throw error;
+    issues.push(...error.issues);
     return NO_CALLER_ID;
   }
-  unknownKeys(callerId, ['default', 'byCountry'], 'callerId', issues);
-  if (callerId.default !== undefined && !isText(callerId.default, 32)) {
-    issues.push({ path: 'callerId.default', message: 'must be a non-empty phone number' });
-  }
-  const byCountry: Record<string, string> = {};
-  if (callerId.byCountry !== undefined) {
-    if (!isRecord(callerId.byCountry)) {
-      issues.push({ path: 'callerId.byCountry', message: 'must map ISO country codes to phone numbers' });
-    } else {
-      for (const [country, number] of Object.entries(callerId.byCountry)) {
-        if (!COUNTRY.test(country))
-          issues.push({
-            path: `callerId.byCountry.${country}`,
-            message: 'key must be an ISO 3166-1 alpha-2 code such as GB',
-          });
-        else if (!isText(number, 32))
-          issues.push({ path: `callerId.byCountry.${country}`, message: 'must be a non-empty phone number' });
-        else byCountry[country] = number;
-      }
-    }
-  }
-  return { default: typeof callerId.default === 'string' ? callerId.default : null, byCountry };
 }
 
 /**
@@ -244,7 +228,7 @@ export function normalizeVerificationRequest(
   );
   const targets = checkTargets(request.targets, issues);
 
-  const mode = request.mode ?? 'standard';
+  const mode = request.mode === undefined ? 'standard' : request.mode;
   if (mode !== 'standard' && mode !== 'pin') issues.push({ path: 'mode', message: "must be 'standard' or 'pin'" });
   if (mode === 'pin' && options.hasPinVerifier !== true) {
     issues.push({ path: 'mode', message: "PIN mode needs a PIN verifier (the 'verifyPin' option)" });
@@ -260,12 +244,9 @@ export function normalizeVerificationRequest(
       message: `must be 1–4 digits (0–9) or false, got ${JSON.stringify(fraudCodeIn)}`,
     });
 
-  let defaultCountry: string | null = null;
-  if (request.defaultCountry !== undefined) {
-    const country = typeof request.defaultCountry === 'string' ? request.defaultCountry.toUpperCase() : '';
-    if (COUNTRY.test(country)) defaultCountry = country;
-    else issues.push({ path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 code such as US or GB' });
-  }
+  // A country with no numbering plan would make every national-format target an invalid number.
+  const defaultCountry =
+    request.defaultCountry === undefined ? null : toSupportedCountry(request.defaultCountry, 'defaultCountry', issues);
 
   // Only the prompts the request replaces: the defaults are not copied into every verification's state.
   const prompts: Partial<Prompts> = {};

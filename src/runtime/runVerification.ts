@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Actor, SnapshotFrom } from 'xstate';
-import { InvalidRequestError } from '../errors.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
 import { IGNORED_KINDS } from '../machine/ignoredEvents.js';
@@ -27,6 +26,7 @@ import { maskPhoneNumber } from '../phone/maskPhoneNumber.js';
 import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerificationResult.js';
 import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
+import { checkStartOptions } from '../request/identifiers.js';
 import { type RuntimeClock, systemClock } from './clock.js';
 import {
   createPreparedActor,
@@ -54,7 +54,7 @@ export interface RunVerificationOptions
    * `VerificationRefusedError`), and fed the result afterwards. Needs `userId`.
    */
   abuseGuard?: AbuseGuard;
-  /** Who is being verified, for the abuse limits. */
+  /** Who is being verified, for the abuse limits: an id as for `verificationId`. */
   userId?: string;
   /**
    * Mask the callee's phone numbers (`+1 425 ••• 0100`) in the result and in
@@ -73,7 +73,11 @@ export interface RunVerificationOptions
   signal?: AbortSignal;
   /** Receives a typed stream of what happens, for logs and metrics. Exceptions it throws are ignored. */
   onEvent?: (observation: VerificationObservation) => void;
-  /** Identifier of the verification; default a random UUID. */
+  /**
+   * Identifier of the verification, given to the provider: a non-empty string
+   * of at most 256 characters without control characters, as the durable
+   * service's `start` takes. Default a random UUID.
+   */
   verificationId?: string;
 }
 
@@ -113,12 +117,9 @@ export function runVerification(
   options: RunVerificationOptions,
 ): Promise<VerificationResult> {
   try {
-    const { provider, abuseGuard, userId } = options;
-    if (abuseGuard !== undefined && (typeof userId !== 'string' || userId.trim() === '')) {
-      throw new InvalidRequestError([
-        { path: 'userId', message: 'the abuse limits need the id of the user being verified' },
-      ]);
-    }
+    const { provider, abuseGuard } = options;
+    // The ids are checked as the durable service checks those of a start: they reach the provider and the limits.
+    const { verificationId, userId } = checkStartOptions(options, abuseGuard !== undefined);
     const clock = options.clock ?? systemClock;
     const prepared = prepareVerification(request, {
       verifyPin: options.verifyPin,
@@ -129,10 +130,10 @@ export function runVerification(
       providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
       providerOffersMachineDetection: provider.capabilities.machineDetection,
     });
-    const run = new VerificationRun(prepared, clock, options);
+    const run = new VerificationRun(prepared, clock, options, verificationId ?? newVerificationId());
     // Nothing here waits for the verification: the run hands over the result itself, so a
     // verification in flight holds no suspended call of this function.
-    if (abuseGuard === undefined || userId === undefined) return run.start(provider);
+    if (abuseGuard === undefined || userId === null) return run.start(provider);
     const check = abuseGuard.check({
       userId,
       numbers: request.targets,
@@ -180,9 +181,10 @@ class VerificationRun {
     prepared: PreparedVerification,
     private readonly clock: RuntimeClock,
     options: RunVerificationOptions,
+    verificationId: string,
   ) {
     this.prepared = prepared;
-    this.verificationId = options.verificationId ?? newVerificationId();
+    this.verificationId = verificationId;
     this.onEvent = options.onEvent;
     this.maskNumbers = options.maskNumbers !== false;
     this.signal = options.signal;

@@ -1,10 +1,11 @@
 /**
- * Checking the durable service's options, once when it is made, and the
- * options of each start, before anything is counted, stored or dialled.
+ * Checking the durable service's options, once when it is made (the options
+ * of each start are checked by `checkStartOptions`, shared with
+ * `runVerification`).
  *
  * @module
  */
-import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import type { RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
@@ -86,34 +87,4 @@ export function checkServiceOptions(options: unknown): void {
     if (options[name] !== undefined && !isDuration(options[name])) issues.push({ path: name, message: DURATION_RANGE });
   }
   if (issues.length > 0) throw new InvalidServiceConfigurationError(issues);
-}
-
-/** A start's options, checked. */
-export interface CheckedStartOptions {
-  verificationId: string | undefined;
-  userId: string | null;
-}
-
-/**
- * Checks the options of one `start`: ids that are non-empty strings of at
- * most 256 characters without control characters (`idProblem`), and a
- * user (not blank) when the abuse limits need one.
- *
- * @throws `InvalidRequestError` listing every problem.
- */
-export function checkStartOptions(options: unknown, needsUser: boolean): CheckedStartOptions {
-  if (!isRecord(options)) {
-    throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { userId?, verificationId? }' }]);
-  }
-  const issues: RequestIssue[] = [];
-  for (const path of ['verificationId', 'userId'] as const) {
-    const problem = options[path] === undefined ? null : idProblem(options[path]);
-    if (problem !== null) issues.push({ path, message: problem });
-  }
-  const userId = typeof options.userId === 'string' ? options.userId : null;
-  if (needsUser && (userId === null || userId.trim() === '') && !issues.some((issue) => issue.path === 'userId')) {
-    issues.push({ path: 'userId', message: 'the abuse limits need the id of the user being verified' });
-  }
-  if (issues.length > 0) throw new InvalidRequestError(issues);
-  return { verificationId: options.verificationId as string | undefined, userId };
 }

@@ -16,6 +16,7 @@ import type { VerificationRequest } from '../machine/types.js';
 import type { AbuseGuard, CountedStart } from '../phone/abuseGuard.js';
 import { maskVerificationResult } from '../phone/maskVerificationResult.js';
 import type { DurableVoiceProvider } from '../providers/types.js';
+import { checkStartOptions } from '../request/identifiers.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
@@ -38,7 +39,7 @@ import {
   UnknownVerificationError,
 } from '../store/errors.js';
 import type { Binding, OutboxEntry, StepWrite, StoredVerification, VerificationStore } from '../store/types.js';
-import { checkServiceOptions, checkStartOptions } from './options.js';
+import { checkServiceOptions } from './options.js';
 
 /** Whose verification a check or hook concerns. */
 export interface VerificationSubject {

@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { NumberCheckInput, NumberCheckResult } from '../../src/machine/checks.js';
+import { createNumberCheck } from '../../src/phone/createNumberCheck.js';
 import { createVerificationActor } from '../../src/runtime/createVerificationActor.js';
 import { startHarness } from '../support/harness.js';
 import { BACKUP, COMPLETED, dialled, isFinished, PRIMARY, THIRD } from './helpers.js';
@@ -90,6 +91,74 @@ describe('SPEC step 1: check the number before dialling', () => {
 
     expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'failed', rule: 'NUMBER_CHECK_ERROR' });
     expect(dialled(h)).toEqual([BACKUP]);
+  });
+});
+
+describe("a number check's answer is taken only when it keeps the check's contract", () => {
+  const malformed: [string, unknown][] = [
+    ['nothing', undefined],
+    ['null', null],
+    ['not an object', 'yes'],
+    ['ok that is not true or false', { ok: 'true', e164: BACKUP, extension: null, country: null }],
+    ['an acceptance without a number', { ok: true }],
+    ['a number that is not a string', { ok: true, e164: 14255550199, extension: null, country: null }],
+    ['a number that is not E.164', { ok: true, e164: 'not a number', extension: null, country: null }],
+    ['a number with spaces', { ok: true, e164: '+1 425 555 0199', extension: null, country: null }],
+    ['a number with a leading zero', { ok: true, e164: '+04255550199', extension: null, country: null }],
+    ['an extension that cannot be keyed', { ok: true, e164: BACKUP, extension: 'abc', country: null }],
+    ['a country that is no ISO code', { ok: true, e164: BACKUP, extension: null, country: 42 }],
+    ['a caller ID that is not E.164', { ok: true, e164: BACKUP, extension: null, country: null, callerId: 'hi' }],
+    ['a refusal with a result the check may not give', { ok: false, result: 'approved', rule: 'x' }],
+    ['a refusal with an unknown result', { ok: false, result: 'weird', rule: 'x' }],
+    ['a refusal without a result', { ok: false, rule: 'x' }],
+    ['a refusal whose rule is not text', { ok: false, result: 'blocked-number', rule: 1 }],
+  ];
+
+  it.each(malformed)(
+    'an answer with %s fails the attempt as malformed, dials nothing for it, and rolls over',
+    async (_name, answer) => {
+      for (const later of [false, true]) {
+        const checkNumber = (input: NumberCheckInput) => {
+          const result = input.index === 0 ? (answer as NumberCheckResult) : accept(BACKUP);
+          return later ? Promise.resolve(result) : result;
+        };
+        const h = await startHarness({ targets: [PRIMARY, BACKUP] }, { checkNumber });
+
+        expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({
+          result: 'failed',
+          rule: 'MALFORMED_CHECK_RESULT',
+          callId: null,
+          target: { e164: null, extension: null },
+          callerId: null,
+        });
+        expect(h.sent('dial').map((dial) => dial.to)).toEqual([BACKUP]);
+      }
+    },
+  );
+
+  it('a well-formed answer is taken: extension and country may be left out, an extension may hold pauses', async () => {
+    const answers: unknown[] = [
+      { ok: true, e164: PRIMARY },
+      { ok: false, result: 'blocked-number', rule: 'premium-rate' },
+      { ok: true, e164: THIRD, extension: ',,12#', country: 'GB', callerId: '+442079460999' },
+    ];
+    const h = await startHarness(
+      { targets: [PRIMARY, BACKUP, THIRD] },
+      { checkNumber: (input) => answers[input.index] as NumberCheckResult },
+    );
+    expect(h.last('dial')).toMatchObject({ to: PRIMARY, extension: null, callerId: null });
+    await h.dialed('CA1');
+    await h.ended('CA1', { status: 'busy' });
+    expect(h.actor.getSnapshot().context.attempts[1]).toMatchObject({ result: 'blocked-number', rule: 'premium-rate' });
+    expect(h.last('dial')).toMatchObject({ to: THIRD, extension: ',,12#', callerId: '+442079460999' });
+  });
+
+  it("a number longer than E.164's 15 digits that a numbering plan assigns, as the library's own check answers it, is dialled", async () => {
+    const longGerman = '+4980000000000000';
+    const checkNumber = createNumberCheck();
+    expect(checkNumber({ index: 0, target: longGerman, defaultCountry: null })).toMatchObject({ ok: true });
+    const h = await startHarness({ targets: [longGerman] }, { checkNumber });
+    expect(h.last('dial').to).toBe(longGerman);
   });
 });
 

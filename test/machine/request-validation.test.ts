@@ -8,7 +8,7 @@ import type { VerificationRequest } from '../../src/machine/types.js';
 import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { createVerificationActor } from '../../src/runtime/createVerificationActor.js';
 import { startHarness } from '../support/harness.js';
-import { PRIMARY } from './helpers.js';
+import { BACKUP, PRIMARY, THIRD } from './helpers.js';
 
 /** Creates a verification from `request` and returns what it threw, checking nothing was started. */
 async function refusal(request: unknown, options: { verifyPin?: (entry: string) => boolean } = {}) {
@@ -138,6 +138,25 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
     expect(error.issues[0]?.path).toBe('mode');
   });
 
+  it('a hole in the targets list is refused, naming its position, like any target that is not a number', async () => {
+    const targets = [PRIMARY, BACKUP, THIRD];
+    delete (targets as unknown as Record<number, unknown>)[1];
+    const error = await refusal({ targets });
+    expect(error.issues).toEqual([{ path: 'targets.1', message: expect.stringMatching(/phone number/) }]);
+  });
+
+  it('a sparse list of more targets than allowed is refused at once, its holes not read one by one', async () => {
+    const targets: string[] = [PRIMARY];
+    targets.length = 2 ** 32 - 1;
+    const error = await refusal({ targets });
+    expect(error.issues[0]).toEqual({ path: 'targets', message: expect.stringMatching(/at most 20 targets/) });
+  });
+
+  it.each([null, '', 0])('a mode of %j is refused, not read as standard', async (mode) => {
+    const error = await refusal({ targets: [PRIMARY], mode });
+    expect(error.issues).toEqual([{ path: 'mode', message: "must be 'standard' or 'pin'" }]);
+  });
+
   it.each([
     ['a top-level field', { targets: [PRIMARY], retries: 2 }, 'retries'],
     ['a timing field', { targets: [PRIMARY], timing: { inputTimeoutSeconds: 10 } }, 'timing.inputTimeoutSeconds'],
@@ -167,6 +186,51 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
   it('ISSUE rule: a request that is not an object is refused', async () => {
     const error = await refusal(null);
     expect(error.message).toMatch(/must be an object/);
+  });
+
+  it.each([
+    ['not a number', 'hello', 'callerId', /not a valid number/],
+    ['too short', '+1 425', 'callerId', /not a valid number/],
+    ['an extension', '+14255550000 x12', 'callerId', /cannot have an extension/],
+    ['not a string', 42, 'callerId', /phone number/],
+    ['a bad default', { default: 'x' }, 'callerId.default', /not a valid number/],
+    ['a country key ISO spells otherwise', { byCountry: { UK: '+442079460000' } }, 'callerId.byCountry.UK', /use GB/],
+    ['an unknown country key', { byCountry: { ZZ: '+442079460000' } }, 'callerId.byCountry.ZZ', /country code/],
+    ['a bad number for a country', { byCountry: { GB: 'nope' } }, 'callerId.byCountry.GB', /not a valid number/],
+    ['an unknown field', { defualt: '+14255550000' }, 'callerId.defualt', /unknown field/],
+  ])(
+    'a caller ID that the dialling policy would refuse (%s) is refused, naming it',
+    async (_name, callerId, path, message) => {
+      const error = await refusal({ targets: [PRIMARY], callerId });
+      expect(error.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+    },
+  );
+
+  it('a caller ID is written in E.164, as the dialling policy writes it, and country keys in upper case', () => {
+    expect(normalizeVerificationRequest({ targets: [PRIMARY], callerId: '+1 425 555 0000' }).callerId).toEqual({
+      default: '+14255550000',
+      byCountry: {},
+    });
+    const input = normalizeVerificationRequest({
+      targets: [PRIMARY],
+      callerId: { default: 'tel:+1-425-555-0000', byCountry: { gb: '+44 20 7946 0000' } },
+    });
+    expect(input.callerId).toEqual({ default: '+14255550000', byCountry: { GB: '+442079460000' } });
+  });
+
+  it.each([
+    ['UK', /UK is not an ISO 3166-1 code: use GB/],
+    ['uk', /UK is not an ISO 3166-1 code: use GB/],
+    ['ZZ', /numbering plan/],
+    ['', /numbering plan/],
+    [42, /numbering plan/],
+  ])('a default country with no numbering plan (%j) is refused, naming `defaultCountry`', async (country, message) => {
+    const error = await refusal({ targets: [PRIMARY], defaultCountry: country });
+    expect(error.issues).toEqual([{ path: 'defaultCountry', message: expect.stringMatching(message) }]);
+  });
+
+  it('a default country is accepted in any case and written in upper case', () => {
+    expect(normalizeVerificationRequest({ targets: [PRIMARY], defaultCountry: ' gb' }).defaultCountry).toBe('GB');
   });
 
   it('SPEC rule: the defaults ("`ringTimeoutMs`, default 30 000", "`inputTimeoutMs`, default **10 000**", "`maxInvalidEntries` (default 3)", "`maxTotalMs`, default 180 000", "default `0#`") apply to a minimal request', () => {

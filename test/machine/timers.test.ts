@@ -157,6 +157,22 @@ describe('SPEC: "every waiting state has a deadline"', () => {
     expect(h.last('playPrompt').kind).toBe('greeting');
   });
 
+  it("the extension's watchdog runs after its pauses: the greeting never starts while our own keys are still being sent", async () => {
+    const pauses = 40;
+    const h = await startAnswered({ targets: [{ number: PRIMARY, extension: `${','.repeat(pauses)}1234` }] });
+    const answeredAt = h.clock.now();
+    // Sending takes 40 s of pauses and then the keys: past the 30 s a prompt may take.
+    await advance(h, 30_000);
+    expect(h.state()).toContain('sendingExtension');
+    expect(h.sent('playPrompt')).toHaveLength(0);
+
+    await advance(h, pauses * 1_000 - 1);
+    expect(h.state()).toContain('sendingExtension');
+    await advance(h, 1);
+    expect(h.state()).toContain('greeting');
+    expect(h.clock.now() - answeredAt).toBe(pauses * 1_000 + 30_000);
+  });
+
   it('SPEC rule: "A provider that goes silent cannot hang a verification" → a dial never acknowledged fails when the dial bound expires', async () => {
     const h = await startHarness({ targets: [PRIMARY] });
     await advance(h, 89_999);

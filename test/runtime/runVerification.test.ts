@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createAbuseGuard,
   InvalidRequestError,
@@ -23,6 +23,40 @@ describe('runVerification', () => {
     );
     expect(manual.commands).toHaveLength(0);
     expect(manual.closedCount()).toBe(0);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['with a NUL and a line break', 'a\nb\u0000'],
+    ['5000 characters long', 'x'.repeat(5000)],
+    ['a number', 42],
+  ])(
+    'refuses a verificationId that is no id (%s), as the durable service does, before opening a session',
+    async (_name, verificationId) => {
+      const manual = createManualProvider();
+      const openSession = vi.spyOn(manual.provider, 'openSession');
+      const run = runVerification(
+        { targets: [PRIMARY] },
+        { provider: manual.provider, verificationId: verificationId as string },
+      );
+      await expect(run).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(run).rejects.toMatchObject({ issues: [{ path: 'verificationId' }] });
+      expect(openSession).not.toHaveBeenCalled();
+      expect(manual.commands).toHaveLength(0);
+    },
+  );
+
+  it('takes a verificationId that is an id, and gives it to the provider', async () => {
+    const manual = createManualProvider();
+    const openSession = vi.spyOn(manual.provider, 'openSession');
+    const controller = new AbortController();
+    const run = runVerification(
+      { targets: [PRIMARY] },
+      { provider: manual.provider, verificationId: 'login-42', signal: controller.signal },
+    );
+    controller.abort();
+    expect((await run).status).toBe('canceled');
+    expect(openSession).toHaveBeenCalledWith(expect.objectContaining({ verificationId: 'login-42' }));
   });
 
   it('refuses PIN mode without a PIN verifier', async () => {

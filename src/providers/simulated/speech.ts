@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { EXTENSION_PAUSE_MS } from '../../machine/checks.js';
 import type { PromptSegment } from '../../machine/types.js';
 import { recentResults } from '../../phone/recentResults.js';
 
@@ -61,6 +62,6 @@ function wordCount(text: string): number {
  */
 export function estimateDigitsDurationMs(digits: string, msPerKey = 200): number {
   let total = 0;
-  for (const key of digits) total += key === ',' ? 1_000 : msPerKey;
+  for (const key of digits) total += key === ',' ? EXTENSION_PAUSE_MS : msPerKey;
   return total;
 }

@@ -453,7 +453,9 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
   if (target.extension === null) startPrompt('greeting', answeredAt);
   else {
     extensionSentAt = answeredAt + extensionDurationMs(target.extension);
-    watchdogAt = answeredAt + rules.watchdogMs;
+    // The extension's watchdog runs after its pauses.
+    const pausesMs = [...target.extension].filter((key) => key === ',').length * COMMA_PAUSE_MS;
+    watchdogAt = answeredAt + pausesMs + rules.watchdogMs;
   }
 
   for (;;) {
