@@ -144,6 +144,41 @@ describe('simulated carrier: callees', () => {
     expect(result.attempts[0]?.result).toBe('no-response');
   });
 
+  // The last key comes 600 ms after the "not valid" re-prompt started at 18 820 ms.
+  it.each<[string, SimulatedCarrierOptions['capabilities'], string[]]>([
+    ['the machine', {}, []],
+    ['the provider', { enforcesInputTimeout: true, reportsPromptEnd: false }, ['call.inputTimeout 2 at 29420']],
+  ])(
+    'a key typed during a later prompt stops that prompt too (timer kept by %s)',
+    async (_owner, capabilities, reportsOfReprompt) => {
+      // "1#" is invalid; the "2" 600 ms later lands during the "not valid" re-prompt (prompt 2).
+      const clock = new VirtualClock();
+      const carrier = new SimulatedCarrier({
+        clock,
+        capabilities,
+        numbers: { [A]: { kind: 'answers', responses: [{ press: '1#2', keyGapMs: 600 }] } },
+      });
+      const reports: string[] = [];
+      const result = await runVerification(
+        { targets: [A] },
+        {
+          provider: carrier,
+          clock,
+          onEvent: (o) => {
+            if (o.type !== 'provider.event') return;
+            if (o.event.type === 'call.promptFinished' || o.event.type === 'call.inputTimeout')
+              reports.push(`${o.event.type} ${o.event.promptSeq} at ${o.at}`);
+          },
+        },
+      );
+      // The re-prompt never reports its end; the input timer runs from the last key.
+      expect(reports.filter((r) => / 2 at /.test(r))).toEqual(reportsOfReprompt);
+      expect(carrier.calls[0]?.keysPressed).toBe(3);
+      expect(result.attempts[0]).toMatchObject({ result: 'no-response', invalidEntries: 2 });
+      expect(result.attempts[0]?.times.endedAt).toBe(49_320);
+    },
+  );
+
   it('with a provider-enforced input timeout the results are the same as with the machine timer', async () => {
     const numbers: Record<string, CalleeScript> = {
       [A]: { kind: 'voicemail' },

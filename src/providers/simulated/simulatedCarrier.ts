@@ -638,20 +638,15 @@ class CarrierSession implements ProviderSession {
     }
     const gap = response.keyGapMs ?? this.timing.keyGapMs;
     [...response.press].forEach((key, i) => {
-      this.after(call, startMs + i * gap, () => this.pressKey(call, key, promptTimer, inputTimeoutMs, timeoutOwner));
+      this.after(call, startMs + i * gap, () => this.pressKey(call, key, inputTimeoutMs, timeoutOwner));
     });
   }
 
-  private pressKey(
-    call: CallState,
-    key: string,
-    promptTimer: CarrierTimer,
-    inputTimeoutMs: number,
-    timeoutOwner: 'machine' | 'provider',
-  ): void {
-    if (call.promptPlaying && call.promptTimer === promptTimer) {
-      // Barge-in: a key stops the prompt, so its end is never reported.
-      this.cancel(promptTimer);
+  private pressKey(call: CallState, key: string, inputTimeoutMs: number, timeoutOwner: 'machine' | 'provider'): void {
+    if (call.promptPlaying && call.promptTimer !== null) {
+      // Barge-in: a key stops the prompt playing, even one started after the key's own prompt
+      // (a Gather stops at any key), so its end is never reported.
+      this.cancel(call.promptTimer);
       call.promptPlaying = false;
     }
     call.record.keysPressed++;
