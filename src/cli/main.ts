@@ -62,7 +62,9 @@ Options:
   --pin DIGITS            the PIN the callee must enter; --pin alone means PIN mode
   --fraud-code DIGITS|off default 0
   --amd                   answering-machine detection
-  --provider-timeout      the provider enforces the input timeout, like Twilio
+  --provider-timeout      the carrier times the input itself (from the prompt's end,
+                          restarted by every key, stopped by #) and reports no prompt
+                          end, as Twilio does; no other Twilio behaviour is modelled
   --faults JSON           random faults, e.g. '{"duplicate":0.3,"delay":0.3,"maxDelayMs":300,"stale":0.2}'
   --seed N                seed of the random faults (default 1)
   --name TEXT             the scenario's name in the output

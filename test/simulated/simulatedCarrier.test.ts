@@ -50,14 +50,36 @@ describe('simulated carrier: call progress', () => {
     },
   );
 
-  it('a carrier that cannot tell SIT kinds apart reports unknown tones', async () => {
-    const { result } = await play(
-      { [A]: { kind: 'sit', sitKind: 'intercept' } },
-      {},
-      { capabilities: { reportsSitKinds: false } },
-    );
-    expect(result.attempts[0]).toMatchObject({ result: 'sit', sitKind: 'unknown' });
-  });
+  it.each([
+    ['intercept', { result: 'sit', sitKind: 'intercept', sipCode: 410, q850Cause: 22 }],
+    ['vacant-code', { result: 'invalid-number', sitKind: null, sipCode: 404, q850Cause: 1 }],
+    ['no-circuit', { result: 'failed', sitKind: null, sipCode: 503, q850Cause: 34 }],
+    ['reorder', { result: 'failed', sitKind: null, sipCode: 503, q850Cause: 42 }],
+    ['unknown', { result: 'failed', sitKind: null, sipCode: 500, q850Cause: 41 }],
+  ] as const)(
+    'a carrier with no SIT signal ends tri-tones of kind %s as a failed call with their SIP code, as Twilio does',
+    async (sitKind, expected) => {
+      const clock = new VirtualClock();
+      const carrier = new SimulatedCarrier({
+        clock,
+        numbers: { [A]: { kind: 'sit', sitKind } },
+        capabilities: { reportsSitKinds: false },
+      });
+      const endings: unknown[] = [];
+      const result = await runVerification(
+        { targets: [A] },
+        {
+          provider: carrier,
+          clock,
+          onEvent: (o) => {
+            if (o.type === 'provider.event' && o.event.type === 'call.ended') endings.push(o.event.ending);
+          },
+        },
+      );
+      expect(endings).toEqual([{ status: 'failed', sipCode: expected.sipCode, q850Cause: expected.q850Cause }]);
+      expect(result.attempts[0]).toMatchObject(expected);
+    },
+  );
 
   it('an API error on dialling is a failed attempt with the provider code, and no call exists', async () => {
     const { result, carrier } = await play({ [A]: { kind: 'api-error', providerCode: '21217' } });

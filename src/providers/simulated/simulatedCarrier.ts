@@ -7,7 +7,7 @@
 import type { RequestIssue } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { DialCommand, ProviderCommand } from '../../machine/commands.js';
-import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
+import type { AnsweredBy, CallEnding, ProviderEvent, SitKind } from '../../machine/events.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
@@ -79,6 +79,18 @@ export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
 /** From the first ring to the answer, by default. */
 const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
 
+/**
+ * How a network with no SIT signal (Twilio's) ends a call its switch refused with tones of
+ * each kind: `failed`, with the SIP response and Q.850 cause of what the tones mean.
+ */
+const SIT_AS_FAILURE: Readonly<Record<SitKind, CallEnding>> = {
+  intercept: { status: 'failed', sipCode: 410, q850Cause: 22 }, // number changed or disconnected
+  'vacant-code': { status: 'failed', sipCode: 404, q850Cause: 1 }, // unassigned number
+  'no-circuit': { status: 'failed', sipCode: 503, q850Cause: 34 }, // no circuit, congestion
+  reorder: { status: 'failed', sipCode: 503, q850Cause: 42 }, // switching equipment congestion
+  unknown: { status: 'failed', sipCode: 500, q850Cause: 41 }, // temporary failure
+};
+
 /** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
 export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
   reportsPromptEnd: true,
@@ -105,7 +117,11 @@ export interface SimulatedCarrierOptions {
    */
   scriptedFaults?: ScriptedFault[];
   timing?: Partial<CarrierTiming>;
-  /** Behave like another provider, e.g. `{ enforcesInputTimeout: true, reportsPromptEnd: false }` like Twilio. */
+  /**
+   * Report as a provider with these capabilities: `{ enforcesInputTimeout: true, reportsPromptEnd: false }`
+   * times the input as Twilio does, `reportsSitKinds: false` ends a `sit` script with a SIP code as Twilio
+   * would. Nothing else of Twilio (its dial queue, keys lost between Gathers) is modelled.
+   */
   capabilities?: Partial<ProviderCapabilities>;
   /**
    * Listen to every call's audio: each callee's line (ringback, busy or
@@ -501,7 +517,7 @@ class CarrierSession implements ProviderSession {
       case 'sit':
         return this.carrier.capabilities.reportsSitKinds
           ? { status: 'sit', sitKind: script.sitKind }
-          : { status: 'sit' };
+          : { ...SIT_AS_FAILURE[script.sitKind] };
       case 'invalid-number':
         return { status: 'failed', sipCode: 404, q850Cause: 1 };
       case 'carrier-failure':

@@ -300,7 +300,11 @@ function carrierEvent(rules: Rules, script: CalleeScript, progressAt: number): C
     case 'busy':
       return ending('busy');
     case 'sit':
-      return ending('sit', progressAt, rules.reportsSitKinds ? script.sitKind : 'unknown');
+      if (rules.reportsSitKinds) return ending('sit', progressAt, script.sitKind);
+      // A carrier with no SIT signal fails the call with the SIP code of what the tones mean.
+      return script.sitKind === 'intercept'
+        ? ending('sit', progressAt, 'intercept')
+        : ending(script.sitKind === 'vacant-code' ? 'invalid-number' : 'failed');
     case 'invalid-number':
       return ending('invalid-number');
     case 'carrier-failure':
