@@ -30,6 +30,17 @@ async function play(
   return { result, carrier, clock };
 }
 
+/** The error a carrier with these options is refused with. */
+function refusal(numbers: Record<string, CalleeScript>, options: Partial<SimulatedCarrierOptions> = {}) {
+  try {
+    new SimulatedCarrier({ clock: new VirtualClock(), numbers, ...options });
+  } catch (error) {
+    if (error instanceof InvalidSimulationError) return error;
+    throw error;
+  }
+  throw new Error('the carrier accepted the options');
+}
+
 describe('simulated carrier: call progress', () => {
   it.each([
     [{ kind: 'busy' } as const, 'busy', 486],
@@ -312,16 +323,6 @@ describe('simulated carrier: when the callee answers', () => {
     expect((call?.answeredAt ?? 0) - (call?.dialedAt ?? 0)).toBe(1_000);
   });
 
-  const refusal = (numbers: Record<string, CalleeScript>, options: Partial<SimulatedCarrierOptions> = {}) => {
-    try {
-      new SimulatedCarrier({ clock: new VirtualClock(), numbers, ...options });
-    } catch (error) {
-      if (error instanceof InvalidSimulationError) return error;
-      throw error;
-    }
-    throw new Error('the carrier accepted the options');
-  };
-
   it('refuses answerAfterMs and answerAtMs together with a typed error', () => {
     const error = refusal({ [A]: { kind: 'answers', answerAfterMs: 1_000, answerAtMs: 9_000 } });
     expect(error.code).toBe('INVALID_CONFIGURATION');
@@ -372,6 +373,37 @@ describe('simulated carrier: options are checked field by field', () => {
       'faults.dupliate',
       'faults.duplicate',
     ]);
+  });
+
+  it('refuses a timing whose durations are negative, not numbers, or unknown, naming each field', () => {
+    const error = refusal(
+      { [A]: { kind: 'voicemail', answerAtMs: 500 } },
+      { timing: { postDialDelayMs: -5_000, hangUpLatencyMs: Number.NaN, ringMs: 1 } as never },
+    );
+    expect(error.issues).toEqual([
+      { path: 'timing.ringMs', message: 'unknown field' },
+      { path: 'timing.postDialDelayMs', message: 'must be a finite number from 0 to 3600000, got -5000' },
+      { path: 'timing.hangUpLatencyMs', message: 'must be a finite number from 0 to 3600000, got NaN' },
+    ]);
+  });
+
+  it('refuses a speech pace given in part, which would make prompts last NaN ms', () => {
+    const error = refusal({ [A]: { kind: 'voicemail' } }, { timing: { speech: { msPerWord: 200 } as never } });
+    expect(error.issues).toEqual([
+      { path: 'timing.speech.segmentPauseMs', message: 'is required' },
+      { path: 'timing.speech.recordingMs', message: 'is required' },
+    ]);
+    expect(refusal({ [A]: { kind: 'voicemail' } }, { timing: null as never }).issues[0]?.path).toBe('timing');
+  });
+
+  it('takes a whole speech pace and durations of 0', async () => {
+    const { result } = await play(
+      { [A]: { kind: 'answers', responses: [{ press: '#' }] } },
+      {},
+      { timing: { postDialDelayMs: 0, speech: { msPerWord: 100, segmentPauseMs: 0, recordingMs: 1_000 } } },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.times.ringingAt).toBe(100);
   });
 
   it('a script with a field its kind does not have is refused', () => {

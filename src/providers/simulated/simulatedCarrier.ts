@@ -11,6 +11,7 @@ import type { AnsweredBy, CallEnding, ProviderEvent, SitKind } from '../../machi
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
+import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
 import { toHeardEvent } from '../heardOnCall.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   VoiceProvider,
 } from '../types.js';
 import { CallListener, checkAudioAnalysis, LISTENING_FRAME_MS, type SimulatedAudioAnalysis } from './callListener.js';
+import { checkNumberField, DURATION, fieldPath } from './checks.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
 import {
   checkFaultPlan,
@@ -76,6 +78,43 @@ export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
   speech: DEFAULT_SPEECH_TIMING,
 };
 
+const TIMING_DURATIONS = [
+  'apiLatencyMs',
+  'postDialDelayMs',
+  'responseDelayMs',
+  'keyGapMs',
+  'machineDetectionMs',
+  'hangUpLatencyMs',
+] as const satisfies readonly (keyof CarrierTiming)[];
+const SPEECH_DURATIONS = Object.keys(DEFAULT_SPEECH_TIMING) as (keyof SpeechTiming)[];
+
+/**
+ * Checks the `timing` option: each duration a finite number from 0 to an hour,
+ * `speech` whole; adds an issue for every problem, with the path of its field.
+ */
+function checkCarrierTiming(timing: unknown, path: string, issues: RequestIssue[]): void {
+  if (timing === undefined) return;
+  if (!isRecord(timing)) {
+    issues.push({ path, message: `must be an object of ${[...TIMING_DURATIONS, 'speech'].join(', ')}` });
+    return;
+  }
+  unknownKeys(timing, [...TIMING_DURATIONS, 'speech'], path, issues);
+  for (const key of TIMING_DURATIONS) checkNumberField(timing[key], fieldPath(path, key), DURATION, issues);
+  const { speech } = timing;
+  if (speech === undefined) return;
+  const speechPath = fieldPath(path, 'speech');
+  if (!isRecord(speech)) {
+    issues.push({ path: speechPath, message: `must be an object of ${SPEECH_DURATIONS.join(', ')}` });
+    return;
+  }
+  unknownKeys(speech, SPEECH_DURATIONS, speechPath, issues);
+  for (const key of SPEECH_DURATIONS) {
+    // The pace is given whole: a missing field would make every prompt last NaN ms.
+    if (speech[key] === undefined) issues.push({ path: fieldPath(speechPath, key), message: 'is required' });
+    else checkNumberField(speech[key], fieldPath(speechPath, key), DURATION, issues);
+  }
+}
+
 /** From the first ring to the answer, by default. */
 const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
 
@@ -116,6 +155,10 @@ export interface SimulatedCarrierOptions {
    * dial refused. They apply first; the random `faults` take the other events.
    */
   scriptedFaults?: ScriptedFault[];
+  /**
+   * Timing of the network and the callees; each duration a finite number of
+   * milliseconds from 0 to an hour, `speech` given whole. Default {@link DEFAULT_CARRIER_TIMING}.
+   */
   timing?: Partial<CarrierTiming>;
   /**
    * Report as a provider with these capabilities: `{ enforcesInputTimeout: true, reportsPromptEnd: false }`
@@ -253,10 +296,12 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
     this.clock = options.clock;
+    const issues: RequestIssue[] = [];
+    checkCarrierTiming(options.timing, 'timing', issues);
     this.timing =
       options.timing === undefined ? DEFAULT_CARRIER_TIMING : { ...DEFAULT_CARRIER_TIMING, ...options.timing };
-    const firstRingMs = this.timing.apiLatencyMs + this.timing.postDialDelayMs;
-    const issues: RequestIssue[] = [];
+    // With a wrong timing the first ring is unknown: answer times are then checked without it.
+    const firstRingMs = issues.length > 0 ? 0 : this.timing.apiLatencyMs + this.timing.postDialDelayMs;
     const numbers = new Map<string, CalleeScript>();
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
       const key = toE164Key(number, issues);
