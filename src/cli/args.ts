@@ -114,7 +114,7 @@ export function parseCallee(spec: string): CalleeScript {
       return { kind, providerCode: detail };
     default:
       throw usageError(
-        `unknown callee ${quote(spec)}: use voicemail, busy, no-answer, declines, invalid-number, sit[:kind], answers[:keys,…], carrier-failure[:sip], api-error:code or a JSON script`,
+        `unknown callee ${quote(spec)}: use voicemail, busy, no-answer, declines, invalid-number, sit[:kind], intercept[:kind], answers[:keys,…], carrier-failure[:sip], api-error:code or a JSON script`,
       );
   }
 }

@@ -52,7 +52,9 @@ The first --target is the primary, the others are backups in order.
       CALLEE  what the phone does, given once per number; without one the carrier says
               the number does not exist:
         voicemail | busy | no-answer | declines | invalid-number
-        sit[:intercept|vacant-code|no-circuit|reorder|unknown]
+        sit[:intercept|vacant-code|no-circuit|reorder|unknown]  tones the network signals
+        intercept[:KIND]      a recording answers with these tones (KIND as for sit,
+                              intercept by default); only --file with audioAnalysis hears them
         answers[:RESPONSE,…]  a response per prompt: keys (# 1234#), hangup or silence
         carrier-failure[:SIP] | api-error:CODE
         or a JSON callee script: '{"kind":"answers","answerAtMs":9000,"responses":[{"press":"#"}]}'
@@ -71,7 +73,8 @@ Options:
   --seed N                seed of the random faults (default 1)
   --name TEXT             the scenario's name in the output, on one line
   -f, --file FILE         a scenario file: { name, request, callees, pin?, faults?,
-                          scriptedFaults?, seed?, capabilities?, cancelAfterMs? }
+                          scriptedFaults?, seed?, capabilities?, audioAnalysis?,
+                          cancelAfterMs? }
                           (examples/scenario.json in the repository); the other
                           scenario options do not apply
   --format text|json|mermaid  how to print (default text)

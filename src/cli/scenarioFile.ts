@@ -25,7 +25,8 @@ import {
 import { readPhoneNumber } from './phoneInput.js';
 import type { Scenario } from './scenario.js';
 
-const FIELDS: readonly (keyof Scenario)[] = [
+/** The fields of a scenario file, in the order the docs list them. */
+export const SCENARIO_FIELDS: readonly (keyof Scenario)[] = [
   'name',
   'request',
   'callees',
@@ -125,7 +126,7 @@ export function checkScenario(scenario: unknown): RequestIssue[] {
   const issues: RequestIssue[] = [];
   if (!isRecord(scenario))
     return [{ path: '', message: 'a scenario must be a JSON object: { name, request, callees, … }' }];
-  unknownKeys(scenario, FIELDS, '', issues);
+  unknownKeys(scenario, SCENARIO_FIELDS, '', issues);
   const nameProblem = scenario.name === undefined ? null : scenarioNameProblem(scenario.name);
   if (nameProblem !== null) issues.push({ path: 'name', message: nameProblem });
   checkRequest(scenario, issues);

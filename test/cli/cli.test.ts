@@ -9,6 +9,7 @@ import { playScenario } from '../../src/cli/scenario.js';
 import { DEMO_SCENARIOS } from '../../src/cli/scenarios.js';
 import { formatTimeline, toTimeline } from '../../src/cli/timeline.js';
 import { VoiceMfaError } from '../../src/index.js';
+import { CALLEE_SCRIPT_KINDS } from '../../src/providers/simulated/scripts.js';
 
 async function run(argv: string[]): Promise<{ code: number; output: string; errors: string }> {
   const stdout: string[] = [];
@@ -246,6 +247,27 @@ describe('callee shorthand', () => {
     ['{"kind":"no-answer","carrierGivesUpAfterMs":5000}', { kind: 'no-answer', carrierGivesUpAfterMs: 5000 }],
   ])('%s', (spec, expected) => {
     expect(parseCallee(spec)).toEqual(expected);
+  });
+
+  it('the help and the unknown-callee message name every kind of callee the shorthand reads', async () => {
+    const spelling: Record<(typeof CALLEE_SCRIPT_KINDS)[number], string> = {
+      answers: 'answers[:',
+      voicemail: 'voicemail',
+      busy: 'busy',
+      sit: 'sit[:',
+      intercept: 'intercept[:',
+      'invalid-number': 'invalid-number',
+      'no-answer': 'no-answer',
+      declines: 'declines',
+      'carrier-failure': 'carrier-failure[:',
+      'api-error': 'api-error:',
+    };
+    const help = (await run(['simulate', '--help'])).output;
+    const unknown = (await run(['simulate', '--target', '+14255550100=bogus'])).errors;
+    for (const kind of CALLEE_SCRIPT_KINDS) {
+      expect(help).toContain(spelling[kind]);
+      expect(unknown).toContain(spelling[kind]);
+    }
   });
 
   it.each(['sit:purple', 'intercept:purple', 'answers:12x', 'carrier-failure:200', 'api-error', '{oops'])(
