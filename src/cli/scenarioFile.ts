@@ -84,7 +84,11 @@ function checkRequest(scenario: Record<string, unknown>, issues: RequestIssue[])
     });
   } catch (error) {
     if (!(error instanceof InvalidRequestError)) throw error;
-    for (const issue of error.issues) issues.push({ path: fieldPath('request', issue.path), message: issue.message });
+    for (const issue of error.issues) {
+      // An issue of the whole request (not an object) has the empty path.
+      const path = issue.path === '' ? 'request' : fieldPath('request', issue.path);
+      issues.push({ path, message: issue.message });
+    }
   }
   const mode = isRecord(request) ? request.mode : undefined;
   if (mode === 'pin' && scenario.pin === undefined) {

@@ -225,6 +225,16 @@ describe('voice-mfa simulate', () => {
     expect(refused.errors).toContain('name: must be one line, without control characters');
   });
 
+  it('a request that is no object is reported at the path request', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    await writeFile(file, JSON.stringify({ request: 'x', callees: {} }));
+    const { code, errors } = await run(['simulate', '--file', file]);
+    expect(code).toBe(2);
+    expect(errors).toContain('\n  request: the request must be an object');
+    expect(errors).not.toContain('request.:');
+  });
+
   it('a missing scenario file is a clear error', async () => {
     const { code, output, errors } = await run(['simulate', '--file', '/nonexistent/scenario.json']);
     expect(code).toBe(2);
