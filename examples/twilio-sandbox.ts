@@ -5,8 +5,9 @@
  * but they place no real call and fire no webhooks. So this example shows the
  * REST side only: the primary +15005550001 is refused as invalid (21217), the
  * backup +15005550002 as unreachable (21214), and the last backup +15005550006
- * is created — then, since no callback will ever come, its ring timer runs out
- * and the verification ends `unreachable`.
+ * is created — then, since no callback will ever come, not even a ring, the dial
+ * bound (`dialTimeoutMs`) gives it up as `failed` (`timedOut: 'dial'`) and the
+ * verification ends `unreachable`.
  *
  *   TWILIO_TEST_ACCOUNT_SID=AC… TWILIO_TEST_AUTH_TOKEN=… npx tsx examples/twilio-sandbox.ts
  *

@@ -15,7 +15,7 @@ import { type CalleeScript, checkCalleeScript, type PromptResponse } from '../pr
 import { FRAUD_CODE_PATTERN } from '../request/normalizeRequest.js';
 import { readPhoneNumber } from './phoneInput.js';
 import type { Scenario } from './scenario.js';
-import { FIRST_RING_MS, PIN_PATTERN, PIN_RULE } from './scenarioFile.js';
+import { FIRST_RING_MS, PIN_PATTERN, PIN_RULE, pinProblem, scenarioNameProblem } from './scenarioFile.js';
 
 /** How a run is printed. */
 export type OutputFormat = 'text' | 'json' | 'mermaid';
@@ -114,7 +114,7 @@ export function parseCallee(spec: string): CalleeScript {
       return { kind, providerCode: detail };
     default:
       throw usageError(
-        `unknown callee ${quote(spec)}: use voicemail, busy, no-answer, declines, invalid-number, sit[:kind], answers[:keys,…], carrier-failure[:sip], api-error:code or a JSON script`,
+        `unknown callee ${quote(spec)}: use voicemail, busy, no-answer, declines, invalid-number, sit[:kind], intercept[:kind], answers[:keys,…], carrier-failure[:sip], api-error:code or a JSON script`,
       );
   }
 }
@@ -152,6 +152,8 @@ interface TargetsRead {
 function readTargets(specs: readonly string[], defaultCountry: string | null): TargetsRead {
   const targets: TargetInput[] = [];
   const callees: Record<string, CalleeScript> = {};
+  // The --target that gave each number its callee: a number has one script, whichever call reaches it.
+  const calleeGivenBy = new Map<string, string>();
   for (const spec of specs) {
     const [text = '', calleeSpec] = spec.split(/=(.*)/s);
     const { number, extension } = splitExtension(text);
@@ -163,6 +165,13 @@ function readTargets(specs: readonly string[], defaultCountry: string | null): T
     }
     targets.push(target);
     if (calleeSpec === undefined) continue;
+    const earlier = calleeGivenBy.get(read.e164);
+    if (earlier !== undefined) {
+      throw usageError(
+        `--target ${quote(spec)}: the callee of ${read.e164} was given already (--target ${quote(earlier)}); to call the number again, repeat it without =CALLEE`,
+      );
+    }
+    calleeGivenBy.set(read.e164, spec);
     try {
       callees[read.e164] = parseCallee(calleeSpec);
     } catch (error) {
@@ -273,6 +282,10 @@ export function parseSimulateArguments(argv: readonly string[]): SimulateArgumen
     }
     request.fraudCode = fraudCode === 'off' ? false : fraudCode;
   }
+  const pinTrouble = values.pin === undefined ? null : pinProblem(values.pin, request.fraudCode);
+  if (pinTrouble !== null) throw usageError(`--pin ${quote(values.pin ?? '')}: ${pinTrouble}`);
+  const nameTrouble = values.name === undefined ? null : scenarioNameProblem(values.name);
+  if (nameTrouble !== null) throw usageError(`--name ${quote(values.name ?? '')}: ${nameTrouble}`);
   if (values.amd === true) request.answeringMachineDetection = true;
   const faults = readFaults(values.faults);
   const seed = readSeed(values.seed);

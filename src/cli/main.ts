@@ -49,9 +49,12 @@ The first --target is the primary, the others are backups in order.
   -t, --target NUMBER[xEXT][=CALLEE]
       NUMBER  international (+14255550100), or national with --country
       xEXT    extension keyed after the answer; commas are one-second pauses (x,,1234)
-      CALLEE  what the phone does; without it the carrier says the number does not exist:
+      CALLEE  what the phone does, given once per number; without one the carrier says
+              the number does not exist:
         voicemail | busy | no-answer | declines | invalid-number
-        sit[:intercept|vacant-code|no-circuit|reorder|unknown]
+        sit[:intercept|vacant-code|no-circuit|reorder|unknown]  tones the network signals
+        intercept[:KIND]      a recording answers with these tones (KIND as for sit,
+                              intercept by default); only --file with audioAnalysis hears them
         answers[:RESPONSE,…]  a response per prompt: keys (# 1234#), hangup or silence
         carrier-failure[:SIP] | api-error:CODE
         or a JSON callee script: '{"kind":"answers","answerAtMs":9000,"responses":[{"press":"#"}]}'
@@ -59,15 +62,19 @@ The first --target is the primary, the others are backups in order.
 Options:
   --country CC            default country of national numbers (ISO 3166-1, e.g. GB)
   --mode standard|pin     default standard
-  --pin DIGITS            the PIN the callee must enter; --pin alone means PIN mode
+  --pin DIGITS            the PIN the callee must enter, not the fraud code;
+                          --pin alone means PIN mode
   --fraud-code DIGITS|off default 0
   --amd                   answering-machine detection
-  --provider-timeout      the provider enforces the input timeout, like Twilio
+  --provider-timeout      the carrier times the input itself (from the prompt's end,
+                          restarted by every key, stopped by #) and reports no prompt
+                          end, as Twilio does; no other Twilio behaviour is modelled
   --faults JSON           random faults, e.g. '{"duplicate":0.3,"delay":0.3,"maxDelayMs":300,"stale":0.2}'
   --seed N                seed of the random faults (default 1)
-  --name TEXT             the scenario's name in the output
+  --name TEXT             the scenario's name in the output, on one line
   -f, --file FILE         a scenario file: { name, request, callees, pin?, faults?,
-                          scriptedFaults?, seed?, capabilities?, cancelAfterMs? }
+                          scriptedFaults?, seed?, capabilities?, audioAnalysis?,
+                          cancelAfterMs? }
                           (examples/scenario.json in the repository); the other
                           scenario options do not apply
   --format text|json|mermaid  how to print (default text)

@@ -15,11 +15,18 @@ import { checkFaultPlan } from '../providers/simulated/faults.js';
 import { checkScriptedFaults } from '../providers/simulated/scriptedFaults.js';
 import { checkCalleeScript } from '../providers/simulated/scripts.js';
 import { DEFAULT_CARRIER_TIMING, SIMULATED_CAPABILITIES } from '../providers/simulated/simulatedCarrier.js';
-import { isRecord, normalizeVerificationRequest, unknownKeys } from '../request/normalizeRequest.js';
+import { CONTROL_CHARACTER } from '../request/identifiers.js';
+import {
+  DEFAULT_FRAUD_CODE,
+  isRecord,
+  normalizeVerificationRequest,
+  unknownKeys,
+} from '../request/normalizeRequest.js';
 import { readPhoneNumber } from './phoneInput.js';
 import type { Scenario } from './scenario.js';
 
-const FIELDS: readonly (keyof Scenario)[] = [
+/** The fields of a scenario file, in the order the docs list them. */
+export const SCENARIO_FIELDS: readonly (keyof Scenario)[] = [
   'name',
   'request',
   'callees',
@@ -36,6 +43,24 @@ const FIELDS: readonly (keyof Scenario)[] = [
 export const PIN_PATTERN = new RegExp(`^[0-9]{1,${MAX_ENTRY_LENGTH}}$`);
 /** {@link PIN_PATTERN} in words. */
 export const PIN_RULE = `1–${MAX_ENTRY_LENGTH} digits (0–9)`;
+
+/**
+ * Why the callee could never enter `pin` where `fraudCode` is the request's, or
+ * `null`: the fraud code is judged first, so a PIN equal to it reports fraud.
+ * A PIN that only starts with it is judged as a PIN.
+ */
+export function pinProblem(pin: string, fraudCode: unknown): string | null {
+  const inForce = fraudCode === undefined ? DEFAULT_FRAUD_CODE : fraudCode;
+  if (pin !== inForce) return null;
+  const which = fraudCode === undefined ? `${inForce}, the default` : inForce;
+  return `is the fraud code (${which}): the callee typing it would report fraud; choose a PIN longer than the fraud code, or another fraud code`;
+}
+
+/** Why `name` cannot name a scenario, or `null`: it heads the output on one line (a Mermaid comment). */
+export function scenarioNameProblem(name: unknown): string | null {
+  if (!(typeof name === 'string' && name.trim() !== '')) return 'must be a non-empty string';
+  return CONTROL_CHARACTER.test(name) ? 'must be one line, without control characters (a line break, a tab)' : null;
+}
 
 /** When the first ring comes after the dial on the scenario's carrier (default timing). */
 export const FIRST_RING_MS = DEFAULT_CARRIER_TIMING.apiLatencyMs + DEFAULT_CARRIER_TIMING.postDialDelayMs;
@@ -59,7 +84,11 @@ function checkRequest(scenario: Record<string, unknown>, issues: RequestIssue[])
     });
   } catch (error) {
     if (!(error instanceof InvalidRequestError)) throw error;
-    for (const issue of error.issues) issues.push({ path: fieldPath('request', issue.path), message: issue.message });
+    for (const issue of error.issues) {
+      // An issue of the whole request (not an object) has the empty path.
+      const path = issue.path === '' ? 'request' : fieldPath('request', issue.path);
+      issues.push({ path, message: issue.message });
+    }
   }
   const mode = isRecord(request) ? request.mode : undefined;
   if (mode === 'pin' && scenario.pin === undefined) {
@@ -101,14 +130,16 @@ export function checkScenario(scenario: unknown): RequestIssue[] {
   const issues: RequestIssue[] = [];
   if (!isRecord(scenario))
     return [{ path: '', message: 'a scenario must be a JSON object: { name, request, callees, … }' }];
-  unknownKeys(scenario, FIELDS, '', issues);
-  if (scenario.name !== undefined && !(typeof scenario.name === 'string' && scenario.name.trim() !== '')) {
-    issues.push({ path: 'name', message: 'must be a non-empty string' });
-  }
+  unknownKeys(scenario, SCENARIO_FIELDS, '', issues);
+  const nameProblem = scenario.name === undefined ? null : scenarioNameProblem(scenario.name);
+  if (nameProblem !== null) issues.push({ path: 'name', message: nameProblem });
   checkRequest(scenario, issues);
   checkCallees(scenario, issues);
   if (scenario.pin !== undefined && !(typeof scenario.pin === 'string' && PIN_PATTERN.test(scenario.pin))) {
     issues.push({ path: 'pin', message: `must be ${PIN_RULE} as a string, e.g. "4821"` });
+  } else if (typeof scenario.pin === 'string' && isRecord(scenario.request)) {
+    const problem = pinProblem(scenario.pin, scenario.request.fraudCode);
+    if (problem !== null) issues.push({ path: 'pin', message: problem });
   }
   if (scenario.faults !== undefined) checkFaultPlan(scenario.faults, 'faults', issues);
   if (scenario.scriptedFaults !== undefined) checkScriptedFaults(scenario.scriptedFaults, 'scriptedFaults', issues);

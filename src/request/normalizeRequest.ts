@@ -48,6 +48,9 @@ export const MAX_TARGETS = 20;
 /** The fraud code's form: 1–4 digits. */
 export const FRAUD_CODE_PATTERN = /^[0-9]{1,4}$/;
 
+/** The fraud code of a request that names none. */
+export const DEFAULT_FRAUD_CODE = '0';
+
 /** What the runtime knows besides the request. */
 export interface NormalizeOptions {
   /** Clock reading at the start (milliseconds). Default 0. */
@@ -234,7 +237,7 @@ export function normalizeVerificationRequest(
     issues.push({ path: 'mode', message: "PIN mode needs a PIN verifier (the 'verifyPin' option)" });
   }
 
-  const fraudCodeIn = request.fraudCode === undefined ? '0' : request.fraudCode;
+  const fraudCodeIn = request.fraudCode === undefined ? DEFAULT_FRAUD_CODE : request.fraudCode;
   let fraudCode: string | null = null;
   if (fraudCodeIn === false) fraudCode = null;
   else if (typeof fraudCodeIn === 'string' && FRAUD_CODE_PATTERN.test(fraudCodeIn)) fraudCode = fraudCodeIn;

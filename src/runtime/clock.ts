@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { VoiceMfaError } from '../errors.js';
 
 /** Opaque handle of a scheduled callback. */
 export type TimerHandle = unknown;
@@ -104,8 +105,11 @@ export class VirtualClock implements RuntimeClock {
   private readonly autoAdvance: boolean;
   private tickScheduled = false;
 
+  /** Throws a {@link VoiceMfaError} (`INVALID_CONFIGURATION`) when `start` is not a finite number. */
   constructor(options: VirtualClockOptions = {}) {
-    this.current = options.start ?? 0;
+    const { start = 0 } = options;
+    if (!Number.isFinite(start)) throw invalidArgument('start', 'a finite number', start);
+    this.current = start;
     this.autoAdvance = options.autoAdvance ?? true;
   }
 
@@ -114,7 +118,11 @@ export class VirtualClock implements RuntimeClock {
     return this.current;
   }
 
-  /** Schedules `fn` at `now() + timeoutMs` of virtual time. */
+  /**
+   * Schedules `fn` at `now() + timeoutMs` of virtual time. As with the global
+   * `setTimeout`, which the runtime's delays also go to, a delay that is
+   * negative, infinite or not a number fires at the current time.
+   */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): TimerHandle {
     const delay = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
     const timer = new VirtualTimer(this, this.nextId++, this.current + delay, fn);
@@ -154,18 +162,26 @@ export class VirtualClock implements RuntimeClock {
     return true;
   }
 
-  /** Moves time forward by `ms`, firing every timer due on the way, in order. */
+  /**
+   * Moves time forward by `ms`, firing every timer due on the way, in order.
+   * Throws a {@link VoiceMfaError} (`INVALID_CONFIGURATION`) when `ms` is not a
+   * finite number at least 0: time never runs backwards or becomes `NaN`.
+   */
   advanceBy(ms: number): void {
-    const end = this.current + Math.max(0, ms);
+    if (!(Number.isFinite(ms) && ms >= 0)) throw invalidArgument('advanceBy(ms)', 'a finite number at least 0', ms);
+    const end = this.current + ms;
     for (let next = this.peek(); next !== undefined && next.due <= end; next = this.peek()) this.fireNext();
     this.current = end;
   }
 
   /**
    * Fires timers until none is left, letting promise callbacks run between
-   * them. Resolves with the number of timers fired. Stops after `maxTimers`.
+   * them. Resolves with the number of timers fired. Stops after `maxTimers`
+   * (`Infinity` for no limit); rejects with a {@link VoiceMfaError}
+   * (`INVALID_CONFIGURATION`) when it is negative or not a number.
    */
   async runUntilIdle(maxTimers = 1_000_000): Promise<number> {
+    if (!(maxTimers >= 0)) throw invalidArgument('runUntilIdle(maxTimers)', 'a number at least 0', maxTimers);
     let fired = 0;
     await settle();
     while (fired < maxTimers && this.fireNext()) {
@@ -243,6 +259,11 @@ export class VirtualClock implements RuntimeClock {
     }
     heap[i] = timer;
   }
+}
+
+/** A number a {@link VirtualClock} cannot take. */
+function invalidArgument(name: string, expected: string, value: number): VoiceMfaError {
+  return new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock ${name} must be ${expected}, not ${String(value)}`);
 }
 
 /** Lets pending promise callbacks and immediates run. */

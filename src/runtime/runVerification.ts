@@ -163,7 +163,7 @@ class VerificationRun {
   private masker: NumberMasker | undefined = undefined;
   /** The machine has reached its final status; the session may still be closing. */
   private finished = false;
-  /** The result was handed over: nothing is observed or counted any more. */
+  /** The result was handed over: nothing is observed (but for the abuse limits') or counted any more. */
   private settled = false;
   private session: ProviderSession | null = null;
   // Events the machine never saw: malformed ones, and those that came after its final status.
@@ -355,6 +355,8 @@ class VerificationRun {
   }
 
   private reportCommandFailure(command: ProviderCommand, error: unknown): void {
+    // A request still under way when the session closed may fail after the result was handed over.
+    if (this.settled) return;
     this.observe({
       type: 'command.failed',
       command: command.type,

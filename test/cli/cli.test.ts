@@ -9,6 +9,7 @@ import { playScenario } from '../../src/cli/scenario.js';
 import { DEMO_SCENARIOS } from '../../src/cli/scenarios.js';
 import { formatTimeline, toTimeline } from '../../src/cli/timeline.js';
 import { VoiceMfaError } from '../../src/index.js';
+import { CALLEE_SCRIPT_KINDS } from '../../src/providers/simulated/scripts.js';
 
 async function run(argv: string[]): Promise<{ code: number; output: string; errors: string }> {
   const stdout: string[] = [];
@@ -164,6 +165,76 @@ describe('voice-mfa simulate', () => {
     for (const line of output.split('\n').slice(4)) expect(line.replace(/#\d+;|#quot;/g, '')).not.toMatch(/[#;]/);
   });
 
+  it('a number given a callee twice is refused, instead of the second callee silently replacing the first', async () => {
+    expect(() =>
+      parseSimulateArguments(['--target', '+14255550100=answers:#', '--target', '+1 425 555 0100=busy']),
+    ).toThrow(/--target "\+1 425 555 0100=busy": the callee of \+14255550100 was given already/);
+    const { code, errors } = await run(['simulate', '-t', '+14255550100=answers:#', '-t', '+14255550100=busy']);
+    expect(code).toBe(2);
+    expect(errors).toContain('the callee of +14255550100 was given already');
+    // Called twice, with its callee given once: both calls follow it.
+    const twice = parseSimulateArguments(['--target', '+14255550100=busy', '--target', '+14255550100']);
+    expect(twice.scenario?.request.targets).toHaveLength(2);
+    expect(twice.scenario?.callees).toEqual({ '+14255550100': { kind: 'busy' } });
+  });
+
+  it('a PIN equal to the fraud code is refused: the callee typing it would report fraud', async () => {
+    const pinZero = ['--target', '+14255550100=answers:0#', '--pin', '0'];
+    expect(() => parseSimulateArguments(pinZero)).toThrow(/--pin "0": is the fraud code \(0, the default\)/);
+    expect(() => parseSimulateArguments([...pinZero, '--fraud-code', '0'])).toThrow(/is the fraud code \(0\)/);
+    expect(parseSimulateArguments([...pinZero, '--fraud-code', '9']).scenario?.pin).toBe('0');
+    expect(parseSimulateArguments([...pinZero, '--fraud-code', 'off']).scenario?.pin).toBe('0');
+    // A PIN that only starts with the fraud code is judged as a PIN: the fraud code is the whole entry.
+    const longer = await run(['simulate', '--target', '+14255550100=answers:0123#', '--pin', '0123']);
+    expect(longer.output).toContain('final status: APPROVED');
+
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        request: { targets: ['+14255550100'], mode: 'pin', fraudCode: '42' },
+        callees: { '+14255550100': { kind: 'answers', responses: [{ press: '42#' }] } },
+        pin: '42',
+      }),
+    );
+    const refused = await run(['simulate', '--file', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.errors).toContain('pin: is the fraud code (42)');
+  });
+
+  it('a name that is not one line is refused, so that it cannot break the Mermaid output', async () => {
+    const target = ['--target', '+14255550100=answers:#'];
+    expect(() => parseSimulateArguments([...target, '--name', 'x\ny'])).toThrow(
+      /--name "x\\ny": must be one line, without control characters/,
+    );
+    expect(parseSimulateArguments([...target, '--name', 'one line']).scenario?.name).toBe('one line');
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'x\r\nsequenceDiagram',
+        request: { targets: ['+14255550100'] },
+        callees: { '+14255550100': { kind: 'busy' } },
+      }),
+    );
+    const refused = await run(['simulate', '--file', file, '--format', 'mermaid']);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toBe('');
+    expect(refused.errors).toContain('name: must be one line, without control characters');
+  });
+
+  it('a request that is no object is reported at the path request', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    await writeFile(file, JSON.stringify({ request: 'x', callees: {} }));
+    const { code, errors } = await run(['simulate', '--file', file]);
+    expect(code).toBe(2);
+    expect(errors).toContain('\n  request: the request must be an object');
+    expect(errors).not.toContain('request.:');
+  });
+
   it('a missing scenario file is a clear error', async () => {
     const { code, output, errors } = await run(['simulate', '--file', '/nonexistent/scenario.json']);
     expect(code).toBe(2);
@@ -186,6 +257,27 @@ describe('callee shorthand', () => {
     ['{"kind":"no-answer","carrierGivesUpAfterMs":5000}', { kind: 'no-answer', carrierGivesUpAfterMs: 5000 }],
   ])('%s', (spec, expected) => {
     expect(parseCallee(spec)).toEqual(expected);
+  });
+
+  it('the help and the unknown-callee message name every kind of callee the shorthand reads', async () => {
+    const spelling: Record<(typeof CALLEE_SCRIPT_KINDS)[number], string> = {
+      answers: 'answers[:',
+      voicemail: 'voicemail',
+      busy: 'busy',
+      sit: 'sit[:',
+      intercept: 'intercept[:',
+      'invalid-number': 'invalid-number',
+      'no-answer': 'no-answer',
+      declines: 'declines',
+      'carrier-failure': 'carrier-failure[:',
+      'api-error': 'api-error:',
+    };
+    const help = (await run(['simulate', '--help'])).output;
+    const unknown = (await run(['simulate', '--target', '+14255550100=bogus'])).errors;
+    for (const kind of CALLEE_SCRIPT_KINDS) {
+      expect(help).toContain(spelling[kind]);
+      expect(unknown).toContain(spelling[kind]);
+    }
   });
 
   it.each(['sit:purple', 'intercept:purple', 'answers:12x', 'carrier-failure:200', 'api-error', '{oops'])(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { playScenario } from '../../src/cli/scenario.js';
+import { SCENARIO_FIELDS } from '../../src/cli/scenarioFile.js';
 import { DEMO_SCENARIOS } from '../../src/cli/scenarios.js';
 import { formatTimeline } from '../../src/cli/timeline.js';
 
@@ -46,6 +47,19 @@ describe('README stays true', () => {
       stderr: () => {},
     });
     expect(printed.join('\n')).toContain(shown);
+  });
+
+  it('the README, docs/simulator.md and the simulate help list every field of a scenario file', async () => {
+    const help: string[] = [];
+    await main(['simulate', '--help'], { stdout: (t) => help.push(t), stderr: () => {} });
+    // The field list as written: `{ name, request, … }` in the docs, `{ name, request, … }` over two lines in the help.
+    const listed = (text: string): string[] =>
+      (text.match(/\{ (name\??, request[^}]*)\}/)?.[1] ?? '')
+        .split(',')
+        .map((field) => field.trim().replace(/\?$/, ''));
+    for (const text of [readme, simulatorDoc, help.join('\n').replace(/\n\s+/g, ' ')]) {
+      expect(listed(text)).toEqual([...SCENARIO_FIELDS]);
+    }
   });
 
   it('every simulate command in the README and docs/simulator.md runs and exits 0', async () => {

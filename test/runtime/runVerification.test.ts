@@ -191,6 +191,28 @@ describe('runVerification', () => {
     expect(manual.closedCount()).toBe(1);
   });
 
+  it('a command that fails after the result was handed over is not observed: verification.ended is the last observation', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const manual = createManualProvider({ holdHangUp: true });
+    const observed: string[] = [];
+    const pending = runVerification(
+      { targets: [PRIMARY] },
+      { provider: manual.provider, clock, onEvent: (o) => observed.push(o.type) },
+    );
+    await settle();
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1' });
+    manual.emit({ type: 'call.answered', callId: 'CA1' });
+    manual.emit({ type: 'call.promptFinished', callId: 'CA1', promptSeq: 1 });
+    manual.emit({ type: 'call.digits', callId: 'CA1', digits: '#' });
+    const result = await pending;
+    expect(result.status).toBe('approved');
+    expect(manual.commands.map((c) => c.type)).toContain('hangUp');
+    // The hang-up's request fails only after the session was closed.
+    manual.failHangUp(new Error('hang-up failed: 503'));
+    await settle();
+    expect(observed.at(-1)).toBe('verification.ended');
+  });
+
   it('stamps events with the runtime clock, not with the provider-supplied time', async () => {
     const clock = new VirtualClock({ start: 1_000, autoAdvance: false });
     const manual = createManualProvider();

@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { VoiceMfaError } from '../../src/errors.js';
 import { type TimerHandle, VirtualClock } from '../../src/runtime/clock.js';
 import { assertProperty, PROPERTY_TIMEOUT_MS } from '../properties/support/property.js';
 
@@ -244,6 +245,44 @@ describe('VirtualClock', () => {
     clock.advanceBy(5);
     expect(fired).toEqual(['first']);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, -1])(
+    'refuses to advance by %d with a typed error, and its time and timers stay as they were',
+    (ms) => {
+      const clock = new VirtualClock({ start: 100, autoAdvance: false });
+      const fired: number[] = [];
+      clock.setTimeout(() => fired.push(clock.now()), 1_000);
+      expect(() => clock.advanceBy(ms)).toThrow(
+        expect.objectContaining({ name: 'VoiceMfaError', code: 'INVALID_CONFIGURATION' }),
+      );
+      expect(clock.now()).toBe(100);
+      clock.advanceBy(5_000);
+      expect(fired).toEqual([1_100]);
+      expect(clock.now()).toBe(5_100);
+    },
+  );
+
+  it('refuses a start that is not a finite number, and a runUntilIdle limit that is negative or not a number', async () => {
+    expect(() => new VirtualClock({ start: Number.NaN })).toThrow(VoiceMfaError);
+    expect(() => new VirtualClock({ start: Number.NEGATIVE_INFINITY })).toThrow(/start must be a finite number/);
+    const clock = new VirtualClock({ autoAdvance: false });
+    clock.setTimeout(() => {}, 10);
+    await expect(clock.runUntilIdle(Number.NaN)).rejects.toThrow(VoiceMfaError);
+    await expect(clock.runUntilIdle(-1)).rejects.toThrow(/maxTimers\) must be a number at least 0, not -1/);
+    expect(clock.pendingTimers).toBe(1);
+    await expect(clock.runUntilIdle(Number.POSITIVE_INFINITY)).resolves.toBe(1);
+  });
+
+  it('takes a delay that is negative, infinite or not a number as the global setTimeout does: at the current time', () => {
+    const clock = new VirtualClock({ start: 50, autoAdvance: false });
+    const fired: string[] = [];
+    for (const delay of [Number.NaN, -5, Number.POSITIVE_INFINITY]) {
+      clock.setTimeout(() => fired.push(`${String(delay)} at ${clock.now()}`), delay);
+    }
+    clock.advanceBy(0);
+    expect(fired).toEqual(['NaN at 50', '-5 at 50', 'Infinity at 50']);
+    expect(clock.now()).toBe(50);
   });
 
   it('runs by itself when auto-advancing, and stops once only cancelled timers are left', async () => {

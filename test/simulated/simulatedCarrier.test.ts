@@ -30,6 +30,17 @@ async function play(
   return { result, carrier, clock };
 }
 
+/** The error a carrier with these options is refused with. */
+function refusal(numbers: Record<string, CalleeScript>, options: Partial<SimulatedCarrierOptions> = {}) {
+  try {
+    new SimulatedCarrier({ clock: new VirtualClock(), numbers, ...options });
+  } catch (error) {
+    if (error instanceof InvalidSimulationError) return error;
+    throw error;
+  }
+  throw new Error('the carrier accepted the options');
+}
+
 describe('simulated carrier: call progress', () => {
   it.each([
     [{ kind: 'busy' } as const, 'busy', 486],
@@ -50,14 +61,36 @@ describe('simulated carrier: call progress', () => {
     },
   );
 
-  it('a carrier that cannot tell SIT kinds apart reports unknown tones', async () => {
-    const { result } = await play(
-      { [A]: { kind: 'sit', sitKind: 'intercept' } },
-      {},
-      { capabilities: { reportsSitKinds: false } },
-    );
-    expect(result.attempts[0]).toMatchObject({ result: 'sit', sitKind: 'unknown' });
-  });
+  it.each([
+    ['intercept', { result: 'sit', sitKind: 'intercept', sipCode: 410, q850Cause: 22 }],
+    ['vacant-code', { result: 'invalid-number', sitKind: null, sipCode: 404, q850Cause: 1 }],
+    ['no-circuit', { result: 'failed', sitKind: null, sipCode: 503, q850Cause: 34 }],
+    ['reorder', { result: 'failed', sitKind: null, sipCode: 503, q850Cause: 42 }],
+    ['unknown', { result: 'failed', sitKind: null, sipCode: 500, q850Cause: 41 }],
+  ] as const)(
+    'a carrier with no SIT signal ends tri-tones of kind %s as a failed call with their SIP code, as Twilio does',
+    async (sitKind, expected) => {
+      const clock = new VirtualClock();
+      const carrier = new SimulatedCarrier({
+        clock,
+        numbers: { [A]: { kind: 'sit', sitKind } },
+        capabilities: { reportsSitKinds: false },
+      });
+      const endings: unknown[] = [];
+      const result = await runVerification(
+        { targets: [A] },
+        {
+          provider: carrier,
+          clock,
+          onEvent: (o) => {
+            if (o.type === 'provider.event' && o.event.type === 'call.ended') endings.push(o.event.ending);
+          },
+        },
+      );
+      expect(endings).toEqual([{ status: 'failed', sipCode: expected.sipCode, q850Cause: expected.q850Cause }]);
+      expect(result.attempts[0]).toMatchObject(expected);
+    },
+  );
 
   it('an API error on dialling is a failed attempt with the provider code, and no call exists', async () => {
     const { result, carrier } = await play({ [A]: { kind: 'api-error', providerCode: '21217' } });
@@ -143,6 +176,41 @@ describe('simulated carrier: callees', () => {
     expect(result.attempts[0]?.invalidEntries).toBe(1);
     expect(result.attempts[0]?.result).toBe('no-response');
   });
+
+  // The last key comes 600 ms after the "not valid" re-prompt started at 18 820 ms.
+  it.each<[string, SimulatedCarrierOptions['capabilities'], string[]]>([
+    ['the machine', {}, []],
+    ['the provider', { enforcesInputTimeout: true, reportsPromptEnd: false }, ['call.inputTimeout 2 at 29420']],
+  ])(
+    'a key typed during a later prompt stops that prompt too (timer kept by %s)',
+    async (_owner, capabilities, reportsOfReprompt) => {
+      // "1#" is invalid; the "2" 600 ms later lands during the "not valid" re-prompt (prompt 2).
+      const clock = new VirtualClock();
+      const carrier = new SimulatedCarrier({
+        clock,
+        capabilities,
+        numbers: { [A]: { kind: 'answers', responses: [{ press: '1#2', keyGapMs: 600 }] } },
+      });
+      const reports: string[] = [];
+      const result = await runVerification(
+        { targets: [A] },
+        {
+          provider: carrier,
+          clock,
+          onEvent: (o) => {
+            if (o.type !== 'provider.event') return;
+            if (o.event.type === 'call.promptFinished' || o.event.type === 'call.inputTimeout')
+              reports.push(`${o.event.type} ${o.event.promptSeq} at ${o.at}`);
+          },
+        },
+      );
+      // The re-prompt never reports its end; the input timer runs from the last key.
+      expect(reports.filter((r) => / 2 at /.test(r))).toEqual(reportsOfReprompt);
+      expect(carrier.calls[0]?.keysPressed).toBe(3);
+      expect(result.attempts[0]).toMatchObject({ result: 'no-response', invalidEntries: 2 });
+      expect(result.attempts[0]?.times.endedAt).toBe(49_320);
+    },
+  );
 
   it('with a provider-enforced input timeout the results are the same as with the machine timer', async () => {
     const numbers: Record<string, CalleeScript> = {
@@ -255,16 +323,6 @@ describe('simulated carrier: when the callee answers', () => {
     expect((call?.answeredAt ?? 0) - (call?.dialedAt ?? 0)).toBe(1_000);
   });
 
-  const refusal = (numbers: Record<string, CalleeScript>, options: Partial<SimulatedCarrierOptions> = {}) => {
-    try {
-      new SimulatedCarrier({ clock: new VirtualClock(), numbers, ...options });
-    } catch (error) {
-      if (error instanceof InvalidSimulationError) return error;
-      throw error;
-    }
-    throw new Error('the carrier accepted the options');
-  };
-
   it('refuses answerAfterMs and answerAtMs together with a typed error', () => {
     const error = refusal({ [A]: { kind: 'answers', answerAfterMs: 1_000, answerAtMs: 9_000 } });
     expect(error.code).toBe('INVALID_CONFIGURATION');
@@ -315,6 +373,37 @@ describe('simulated carrier: options are checked field by field', () => {
       'faults.dupliate',
       'faults.duplicate',
     ]);
+  });
+
+  it('refuses a timing whose durations are negative, not numbers, or unknown, naming each field', () => {
+    const error = refusal(
+      { [A]: { kind: 'voicemail', answerAtMs: 500 } },
+      { timing: { postDialDelayMs: -5_000, hangUpLatencyMs: Number.NaN, ringMs: 1 } as never },
+    );
+    expect(error.issues).toEqual([
+      { path: 'timing.ringMs', message: 'unknown field' },
+      { path: 'timing.postDialDelayMs', message: 'must be a finite number from 0 to 3600000, got -5000' },
+      { path: 'timing.hangUpLatencyMs', message: 'must be a finite number from 0 to 3600000, got NaN' },
+    ]);
+  });
+
+  it('refuses a speech pace given in part, which would make prompts last NaN ms', () => {
+    const error = refusal({ [A]: { kind: 'voicemail' } }, { timing: { speech: { msPerWord: 200 } as never } });
+    expect(error.issues).toEqual([
+      { path: 'timing.speech.segmentPauseMs', message: 'is required' },
+      { path: 'timing.speech.recordingMs', message: 'is required' },
+    ]);
+    expect(refusal({ [A]: { kind: 'voicemail' } }, { timing: null as never }).issues[0]?.path).toBe('timing');
+  });
+
+  it('takes a whole speech pace and durations of 0', async () => {
+    const { result } = await play(
+      { [A]: { kind: 'answers', responses: [{ press: '#' }] } },
+      {},
+      { timing: { postDialDelayMs: 0, speech: { msPerWord: 100, segmentPauseMs: 0, recordingMs: 1_000 } } },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.times.ringingAt).toBe(100);
   });
 
   it('a script with a field its kind does not have is refused', () => {

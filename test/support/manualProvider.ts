@@ -12,6 +12,8 @@ export interface ManualProviderOptions {
   throwOnClose?: boolean;
   /** `close()` waits until the test calls `finishClose()`, as a provider playing a farewell does. */
   holdClose?: boolean;
+  /** A hang-up's `execute` returns a promise that rejects when the test calls `failHangUp()`, even after the close. */
+  holdHangUp?: boolean;
 }
 
 export function createManualProvider(options: ManualProviderOptions = {}) {
@@ -19,6 +21,7 @@ export function createManualProvider(options: ManualProviderOptions = {}) {
   let context: SessionContext | null = null;
   let closed = 0;
   let finishClose: () => void = () => {};
+  let failHangUp: (error: unknown) => void = () => {};
   const provider: VoiceProvider = {
     name: 'manual',
     capabilities: SIMULATED_CAPABILITIES,
@@ -29,6 +32,10 @@ export function createManualProvider(options: ManualProviderOptions = {}) {
           commands.push(command);
           if (command.type === 'dial' && options.failDialWith !== undefined)
             return Promise.reject(options.failDialWith);
+          if (command.type === 'hangUp' && options.holdHangUp === true)
+            return new Promise<void>((_resolve, reject) => {
+              failHangUp = reject;
+            });
         },
         close() {
           closed++;
@@ -48,5 +55,6 @@ export function createManualProvider(options: ManualProviderOptions = {}) {
     closedCount: () => closed,
     isClosing: () => closed > 0,
     finishClose: () => finishClose(),
+    failHangUp: (error: unknown) => failHangUp(error),
   };
 }

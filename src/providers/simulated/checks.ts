@@ -40,7 +40,8 @@ export function checkNumberField(value: unknown, path: string, bounds: NumberBou
   if (!ok) {
     issues.push({
       path,
-      message: `must be a finite ${integer ? 'integer' : 'number'} from ${min} to ${max}, got ${JSON.stringify(value) ?? String(value)}`,
+      // JSON would show NaN and Infinity as null.
+      message: `must be a finite ${integer ? 'integer' : 'number'} from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}`,
     });
   }
   return ok;

@@ -7,10 +7,11 @@
 import type { RequestIssue } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { DialCommand, ProviderCommand } from '../../machine/commands.js';
-import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
+import type { AnsweredBy, CallEnding, ProviderEvent, SitKind } from '../../machine/events.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
+import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
 import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
 import { toHeardEvent } from '../heardOnCall.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   VoiceProvider,
 } from '../types.js';
 import { CallListener, checkAudioAnalysis, LISTENING_FRAME_MS, type SimulatedAudioAnalysis } from './callListener.js';
+import { checkNumberField, DURATION, fieldPath } from './checks.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
 import {
   checkFaultPlan,
@@ -76,8 +78,57 @@ export const DEFAULT_CARRIER_TIMING: Readonly<CarrierTiming> = {
   speech: DEFAULT_SPEECH_TIMING,
 };
 
+const TIMING_DURATIONS = [
+  'apiLatencyMs',
+  'postDialDelayMs',
+  'responseDelayMs',
+  'keyGapMs',
+  'machineDetectionMs',
+  'hangUpLatencyMs',
+] as const satisfies readonly (keyof CarrierTiming)[];
+const SPEECH_DURATIONS = Object.keys(DEFAULT_SPEECH_TIMING) as (keyof SpeechTiming)[];
+
+/**
+ * Checks the `timing` option: each duration a finite number from 0 to an hour,
+ * `speech` whole; adds an issue for every problem, with the path of its field.
+ */
+function checkCarrierTiming(timing: unknown, path: string, issues: RequestIssue[]): void {
+  if (timing === undefined) return;
+  if (!isRecord(timing)) {
+    issues.push({ path, message: `must be an object of ${[...TIMING_DURATIONS, 'speech'].join(', ')}` });
+    return;
+  }
+  unknownKeys(timing, [...TIMING_DURATIONS, 'speech'], path, issues);
+  for (const key of TIMING_DURATIONS) checkNumberField(timing[key], fieldPath(path, key), DURATION, issues);
+  const { speech } = timing;
+  if (speech === undefined) return;
+  const speechPath = fieldPath(path, 'speech');
+  if (!isRecord(speech)) {
+    issues.push({ path: speechPath, message: `must be an object of ${SPEECH_DURATIONS.join(', ')}` });
+    return;
+  }
+  unknownKeys(speech, SPEECH_DURATIONS, speechPath, issues);
+  for (const key of SPEECH_DURATIONS) {
+    // The pace is given whole: a missing field would make every prompt last NaN ms.
+    if (speech[key] === undefined) issues.push({ path: fieldPath(speechPath, key), message: 'is required' });
+    else checkNumberField(speech[key], fieldPath(speechPath, key), DURATION, issues);
+  }
+}
+
 /** From the first ring to the answer, by default. */
 const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
+
+/**
+ * How a network with no SIT signal (Twilio's) ends a call its switch refused with tones of
+ * each kind: `failed`, with the SIP response and Q.850 cause of what the tones mean.
+ */
+const SIT_AS_FAILURE: Readonly<Record<SitKind, CallEnding>> = {
+  intercept: { status: 'failed', sipCode: 410, q850Cause: 22 }, // number changed or disconnected
+  'vacant-code': { status: 'failed', sipCode: 404, q850Cause: 1 }, // unassigned number
+  'no-circuit': { status: 'failed', sipCode: 503, q850Cause: 34 }, // no circuit, congestion
+  reorder: { status: 'failed', sipCode: 503, q850Cause: 42 }, // switching equipment congestion
+  unknown: { status: 'failed', sipCode: 500, q850Cause: 41 }, // temporary failure
+};
 
 /** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
 export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
@@ -104,8 +155,16 @@ export interface SimulatedCarrierOptions {
    * dial refused. They apply first; the random `faults` take the other events.
    */
   scriptedFaults?: ScriptedFault[];
+  /**
+   * Timing of the network and the callees; each duration a finite number of
+   * milliseconds from 0 to an hour, `speech` given whole. Default {@link DEFAULT_CARRIER_TIMING}.
+   */
   timing?: Partial<CarrierTiming>;
-  /** Behave like another provider, e.g. `{ enforcesInputTimeout: true, reportsPromptEnd: false }` like Twilio. */
+  /**
+   * Report as a provider with these capabilities: `{ enforcesInputTimeout: true, reportsPromptEnd: false }`
+   * times the input as Twilio does, `reportsSitKinds: false` ends a `sit` script with a SIP code as Twilio
+   * would. Nothing else of Twilio (its dial queue, keys lost between Gathers) is modelled.
+   */
   capabilities?: Partial<ProviderCapabilities>;
   /**
    * Listen to every call's audio: each callee's line (ringback, busy or
@@ -237,10 +296,12 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
     this.clock = options.clock;
+    const issues: RequestIssue[] = [];
+    checkCarrierTiming(options.timing, 'timing', issues);
     this.timing =
       options.timing === undefined ? DEFAULT_CARRIER_TIMING : { ...DEFAULT_CARRIER_TIMING, ...options.timing };
-    const firstRingMs = this.timing.apiLatencyMs + this.timing.postDialDelayMs;
-    const issues: RequestIssue[] = [];
+    // With a wrong timing the first ring is unknown: answer times are then checked without it.
+    const firstRingMs = issues.length > 0 ? 0 : this.timing.apiLatencyMs + this.timing.postDialDelayMs;
     const numbers = new Map<string, CalleeScript>();
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
       const key = toE164Key(number, issues);
@@ -501,7 +562,7 @@ class CarrierSession implements ProviderSession {
       case 'sit':
         return this.carrier.capabilities.reportsSitKinds
           ? { status: 'sit', sitKind: script.sitKind }
-          : { status: 'sit' };
+          : { ...SIT_AS_FAILURE[script.sitKind] };
       case 'invalid-number':
         return { status: 'failed', sipCode: 404, q850Cause: 1 };
       case 'carrier-failure':
@@ -638,20 +699,15 @@ class CarrierSession implements ProviderSession {
     }
     const gap = response.keyGapMs ?? this.timing.keyGapMs;
     [...response.press].forEach((key, i) => {
-      this.after(call, startMs + i * gap, () => this.pressKey(call, key, promptTimer, inputTimeoutMs, timeoutOwner));
+      this.after(call, startMs + i * gap, () => this.pressKey(call, key, inputTimeoutMs, timeoutOwner));
     });
   }
 
-  private pressKey(
-    call: CallState,
-    key: string,
-    promptTimer: CarrierTimer,
-    inputTimeoutMs: number,
-    timeoutOwner: 'machine' | 'provider',
-  ): void {
-    if (call.promptPlaying && call.promptTimer === promptTimer) {
-      // Barge-in: a key stops the prompt, so its end is never reported.
-      this.cancel(promptTimer);
+  private pressKey(call: CallState, key: string, inputTimeoutMs: number, timeoutOwner: 'machine' | 'provider'): void {
+    if (call.promptPlaying && call.promptTimer !== null) {
+      // Barge-in: a key stops the prompt playing, even one started after the key's own prompt
+      // (a Gather stops at any key), so its end is never reported.
+      this.cancel(call.promptTimer);
       call.promptPlaying = false;
     }
     call.record.keysPressed++;

@@ -300,7 +300,11 @@ function carrierEvent(rules: Rules, script: CalleeScript, progressAt: number): C
     case 'busy':
       return ending('busy');
     case 'sit':
-      return ending('sit', progressAt, rules.reportsSitKinds ? script.sitKind : 'unknown');
+      if (rules.reportsSitKinds) return ending('sit', progressAt, script.sitKind);
+      // A carrier with no SIT signal fails the call with the SIP code of what the tones mean.
+      return script.sitKind === 'intercept'
+        ? ending('sit', progressAt, 'intercept')
+        : ending(script.sitKind === 'vacant-code' ? 'invalid-number' : 'failed');
     case 'invalid-number':
       return ending('invalid-number');
     case 'carrier-failure':
@@ -326,8 +330,6 @@ function carrierEvent(rules: Rules, script: CalleeScript, progressAt: number): C
 
 interface CalleeAction extends Candidate {
   source: 'callee';
-  /** The prompt the response answers. */
-  promptId: number;
   key: string | null;
 }
 
@@ -369,7 +371,6 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
   // The machine.
   // Widened on purpose: prompts start in closures, which control-flow narrowing does not see.
   let phase = 'extension' as 'extension' | 'prompt' | 'waiting';
-  let promptId = 0;
   let promptKind: 'greeting' | 'reprompt' = 'greeting';
   let promptStartedAt = answeredAt;
   let watchdogAt: number | null = null;
@@ -388,7 +389,6 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
   });
 
   const startPrompt = (kind: 'greeting' | 'reprompt', at: number): void => {
-    promptId++;
     promptKind = kind;
     phase = 'prompt';
     promptStartedAt = at;
@@ -405,12 +405,11 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
     const startAt = anchor + (response.afterMs ?? 1_500);
     const added: CalleeAction[] =
       'hangUp' in response
-        ? [{ source: 'callee', at: startAt, order: scheduled++, promptId, key: null }]
+        ? [{ source: 'callee', at: startAt, order: scheduled++, key: null }]
         : [...response.press].map((key, i) => ({
             source: 'callee' as const,
             at: startAt + i * (response.keyGapMs ?? 250),
             order: scheduled++,
-            promptId,
             key,
           }));
     actions = [...actions, ...added].sort((a, b) => a.at - b.at || (a.order ?? 0) - (b.order ?? 0));
@@ -552,8 +551,9 @@ function predictAnsweredCall(rules: Rules, race: Race, target: CalledTarget, ans
       case 'callee': {
         const action = actions.shift() as CalleeAction;
         if (action.key === null) return hungUp(at);
-        // The carrier: a key stops the prompt it answers, and restarts (or, for '#', stops) its own timer.
-        if (promptEndAt !== null && action.promptId === promptId) promptEndAt = null;
+        // The carrier: a key stops the prompt playing, whichever prompt its response answered, and
+        // restarts (or, for '#', stops) its own timer.
+        promptEndAt = null;
         if (rules.providerOwnsTimeout) providerTimeoutAt = action.key === '#' ? null : at + rules.inputTimeoutMs;
         if (phase === 'extension') break;
         greetingEndedAt ??= at;
