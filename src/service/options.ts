@@ -11,7 +11,11 @@ import { isRecord } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 import { DURATION_RANGE, isDuration } from '../store/options.js';
 
-/** The methods of a store the service calls. */
+/**
+ * The methods of a store the service calls, and the retention methods its
+ * host calls on the same store (a store of one's own without them would fail
+ * only at the first purge, long after start-up).
+ */
 const STORE_METHODS = [
   'now',
   'create',
@@ -24,6 +28,8 @@ const STORE_METHODS = [
   'startOutbox',
   'finishOutbox',
   'onWake',
+  'purgeFinished',
+  'purgeAudit',
 ] as const;
 
 /** The methods of a durable provider the service calls. */

@@ -44,12 +44,28 @@ export function checkAuditFilter(filter: AuditFilter): AuditFilter {
     issues.push({ path: 'filter.verificationId', message: 'must be a string' });
   }
   const { limit } = filter;
-  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) {
-    issues.push({
-      path: 'filter.limit',
-      message: `must be a whole number of rows from 1 up, not ${typeof limit === 'number' ? limit : JSON.stringify(limit)}`,
-    });
-  }
+  if (limit !== undefined) issues.push(...countIssues('filter.limit', limit, 'rows'));
   if (issues.length > 0) throw new InvalidRequestError(issues);
   return filter;
+}
+
+/** How a refused value reads in a message: a number as it is, anything else as JSON. */
+const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
+/**
+ * The problem with a count of `what` asked of a store (a limit): it must be a
+ * whole number from 1 up to `max`. None when it is one.
+ */
+export function countIssues(path: string, count: unknown, what: string, max?: number): RequestIssue[] {
+  const upTo = max ?? Number.MAX_SAFE_INTEGER;
+  if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 1 && count <= upTo) return [];
+  const range = max === undefined ? 'from 1 up' : `from 1 to ${max}`;
+  return [{ path, message: `must be a whole number of ${what} ${range}, not ${shown(count)}` }];
+}
+
+/** The problem with a time of the store's clock given to a store: it must be a finite number of milliseconds. */
+export function timeIssues(path: string, time: unknown): RequestIssue[] {
+  return typeof time === 'number' && Number.isFinite(time)
+    ? []
+    : [{ path, message: `must be a finite time in milliseconds of the store's clock, not ${shown(time)}` }];
 }

@@ -10,6 +10,7 @@ import { checkAuditFilter, storedAuditEntry } from './audit.js';
 import { storedDueAt, storedTime } from './deadline.js';
 import { DuplicateVerificationError, type InvalidServiceConfigurationError, StaleWriteError } from './errors.js';
 import { checkStoreOptions } from './options.js';
+import { checkPurgeArguments } from './retention.js';
 import type {
   AuditEntry,
   Binding,
@@ -60,7 +61,8 @@ export class MemoryVerificationStore implements VerificationStore {
   readonly kind = 'memory';
   private readonly clock: Pick<RuntimeClock, 'now'>;
   private readonly verifications = new Map<string, StoredVerification>();
-  private readonly answers = new Map<string, string>();
+  /** Stored answers by verification, then by idempotency key. */
+  private readonly answers = new Map<string, Map<string, string>>();
   private readonly bindings = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly audit: AuditEntry[] = [];
@@ -96,7 +98,7 @@ export class MemoryVerificationStore implements VerificationStore {
   ): Promise<T> {
     return this.locks.run(id, async () => {
       const stored = this.verifications.get(id);
-      const storedAnswer = idempotencyKey === null ? null : (this.answers.get(`${id}\u0000${idempotencyKey}`) ?? null);
+      const storedAnswer = idempotencyKey === null ? null : (this.answers.get(id)?.get(idempotencyKey) ?? null);
       const { write, value } = await step({
         verification: stored === undefined ? null : copy(stored),
         storedAnswer,
@@ -171,6 +173,38 @@ export class MemoryVerificationStore implements VerificationStore {
     return copy(limit === undefined ? rows : rows.slice(0, limit));
   }
 
+  async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
+    checkPurgeArguments('finishedBefore', finishedBefore, limit, 'verifications');
+    const purged = [...this.verifications.values()]
+      .filter((v) => v.status === 'finished' && v.updatedAt < finishedBefore)
+      .sort((a, b) => a.updatedAt - b.updatedAt)
+      .slice(0, limit)
+      .map((v) => v.id);
+    const ids = new Set(purged);
+    for (const id of ids) {
+      this.verifications.delete(id);
+      this.answers.delete(id);
+      this.dueClaims.delete(id);
+    }
+    for (const [key, verificationId] of this.bindings) if (ids.has(verificationId)) this.bindings.delete(key);
+    for (const [id, entry] of this.outbox) if (ids.has(entry.verificationId)) this.outbox.delete(id);
+    return ids.size;
+  }
+
+  async purgeAudit(before: number, limit: number): Promise<number> {
+    checkPurgeArguments('before', before, limit, 'audit rows');
+    const purged = new Set(
+      this.audit
+        .filter((row) => row.at < before)
+        .sort((a, b) => a.at - b.at)
+        .slice(0, limit),
+    );
+    let kept = 0;
+    for (const row of this.audit) if (!purged.has(row)) this.audit[kept++] = row;
+    this.audit.length = kept;
+    return purged.size;
+  }
+
   onWake(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -207,7 +241,11 @@ export class MemoryVerificationStore implements VerificationStore {
         tries: 0,
       });
     for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
-    if (write.answer !== undefined) this.answers.set(`${verification.id}\u0000${write.answer.key}`, write.answer.value);
+    if (write.answer !== undefined) {
+      const answers = this.answers.get(verification.id) ?? new Map<string, string>();
+      answers.set(write.answer.key, write.answer.value);
+      this.answers.set(verification.id, answers);
+    }
     callWakeListeners(this.listeners);
   }
 }

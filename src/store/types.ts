@@ -271,6 +271,43 @@ export interface VerificationStore {
    */
   readAudit(filter?: { verificationId?: string; limit?: number }): Promise<AuditEntry[]>;
   /**
+   * Deletes up to `limit` finished verifications last written (`updatedAt`)
+   * before `finishedBefore` (the store's clock, in ms), oldest first, with
+   * their stored answers, webhook keys and outbox entries (effects still
+   * pending included), in one transaction; returns how many verifications it
+   * removed, so that a caller repeats it until `0`. Active verifications are
+   * never removed, whatever their age, nor is the audit log (see
+   * {@link VerificationStore.purgeAudit}). A purged verification reads as
+   * unknown: `read` and `findBinding` give `null`.
+   *
+   * A `finishedBefore` that is not a finite number, or a `limit` that is not
+   * a whole number from 1 to 10 000, is an `InvalidRequestError` in every
+   * store, and nothing is deleted.
+   *
+   * @example
+   * ```ts
+   * const day = 24 * 60 * 60 * 1000;
+   * const finishedBefore = (await store.now()) - 30 * day;
+   * while ((await store.purgeFinished(finishedBefore, 500)) > 0) {}
+   * ```
+   */
+  purgeFinished(finishedBefore: number, limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` audit rows recorded (`at`) before `before` (the
+   * store's clock, in ms), oldest first, in one transaction; returns how many
+   * it removed, so that a caller repeats it until `0`. Separate from
+   * {@link VerificationStore.purgeFinished} because an audit log is usually
+   * kept longer than the verifications it tells of. Arguments are checked as
+   * `purgeFinished` checks them.
+   *
+   * @example
+   * ```ts
+   * const before = (await store.now()) - 365 * 24 * 60 * 60 * 1000;
+   * while ((await store.purgeAudit(before, 5_000)) > 0) {}
+   * ```
+   */
+  purgeAudit(before: number, limit: number): Promise<number>;
+  /**
    * Calls `listener` when another process committed a step that brought a
    * deadline or an effect forward (PostgreSQL's LISTEN/NOTIFY). Returns an
    * unsubscribe function. Stores without it only call it for their own commits.

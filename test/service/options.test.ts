@@ -40,6 +40,14 @@ it('createVerificationService refuses options that cannot work, listing every pr
   expect(noStore.message).toMatch(/^Invalid verification service options: store: must be a verification store/);
   expect(refusal(create({ store: {} as never })).issues[0]?.message).toMatch(/it has no now, create, withVerification/);
   expect(refusal(create({ provider: undefined })).issues.map((issue) => issue.path)).toEqual(['provider']);
+  // A store of one's own written before retention: refused at start-up, naming what it lacks.
+  const { purgeFinished, purgeAudit, ...withoutRetention } = Object.fromEntries(
+    Object.getOwnPropertyNames(MemoryVerificationStore.prototype).map((name) => [name, () => {}]),
+  );
+  expect([typeof purgeFinished, typeof purgeAudit]).toEqual(['function', 'function']);
+  expect(refusal(create({ store: withoutRetention as never })).issues).toEqual([
+    { path: 'store', message: expect.stringMatching(/it has no purgeFinished, purgeAudit$/) },
+  ]);
 
   for (const [name, value] of [
     ['sweepIntervalMs', 0],

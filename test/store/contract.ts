@@ -577,6 +577,150 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect((badId as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['filter.verificationId']);
       }));
 
+    /** Clock readings of the retention tests: later than any other test's records, which they purge first. */
+    const T = 1_000_000_000_000;
+    const drain = async (purge: () => Promise<number>): Promise<void> => {
+      while ((await purge()) > 0);
+    };
+    const answerOf = (store: VerificationStore, id: string, key: string) =>
+      store.withVerification(id, key, async ({ storedAnswer }) => ({ write: null, value: storedAnswer }));
+
+    it('purgeFinished removes finished verifications last written before the time, with their answers, bindings and outbox entries, and nothing of the others; active ones stay whatever their age', () =>
+      withStore(async (store) => {
+        await drain(() => store.purgeFinished(T, 10_000));
+        /** A verification with a binding, an answer and an effect in each of its two steps. */
+        const make = async (id: string, finishedAt: number | null) => {
+          const first = storedVerification(id, { createdAt: T, updatedAt: T });
+          await store.create(
+            firstWrite(first, {
+              outbox: [effectOf(id, 1, 'at-most-once')],
+              bindings: [{ kind: 'token', key: `t-${id}` }],
+              answer: { key: 'start', value: 'started' },
+            }),
+          );
+          const second =
+            finishedAt === null
+              ? nextVersion(first)
+              : nextVersion(first, {
+                  status: 'finished',
+                  dueAt: null,
+                  result: { status: 'verified' },
+                  updatedAt: finishedAt,
+                });
+          await store.withVerification(id, 'k', async () => ({
+            write: {
+              verification: second,
+              audit: [auditRow(id, 'final', finishedAt ?? T)],
+              outbox: [effectOf(id, 2)],
+              bindings: [{ kind: 'call', key: `CA-${id}` }],
+              answer: { key: 'k', value: 'answered' },
+            },
+            value: null,
+          }));
+          return second;
+        };
+        const [old, young, active] = [newId(), newId(), newId()];
+        await make(old, T + 1_000);
+        const youngStored = await make(young, T + 5_000);
+        const activeStored = await make(active, null);
+
+        expect(await store.purgeFinished(T + 2_000, 100)).toBe(1);
+        expect(await store.read(old)).toBeNull();
+        expect(await store.findBinding({ kind: 'token', key: `t-${old}` })).toBeNull();
+        expect(await store.findBinding({ kind: 'call', key: `CA-${old}` })).toBeNull();
+        expect(await factory.outboxIds(store, old)).toEqual([]);
+        expect(await answerOf(store, old, 'k')).toBeNull();
+        expect(await answerOf(store, old, 'start')).toBeNull();
+        // The audit log is kept: it goes by purgeAudit only.
+        expect((await store.readAudit({ verificationId: old })).map((row) => row.what)).toEqual(['start', 'final']);
+        for (const [id, stored] of [
+          [young, youngStored],
+          [active, activeStored],
+        ] as const) {
+          expect(await store.read(id)).toEqual(stored);
+          expect(await store.findBinding({ kind: 'token', key: `t-${id}` })).toBe(id);
+          expect(await store.findBinding({ kind: 'call', key: `CA-${id}` })).toBe(id);
+          expect(await factory.outboxIds(store, id)).toContain(`${id}/2/0`);
+          expect(await answerOf(store, id, 'k')).toBe('answered');
+        }
+        expect(await store.purgeFinished(T + 2_000, 100)).toBe(0);
+        // Last written exactly at the time is not before it; a fractional time counts as it reads.
+        expect(await store.purgeFinished(T + 5_000, 100)).toBe(0);
+        expect(await store.purgeFinished(T + 5_000.5, 100)).toBe(1);
+        expect(await store.read(young)).toBeNull();
+        expect(await store.purgeFinished(Number.MAX_VALUE, 100)).toBe(0);
+        expect(await store.read(active)).toEqual(activeStored);
+        expect(await store.findBinding({ kind: 'call', key: `CA-${active}` })).toBe(active);
+      }));
+
+    it('purgeFinished removes at most limit verifications a call, oldest first, and repeated calls drain them', () =>
+      withStore(async (store) => {
+        await drain(() => store.purgeFinished(T, 10_000));
+        const ids = [5, 3, 1, 4, 2].map((offset) => {
+          const id = newId();
+          return { id, offset };
+        });
+        for (const { id, offset } of ids) {
+          await store.create(
+            firstWrite(storedVerification(id, { status: 'finished', dueAt: null, updatedAt: T + offset })),
+          );
+        }
+        const left = async () =>
+          (await Promise.all(ids.map(async ({ id, offset }) => ((await store.read(id)) === null ? null : offset))))
+            .filter((offset) => offset !== null)
+            .sort();
+        expect(await store.purgeFinished(T + 100, 2)).toBe(2);
+        expect(await left()).toEqual([3, 4, 5]);
+        expect(await store.purgeFinished(T + 100, 2)).toBe(2);
+        expect(await left()).toEqual([5]);
+        expect(await store.purgeFinished(T + 100, 2)).toBe(1);
+        expect(await store.purgeFinished(T + 100, 2)).toBe(0);
+      }));
+
+    it('purgeAudit removes at most limit audit rows recorded before the time, oldest first, and leaves the verification', () =>
+      withStore(async (store) => {
+        await drain(() => store.purgeAudit(T + 10, 10_000));
+        const id = newId();
+        const rows = [auditRow(id, 'b', T + 12), auditRow(id, 'a', T + 11), auditRow(id, 'c', T + 13)];
+        await store.create(firstWrite(storedVerification(id), { audit: [...rows, auditRow(id, 'late', T + 20)] }));
+        expect(await store.purgeAudit(T + 15, 2)).toBe(2);
+        expect((await store.readAudit({ verificationId: id })).map((row) => row.what)).toEqual(['c', 'late']);
+        expect(await store.purgeAudit(T + 15, 2)).toBe(1);
+        expect(await store.purgeAudit(T + 15, 2)).toBe(0);
+        expect((await store.readAudit({ verificationId: id })).map((row) => row.what)).toEqual(['late']);
+        expect((await store.read(id))?.version).toBe(1);
+      }));
+
+    it('purges refuse a time that is not a finite number and a limit that is not a whole number from 1 to 10 000, alike in every store, deleting nothing', () =>
+      withStore(async (store) => {
+        const id = newId();
+        await store.create(
+          firstWrite(storedVerification(id, { status: 'finished', dueAt: null, updatedAt: 0 }), {
+            audit: [auditRow(id, 'final', 0)],
+          }),
+        );
+        const refusedPaths = async (purge: Promise<number>): Promise<string[]> => {
+          const refused = await purge.catch((error: unknown) => error);
+          expect(refused).toBeInstanceOf(InvalidRequestError);
+          return (refused as InvalidRequestError).issues.map((issue) => issue.path);
+        };
+        for (const time of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '5' as unknown as number]) {
+          expect(await refusedPaths(store.purgeFinished(time, 10))).toEqual(['finishedBefore']);
+          expect(await refusedPaths(store.purgeAudit(time, 10))).toEqual(['before']);
+        }
+        for (const limit of [0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, 10_001, '2' as unknown as number]) {
+          expect(await refusedPaths(store.purgeFinished(T, limit))).toEqual(['limit']);
+          expect(await refusedPaths(store.purgeAudit(T, limit))).toEqual(['limit']);
+        }
+        const both = await store.purgeFinished(Number.NaN, 0).catch((error: unknown) => error);
+        expect((both as InvalidRequestError).message).toMatch(/finishedBefore: must be a finite time/);
+        expect((both as InvalidRequestError).message).toMatch(
+          /limit: must be a whole number of verifications from 1 to 10000, not 0/,
+        );
+        expect((await store.read(id))?.status).toBe('finished');
+        expect(await store.readAudit({ verificationId: id })).toHaveLength(1);
+      }));
+
     it.runIf(factory.addColumns !== undefined)(
       'a running instance goes on writing every kind of row after a later release added columns (a rolling deploy)',
       () =>

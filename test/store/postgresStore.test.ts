@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { expect, it } from 'vitest';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
+import { postgresMigrations } from '../../src/store/postgres/schema.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
 import { describeStoreContract } from './contract.js';
@@ -45,6 +47,52 @@ describeWithPostgres('postgres store', (url, newSchema) => {
         await client.end();
       }
     },
+  });
+
+  it('a version-1 schema is refused until migrated, then migrates to 2 keeping its data (an index built beforehand, concurrently, is kept), and purges', async () => {
+    const v1 = newSchema();
+    const id = 'v-from-version-1';
+    const admin = new pg.Client(url);
+    await admin.connect();
+    const store = new PostgresVerificationStore({ connectionString: url, schema: v1 });
+    try {
+      // The schema as the release with schema version 1 left it, holding one finished verification.
+      await admin.query(`CREATE SCHEMA "${v1}"`);
+      await admin.query(`CREATE TABLE "${v1}".schema_migrations (
+        version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      for (const statement of postgresMigrations(v1)[0]?.statements ?? []) await admin.query(statement);
+      await admin.query(`INSERT INTO "${v1}".schema_migrations (version, description) VALUES (1, 'version 1')`);
+      await admin.query(
+        `INSERT INTO "${v1}".verifications (id, version, status, input, snapshot, provider, due_at, result, user_id,
+           created_at, updated_at) VALUES ($1, 3, 'finished', '{}', '{}', '{}', NULL, '{}', NULL, 0, 1000)`,
+        [id],
+      );
+      await admin.query(
+        `INSERT INTO "${v1}".audit_log (verification_id, at, kind, what, instance, replayed)
+         VALUES ($1, 1000, 'final', 'verified', 'old', false)`,
+        [id],
+      );
+      // What docs/operations.md suggests for a large table: build an index without blocking writes, then migrate.
+      await admin.query(`CREATE INDEX CONCURRENTLY audit_log_at ON "${v1}".audit_log (at)`);
+
+      await expect(store.read(id)).rejects.toThrow(
+        /schema version 1, this release of voice-mfa needs 2: call store.migrate\(\) first/,
+      );
+      await store.migrate();
+      const versions = await admin.query(`SELECT version FROM "${v1}".schema_migrations ORDER BY version`);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2]);
+      const indexes = await admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [v1]);
+      expect(indexes.rows.map((row) => row.indexname)).toEqual(
+        expect.arrayContaining(['verifications_finished', 'audit_log_at']),
+      );
+      expect((await store.read(id))?.status).toBe('finished');
+      expect(await store.purgeFinished(2_000, 10)).toBe(1);
+      expect(await store.read(id)).toBeNull();
+      expect(await store.purgeAudit(2_000, 10)).toBe(1);
+    } finally {
+      await store.close();
+      await admin.end();
+    }
   });
 
   describeStoreAcrossProcesses('postgres', {

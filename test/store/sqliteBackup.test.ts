@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptBackupError, StoreUnavailableError } from '../../src/store/errors.js';
+import { latestSchemaVersion } from '../../src/store/migrations.js';
 import type { SqliteBackup } from '../../src/store/sqlite/backup.js';
 import { restoreSqliteBackup } from '../../src/store/sqlite/restore.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { StoredVerification } from '../../src/store/types.js';
 import { StoreProcess } from '../support/storeProcesses.js';
@@ -199,7 +201,7 @@ describe('sqlite: backup while running, and restore', () => {
     await later.close();
 
     const restored = await restoreSqliteBackup(backupPath, live);
-    expect(restored.schemaVersion).toBe(1);
+    expect(restored.schemaVersion).toBe(latestSchemaVersion(SQLITE_MIGRATIONS));
     expect(restored.setAside).not.toBeNull();
     expect(existsSync(restored.setAside as string)).toBe(true);
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeStoreContract } from './contract.js';
@@ -58,4 +59,68 @@ describeStoreAcrossProcesses('sqlite', {
       db.close();
     }
   },
+});
+
+describe('sqlite: schema version 2 (retention indexes)', () => {
+  /** A database as the release with schema version 1 left it, holding one finished verification. */
+  function versionOneDatabase(path: string, id: string): void {
+    const db = new Database(path);
+    try {
+      db.exec(`CREATE TABLE schema_migrations (
+        version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+      for (const statement of SQLITE_MIGRATIONS[0]?.statements ?? []) db.exec(statement);
+      db.prepare(
+        `INSERT INTO schema_migrations VALUES (1, 'verifications, answers, bindings, audit log, outbox', 0)`,
+      ).run();
+      db.prepare(
+        `INSERT INTO verifications (id, version, status, input, snapshot, provider, due_at, result, user_id, created_at,
+           updated_at) VALUES (?, 3, 'finished', '{}', '{}', '{}', NULL, '{"status":"verified"}', NULL, 0, 1000)`,
+      ).run(id);
+      db.prepare(`INSERT INTO bindings (kind, key, verification_id) VALUES ('call', 'CA1', ?)`).run(id);
+      db.prepare(
+        `INSERT INTO audit_log (verification_id, at, kind, what, instance, replayed) VALUES (?, 1000, 'final', 'verified', 'old', 0)`,
+      ).run(id);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('a version-1 database is refused until migrated, then migrates to 2 keeping its data, and purges', async () => {
+    const path = join(directory, `v1-${++files}.db`);
+    const id = 'v-from-version-1';
+    versionOneDatabase(path, id);
+    const store = new SqliteVerificationStore({ path });
+    try {
+      await expect(store.read(id)).rejects.toThrow(
+        /schema version 1, this release of voice-mfa needs 2: call store.migrate\(\) first/,
+      );
+      await store.migrate();
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2]);
+        const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all();
+        expect(indexes).toEqual(expect.arrayContaining(['verifications_finished', 'audit_log_at']));
+        // The purges' queries read through the new indexes, not the whole table.
+        const plan = (sql: string) =>
+          (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, 10) as { detail: string }[])
+            .map((row) => row.detail)
+            .join('\n');
+        expect(
+          plan(`SELECT id FROM verifications WHERE status = 'finished' AND updated_at < ? ORDER BY updated_at LIMIT ?`),
+        ).toMatch(/USING (COVERING )?INDEX verifications_finished/);
+        expect(plan('SELECT seq FROM audit_log WHERE at < ? ORDER BY at LIMIT ?')).toMatch(
+          /USING (COVERING )?INDEX audit_log_at/,
+        );
+      } finally {
+        db.close();
+      }
+      expect((await store.read(id))?.status).toBe('finished');
+      expect(await store.purgeFinished(2_000, 10)).toBe(1);
+      expect(await store.read(id)).toBeNull();
+      expect(await store.findBinding({ kind: 'call', key: 'CA1' })).toBeNull();
+      expect(await store.purgeAudit(2_000, 10)).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
+import { checkPurgeArguments, purgeBound } from '../retention.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -369,6 +370,45 @@ export class PostgresVerificationStore implements VerificationStore {
       [verificationId, limit],
     );
     return rows.map(fromAuditRow);
+  }
+
+  /**
+   * One statement, so one transaction. A verification whose step holds its
+   * row is skipped (`SKIP LOCKED`), and the delete checks status and time
+   * again, so that a step that committed meanwhile keeps its verification.
+   */
+  async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
+    checkPurgeArguments('finishedBefore', finishedBefore, limit, 'verifications');
+    await this.ready();
+    const t = this.table;
+    const { rows } = await this.query<{ purged: number }>(
+      `WITH purgeable AS (
+         SELECT id FROM ${t('verifications')}
+         WHERE status = 'finished' AND updated_at < $1
+         ORDER BY updated_at LIMIT $2
+         FOR UPDATE SKIP LOCKED),
+       purged AS (
+         DELETE FROM ${t('verifications')} AS v USING purgeable
+         WHERE v.id = purgeable.id AND v.status = 'finished' AND v.updated_at < $1
+         RETURNING v.id),
+       answers AS (DELETE FROM ${t('answers')} WHERE verification_id IN (SELECT id FROM purged)),
+       bindings AS (DELETE FROM ${t('bindings')} WHERE verification_id IN (SELECT id FROM purged)),
+       outbox AS (DELETE FROM ${t('outbox')} WHERE verification_id IN (SELECT id FROM purged))
+       SELECT count(*)::integer AS purged FROM purged`,
+      [purgeBound(finishedBefore), limit],
+    );
+    return rows[0]?.purged ?? 0;
+  }
+
+  async purgeAudit(before: number, limit: number): Promise<number> {
+    checkPurgeArguments('before', before, limit, 'audit rows');
+    await this.ready();
+    const auditLog = this.table('audit_log');
+    const { rowCount } = await this.query(
+      `DELETE FROM ${auditLog} WHERE seq IN (SELECT seq FROM ${auditLog} WHERE at < $1 ORDER BY at LIMIT $2)`,
+      [purgeBound(before), limit],
+    );
+    return rowCount ?? 0;
   }
 
   /**

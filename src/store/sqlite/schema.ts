@@ -72,6 +72,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX outbox_created ON outbox (created_at)`,
     ],
   },
+  {
+    version: 2,
+    description: 'indexes for retention: finished verifications by updated_at, audit log by at',
+    // Only adds indexes, so instances of the release before go on working beside it.
+    statements: [
+      `CREATE INDEX IF NOT EXISTS verifications_finished ON verifications (updated_at) WHERE status = 'finished'`,
+      `CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at)`,
+    ],
+  },
 ];
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -14,6 +14,7 @@ import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
+import { checkPurgeArguments, purgeBound } from '../retention.js';
 import {
   fromAuditRow,
   fromOutboxRows,
@@ -103,6 +104,12 @@ interface Statements {
   findOutbox: Statement;
   readAudit: Statement;
   readAllAudit: Statement;
+  selectPurgeable: Statement;
+  purgeVerifications: Statement;
+  purgeAnswers: Statement;
+  purgeBindings: Statement;
+  purgeOutbox: Statement;
+  purgeAudit: Statement;
 }
 
 function prepareStatements({ writer, reader }: Connections): Statements {
@@ -169,6 +176,21 @@ function prepareStatements({ writer, reader }: Connections): Statements {
     ),
     readAudit: reader.prepare('SELECT * FROM audit_log WHERE verification_id = ? ORDER BY seq LIMIT ?'),
     readAllAudit: reader.prepare('SELECT * FROM audit_log ORDER BY seq LIMIT ?'),
+    // Retention reads through the partial index verifications_finished and audit_log_at (migration 2).
+    selectPurgeable: writer
+      .prepare(
+        `SELECT id FROM verifications WHERE status = 'finished' AND updated_at < @before ORDER BY updated_at LIMIT @limit`,
+      )
+      .pluck(),
+    // The ids of a batch go in as one JSON array: each table is visited once per batch (the outbox, which
+    // holds pending effects only and has no index by verification, is read once, not once per id).
+    purgeVerifications: writer.prepare('DELETE FROM verifications WHERE id IN (SELECT value FROM json_each(?))'),
+    purgeAnswers: writer.prepare('DELETE FROM answers WHERE verification_id IN (SELECT value FROM json_each(?))'),
+    purgeBindings: writer.prepare('DELETE FROM bindings WHERE verification_id IN (SELECT value FROM json_each(?))'),
+    purgeOutbox: writer.prepare('DELETE FROM outbox WHERE verification_id IN (SELECT value FROM json_each(?))'),
+    purgeAudit: writer.prepare(
+      'DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE at < @before ORDER BY at LIMIT @limit)',
+    ),
   };
 }
 
@@ -322,6 +344,20 @@ export class SqliteVerificationStore implements VerificationStore {
       verificationId === undefined ? sql.readAllAudit.all(limit) : sql.readAudit.all(verificationId, limit),
     ) as Parameters<typeof fromAuditRow>[0][];
     return rows.map(fromAuditRow);
+  }
+
+  async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
+    checkPurgeArguments('finishedBefore', finishedBefore, limit, 'verifications');
+    return this.transaction((sql) => {
+      const ids = JSON.stringify(sql.selectPurgeable.all({ before: purgeBound(finishedBefore), limit }));
+      for (const purge of [sql.purgeAnswers, sql.purgeBindings, sql.purgeOutbox]) purge.run(ids);
+      return sql.purgeVerifications.run(ids).changes;
+    });
+  }
+
+  async purgeAudit(before: number, limit: number): Promise<number> {
+    checkPurgeArguments('before', before, limit, 'audit rows');
+    return this.transaction((sql) => sql.purgeAudit.run({ before: purgeBound(before), limit }).changes);
   }
 
   onWake(listener: () => void): () => void {
