@@ -721,13 +721,14 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.readAudit({ verificationId: id })).toHaveLength(1);
       }));
 
-    it.runIf(factory.addColumns !== undefined)(
-      'a running instance goes on writing every kind of row after a later release added columns (a rolling deploy)',
-      () =>
+    // Only stores with a schema have columns to add.
+    const { addColumns } = factory;
+    if (addColumns !== undefined)
+      it('a running instance goes on writing every kind of row after a later release added columns (a rolling deploy)', () =>
         withStore(async (store) => {
           const before = newId();
           await store.create(firstWrite(storedVerification(before)));
-          await factory.addColumns?.(store);
+          await addColumns(store);
           const id = newId();
           const effect = effectOf(id, 1);
           await store.create(
@@ -751,8 +752,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           const far = Number.MAX_SAFE_INTEGER;
           expect((await store.findOutbox(far, far, 1_000)).map((entry) => entry.id)).toContain(effect.id);
           expect((await store.read(before))?.version).toBe(1);
-        }),
-    );
+        }));
 
     it('a listener that throws neither fails the commit that woke it nor keeps the others from hearing it', () =>
       withStore(async (store) => {
