@@ -175,17 +175,26 @@ export class MemoryVerificationStore implements VerificationStore {
 
   async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
     checkPurgeArguments('finishedBefore', finishedBefore, limit, 'verifications');
-    const purged = [...this.verifications.values()]
-      .filter((v) => v.status === 'finished' && v.updatedAt < finishedBefore)
+    const isPurgeable = (v: StoredVerification | undefined): v is StoredVerification =>
+      v !== undefined && v.status === 'finished' && v.updatedAt < finishedBefore;
+    const candidates = [...this.verifications.values()]
+      .filter(isPurgeable)
       .sort((a, b) => a.updatedAt - b.updatedAt)
       .slice(0, limit)
       .map((v) => v.id);
-    const ids = new Set(purged);
-    for (const id of ids) {
-      this.verifications.delete(id);
-      this.answers.delete(id);
-      this.dueClaims.delete(id);
-    }
+    const ids = new Set<string>();
+    // Each under its lock, checked again there: a step under way would otherwise write the verification back.
+    await Promise.all(
+      candidates.map((id) =>
+        this.locks.run(id, async () => {
+          if (!isPurgeable(this.verifications.get(id))) return;
+          this.verifications.delete(id);
+          this.answers.delete(id);
+          this.dueClaims.delete(id);
+          ids.add(id);
+        }),
+      ),
+    );
     for (const [key, verificationId] of this.bindings) if (ids.has(verificationId)) this.bindings.delete(key);
     for (const [id, entry] of this.outbox) if (ids.has(entry.verificationId)) this.outbox.delete(id);
     return ids.size;

@@ -278,7 +278,9 @@ export interface VerificationStore {
    * removed, so that a caller repeats it until `0`. Active verifications are
    * never removed, whatever their age, nor is the audit log (see
    * {@link VerificationStore.purgeAudit}). A purged verification reads as
-   * unknown: `read` and `findBinding` give `null`.
+   * unknown: `read` and `findBinding` give `null`. A verification whose step
+   * is under way is removed whole after the step or kept whole for a later
+   * call (PostgreSQL skips it), never written back in part.
    *
    * A `finishedBefore` that is not a finite number, or a `limit` that is not
    * a whole number from 1 to 10 000, is an `InvalidRequestError` in every

@@ -653,6 +653,50 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.findBinding({ kind: 'call', key: `CA-${active}` })).toBe(active);
       }));
 
+    it('a purge during a step on the same verification removes it whole or keeps it whole, never half', () =>
+      withStore(async (store) => {
+        await drain(() => store.purgeFinished(T, 10_000));
+        const id = newId();
+        const first = storedVerification(id, { createdAt: T, updatedAt: T });
+        await store.create(firstWrite(first, { bindings: [{ kind: 'token', key: `t-${id}` }] }));
+        await store.withVerification(id, null, async () => ({
+          write: {
+            verification: nextVersion(first, { status: 'finished', dueAt: null, result: { status: 'verified' } }),
+            audit: [],
+            outbox: [],
+          },
+          value: null,
+        }));
+        // A late input's step is under way (it read the verification) when the purge comes.
+        let purged: Promise<number> | undefined;
+        await store.withVerification(id, 'late', async ({ verification }) => {
+          purged = store.purgeFinished(T + 1_000, 100);
+          await pause(50);
+          return {
+            write: {
+              verification: nextVersion(verification as StoredVerification),
+              audit: [],
+              outbox: [],
+              answer: { key: 'late', value: 'stale' },
+            },
+            value: null,
+          };
+        });
+        await purged;
+        const kept = await store.read(id);
+        const binding = await store.findBinding({ kind: 'token', key: `t-${id}` });
+        if (kept === null) {
+          expect(binding).toBeNull();
+          expect(await answerOf(store, id, 'late')).toBeNull();
+        } else {
+          expect(kept.version).toBe(3);
+          expect(binding).toBe(id);
+          expect(await answerOf(store, id, 'late')).toBe('stale');
+        }
+        await drain(() => store.purgeFinished(T + 1_000, 100));
+        expect(await store.read(id)).toBeNull();
+      }));
+
     it('purgeFinished removes at most limit verifications a call, oldest first, and repeated calls drain them', () =>
       withStore(async (store) => {
         await drain(() => store.purgeFinished(T, 10_000));
