@@ -103,35 +103,37 @@ export function checkE164Number(input: NumberCheckInput): NumberCheckResult {
 // national numbers of up to 17 digits after a code of up to 3, and some assigned ones (German, Japanese toll-free)
 // pass E.164's 15.
 const E164_SHAPE = /^\+[1-9][0-9]{1,19}$/;
-const COUNTRY_CODE = /^[A-Z]{2}$/;
+const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 const REFUSAL_RESULTS: readonly unknown[] = ['invalid-number', 'blocked-number'] satisfies RefusedNumber['result'][];
 
-/** Whether `value` is absent (`undefined` or `null`) or a string `pattern` matches. */
-const isAbsentOrMatching = (value: unknown, pattern: RegExp): value is string | null | undefined =>
-  value === undefined || value === null || (typeof value === 'string' && pattern.test(value));
+/** `value` when `pattern` matches it, `null` when it is absent (`undefined`, `null` or `''`), else `undefined`. */
+const optionalText = (value: unknown, pattern: RegExp): string | null | undefined => {
+  if (value === undefined || value === null || value === '') return null;
+  return typeof value === 'string' && pattern.test(value) ? value : undefined;
+};
 
 /**
  * A number check's answer when it keeps the contract of
- * {@link NumberCheckResult}, with the fields it may leave out set to `null`;
- * otherwise `null`. A host's check is code the machine does not trust: a
- * number that is not E.164, an extension that cannot be keyed or a refusal
- * with a result the check may not give would reach the dial or the record.
+ * {@link NumberCheckResult}, with the fields it may leave out set to `null`
+ * (an empty extension or caller ID is left out, a country is read in capitals,
+ * a refusal without a result is `invalid-number`); otherwise `null`. A host's
+ * check is code the machine does not trust: a number that is not E.164, an
+ * extension that cannot be keyed or a refusal with a result the check may not
+ * give would reach the dial or the record.
  */
 export function readNumberCheckResult(answer: unknown): NumberCheckResult | null {
   if (typeof answer !== 'object' || answer === null) return null;
   const { ok, e164, extension, country, callerId, result, rule } = answer as Record<string, unknown>;
   if (ok === true) {
-    const wellFormed =
-      typeof e164 === 'string' &&
-      E164_SHAPE.test(e164) &&
-      isAbsentOrMatching(extension, EXTENSION) &&
-      isAbsentOrMatching(country, COUNTRY_CODE) &&
-      isAbsentOrMatching(callerId, E164_SHAPE);
-    if (!wellFormed) return null;
-    return { ok, e164, extension: extension ?? null, country: country ?? null, callerId: callerId ?? null };
+    if (typeof e164 !== 'string' || !E164_SHAPE.test(e164)) return null;
+    const keys = optionalText(extension, EXTENSION);
+    const region = optionalText(country, COUNTRY_CODE);
+    const from = optionalText(callerId, E164_SHAPE);
+    if (keys === undefined || region === undefined || from === undefined) return null;
+    return { ok, e164, extension: keys, country: region?.toUpperCase() ?? null, callerId: from };
   }
-  if (ok === false && REFUSAL_RESULTS.includes(result) && typeof rule === 'string') {
-    return { ok, result: result as RefusedNumber['result'], rule };
+  if (ok === false && (result === undefined || REFUSAL_RESULTS.includes(result)) && typeof rule === 'string') {
+    return { ok, result: (result ?? 'invalid-number') as RefusedNumber['result'], rule };
   }
   return null;
 }

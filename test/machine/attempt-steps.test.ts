@@ -110,7 +110,6 @@ describe("a number check's answer is taken only when it keeps the check's contra
     ['a caller ID that is not E.164', { ok: true, e164: BACKUP, extension: null, country: null, callerId: 'hi' }],
     ['a refusal with a result the check may not give', { ok: false, result: 'approved', rule: 'x' }],
     ['a refusal with an unknown result', { ok: false, result: 'weird', rule: 'x' }],
-    ['a refusal without a result', { ok: false, rule: 'x' }],
     ['a refusal whose rule is not text', { ok: false, result: 'blocked-number', rule: 1 }],
   ];
 
@@ -151,6 +150,20 @@ describe("a number check's answer is taken only when it keeps the check's contra
     await h.ended('CA1', { status: 'busy' });
     expect(h.actor.getSnapshot().context.attempts[1]).toMatchObject({ result: 'blocked-number', rule: 'premium-rate' });
     expect(h.last('dial')).toMatchObject({ to: THIRD, extension: ',,12#', callerId: '+442079460999' });
+  });
+
+  it('an answer is read as a host would mean it: an empty extension or caller ID is none, a country in any case, a refusal without a result an invalid number', async () => {
+    const answers: unknown[] = [
+      { ok: false, rule: 'not-ours' },
+      { ok: true, e164: BACKUP, extension: '', country: 'us', callerId: '' },
+    ];
+    const h = await startHarness(
+      { targets: [PRIMARY, BACKUP], callerId: { byCountry: { US: '+14255550000' } } },
+      { checkNumber: (input) => answers[input.index] as NumberCheckResult },
+    );
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'invalid-number', rule: 'not-ours' });
+    expect(h.last('dial')).toMatchObject({ to: BACKUP, extension: null, callerId: '+14255550000' });
+    expect(h.actor.getSnapshot().context.attempts[1]?.target).toMatchObject({ extension: null, country: 'US' });
   });
 
   it("a number longer than E.164's 15 digits that a numbering plan assigns, as the library's own check answers it, is dialled", async () => {
