@@ -69,7 +69,8 @@ export function describeTarget(target: TargetInput): string {
 }
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
-const EXTENSION = /^,*[0-9*#]{1,16}$/;
+/** The form of an extension the machine can key: optional pauses (commas), then 1–16 keys. */
+export const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
 /** The pause a comma of an extension stands for. */
 export const EXTENSION_PAUSE_MS = 1_000;

@@ -7,8 +7,7 @@
  * @module
  */
 
-// The form of an extension the machine can key: optional pauses, then 1–16 keys.
-const EXTENSION_PATTERN = /^,*[0-9*#]{1,16}$/;
+import { EXTENSION } from '../machine/checks.js';
 
 // A marker (`x`, `ext`, `ext.`, `extension`, `;ext=`) then the keys, pauses allowed after the marker.
 const MARKED_EXTENSION = /^(.*?)\s*(?:;\s*ext\s*=|(?:extension|ext\.?|x)\s*[:.]?)\s*(,*\s*[0-9*#]+)\s*$/i;
@@ -63,5 +62,5 @@ export function splitExtension(text: string): SplitExtension {
  * ```
  */
 export function isKeyableExtension(extension: string): boolean {
-  return EXTENSION_PATTERN.test(extension);
+  return EXTENSION.test(extension);
 }

@@ -19,6 +19,7 @@ import type {
 import { resolveCallerId } from '../phone/callerId.js';
 import { toSupportedCountry } from '../phone/countryCodes.js';
 import { InvalidPhoneConfigurationError } from '../phone/errors.js';
+import { isKeyableExtension } from '../phone/extension.js';
 
 /**
  * Default timers and limits: the seed's 10 seconds after the greeting, three
@@ -76,7 +77,6 @@ const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number }> = {
 };
 
 const MAX_TEXT = 1_000;
-const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
 type Issues = RequestIssue[];
 
@@ -123,7 +123,10 @@ function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] 
     unknownKeys(target, ['number', 'extension', 'label'], path, issues);
     if (!isText(target.number, 64))
       issues.push({ path: `${path}.number`, message: 'must be a non-empty string of at most 64 characters' });
-    if (target.extension !== undefined && !(typeof target.extension === 'string' && EXTENSION.test(target.extension))) {
+    if (
+      target.extension !== undefined &&
+      !(typeof target.extension === 'string' && isKeyableExtension(target.extension))
+    ) {
       issues.push({
         path: `${path}.extension`,
         message: 'must be 1–16 keys (0–9, *, #), optionally after commas (one-second pauses)',
