@@ -81,7 +81,11 @@ export function resolveCallerId(config: CallerIdConfig | undefined, path = 'call
       for (const [key, number] of Object.entries(perCountry)) {
         const country = toSupportedCountry(key, `${path}.byCountry.${key}`, issues);
         const e164 = checkCallerIdNumber(number, `${path}.byCountry.${key}`, issues);
-        if (country !== null && e164 !== null) byCountry[country] = e164;
+        if (country !== null && Object.hasOwn(byCountry, country)) {
+          issues.push({ path: `${path}.byCountry.${key}`, message: `names ${country} a second time` });
+        } else if (country !== null && e164 !== null) {
+          byCountry[country] = e164;
+        }
       }
     }
   } else if (config !== undefined) {

@@ -300,6 +300,12 @@ describe('caller ID per destination country', () => {
     expect(selectCallerId(resolveCallerId(undefined), 'GB')).toBeNull();
   });
 
+  it('refuses a country named twice in different case, which would silently keep only one of its numbers', () => {
+    expect(
+      configIssues(() => resolveCallerId({ byCountry: { gb: '+44 20 7946 0000', GB: '+44 20 7946 0999' } })),
+    ).toEqual(['callerId.byCountry.GB']);
+  });
+
   it('takes one number as the default', () => {
     expect(resolveCallerId('+44 20 7946 0000')).toEqual({ default: '+442079460000', byCountry: {} });
   });
