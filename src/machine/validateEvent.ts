@@ -11,6 +11,7 @@ import {
   PROGRESS_TONES,
   PROVIDER_EVENT_TYPES,
   SIT_KINDS,
+  type TickEvent,
   type VerificationEvent,
 } from './events.js';
 
@@ -26,6 +27,9 @@ type Fields = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A tick's own fields: the time it says it is, and whether it resumes after an outage. */
+const hasTickFields = (e: Fields): boolean =>
+  typeof e.at === 'number' && Number.isFinite(e.at) && (e.resumed === undefined || typeof e.resumed === 'boolean');
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const isCallId = (value: unknown): value is string =>
@@ -66,8 +70,7 @@ const FIELD_CHECKS: Record<VerificationEvent['type'], (event: Fields) => boolean
   'call.ended': (e) => isCallId(e.callId) && isCallEnding(e.ending),
   'verification.cancel': () => true,
   // A tick says what time it is, so it must say it; it never carries another event from outside.
-  'verification.tick': (e) =>
-    typeof e.at === 'number' && !('redeliver' in e) && (e.resumed === undefined || typeof e.resumed === 'boolean'),
+  'verification.tick': (e) => hasTickFields(e) && !('redeliver' in e),
 };
 
 /**
@@ -103,11 +106,9 @@ export function isWellFormedEvent(event: unknown): event is VerificationEvent {
  * isWellFormedTick({ type: 'verification.tick', at: '1000' }); // false
  * ```
  */
-export function isWellFormedTick(event: VerificationEvent): boolean {
-  if (event.type !== 'verification.tick') return false;
-  const { at, resumed, redeliver } = event as unknown as Record<string, unknown>;
-  if (typeof at !== 'number' || !Number.isFinite(at)) return false;
-  if (resumed !== undefined && typeof resumed !== 'boolean') return false;
+export function isWellFormedTick(event: VerificationEvent): event is TickEvent {
+  if (event.type !== 'verification.tick' || !hasTickFields(event as unknown as Fields)) return false;
+  const { redeliver } = event as { redeliver?: unknown };
   return redeliver === undefined || (isWellFormedEvent(redeliver) && redeliver.type !== 'verification.tick');
 }
 

@@ -343,10 +343,8 @@ const machineDefinition = setup({
       typeof event.at === 'number' &&
       isWellFormedEvent(event) &&
       event.at >= earliestDeadlineAt(context),
-    stateDeadlineDue: ({ context, event }) =>
-      event.type === 'verification.tick' && isWellFormedTick(event) && isStateDeadlineDue(context, event.at),
-    totalDeadlineDue: ({ context, event }) =>
-      event.type === 'verification.tick' && isWellFormedTick(event) && event.at >= totalDeadlineAt(context),
+    stateDeadlineDue: ({ context, event }) => isWellFormedTick(event) && isStateDeadlineDue(context, event.at),
+    totalDeadlineDue: ({ context, event }) => isWellFormedTick(event) && event.at >= totalDeadlineAt(context),
     isWellFormedTick: ({ event }) => isWellFormedTick(event),
     isCurrentDialAck: ({ context, event }) =>
       event.type === 'call.dialed' && isWellFormedEvent(event) && event.attempt === context.attemptIndex,

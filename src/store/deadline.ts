@@ -17,3 +17,14 @@ export function storedDueAt(verification: Pick<StoredVerification, 'status' | 'd
 
 /** A clock reading of something that happened (a creation, an update, an audit entry), rounded down. */
 export const storedTime = (at: number): number => Math.floor(at);
+
+/** A verification's times as every store keeps them: its deadline ({@link storedDueAt}) and when it was created and last written. */
+export function storedTimes(
+  verification: Pick<StoredVerification, 'status' | 'dueAt' | 'createdAt' | 'updatedAt'>,
+): Pick<StoredVerification, 'dueAt' | 'createdAt' | 'updatedAt'> {
+  return {
+    dueAt: storedDueAt(verification),
+    createdAt: storedTime(verification.createdAt),
+    updatedAt: storedTime(verification.updatedAt),
+  };
+}

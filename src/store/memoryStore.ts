@@ -7,7 +7,7 @@
  */
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import { checkAuditFilter, storedAuditEntry } from './audit.js';
-import { storedDueAt, storedTime } from './deadline.js';
+import { storedTime, storedTimes } from './deadline.js';
 import { DuplicateVerificationError, type InvalidServiceConfigurationError, StaleWriteError } from './errors.js';
 import { checkStoreOptions } from './options.js';
 import { checkPurgeArguments } from './retention.js';
@@ -225,12 +225,7 @@ export class MemoryVerificationStore implements VerificationStore {
 
   private commit(write: StepWrite): void {
     const { verification } = write;
-    this.verifications.set(verification.id, {
-      ...copy(verification),
-      dueAt: storedDueAt(verification),
-      createdAt: storedTime(verification.createdAt),
-      updatedAt: storedTime(verification.updatedAt),
-    });
+    this.verifications.set(verification.id, { ...copy(verification), ...storedTimes(verification) });
     this.dueClaims.delete(verification.id);
     for (const row of write.audit) this.audit.push(storedAuditEntry(row));
     for (const id of write.dropOutbox ?? []) {

@@ -7,7 +7,7 @@
  * @module
  */
 import { storedAuditEntry } from './audit.js';
-import { storedDueAt, storedTime } from './deadline.js';
+import { storedTime, storedTimes } from './deadline.js';
 import { CorruptRecordError } from './errors.js';
 import type { AuditEntry, JsonValue, OutboxDelivery, OutboxEntry, StoredStatus, StoredVerification } from './types.js';
 
@@ -59,6 +59,7 @@ const DELIVERIES: ReadonlySet<string> = new Set<OutboxDelivery>(['at-most-once',
 const toJson = (value: JsonValue): string => JSON.stringify(value);
 
 export function toVerificationRow(verification: StoredVerification): VerificationRow {
+  const { dueAt, createdAt, updatedAt } = storedTimes(verification);
   return {
     id: verification.id,
     version: verification.version,
@@ -66,11 +67,11 @@ export function toVerificationRow(verification: StoredVerification): Verificatio
     input: toJson(verification.input),
     snapshot: toJson(verification.snapshot),
     provider: toJson(verification.provider),
-    due_at: storedDueAt(verification),
+    due_at: dueAt,
     result: toJson(verification.result),
     user_id: verification.userId,
-    created_at: storedTime(verification.createdAt),
-    updated_at: storedTime(verification.updatedAt),
+    created_at: createdAt,
+    updated_at: updatedAt,
   };
 }
 
