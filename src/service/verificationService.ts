@@ -349,7 +349,12 @@ class DurableVerificationService implements VerificationService {
     return { verificationId, answer: outcome.answer };
   }
 
-  async sweep(): Promise<void> {
+  sweep(): Promise<void> {
+    return this.track(this.sweepStore());
+  }
+
+  /** What `sweep` does; `sweep` tracks it from its first look at the store, so that `close()` waits for it. */
+  private async sweepStore(): Promise<void> {
     if (this.closed) return;
     const now = await this.store.now();
     const due = await this.store.claimDue(now, SWEEP_BATCH, DUE_CLAIM_MS);
@@ -569,7 +574,9 @@ class DurableVerificationService implements VerificationService {
     if (interval === null || this.closed) return;
     this.sweepTimer = this.clock.setTimeout(() => {
       this.sweepTimer = null;
-      void this.track(this.sweep().catch((error: unknown) => this.report(error))).finally(() => this.scheduleSweep());
+      void this.sweep()
+        .catch((error: unknown) => this.report(error))
+        .finally(() => this.scheduleSweep());
     }, interval);
   }
 

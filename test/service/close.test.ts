@@ -116,6 +116,16 @@ describeOnEveryStore('close()', (open) => {
     await closeDuring(running.service.receive(binding, { type: 'call.ringing', callId }), running);
   });
 
+  it('waits for a sweep the host called, from its first look at the store', async () => {
+    const running = await ringing(open);
+    const claimDue = running.store.claimDue.bind(running.store);
+    running.store.claimDue = async (...args) => {
+      await pause(SLOW_MS);
+      return claimDue(...args);
+    };
+    await closeDuring(running.service.sweep(), running);
+  });
+
   it('reports an effect that could not be started to onError', async () => {
     const { store, carrier, service, errors, verificationId } = await ringing(open);
     store.startOutbox = async () => {
