@@ -22,6 +22,18 @@ export function idProblem(value: unknown): string | null {
   return CONTROL_CHARACTER.test(value) ? 'must not hold control characters (a NUL, a line break)' : null;
 }
 
+/**
+ * Checks the id of a verification the host names (to read, wait for, cancel
+ * or give an event to): what no start accepts is no verification's id.
+ *
+ * @throws `InvalidRequestError` naming `verificationId`.
+ */
+export function checkVerificationId(value: unknown): string {
+  const problem = idProblem(value);
+  if (problem !== null) throw new InvalidRequestError([{ path: 'verificationId', message: problem }]);
+  return value as string;
+}
+
 /** A start's options, checked. */
 export interface CheckedStartOptions {
   verificationId: string | undefined;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RequestIssue } from '../errors.js';
+import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
@@ -93,4 +93,33 @@ export function checkServiceOptions(options: unknown): void {
     if (options[name] !== undefined && !isDuration(options[name])) issues.push({ path: name, message: DURATION_RANGE });
   }
   if (issues.length > 0) throw new InvalidServiceConfigurationError(issues);
+}
+
+/** How long `waitForResult` waits, and what may stop it. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * Checks the options of `waitForResult`: a `timeoutMs` that is a number of
+ * milliseconds from 0 up (a `NaN` would have it look at the store without
+ * pause, for ever), a `signal` that is an `AbortSignal`.
+ *
+ * @throws `InvalidRequestError` listing every problem.
+ */
+export function checkWaitOptions(options: unknown): WaitOptions {
+  if (!isRecord(options)) {
+    throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { signal?, timeoutMs? }' }]);
+  }
+  const issues: RequestIssue[] = [];
+  const { signal, timeoutMs } = options;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+    issues.push({ path: 'timeoutMs', message: 'must be a number of milliseconds from 0 up' });
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    issues.push({ path: 'signal', message: 'must be an AbortSignal' });
+  }
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+  return options as WaitOptions;
 }

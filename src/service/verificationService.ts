@@ -16,7 +16,7 @@ import type { VerificationRequest } from '../machine/types.js';
 import type { AbuseGuard, CountedStart } from '../phone/abuseGuard.js';
 import { maskVerificationResult } from '../phone/maskVerificationResult.js';
 import type { DurableVoiceProvider } from '../providers/types.js';
-import { checkStartOptions } from '../request/identifiers.js';
+import { checkStartOptions, checkVerificationId } from '../request/identifiers.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
@@ -39,7 +39,7 @@ import {
   UnknownVerificationError,
 } from '../store/errors.js';
 import type { Binding, OutboxEntry, StepWrite, StoredVerification, VerificationStore } from '../store/types.js';
-import { checkServiceOptions } from './options.js';
+import { checkServiceOptions, checkWaitOptions } from './options.js';
 
 /** Whose verification a check or hook concerns. */
 export interface VerificationSubject {
@@ -154,9 +154,15 @@ export interface VerificationService {
   start(request: VerificationRequest, options?: StartOptions): Promise<{ verificationId: string }>;
   /** Cancels a verification; its live call is hung up. A finished one stays as it ended. */
   cancel(verificationId: string): Promise<void>;
-  /** The result, or `null` while the verification runs. Throws `UnknownVerificationError` for an unknown id. */
+  /**
+   * The result, or `null` while the verification runs. Throws `UnknownVerificationError` for an unknown id, and
+   * an `InvalidRequestError` for one no start accepts (as `cancel`, `waitForResult` and `deliverEvent` do).
+   */
   getResult(verificationId: string): Promise<VerificationResult | null>;
-  /** Resolves with the result once the verification ended, on whichever instance. */
+  /**
+   * Resolves with the result once the verification ended, on whichever instance. A `timeoutMs` that is not a
+   * number from 0 up, or a `signal` that is not an `AbortSignal`, is an `InvalidRequestError`.
+   */
   waitForResult(
     verificationId: string,
     options?: { signal?: AbortSignal; timeoutMs?: number },
@@ -299,11 +305,13 @@ class DurableVerificationService implements VerificationService {
   }
 
   async cancel(verificationId: string): Promise<void> {
+    checkVerificationId(verificationId);
     const found = await this.track(this.step(verificationId, { kind: 'cancel' }));
     if (found === null) throw new UnknownVerificationError(verificationId);
   }
 
   async getResult(verificationId: string): Promise<VerificationResult | null> {
+    checkVerificationId(verificationId);
     const stored = await this.store.read(verificationId);
     if (stored === null) throw new UnknownVerificationError(verificationId);
     return stored.status === 'finished' ? this.resultOf(stored) : null;
@@ -311,8 +319,10 @@ class DurableVerificationService implements VerificationService {
 
   async waitForResult(
     verificationId: string,
-    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+    given: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<VerificationResult> {
+    checkVerificationId(verificationId);
+    const options = checkWaitOptions(given);
     const giveUpAt = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
     for (;;) {
       const result = await this.getResult(verificationId);
@@ -324,6 +334,7 @@ class DurableVerificationService implements VerificationService {
   }
 
   async deliverEvent(verificationId: string, event: ProviderEvent): Promise<void> {
+    checkVerificationId(verificationId);
     try {
       await this.track(this.step(verificationId, { kind: 'event', event }));
     } catch (error) {

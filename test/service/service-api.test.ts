@@ -79,6 +79,36 @@ describe('the durable service', () => {
     carrier.hangUpAll();
   });
 
+  it('refuses an id that is no verification id, and waiting options it cannot wait by, with an InvalidRequestError', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
+    const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
+    const { verificationId } = await service.start({ targets: [PRIMARY] });
+    const reads: unknown[] = [];
+    const read = store.read.bind(store);
+    store.read = (id) => {
+      reads.push(id);
+      return read(id);
+    };
+    const event = { type: 'call.ringing', callId: 'CA1' } as const;
+    for (const id of [{}, 42, null, '', 'x'.repeat(257), 'v\n1'] as unknown as string[]) {
+      await expect(service.getResult(id)).rejects.toThrow(/verificationId: must/);
+      await expect(service.cancel(id)).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(service.deliverEvent(id, event)).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(service.waitForResult(id)).rejects.toBeInstanceOf(InvalidRequestError);
+    }
+    // A wait that could never end, or would look at the store without pause, is refused before the first look.
+    const badWaits = [{ timeoutMs: Number.NaN }, { timeoutMs: -1 }, { timeoutMs: '100' }, { signal: {} }, null];
+    for (const options of badWaits as unknown as Parameters<typeof service.waitForResult>[1][]) {
+      await expect(service.waitForResult(verificationId, options)).rejects.toThrow(
+        /Invalid verification request: (options|timeoutMs|signal): must/,
+      );
+    }
+    expect(reads).toEqual([]);
+    await expect(service.waitForResult(verificationId, { timeoutMs: 0 })).rejects.toThrow(/has not ended yet/);
+    await service.close();
+    carrier.hangUpAll();
+  });
+
   it('runs onFinished and feeds the abuse limits through the outbox, at least once: a hook that failed is retried by a sweep', async () => {
     const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'answers', responses: [{ hangUp: true }] } }, true);
     const guard = createAbuseGuard({
