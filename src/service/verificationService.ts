@@ -15,7 +15,7 @@ import type { VerificationResult } from '../machine/outcomes.js';
 import type { VerificationRequest } from '../machine/types.js';
 import type { AbuseGuard, CountedStart } from '../phone/abuseGuard.js';
 import { maskVerificationResult } from '../phone/maskVerificationResult.js';
-import type { DurableVoiceProvider } from '../providers/types.js';
+import type { DurableVoiceProvider, ProviderEffect } from '../providers/types.js';
 import { checkStartOptions, checkVerificationId } from '../request/identifiers.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
@@ -24,6 +24,7 @@ import { type ProviderReportObservation, readProviderReport } from '../runtime/o
 import { withinTimeLimit } from '../step/checkTimeLimit.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from '../step/checkTimes.js';
 import {
+  awaitsDial,
   type FinishedHook,
   newStoredVerification,
   type OutboxPayload,
@@ -466,7 +467,9 @@ class DurableVerificationService implements VerificationService {
     const payload = entry.payload as unknown as OutboxPayload;
     try {
       if (payload.kind === 'provider') {
-        const learnt = await this.runProviderEffect(entry, payload);
+        const learnt = (await this.isDialGivenUp(entry.verificationId, payload.effect))
+          ? []
+          : await this.runProviderEffect(entry, payload);
         await this.store.finishOutbox(entry.id);
         for (const input of learnt) await this.step(entry.verificationId, input);
         return;
@@ -477,6 +480,17 @@ class DurableVerificationService implements VerificationService {
       // An at-least-once effect stays in the outbox: a sweep retries it once the lease ended.
       this.report(error);
     }
+  }
+
+  /**
+   * Whether `effect` is a dial whose attempt a later step ended (a cancel, a
+   * deadline) while the effects before it were carried out: it is not placed.
+   * Asked once the entry is started, so that no sweep reports it interrupted meanwhile.
+   */
+  private async isDialGivenUp(verificationId: string, effect: ProviderEffect): Promise<boolean> {
+    if (effect.dialAttempt === undefined) return false;
+    const stored = await this.store.read(verificationId);
+    return stored === null || !awaitsDial(this.settings.machine, stored, effect.dialAttempt);
   }
 
   /**

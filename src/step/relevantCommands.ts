@@ -30,13 +30,18 @@ export function relevantCommands(commands: readonly ProviderCommand[], reached: 
   return commands.filter((command) => isRelevant(command, reached));
 }
 
+/** Whether the state reached waits for the dial of `attempt`: the attempt under way, not yet answered by the provider. */
+export function awaitsDialOf(reached: Pick<ReachedState, 'context' | 'awaitingDialAck'>, attempt: number): boolean {
+  return reached.awaitingDialAck && attempt === reached.context.attemptIndex;
+}
+
 function isRelevant(command: ProviderCommand, reached: ReachedState): boolean {
   const { context } = reached;
   switch (command.type) {
     case 'hangUp':
       return true;
     case 'dial':
-      return reached.awaitingDialAck && command.attempt === context.attemptIndex;
+      return awaitsDialOf(reached, command.attempt);
     case 'sendDigits':
       return reached.sendingExtension && command.callId === context.liveCallId;
     case 'playPrompt':

@@ -21,7 +21,7 @@ import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
 import { CHECK_SETTLE_GRACE_MS } from './checkTimes.js';
 import { createStepActor, persistActor, restoreStepActor, type VerificationActor } from './machineSnapshots.js';
-import { relevantCommands } from './relevantCommands.js';
+import { awaitsDialOf, type ReachedState, relevantCommands } from './relevantCommands.js';
 
 /** What runs a step: the machine (built once), the provider, and a few limits. */
 export interface StepSettings {
@@ -164,16 +164,7 @@ export async function runStep(
 
     const snapshot = actor.getSnapshot();
     const context = snapshot.context;
-    const plan = provider.plan(
-      providerState,
-      relevantCommands(commands, {
-        context,
-        awaitingDialAck: snapshot.matches(DIAL_ACK_STATE),
-        sendingExtension: snapshot.matches(EXTENSION_STATE),
-      }),
-      inbound,
-      durable,
-    );
+    const plan = provider.plan(providerState, relevantCommands(commands, reachedState(snapshot)), inbound, durable);
 
     const answer = reception?.answer ?? plan.answer;
     const done = snapshot.status === 'done';
@@ -219,6 +210,28 @@ export async function runStep(
   } finally {
     actor.stop();
   }
+}
+
+/** What a step reached, as {@link relevantCommands} judges the commands by it. */
+function reachedState(snapshot: ReturnType<VerificationActor['getSnapshot']>): ReachedState {
+  return {
+    context: snapshot.context,
+    awaitingDialAck: snapshot.matches(DIAL_ACK_STATE),
+    sendingExtension: snapshot.matches(EXTENSION_STATE),
+  };
+}
+
+/**
+ * Whether a stored verification still waits for the dial of `attempt`. A dial
+ * is carried out after its step committed, behind the effects before it (a
+ * hang-up): a later step may have ended its attempt meanwhile (a cancel, a
+ * deadline, on any instance), and such a dial would place a call nobody waits
+ * for. Throws `CorruptRecordError` for a snapshot this machine did not write.
+ */
+export function awaitsDial(machine: VerificationCallMachine, stored: StoredVerification, attempt: number): boolean {
+  if (stored.status !== 'active' || stored.snapshot === null) return false;
+  const actor = restoreStepActor(machine, stored.id, stored.snapshot, stored.input);
+  return awaitsDialOf(reachedState(actor.getSnapshot()), attempt);
 }
 
 /** Sends an event to the machine; one that has ended takes nothing more (the input is still in the audit log). */

@@ -95,4 +95,20 @@ describe('the effects a step committed, carried out in order by its instance', (
     expect((await run.store.read(run.verificationId))?.status).toBe('finished');
     await Promise.all([run.first.close(), run.other.close()]);
   });
+
+  it('a dial held behind a slow hang-up is not placed once a later step ended its attempt (a cancel on another instance)', async () => {
+    const run = await ringTimerEndsFirstCall();
+    await run.other.cancel(run.verificationId);
+    run.hangUp.release();
+    await settle();
+    expect(run.dials()).toEqual([PRIMARY]);
+    expect(await run.attempts()).toEqual([
+      ['no-answer', null],
+      ['canceled', null],
+    ]);
+    // Nothing of the step is left to carry out.
+    expect(await run.store.findOutbox(run.clock.now() + 1_000_000, run.clock.now() + 1_000_000, 10)).toEqual([]);
+    expect(run.errors).toEqual([]);
+    await Promise.all([run.first.close(), run.other.close()]);
+  });
 });

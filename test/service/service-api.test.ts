@@ -83,6 +83,7 @@ describe('the durable service', () => {
     const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
     const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
     const { verificationId } = await service.start({ targets: [PRIMARY] });
+    await settle();
     const reads: unknown[] = [];
     const read = store.read.bind(store);
     store.read = (id) => {
