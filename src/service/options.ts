@@ -67,8 +67,17 @@ export function checkServiceOptions(options: unknown): void {
   };
   lacking('store', 'a verification store (memory, SQLite or PostgreSQL)', STORE_METHODS);
   lacking('provider', 'a durable voice provider', PROVIDER_METHODS);
-  if (options.provider !== undefined && !isRecord((options.provider as Record<string, unknown> | null)?.capabilities)) {
+  const provider = options.provider as Record<string, unknown> | null | undefined;
+  if (provider !== undefined && !isRecord(provider?.capabilities)) {
     issues.push({ path: 'provider.capabilities', message: 'must be an object' });
+  }
+  // Optional, but called with every webhook when there.
+  if (
+    isRecord(provider) &&
+    provider.idempotencyKeyOf !== undefined &&
+    typeof provider.idempotencyKeyOf !== 'function'
+  ) {
+    issues.push({ path: 'provider.idempotencyKeyOf', message: 'must be a function when given' });
   }
   for (const hook of HOOKS) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') {

@@ -73,6 +73,12 @@ it('createVerificationService refuses options that cannot work, listing every pr
     ).toEqual([name]);
   }
 
+  // An optional method the service calls when it is there: one that is no function would fail every webhook.
+  const keyedBadly = Object.assign(carrier(), { idempotencyKeyOf: 'CallSid' });
+  expect(refusal(create({ provider: keyedBadly as never })).issues).toEqual([
+    { path: 'provider.idempotencyKeyOf', message: 'must be a function when given' },
+  ]);
+
   const several = refusal(create({ sweepIntervalMs: 0, checkTimeoutMs: Number.NaN, onFinished: 1 as never }));
   expect(several.issues.map((issue) => issue.path)).toEqual(['onFinished', 'sweepIntervalMs', 'checkTimeoutMs']);
   expect(several.issues[1]?.message).toBe(
