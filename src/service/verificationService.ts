@@ -470,8 +470,10 @@ class DurableVerificationService implements VerificationService {
         const learnt = (await this.isDialGivenUp(entry.verificationId, payload.effect))
           ? []
           : await this.runProviderEffect(entry, payload);
-        await this.store.finishOutbox(entry.id);
+        // What it learnt (a refused dial, a call's id) first: a store that then fails to clear the entry loses none
+        // of it, and an at-least-once effect whose news could not be applied stays, to be carried out again.
         for (const input of learnt) await this.step(entry.verificationId, input);
+        await this.store.finishOutbox(entry.id);
         return;
       }
       await this.runHook(entry.verificationId, payload.kind);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationService, type VerificationService } from '../../src/service/verificationService.js';
+import { StoreUnavailableError } from '../../src/store/errors.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import { createManualDurableProvider } from '../support/manualDurableProvider.js';
 
@@ -110,5 +111,47 @@ describe('the effects a step committed, carried out in order by its instance', (
     expect(await run.store.findOutbox(run.clock.now() + 1_000_000, run.clock.now() + 1_000_000, 10)).toEqual([]);
     expect(run.errors).toEqual([]);
     await Promise.all([run.first.close(), run.other.close()]);
+  });
+});
+
+describe('what an effect learnt', () => {
+  it('a refused dial rolls over at once although the store failed to clear its outbox entry', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const store = new MemoryVerificationStore({ clock });
+    const manual = createManualDurableProvider();
+    const run = manual.provider.run.bind(manual.provider);
+    manual.provider.run = async (effect, context) => {
+      const command = effect.payload as unknown as { type: string; to?: string };
+      if (command.type === 'dial' && command.to === PRIMARY) throw Object.assign(new Error('refused'), { code: 21215 });
+      return run(effect, context);
+    };
+    const finishOutbox = store.finishOutbox.bind(store);
+    let failures = 1;
+    store.finishOutbox = async (id) => {
+      if (failures-- > 0) throw new StoreUnavailableError('the database is restarting');
+      return finishOutbox(id);
+    };
+    const errors: unknown[] = [];
+    const service = createVerificationService({
+      store,
+      provider: manual.provider,
+      clock,
+      sweepIntervalMs: null,
+      onError: (error) => errors.push(error),
+    });
+    const { verificationId } = await service.start({ targets: [PRIMARY, BACKUP] });
+    await settle();
+    type Attempt = { result: string | null; providerCode: string | null };
+    const stored = await store.read(verificationId);
+    const { attempts } = (stored?.snapshot as unknown as { context: { attempts: Attempt[] } } | undefined)?.context ?? {
+      attempts: [],
+    };
+    expect(attempts.map((attempt) => [attempt.result, attempt.providerCode])).toEqual([
+      ['failed', '21215'],
+      [null, null],
+    ]);
+    expect(manual.carriedOut.map((command) => command.type === 'dial' && command.to)).toEqual([BACKUP]);
+    expect(errors.map(String)).toEqual(['Error: refused', 'StoreUnavailableError: the database is restarting']);
+    await service.close();
   });
 });
