@@ -57,6 +57,12 @@ const WINDOW_SAMPLES = WINDOW_HOPS * HOP_SAMPLES;
 const PURITY = 0.6;
 const COMPONENT_SHARE = 0.15;
 const FOREIGN_SHARE = 0.1;
+/**
+ * Closest two frequencies of a zone's different tones may be. A tone 25 Hz from a filter leaves
+ * about 5 % of its energy in it over the 32 ms window; 23 Hz and closer, over the FOREIGN_SHARE that
+ * the other tones' frequencies may hold, so neither tone would ever count as playing.
+ */
+export const MIN_TONE_SPACING_HZ = 25;
 /** See the SIT detector: the window centre is this far inside a tone when the window first counts as tone. */
 const EDGE_OFFSET_SAMPLES = (PURITY - 0.5) * WINDOW_SAMPLES;
 /** A change of state must last this many hops (12 ms) to count as an edge. */
@@ -196,7 +202,7 @@ interface ZoneListener {
   sets: FrequencySet[];
 }
 
-const sameFrequencies = (a: readonly number[], b: readonly number[]): boolean =>
+export const sameFrequencies = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((frequency) => b.includes(frequency));
 
 function listenTo(zone: ToneZone, bank: ToneBank, options: ResolvedCallProgressOptions): ZoneListener {

@@ -11,7 +11,9 @@ import { type BeepOptions, DEFAULT_BEEP_OPTIONS } from './beepDetector.js';
 import {
   type CallProgressOptions,
   DEFAULT_CALL_PROGRESS_OPTIONS,
+  MIN_TONE_SPACING_HZ,
   type ResolvedCallProgressOptions,
+  sameFrequencies,
 } from './cadenceDetector.js';
 import { DEFAULT_DTMF_OPTIONS, type DtmfOptions } from './dtmfDetector.js';
 import { InvalidAudioConfigurationError } from './errors.js';
@@ -200,6 +202,26 @@ function checkCadence(value: unknown, path: string, issues: RequestIssue[]): voi
   }
 }
 
+/** Frequencies of different tones of a zone that the analyser could not tell apart: each reported once, against the first. */
+function checkToneSpacing(zone: ToneZone, path: string, issues: RequestIssue[]): void {
+  for (const [i, signal] of ZONE_SIGNALS.entries()) {
+    const { frequenciesHz } = zone[signal];
+    for (const frequency of frequenciesHz) {
+      for (const earlier of ZONE_SIGNALS.slice(0, i)) {
+        const others = zone[earlier].frequenciesHz;
+        if (sameFrequencies(frequenciesHz, others)) continue;
+        const close = others.find((other) => other !== frequency && Math.abs(other - frequency) < MIN_TONE_SPACING_HZ);
+        if (close === undefined) continue;
+        issues.push({
+          path: `${path}.${signal}.frequenciesHz`,
+          message: `${frequency} Hz is ${Number(Math.abs(close - frequency).toFixed(2))} Hz from ${earlier}'s ${close} Hz; the frequencies of a zone's different tones must be at least ${MIN_TONE_SPACING_HZ} Hz apart to be told apart`,
+        });
+        break;
+      }
+    }
+  }
+}
+
 function resolveZone(value: unknown, path: string, issues: RequestIssue[]): ToneZone | null {
   if (typeof value === 'string') {
     if (Object.hasOwn(TONE_ZONES, value)) return TONE_ZONES[value as ToneZoneName];
@@ -216,6 +238,7 @@ function resolveZone(value: unknown, path: string, issues: RequestIssue[]): Tone
     issues.push({ path: `${path}.name`, message: 'must be a name of 1 to 64 characters' });
   }
   for (const signal of ZONE_SIGNALS) checkCadence(value[signal], `${path}.${signal}`, issues);
+  if (issues.length === before) checkToneSpacing(value as unknown as ToneZone, path, issues);
   return issues.length === before ? (value as unknown as ToneZone) : null;
 }
 

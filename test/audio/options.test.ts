@@ -101,6 +101,25 @@ describe('analyser options', () => {
     ]);
   });
 
+  it("refuse a zone whose tones' frequencies are too close to be told apart, as nothing in it would ever be heard", () => {
+    const zone = (reorderHz: number[]) => ({
+      name: 'pbx',
+      ringback: { frequenciesHz: [425, 480], cadenceMs: [1000, 4000] },
+      busy: { frequenciesHz: [425], cadenceMs: [500, 500] },
+      reorder: { frequenciesHz: reorderHz, cadenceMs: [250, 250] },
+    });
+    expect(issuesOf({ callProgress: { zones: [zone([440])] } })).toEqual([
+      "callProgress.zones.0.reorder.frequenciesHz: 440 Hz is 15 Hz from ringback's 425 Hz; the frequencies of a zone's different tones must be at least 25 Hz apart to be told apart",
+    ]);
+    expect(issuesOf({ callProgress: { zones: [zone([450, 470])] } })).toEqual([
+      "callProgress.zones.0.reorder.frequenciesHz: 470 Hz is 10 Hz from ringback's 480 Hz; the frequencies of a zone's different tones must be at least 25 Hz apart to be told apart",
+    ]);
+    // 25 Hz apart can be told apart (Australia plays 400+450 Hz ringback and a 425 Hz busy tone).
+    expect(() => new AudioAnalyser({ callProgress: { zones: [zone([450])] } })).not.toThrow();
+    // The same frequencies for several tones are no problem.
+    expect(() => new AudioAnalyser({ callProgress: { zones: [zone([425, 480])] } })).not.toThrow();
+  });
+
   it('say what is wrong in the message', () => {
     expect(() => new AudioAnalyser({ dtmf: { minLevelDbm0: 5 } })).toThrow(
       'Invalid audio analyser options: dtmf.minLevelDbm0: must be a number from -70 to 0 dBm0',
