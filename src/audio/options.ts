@@ -10,6 +10,7 @@ import { type AnsweringMachineOptions, DEFAULT_ANSWERING_MACHINE_OPTIONS } from 
 import { type BeepOptions, DEFAULT_BEEP_OPTIONS } from './beepDetector.js';
 import {
   type CallProgressOptions,
+  confusedTones,
   DEFAULT_CALL_PROGRESS_OPTIONS,
   MIN_TONE_SPACING_HZ,
   type ResolvedCallProgressOptions,
@@ -244,17 +245,45 @@ function resolveZone(value: unknown, path: string, issues: RequestIssue[]): Tone
 
 function resolveCallProgress(value: Record<string, unknown>, issues: RequestIssue[]): ResolvedCallProgressOptions {
   const path = 'callProgress';
+  const before = issues.length;
   const numbers = resolveNumbers(value, CALL_PROGRESS_RANGES, DEFAULT_CALL_PROGRESS_OPTIONS, path, issues, ['zones']);
-  if (value.zones === undefined) return numbers;
+  const tolerancesValid = issues.length === before;
+  if (value.zones === undefined) {
+    if (tolerancesValid) checkTonesApart(numbers, () => path, issues);
+    return numbers;
+  }
   if (!Array.isArray(value.zones) || value.zones.length === 0 || value.zones.length > MAX_ZONES) {
     issues.push({ path: `${path}.zones`, message: `must list 1 to ${MAX_ZONES} zones` });
     return numbers;
   }
-  const zones = value.zones.flatMap((zone, i) => resolveZone(zone, `${path}.zones.${i}`, issues) ?? []);
-  const names = zones.map((zone) => zone.name);
+  const zones = value.zones.map((zone, i) => resolveZone(zone, `${path}.zones.${i}`, issues));
+  const names = zones.flatMap((zone) => zone?.name ?? []);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   if (repeated.length > 0) issues.push({ path: `${path}.zones`, message: `lists '${repeated[0]}' twice` });
-  return { ...numbers, zones };
+  const resolved = { ...numbers, zones: zones.flatMap((zone) => zone ?? []) };
+  if (tolerancesValid) checkTonesApart({ ...numbers, zones }, (i) => `${path}.zones.${i}`, issues);
+  return resolved;
+}
+
+const describeCadence = (tone: ToneCadence): string => `${tone.cadenceMs.join('/')} ms`;
+
+/** Tones of a zone that its cadence matching, at the tolerances given, would take for one another. */
+function checkTonesApart(
+  options: { zones: readonly (ToneZone | null)[]; toleranceFraction: number; toleranceMs: number },
+  pathOfZone: (index: number) => string,
+  issues: RequestIssue[],
+): void {
+  const { toleranceFraction, toleranceMs } = options;
+  const tolerance = `±${Math.round(toleranceFraction * 1000) / 10} % or ±${toleranceMs} ms`;
+  for (const [i, zone] of options.zones.entries()) {
+    if (zone === null) continue;
+    for (const { heard, as } of confusedTones(zone, toleranceFraction, toleranceMs)) {
+      issues.push({
+        path: pathOfZone(i),
+        message: `${zone.name}'s ${heard} tone (${describeCadence(zone[heard])}) would be heard as its ${as} tone (${describeCadence(zone[as])}) within ${tolerance}`,
+      });
+    }
+  }
 }
 
 /**
