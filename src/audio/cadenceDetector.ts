@@ -239,7 +239,10 @@ class CadenceTracker {
         continue;
       if (this.reported !== cadence.type) {
         this.reported = cadence.type;
-        const firstStart = this.starts[(this.pushed - cadence.segments) & HISTORY_MASK] as number;
+        // The first tone of the stretch: when the stretch began with a pause, the segment after it.
+        const firstIsTone = lastIsTone === (cadence.segments % 2 === 1);
+        const first = this.pushed - cadence.segments + (firstIsTone ? 0 : 1);
+        const firstStart = this.starts[first & HISTORY_MASK] as number;
         emit({ type: cadence.type, atMs: samplesToMs(endSample), startMs: samplesToMs(firstStart), zone: this.zone });
       }
       return;
