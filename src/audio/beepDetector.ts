@@ -10,10 +10,12 @@
  * — at the tone's mean frequency once it has begun, which also ends the tone
  * when it moves by more than about 10 Hz. Hops of 4 ms place the tone's
  * edges. A tone is a beep when it lasts at least `minDurationMs` and no other
- * tone follows or precedes it within 48 ms, which keeps the three tones of a
- * SIT (and other tone sequences) from counting as beeps; nor is a tone at the
- * frequency of a single-frequency call-progress tone being listened for (the
- * 450 Hz busy tone of China). The verdict comes 48 ms after the tone ended.
+ * tone follows or precedes it within 48 ms (between the edges so measured),
+ * which keeps the three tones of a SIT (and other tone sequences) from
+ * counting as beeps; nor is a tone at the frequency of a single-frequency
+ * call-progress tone being listened for (the 450 Hz busy tone of China). The
+ * verdict comes once a tone starting 48 ms after the beep's end would have been
+ * found: about 80 ms after the beep ended.
  *
  * @module
  */
@@ -59,8 +61,13 @@ const MIN_MODEL_SHARE = 0.7;
 const MIN_FILTER_SHARE = 0.7;
 /** How far a window's estimate may stray from the tone's mean before the filter is even asked (the estimate is noisy at low frequencies). */
 const ESTIMATE_SPREAD = 0.1;
-/** Quiet hops needed on both sides of a beep: 48 ms. */
-const ISOLATION_HOPS = 12;
+/** Time without another tone needed on both sides of a beep, between measured edges: 48 ms. */
+const ISOLATION_SAMPLES = 48 * SAMPLES_PER_MS;
+/**
+ * How long after its start a tone is found at the latest: when the filter's share of the window
+ * reaches MIN_FILTER_SHARE, at the next hop on which a new tone is looked for (every other one).
+ */
+const START_FOUND_WITHIN_SAMPLES = Math.ceil(MIN_FILTER_SHARE * WINDOW_SAMPLES) + 2 * HOP_SAMPLES;
 /** How close to a call-progress frequency a tone must be to count as that tone rather than a beep. */
 const CALL_PROGRESS_MATCH = 0.015;
 /** A hop belongs to the tone while its energy is at least this share of the tone's. */
@@ -89,14 +96,15 @@ export class BeepDetector implements HopDetector {
   private toneWindows = 0;
   private toneStart = 0;
   private toneLevel = 0;
-  private toneEndHop = Number.NEGATIVE_INFINITY;
+  /** Where the last tone ended, as measured from hop energies. */
+  private lastToneEnd = Number.NEGATIVE_INFINITY;
   private toneFollowsAnother = false;
 
   private pending = false;
   private pendingStart = 0;
   private pendingEnd = 0;
   private pendingFrequency = 0;
-  private pendingDecisionHop = 0;
+  private pendingDecisionSample = 0;
 
   /**
    * @param callProgressHz single frequencies of the call-progress tones being
@@ -133,7 +141,7 @@ export class BeepDetector implements HopDetector {
         this.addWindow();
       }
     }
-    if (this.pending && this.hops >= this.pendingDecisionHop) {
+    if (this.pending && endSample >= this.pendingDecisionSample) {
       this.pending = false;
       emit({
         type: 'beep',
@@ -237,23 +245,24 @@ export class BeepDetector implements HopDetector {
     this.toneFrequencySum = 0;
     this.toneWindows = 0;
     this.toneLevel = this.bank.hopMeanSquare[0] as number;
-    this.toneFollowsAnother = this.hops - this.toneEndHop <= ISOLATION_HOPS;
-    this.pending = false; // a beep needs quiet after it, too
     // The tone began at the earliest hop of the window that is as loud as the newest one.
     let hopsBack = 0;
     const energies = this.bank.hopMeanSquare;
     while (hopsBack + 1 < WINDOW_HOPS && (energies[hopsBack + 1] as number) >= EDGE_SHARE * this.toneLevel) hopsBack++;
     this.toneStart = endSample - (hopsBack + 1) * HOP_SAMPLES;
+    // Edges, not the hops at which tones were found: a tone is found later after its start than after its end.
+    this.toneFollowsAnother = this.toneStart - this.lastToneEnd <= ISOLATION_SAMPLES;
+    if (this.pending && this.toneStart - this.pendingEnd <= ISOLATION_SAMPLES) this.pending = false; // a beep needs quiet after it, too
   }
 
   private endTone(endSample: number): void {
     this.inTone = false;
-    this.toneEndHop = this.hops;
     // The tone's last loud hop is within the window that just stopped holding it.
     let hopsBack = 0;
     const energies = this.bank.hopMeanSquare;
     while (hopsBack < WINDOW_HOPS && (energies[hopsBack] as number) < EDGE_SHARE * this.toneLevel) hopsBack++;
     const end = endSample - hopsBack * HOP_SAMPLES;
+    this.lastToneEnd = end;
     const length = end - this.toneStart;
     const { minDurationMs, maxDurationMs } = this.options;
     if (this.toneFollowsAnother || length < minDurationMs * SAMPLES_PER_MS || length > maxDurationMs * SAMPLES_PER_MS) {
@@ -265,6 +274,6 @@ export class BeepDetector implements HopDetector {
     this.pendingStart = this.toneStart;
     this.pendingEnd = end;
     this.pendingFrequency = frequencyHz;
-    this.pendingDecisionHop = this.hops + ISOLATION_HOPS;
+    this.pendingDecisionSample = end + ISOLATION_SAMPLES + START_FOUND_WITHIN_SAMPLES;
   }
 }

@@ -29,7 +29,10 @@ import { TONE_ZONES, type ToneCadence, type ToneZone, type ToneZoneName } from '
 export interface CallProgressOptions {
   /** Zones whose tones to listen for: built-in names or the host's own tables. Default `['us']`. */
   zones?: readonly (ToneZoneName | ToneZone)[];
-  /** How far a tone or pause may be from its nominal length, as a share of it. Default 0.15. */
+  /**
+   * How far a tone or pause may be from its nominal length, as a share of it. Default 0.15.
+   * Tolerances under which one of a zone's tones would match another are refused.
+   */
   toleranceFraction?: number;
   /** …or in milliseconds, whichever is larger (short pauses need it). Default 40. */
   toleranceMs?: number;
@@ -57,6 +60,12 @@ const WINDOW_SAMPLES = WINDOW_HOPS * HOP_SAMPLES;
 const PURITY = 0.6;
 const COMPONENT_SHARE = 0.15;
 const FOREIGN_SHARE = 0.1;
+/**
+ * Closest two frequencies of a zone's different tones may be. A tone 25 Hz from a filter leaves
+ * about 5 % of its energy in it over the 32 ms window; 23 Hz and closer, over the FOREIGN_SHARE that
+ * the other tones' frequencies may hold, so neither tone would ever count as playing.
+ */
+export const MIN_TONE_SPACING_HZ = 25;
 /** See the SIT detector: the window centre is this far inside a tone when the window first counts as tone. */
 const EDGE_OFFSET_SAMPLES = (PURITY - 0.5) * WINDOW_SAMPLES;
 /** A change of state must last this many hops (12 ms) to count as an edge. */
@@ -77,6 +86,77 @@ interface Cadence {
   type: CallProgressToneType;
   lengths: Float64Array;
   segments: number;
+}
+
+const toCadence = (type: CallProgressToneType, tone: ToneCadence): Cadence => ({
+  type,
+  lengths: Float64Array.from(tone.cadenceMs, (ms) => ms * SAMPLES_PER_MS),
+  segments: Math.max(tone.cadenceMs.length, MIN_SEGMENTS[type]),
+});
+
+/**
+ * Whether the last segments of a ring of `pushed` lengths (the last one a tone when
+ * `lastIsTone`) are a stretch of the cadence, at any phase of it.
+ */
+function isStretchOf(
+  cadence: Cadence,
+  lengths: Float64Array,
+  pushed: number,
+  lastIsTone: boolean,
+  toleranceFraction: number,
+  toleranceSamples: number,
+): boolean {
+  if (pushed < cadence.segments) return false;
+  const period = cadence.lengths.length;
+  for (let phase = lastIsTone ? 0 : 1; phase < period; phase += 2) {
+    let all = true;
+    for (let back = 0; back < cadence.segments && all; back++) {
+      const heard = lengths[(pushed - 1 - back) & HISTORY_MASK] as number;
+      const nominal = cadence.lengths[(((phase - back) % period) + period) % period] as number;
+      all = Math.abs(heard - nominal) <= Math.max(toleranceFraction * nominal, toleranceSamples);
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+/** Whether `heard`, played exactly (ending at any of its phases), is a stretch of `as` within the tolerance. */
+function soundsLike(heard: Cadence, as: Cadence, toleranceFraction: number, toleranceSamples: number): boolean {
+  const period = heard.lengths.length;
+  const ring = new Float64Array(HISTORY);
+  for (let end = 0; end < period; end++) {
+    for (let back = 0; back < HISTORY; back++) {
+      ring[(HISTORY - 1 - back) & HISTORY_MASK] = heard.lengths[(((end - back) % period) + period) % period] as number;
+    }
+    if (isStretchOf(as, ring, HISTORY, end % 2 === 0, toleranceFraction, toleranceSamples)) return true;
+  }
+  return false;
+}
+
+/**
+ * Pairs of a zone's tones on the same frequencies that the cadence matching could not keep
+ * apart at these tolerances: `heard`, played exactly, would also match `as`. One entry a pair.
+ */
+export function confusedTones(
+  zone: ToneZone,
+  toleranceFraction: number,
+  toleranceMs: number,
+): { heard: CallProgressToneType; as: CallProgressToneType }[] {
+  const toleranceSamples = toleranceMs * SAMPLES_PER_MS;
+  const confused: { heard: CallProgressToneType; as: CallProgressToneType }[] = [];
+  for (const [i, first] of SIGNAL_TYPES.entries()) {
+    for (const second of SIGNAL_TYPES.slice(i + 1)) {
+      if (!sameFrequencies(zone[first].frequenciesHz, zone[second].frequenciesHz)) continue;
+      const firstCadence = toCadence(first, zone[first]);
+      const secondCadence = toCadence(second, zone[second]);
+      if (soundsLike(secondCadence, firstCadence, toleranceFraction, toleranceSamples)) {
+        confused.push({ heard: second, as: first });
+      } else if (soundsLike(firstCadence, secondCadence, toleranceFraction, toleranceSamples)) {
+        confused.push({ heard: first, as: second });
+      }
+    }
+  }
+  return confused;
 }
 
 /** Follows the edges of one set of frequencies of a zone and matches the cadences played on it. */
@@ -155,31 +235,19 @@ class CadenceTracker {
     this.pushed++;
     const lastIsTone = this.on;
     for (const cadence of this.cadences) {
-      if (!this.matches(cadence, lastIsTone)) continue;
+      if (!isStretchOf(cadence, this.lengths, this.pushed, lastIsTone, this.toleranceFraction, this.toleranceSamples))
+        continue;
       if (this.reported !== cadence.type) {
         this.reported = cadence.type;
-        const firstStart = this.starts[(this.pushed - cadence.segments) & HISTORY_MASK] as number;
+        // The first tone of the stretch: when the stretch began with a pause, the segment after it.
+        const firstIsTone = lastIsTone === (cadence.segments % 2 === 1);
+        const first = this.pushed - cadence.segments + (firstIsTone ? 0 : 1);
+        const firstStart = this.starts[first & HISTORY_MASK] as number;
         emit({ type: cadence.type, atMs: samplesToMs(endSample), startMs: samplesToMs(firstStart), zone: this.zone });
       }
       return;
     }
     this.reported = null;
-  }
-
-  /** Whether the last segments heard are a stretch of the cadence, at any phase of it. */
-  private matches(cadence: Cadence, lastIsTone: boolean): boolean {
-    if (this.pushed < cadence.segments) return false;
-    const period = cadence.lengths.length;
-    for (let phase = lastIsTone ? 0 : 1; phase < period; phase += 2) {
-      let all = true;
-      for (let back = 0; back < cadence.segments && all; back++) {
-        const heard = this.lengths[(this.pushed - 1 - back) & HISTORY_MASK] as number;
-        const nominal = cadence.lengths[(((phase - back) % period) + period) % period] as number;
-        all = Math.abs(heard - nominal) <= Math.max(this.toleranceFraction * nominal, this.toleranceSamples);
-      }
-      if (all) return true;
-    }
-    return false;
   }
 }
 
@@ -196,7 +264,7 @@ interface ZoneListener {
   sets: FrequencySet[];
 }
 
-const sameFrequencies = (a: readonly number[], b: readonly number[]): boolean =>
+export const sameFrequencies = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((frequency) => b.includes(frequency));
 
 function listenTo(zone: ToneZone, bank: ToneBank, options: ResolvedCallProgressOptions): ZoneListener {
@@ -204,11 +272,7 @@ function listenTo(zone: ToneZone, bank: ToneBank, options: ResolvedCallProgressO
   const groups: { frequenciesHz: readonly number[]; cadences: Cadence[] }[] = [];
   for (const type of SIGNAL_TYPES) {
     const tone: ToneCadence = zone[type];
-    const cadence: Cadence = {
-      type,
-      lengths: Float64Array.from(tone.cadenceMs, (ms) => ms * SAMPLES_PER_MS),
-      segments: Math.max(tone.cadenceMs.length, MIN_SEGMENTS[type]),
-    };
+    const cadence = toCadence(type, tone);
     const group = groups.find((candidate) => sameFrequencies(candidate.frequenciesHz, tone.frequenciesHz));
     if (group) group.cadences.push(cadence);
     else groups.push({ frequenciesHz: tone.frequenciesHz, cadences: [cadence] });

@@ -35,7 +35,8 @@ export function mulawToLinear(code: number): number {
 }
 
 /**
- * μ-law code of one linear 16-bit sample (rounded, and clipped at ±32 635).
+ * μ-law code of one linear 16-bit sample (rounded, and clipped at ±32 635;
+ * NaN, which has no level, is silence).
  *
  * @example
  * ```ts
@@ -44,7 +45,8 @@ export function mulawToLinear(code: number): number {
  * ```
  */
 export function linearToMulaw(sample: number): number {
-  const rounded = Math.round(sample);
+  // NaN would otherwise fall through every comparison below and make no code at all.
+  const rounded = Number.isNaN(sample) ? 0 : Math.round(sample);
   const signMask = rounded < 0 ? 0x7f : 0xff;
   const magnitude = Math.min(rounded < 0 ? -rounded : rounded, CLIP) + BIAS;
   // The segment is the position of the highest set bit above bit 7 (the bias guarantees bit 7 or higher).
@@ -79,7 +81,8 @@ function getEncodeTable(): Uint8Array {
 
 /**
  * Encodes linear 16-bit samples to μ-law bytes, into `into` when given (it
- * must be at least as long), otherwise into a new array.
+ * must be at least as long), otherwise into a new array; each sample as
+ * {@link linearToMulaw} encodes it.
  *
  * @example
  * ```ts
@@ -92,9 +95,10 @@ export function encodeMulaw(samples: ArrayLike<number>, into: Uint8Array = new U
     throw new RangeError(`encodeMulaw: output holds ${into.length} bytes, input has ${samples.length}`);
   const table = getEncodeTable();
   for (let i = 0; i < samples.length; i++) {
-    // Rounded and clipped to the table: floor(x + 0.5) + 32 768, within 0…65 535.
+    // Rounded and clipped to the table: floor(x + 0.5) + 32 768, within 0…65 535. NaN fails both
+    // comparisons and is silence, the code of 0.
     const index = (samples[i] as number) + 32_768.5;
-    into[i] = table[index <= 0 ? 0 : index >= 65_535 ? 65_535 : index | 0] as number;
+    into[i] = table[index <= 0 ? 0 : index >= 65_535 ? 65_535 : Number.isNaN(index) ? 32_768 : index | 0] as number;
   }
   return into;
 }

@@ -10,8 +10,11 @@ import { type AnsweringMachineOptions, DEFAULT_ANSWERING_MACHINE_OPTIONS } from 
 import { type BeepOptions, DEFAULT_BEEP_OPTIONS } from './beepDetector.js';
 import {
   type CallProgressOptions,
+  confusedTones,
   DEFAULT_CALL_PROGRESS_OPTIONS,
+  MIN_TONE_SPACING_HZ,
   type ResolvedCallProgressOptions,
+  sameFrequencies,
 } from './cadenceDetector.js';
 import { DEFAULT_DTMF_OPTIONS, type DtmfOptions } from './dtmfDetector.js';
 import { InvalidAudioConfigurationError } from './errors.js';
@@ -200,6 +203,26 @@ function checkCadence(value: unknown, path: string, issues: RequestIssue[]): voi
   }
 }
 
+/** Frequencies of different tones of a zone that the analyser could not tell apart: each reported once, against the first. */
+function checkToneSpacing(zone: ToneZone, path: string, issues: RequestIssue[]): void {
+  for (const [i, signal] of ZONE_SIGNALS.entries()) {
+    const { frequenciesHz } = zone[signal];
+    for (const frequency of frequenciesHz) {
+      for (const earlier of ZONE_SIGNALS.slice(0, i)) {
+        const others = zone[earlier].frequenciesHz;
+        if (sameFrequencies(frequenciesHz, others)) continue;
+        const close = others.find((other) => other !== frequency && Math.abs(other - frequency) < MIN_TONE_SPACING_HZ);
+        if (close === undefined) continue;
+        issues.push({
+          path: `${path}.${signal}.frequenciesHz`,
+          message: `${frequency} Hz is ${Number(Math.abs(close - frequency).toFixed(2))} Hz from ${earlier}'s ${close} Hz; the frequencies of a zone's different tones must be at least ${MIN_TONE_SPACING_HZ} Hz apart to be told apart`,
+        });
+        break;
+      }
+    }
+  }
+}
+
 function resolveZone(value: unknown, path: string, issues: RequestIssue[]): ToneZone | null {
   if (typeof value === 'string') {
     if (Object.hasOwn(TONE_ZONES, value)) return TONE_ZONES[value as ToneZoneName];
@@ -216,22 +239,51 @@ function resolveZone(value: unknown, path: string, issues: RequestIssue[]): Tone
     issues.push({ path: `${path}.name`, message: 'must be a name of 1 to 64 characters' });
   }
   for (const signal of ZONE_SIGNALS) checkCadence(value[signal], `${path}.${signal}`, issues);
+  if (issues.length === before) checkToneSpacing(value as unknown as ToneZone, path, issues);
   return issues.length === before ? (value as unknown as ToneZone) : null;
 }
 
 function resolveCallProgress(value: Record<string, unknown>, issues: RequestIssue[]): ResolvedCallProgressOptions {
   const path = 'callProgress';
+  const before = issues.length;
   const numbers = resolveNumbers(value, CALL_PROGRESS_RANGES, DEFAULT_CALL_PROGRESS_OPTIONS, path, issues, ['zones']);
-  if (value.zones === undefined) return numbers;
+  const tolerancesValid = issues.length === before;
+  if (value.zones === undefined) {
+    if (tolerancesValid) checkTonesApart(numbers, () => path, issues);
+    return numbers;
+  }
   if (!Array.isArray(value.zones) || value.zones.length === 0 || value.zones.length > MAX_ZONES) {
     issues.push({ path: `${path}.zones`, message: `must list 1 to ${MAX_ZONES} zones` });
     return numbers;
   }
-  const zones = value.zones.flatMap((zone, i) => resolveZone(zone, `${path}.zones.${i}`, issues) ?? []);
-  const names = zones.map((zone) => zone.name);
+  const zones = value.zones.map((zone, i) => resolveZone(zone, `${path}.zones.${i}`, issues));
+  const names = zones.flatMap((zone) => zone?.name ?? []);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   if (repeated.length > 0) issues.push({ path: `${path}.zones`, message: `lists '${repeated[0]}' twice` });
-  return { ...numbers, zones };
+  const resolved = { ...numbers, zones: zones.flatMap((zone) => zone ?? []) };
+  if (tolerancesValid) checkTonesApart({ ...numbers, zones }, (i) => `${path}.zones.${i}`, issues);
+  return resolved;
+}
+
+const describeCadence = (tone: ToneCadence): string => `${tone.cadenceMs.join('/')} ms`;
+
+/** Tones of a zone that its cadence matching, at the tolerances given, would take for one another. */
+function checkTonesApart(
+  options: { zones: readonly (ToneZone | null)[]; toleranceFraction: number; toleranceMs: number },
+  pathOfZone: (index: number) => string,
+  issues: RequestIssue[],
+): void {
+  const { toleranceFraction, toleranceMs } = options;
+  const tolerance = `±${Math.round(toleranceFraction * 1000) / 10} % or ±${toleranceMs} ms`;
+  for (const [i, zone] of options.zones.entries()) {
+    if (zone === null) continue;
+    for (const { heard, as } of confusedTones(zone, toleranceFraction, toleranceMs)) {
+      issues.push({
+        path: pathOfZone(i),
+        message: `${zone.name}'s ${heard} tone (${describeCadence(zone[heard])}) would be heard as its ${as} tone (${describeCadence(zone[as])}) within ${tolerance}`,
+      });
+    }
+  }
 }
 
 /**

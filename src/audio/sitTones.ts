@@ -105,6 +105,9 @@ const FREQUENCY_MATCH = 0.01;
 const isNear = (frequencyHz: number, nominalHz: number): boolean =>
   Math.abs(frequencyHz - nominalHz) <= nominalHz * FREQUENCY_MATCH;
 
+/** A length a tone can have had: NaN would otherwise read as long, and zero or less as short. */
+const hasLength = (tone: SitSegment): boolean => Number.isFinite(tone.durationMs) && tone.durationMs > 0;
+
 const matchesTone = (heard: SitSegment, nominal: SitSegment): boolean =>
   isNear(heard.frequencyHz, nominal.frequencyHz) &&
   heard.durationMs < SHORT_TONE_LIMIT_MS === nominal.durationMs < SHORT_TONE_LIMIT_MS;
@@ -114,7 +117,8 @@ const matchesTone = (heard: SitSegment, nominal: SitSegment): boolean =>
  * frequency (low/high) and the length (short/long) of the first two tones to
  * match its row; the third tone must be near 1776.7 or 1800 Hz. E.180 is
  * recognised by frequency alone: its nominal 330 ms lies between short and
- * long.
+ * long. A tone whose length is not a finite number above zero makes the
+ * sequence `other`.
  *
  * @example
  * ```ts
@@ -129,6 +133,7 @@ export function classifySit(segments: readonly SitSegment[]): { code: SitCode; k
   const [first, second, third] = segments;
   const other = { code: 'other', kind: SIT_KIND_BY_CODE.other } as const;
   if (first === undefined || second === undefined || third === undefined) return other;
+  if (!hasLength(first) || !hasLength(second) || !hasLength(third)) return other;
   const thirdIsSit =
     isNear(third.frequencyHz, SIT_SEQUENCES.NC[2].frequencyHz) ||
     isNear(third.frequencyHz, SIT_SEQUENCES.E180[2].frequencyHz);

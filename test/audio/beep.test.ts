@@ -84,6 +84,17 @@ describe('not beeps', () => {
     expect(beepsIn(keys)).toEqual([]);
   });
 
+  it('a tone with another tone 40 ms before or after it; 60 ms apart, each is a beep', () => {
+    const pair = (gapMs: number) =>
+      beepsIn(concat(silence(500), tone(1000, 400), silence(gapMs), tone(1500, 300), silence(500)));
+    const lead = (gapMs: number) =>
+      beepsIn(concat(silence(500), tone(1500, 100), silence(gapMs), tone(1000, 400), silence(500)));
+    expect(pair(40)).toEqual([]);
+    expect(lead(40)).toEqual([]);
+    expect(pair(60).map((beep) => beep.frequencyHz)).toEqual([1000, 1500]);
+    expect(lead(60).map((beep) => beep.frequencyHz)).toEqual([1000]);
+  });
+
   it('a chord, a 150 ms blip, tones below 440 Hz and above 2000 Hz, and a sweep', () => {
     const chord = renderSegments(
       [{ durationMs: 800, tones: [523.3, 659.3, 784].map((frequencyHz) => ({ frequencyHz, dbm0: -20 })) }],

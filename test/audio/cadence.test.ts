@@ -169,4 +169,32 @@ describe('tone zones', () => {
     expect(atMs).toBeGreaterThanOrEqual(2000);
     expect(atMs).toBeLessThanOrEqual(2100);
   });
+
+  it('gives as startMs the start of a tone, also when the matched stretch began with a pause', () => {
+    const tones = (frequencies: number[]) => frequencies.map((frequencyHz) => ({ frequencyHz, dbm0: -20 }));
+    const play = (segments: Segment[]) =>
+      analyse(new AudioAnalyser({ answeringMachine: false }), toMulaw(renderSegments(segments, () => 0.3))).filter(
+        isCallProgress,
+      );
+    // Busy heard from the middle of a tone: the cut first tone (100 ms) matches nothing, so the cadence
+    // is first matched on pause, tone, pause, tone, when the tone at 800 ms has ended.
+    const busy = play([
+      { durationMs: 200, tones: [] },
+      { durationMs: 100, tones: tones([480, 620]) },
+      ...Array.from({ length: 10 }, (_, k) => ({ durationMs: 500, tones: k % 2 === 0 ? [] : tones([480, 620]) })),
+    ]);
+    expect(busy).toHaveLength(1);
+    expect(busy[0]).toMatchObject({ type: 'busy' });
+    expect(Math.abs((busy[0] as { startMs: number }).startMs - 800)).toBeLessThanOrEqual(10);
+    // Ringback heard from the end of a ring: matched on its pause and the next ring, which began at 4 500 ms.
+    const ringback = play([
+      { durationMs: 500, tones: tones([440, 480]) },
+      { durationMs: 4000, tones: [] },
+      { durationMs: 2000, tones: tones([440, 480]) },
+      { durationMs: 1000, tones: [] },
+    ]);
+    expect(ringback).toHaveLength(1);
+    expect(ringback[0]).toMatchObject({ type: 'ringback' });
+    expect(Math.abs((ringback[0] as { startMs: number }).startMs - 4500)).toBeLessThanOrEqual(10);
+  });
 });

@@ -85,6 +85,16 @@ describe('DTMF keys', () => {
     expect(digitsIn(listen(keys('55', () => 0.2)))).toBe('55');
   });
 
+  it('counts a key whose tone drops out for up to 10 ms once: so short a pause is no release (pauses are 50 ms or more)', () => {
+    for (const dropoutMs of [4, 8, 10]) {
+      for (const phase of [0.2, 0.7]) {
+        const held = (onMs: number) => keys('5', () => phase, { onMs, offMs: 0 });
+        const signal = concat(silence(100), held(100), silence(dropoutMs), held(100), silence(100));
+        expect(digitsIn(listen(signal)), `${dropoutMs} ms dropout`).toBe('5');
+      }
+    }
+  });
+
   it('rejects tones 5 % off frequency, twist of 12 dB, a single tone, and a 15 ms blip', () => {
     expect(digitsIn(listen(keys('1', () => 0.1, { onMs: 200, frequencyFactor: 1.05 })))).toBe('');
     expect(digitsIn(listen(keys('1', () => 0.1, { onMs: 200, rowDbm0: -6, columnDbm0: -18 })))).toBe('');

@@ -87,6 +87,14 @@ describe('μ-law encoding', () => {
     expect([...encodeMulaw(samples)]).toEqual([...samples].map(linearToMulaw));
   });
 
+  it('encodes a sample that is not a number as silence (0xFF), one at a time and in arrays alike', () => {
+    expect(linearToMulaw(Number.NaN)).toBe(0xff);
+    expect([...encodeMulaw([Number.NaN, 1000, Number.NaN])]).toEqual([0xff, linearToMulaw(1000), 0xff]);
+    // Infinities are out of range like any other: clipped.
+    expect([...encodeMulaw([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])]).toEqual([0x80, 0x00]);
+    expect([linearToMulaw(Number.POSITIVE_INFINITY), linearToMulaw(Number.NEGATIVE_INFINITY)]).toEqual([0x80, 0x00]);
+  });
+
   it('encodes into a given array, and refuses one that is too short', () => {
     const into = new Uint8Array(3);
     expect(encodeMulaw([0, 32_767, -32_768], into)).toBe(into);

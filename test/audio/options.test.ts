@@ -9,6 +9,7 @@ import {
   type AudioAnalyserOptions,
   InvalidAudioConfigurationError,
   TONE_ZONES,
+  type ToneZoneName,
 } from '../../src/audio/index.js';
 import { VoiceMfaError } from '../../src/errors.js';
 
@@ -99,6 +100,51 @@ describe('analyser options', () => {
       'callProgress.zones.0.reorder.cadenceMs.1: must be a number from 20 to 30000 ms',
       'callProgress.zones.1: must be a built-in zone name or { name, ringback, busy, reorder }',
     ]);
+  });
+
+  it("refuse a zone whose tones' frequencies are too close to be told apart, as nothing in it would ever be heard", () => {
+    const zone = (reorderHz: number[]) => ({
+      name: 'pbx',
+      ringback: { frequenciesHz: [425, 480], cadenceMs: [1000, 4000] },
+      busy: { frequenciesHz: [425], cadenceMs: [500, 500] },
+      reorder: { frequenciesHz: reorderHz, cadenceMs: [250, 250] },
+    });
+    expect(issuesOf({ callProgress: { zones: [zone([440])] } })).toEqual([
+      "callProgress.zones.0.reorder.frequenciesHz: 440 Hz is 15 Hz from ringback's 425 Hz; the frequencies of a zone's different tones must be at least 25 Hz apart to be told apart",
+    ]);
+    expect(issuesOf({ callProgress: { zones: [zone([450, 470])] } })).toEqual([
+      "callProgress.zones.0.reorder.frequenciesHz: 470 Hz is 10 Hz from ringback's 480 Hz; the frequencies of a zone's different tones must be at least 25 Hz apart to be told apart",
+    ]);
+    // 25 Hz apart can be told apart (Australia plays 400+450 Hz ringback and a 425 Hz busy tone).
+    expect(() => new AudioAnalyser({ callProgress: { zones: [zone([450])] } })).not.toThrow();
+    // The same frequencies for several tones are no problem.
+    expect(() => new AudioAnalyser({ callProgress: { zones: [zone([425, 480])] } })).not.toThrow();
+  });
+
+  it('refuse tolerances under which one tone of a zone, played exactly, would be heard as another', () => {
+    expect(issuesOf({ callProgress: { zones: ['us', 'ru'], toleranceMs: 200 } })).toEqual([
+      "callProgress.zones.1: ru's reorder tone (175/175 ms) would be heard as its busy tone (350/350 ms) within ±15 % or ±200 ms",
+    ]);
+    expect(issuesOf({ callProgress: { zones: ['uk'], toleranceFraction: 0.45 } })).toEqual([
+      "callProgress.zones.0: uk's reorder tone (400/350/225/525 ms) would be heard as its busy tone (375/375 ms) within ±45 % or ±40 ms",
+    ]);
+    expect(issuesOf({ callProgress: { toleranceMs: 300 } })).toEqual([
+      "callProgress: us's reorder tone (250/250 ms) would be heard as its busy tone (500/500 ms) within ±15 % or ±300 ms",
+    ]);
+    // A zone of the host's own whose reorder tone is its busy tone again.
+    const office = {
+      name: 'office',
+      ringback: { frequenciesHz: [425], cadenceMs: [1000, 4000] },
+      busy: { frequenciesHz: [425], cadenceMs: [500, 500] },
+      reorder: { frequenciesHz: [425], cadenceMs: [520, 480] },
+    };
+    expect(issuesOf({ callProgress: { zones: [office] } })).toEqual([
+      "callProgress.zones.0: office's reorder tone (520/480 ms) would be heard as its busy tone (500/500 ms) within ±15 % or ±40 ms",
+    ]);
+    // The built-in zones are told apart at the defaults, and at tolerances up to these.
+    const zones = Object.keys(TONE_ZONES) as ToneZoneName[];
+    expect(() => new AudioAnalyser({ callProgress: { zones } })).not.toThrow();
+    expect(() => new AudioAnalyser({ callProgress: { zones, toleranceFraction: 0.3, toleranceMs: 80 } })).not.toThrow();
   });
 
   it('say what is wrong in the message', () => {

@@ -155,4 +155,19 @@ describe('classifySit', () => {
       ]).code,
     ).toBe('other');
   });
+
+  it('reports tones whose length is not a length (NaN, infinite, zero or negative) as other, not as a code', () => {
+    const nominal = (code: 'NC' | 'IC' | 'E180', durationMs: number, at: number) =>
+      SIT_SEQUENCES[code].map((tone, i) => (i === at ? { ...tone, durationMs } : tone));
+    for (const durationMs of [Number.NaN, Number.POSITIVE_INFINITY, 0, -274]) {
+      for (const at of [0, 1, 2]) {
+        for (const code of ['NC', 'IC', 'E180'] as const) {
+          expect(classifySit(nominal(code, durationMs, at)), `${code}, tone ${at + 1} of ${durationMs} ms`).toEqual({
+            code: 'other',
+            kind: 'unknown',
+          });
+        }
+      }
+    }
+  });
 });
