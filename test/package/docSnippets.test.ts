@@ -1,0 +1,86 @@
+/**
+ * The TypeScript users read in the README and docs/ compiles against the
+ * package as it is: its imports, names, options and argument order.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkDocSnippets, markdownSnippets, snippetsOf } from '../../scripts/docSnippets.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const markdownFiles = [
+  'README.md',
+  ...readdirSync(`${root}docs`)
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
+
+/** Snippets made to test the check itself: right ones, then wrong ones. */
+const made = markdownSnippets(
+  'made.md',
+  [
+    'Right, with names from an earlier block and the host:',
+    '```ts',
+    "const result = await runVerification({ targets: ['+14255550100'] }, { provider, clock });",
+    'result.status;',
+    '```',
+    'A method of an object, and a list of values:',
+    '```ts',
+    'openSession(context) {',
+    "  return { execute: async () => context.emit({ type: 'call.ringing', attempt: 0 }), close() {} };",
+    '}',
+    '```',
+    '```ts',
+    "{ press: '#', afterMs: 2000 }   // a comment",
+    '{ hangUp: true,',
+    "  from: 'prompt-start' }",
+    '```',
+    'Wrong:',
+    '```ts',
+    "await runVerification({ targets: ['+14255550100'], timeoutSeconds: 10 }, { provider });",
+    '```',
+    '```ts',
+    "import { SqliteVerificationStore } from 'voice-mfa/postgres';",
+    '```',
+    '```ts',
+    "maskPhoneNumber('+14255550100', 4, 'extra');",
+    '```',
+  ].join('\n'),
+);
+const documented = snippetsOf(root, markdownFiles);
+let problems: string[] = [];
+
+// One program for all snippets: building it is most of the cost.
+beforeAll(() => {
+  problems = checkDocSnippets(root, [...made, ...documented]);
+}, 60_000);
+
+const problemsIn = (file: string) => problems.filter((problem) => problem.startsWith(`${file}:`));
+
+describe('the snippet check', () => {
+  it('reports a wrong option, a wrong import and a wrong argument, and passes fragments that are right', () => {
+    expect(made.map((snippet) => snippet.location)).toEqual([
+      'made.md:3',
+      'made.md:8',
+      'made.md:13',
+      'made.md:19',
+      'made.md:22',
+      'made.md:25',
+    ]);
+    const found = problemsIn('made.md');
+    expect(found.map((problem) => problem.slice(0, problem.indexOf(':', 'made.md:'.length)))).toEqual([
+      'made.md:19',
+      'made.md:22',
+      'made.md:25',
+    ]);
+    expect(found[0]).toContain("'timeoutSeconds' does not exist");
+    expect(found[1]).toContain("has no exported member named 'SqliteVerificationStore'");
+  });
+});
+
+describe('README and docs/', () => {
+  it('have TypeScript snippets that compile against the package', () => {
+    expect(documented.length).toBeGreaterThan(30);
+    expect(problems.filter((problem) => !problem.startsWith('made.md:'))).toEqual([]);
+  });
+});
