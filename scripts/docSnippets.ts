@@ -1,7 +1,8 @@
 /**
  * Type-checks the TypeScript snippets users read — the fenced `ts` blocks of
- * Markdown files — against the package's source, so that a renamed export,
- * option or argument shows up as a broken snippet.
+ * Markdown files and of the TSDoc of what the package exports — against the
+ * package's source, so that a renamed export, option or argument shows up as a
+ * broken snippet.
  *
  * Snippets are fragments: each is checked as its own module, and a name it uses
  * without declaring or importing it is imported from the package's entry point
@@ -14,7 +15,7 @@
  * is neither the package nor installed (`express`).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
 /** A fenced `ts` block: where it was found and its text. */
@@ -46,6 +47,82 @@ export function markdownSnippets(file: string, markdown: string): DocSnippet[] {
     location: `${file}:${lineOf(markdown, match.index) + 1}`,
     code: match[1] ?? '',
   }));
+}
+
+/**
+ * The fenced `ts` blocks of the TSDoc of every declaration an entry point
+ * exports, its members' included; the line is counted in the source file.
+ */
+export function publicTsdocSnippets(root: string): DocSnippet[] {
+  const snippets: DocSnippet[] = [];
+  const seen = new Set<string>();
+  for (const [path, names] of declarationsOfEntryPoints(root)) {
+    const source = ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, true);
+    for (const statement of source.statements) {
+      if (!names.has(declaredName(statement) ?? '')) continue;
+      const start = statement.getFullStart();
+      const text = statement.getFullText();
+      for (const match of text.matchAll(/^([ \t]*\*[ \t]?)```ts\n([\s\S]*?)^[ \t]*\*[ \t]?```/gm)) {
+        const location = `${path}:${lineOf(source.text, start + match.index) + 1}`;
+        if (seen.has(location)) continue;
+        seen.add(location);
+        const code = (match[2] ?? '')
+          .split('\n')
+          .map((line) => line.replace(/^[ \t]*\*[ \t]?/, ''))
+          .join('\n');
+        snippets.push({ location, code });
+      }
+    }
+  }
+  return snippets;
+}
+
+function declaredName(statement: ts.Statement): string | undefined {
+  if (ts.isVariableStatement(statement)) {
+    const [declaration] = statement.declarationList.declarations;
+    return declaration !== undefined && ts.isIdentifier(declaration.name) ? declaration.name.text : undefined;
+  }
+  const name = (statement as { name?: ts.Node }).name;
+  return name !== undefined && ts.isIdentifier(name) ? name.text : undefined;
+}
+
+/**
+ * Where what the entry points export is declared: source file (relative to
+ * `root`) to local names, following `export { … } from` through the modules between.
+ */
+function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
+  const declarations = new Map<string, Set<string>>();
+  const sources = new Map<string, ts.SourceFile>();
+  const parse = (path: string) => {
+    const source =
+      sources.get(path) ??
+      ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, false);
+    sources.set(path, source);
+    return source;
+  };
+  const follow = (path: string, name: string, depth: number) => {
+    const source = parse(path);
+    for (const statement of source.statements) {
+      if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier === undefined) continue;
+      if (statement.exportClause === undefined || !ts.isNamedExports(statement.exportClause)) continue;
+      const element = statement.exportClause.elements.find((e) => e.name.text === name);
+      if (element === undefined || depth > 5) continue;
+      const specifier = (statement.moduleSpecifier as ts.StringLiteral).text;
+      const target = relative(root, join(root, dirname(path), specifier.replace(/\.js$/, '.ts')));
+      follow(target, (element.propertyName ?? element.name).text, depth + 1);
+      return;
+    }
+    if (!declarations.has(path)) declarations.set(path, new Set());
+    declarations.get(path)?.add(name);
+  };
+  for (const path of Object.values(ENTRY_POINTS)) {
+    for (const statement of parse(path).statements) {
+      if (!ts.isExportDeclaration(statement) || statement.exportClause === undefined) continue;
+      if (!ts.isNamedExports(statement.exportClause)) continue;
+      for (const element of statement.exportClause.elements) follow(path, element.name.text, 0);
+    }
+  }
+  return declarations;
 }
 
 const lineOf = (text: string, index: number) => text.slice(0, index).split('\n').length;
@@ -144,11 +221,21 @@ function asListItems(code: string): string {
 function wrapped(code: string): string {
   for (const wrap of WRAPPINGS) {
     const text = wrap(code);
-    const { diagnostics } = ts.transpileModule(`export {};\n${text}`, { reportDiagnostics: true });
     const parsed = ts.createSourceFile('snippet.ts', text, ts.ScriptTarget.Latest, true);
-    if (diagnostics?.length === 0 && !returnsOutsideFunction(parsed)) return text;
+    if (parseErrorsOf(parsed).length === 0 && !returnsOutsideFunction(parsed)) return text;
   }
   return code;
+}
+
+/**
+ * The syntax errors the parser found. The compiler keeps them on the source file
+ * (`parseDiagnostics`, not in its typings); a program would find the same ones at
+ * the cost of a program per attempt.
+ */
+function parseErrorsOf(sourceFile: ts.SourceFile): readonly ts.Diagnostic[] {
+  const { parseDiagnostics } = sourceFile as ts.SourceFile & { parseDiagnostics?: readonly ts.Diagnostic[] };
+  if (parseDiagnostics === undefined) throw new Error('this TypeScript keeps no parseDiagnostics on a source file');
+  return parseDiagnostics;
 }
 
 function returnsOutsideFunction(node: ts.Node): boolean {

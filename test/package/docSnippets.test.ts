@@ -1,11 +1,12 @@
 /**
- * The TypeScript users read in the README and docs/ compiles against the
- * package as it is: its imports, names, options and argument order.
+ * The TypeScript users read in the README, docs/ and the TSDoc of the public
+ * API compiles against the package as it is: its imports, names, options and
+ * argument order.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkDocSnippets, markdownSnippets, snippetsOf } from '../../scripts/docSnippets.js';
+import { checkDocSnippets, markdownSnippets, publicTsdocSnippets, snippetsOf } from '../../scripts/docSnippets.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const markdownFiles = [
@@ -48,11 +49,12 @@ const made = markdownSnippets(
   ].join('\n'),
 );
 const documented = snippetsOf(root, markdownFiles);
+const exampled = publicTsdocSnippets(root);
 let problems: string[] = [];
 
 // One program for all snippets: building it is most of the cost.
 beforeAll(() => {
-  problems = checkDocSnippets(root, [...made, ...documented]);
+  problems = checkDocSnippets(root, [...made, ...documented, ...exampled]);
 }, 60_000);
 
 const problemsIn = (file: string) => problems.filter((problem) => problem.startsWith(`${file}:`));
@@ -81,6 +83,15 @@ describe('the snippet check', () => {
 describe('README and docs/', () => {
   it('have TypeScript snippets that compile against the package', () => {
     expect(documented.length).toBeGreaterThan(30);
-    expect(problems.filter((problem) => !problem.startsWith('made.md:'))).toEqual([]);
+    expect(problems.filter((problem) => !problem.startsWith('made.md:') && !problem.startsWith('src/'))).toEqual([]);
+  });
+});
+
+describe('the TSDoc of what the entry points export', () => {
+  it('has examples that compile against the package', () => {
+    expect(exampled.length).toBeGreaterThan(100);
+    // A member's example is found with its class or interface.
+    expect(exampled.some((snippet) => snippet.location.startsWith('src/runtime/runVerification.ts:'))).toBe(true);
+    expect(problems.filter((problem) => problem.startsWith('src/'))).toEqual([]);
   });
 });
