@@ -3,7 +3,7 @@
  * API compiles against the package as it is: its imports, names, options and
  * argument order.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkDocSnippets, markdownSnippets, publicTsdocSnippets, snippetsOf } from '../../scripts/docSnippets.js';
@@ -93,5 +93,20 @@ describe('the TSDoc of what the entry points export', () => {
     // A member's example is found with its class or interface.
     expect(exampled.some((snippet) => snippet.location.startsWith('src/runtime/runVerification.ts:'))).toBe(true);
     expect(problems.filter((problem) => problem.startsWith('src/'))).toEqual([]);
+  });
+});
+
+describe('the shell commands of README and docs/', () => {
+  it('export the variables they set on lines of their own, so that the command after them sees them', () => {
+    const unexported = markdownFiles.flatMap((file) => {
+      const markdown = readFileSync(`${root}${file}`, 'utf8');
+      return [...markdown.matchAll(/^[ \t]*```sh\n([\s\S]*?)^[ \t]*```/gm)].flatMap((block) =>
+        (block[1] ?? '')
+          .split('\n')
+          .filter((line) => /^\s*[A-Za-z_][A-Za-z0-9_]*=\S*\s*(#.*)?$/.test(line))
+          .map((line) => `${file}: ${line.trim()}`),
+      );
+    });
+    expect(unexported).toEqual([]);
   });
 });
