@@ -41,12 +41,16 @@ const FREE_NAME_CODES = new Set([2304, 2552, 18004]);
 /** "Cannot find module". */
 const MISSING_MODULE_CODES = new Set([2307]);
 
-/** The fenced `ts` blocks of a Markdown text. */
+/** The fenced `ts` (or `typescript`) blocks of a Markdown text, those indented in a list included. */
 export function markdownSnippets(file: string, markdown: string): DocSnippet[] {
-  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((match) => ({
-    location: `${file}:${lineOf(markdown, match.index) + 1}`,
-    code: match[1] ?? '',
-  }));
+  return [...markdown.matchAll(/^([ \t]*)```(?:ts|typescript)\n([\s\S]*?)^\1```/gm)].map((match) => {
+    const indent = match[1] ?? '';
+    const code = (match[2] ?? '')
+      .split('\n')
+      .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
+      .join('\n');
+    return { location: `${file}:${lineOf(markdown, match.index) + 1}`, code };
+  });
 }
 
 /**

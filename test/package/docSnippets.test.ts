@@ -46,6 +46,10 @@ const made = markdownSnippets(
     '```ts',
     "maskPhoneNumber('+14255550100', 4, 'extra');",
     '```',
+    '- In a list:',
+    '  ```ts',
+    "  parsePhoneTarget('+14255550100', { defaultCountry: 'US', region: 'US' });",
+    '  ```',
   ].join('\n'),
 );
 const documented = snippetsOf(root, markdownFiles);
@@ -60,7 +64,7 @@ beforeAll(() => {
 const problemsIn = (file: string) => problems.filter((problem) => problem.startsWith(`${file}:`));
 
 describe('the snippet check', () => {
-  it('reports a wrong option, a wrong import and a wrong argument, and passes fragments that are right', () => {
+  it('reports a wrong option, a wrong import and a wrong argument, in a list too, and passes fragments that are right', () => {
     expect(made.map((snippet) => snippet.location)).toEqual([
       'made.md:3',
       'made.md:8',
@@ -68,15 +72,18 @@ describe('the snippet check', () => {
       'made.md:19',
       'made.md:22',
       'made.md:25',
+      'made.md:29',
     ]);
     const found = problemsIn('made.md');
     expect(found.map((problem) => problem.slice(0, problem.indexOf(':', 'made.md:'.length)))).toEqual([
       'made.md:19',
       'made.md:22',
       'made.md:25',
+      'made.md:29',
     ]);
     expect(found[0]).toContain("'timeoutSeconds' does not exist");
     expect(found[1]).toContain("has no exported member named 'SqliteVerificationStore'");
+    expect(found[3]).toContain("'region' does not exist");
   });
 });
 
