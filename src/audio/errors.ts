@@ -11,6 +11,7 @@ import { type RequestIssue, VoiceMfaError } from '../errors.js';
  *
  * @example
  * ```ts
+ * // @ts-expect-error: TypeScript refuses 'xx' already; the analyser checks options from JavaScript or a file
  * try { new AudioAnalyser({ callProgress: { zones: ['xx'] } }); }
  * catch (error) {
  *   if (error instanceof InvalidAudioConfigurationError) error.issues; // [{ path: 'callProgress.zones.0', message: '…' }]

@@ -8,7 +8,7 @@
 /**
  * Peak amplitude of a 0 dBm0 sine on the 16-bit linear scale. G.711 places
  * the μ-law overload point (8 159 in 14-bit units, 32 636 in 16-bit) at
- * +3.17 dBm0, so 0 dBm0 is 3.17 dB below it: about 22 662. The G.711
+ * +3.17 dBm0, so 0 dBm0 is 3.17 dB below it: about 22 657. The G.711
  * digital milliwatt decodes to this level.
  */
 const ZERO_DBM0_PEAK = 32_636 / 10 ** (3.17 / 20);
@@ -18,7 +18,7 @@ const ZERO_DBM0_PEAK = 32_636 / 10 ** (3.17 / 20);
  *
  * @example
  * ```ts
- * dbm0ToAmplitude(0);   // ≈ 22 662
+ * dbm0ToAmplitude(0);   // ≈ 22 657
  * dbm0ToAmplitude(-20); // ≈ 2 266, a typical call-progress tone
  * ```
  */

@@ -1,5 +1,5 @@
 /**
- * The `voice-mfa` command: `demo` plays the seed's scenarios on the simulated
+ * The `voice-mfa` command: `demo` plays the demo scenarios on the simulated
  * carrier; `simulate` plays one scenario from flags or a JSON file.
  *
  * Conventions: `--help` prints usage to stdout and exits 0; `--version`
@@ -31,7 +31,7 @@ Run 'voice-mfa simulate --help' for callees and options.`;
 
 const DEMO_USAGE = `Usage: voice-mfa demo [--format text|json|mermaid] [--show-numbers]
 
-Plays the seed's scenarios on the simulated carrier, on virtual time, and prints
+Plays the demo scenarios on the simulated carrier, on virtual time, and prints
 each as a timeline.
 
 Options:

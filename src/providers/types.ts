@@ -190,7 +190,12 @@ export interface Plan<State> {
  *   receive: (state, event) => ({ state, events: [event] }),
  *   plan: (state, commands) => ({
  *     state,
- *     effects: commands.map((c) => ({ delivery: c.type === 'dial' ? 'at-most-once' : 'at-least-once', payload: c })),
+ *     effects: commands.map((c): ProviderEffect => {
+ *       const payload = c as unknown as JsonValue; // commands are plain data
+ *       return c.type === 'dial'
+ *         ? { delivery: 'at-most-once', dialAttempt: c.attempt, payload }
+ *         : { delivery: 'at-least-once', payload };
+ *     }),
  *     answer: null,
  *     bindings: [],
  *   }),

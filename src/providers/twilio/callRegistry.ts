@@ -42,10 +42,18 @@ export interface TwilioWebhookTarget {
  *
  * @example
  * ```ts
+ * // The bindings in Redis, shared by every process; the sessions are those this process
+ * // has open (or restores). A binding outlives its verification until its key expires.
  * class RedisCallRegistry implements TwilioCallRegistry {
+ *   private readonly sessions = new Map<string, TwilioWebhookTarget>();
+ *   register(verificationId: string, session: TwilioWebhookTarget) { this.sessions.set(verificationId, session); }
+ *   unregister(verificationId: string) { this.sessions.delete(verificationId); }
+ *   async bindDialToken(token: string, verificationId: string) { await redis.set(`token:${token}`, verificationId, 'EX', 3600); }
  *   async bindCall(callSid: string, verificationId: string) { await redis.set(`call:${callSid}`, verificationId, 'EX', 3600); }
- *   async findByCallSid(callSid: string) { const id = await redis.get(`call:${callSid}`); return id === null ? undefined : this.sessions.get(id); }
- *   // …
+ *   findByVerificationId(verificationId: string) { return this.sessions.get(verificationId); }
+ *   async findByDialToken(token: string) { return this.sessionOf(await redis.get(`token:${token}`)); }
+ *   async findByCallSid(callSid: string) { return this.sessionOf(await redis.get(`call:${callSid}`)); }
+ *   private sessionOf(id: string | null) { return id === null ? undefined : this.sessions.get(id); }
  * }
  * ```
  */

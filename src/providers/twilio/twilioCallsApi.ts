@@ -11,8 +11,10 @@ import type twilio from 'twilio';
  *
  * @example
  * ```ts
- * const params: TwilioCallCreateParams = toCallCreateParams(command, { from: '+14255550000', publicBaseUrl, token });
- * await calls.create(params);
+ * const calls: TwilioCallsApi = {
+ *   create: async (params: TwilioCallCreateParams) => client.calls.create(params),
+ *   update: async (callSid, params) => client.calls(callSid).update(params),
+ * };
  * ```
  */
 export interface TwilioCallCreateParams {

@@ -19,7 +19,12 @@
  *
  * @example
  * ```ts
- * const route: TwilioWebhookRoute | undefined = readRequestTarget('/twilio/status?t=…')?.route; // 'status'
+ * registry.register('v-1', {
+ *   handleCallWebhook: async (webhook) => {
+ *     const route: TwilioWebhookRoute = webhook.route; // 'status' for a status callback
+ *     return '<Response/>';
+ *   },
+ * });
  * ```
  */
 export type TwilioWebhookRoute = 'answer' | 'gather' | 'timeout' | 'digits-sent' | 'poll' | 'status' | 'amd';
@@ -60,7 +65,7 @@ export const TWIML_ROUTES: readonly TwilioWebhookRoute[] = ['answer', 'gather', 
  *
  * @example
  * ```ts
- * toWebhookUrl(publicBaseUrl, 'gather', { token, step: 2, promptSeq: 1, shape: 'entry' satisfies GatherShape });
+ * const shape: GatherShape | null = webhook.query.shape; // on `gather`; null on the other routes
  * ```
  */
 export type GatherShape = 'key' | 'entry';
@@ -70,7 +75,7 @@ export type GatherShape = 'key' | 'entry';
  *
  * @example
  * ```ts
- * const query: WebhookQuery | null = readWebhookQuery('?t=0123456789abcdef0123456789abcdef&s=2&p=1&k=key');
+ * const { token, step, promptSeq, shape }: WebhookQuery = webhook.query; // of a TwilioCallWebhook
  * ```
  */
 export interface WebhookQuery {
