@@ -27,6 +27,12 @@ describe('default voices', () => {
     expect(withDefaultVoice({ language: 'en-US' }, {})).toEqual({ language: 'en-US' });
   });
 
+  it('takes no voice for a language that only names a property every object has', () => {
+    for (const language of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(withDefaultVoice({ language }, TWILIO_NEURAL_VOICES)).toEqual({ language });
+    }
+  });
+
   it('every default is one of Twilio neural Polly voices', () => {
     for (const voice of Object.values(TWILIO_NEURAL_VOICES)) expect(voice).toMatch(/^Polly\.[A-Z][a-z]+-Neural$/);
   });

@@ -45,6 +45,8 @@ const TWILIO_DEFAULT_LANGUAGE = 'en-US';
  */
 export function withDefaultVoice(speech: SpeechSettings, defaults: Readonly<Record<string, string>>): SpeechSettings {
   if (speech.voice !== undefined) return speech;
-  const voice = defaults[speech.language ?? TWILIO_DEFAULT_LANGUAGE];
+  const language = speech.language ?? TWILIO_DEFAULT_LANGUAGE;
+  // Own entries only: a language such as `constructor` must not find what every object inherits.
+  const voice = Object.hasOwn(defaults, language) ? defaults[language] : undefined;
   return voice === undefined ? speech : { ...speech, voice };
 }
