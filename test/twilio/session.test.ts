@@ -281,3 +281,26 @@ describe('the Twilio session, closing while a call pauses before its farewell', 
     expect(calls.updates).toEqual([]);
   });
 });
+
+describe('the Twilio session, TwiML replaced on a call that ended meanwhile', () => {
+  it('has nothing left to do when Twilio says the call is no longer in progress (21220), here and for the durable service', async () => {
+    const { calls, provider, session, reprompt } = await greetedCall();
+    // The callee hangs up just as the machine re-prompts on its own: Twilio refuses the new TwiML.
+    calls.failUpdates = 1;
+    await expect(reprompt()).resolves.toBeUndefined();
+    expect(calls.updates.map((u) => Object.keys(u.params))).toEqual([['twiml']]);
+    // The durable service would otherwise keep the effect in its outbox and send it again on every sweep.
+    calls.failUpdates = 1;
+    const effect = {
+      delivery: 'at-least-once' as const,
+      payload: { kind: 'update', callSid: newCallSid(), params: { twiml: '<Response/>' } },
+    };
+    await expect(provider.run(effect)).resolves.toEqual([]);
+    // Any other refusal is still a failure.
+    calls.failUpdates = 0;
+    calls.refusal = Object.assign(new Error('Service unavailable'), { status: 503 });
+    await expect(provider.run(effect)).rejects.toThrow('Service unavailable');
+    calls.refusal = null;
+    await session.close();
+  });
+});
