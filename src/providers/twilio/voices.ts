@@ -6,6 +6,8 @@
  * @module
  */
 import type { SpeechSettings } from '../../machine/types.js';
+import { CONTROL_CHARACTER } from '../../request/identifiers.js';
+import { isRecord } from '../../request/normalizeRequest.js';
 
 /**
  * Neural voices (Amazon Polly through Twilio, `Polly.<Name>-Neural`) by BCP 47
@@ -49,4 +51,23 @@ export function withDefaultVoice(speech: SpeechSettings, defaults: Readonly<Reco
   // Own entries only: a language such as `constructor` must not find what every object inherits.
   const voice = Object.hasOwn(defaults, language) ? defaults[language] : undefined;
   return voice === undefined ? speech : { ...speech, voice };
+}
+
+/**
+ * Whether `value` can serve as `defaultVoices`: an object whose every entry
+ * names a voice (a string with something to read, no control characters).
+ *
+ * @example
+ * ```ts
+ * isVoiceMap({ 'en-US': 'Polly.Joanna-Neural' }); // true
+ * isVoiceMap({ 'en-US': '' }); // false
+ * ```
+ */
+export function isVoiceMap(value: unknown): value is Readonly<Record<string, string>> {
+  return (
+    isRecord(value) &&
+    Object.values(value).every(
+      (voice) => typeof voice === 'string' && voice.trim() !== '' && !CONTROL_CHARACTER.test(voice),
+    )
+  );
 }
