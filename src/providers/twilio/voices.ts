@@ -47,10 +47,20 @@ const TWILIO_DEFAULT_LANGUAGE = 'en-US';
  */
 export function withDefaultVoice(speech: SpeechSettings, defaults: Readonly<Record<string, string>>): SpeechSettings {
   if (speech.voice !== undefined) return speech;
-  const language = speech.language ?? TWILIO_DEFAULT_LANGUAGE;
-  // Own entries only: a language such as `constructor` must not find what every object inherits.
-  const voice = Object.hasOwn(defaults, language) ? defaults[language] : undefined;
+  const voice = voiceOf(defaults, speech.language ?? TWILIO_DEFAULT_LANGUAGE);
   return voice === undefined ? speech : { ...speech, voice };
+}
+
+/**
+ * The voice of `language` among the map's own entries (a language such as
+ * `constructor` must not find what every object inherits), in any case:
+ * language tags are case-insensitive (RFC 5646), `en-us` is `en-US`.
+ */
+function voiceOf(defaults: Readonly<Record<string, string>>, language: string): string | undefined {
+  if (Object.hasOwn(defaults, language)) return defaults[language];
+  const wanted = language.toLowerCase();
+  const key = Object.keys(defaults).find((name) => name.toLowerCase() === wanted);
+  return key === undefined ? undefined : defaults[key];
 }
 
 /**
