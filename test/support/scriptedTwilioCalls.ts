@@ -36,6 +36,8 @@ export class ScriptedCalls implements TwilioCallsApi {
   readonly updates: { callSid: string; params: TwilioCallUpdateParams }[] = [];
   /** The next this many updates are refused as Twilio refuses an update of a call that is not in progress. */
   failUpdates = 0;
+  /** While set, every update is refused with it. */
+  refusal: Error | null = null;
   /** While set, updates wait for it. */
   holdUpdates: Deferred<void> | null = null;
 
@@ -48,6 +50,7 @@ export class ScriptedCalls implements TwilioCallsApi {
   async update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
     this.updates.push({ callSid, params });
     await this.holdUpdates?.promise;
+    if (this.refusal !== null) throw this.refusal;
     if (this.failUpdates > 0) {
       this.failUpdates -= 1;
       throw Object.assign(new Error('Call is not in-progress. Cannot redirect.'), { status: 400, code: 21220 });

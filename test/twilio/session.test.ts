@@ -41,6 +41,22 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
   return { calls, provider, events, session, webhook };
 }
 
+/** A call answered and greeted; `reprompt()` is the machine's next prompt, which it gives on its own. */
+async function greetedCall(makePrompt: (callId: string, promptSeq: number) => PlayPromptCommand = prompt) {
+  let nextSeq = 1;
+  const setup = setUp((event, s) => {
+    if (event.type === 'call.answered') void s.execute(makePrompt(event.callId, nextSeq++));
+  });
+  const { calls, session, webhook } = setup;
+  const dialing = session.execute(dialCommand());
+  await Promise.resolve();
+  const sid = newCallSid();
+  calls.creates[0]?.reply.resolve({ sid });
+  await dialing;
+  const greeting = await webhook(calls.creates[0]?.params.url ?? '', { CallSid: sid, CallStatus: 'in-progress' });
+  return { ...setup, sid, greeting, reprompt: () => session.execute(makePrompt(sid, nextSeq++)) };
+}
+
 describe('the Twilio session', () => {
   it('reports call.dialed from the first webhook when it overtakes the REST reply', async () => {
     const { calls, events, session, webhook } = setUp();
@@ -128,19 +144,10 @@ describe('the Twilio session', () => {
   });
 
   it('replaces the running TwiML by REST for a command outside any webhook', async () => {
-    let nextSeq = 1;
-    const { calls, events, session, webhook } = setUp((event, s) => {
-      if (event.type === 'call.answered') void s.execute(prompt(event.callId, nextSeq++));
-    });
-    const dialing = session.execute(dialCommand());
-    await Promise.resolve();
-    const sid = newCallSid();
-    calls.creates[0]?.reply.resolve({ sid });
-    await dialing;
-    const greeting = await webhook(calls.creates[0]?.params.url ?? '', { CallSid: sid, CallStatus: 'in-progress' });
+    const { calls, events, session, webhook, sid, greeting, reprompt } = await greetedCall();
     const oldAction = elementsOf(greeting)[0]?.attributes.action ?? '';
     // The machine's own input timer ran out before Twilio's: it re-prompts on its own.
-    await session.execute(prompt(sid, nextSeq++));
+    await reprompt();
     const update = calls.updates[0];
     if (update === undefined || !('twiml' in update.params)) throw new Error('expected a TwiML update');
     expect(update.callSid).toBe(sid);
@@ -151,6 +158,34 @@ describe('the Twilio session', () => {
     const late = await webhook(oldAction, { CallSid: sid, CallStatus: 'in-progress', Digits: '#' });
     expect(events.length).toBe(before);
     expect(late).toEqual(replaced);
+    await session.close();
+  });
+
+  it('has a call fetch a document too long for an inline update (Twilio takes 4000 characters) by a redirect', async () => {
+    // A minute to answer in standard mode is a chain of sixty one-second Gathers: far over 4000 characters.
+    const longPrompt = (callId: string, promptSeq: number): PlayPromptCommand => {
+      const base = prompt(callId, promptSeq);
+      return { ...base, collect: { ...base.collect, inputTimeoutMs: 60_000 } };
+    };
+    const { calls, events, session, webhook, sid, greeting, reprompt } = await greetedCall(longPrompt);
+    expect(elementsOf(greeting).filter((e) => e.name === 'Gather').length).toBe(60);
+    // The machine re-prompts on its own: the document goes by REST, where Twilio refuses more than 4000 characters.
+    await reprompt();
+    const update = calls.updates[0];
+    if (update === undefined || !('twiml' in update.params)) throw new Error('expected a TwiML update');
+    expect(update.params.twiml.length).toBeLessThanOrEqual(4000);
+    const redirect = elementsOf(parseXml(update.params.twiml));
+    expect(redirect.map((e) => e.name)).toEqual(['Redirect']);
+    // Twilio follows the redirect and gets the whole document as the answer.
+    const before = events.length;
+    const fetched = await webhook(textOf(redirect[0] ?? greeting), { CallSid: sid, CallStatus: 'in-progress' });
+    const gathers = elementsOf(fetched).filter((e) => e.name === 'Gather');
+    expect(gathers.length).toBe(60);
+    expect(textOf(gathers[0] ?? fetched)).toBe('That entry was not valid.');
+    expect(events.length).toBe(before);
+    // Its keys count.
+    await webhook(gathers[0]?.attributes.action ?? '', { CallSid: sid, CallStatus: 'in-progress', Digits: '#' });
+    expect(events.slice(before)).toEqual([{ type: 'call.digits', callId: sid, digits: '#' }]);
     await session.close();
   });
 
@@ -244,5 +279,28 @@ describe('the Twilio session, closing while a call pauses before its farewell', 
     expect(closed).toBe(true);
     await closing;
     expect(calls.updates).toEqual([]);
+  });
+});
+
+describe('the Twilio session, TwiML replaced on a call that ended meanwhile', () => {
+  it('has nothing left to do when Twilio says the call is no longer in progress (21220), here and for the durable service', async () => {
+    const { calls, provider, session, reprompt } = await greetedCall();
+    // The callee hangs up just as the machine re-prompts on its own: Twilio refuses the new TwiML.
+    calls.failUpdates = 1;
+    await expect(reprompt()).resolves.toBeUndefined();
+    expect(calls.updates.map((u) => Object.keys(u.params))).toEqual([['twiml']]);
+    // The durable service would otherwise keep the effect in its outbox and send it again on every sweep.
+    calls.failUpdates = 1;
+    const effect = {
+      delivery: 'at-least-once' as const,
+      payload: { kind: 'update', callSid: newCallSid(), params: { twiml: '<Response/>' } },
+    };
+    await expect(provider.run(effect)).resolves.toEqual([]);
+    // Any other refusal is still a failure.
+    calls.failUpdates = 0;
+    calls.refusal = Object.assign(new Error('Service unavailable'), { status: 503 });
+    await expect(provider.run(effect)).rejects.toThrow('Service unavailable');
+    calls.refusal = null;
+    await session.close();
   });
 });

@@ -17,6 +17,7 @@ import {
   toGatherTwiml,
   toHangUpTwiml,
   toHoldTwiml,
+  toRedirectTwiml,
   toSendDigitsTwiml,
 } from '../../src/providers/twilio/twiml.js';
 import { assertProperty, PROPERTY_TIMEOUT_MS } from '../properties/support/property.js';
@@ -83,6 +84,11 @@ const reference = {
     response.redirect({ method: 'POST' }, pollUrl);
     return response.toString();
   },
+  redirect(url: string): string {
+    const response = new twilio.twiml.VoiceResponse();
+    response.redirect({ method: 'POST' }, url);
+    return response.toString();
+  },
   empty(): string {
     return new twilio.twiml.VoiceResponse().toString();
   },
@@ -146,7 +152,7 @@ describe('TwiML written as strings is what twilio-node builds', () => {
   );
 
   it(
-    'extension digits, the farewell and hang-up, the pause while deciding',
+    'extension digits, the farewell and hang-up, the pause while deciding, the redirect to fetch a document',
     async () => {
       const arbitrary = fc.record({
         digits: fc.string({ unit: fc.constantFrom(',', '0', '1', '9', '*', '#', 'w') }),
@@ -166,6 +172,7 @@ describe('TwiML written as strings is what twilio-node builds', () => {
         expect(outcome(() => toHoldTwiml(url, pauseSeconds, stream))).toEqual(
           outcome(() => reference.hold(url, pauseSeconds, stream)),
         );
+        expect(outcome(() => toRedirectTwiml(url))).toEqual(outcome(() => reference.redirect(url)));
       });
     },
     PROPERTY_TIMEOUT_MS,

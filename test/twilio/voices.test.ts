@@ -27,6 +27,25 @@ describe('default voices', () => {
     expect(withDefaultVoice({ language: 'en-US' }, {})).toEqual({ language: 'en-US' });
   });
 
+  it('reads the language in any case, as language tags are', () => {
+    expect(withDefaultVoice({ language: 'en-gb' }, TWILIO_NEURAL_VOICES)).toEqual({
+      language: 'en-gb',
+      voice: 'Polly.Amy-Neural',
+    });
+    expect(withDefaultVoice({ language: 'DE-de' }, TWILIO_NEURAL_VOICES)).toMatchObject({
+      voice: 'Polly.Vicki-Neural',
+    });
+    expect(withDefaultVoice({ language: 'en-us' }, { 'EN-US': 'Google.en-US-Neural2-F' })).toMatchObject({
+      voice: 'Google.en-US-Neural2-F',
+    });
+  });
+
+  it('takes no voice for a language that only names a property every object has', () => {
+    for (const language of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(withDefaultVoice({ language }, TWILIO_NEURAL_VOICES)).toEqual({ language });
+    }
+  });
+
   it('every default is one of Twilio neural Polly voices', () => {
     for (const voice of Object.values(TWILIO_NEURAL_VOICES)) expect(voice).toMatch(/^Polly\.[A-Z][a-z]+-Neural$/);
   });

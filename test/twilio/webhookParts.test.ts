@@ -320,6 +320,10 @@ describe('TwilioVoiceProvider', () => {
     { pollPauseSeconds: 1.5 },
     { maxBodyBytes: 10 },
     { keyCollection: 'sometimes' as 'key-by-key' },
+    // A voice map every prompt reads: refused when the provider is built, not sent to Twilio as a voice.
+    { defaultVoices: ['Polly.Joanna-Neural'] as unknown as Record<string, string> },
+    { defaultVoices: { 'en-US': '' } },
+    { defaultVoices: { 'en-US': 42 as unknown as string } },
   ])('refuses %j', (override) => {
     expect(() => new TwilioVoiceProvider({ ...valid, ...override })).toThrow(VoiceMfaError);
   });

@@ -28,12 +28,14 @@ import {
 } from './keyCollection.js';
 import type { TwilioCallCreateParams, TwilioCallUpdateParams } from './twilioCallsApi.js';
 import {
+  MAX_INLINE_TWIML_CHARS,
   type MediaStreamStart,
   toEmptyTwiml,
   toGatherTimeoutSeconds,
   toGatherTwiml,
   toHangUpTwiml,
   toHoldTwiml,
+  toRedirectTwiml,
   toSendDigitsTwiml,
 } from './twiml.js';
 import { withDefaultVoice } from './voices.js';
@@ -601,9 +603,27 @@ function deliver(
     call.pending = document;
     return;
   }
-  serve(call, document);
-  if (call.callSid !== null)
+  if (call.callSid === null) {
+    serve(call, document);
+    return;
+  }
+  if (document.twiml.length <= MAX_INLINE_TWIML_CHARS) {
+    serve(call, document);
     plan.effects.push({ kind: 'update', callSid: call.callSid, params: { twiml: document.twiml } });
+    return;
+  }
+  // Twilio refuses longer inline TwiML (a long input timeout is a long chain of Gathers): the call fetches it.
+  call.lastStep += 1;
+  const step = call.lastStep;
+  const fetch: TwimlDocument = {
+    step,
+    twiml: toRedirectTwiml(url(settings, call, 'poll', { step })),
+    kind: 'hold',
+    routes: ['poll'],
+  };
+  serve(call, fetch);
+  call.pending = document;
+  plan.effects.push({ kind: 'update', callSid: call.callSid, params: { twiml: fetch.twiml } });
 }
 
 /**

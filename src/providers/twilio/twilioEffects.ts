@@ -38,8 +38,24 @@ export function isTooManyRequests(error: unknown): boolean {
 }
 
 /**
+ * Whether Twilio refused to act on a call because it is no longer in progress
+ * (error 21220, "Call is not in-progress. Cannot redirect."): new TwiML for a
+ * call that was answered and has ended meanwhile has nothing left to do.
+ *
+ * @example
+ * ```ts
+ * isNoLongerInProgress({ status: 400, code: 21220 }); // true
+ * ```
+ */
+function isNoLongerInProgress(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return code === 21220 || code === '21220';
+}
+
+/**
  * Runs one effect. A refused create is a message, not an error: the machine
- * rolls over. A failed update rejects (the caller retries or reports it).
+ * rolls over. A failed update rejects (the caller retries or reports it),
+ * except new TwiML for a call that has ended meanwhile.
  *
  * @example
  * ```ts
@@ -91,6 +107,11 @@ export async function runTwilioEffect(
     }
     return [];
   }
-  await calls.update(callSid, params);
+  try {
+    await calls.update(callSid, params);
+  } catch (error) {
+    // TwiML goes only to answered calls: one no longer in progress has ended, and its status callback says so.
+    if (!('twiml' in params && isNoLongerInProgress(error))) throw error;
+  }
   return [];
 }

@@ -69,7 +69,7 @@ import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { isTooManyRequests, runTwilioEffect } from './twilioEffects.js';
 import { TwilioSession } from './twilioSession.js';
-import { TWILIO_NEURAL_VOICES } from './voices.js';
+import { isVoiceMap, TWILIO_NEURAL_VOICES } from './voices.js';
 import { readPublicBaseUrl } from './webhookRoutes.js';
 
 /**
@@ -280,6 +280,9 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     ) {
       refuse('keyCollection must be "whole-entry" or "key-by-key"');
     }
+    // Every prompt reads the map: a broken one is refused here, not by failing every call.
+    const defaultVoices = options.defaultVoices ?? TWILIO_NEURAL_VOICES;
+    if (!isVoiceMap(defaultVoices)) refuse('defaultVoices must map languages to voice names (non-empty strings)');
     this.pacer = toDialPacer(options);
     this.clock = options.clock ?? systemClock;
     this.options = options;
@@ -306,7 +309,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
         entryPauseSeconds: this.settings.entryPauseSeconds,
       },
       pollPauseSeconds: this.settings.pollPauseSeconds,
-      defaultVoices: options.defaultVoices ?? TWILIO_NEURAL_VOICES,
+      defaultVoices,
       createToken: () => randomBytes(16).toString('hex'),
       mediaStream:
         streams === null

@@ -222,6 +222,29 @@ export function toHoldTwiml(pollUrl: string, pauseSeconds: number, stream: Media
 }
 
 /**
+ * Most characters of TwiML Twilio takes inline, in a REST request's `Twiml`
+ * (longer is refused with error 32018); a webhook's answer may be up to 64 kB.
+ *
+ * @example
+ * ```ts
+ * const inline = twiml.length <= MAX_INLINE_TWIML_CHARS;
+ * ```
+ */
+export const MAX_INLINE_TWIML_CHARS = 4_000;
+
+/**
+ * Only a `<Redirect>`: the call fetches its next document from `url`.
+ *
+ * @example
+ * ```ts
+ * toRedirectTwiml('https://example.com/twilio/poll?t=…'); // <Response><Redirect method="POST">…</Redirect></Response>
+ * ```
+ */
+export function toRedirectTwiml(url: string): string {
+  return response(redirect(url));
+}
+
+/**
  * An empty `<Response/>`: the answer to status callbacks, which Twilio does not execute.
  *
  * @example

@@ -6,6 +6,8 @@
  * @module
  */
 import type { SpeechSettings } from '../../machine/types.js';
+import { CONTROL_CHARACTER } from '../../request/identifiers.js';
+import { isRecord } from '../../request/normalizeRequest.js';
 
 /**
  * Neural voices (Amazon Polly through Twilio, `Polly.<Name>-Neural`) by BCP 47
@@ -45,6 +47,37 @@ const TWILIO_DEFAULT_LANGUAGE = 'en-US';
  */
 export function withDefaultVoice(speech: SpeechSettings, defaults: Readonly<Record<string, string>>): SpeechSettings {
   if (speech.voice !== undefined) return speech;
-  const voice = defaults[speech.language ?? TWILIO_DEFAULT_LANGUAGE];
+  const voice = voiceOf(defaults, speech.language ?? TWILIO_DEFAULT_LANGUAGE);
   return voice === undefined ? speech : { ...speech, voice };
+}
+
+/**
+ * The voice of `language` among the map's own entries (a language such as
+ * `constructor` must not find what every object inherits), in any case:
+ * language tags are case-insensitive (RFC 5646), `en-us` is `en-US`.
+ */
+function voiceOf(defaults: Readonly<Record<string, string>>, language: string): string | undefined {
+  if (Object.hasOwn(defaults, language)) return defaults[language];
+  const wanted = language.toLowerCase();
+  const key = Object.keys(defaults).find((name) => name.toLowerCase() === wanted);
+  return key === undefined ? undefined : defaults[key];
+}
+
+/**
+ * Whether `value` can serve as `defaultVoices`: an object whose every entry
+ * names a voice (a string with something to read, no control characters).
+ *
+ * @example
+ * ```ts
+ * isVoiceMap({ 'en-US': 'Polly.Joanna-Neural' }); // true
+ * isVoiceMap({ 'en-US': '' }); // false
+ * ```
+ */
+export function isVoiceMap(value: unknown): value is Readonly<Record<string, string>> {
+  return (
+    isRecord(value) &&
+    Object.values(value).every(
+      (voice) => typeof voice === 'string' && voice.trim() !== '' && !CONTROL_CHARACTER.test(voice),
+    )
+  );
 }
