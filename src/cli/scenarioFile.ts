@@ -15,13 +15,13 @@ import { checkFaultPlan } from '../providers/simulated/faults.js';
 import { checkScriptedFaults } from '../providers/simulated/scriptedFaults.js';
 import { checkCalleeScript } from '../providers/simulated/scripts.js';
 import { DEFAULT_CARRIER_TIMING, SIMULATED_CAPABILITIES } from '../providers/simulated/simulatedCarrier.js';
-import { CONTROL_CHARACTER } from '../request/identifiers.js';
 import {
   DEFAULT_FRAUD_CODE,
   isRecord,
   normalizeVerificationRequest,
   unknownKeys,
 } from '../request/normalizeRequest.js';
+import { CONTROL_CHARACTER } from '../request/text.js';
 import { readPhoneNumber } from './phoneInput.js';
 import type { Scenario } from './scenario.js';
 

@@ -6,13 +6,10 @@
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { isRecord } from './normalizeRequest.js';
+import { CONTROL_CHARACTER } from './text.js';
 
 /** Longest id, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 256;
-
-/** A C0 or C1 control character (a NUL, a line break): no id or webhook value holds one. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
-export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Why `value` is no id, or `null` when it is one. */
 export function idProblem(value: unknown): string | null {

@@ -20,6 +20,7 @@ import { resolveCallerId } from '../phone/callerId.js';
 import { toSupportedCountry } from '../phone/countryCodes.js';
 import { InvalidPhoneConfigurationError } from '../phone/errors.js';
 import { isKeyableExtension } from '../phone/extension.js';
+import { settingTextProblem, spokenTextProblem } from './text.js';
 
 /**
  * Default timers and limits: the seed's 10 seconds after the greeting, three
@@ -140,15 +141,27 @@ function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] 
 }
 
 function checkPrompt(value: unknown, path: string, issues: Issues): void {
-  if (typeof value === 'string') {
-    if (value.length > MAX_TEXT) issues.push({ path, message: `must be at most ${MAX_TEXT} characters` });
+  const spoken = promptText(value);
+  if (spoken === null) {
+    issues.push({ path, message: 'must be text, { say: text } or { play: http(s) URL }' });
     return;
   }
-  if (isRecord(value) && Object.keys(value).length === 1) {
-    if (typeof value.say === 'string' && value.say.length <= MAX_TEXT) return;
-    if (typeof value.play === 'string' && /^https?:\/\/\S+$/.test(value.play)) return;
+  if (typeof value === 'string' && value.length > MAX_TEXT) {
+    issues.push({ path, message: `must be at most ${MAX_TEXT} characters` });
+    return;
   }
-  issues.push({ path, message: 'must be text, { say: text } or { play: http(s) URL }' });
+  const problem = spokenTextProblem(spoken);
+  if (problem !== null) issues.push({ path, message: problem });
+}
+
+/** The text a prompt speaks, or the URL it plays; `null` for what is no prompt. */
+function promptText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && Object.keys(value).length === 1) {
+    if (typeof value.say === 'string' && value.say.length <= MAX_TEXT) return value.say;
+    if (typeof value.play === 'string' && /^https?:\/\/\S+$/.test(value.play)) return value.play;
+  }
+  return null;
 }
 
 function checkTiming(timing: unknown, issues: Issues): Timing {
@@ -277,8 +290,11 @@ export function normalizeVerificationRequest(
       for (const key of ['language', 'voice'] as const) {
         const value = request.speech[key];
         if (value === undefined) continue;
-        if (isText(value, 64)) speech[key] = value;
-        else issues.push({ path: `speech.${key}`, message: 'must be a non-empty string of at most 64 characters' });
+        const problem = isText(value, 64)
+          ? settingTextProblem(value)
+          : 'must be a non-empty string of at most 64 characters';
+        if (problem === null) speech[key] = value as string;
+        else issues.push({ path: `speech.${key}`, message: problem });
       }
     }
   }

@@ -169,6 +169,27 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
     expect(error.message).toContain(path);
   });
 
+  it.each([
+    ['a control character in a prompt', { prompts: { welcome: 'Hello\u0001 there.' } }, 'prompts.welcome'],
+    ['a lone surrogate in a prompt', { prompts: { standard: { say: 'Press \ud800 pound.' } } }, 'prompts.standard'],
+    ['U+FFFF in a prompt', { prompts: { pin: 'Your PIN\uffff' } }, 'prompts.pin'],
+    [
+      'a control character in a recording URL',
+      { prompts: { approved: { play: 'https://x.test/a\u0007.mp3' } } },
+      'prompts.approved',
+    ],
+    ['a line break in the voice', { speech: { voice: 'Polly.Joanna\n' } }, 'speech.voice'],
+    ['a control character in the language', { speech: { language: 'en-US\u0000' } }, 'speech.language'],
+  ])('%s is refused, naming it: no text-to-speech, and no TwiML, can carry it', async (_name, fields, path) => {
+    const error = await refusal({ targets: [PRIMARY], ...fields });
+    expect(error.issues).toEqual([{ path, message: expect.stringMatching(/character/) }]);
+  });
+
+  it('prompts may hold tabs and line breaks, and characters outside the basic plane', () => {
+    const welcome = 'Hello.\n\tThis is your sign-in call \u{1F4DE}.\r\n';
+    expect(normalizeVerificationRequest({ targets: [PRIMARY], prompts: { welcome } }).prompts.welcome).toBe(welcome);
+  });
+
   it('ISSUE rule: a PIN slipped into the request is refused without echoing its value', async () => {
     const error = await refusal({ targets: [PRIMARY], pin: '739164' });
     expect(error.issues).toEqual([{ path: 'pin', message: 'unknown field' }]);

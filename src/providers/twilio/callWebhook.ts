@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CONTROL_CHARACTER } from '../../request/identifiers.js';
+import { CONTROL_CHARACTER } from '../../request/text.js';
 import type { TwilioWebhookRoute, WebhookQuery } from './webhookRoutes.js';
 
 /**

@@ -7,15 +7,13 @@
  * @module
  */
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
+import { ILLEGAL_XML_CHARACTER } from '../../request/text.js';
 import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
-// Characters XML 1.0 does not allow (controls, lone surrogates, U+FFFE/U+FFFF)
-// in element text: refused as twilio-node's builder refuses them, with its message.
-const ILLEGAL_XML_CHARACTER =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters refused.
-  /[\0-\x08\x0B\f\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+// Characters XML 1.0 does not allow in element text are refused as twilio-node's builder refuses them, with its
+// message (a request holding one is refused before it starts; this guards what a host's provider code builds).
 
 function legal(escaped: string): string {
   const illegal = ILLEGAL_XML_CHARACTER.exec(escaped);

@@ -6,8 +6,8 @@
  * @module
  */
 import type { SpeechSettings } from '../../machine/types.js';
-import { CONTROL_CHARACTER } from '../../request/identifiers.js';
 import { isRecord } from '../../request/normalizeRequest.js';
+import { CONTROL_CHARACTER } from '../../request/text.js';
 
 /**
  * Neural voices (Amazon Polly through Twilio, `Polly.<Name>-Neural`) by BCP 47
