@@ -211,6 +211,10 @@ export interface DurableVoiceProvider<State extends JsonValue = JsonValue, Inbou
   /**
    * Identifies a message that may be sent again (a webhook Twilio retries): a
    * retry gets the answer stored for the first. `null`: handle every copy.
+   * Only a text answer is stored: a message whose step answered `null` is
+   * handled again when it comes again, so a provider that keys messages whose
+   * repetition would count twice (a key press) answers them with text, as the
+   * Twilio provider answers every webhook with TwiML.
    */
   idempotencyKeyOf?(inbound: Inbound): string | null;
   /** Reads an inbound message about one of the verification's calls. */
