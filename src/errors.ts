@@ -17,7 +17,8 @@ export type VoiceMfaErrorCode =
   | 'STALE_WRITE'
   | 'CORRUPT_RECORD'
   | 'STORE_UNAVAILABLE'
-  | 'CORRUPT_BACKUP';
+  | 'CORRUPT_BACKUP'
+  | 'SERVICE_CLOSED';
 
 /**
  * Base class of every error the library throws.

@@ -232,6 +232,7 @@ export {
   CorruptRecordError,
   DuplicateVerificationError,
   InvalidServiceConfigurationError,
+  ServiceClosedError,
   StaleWriteError,
   StoreUnavailableError,
   UnknownVerificationError,

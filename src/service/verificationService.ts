@@ -37,6 +37,7 @@ import {
   CorruptRecordError,
   DuplicateVerificationError,
   type InvalidServiceConfigurationError,
+  ServiceClosedError,
   UnknownVerificationError,
 } from '../store/errors.js';
 import type { Binding, OutboxEntry, StepWrite, StoredVerification, VerificationStore } from '../store/types.js';
@@ -150,7 +151,8 @@ export interface VerificationService {
    * request, an id taken, a store that is down) changes nothing: what the
    * abuse limits counted for it is given back. When the store failed while
    * saving and cannot tell whether it saved the record, the count stays: the
-   * limits err on the strict side.
+   * limits err on the strict side. After `close()` it is refused with a
+   * `ServiceClosedError`.
    */
   start(request: VerificationRequest, options?: StartOptions): Promise<{ verificationId: string }>;
   /** Cancels a verification; its live call is hung up. A finished one stays as it ended. */
@@ -271,7 +273,7 @@ class DurableVerificationService implements VerificationService {
 
   /** What `start` does; `start` tracks it, so that `close()` waits for it. */
   private async begin(request: VerificationRequest, options: StartOptions): Promise<{ verificationId: string }> {
-    this.assertOpen();
+    this.assertOpen('start');
     const { abuseGuard } = this.options;
     const { userId, ...given } = checkStartOptions(options, abuseGuard !== undefined);
     const verificationId = given.verificationId ?? randomUUID();
@@ -654,7 +656,7 @@ class DurableVerificationService implements VerificationService {
     }
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new Error('the verification service is closed');
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new ServiceClosedError(operation);
   }
 }

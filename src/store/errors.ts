@@ -139,3 +139,22 @@ export class CorruptBackupError extends VoiceMfaError {
     super('CORRUPT_BACKUP', `The backup ${backupPath} cannot be restored: ${detail}`, options);
   }
 }
+
+/**
+ * The durable service was closed (`close()`) and takes no more work; the
+ * message names the call it refused. Nothing was read, stored or dialled: the
+ * call may be made on another instance.
+ *
+ * @example
+ * ```ts
+ * await service.close();
+ * try { await service.start({ targets: ['+14255550100'] }); }
+ * catch (error) { if (error instanceof ServiceClosedError) retryOnAnotherInstance(); }
+ * ```
+ */
+export class ServiceClosedError extends VoiceMfaError {
+  /** `operation`: the service's method that was called, e.g. `start`. */
+  constructor(operation: string) {
+    super('SERVICE_CLOSED', `The verification service is closed: ${operation} is refused`);
+  }
+}

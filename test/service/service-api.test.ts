@@ -13,7 +13,12 @@ import {
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationService, type VerificationSubject } from '../../src/service/verificationService.js';
-import { CorruptRecordError, StoreUnavailableError, UnknownVerificationError } from '../../src/store/errors.js';
+import {
+  CorruptRecordError,
+  ServiceClosedError,
+  StoreUnavailableError,
+  UnknownVerificationError,
+} from '../../src/store/errors.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { startSimulatedService } from '../support/simulatedService.js';
@@ -77,6 +82,17 @@ describe('the durable service', () => {
     );
     await service.close();
     carrier.hangUpAll();
+  });
+
+  it('refuses a start after close() with a ServiceClosedError, before the request is read or the store touched', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
+    const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
+    await service.close();
+    const started = service.start({ targets: [PRIMARY] }, { verificationId: 'v-late' });
+    await expect(started).rejects.toBeInstanceOf(ServiceClosedError);
+    await expect(started).rejects.toMatchObject({ code: 'SERVICE_CLOSED', message: expect.stringMatching(/start/) });
+    expect(await store.read('v-late')).toBeNull();
+    expect(carrier.calls).toEqual([]);
   });
 
   it('refuses an id that is no verification id, and waiting options it cannot wait by, with an InvalidRequestError', async () => {
