@@ -18,7 +18,8 @@ export type VoiceMfaErrorCode =
   | 'CORRUPT_RECORD'
   | 'STORE_UNAVAILABLE'
   | 'CORRUPT_BACKUP'
-  | 'SERVICE_CLOSED';
+  | 'SERVICE_CLOSED'
+  | 'RESULT_TIMEOUT';
 
 /**
  * Base class of every error the library throws.

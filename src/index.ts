@@ -232,6 +232,7 @@ export {
   CorruptRecordError,
   DuplicateVerificationError,
   InvalidServiceConfigurationError,
+  ResultTimeoutError,
   ServiceClosedError,
   StaleWriteError,
   StoreUnavailableError,

@@ -37,6 +37,7 @@ import {
   CorruptRecordError,
   DuplicateVerificationError,
   type InvalidServiceConfigurationError,
+  ResultTimeoutError,
   ServiceClosedError,
   UnknownVerificationError,
 } from '../store/errors.js';
@@ -164,7 +165,8 @@ export interface VerificationService {
   getResult(verificationId: string): Promise<VerificationResult | null>;
   /**
    * Resolves with the result once the verification ended, on whichever instance. A `timeoutMs` that is not a
-   * number from 0 up, or a `signal` that is not an `AbortSignal`, is an `InvalidRequestError`.
+   * number from 0 up, or a `signal` that is not an `AbortSignal`, is an `InvalidRequestError`. One that has not
+   * ended within `timeoutMs` is a `ResultTimeoutError`; an aborted `signal` rejects with the signal's reason.
    */
   waitForResult(
     verificationId: string,
@@ -331,7 +333,8 @@ class DurableVerificationService implements VerificationService {
       const result = await this.getResult(verificationId);
       if (result !== null) return result;
       options.signal?.throwIfAborted();
-      if (Date.now() >= giveUpAt) throw new Error(`verification ${verificationId} has not ended yet`);
+      if (options.timeoutMs !== undefined && Date.now() >= giveUpAt)
+        throw new ResultTimeoutError(verificationId, options.timeoutMs);
       await this.nextChance(verificationId, Math.min(RESULT_POLL_MS, giveUpAt - Date.now()), options.signal);
     }
   }

@@ -158,3 +158,23 @@ export class ServiceClosedError extends VoiceMfaError {
     super('SERVICE_CLOSED', `The verification service is closed: ${operation} is refused`);
   }
 }
+
+/**
+ * `waitForResult` gave up: the verification had not ended within the
+ * `timeoutMs` it was given. The verification goes on; its result can be asked
+ * for again.
+ *
+ * @example
+ * ```ts
+ * try { return await service.waitForResult(verificationId, { timeoutMs: 60_000 }); }
+ * catch (error) { if (error instanceof ResultTimeoutError) await service.cancel(error.verificationId); }
+ * ```
+ */
+export class ResultTimeoutError extends VoiceMfaError {
+  constructor(
+    readonly verificationId: string,
+    readonly timeoutMs: number,
+  ) {
+    super('RESULT_TIMEOUT', `Verification ${JSON.stringify(verificationId)} has not ended within ${timeoutMs} ms`);
+  }
+}

@@ -15,6 +15,7 @@ import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationService, type VerificationSubject } from '../../src/service/verificationService.js';
 import {
   CorruptRecordError,
+  ResultTimeoutError,
   ServiceClosedError,
   StoreUnavailableError,
   UnknownVerificationError,
@@ -84,6 +85,25 @@ describe('the durable service', () => {
     carrier.hangUpAll();
   });
 
+  it('gives up waiting after timeoutMs with a ResultTimeoutError naming the verification and the wait', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
+    const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
+    const { verificationId } = await service.start({ targets: [PRIMARY] }, { verificationId: 'v-wait' });
+    for (const timeoutMs of [0, 20]) {
+      const waited = service.waitForResult(verificationId, { timeoutMs });
+      await expect(waited).rejects.toBeInstanceOf(ResultTimeoutError);
+      await expect(waited).rejects.toMatchObject({
+        code: 'RESULT_TIMEOUT',
+        verificationId,
+        timeoutMs,
+        message: `Verification "v-wait" has not ended within ${timeoutMs} ms`,
+      });
+    }
+    expect(await service.getResult(verificationId)).toBeNull();
+    await service.close();
+    carrier.hangUpAll();
+  });
+
   it('refuses a start after close() with a ServiceClosedError, before the request is read or the store touched', async () => {
     const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
     const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
@@ -121,7 +141,6 @@ describe('the durable service', () => {
       );
     }
     expect(reads).toEqual([]);
-    await expect(service.waitForResult(verificationId, { timeoutMs: 0 })).rejects.toThrow(/has not ended yet/);
     await service.close();
     carrier.hangUpAll();
   });
