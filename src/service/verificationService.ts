@@ -156,17 +156,22 @@ export interface VerificationService {
    * `ServiceClosedError`.
    */
   start(request: VerificationRequest, options?: StartOptions): Promise<{ verificationId: string }>;
-  /** Cancels a verification; its live call is hung up. A finished one stays as it ended. */
+  /**
+   * Cancels a verification; its live call is hung up. A finished one stays as it ended. Refused with a
+   * `ServiceClosedError` once `close()` was called.
+   */
   cancel(verificationId: string): Promise<void>;
   /**
    * The result, or `null` while the verification runs. Throws `UnknownVerificationError` for an unknown id, and
-   * an `InvalidRequestError` for one no start accepts (as `cancel`, `waitForResult` and `deliverEvent` do).
+   * an `InvalidRequestError` for one no start accepts (as `cancel`, `waitForResult` and `deliverEvent` do), and
+   * a `ServiceClosedError` once `close()` resolved (as `waitForResult`, `deliverEvent` and `receive` do).
    */
   getResult(verificationId: string): Promise<VerificationResult | null>;
   /**
    * Resolves with the result once the verification ended, on whichever instance. A `timeoutMs` that is not a
    * number from 0 up, or a `signal` that is not an `AbortSignal`, is an `InvalidRequestError`. One that has not
-   * ended within `timeoutMs` is a `ResultTimeoutError`; an aborted `signal` rejects with the signal's reason.
+   * ended within `timeoutMs` is a `ResultTimeoutError`; an aborted `signal` rejects with the signal's reason; a
+   * wait under way when `close()` resolves, a `ServiceClosedError`.
    */
   waitForResult(
     verificationId: string,
@@ -186,7 +191,11 @@ export interface VerificationService {
    * Stops this instance's timers and waits for its steps under way — starts,
    * cancels, webhooks, events, sweeps — and the effects they committed (an
    * effect that fails meanwhile goes to `onError`), so that the store may be
-   * closed right after. Verifications go on elsewhere.
+   * closed right after. Verifications go on elsewhere. From the call on,
+   * `start` and `cancel` are refused with a `ServiceClosedError`; a webhook
+   * (`receive`) or event (`deliverEvent`) that arrives while it waits is taken
+   * and waited for, since refusing it would lose what the network reported.
+   * Once it resolved, every other method is refused too.
    */
   close(): Promise<void>;
 }
@@ -236,6 +245,9 @@ class DurableVerificationService implements VerificationService {
   private readonly finishWaiters = new Map<string, Set<() => void>>();
   private readonly stopWake: () => void;
   private sweepTimer: TimerHandle | null = null;
+  /** `close()` was called: no new timers, sweeps, starts or cancels. */
+  private closing = false;
+  /** `close()` resolved: the host may have closed the store, so nothing reaches it any more. */
   private closed = false;
 
   constructor(private readonly options: VerificationServiceOptions) {
@@ -275,7 +287,7 @@ class DurableVerificationService implements VerificationService {
 
   /** What `start` does; `start` tracks it, so that `close()` waits for it. */
   private async begin(request: VerificationRequest, options: StartOptions): Promise<{ verificationId: string }> {
-    this.assertOpen('start');
+    this.refuseOnceClosing('start');
     const { abuseGuard } = this.options;
     const { userId, ...given } = checkStartOptions(options, abuseGuard !== undefined);
     const verificationId = given.verificationId ?? randomUUID();
@@ -310,12 +322,18 @@ class DurableVerificationService implements VerificationService {
   }
 
   async cancel(verificationId: string): Promise<void> {
+    this.refuseOnceClosing('cancel');
     checkVerificationId(verificationId);
     const found = await this.track(this.step(verificationId, { kind: 'cancel' }));
     if (found === null) throw new UnknownVerificationError(verificationId);
   }
 
   async getResult(verificationId: string): Promise<VerificationResult | null> {
+    this.refuseOnceClosed('getResult');
+    return this.readResult(verificationId);
+  }
+
+  private async readResult(verificationId: string): Promise<VerificationResult | null> {
     checkVerificationId(verificationId);
     const stored = await this.store.read(verificationId);
     if (stored === null) throw new UnknownVerificationError(verificationId);
@@ -330,7 +348,9 @@ class DurableVerificationService implements VerificationService {
     const options = checkWaitOptions(given);
     const giveUpAt = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
     for (;;) {
-      const result = await this.getResult(verificationId);
+      // A wait under way when close() resolved ends then: the store may be closed.
+      this.refuseOnceClosed('waitForResult');
+      const result = await this.readResult(verificationId);
       if (result !== null) return result;
       options.signal?.throwIfAborted();
       if (options.timeoutMs !== undefined && Date.now() >= giveUpAt)
@@ -340,6 +360,7 @@ class DurableVerificationService implements VerificationService {
   }
 
   async deliverEvent(verificationId: string, event: ProviderEvent): Promise<void> {
+    this.refuseOnceClosed('deliverEvent');
     checkVerificationId(verificationId);
     try {
       await this.track(this.step(verificationId, { kind: 'event', event }));
@@ -358,6 +379,7 @@ class DurableVerificationService implements VerificationService {
     binding: Binding,
     inbound: unknown,
   ): Promise<{ verificationId: string; answer: string | null } | null> {
+    this.refuseOnceClosed('receive');
     const verificationId = await this.store.findBinding(binding);
     if (verificationId === null) return null;
     const idempotencyKey = this.provider.idempotencyKeyOf?.(inbound) ?? null;
@@ -372,7 +394,7 @@ class DurableVerificationService implements VerificationService {
 
   /** What `sweep` does; `sweep` tracks it from its first look at the store, so that `close()` waits for it. */
   private async sweepStore(): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return;
     const now = await this.store.now();
     const due = await this.store.claimDue(now, SWEEP_BATCH, DUE_CLAIM_MS);
     await Promise.all(due.map((id) => this.track(this.step(id, { kind: 'tick' }).catch((e) => this.report(e)))));
@@ -382,12 +404,13 @@ class DurableVerificationService implements VerificationService {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.closing = true;
     this.stopWake();
     if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
     for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    this.closed = true;
     this.wakeWaiters();
   }
 
@@ -429,7 +452,7 @@ class DurableVerificationService implements VerificationService {
     const existing = this.timers.get(id);
     if (existing !== undefined) this.clock.clearTimeout(existing);
     this.timers.delete(id);
-    if (dueAt === null || this.closed) return;
+    if (dueAt === null || this.closing) return;
     const delay = Math.max(0, dueAt - verification.updatedAt);
     const timer = this.clock.setTimeout(() => {
       if (this.timers.get(id) === timer) this.timers.delete(id);
@@ -577,6 +600,8 @@ class DurableVerificationService implements VerificationService {
   }
 
   private nextChance(verificationId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    // close() woke the waiters already: one that comes after it looks no more.
+    if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const waiters = this.finishWaiters.get(verificationId) ?? new Set();
       this.finishWaiters.set(verificationId, waiters);
@@ -603,7 +628,7 @@ class DurableVerificationService implements VerificationService {
   private scheduleSweep(): void {
     const interval =
       this.options.sweepIntervalMs === undefined ? DEFAULTS.sweepIntervalMs : this.options.sweepIntervalMs;
-    if (interval === null || this.closed) return;
+    if (interval === null || this.closing) return;
     this.sweepTimer = this.clock.setTimeout(() => {
       this.sweepTimer = null;
       void this.sweep()
@@ -659,7 +684,17 @@ class DurableVerificationService implements VerificationService {
     }
   }
 
-  private assertOpen(operation: string): void {
+  /** New work of the host's (a start, a cancel) is refused from the moment `close()` is called. */
+  private refuseOnceClosing(operation: string): void {
+    if (this.closing) throw new ServiceClosedError(operation);
+  }
+
+  /**
+   * What the calls' network reports (a webhook, a carrier's event) is taken
+   * while `close()` waits — refusing it would lose it — and `close()` waits for
+   * it too; reads are answered until then as well.
+   */
+  private refuseOnceClosed(operation: string): void {
     if (this.closed) throw new ServiceClosedError(operation);
   }
 }

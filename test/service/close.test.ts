@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import type { VerificationService } from '../../src/service/verificationService.js';
-import { StoreUnavailableError } from '../../src/store/errors.js';
+import { ServiceClosedError, StoreUnavailableError } from '../../src/store/errors.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeOnEveryStore, type OpenStore } from '../support/serviceStores.js';
 import { startSimulatedService } from '../support/simulatedService.js';
@@ -46,6 +46,19 @@ async function ringing(open: OpenStore) {
   clock.advanceBy(5_000);
   await until(async () => (await store.readAudit({ verificationId })).some((row) => row.what === 'call.ringing'));
   return { store, carrier, service, errors, verificationId };
+}
+
+/** A ringing verification that webhooks find by a binding, whose steps are slow from then on. */
+async function ringingWithWebhooks(open: OpenStore) {
+  const running = await ringing(open);
+  const binding = { kind: 'test-call', key: 'k-1' };
+  await running.store.withVerification(running.verificationId, null, async ({ verification }) => {
+    if (verification === null) throw new Error('missing');
+    const next = { ...verification, version: verification.version + 1 };
+    return { write: { verification: next, audit: [], outbox: [], bindings: [binding] }, value: null };
+  });
+  slowSteps(running.store);
+  return { running, binding, callId: running.carrier.calls[0]?.callId as string };
 }
 
 interface Running {
@@ -104,16 +117,19 @@ describeOnEveryStore('close()', (open) => {
   });
 
   it('waits for a webhook under way', async () => {
-    const running = await ringing(open);
-    const binding = { kind: 'test-call', key: 'k-1' };
-    await running.store.withVerification(running.verificationId, null, async ({ verification }) => {
-      if (verification === null) throw new Error('missing');
-      const next = { ...verification, version: verification.version + 1 };
-      return { write: { verification: next, audit: [], outbox: [], bindings: [binding] }, value: null };
-    });
-    slowSteps(running.store);
-    const callId = running.carrier.calls[0]?.callId as string;
+    const { running, binding, callId } = await ringingWithWebhooks(open);
     await closeDuring(running.service.receive(binding, { type: 'call.ringing', callId }), running);
+  });
+
+  it('takes a webhook that arrives while it waits, and waits for it too; a cancel then is refused', async () => {
+    const { running, binding, callId } = await ringingWithWebhooks(open);
+    const underWay = running.service.deliverEvent(running.verificationId, { type: 'call.ringing', callId });
+    const closing = running.service.close();
+    const webhook = running.service.receive(binding, { type: 'call.ringing', callId });
+    await expect(running.service.cancel(running.verificationId)).rejects.toBeInstanceOf(ServiceClosedError);
+    await closeDuring(webhook, running);
+    await closing;
+    await underWay;
   });
 
   it('waits for a sweep the host called, from its first look at the store', async () => {

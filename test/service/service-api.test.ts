@@ -115,6 +115,44 @@ describe('the durable service', () => {
     expect(carrier.calls).toEqual([]);
   });
 
+  it('once close() resolved, refuses cancel, deliverEvent, receive, getResult and waitForResult with a ServiceClosedError, without touching the store', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
+    const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
+    carrier.connect((id, event) => service.deliverEvent(id, event));
+    const { verificationId } = await service.start({ targets: [PRIMARY] }, { verificationId: 'v-open' });
+    await settle();
+    const waiting = service.waitForResult(verificationId).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await service.close();
+    const touched: string[] = [];
+    for (const method of ['now', 'read', 'withVerification', 'findBinding'] as const) {
+      const original = (store[method] as (...args: unknown[]) => unknown).bind(store);
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        touched.push(method);
+        return original(...args);
+      };
+    }
+    const event = { type: 'call.ringing', callId: 'CA1' } as const;
+    const calls = {
+      cancel: service.cancel(verificationId),
+      deliverEvent: service.deliverEvent(verificationId, event),
+      receive: service.receive({ kind: 'test-call', key: 'k-1' }, event),
+      getResult: service.getResult(verificationId),
+      waitForResult: service.waitForResult(verificationId, { timeoutMs: 0 }),
+    };
+    for (const [operation, call] of Object.entries(calls)) {
+      await expect(call).rejects.toBeInstanceOf(ServiceClosedError);
+      await expect(call).rejects.toThrow(`The verification service is closed: ${operation} is refused`);
+    }
+    // A wait under way when the service closed ends too, instead of looking at the store for ever.
+    expect(await waiting).toBeInstanceOf(ServiceClosedError);
+    expect(touched).toEqual([]);
+    expect(carrier.calls[0]?.endedBy).toBeNull();
+    carrier.hangUpAll();
+  });
+
   it('refuses an id that is no verification id, and waiting options it cannot wait by, with an InvalidRequestError', async () => {
     const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
     const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
