@@ -177,7 +177,10 @@ export interface VerificationService {
     verificationId: string,
     options?: { signal?: AbortSignal; timeoutMs?: number },
   ): Promise<VerificationResult>;
-  /** Delivers a provider's event about one of the verification's calls (e.g. from a carrier). */
+  /**
+   * Delivers a provider's event about one of the verification's calls (e.g. from a carrier). An event for an id
+   * no verification has is ignored: the network's reports are untrusted and may outlive their verification.
+   */
   deliverEvent(verificationId: string, event: ProviderEvent): Promise<void>;
   /**
    * Hands an inbound message (a webhook) to the provider within a step of its

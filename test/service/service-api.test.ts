@@ -75,6 +75,9 @@ describe('the durable service', () => {
     });
     await expect(service.getResult('nope')).rejects.toBeInstanceOf(UnknownVerificationError);
     await expect(service.cancel('nope')).rejects.toBeInstanceOf(UnknownVerificationError);
+    // The network's reports are untrusted and may outlive their verification: one for no verification is ignored.
+    await expect(service.deliverEvent('nope', { type: 'call.ringing', callId: 'CA1' })).resolves.toBeUndefined();
+    expect(await store.read('nope')).toBeNull();
     await expect(service.start({ targets: [] }, { userId: 'alice' })).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(service.start({ targets: [PRIMARY] })).rejects.toBeInstanceOf(InvalidRequestError);
     await service.start({ targets: [PRIMARY] }, { userId: 'alice', verificationId: 'v-1' });
