@@ -6,8 +6,10 @@
 import { type RequestIssue, VoiceMfaError } from '../errors.js';
 
 /**
- * Audio analyser options that cannot work. `issues` lists every problem
- * found, not just the first; the code is `INVALID_CONFIGURATION`.
+ * Audio analyser options that cannot work, or arguments of the audio building
+ * blocks (an output array of `decodeMulaw` too short for the input). `issues`
+ * lists every problem found, not just the first; the code is
+ * `INVALID_CONFIGURATION`, and the message names what was given.
  *
  * @example
  * ```ts
@@ -16,16 +18,16 @@ import { type RequestIssue, VoiceMfaError } from '../errors.js';
  * catch (error) {
  *   if (error instanceof InvalidAudioConfigurationError) error.issues; // [{ path: 'callProgress.zones.0', message: '…' }]
  * }
+ * decodeMulaw(new Uint8Array(160), new Int16Array(80));
+ * // throws: Invalid decodeMulaw arguments: into: holds 80 samples, fewer than the 160 of the input
  * ```
  */
 export class InvalidAudioConfigurationError extends VoiceMfaError {
   readonly issues: readonly RequestIssue[];
 
-  constructor(issues: readonly RequestIssue[]) {
-    super(
-      'INVALID_CONFIGURATION',
-      `Invalid audio analyser options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    );
+  /** `subject`: what was given, as the message names it. */
+  constructor(issues: readonly RequestIssue[], subject = 'audio analyser options') {
+    super('INVALID_CONFIGURATION', `Invalid ${subject}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
     this.issues = issues;
   }
 }

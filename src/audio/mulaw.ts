@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { InvalidAudioConfigurationError } from './errors.js';
 
 const BIAS = 0x84;
 const CLIP = 32_635;
@@ -56,7 +57,8 @@ export function linearToMulaw(sample: number): number {
 
 /**
  * Decodes μ-law bytes to linear samples, into `into` when given (it must be
- * at least as long), otherwise into a new array.
+ * at least as long: a shorter one is an `InvalidAudioConfigurationError`),
+ * otherwise into a new array.
  *
  * @example
  * ```ts
@@ -65,10 +67,17 @@ export function linearToMulaw(sample: number): number {
  * ```
  */
 export function decodeMulaw(codes: Uint8Array, into: Int16Array = new Int16Array(codes.length)): Int16Array {
-  if (into.length < codes.length)
-    throw new RangeError(`decodeMulaw: output holds ${into.length} samples, input has ${codes.length}`);
+  if (into.length < codes.length) throw tooShort('decodeMulaw', into.length, codes.length, 'samples');
   for (let i = 0; i < codes.length; i++) into[i] = MULAW_DECODE_TABLE[codes[i] as number] as number;
   return into;
+}
+
+/** The refusal of an output array `into` shorter than the input. */
+function tooShort(codec: string, holds: number, needed: number, unit: string): InvalidAudioConfigurationError {
+  return new InvalidAudioConfigurationError(
+    [{ path: 'into', message: `holds ${holds} ${unit}, fewer than the ${needed} of the input` }],
+    `${codec} arguments`,
+  );
 }
 
 /** μ-law code of every 16-bit value (offset by 32 768), built on first use: 64 KiB that make encoding a lookup. */
@@ -81,7 +90,8 @@ function getEncodeTable(): Uint8Array {
 
 /**
  * Encodes linear 16-bit samples to μ-law bytes, into `into` when given (it
- * must be at least as long), otherwise into a new array; each sample as
+ * must be at least as long: a shorter one is an
+ * `InvalidAudioConfigurationError`), otherwise into a new array; each sample as
  * {@link linearToMulaw} encodes it.
  *
  * @example
@@ -91,8 +101,7 @@ function getEncodeTable(): Uint8Array {
  * ```
  */
 export function encodeMulaw(samples: ArrayLike<number>, into: Uint8Array = new Uint8Array(samples.length)): Uint8Array {
-  if (into.length < samples.length)
-    throw new RangeError(`encodeMulaw: output holds ${into.length} bytes, input has ${samples.length}`);
+  if (into.length < samples.length) throw tooShort('encodeMulaw', into.length, samples.length, 'bytes');
   const table = getEncodeTable();
   for (let i = 0; i < samples.length; i++) {
     // Rounded and clipped to the table: floor(x + 0.5) + 32 768, within 0…65 535. NaN fails both

@@ -9,9 +9,20 @@ import {
   decodeMulaw,
   encodeMulaw,
   goertzelPower,
+  InvalidAudioConfigurationError,
   linearToMulaw,
   mulawToLinear,
 } from '../../src/audio/index.js';
+
+/** What `make` throws. */
+function thrownBy(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('nothing was thrown');
+}
 
 describe('μ-law decoding', () => {
   it('gives the G.711 decoder outputs at the ends of every segment (14-bit values, ×4 on the 16-bit scale)', () => {
@@ -53,7 +64,13 @@ describe('μ-law decoding', () => {
     const into = new Int16Array(4);
     expect(decodeMulaw(Uint8Array.of(0x80, 0x00), into)).toBe(into);
     expect([...into]).toEqual([32124, -32124, 0, 0]);
-    expect(() => decodeMulaw(new Uint8Array(3), new Int16Array(2))).toThrow(RangeError);
+    const refusal = thrownBy(() => decodeMulaw(new Uint8Array(3), new Int16Array(2)));
+    expect(refusal).toBeInstanceOf(InvalidAudioConfigurationError);
+    expect(refusal).toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+      issues: [{ path: 'into', message: 'holds 2 samples, fewer than the 3 of the input' }],
+      message: 'Invalid decodeMulaw arguments: into: holds 2 samples, fewer than the 3 of the input',
+    });
   });
 });
 
@@ -99,6 +116,12 @@ describe('μ-law encoding', () => {
     const into = new Uint8Array(3);
     expect(encodeMulaw([0, 32_767, -32_768], into)).toBe(into);
     expect([...into]).toEqual([0xff, 0x80, 0x00]);
-    expect(() => encodeMulaw([1, 2, 3], new Uint8Array(2))).toThrow(RangeError);
+    const refusal = thrownBy(() => encodeMulaw([1, 2, 3], new Uint8Array(2)));
+    expect(refusal).toBeInstanceOf(InvalidAudioConfigurationError);
+    expect(refusal).toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+      issues: [{ path: 'into', message: 'holds 2 bytes, fewer than the 3 of the input' }],
+      message: 'Invalid encodeMulaw arguments: into: holds 2 bytes, fewer than the 3 of the input',
+    });
   });
 });
