@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
+import { VoiceMfaError } from '../../src/errors.js';
 import type { PromptSegment, SpeechSettings } from '../../src/machine/types.js';
 import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from '../../src/providers/twilio/keyCollection.js';
 import {
@@ -188,5 +189,8 @@ describe('TwiML written as strings is what twilio-node builds', () => {
       'Invalid character in string: Good\u0001bye &amp; thanks at index 4',
     );
     expect(outcome(() => toHangUpTwiml(farewell, {}))).toEqual(outcome(() => reference.hangUp(farewell, {})));
+    // With the builder's message, but typed as every error of the library is.
+    expect(() => toHangUpTwiml(farewell, {})).toThrow(VoiceMfaError);
+    expect(() => toHangUpTwiml(farewell, {})).toThrow(expect.objectContaining({ code: 'PROVIDER_ERROR' }));
   });
 });

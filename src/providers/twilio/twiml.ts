@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { VoiceMfaError } from '../../errors.js';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { ILLEGAL_XML_CHARACTER } from '../../request/text.js';
 import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from './keyCollection.js';
@@ -13,11 +14,11 @@ import { type GatherStep, toGatherKeyAttributes, toPlayDigits } from './keyColle
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
 // Characters XML 1.0 does not allow in element text are refused as twilio-node's builder refuses them, with its
-// message (a request holding one is refused before it starts; this guards what a host's provider code builds).
-
+// message (a request holding one is refused before it starts; this guards a verification saved before that).
 function legal(escaped: string): string {
   const illegal = ILLEGAL_XML_CHARACTER.exec(escaped);
-  if (illegal !== null) throw new Error(`Invalid character in string: ${escaped} at index ${illegal.index}`);
+  if (illegal !== null)
+    throw new VoiceMfaError('PROVIDER_ERROR', `Invalid character in string: ${escaped} at index ${illegal.index}`);
   return escaped;
 }
 
