@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../errors.js';
-import { toStoreError } from './connection.js';
+import { messageOf, toStoreError } from './connection.js';
 import { syncDirectory, syncFile } from './syncToDisk.js';
 
 /**
@@ -70,9 +70,12 @@ function copyInWorker(source: string, destination: string, busyTimeoutMs: number
       eval: true,
       workerData: { driver, source, destination, busyTimeoutMs },
     });
+    // A worker that fails (its driver not found, memory exhausted) or stops without answering fails the backup.
+    const failed = (detail: string, cause?: unknown): void =>
+      reject(new StoreUnavailableError(`The backup of ${source} failed: ${detail}`, { cause }));
     worker.once('message', (answer: WorkerAnswer) => resolvePromise(answer));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the backup worker stopped (exit code ${code})`)));
+    worker.once('error', (error) => failed(`the backup worker failed: ${messageOf(error)}`, error));
+    worker.once('exit', (code) => failed(`the backup worker stopped (exit code ${code})`));
   });
 }
 

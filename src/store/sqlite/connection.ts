@@ -41,7 +41,7 @@ const codeOf = (error: unknown): string =>
     ? (error as { code: string }).code
     : '';
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** `SQLITE_IOERR` for `SQLITE_IOERR_WRITE`: the primary code of an extended one. */
 const primaryCode = (error: unknown): string => codeOf(error).split('_').slice(0, 2).join('_');
