@@ -359,6 +359,24 @@ function waitForRateLimit(events: readonly number[], limit: RateLimit, now: numb
   return leaving === undefined ? null : leaving + limit.windowMs - now;
 }
 
+/**
+ * The limit that refuses one more verification for longest, with its wait, or
+ * `null` when every limit lets it through: the request passes only once all
+ * of them do, so the wait reported is the longest.
+ */
+function longestRateWait(
+  events: readonly number[],
+  limits: readonly RateLimit[],
+  now: number,
+): { limit: RateLimit; wait: number } | null {
+  let longest: { limit: RateLimit; wait: number } | null = null;
+  for (const limit of limits) {
+    const wait = waitForRateLimit(events, limit, now);
+    if (wait !== null && (longest === null || wait > longest.wait)) longest = { limit, wait };
+  }
+  return longest;
+}
+
 const LOCK_EXPLANATIONS: Record<AbuseLockRule, string> = {
   'user-denial-lockout': 'the user is locked after repeated denied verifications',
   'user-fraud-lockout': 'the user is locked after a fraud report',
@@ -546,10 +564,8 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
 
     if (limits.perUser.length > 0) {
       const started = await store.getEvents(user.verifications, time - longestUserWindow);
-      for (const limit of limits.perUser) {
-        const wait = waitForRateLimit(started, limit, time);
-        if (wait !== null) throw refuseRate('user-rate-limit', limit, wait, null);
-      }
+      const refusing = longestRateWait(started, limits.perUser, time);
+      if (refusing !== null) throw refuseRate('user-rate-limit', refusing.limit, refusing.wait, null);
     }
 
     for (const e164 of numbers) {
@@ -574,10 +590,8 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       }
       if (limits.perNumber.length > 0) {
         const listed = await store.getEvents(keys.verifications, time - longestNumberWindow);
-        for (const limit of limits.perNumber) {
-          const wait = waitForRateLimit(listed, limit, time);
-          if (wait !== null) throw refuseRate('number-rate-limit', limit, wait, masked);
-        }
+        const refusing = longestRateWait(listed, limits.perNumber, time);
+        if (refusing !== null) throw refuseRate('number-rate-limit', refusing.limit, refusing.wait, masked);
       }
     }
 

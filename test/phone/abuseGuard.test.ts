@@ -95,6 +95,30 @@ describe('per-user rate, sliding window', () => {
     );
   });
 
+  it('says the longest wait when several limits refuse at once, so a retry then passes', async () => {
+    const { clock, guard } = setUp({
+      perUser: [
+        { max: 2, windowMs: 10 * MINUTE },
+        { max: 3, windowMs: HOUR },
+      ],
+    });
+    await guard.check({ userId: 'alice', numbers: [] }); // t = 0
+    clock.advance(30 * MINUTE);
+    await guard.check({ userId: 'alice', numbers: [] }); // t = 30 min
+    clock.advance(MINUTE);
+    await guard.check({ userId: 'alice', numbers: [] }); // t = 31 min
+    clock.advance(MINUTE);
+    // The burst limit frees a slot at t = 40 min, but the hourly one only when t = 0 leaves, at 60 min.
+    const error = await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', 28 * MINUTE);
+    expect(error.message).toBe(
+      'Verification refused (user-rate-limit): the user started 3 verifications in the last 1 hour; retry in 28 minutes',
+    );
+    clock.advance(28 * MINUTE - 1);
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', 1);
+    clock.advance(1);
+    await guard.check({ userId: 'alice', numbers: [] });
+  });
+
   it('does not count a refused verification', async () => {
     const { clock, guard } = setUp({ perUser: [{ max: 1, windowMs: MINUTE }] });
     await guard.check({ userId: 'alice', numbers: [] });
@@ -170,6 +194,22 @@ describe('per-number rate and cool-down', () => {
     );
     // Nothing of the refused verification was counted: Bob's number is still free.
     await guard.check({ userId: 'mallory-4', numbers: [BOB] });
+  });
+
+  it('says the longest wait of a number when several of its limits refuse at once', async () => {
+    const { clock, guard } = setUp({
+      perNumber: [
+        { max: 1, windowMs: 10 * MINUTE },
+        { max: 2, windowMs: HOUR },
+      ],
+    });
+    await guard.check({ userId: 'mallory-1', numbers: [ALICE] }); // t = 0
+    clock.advance(30 * MINUTE);
+    await guard.check({ userId: 'mallory-2', numbers: [ALICE] }); // t = 30 min
+    clock.advance(MINUTE);
+    await expectRefused(guard.check({ userId: 'mallory-3', numbers: [ALICE] }), 'number-rate-limit', 29 * MINUTE);
+    clock.advance(29 * MINUTE);
+    await guard.check({ userId: 'mallory-3', numbers: [ALICE] });
   });
 
   it('keeps a cool-down after a verification listing the number', async () => {
