@@ -550,7 +550,13 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
   async function check(request: AbuseCheckRequest): Promise<CountedStart> {
     if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
     const userId = checkUserId(request.userId);
-    const numbers = readNumbers(request.numbers, request.defaultCountry);
+    const { defaultCountry } = request;
+    if (defaultCountry !== undefined && defaultCountry !== null && typeof defaultCountry !== 'string') {
+      throw new InvalidRequestError([
+        { path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 country code, or null' },
+      ]);
+    }
+    const numbers = readNumbers(request.numbers, defaultCountry);
     const time = now();
     await pruneNow(time);
     const user = userKeys(userId);

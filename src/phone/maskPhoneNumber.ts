@@ -109,7 +109,8 @@ function computeMask(number: string, defaultCountryOption: string | null): strin
   const uri = typeof number === 'string' && isTelUri(number) ? readTelUri(number) : null;
   const written = uri?.ok === true ? uri.number : number;
   const text = typeof written === 'string' ? splitExtension(written).number : '';
-  const country = options.defaultCountry?.toUpperCase();
+  // Masking never throws: a default country that is not text is no country.
+  const country = typeof options.defaultCountry === 'string' ? options.defaultCountry.toUpperCase() : undefined;
   const defaultCountry: CountryCode | undefined =
     country !== undefined && isSupportedCountry(country) ? country : undefined;
   const candidates = [parsePhoneNumberFromString(text, { defaultCountry, extract: false })];

@@ -228,8 +228,13 @@ export function recentlyParsed(text: string): PhoneTarget | undefined {
 }
 
 function readPhoneTarget(input: TargetInput, country: string | null): PhoneTarget {
-  const options: ParsePhoneTargetOptions = { defaultCountry: country };
-  const requestedCountry = options.defaultCountry?.trim().toUpperCase() || null;
+  // A host may pass anything: a default country that is not text is reported by its type, as no supported code.
+  const requestedCountry =
+    typeof country === 'string'
+      ? country.trim().toUpperCase() || null
+      : country === null
+        ? null
+        : `(${typeof country})`;
   const defaultCountry = toCountry(requestedCountry);
   const read = readInput(input);
   const fail = (reason: InvalidPhoneNumberReason, text: string, parsed: PhoneNumber | null, explanation?: string) => {

@@ -412,6 +412,18 @@ describe('defaults and configuration', () => {
     }
   });
 
+  it('refuses a default country that is not text as an invalid request naming it, and counts nothing', async () => {
+    const { guard, store } = setUp({ perUser: [{ max: 1, windowMs: HOUR }] });
+    for (const defaultCountry of [1, {}, ['US']] as never[]) {
+      await expect(guard.check({ userId: 'alice', numbers: [ALICE], defaultCountry })).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+        issues: [{ path: 'defaultCountry', message: expect.stringMatching(/ISO 3166-1/) }],
+      });
+    }
+    expect(store.size.events).toBe(0);
+    await guard.check({ userId: 'alice', numbers: ['(425) 555-0100'], defaultCountry: 'US' });
+  });
+
   it('refuses a request without a user or with too many numbers, as an invalid request', async () => {
     const { guard } = setUp({});
     await expect(guard.check({ userId: '', numbers: [] })).rejects.toBeInstanceOf(InvalidRequestError);

@@ -41,6 +41,12 @@ describe('maskPhoneNumber', () => {
     expect(maskPhoneNumber('020 7946 0000', { defaultCountry: 'gb' })).toBe('+44 20 ••• 0000');
   });
 
+  it('never throws for a default country that is not text: it is no country', () => {
+    expect(maskPhoneNumber('020 7946 0000', { defaultCountry: 44 as never })).toBe('•••00');
+    expect(maskPhoneNumber('020 7946 0000', { defaultCountry: ['gb'] as never })).toBe('•••00');
+    expect(maskPhoneNumber('+44 20 7946 0000', { defaultCountry: {} as never })).toBe('+44 20 ••• 0000');
+  });
+
   it('property: hides at least three digits, and never shows the national number whole', () => {
     for (const { e164 } of MOBILE_EXAMPLES) {
       const masked = maskPhoneNumber(e164);

@@ -208,6 +208,16 @@ describe('parsePhoneTarget: bad country codes', () => {
   it('takes the default country in any case', () => {
     expect(parsePhoneTarget('020 7946 0000', { defaultCountry: 'gb' }).e164).toBe('+442079460000');
   });
+
+  it('reads a default country that is not text as no supported country, with a typed error', () => {
+    // Read with GB first: a list holding GB must not find that reading among the recent ones.
+    expect(parsePhoneTarget('020 7946 0000', { defaultCountry: 'GB' }).e164).toBe('+442079460000');
+    for (const defaultCountry of [44, {}, ['GB']] as never[]) {
+      expect(reasonOf(() => parsePhoneTarget('020 7946 0000', { defaultCountry }))).toBe('INVALID_COUNTRY');
+      expect(() => parsePhoneTarget('020 7946 0000', { defaultCountry })).toThrow(/is not a supported ISO 3166-1 code/);
+      expect(parsePhoneTarget('+44 20 7946 0000', { defaultCountry }).e164).toBe('+442079460000');
+    }
+  });
 });
 
 describe('parsePhoneTarget: the forms people type', () => {
