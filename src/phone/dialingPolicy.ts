@@ -219,7 +219,8 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
     options.allowedCountries === undefined || options.allowedCountries === null
       ? null
       : checkCountries(options.allowedCountries, 'allowedCountries', issues);
-  if (allowedCountries?.length === 0 && issues.length === 0) {
+  // An empty list as given; a list whose entries were all refused has its issues already.
+  if (Array.isArray(options.allowedCountries) && options.allowedCountries.length === 0) {
     issues.push({
       path: 'allowedCountries',
       message: 'an empty allow-list refuses every number; leave it out instead',

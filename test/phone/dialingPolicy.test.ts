@@ -277,6 +277,13 @@ describe('dialling policy: configuration', () => {
   it('refuses an empty allow-list, which would refuse every number', () => {
     expect(configIssues(() => resolveDialingPolicy({ allowedCountries: [] }))).toEqual(['allowedCountries']);
   });
+
+  it('lists an empty allow-list among the other problems of the policy', () => {
+    expect(configIssues(() => resolveDialingPolicy({ allowedCountries: [], extra: true } as never))).toEqual([
+      'extra',
+      'allowedCountries',
+    ]);
+  });
 });
 
 describe('caller ID per destination country', () => {
