@@ -32,6 +32,9 @@ describe('maskPhoneNumber', () => {
     ['•••00', '•••00'],
     ['+1 4255550100 ••• 0100', '•••00'],
     ['', '•••'],
+    // Digits of other scripts are read as parsePhoneTarget reads them.
+    ['＋４４ ２０ ７９４６ ００００', '+44 20 ••• 0000'],
+    ['٠٠٤٤ ٢٠ ٧٩٤٦ ٠٠٠٠', '+44 20 ••• 0000'],
   ])('%j → %j', (number, masked) => {
     expect(maskPhoneNumber(number)).toBe(masked);
   });

@@ -220,6 +220,34 @@ describe('parsePhoneTarget: bad country codes', () => {
   });
 });
 
+describe('parsePhoneTarget: digits other than ASCII', () => {
+  // Full-width (typed with an East Asian input method) and Arabic-Indic digits are the same digits wherever they
+  // stand: in the 00 prefix, after a full-width plus, in an extension.
+  it.each([
+    ['００４４ ２０ ７９４６ ００００', null, '+442079460000', null],
+    ['٠٠٤٤ ٢٠ ٧٩٤٦ ٠٠٠٠', null, '+442079460000', null],
+    ['۰۰۴۴ ۲۰ ۷۹۴۶ ۰۰۰۰', 'US', '+442079460000', null],
+    ['＋４４ ２０ ７９４６ ００００', null, '+442079460000', null],
+    ['＋1 425 555 0100', null, '+14255550100', null],
+    ['+44 20 7946 0000 x１２', null, '+442079460000', '12'],
+    ['+44 20 7946 0000 ext. ١٢', null, '+442079460000', '12'],
+    ['+44 20 7946 0000,,１２', null, '+442079460000', ',,12'],
+    ['００８００ １２３４ ５６７', 'BG', '+359008001234567', null],
+  ])('%s (default country %s) is %s, extension %s', (text, defaultCountry, e164, extension) => {
+    const ascii = text.replace(/[０-９٠-٩۰-۹＋]/g, (c) => {
+      const code = c.codePointAt(0) ?? 0;
+      if (c === '＋') return '+';
+      return String(code >= 0xff10 ? code - 0xff10 : code >= 0x6f0 ? code - 0x6f0 : code - 0x660);
+    });
+    expect(parsePhoneTarget(ascii, { defaultCountry })).toMatchObject({ e164, extension });
+    expect(parsePhoneTarget(text, { defaultCountry })).toMatchObject({ e164, extension });
+  });
+
+  it('keeps a tel: URI to the ASCII digits RFC 3966 allows', () => {
+    expect(reasonOf(() => parsePhoneTarget('tel:+４４-２０-７９４６-００００'))).toBe('INVALID_TEL_URI');
+  });
+});
+
 describe('parsePhoneTarget: the forms people type', () => {
   it.each([
     ['+1 (425) 555-0100', null, '+14255550100'],
