@@ -238,7 +238,8 @@ export interface AbuseGuard {
   check(request: AbuseCheckRequest): Promise<CountedStart>;
   /**
    * Feeds a finished verification back: calls placed, a denial, a fraud
-   * report. Returns the locks it placed. A called number it cannot key (a
+   * report. Returns the locks it placed (not one a longer lock already
+   * there covers, which the store keeps). A called number it cannot key (a
    * masked result, a national form) refuses the whole record with an
    * `InvalidRequestError` before anything is stored.
    */
@@ -630,6 +631,18 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     const user = userKeys(userId);
     const applied: AppliedLock[] = [];
 
+    /**
+     * Locks `key`, and reports the lock when it is the one in force: a store keeps
+     * a longer lock already there, and a lock that was not placed is not reported.
+     */
+    async function placeLock(key: string, lock: AbuseLock, e164: string | null): Promise<void> {
+      await store.setLock(key, lock);
+      const inForce = await store.getLock(key, time);
+      if (inForce?.until !== lock.until || inForce.rule !== lock.rule) return;
+      const maskedNumber = e164 === null ? null : maskPhoneNumber(e164);
+      applied.push({ subject: e164 === null ? 'user' : 'number', ...lock, maskedNumber });
+    }
+
     for (const { e164 } of called) {
       await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
     }
@@ -641,19 +654,15 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
         (at) => at > time - lockout.windowMs,
       );
       if (denials.length >= lockout.maxDenials) {
-        const lock: AbuseLock = { until: time + lockout.lockMs, rule: 'user-denial-lockout' };
-        await store.setLock(user.lock, lock);
-        applied.push({ subject: 'user', ...lock, maskedNumber: null });
+        await placeLock(user.lock, { until: time + lockout.lockMs, rule: 'user-denial-lockout' }, null);
       }
     }
 
     if (result.status === 'fraud' && limits.fraudLockoutMs > 0) {
       const until = time + limits.fraudLockoutMs;
-      await store.setLock(user.lock, { until, rule: 'user-fraud-lockout' });
-      applied.push({ subject: 'user', until, rule: 'user-fraud-lockout', maskedNumber: null });
+      await placeLock(user.lock, { until, rule: 'user-fraud-lockout' }, null);
       for (const { e164 } of called.filter((number) => number.fraud)) {
-        await store.setLock(numberKeys(e164).lock, { until, rule: 'number-fraud-lockout' });
-        applied.push({ subject: 'number', until, rule: 'number-fraud-lockout', maskedNumber: maskPhoneNumber(e164) });
+        await placeLock(numberKeys(e164).lock, { until, rule: 'number-fraud-lockout' }, e164);
       }
     }
     return applied;

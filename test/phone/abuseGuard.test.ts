@@ -298,9 +298,13 @@ describe('lockouts', () => {
       denialLockout: { maxDenials: 1, windowMs: HOUR, lockMs: HOUR },
     });
     await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
-    await guard.record(finished('denied', ['+14255550100', 'hung-up']), { userId: 'alice' });
+    // The denial's lock of an hour is not placed under the day's fraud lock, so it is not reported as placed.
+    expect(await guard.record(finished('denied', ['+14255550100', 'hung-up']), { userId: 'alice' })).toEqual([]);
     clock.advance(2 * HOUR);
     await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-fraud-lockout', 22 * HOUR);
+    // A later, longer lock is placed over a shorter one, and reported.
+    const locks = await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
+    expect(locks.map((lock) => lock.rule)).toEqual(['user-fraud-lockout', 'number-fraud-lockout']);
   });
 
   it('lets an administrator lift a lock', async () => {
