@@ -10,7 +10,7 @@ import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
 import { idProblem } from '../request/identifiers.js';
-import { MAX_TARGETS } from '../request/normalizeRequest.js';
+import { MAX_TARGETS, missingMethods } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
 import {
   type AbuseRule,
@@ -396,6 +396,12 @@ const numberKeys = (e164: string) => ({
   lock: `number-lock:${e164}`,
 });
 
+/** The fields of {@link AbuseGuardOptions}. */
+const GUARD_OPTIONS = ['store', 'limits', 'now', 'pruneIntervalMs'];
+
+/** The methods of an {@link AbuseLimitStore} the guard calls. */
+const STORE_METHODS = ['addEvent', 'removeEvent', 'getEvents', 'setLock', 'getLock', 'clearLock', 'prune'] as const;
+
 const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refused';
 
 function checkUserId(userId: unknown): string {
@@ -469,7 +475,10 @@ function readCalledNumbers(attempts: RecordableVerification['attempts']): { e164
  * Creates the abuse guard: call `check` before a verification starts and
  * `record` when it ends. The clock is injected, so tests run on a fake one.
  * Checks and records of one guard run one at a time, so a limit holds under
- * concurrent requests in one process.
+ * concurrent requests in one process. Options it cannot use (an unknown
+ * field, a store without its methods, a clock that is no function, limits
+ * that cannot work) are refused with an `InvalidPhoneConfigurationError`
+ * listing each.
  *
  * @example
  * ```ts
@@ -484,13 +493,33 @@ function readCalledNumbers(attempts: RecordableVerification['attempts']): { e164
  * ```
  */
 export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
-  const limits = resolveAbuseLimits(options.limits);
+  if (!isRecord(options as unknown)) {
+    throw new InvalidPhoneConfigurationError([{ path: '', message: 'the abuse guard options must be an object' }]);
+  }
+  const issues: RequestIssue[] = [];
+  for (const key of Object.keys(options)) {
+    if (!GUARD_OPTIONS.includes(key)) issues.push({ path: key, message: 'unknown field' });
+  }
+  let limits: AbuseLimits = { ...DEFAULT_ABUSE_LIMITS };
+  try {
+    limits = resolveAbuseLimits(options.limits);
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneConfigurationError)) throw error;
+    issues.push(...error.issues);
+  }
+  // A store or clock that cannot work would otherwise fail at the first check, long after start-up.
+  const missing = options.store === undefined ? [] : missingMethods(options.store, STORE_METHODS);
+  if (missing.length > 0) {
+    issues.push({ path: 'store', message: `must be an AbuseLimitStore; it has no ${missing.join(', ')}` });
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    issues.push({ path: 'now', message: 'must be a function returning the time in milliseconds' });
+  }
+  const pruneIntervalMs = options.pruneIntervalMs ?? MINUTE;
+  if (!isDuration(pruneIntervalMs, 0)) issues.push({ path: 'pruneIntervalMs', message: 'must be a duration in ms' });
+  if (issues.length > 0) throw new InvalidPhoneConfigurationError(issues);
   const store = options.store ?? new MemoryAbuseLimitStore();
   const clock = options.now ?? Date.now;
-  const pruneIntervalMs = options.pruneIntervalMs ?? MINUTE;
-  if (!isDuration(pruneIntervalMs, 0)) {
-    throw new InvalidPhoneConfigurationError([{ path: 'pruneIntervalMs', message: 'must be a duration in ms' }]);
-  }
 
   const longestUserWindow = Math.max(0, ...limits.perUser.map((l) => l.windowMs));
   const longestNumberWindow = Math.max(limits.numberCooldownMs, ...limits.perNumber.map((l) => l.windowMs));

@@ -416,6 +416,27 @@ describe('defaults and configuration', () => {
     }
   });
 
+  it('refuses guard options it cannot use when it is made, listing every problem', () => {
+    const issuesOf = (options: unknown) => {
+      try {
+        createAbuseGuard(options as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidPhoneConfigurationError);
+        return (error as InvalidPhoneConfigurationError).issues;
+      }
+      return expect.unreachable();
+    };
+    // A misspelt `limits` would leave the default limits in force, looser than the host meant.
+    expect(
+      issuesOf({ limts: { perUser: [{ max: 1, windowMs: HOUR }] }, now: 'Date.now', store: { addEvent() {} } }),
+    ).toEqual([
+      { path: 'limts', message: 'unknown field' },
+      { path: 'store', message: expect.stringContaining('removeEvent, getEvents, setLock, getLock, clearLock, prune') },
+      { path: 'now', message: 'must be a function returning the time in milliseconds' },
+    ]);
+    expect(issuesOf(null)).toEqual([{ path: '', message: 'the abuse guard options must be an object' }]);
+  });
+
   it('refuses a default country that is not text as an invalid request naming it, and counts nothing', async () => {
     const { guard, store } = setUp({ perUser: [{ max: 1, windowMs: HOUR }] });
     for (const defaultCountry of [1, {}, ['US']] as never[]) {
