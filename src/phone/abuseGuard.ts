@@ -10,7 +10,7 @@ import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
 import { idProblem } from '../request/identifiers.js';
-import { MAX_TARGETS } from '../request/normalizeRequest.js';
+import { MAX_TARGETS, missingMethods } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
 import {
   type AbuseRule,
@@ -238,7 +238,8 @@ export interface AbuseGuard {
   check(request: AbuseCheckRequest): Promise<CountedStart>;
   /**
    * Feeds a finished verification back: calls placed, a denial, a fraud
-   * report. Returns the locks it placed. A called number it cannot key (a
+   * report. Returns the locks it placed (not one a longer lock already
+   * there covers, which the store keeps). A called number it cannot key (a
    * masked result, a national form) refuses the whole record with an
    * `InvalidRequestError` before anything is stored.
    */
@@ -359,6 +360,24 @@ function waitForRateLimit(events: readonly number[], limit: RateLimit, now: numb
   return leaving === undefined ? null : leaving + limit.windowMs - now;
 }
 
+/**
+ * The limit that refuses one more verification for longest, with its wait, or
+ * `null` when every limit lets it through: the request passes only once all
+ * of them do, so the wait reported is the longest.
+ */
+function longestRateWait(
+  events: readonly number[],
+  limits: readonly RateLimit[],
+  now: number,
+): { limit: RateLimit; wait: number } | null {
+  let longest: { limit: RateLimit; wait: number } | null = null;
+  for (const limit of limits) {
+    const wait = waitForRateLimit(events, limit, now);
+    if (wait !== null && (longest === null || wait > longest.wait)) longest = { limit, wait };
+  }
+  return longest;
+}
+
 const LOCK_EXPLANATIONS: Record<AbuseLockRule, string> = {
   'user-denial-lockout': 'the user is locked after repeated denied verifications',
   'user-fraud-lockout': 'the user is locked after a fraud report',
@@ -376,6 +395,12 @@ const numberKeys = (e164: string) => ({
   calls: `number-calls:${e164}`,
   lock: `number-lock:${e164}`,
 });
+
+/** The fields of {@link AbuseGuardOptions}. */
+const GUARD_OPTIONS = ['store', 'limits', 'now', 'pruneIntervalMs'];
+
+/** The methods of an {@link AbuseLimitStore} the guard calls. */
+const STORE_METHODS = ['addEvent', 'removeEvent', 'getEvents', 'setLock', 'getLock', 'clearLock', 'prune'] as const;
 
 const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refused';
 
@@ -450,7 +475,10 @@ function readCalledNumbers(attempts: RecordableVerification['attempts']): { e164
  * Creates the abuse guard: call `check` before a verification starts and
  * `record` when it ends. The clock is injected, so tests run on a fake one.
  * Checks and records of one guard run one at a time, so a limit holds under
- * concurrent requests in one process.
+ * concurrent requests in one process. Options it cannot use (an unknown
+ * field, a store without its methods, a clock that is no function, limits
+ * that cannot work) are refused with an `InvalidPhoneConfigurationError`
+ * listing each.
  *
  * @example
  * ```ts
@@ -465,13 +493,33 @@ function readCalledNumbers(attempts: RecordableVerification['attempts']): { e164
  * ```
  */
 export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
-  const limits = resolveAbuseLimits(options.limits);
+  if (!isRecord(options as unknown)) {
+    throw new InvalidPhoneConfigurationError([{ path: '', message: 'the abuse guard options must be an object' }]);
+  }
+  const issues: RequestIssue[] = [];
+  for (const key of Object.keys(options)) {
+    if (!GUARD_OPTIONS.includes(key)) issues.push({ path: key, message: 'unknown field' });
+  }
+  let limits: AbuseLimits = { ...DEFAULT_ABUSE_LIMITS };
+  try {
+    limits = resolveAbuseLimits(options.limits);
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneConfigurationError)) throw error;
+    issues.push(...error.issues);
+  }
+  // A store or clock that cannot work would otherwise fail at the first check, long after start-up.
+  const missing = options.store === undefined ? [] : missingMethods(options.store, STORE_METHODS);
+  if (missing.length > 0) {
+    issues.push({ path: 'store', message: `must be an AbuseLimitStore; it has no ${missing.join(', ')}` });
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    issues.push({ path: 'now', message: 'must be a function returning the time in milliseconds' });
+  }
+  const pruneIntervalMs = options.pruneIntervalMs ?? MINUTE;
+  if (!isDuration(pruneIntervalMs, 0)) issues.push({ path: 'pruneIntervalMs', message: 'must be a duration in ms' });
+  if (issues.length > 0) throw new InvalidPhoneConfigurationError(issues);
   const store = options.store ?? new MemoryAbuseLimitStore();
   const clock = options.now ?? Date.now;
-  const pruneIntervalMs = options.pruneIntervalMs ?? MINUTE;
-  if (!isDuration(pruneIntervalMs, 0)) {
-    throw new InvalidPhoneConfigurationError([{ path: 'pruneIntervalMs', message: 'must be a duration in ms' }]);
-  }
 
   const longestUserWindow = Math.max(0, ...limits.perUser.map((l) => l.windowMs));
   const longestNumberWindow = Math.max(limits.numberCooldownMs, ...limits.perNumber.map((l) => l.windowMs));
@@ -532,7 +580,13 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
   async function check(request: AbuseCheckRequest): Promise<CountedStart> {
     if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
     const userId = checkUserId(request.userId);
-    const numbers = readNumbers(request.numbers, request.defaultCountry);
+    const { defaultCountry } = request;
+    if (defaultCountry !== undefined && defaultCountry !== null && typeof defaultCountry !== 'string') {
+      throw new InvalidRequestError([
+        { path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 country code, or null' },
+      ]);
+    }
+    const numbers = readNumbers(request.numbers, defaultCountry);
     const time = now();
     await pruneNow(time);
     const user = userKeys(userId);
@@ -546,10 +600,8 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
 
     if (limits.perUser.length > 0) {
       const started = await store.getEvents(user.verifications, time - longestUserWindow);
-      for (const limit of limits.perUser) {
-        const wait = waitForRateLimit(started, limit, time);
-        if (wait !== null) throw refuseRate('user-rate-limit', limit, wait, null);
-      }
+      const refusing = longestRateWait(started, limits.perUser, time);
+      if (refusing !== null) throw refuseRate('user-rate-limit', refusing.limit, refusing.wait, null);
     }
 
     for (const e164 of numbers) {
@@ -574,10 +626,8 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       }
       if (limits.perNumber.length > 0) {
         const listed = await store.getEvents(keys.verifications, time - longestNumberWindow);
-        for (const limit of limits.perNumber) {
-          const wait = waitForRateLimit(listed, limit, time);
-          if (wait !== null) throw refuseRate('number-rate-limit', limit, wait, masked);
-        }
+        const refusing = longestRateWait(listed, limits.perNumber, time);
+        if (refusing !== null) throw refuseRate('number-rate-limit', refusing.limit, refusing.wait, masked);
       }
     }
 
@@ -610,6 +660,18 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     const user = userKeys(userId);
     const applied: AppliedLock[] = [];
 
+    /**
+     * Locks `key`, and reports the lock when it is the one in force: a store keeps
+     * a longer lock already there, and a lock that was not placed is not reported.
+     */
+    async function placeLock(key: string, lock: AbuseLock, e164: string | null): Promise<void> {
+      await store.setLock(key, lock);
+      const inForce = await store.getLock(key, time);
+      if (inForce?.until !== lock.until || inForce.rule !== lock.rule) return;
+      const maskedNumber = e164 === null ? null : maskPhoneNumber(e164);
+      applied.push({ subject: e164 === null ? 'user' : 'number', ...lock, maskedNumber });
+    }
+
     for (const { e164 } of called) {
       await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
     }
@@ -621,19 +683,15 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
         (at) => at > time - lockout.windowMs,
       );
       if (denials.length >= lockout.maxDenials) {
-        const lock: AbuseLock = { until: time + lockout.lockMs, rule: 'user-denial-lockout' };
-        await store.setLock(user.lock, lock);
-        applied.push({ subject: 'user', ...lock, maskedNumber: null });
+        await placeLock(user.lock, { until: time + lockout.lockMs, rule: 'user-denial-lockout' }, null);
       }
     }
 
     if (result.status === 'fraud' && limits.fraudLockoutMs > 0) {
       const until = time + limits.fraudLockoutMs;
-      await store.setLock(user.lock, { until, rule: 'user-fraud-lockout' });
-      applied.push({ subject: 'user', until, rule: 'user-fraud-lockout', maskedNumber: null });
+      await placeLock(user.lock, { until, rule: 'user-fraud-lockout' }, null);
       for (const { e164 } of called.filter((number) => number.fraud)) {
-        await store.setLock(numberKeys(e164).lock, { until, rule: 'number-fraud-lockout' });
-        applied.push({ subject: 'number', until, rule: 'number-fraud-lockout', maskedNumber: maskPhoneNumber(e164) });
+        await placeLock(numberKeys(e164).lock, { until, rule: 'number-fraud-lockout' }, e164);
       }
     }
     return applied;

@@ -33,7 +33,8 @@ export interface DialingPolicyOptions {
   /**
    * When given, only numbers of these countries (ISO 3166-1 alpha-2) are
    * dialled; a country named here is dialled even if the high-risk
-   * destinations preset lists it.
+   * destinations preset lists it, but not if `blockedCountries` names it. An
+   * allow-list that is empty, or holds only blocked countries, is refused.
    */
   allowedCountries?: readonly string[] | null;
   /** Countries never dialled, whatever else the policy says. */
@@ -215,11 +216,13 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
     }
   }
 
+  const countryIssues = issues.length;
   const allowedCountries =
     options.allowedCountries === undefined || options.allowedCountries === null
       ? null
       : checkCountries(options.allowedCountries, 'allowedCountries', issues);
-  if (allowedCountries?.length === 0 && issues.length === 0) {
+  // An empty list as given; a list whose entries were all refused has its issues already.
+  if (Array.isArray(options.allowedCountries) && options.allowedCountries.length === 0) {
     issues.push({
       path: 'allowedCountries',
       message: 'an empty allow-list refuses every number; leave it out instead',
@@ -227,6 +230,15 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
   }
   const blockedCountries =
     options.blockedCountries === undefined ? [] : checkCountries(options.blockedCountries, 'blockedCountries', issues);
+  // Some overlap is the host's choice (the block-list wins); an allow-list left with nothing to dial is a mistake,
+  // judged only when every country of both lists was read (an empty list is reported above).
+  const leftToDial = allowedCountries?.filter((country) => !blockedCountries.includes(country));
+  if (leftToDial?.length === 0 && issues.length === countryIssues) {
+    issues.push({
+      path: 'allowedCountries',
+      message: 'every country of the allow-list is also in blockedCountries, so every number would be refused',
+    });
+  }
 
   for (const flag of ['allowNonGeographic', 'refuseHighRiskDestinations'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {

@@ -11,6 +11,7 @@ import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { recentlyParsed } from './parsePhoneTarget.js';
 import { recentKey, recentResults } from './recentResults.js';
 import { isTelUri, readTelUri } from './telUri.js';
+import { toAsciiDigits } from './writtenDigits.js';
 
 /**
  * What stands for the hidden digits. Always three dots, so the length of the number is not revealed.
@@ -107,9 +108,11 @@ function computeMask(number: string, defaultCountryOption: string | null): strin
   // Masking twice changes nothing: a record masked once may pass through another masking step.
   if (typeof number === 'string' && MASKED.test(number)) return number;
   const uri = typeof number === 'string' && isTelUri(number) ? readTelUri(number) : null;
-  const written = uri?.ok === true ? uri.number : number;
+  // Read as parsePhoneTarget reads it: other digits than ASCII count outside a tel: URI.
+  const written = uri?.ok === true ? uri.number : typeof number === 'string' ? toAsciiDigits(number) : number;
   const text = typeof written === 'string' ? splitExtension(written).number : '';
-  const country = options.defaultCountry?.toUpperCase();
+  // Masking never throws: a default country that is not text is no country.
+  const country = typeof options.defaultCountry === 'string' ? options.defaultCountry.toUpperCase() : undefined;
   const defaultCountry: CountryCode | undefined =
     country !== undefined && isSupportedCountry(country) ? country : undefined;
   const candidates = [parsePhoneNumberFromString(text, { defaultCountry, extract: false })];

@@ -21,6 +21,7 @@ import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { maskPhoneNumber } from './maskPhoneNumber.js';
 import { recentKey, recentResults } from './recentResults.js';
 import { isTelUri, readTelUri } from './telUri.js';
+import { toAsciiDigits } from './writtenDigits.js';
 
 /**
  * The kind of line a number belongs to, as the numbering plan says.
@@ -160,7 +161,7 @@ function explain(
     case 'NOT_A_NUMBER':
       return 'expected digits, optionally after + or 00, separated by spaces, dots, dashes or parentheses, with an optional extension at the end';
     case 'INVALID_COUNTRY':
-      if (/^\s*[+＋]/.test(context.text)) return 'its country code is not assigned to any country or network';
+      if (/^\s*\+/.test(context.text)) return 'its country code is not assigned to any country or network';
       if (context.requestedCountry === null) return 'it has no country code (+ or 00) and no default country was given';
       return `it has no country code (+ or 00) and the default country ${context.requestedCountry} is not a supported ISO 3166-1 code`;
     case 'TOO_SHORT':
@@ -228,8 +229,13 @@ export function recentlyParsed(text: string): PhoneTarget | undefined {
 }
 
 function readPhoneTarget(input: TargetInput, country: string | null): PhoneTarget {
-  const options: ParsePhoneTargetOptions = { defaultCountry: country };
-  const requestedCountry = options.defaultCountry?.trim().toUpperCase() || null;
+  // A host may pass anything: a default country that is not text is reported by its type, as no supported code.
+  const requestedCountry =
+    typeof country === 'string'
+      ? country.trim().toUpperCase() || null
+      : country === null
+        ? null
+        : `(${typeof country})`;
   const defaultCountry = toCountry(requestedCountry);
   const read = readInput(input);
   const fail = (reason: InvalidPhoneNumberReason, text: string, parsed: PhoneNumber | null, explanation?: string) => {
@@ -255,6 +261,9 @@ function readPhoneTarget(input: TargetInput, country: string | null): PhoneTarge
     if (!uri.ok) throw fail('INVALID_TEL_URI', text, null, uri.problem);
     text = uri.number;
     uriExtension = uri.extension;
+  } else {
+    // A tel: URI keeps to the ASCII digits RFC 3966 allows; typed text may hold others.
+    text = toAsciiDigits(text);
   }
 
   const split = splitExtension(text);

@@ -42,5 +42,11 @@ export function recentResults<T>(limit = DEFAULT_LIMIT): RecentResults<T> {
  * and errors are not kept).
  */
 export function recentKey(text: string, defaultCountry: string | null): string {
-  return `${text.trimStart().startsWith('+') ? '' : (defaultCountry ?? '')}\u0000${text}`;
+  if (text.trimStart().startsWith('+')) return `\u0000${text}`;
+  // A host may pass a default country that is not text: keyed by its type, it never meets a code (['GB'] is not GB).
+  const country =
+    typeof defaultCountry === 'string' || defaultCountry === null
+      ? (defaultCountry ?? '')
+      : `\u0001${typeof defaultCountry}`;
+  return `${country}\u0000${text}`;
 }

@@ -85,6 +85,12 @@ type Issues = RequestIssue[];
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The methods among `names` that `value` lacks (all of them when it is no object). */
+export function missingMethods(value: unknown, names: readonly string[]): string[] {
+  if (typeof value !== 'object' || value === null) return [...names];
+  return names.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
+}
+
 const isText = (value: unknown, max = MAX_TEXT): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 

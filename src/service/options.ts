@@ -7,7 +7,7 @@
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
-import { isRecord } from '../request/normalizeRequest.js';
+import { isRecord, missingMethods } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 import { DURATION_RANGE, isDuration } from '../store/options.js';
 
@@ -40,12 +40,6 @@ const HOOKS = ['verifyPin', 'onFinished', 'onError', 'onObservation', 'checkNumb
 
 /** Durations in milliseconds, from 1 ms up. */
 const DURATIONS = ['outageThresholdMs', 'checkTimeoutMs', 'effectLeaseMs', 'orphanAfterMs'] as const;
-
-/** The methods among `names` that `value` lacks (all of them when it is no object). */
-function missingMethods(value: unknown, names: readonly string[]): string[] {
-  if (typeof value !== 'object' || value === null) return [...names];
-  return names.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
-}
 
 /**
  * Checks the options of `createVerificationService`: a store and a durable

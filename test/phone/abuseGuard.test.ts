@@ -95,6 +95,30 @@ describe('per-user rate, sliding window', () => {
     );
   });
 
+  it('says the longest wait when several limits refuse at once, so a retry then passes', async () => {
+    const { clock, guard } = setUp({
+      perUser: [
+        { max: 2, windowMs: 10 * MINUTE },
+        { max: 3, windowMs: HOUR },
+      ],
+    });
+    await guard.check({ userId: 'alice', numbers: [] }); // t = 0
+    clock.advance(30 * MINUTE);
+    await guard.check({ userId: 'alice', numbers: [] }); // t = 30 min
+    clock.advance(MINUTE);
+    await guard.check({ userId: 'alice', numbers: [] }); // t = 31 min
+    clock.advance(MINUTE);
+    // The burst limit frees a slot at t = 40 min, but the hourly one only when t = 0 leaves, at 60 min.
+    const error = await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', 28 * MINUTE);
+    expect(error.message).toBe(
+      'Verification refused (user-rate-limit): the user started 3 verifications in the last 1 hour; retry in 28 minutes',
+    );
+    clock.advance(28 * MINUTE - 1);
+    await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-rate-limit', 1);
+    clock.advance(1);
+    await guard.check({ userId: 'alice', numbers: [] });
+  });
+
   it('does not count a refused verification', async () => {
     const { clock, guard } = setUp({ perUser: [{ max: 1, windowMs: MINUTE }] });
     await guard.check({ userId: 'alice', numbers: [] });
@@ -170,6 +194,22 @@ describe('per-number rate and cool-down', () => {
     );
     // Nothing of the refused verification was counted: Bob's number is still free.
     await guard.check({ userId: 'mallory-4', numbers: [BOB] });
+  });
+
+  it('says the longest wait of a number when several of its limits refuse at once', async () => {
+    const { clock, guard } = setUp({
+      perNumber: [
+        { max: 1, windowMs: 10 * MINUTE },
+        { max: 2, windowMs: HOUR },
+      ],
+    });
+    await guard.check({ userId: 'mallory-1', numbers: [ALICE] }); // t = 0
+    clock.advance(30 * MINUTE);
+    await guard.check({ userId: 'mallory-2', numbers: [ALICE] }); // t = 30 min
+    clock.advance(MINUTE);
+    await expectRefused(guard.check({ userId: 'mallory-3', numbers: [ALICE] }), 'number-rate-limit', 29 * MINUTE);
+    clock.advance(29 * MINUTE);
+    await guard.check({ userId: 'mallory-3', numbers: [ALICE] });
   });
 
   it('keeps a cool-down after a verification listing the number', async () => {
@@ -258,9 +298,13 @@ describe('lockouts', () => {
       denialLockout: { maxDenials: 1, windowMs: HOUR, lockMs: HOUR },
     });
     await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
-    await guard.record(finished('denied', ['+14255550100', 'hung-up']), { userId: 'alice' });
+    // The denial's lock of an hour is not placed under the day's fraud lock, so it is not reported as placed.
+    expect(await guard.record(finished('denied', ['+14255550100', 'hung-up']), { userId: 'alice' })).toEqual([]);
     clock.advance(2 * HOUR);
     await expectRefused(guard.check({ userId: 'alice', numbers: [] }), 'user-fraud-lockout', 22 * HOUR);
+    // A later, longer lock is placed over a shorter one, and reported.
+    const locks = await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
+    expect(locks.map((lock) => lock.rule)).toEqual(['user-fraud-lockout', 'number-fraud-lockout']);
   });
 
   it('lets an administrator lift a lock', async () => {
@@ -370,6 +414,39 @@ describe('defaults and configuration', () => {
         'limits.denialLockout',
       ]);
     }
+  });
+
+  it('refuses guard options it cannot use when it is made, listing every problem', () => {
+    const issuesOf = (options: unknown) => {
+      try {
+        createAbuseGuard(options as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidPhoneConfigurationError);
+        return (error as InvalidPhoneConfigurationError).issues;
+      }
+      return expect.unreachable();
+    };
+    // A misspelt `limits` would leave the default limits in force, looser than the host meant.
+    expect(
+      issuesOf({ limts: { perUser: [{ max: 1, windowMs: HOUR }] }, now: 'Date.now', store: { addEvent() {} } }),
+    ).toEqual([
+      { path: 'limts', message: 'unknown field' },
+      { path: 'store', message: expect.stringContaining('removeEvent, getEvents, setLock, getLock, clearLock, prune') },
+      { path: 'now', message: 'must be a function returning the time in milliseconds' },
+    ]);
+    expect(issuesOf(null)).toEqual([{ path: '', message: 'the abuse guard options must be an object' }]);
+  });
+
+  it('refuses a default country that is not text as an invalid request naming it, and counts nothing', async () => {
+    const { guard, store } = setUp({ perUser: [{ max: 1, windowMs: HOUR }] });
+    for (const defaultCountry of [1, {}, ['US']] as never[]) {
+      await expect(guard.check({ userId: 'alice', numbers: [ALICE], defaultCountry })).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+        issues: [{ path: 'defaultCountry', message: expect.stringMatching(/ISO 3166-1/) }],
+      });
+    }
+    expect(store.size.events).toBe(0);
+    await guard.check({ userId: 'alice', numbers: ['(425) 555-0100'], defaultCountry: 'US' });
   });
 
   it('refuses a request without a user or with too many numbers, as an invalid request', async () => {

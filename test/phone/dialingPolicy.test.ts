@@ -277,6 +277,26 @@ describe('dialling policy: configuration', () => {
   it('refuses an empty allow-list, which would refuse every number', () => {
     expect(configIssues(() => resolveDialingPolicy({ allowedCountries: [] }))).toEqual(['allowedCountries']);
   });
+
+  it('lists an empty allow-list among the other problems of the policy', () => {
+    expect(configIssues(() => resolveDialingPolicy({ allowedCountries: [], extra: true } as never))).toEqual([
+      'extra',
+      'allowedCountries',
+    ]);
+  });
+
+  it('refuses an allow-list whose every country is blocked too, which would refuse every number', () => {
+    expect(() =>
+      resolveDialingPolicy({ allowedCountries: ['US', 'cu'], blockedCountries: ['CU', 'us', 'FR'] }),
+    ).toThrow(
+      'allowedCountries: every country of the allow-list is also in blockedCountries, so every number would be refused',
+    );
+    // Some overlap is a choice the policy states: the block-list wins for those countries, the others are dialled.
+    expect(resolveDialingPolicy({ allowedCountries: ['US', 'CU'], blockedCountries: ['CU'] })).toMatchObject({
+      allowedCountries: ['US', 'CU'],
+      blockedCountries: ['CU'],
+    });
+  });
 });
 
 describe('caller ID per destination country', () => {

@@ -32,6 +32,9 @@ describe('maskPhoneNumber', () => {
     ['•••00', '•••00'],
     ['+1 4255550100 ••• 0100', '•••00'],
     ['', '•••'],
+    // Digits of other scripts are read as parsePhoneTarget reads them.
+    ['＋４４ ２０ ７９４６ ００００', '+44 20 ••• 0000'],
+    ['٠٠٤٤ ٢٠ ٧٩٤٦ ٠٠٠٠', '+44 20 ••• 0000'],
   ])('%j → %j', (number, masked) => {
     expect(maskPhoneNumber(number)).toBe(masked);
   });
@@ -39,6 +42,12 @@ describe('maskPhoneNumber', () => {
   it('reads national numbers with a default country', () => {
     expect(maskPhoneNumber('(425) 555-0100', { defaultCountry: 'US' })).toBe('+1 425 ••• 0100');
     expect(maskPhoneNumber('020 7946 0000', { defaultCountry: 'gb' })).toBe('+44 20 ••• 0000');
+  });
+
+  it('never throws for a default country that is not text: it is no country', () => {
+    expect(maskPhoneNumber('020 7946 0000', { defaultCountry: 44 as never })).toBe('•••00');
+    expect(maskPhoneNumber('020 7946 0000', { defaultCountry: ['gb'] as never })).toBe('•••00');
+    expect(maskPhoneNumber('+44 20 7946 0000', { defaultCountry: {} as never })).toBe('+44 20 ••• 0000');
   });
 
   it('property: hides at least three digits, and never shows the national number whole', () => {

@@ -208,6 +208,44 @@ describe('parsePhoneTarget: bad country codes', () => {
   it('takes the default country in any case', () => {
     expect(parsePhoneTarget('020 7946 0000', { defaultCountry: 'gb' }).e164).toBe('+442079460000');
   });
+
+  it('reads a default country that is not text as no supported country, with a typed error', () => {
+    // Read with GB first: a list holding GB must not find that reading among the recent ones.
+    expect(parsePhoneTarget('020 7946 0000', { defaultCountry: 'GB' }).e164).toBe('+442079460000');
+    for (const defaultCountry of [44, {}, ['GB']] as never[]) {
+      expect(reasonOf(() => parsePhoneTarget('020 7946 0000', { defaultCountry }))).toBe('INVALID_COUNTRY');
+      expect(() => parsePhoneTarget('020 7946 0000', { defaultCountry })).toThrow(/is not a supported ISO 3166-1 code/);
+      expect(parsePhoneTarget('+44 20 7946 0000', { defaultCountry }).e164).toBe('+442079460000');
+    }
+  });
+});
+
+describe('parsePhoneTarget: digits other than ASCII', () => {
+  // Full-width (typed with an East Asian input method) and Arabic-Indic digits are the same digits wherever they
+  // stand: in the 00 prefix, after a full-width plus, in an extension.
+  it.each([
+    ['００４４ ２０ ７９４６ ００００', null, '+442079460000', null],
+    ['٠٠٤٤ ٢٠ ٧٩٤٦ ٠٠٠٠', null, '+442079460000', null],
+    ['۰۰۴۴ ۲۰ ۷۹۴۶ ۰۰۰۰', 'US', '+442079460000', null],
+    ['＋４４ ２０ ７９４６ ００００', null, '+442079460000', null],
+    ['＋1 425 555 0100', null, '+14255550100', null],
+    ['+44 20 7946 0000 x１２', null, '+442079460000', '12'],
+    ['+44 20 7946 0000 ext. ١٢', null, '+442079460000', '12'],
+    ['+44 20 7946 0000,,１２', null, '+442079460000', ',,12'],
+    ['００８００ １２３４ ５６７', 'BG', '+359008001234567', null],
+  ])('%s (default country %s) is %s, extension %s', (text, defaultCountry, e164, extension) => {
+    const ascii = text.replace(/[０-９٠-٩۰-۹＋]/g, (c) => {
+      const code = c.codePointAt(0) ?? 0;
+      if (c === '＋') return '+';
+      return String(code >= 0xff10 ? code - 0xff10 : code >= 0x6f0 ? code - 0x6f0 : code - 0x660);
+    });
+    expect(parsePhoneTarget(ascii, { defaultCountry })).toMatchObject({ e164, extension });
+    expect(parsePhoneTarget(text, { defaultCountry })).toMatchObject({ e164, extension });
+  });
+
+  it('keeps a tel: URI to the ASCII digits RFC 3966 allows', () => {
+    expect(reasonOf(() => parsePhoneTarget('tel:+４４-２０-７９４６-００００'))).toBe('INVALID_TEL_URI');
+  });
 });
 
 describe('parsePhoneTarget: the forms people type', () => {
