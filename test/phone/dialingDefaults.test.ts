@@ -56,6 +56,17 @@ describe('default dialling policy: number types', () => {
     expect(check(ask(target))).toMatchObject({ ok: true });
   });
 
+  it('refuses a type only as the numbering plan names it: a US number is FIXED_LINE_OR_MOBILE, not MOBILE', () => {
+    const us = ask(mobileOf('US'));
+    const gb = ask(mobileOf('GB'));
+    expect(parsePhoneTarget(us.target).type).toBe('FIXED_LINE_OR_MOBILE');
+    const mobiles = createNumberCheck({ refusedTypes: ['MOBILE'] });
+    expect(mobiles(gb)).toEqual({ ok: false, result: 'blocked-number', rule: 'mobile' });
+    expect(mobiles(us)).toMatchObject({ ok: true, country: 'US' });
+    const either = createNumberCheck({ refusedTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'] });
+    expect(either(us)).toEqual({ ok: false, result: 'blocked-number', rule: 'fixed-line-or-mobile' });
+  });
+
   it('refuses premium-rate, shared-cost, personal, pager and voicemail numbers', () => {
     expect(DEFAULT_REFUSED_TYPES).toEqual<PhoneNumberType[]>([
       'PREMIUM_RATE',
