@@ -10,7 +10,7 @@ import { copyFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CorruptBackupError, StoreUnavailableError } from '../errors.js';
-import { isBusy } from './connection.js';
+import { isBusy, messageOf } from './connection.js';
 import { readSqliteSchemaVersion } from './schema.js';
 import { syncDirectory, syncFile } from './syncToDisk.js';
 
@@ -39,8 +39,8 @@ export interface RestoredSqliteBackup {
   schemaVersion: number;
 }
 
-/** The files beside a database in WAL mode, which SQLite reads with it. */
-const COMPANIONS = ['-wal', '-shm'] as const;
+/** The suffixes of a database's files: the database itself, and beside it in WAL mode the files SQLite reads with it. */
+const DATABASE_FILES = ['', '-wal', '-shm'] as const;
 
 /**
  * The schema version of the store at `path`, once it proved sound; a
@@ -61,9 +61,7 @@ function checkStore(path: string, backupPath: string): number {
     return version;
   } catch (error) {
     if (error instanceof CorruptBackupError) throw error;
-    throw new CorruptBackupError(backupPath, error instanceof Error ? error.message : String(error), {
-      cause: error,
-    });
+    throw new CorruptBackupError(backupPath, messageOf(error), { cause: error });
   } finally {
     db?.close();
   }
@@ -71,7 +69,7 @@ function checkStore(path: string, backupPath: string): number {
 
 /** Renames `from` and its `-wal` and `-shm` files, those that exist, to `to`. */
 async function moveWithCompanions(from: string, to: string): Promise<void> {
-  for (const suffix of ['', ...COMPANIONS]) {
+  for (const suffix of DATABASE_FILES) {
     if (existsSync(from + suffix)) await rename(from + suffix, to + suffix);
   }
 }
@@ -125,7 +123,7 @@ export async function restoreSqliteBackup(backupPath: string, databasePath: stri
   await syncFile(incoming);
   let setAside: string | null = null;
   // A -wal or -shm without its database file is set aside too: SQLite would replay it onto the copy.
-  if (['', ...COMPANIONS].some((suffix) => existsSync(database + suffix))) {
+  if (DATABASE_FILES.some((suffix) => existsSync(database + suffix))) {
     setAside = `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await moveWithCompanions(database, setAside);
   }
@@ -136,7 +134,7 @@ export async function restoreSqliteBackup(backupPath: string, databasePath: stri
     // Back to how it was: the copy that failed goes, what it replaced returns.
     await moveWithCompanions(database, incoming);
     if (setAside !== null) await moveWithCompanions(setAside, database);
-    await Promise.all(['', ...COMPANIONS].map((suffix) => rm(incoming + suffix, { force: true })));
+    await Promise.all(DATABASE_FILES.map((suffix) => rm(incoming + suffix, { force: true })));
     throw error;
   }
   await syncDirectory(dirname(database));
