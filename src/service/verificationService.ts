@@ -333,11 +333,12 @@ class DurableVerificationService implements VerificationService {
 
   async getResult(verificationId: string): Promise<VerificationResult | null> {
     this.refuseOnceClosed('getResult');
+    checkVerificationId(verificationId);
     return this.readResult(verificationId);
   }
 
+  /** The result of a verification whose id was checked, or `null` while it runs. */
   private async readResult(verificationId: string): Promise<VerificationResult | null> {
-    checkVerificationId(verificationId);
     const stored = await this.store.read(verificationId);
     if (stored === null) throw new UnknownVerificationError(verificationId);
     return stored.status === 'finished' ? this.resultOf(stored) : null;
