@@ -9,7 +9,7 @@ import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord, missingMethods } from '../request/normalizeRequest.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
-import { DURATION_RANGE, isDuration } from '../store/options.js';
+import { checkOptions, DURATION_RANGE, isDuration } from '../store/options.js';
 
 /**
  * The methods of a store the service calls, and the retention methods its
@@ -49,53 +49,48 @@ const DURATIONS = ['outageThresholdMs', 'checkTimeoutMs', 'effectLeaseMs', 'orph
  * @throws {@link InvalidServiceConfigurationError} listing every problem.
  */
 export function checkServiceOptions(options: unknown): void {
-  if (!isRecord(options)) {
-    throw new InvalidServiceConfigurationError([{ path: '(options)', message: 'must be an object' }]);
-  }
-  const issues: RequestIssue[] = [];
-  const lacking = (path: string, what: string, names: readonly string[]): void => {
-    const missing = missingMethods(options[path], names);
-    if (missing.length > 0) {
-      issues.push({ path, message: `must be ${what}; it has no ${missing.join(', ')}` });
+  checkOptions('verification service', options, ({ options, issues, durations }) => {
+    const lacking = (path: string, what: string, names: readonly string[]): void => {
+      const missing = missingMethods(options[path], names);
+      if (missing.length > 0) {
+        issues.push({ path, message: `must be ${what}; it has no ${missing.join(', ')}` });
+      }
+    };
+    lacking('store', 'a verification store (memory, SQLite or PostgreSQL)', STORE_METHODS);
+    lacking('provider', 'a durable voice provider', PROVIDER_METHODS);
+    const provider = options.provider as Record<string, unknown> | null | undefined;
+    if (provider !== undefined && !isRecord(provider?.capabilities)) {
+      issues.push({ path: 'provider.capabilities', message: 'must be an object' });
     }
-  };
-  lacking('store', 'a verification store (memory, SQLite or PostgreSQL)', STORE_METHODS);
-  lacking('provider', 'a durable voice provider', PROVIDER_METHODS);
-  const provider = options.provider as Record<string, unknown> | null | undefined;
-  if (provider !== undefined && !isRecord(provider?.capabilities)) {
-    issues.push({ path: 'provider.capabilities', message: 'must be an object' });
-  }
-  // Optional, but called with every webhook when there.
-  if (
-    isRecord(provider) &&
-    provider.idempotencyKeyOf !== undefined &&
-    typeof provider.idempotencyKeyOf !== 'function'
-  ) {
-    issues.push({ path: 'provider.idempotencyKeyOf', message: 'must be a function when given' });
-  }
-  for (const hook of HOOKS) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
-      issues.push({ path: hook, message: 'must be a function' });
+    // Optional, but called with every webhook when there.
+    if (
+      isRecord(provider) &&
+      provider.idempotencyKeyOf !== undefined &&
+      typeof provider.idempotencyKeyOf !== 'function'
+    ) {
+      issues.push({ path: 'provider.idempotencyKeyOf', message: 'must be a function when given' });
     }
-  }
-  if (options.abuseGuard !== undefined) lacking('abuseGuard', 'an abuse guard', ['check', 'record']);
-  if (options.clock !== undefined) lacking('clock', 'a clock', ['now', 'setTimeout', 'clearTimeout']);
-  if (options.maskNumbers !== undefined && typeof options.maskNumbers !== 'boolean') {
-    issues.push({ path: 'maskNumbers', message: 'must be true or false' });
-  }
-  if (options.instanceId !== undefined) {
-    const problem = idProblem(options.instanceId);
-    if (problem !== null) issues.push({ path: 'instanceId', message: problem });
-  }
-  if (options.sweepIntervalMs !== undefined && options.sweepIntervalMs !== null) {
-    if (!isDuration(options.sweepIntervalMs)) {
-      issues.push({ path: 'sweepIntervalMs', message: `${DURATION_RANGE}, or null for no periodic sweep` });
+    for (const hook of HOOKS) {
+      if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+        issues.push({ path: hook, message: 'must be a function' });
+      }
     }
-  }
-  for (const name of DURATIONS) {
-    if (options[name] !== undefined && !isDuration(options[name])) issues.push({ path: name, message: DURATION_RANGE });
-  }
-  if (issues.length > 0) throw new InvalidServiceConfigurationError(issues);
+    if (options.abuseGuard !== undefined) lacking('abuseGuard', 'an abuse guard', ['check', 'record']);
+    if (options.clock !== undefined) lacking('clock', 'a clock', ['now', 'setTimeout', 'clearTimeout']);
+    if (options.maskNumbers !== undefined && typeof options.maskNumbers !== 'boolean') {
+      issues.push({ path: 'maskNumbers', message: 'must be true or false' });
+    }
+    if (options.instanceId !== undefined) {
+      const problem = idProblem(options.instanceId);
+      if (problem !== null) issues.push({ path: 'instanceId', message: problem });
+    }
+    if (options.sweepIntervalMs !== undefined && options.sweepIntervalMs !== null) {
+      if (!isDuration(options.sweepIntervalMs)) {
+        issues.push({ path: 'sweepIntervalMs', message: `${DURATION_RANGE}, or null for no periodic sweep` });
+      }
+    }
+    durations(...DURATIONS);
+  });
 }
 
 /** How long `waitForResult` waits, and what may stop it. */

@@ -9,7 +9,7 @@ import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import { checkAuditFilter, storedAuditEntry } from './audit.js';
 import { storedTime, storedTimes } from './deadline.js';
 import { DuplicateVerificationError, type InvalidServiceConfigurationError, StaleWriteError } from './errors.js';
-import { checkStoreOptions } from './options.js';
+import { checkOptions } from './options.js';
 import { checkPurgeArguments } from './retention.js';
 import type {
   AuditEntry,
@@ -72,7 +72,7 @@ export class MemoryVerificationStore implements VerificationStore {
 
   /** @throws {@link InvalidServiceConfigurationError} when `clock` is not a clock. */
   constructor(options: MemoryVerificationStoreOptions = {}) {
-    checkStoreOptions('memory store', options, ({ clock }) => clock('clock'));
+    checkOptions('memory store', options, ({ clock }) => clock('clock'));
     this.clock = options.clock ?? systemClock;
   }
 

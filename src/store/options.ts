@@ -25,7 +25,7 @@ export const isDuration = (value: unknown): value is number =>
 
 export const DURATION_RANGE = `must be a number of milliseconds from 1 to ${MAX_DURATION_MS}`;
 
-/** What a check of a store's options is given: the options, and where to put each problem. */
+/** What a check of a store's or the service's options is given: the options, and where to put each problem. */
 export interface OptionsCheck {
   options: Record<string, unknown>;
   issues: RequestIssue[];
@@ -41,7 +41,7 @@ export interface OptionsCheck {
  *
  * @throws {@link InvalidServiceConfigurationError} listing every problem.
  */
-export function checkStoreOptions(subject: string, options: unknown, check: (given: OptionsCheck) => void): void {
+export function checkOptions(subject: string, options: unknown, check: (given: OptionsCheck) => void): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidServiceConfigurationError([{ path: '(options)', message: 'must be an object' }], subject);
   }

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
-import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
+import { checkOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
 import { checkPurgeArguments, purgeBound } from '../retention.js';
 import {
   fromAuditRow,
@@ -164,7 +164,7 @@ export class PostgresVerificationStore implements VerificationStore {
 
   /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: PostgresVerificationStoreOptions) {
-    checkStoreOptions('PostgreSQL store', options, ({ options: given, issues, durations }) => {
+    checkOptions('PostgreSQL store', options, ({ options: given, issues, durations }) => {
       if ((given.connectionString === undefined) === (given.pool === undefined)) {
         issues.push({ path: 'connectionString', message: 'give either a connectionString or a pool, not both' });
       } else if (given.connectionString !== undefined && typeof given.connectionString !== 'string') {

@@ -13,7 +13,7 @@ import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
-import { checkStoreOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
+import { checkOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
 import { checkPurgeArguments, purgeBound } from '../retention.js';
 import {
   fromAuditRow,
@@ -229,7 +229,7 @@ export class SqliteVerificationStore implements VerificationStore {
 
   /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: SqliteVerificationStoreOptions) {
-    checkStoreOptions('SQLite store', options, ({ options: given, issues, durations, clock }) => {
+    checkOptions('SQLite store', options, ({ options: given, issues, durations, clock }) => {
       if (typeof given.path !== 'string')
         issues.push({ path: 'path', message: 'must be the path of the database file' });
       if (given.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(given.synchronous as SqliteSynchronous)) {
