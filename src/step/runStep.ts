@@ -17,6 +17,7 @@ import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
 import type { DurableContext, DurableVoiceProvider, ProviderEffect, Reception } from '../providers/types.js';
+import { MAX_DURATION_MS } from '../store/options.js';
 import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../store/types.js';
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
 import { CHECK_SETTLE_GRACE_MS } from './checkTimes.js';
@@ -317,9 +318,6 @@ function fireDueDeadlines(
   return fired;
 }
 
-/** Longest delay Node's timers keep; a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * Waits until the host's checks the machine invoked (number, PIN) have
  * answered and the machine has moved on. Each check is bounded by `timeoutMs`
@@ -340,7 +338,7 @@ async function settleChecks(actor: VerificationActor, timeoutMs: number): Promis
       throw new Error(`a check of the machine did not settle within ${timeoutMs} ms; nothing was committed`);
     }
     const moved = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), Math.min(MAX_TIMER_MS, Math.max(0, deadline - Date.now())));
+      const timer = setTimeout(() => done(false), Math.min(MAX_DURATION_MS, Math.max(0, deadline - Date.now())));
       const subscription = actor.subscribe({
         next: () => done(true),
         complete: () => done(true),
