@@ -9,7 +9,7 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
-import { idProblem } from '../request/identifiers.js';
+import { checkId } from '../request/identifiers.js';
 import { isRecord, MAX_TARGETS, missingMethods, unknownKeys } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
 import {
@@ -401,12 +401,6 @@ const STORE_METHODS = ['addEvent', 'removeEvent', 'getEvents', 'setLock', 'getLo
 
 const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refused';
 
-function checkUserId(userId: unknown): string {
-  const problem = idProblem(userId);
-  if (problem !== null) throw new InvalidRequestError([{ path: 'userId', message: problem }]);
-  return userId as string;
-}
-
 /**
  * The distinct E.164 numbers among the targets, read as the number check
  * reads them, so every form of a number (national, `tel:`, with an extension,
@@ -569,7 +563,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
 
   async function check(request: AbuseCheckRequest): Promise<CountedStart> {
     if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
-    const userId = checkUserId(request.userId);
+    const userId = checkId(request.userId, 'userId');
     const { defaultCountry } = request;
     if (defaultCountry !== undefined && defaultCountry !== null && typeof defaultCountry !== 'string') {
       throw new InvalidRequestError([
@@ -641,7 +635,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
   }
 
   async function record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]> {
-    const userId = checkUserId(context?.userId);
+    const userId = checkId(context?.userId, 'userId');
     if (!isRecord(result) || !Array.isArray(result.attempts)) {
       throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
     }
@@ -694,7 +688,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       ]);
     }
     // Both keys are read before either lock is lifted.
-    const userLock = subject.userId === undefined ? null : userKeys(checkUserId(subject.userId)).lock;
+    const userLock = subject.userId === undefined ? null : userKeys(checkId(subject.userId, 'userId')).lock;
     const numberLock = subject.number === undefined ? null : numberKeys(parsePhoneTarget(subject.number).e164).lock;
     if (userLock !== null) await store.clearLock(userLock);
     if (numberLock !== null) await store.clearLock(numberLock);
