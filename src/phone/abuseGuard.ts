@@ -9,8 +9,8 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
-import { idProblem } from '../request/identifiers.js';
-import { MAX_TARGETS, missingMethods } from '../request/normalizeRequest.js';
+import { checkId } from '../request/identifiers.js';
+import { isRecord, MAX_TARGETS, missingMethods, unknownKeys } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
 import {
   type AbuseRule,
@@ -252,9 +252,6 @@ export interface AbuseGuard {
   unlock(subject: { userId?: string; number?: string }): Promise<void>;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const isDuration = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= min && value <= MAX_ABUSE_DURATION_MS;
 
@@ -285,13 +282,14 @@ function checkRateLimits(value: unknown, path: string, issues: RequestIssue[]): 
   });
 }
 
-function resolveAbuseLimits(options: unknown): AbuseLimits {
+/** The limits `options` sets over the defaults; what it cannot set is added to `issues`. */
+function resolveAbuseLimits(options: unknown, issues: RequestIssue[]): AbuseLimits {
   if (options === undefined) return { ...DEFAULT_ABUSE_LIMITS };
-  const issues: RequestIssue[] = [];
-  if (!isRecord(options)) throw new InvalidPhoneConfigurationError([{ path: 'limits', message: 'must be an object' }]);
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(DEFAULT_ABUSE_LIMITS, key)) issues.push({ path: `limits.${key}`, message: 'unknown field' });
+  if (!isRecord(options)) {
+    issues.push({ path: 'limits', message: 'must be an object' });
+    return { ...DEFAULT_ABUSE_LIMITS };
   }
+  unknownKeys(options, Object.keys(DEFAULT_ABUSE_LIMITS), 'limits', issues);
   const limits: AbuseLimits = { ...DEFAULT_ABUSE_LIMITS };
   if (options.perUser !== undefined) limits.perUser = checkRateLimits(options.perUser, 'limits.perUser', issues);
   if (options.perNumber !== undefined)
@@ -326,7 +324,6 @@ function resolveAbuseLimits(options: unknown): AbuseLimits {
       });
     }
   }
-  if (issues.length > 0) throw new InvalidPhoneConfigurationError(issues);
   return limits;
 }
 
@@ -403,12 +400,6 @@ const GUARD_OPTIONS = ['store', 'limits', 'now', 'pruneIntervalMs'];
 const STORE_METHODS = ['addEvent', 'removeEvent', 'getEvents', 'setLock', 'getLock', 'clearLock', 'prune'] as const;
 
 const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refused';
-
-function checkUserId(userId: unknown): string {
-  const problem = idProblem(userId);
-  if (problem !== null) throw new InvalidRequestError([{ path: 'userId', message: problem }]);
-  return userId as string;
-}
 
 /**
  * The distinct E.164 numbers among the targets, read as the number check
@@ -493,20 +484,13 @@ function readCalledNumbers(attempts: RecordableVerification['attempts']): { e164
  * ```
  */
 export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
-  if (!isRecord(options as unknown)) {
+  const given: unknown = options;
+  if (!isRecord(given)) {
     throw new InvalidPhoneConfigurationError([{ path: '', message: 'the abuse guard options must be an object' }]);
   }
   const issues: RequestIssue[] = [];
-  for (const key of Object.keys(options)) {
-    if (!GUARD_OPTIONS.includes(key)) issues.push({ path: key, message: 'unknown field' });
-  }
-  let limits: AbuseLimits = { ...DEFAULT_ABUSE_LIMITS };
-  try {
-    limits = resolveAbuseLimits(options.limits);
-  } catch (error) {
-    if (!(error instanceof InvalidPhoneConfigurationError)) throw error;
-    issues.push(...error.issues);
-  }
+  unknownKeys(given, GUARD_OPTIONS, '', issues);
+  const limits = resolveAbuseLimits(options.limits, issues);
   // A store or clock that cannot work would otherwise fail at the first check, long after start-up.
   const missing = options.store === undefined ? [] : missingMethods(options.store, STORE_METHODS);
   if (missing.length > 0) {
@@ -579,7 +563,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
 
   async function check(request: AbuseCheckRequest): Promise<CountedStart> {
     if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
-    const userId = checkUserId(request.userId);
+    const userId = checkId(request.userId, 'userId');
     const { defaultCountry } = request;
     if (defaultCountry !== undefined && defaultCountry !== null && typeof defaultCountry !== 'string') {
       throw new InvalidRequestError([
@@ -651,7 +635,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
   }
 
   async function record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]> {
-    const userId = checkUserId(context?.userId);
+    const userId = checkId(context?.userId, 'userId');
     if (!isRecord(result) || !Array.isArray(result.attempts)) {
       throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
     }
@@ -704,7 +688,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       ]);
     }
     // Both keys are read before either lock is lifted.
-    const userLock = subject.userId === undefined ? null : userKeys(checkUserId(subject.userId)).lock;
+    const userLock = subject.userId === undefined ? null : userKeys(checkId(subject.userId, 'userId')).lock;
     const numberLock = subject.number === undefined ? null : numberKeys(parsePhoneTarget(subject.number).e164).lock;
     if (userLock !== null) await store.clearLock(userLock);
     if (numberLock !== null) await store.clearLock(numberLock);

@@ -9,6 +9,7 @@
 import type { RequestIssue } from '../errors.js';
 import { chooseCallerId } from '../machine/context.js';
 import type { CallerIdConfig } from '../machine/types.js';
+import { isRecord, unknownKeys } from '../request/normalizeRequest.js';
 import { toSupportedCountry } from './countryCodes.js';
 import { InvalidPhoneConfigurationError, InvalidPhoneNumberError } from './errors.js';
 import { parsePhoneTarget } from './parsePhoneTarget.js';
@@ -28,9 +29,6 @@ export interface CallerIdChoice {
   default?: string;
   byCountry: Record<string, string>;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function checkCallerIdNumber(number: unknown, path: string, issues: RequestIssue[]): string | null {
   if (typeof number !== 'string') {
@@ -70,9 +68,7 @@ export function resolveCallerId(config: CallerIdConfig | undefined, path = 'call
   if (typeof config === 'string') {
     defaultE164 = checkCallerIdNumber(config, path, issues);
   } else if (isRecord(config)) {
-    for (const key of Object.keys(config)) {
-      if (key !== 'default' && key !== 'byCountry') issues.push({ path: `${path}.${key}`, message: 'unknown field' });
-    }
+    unknownKeys(config, ['default', 'byCountry'], path, issues);
     if (config.default !== undefined) defaultE164 = checkCallerIdNumber(config.default, `${path}.default`, issues);
     const perCountry: unknown = config.byCountry ?? {};
     if (!isRecord(perCountry)) {

@@ -8,6 +8,7 @@
  */
 import type { RequestIssue } from '../errors.js';
 import type { CallerIdConfig } from '../machine/types.js';
+import { unknownKeys } from '../request/normalizeRequest.js';
 import { type CallerIdChoice, resolveCallerId } from './callerId.js';
 import { toSupportedCountry } from './countryCodes.js';
 import { InvalidPhoneConfigurationError } from './errors.js';
@@ -199,9 +200,7 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
     'refuseHighRiskDestinations',
     'callerId',
   ];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) issues.push({ path: key, message: 'unknown field' });
-  }
+  unknownKeys(options as Record<string, unknown>, known, '', issues);
 
   let refusedTypes = [...DEFAULT_REFUSED_TYPES];
   if (options.refusedTypes !== undefined) {

@@ -20,16 +20,23 @@ export function idProblem(value: unknown): string | null {
 }
 
 /**
+ * Checks an id the host gives at `path`, as {@link idProblem} judges it.
+ *
+ * @throws `InvalidRequestError` naming `path`.
+ */
+export function checkId(value: unknown, path: string): string {
+  const problem = idProblem(value);
+  if (problem !== null) throw new InvalidRequestError([{ path, message: problem }]);
+  return value as string;
+}
+
+/**
  * Checks the id of a verification the host names (to read, wait for, cancel
  * or give an event to): what no start accepts is no verification's id.
  *
  * @throws `InvalidRequestError` naming `verificationId`.
  */
-export function checkVerificationId(value: unknown): string {
-  const problem = idProblem(value);
-  if (problem !== null) throw new InvalidRequestError([{ path: 'verificationId', message: problem }]);
-  return value as string;
-}
+export const checkVerificationId = (value: unknown): string => checkId(value, 'verificationId');
 
 /** A start's options, checked. */
 export interface CheckedStartOptions {
