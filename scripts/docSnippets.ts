@@ -25,14 +25,17 @@ export interface DocSnippet {
   code: string;
 }
 
-/** The package's entry points, as users import them, and their source files. */
-export const ENTRY_POINTS: Readonly<Record<string, string>> = {
-  'voice-mfa': 'src/index.ts',
-  'voice-mfa/twilio': 'src/providers/twilio/index.ts',
-  'voice-mfa/sqlite': 'src/store/sqlite/index.ts',
-  'voice-mfa/postgres': 'src/store/postgres/index.ts',
-  'voice-mfa/audio': 'src/audio/index.ts',
-};
+/**
+ * The package's entry points, as users import them, and their source files
+ * (relative to `root`): the `paths` of tsconfig.json, through which the
+ * snippets' imports of the package resolve too.
+ */
+function entryPointsOf(root: string): [entryPoint: string, path: string][] {
+  return Object.entries(compilerOptions(root).paths ?? {}).map(([entryPoint, [path = ''] = []]) => [
+    entryPoint,
+    relative(root, join(root, path)),
+  ]);
+}
 
 /** Diagnostics that a fragment cannot avoid: implicit `any` where the context is left out. */
 const IGNORED_CODES = new Set([7006, 7031, 7034, 7005]);
@@ -119,7 +122,7 @@ function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
     if (!declarations.has(path)) declarations.set(path, new Set());
     declarations.get(path)?.add(name);
   };
-  for (const path of Object.values(ENTRY_POINTS)) {
+  for (const [, path] of entryPointsOf(root)) {
     for (const statement of parse(path).statements) {
       if (!ts.isExportDeclaration(statement) || statement.exportClause === undefined) continue;
       if (!ts.isNamedExports(statement.exportClause)) continue;
@@ -255,7 +258,7 @@ function returnsOutsideFunction(node: ts.Node): boolean {
  */
 function exportsOfEntryPoints(root: string): Map<string, { entryPoint: string; typeOnly: boolean }> {
   const exported = new Map<string, { entryPoint: string; typeOnly: boolean }>();
-  for (const [entryPoint, path] of Object.entries(ENTRY_POINTS)) {
+  for (const [entryPoint, path] of entryPointsOf(root)) {
     const source = ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, false);
     for (const statement of source.statements) {
       if (!ts.isExportDeclaration(statement)) continue;
