@@ -64,7 +64,7 @@ export function publicTsdocSnippets(root: string): DocSnippet[] {
   const snippets: DocSnippet[] = [];
   const seen = new Set<string>();
   for (const [path, names] of declarationsOfEntryPoints(root)) {
-    const source = ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, true);
+    const source = readSource(root, path, true);
     for (const statement of source.statements) {
       if (!names.has(declaredName(statement) ?? '')) continue;
       const start = statement.getFullStart();
@@ -101,9 +101,7 @@ function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
   const declarations = new Map<string, Set<string>>();
   const sources = new Map<string, ts.SourceFile>();
   const parse = (path: string) => {
-    const source =
-      sources.get(path) ??
-      ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, false);
+    const source = sources.get(path) ?? readSource(root, path);
     sources.set(path, source);
     return source;
   };
@@ -131,6 +129,10 @@ function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
   }
   return declarations;
 }
+
+/** A source file of the package, `path` relative to `root`; with parent nodes when `withParents`. */
+const readSource = (root: string, path: string, withParents = false): ts.SourceFile =>
+  ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, withParents);
 
 const lineOf = (text: string, index: number) => text.slice(0, index).split('\n').length;
 
@@ -259,7 +261,7 @@ function returnsOutsideFunction(node: ts.Node): boolean {
 function exportsOfEntryPoints(root: string): Map<string, { entryPoint: string; typeOnly: boolean }> {
   const exported = new Map<string, { entryPoint: string; typeOnly: boolean }>();
   for (const [entryPoint, path] of entryPointsOf(root)) {
-    const source = ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, false);
+    const source = readSource(root, path);
     for (const statement of source.statements) {
       if (!ts.isExportDeclaration(statement)) continue;
       if (statement.exportClause === undefined || !ts.isNamedExports(statement.exportClause)) {
