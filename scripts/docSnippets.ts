@@ -25,14 +25,17 @@ export interface DocSnippet {
   code: string;
 }
 
-/** The package's entry points, as users import them, and their source files. */
-export const ENTRY_POINTS: Readonly<Record<string, string>> = {
-  'voice-mfa': 'src/index.ts',
-  'voice-mfa/twilio': 'src/providers/twilio/index.ts',
-  'voice-mfa/sqlite': 'src/store/sqlite/index.ts',
-  'voice-mfa/postgres': 'src/store/postgres/index.ts',
-  'voice-mfa/audio': 'src/audio/index.ts',
-};
+/**
+ * The package's entry points, as users import them, and their source files
+ * (relative to `root`): the `paths` of tsconfig.json, through which the
+ * snippets' imports of the package resolve too.
+ */
+function entryPointsOf(root: string): [entryPoint: string, path: string][] {
+  return Object.entries(compilerOptions(root).paths ?? {}).map(([entryPoint, [path = ''] = []]) => [
+    entryPoint,
+    relative(root, join(root, path)),
+  ]);
+}
 
 /** Diagnostics that a fragment cannot avoid: implicit `any` where the context is left out. */
 const IGNORED_CODES = new Set([7006, 7031, 7034, 7005]);
@@ -61,7 +64,7 @@ export function publicTsdocSnippets(root: string): DocSnippet[] {
   const snippets: DocSnippet[] = [];
   const seen = new Set<string>();
   for (const [path, names] of declarationsOfEntryPoints(root)) {
-    const source = ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, true);
+    const source = readSource(root, path, true);
     for (const statement of source.statements) {
       if (!names.has(declaredName(statement) ?? '')) continue;
       const start = statement.getFullStart();
@@ -98,9 +101,7 @@ function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
   const declarations = new Map<string, Set<string>>();
   const sources = new Map<string, ts.SourceFile>();
   const parse = (path: string) => {
-    const source =
-      sources.get(path) ??
-      ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, false);
+    const source = sources.get(path) ?? readSource(root, path);
     sources.set(path, source);
     return source;
   };
@@ -119,7 +120,7 @@ function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
     if (!declarations.has(path)) declarations.set(path, new Set());
     declarations.get(path)?.add(name);
   };
-  for (const path of Object.values(ENTRY_POINTS)) {
+  for (const [, path] of entryPointsOf(root)) {
     for (const statement of parse(path).statements) {
       if (!ts.isExportDeclaration(statement) || statement.exportClause === undefined) continue;
       if (!ts.isNamedExports(statement.exportClause)) continue;
@@ -128,6 +129,10 @@ function declarationsOfEntryPoints(root: string): Map<string, Set<string>> {
   }
   return declarations;
 }
+
+/** A source file of the package, `path` relative to `root`; with parent nodes when `withParents`. */
+const readSource = (root: string, path: string, withParents = false): ts.SourceFile =>
+  ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, withParents);
 
 const lineOf = (text: string, index: number) => text.slice(0, index).split('\n').length;
 
@@ -255,8 +260,8 @@ function returnsOutsideFunction(node: ts.Node): boolean {
  */
 function exportsOfEntryPoints(root: string): Map<string, { entryPoint: string; typeOnly: boolean }> {
   const exported = new Map<string, { entryPoint: string; typeOnly: boolean }>();
-  for (const [entryPoint, path] of Object.entries(ENTRY_POINTS)) {
-    const source = ts.createSourceFile(path, readFileSync(join(root, path), 'utf8'), ts.ScriptTarget.Latest, false);
+  for (const [entryPoint, path] of entryPointsOf(root)) {
+    const source = readSource(root, path);
     for (const statement of source.statements) {
       if (!ts.isExportDeclaration(statement)) continue;
       if (statement.exportClause === undefined || !ts.isNamedExports(statement.exportClause)) {

@@ -249,7 +249,7 @@ function resolveCallProgress(value: Record<string, unknown>, issues: RequestIssu
   const numbers = resolveNumbers(value, CALL_PROGRESS_RANGES, DEFAULT_CALL_PROGRESS_OPTIONS, path, issues, ['zones']);
   const tolerancesValid = issues.length === before;
   if (value.zones === undefined) {
-    if (tolerancesValid) checkTonesApart(numbers, () => path, issues);
+    if (tolerancesValid) for (const zone of numbers.zones) checkTonesApart(zone, numbers, path, issues);
     return numbers;
   }
   if (!Array.isArray(value.zones) || value.zones.length === 0 || value.zones.length > MAX_ZONES) {
@@ -260,29 +260,28 @@ function resolveCallProgress(value: Record<string, unknown>, issues: RequestIssu
   const names = zones.flatMap((zone) => zone?.name ?? []);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   if (repeated.length > 0) issues.push({ path: `${path}.zones`, message: `lists '${repeated[0]}' twice` });
-  const resolved = { ...numbers, zones: zones.flatMap((zone) => zone ?? []) };
-  if (tolerancesValid) checkTonesApart({ ...numbers, zones }, (i) => `${path}.zones.${i}`, issues);
-  return resolved;
+  if (tolerancesValid) {
+    for (const [i, zone] of zones.entries())
+      if (zone !== null) checkTonesApart(zone, numbers, `${path}.zones.${i}`, issues);
+  }
+  return { ...numbers, zones: zones.flatMap((zone) => zone ?? []) };
 }
 
 const describeCadence = (tone: ToneCadence): string => `${tone.cadenceMs.join('/')} ms`;
 
 /** Tones of a zone that its cadence matching, at the tolerances given, would take for one another. */
 function checkTonesApart(
-  options: { zones: readonly (ToneZone | null)[]; toleranceFraction: number; toleranceMs: number },
-  pathOfZone: (index: number) => string,
+  zone: ToneZone,
+  { toleranceFraction, toleranceMs }: { toleranceFraction: number; toleranceMs: number },
+  path: string,
   issues: RequestIssue[],
 ): void {
-  const { toleranceFraction, toleranceMs } = options;
   const tolerance = `±${Math.round(toleranceFraction * 1000) / 10} % or ±${toleranceMs} ms`;
-  for (const [i, zone] of options.zones.entries()) {
-    if (zone === null) continue;
-    for (const { heard, as } of confusedTones(zone, toleranceFraction, toleranceMs)) {
-      issues.push({
-        path: pathOfZone(i),
-        message: `${zone.name}'s ${heard} tone (${describeCadence(zone[heard])}) would be heard as its ${as} tone (${describeCadence(zone[as])}) within ${tolerance}`,
-      });
-    }
+  for (const { heard, as } of confusedTones(zone, toleranceFraction, toleranceMs)) {
+    issues.push({
+      path,
+      message: `${zone.name}'s ${heard} tone (${describeCadence(zone[heard])}) would be heard as its ${as} tone (${describeCadence(zone[as])}) within ${tolerance}`,
+    });
   }
 }
 

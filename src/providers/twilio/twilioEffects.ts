@@ -33,8 +33,7 @@ export interface TwilioEffectContext {
  * ```
  */
 export function isTooManyRequests(error: unknown): boolean {
-  const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown };
-  return code === 20429 || code === '20429' || status === 429;
+  return hasTwilioCode(error, 20429) || (error as { status?: unknown } | null | undefined)?.status === 429;
 }
 
 /**
@@ -48,8 +47,13 @@ export function isTooManyRequests(error: unknown): boolean {
  * ```
  */
 function isNoLongerInProgress(error: unknown): boolean {
-  const { code } = (error ?? {}) as { code?: unknown };
-  return code === 21220 || code === '21220';
+  return hasTwilioCode(error, 21220);
+}
+
+/** Whether `error` carries Twilio's error `code`, as a number or as its digits. */
+function hasTwilioCode(error: unknown, code: number): boolean {
+  const given = (error as { code?: unknown } | null | undefined)?.code;
+  return given === code || given === String(code);
 }
 
 /**
