@@ -49,6 +49,8 @@ async function createFixture(emitted: ProviderEvent[], violations: string[]): Pr
     defaultCallerId: '+14255550000',
     httpClient: rest,
     replyWaitMs: 0,
+    // Twilio's default pace (one create a second) would make each fresh fixture wait 2 s on the real clock.
+    callsPerSecond: 100,
   });
   const dialed = new Set<string>();
   let promptSeq = 0;
