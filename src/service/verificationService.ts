@@ -237,12 +237,20 @@ export function createVerificationService(options: VerificationServiceOptions): 
   return new DurableVerificationService(options);
 }
 
+/**
+ * Whose step is running, for the PIN check. One storage for every service of
+ * the process: Node 20 keeps each storage that ever ran in a process-wide list
+ * for good and visits every one of them whenever any promise is made, so a
+ * storage per service made each later promise slower by one visit per service
+ * ever created. A step's entry names its service, so services do not read each other's.
+ */
+const runningSteps = new AsyncLocalStorage<{ service: object; subject: VerificationSubject }>();
+
 class DurableVerificationService implements VerificationService {
   private readonly store: VerificationStore;
   private readonly provider: DurableVoiceProvider<JsonValue, unknown>;
   private readonly clock: RuntimeClock;
   private readonly settings: StepSettings;
-  private readonly subjects = new AsyncLocalStorage<VerificationSubject>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly work = new Set<Promise<unknown>>();
   private readonly finishWaiters = new Map<string, Set<() => void>>();
@@ -308,9 +316,7 @@ class DurableVerificationService implements VerificationService {
         : null;
     // A start that fails from here on, with nothing saved, never happened: what the abuse limits counted is given back.
     const undo = (error: unknown): Promise<never> => this.uncount(counted, error);
-    const stepped = this.subjects.run({ verificationId, userId }, () =>
-      runStep(this.settings, fresh, { kind: 'start' }, now),
-    );
+    const stepped = this.runAs({ verificationId, userId }, () => runStep(this.settings, fresh, { kind: 'start' }, now));
     const outcome = await stepped.catch(undo);
     if (outcome.write === null) throw new Error('a first step always writes');
     await this.store.create(outcome.write).catch(async (error: unknown) => {
@@ -432,7 +438,7 @@ class DurableVerificationService implements VerificationService {
           return { write: null, value: { write: null, answer: storedAnswer, finished: null } satisfies StepOutcome };
         }
         const subject = { verificationId, userId: verification.userId };
-        const result = await this.subjects.run(subject, () => runStep(this.settings, verification, input, now));
+        const result = await this.runAs(subject, () => runStep(this.settings, verification, input, now));
         return { write: result.write, value: result };
       },
     );
@@ -660,8 +666,14 @@ class DurableVerificationService implements VerificationService {
     throw error;
   }
 
+  /** Runs a step with `subject` as whose it is, for the checks it calls. */
+  private runAs<T>(subject: VerificationSubject, step: () => T): T {
+    return runningSteps.run({ service: this, subject }, step);
+  }
+
   private currentSubject(): VerificationSubject {
-    return this.subjects.getStore() ?? { verificationId: '', userId: null };
+    const running = runningSteps.getStore();
+    return running?.service === this ? running.subject : { verificationId: '', userId: null };
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

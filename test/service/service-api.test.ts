@@ -3,6 +3,7 @@
  * instance, cancel, the hooks run through the outbox (at least once), typed
  * errors for unknown ids and damaged records, and a store that is down.
  */
+import { executionAsyncResource } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import {
   createAbuseGuard,
@@ -267,5 +268,44 @@ describe('the durable service', () => {
     await expect(service.start({ targets: [PRIMARY] })).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(service.receive({ kind: 'twilio-token', key: 'x' }, {})).rejects.toBeInstanceOf(StoreUnavailableError);
     await service.close();
+  });
+
+  it('tells each PIN check whose PIN it is, with services side by side, and many services leave no per-service state in the process', async () => {
+    const PIN = '2468';
+    /** Symbol-keyed values Node puts on a new async resource: one per async-local storage it carries. */
+    const carriedStores = () =>
+      new Promise<number>((resolve) =>
+        setImmediate(() => resolve(Object.getOwnPropertySymbols(executionAsyncResource()).length)),
+      );
+    const before = await carriedStores();
+    const asked: [string, VerificationSubject][] = [];
+    const run = async (name: string) => {
+      const { clock, store, carrier } = setUp(
+        { [PRIMARY]: { kind: 'answers', responses: [{ press: `${PIN}#` }] } },
+        true,
+      );
+      const { service } = startSimulatedService(carrier, clock, store, {
+        verifyPin: async (entry, subject) => {
+          asked.push([name, subject]);
+          await settle();
+          return entry === PIN;
+        },
+      });
+      const { verificationId } = await service.start(
+        { targets: [PRIMARY], mode: 'pin' },
+        { userId: `user-${name}`, verificationId: `v-${name}` },
+      );
+      const result = await service.waitForResult(verificationId, { timeoutMs: 10_000 });
+      await service.close();
+      carrier.hangUpAll();
+      return result.status;
+    };
+    const names = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    expect(await Promise.all(names.map(run))).toEqual(names.map(() => 'approved'));
+    expect(asked.sort(([a], [b]) => a.localeCompare(b))).toEqual(
+      [...names].sort().map((name) => [name, { verificationId: `v-${name}`, userId: `user-${name}` }]),
+    );
+    // Node 20 visits every storage that ever ran whenever a promise is made: twelve services must not mean twelve more.
+    expect(await carriedStores()).toBeLessThanOrEqual(before + 1);
   });
 });
