@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { VerificationRequest } from '../../src/machine/types.js';
+import { toCallCreateParams } from '../../src/providers/twilio/dialRequest.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
 import { type NetworkCallee, SimulatedTwilioNetwork } from '../support/twilioNetwork.js';
@@ -159,5 +160,121 @@ describe("Twilio's queue above the account's calls per second", () => {
       expect(result.attempts[0]).toMatchObject({ timedOut: 'dial' });
       expect(['failed', 'no-answer']).toContain(result.attempts[0]?.result);
     }
+  });
+});
+
+describe("Twilio's call progress: 201 first, the outcome by status callback", () => {
+  it('a number that does not exist is still created (201); the failure comes by callback with SIP 404: invalid-number, then the backup', async () => {
+    const { result, network } = await verify(
+      { targets: [PRIMARY, BACKUP] },
+      { [BACKUP]: { entries: [typed('#', 0)] } },
+      { callbackDelayMs: () => 300 },
+    );
+    expect(result.status).toBe('approved');
+    expect(network.records.map((r) => r.to)).toEqual([PRIMARY, BACKUP]);
+    expect(network.records[0]?.endedBy).toBe('network');
+    expect(result.attempts[0]).toMatchObject({
+      result: 'invalid-number',
+      sipCode: 404,
+      providerCode: null,
+      callId: network.records[0]?.sid,
+    });
+  });
+
+  it.each<{ endsAs: NonNullable<NetworkCallee['endsAs']>; result: string; providerCode: string | null }>([
+    { endsAs: { status: 'busy', sipCode: 486 }, result: 'busy', providerCode: null },
+    { endsAs: { status: 'failed', sipCode: 410 }, result: 'sit', providerCode: null },
+    { endsAs: { status: 'failed', sipCode: 503 }, result: 'failed', providerCode: null },
+    { endsAs: { status: 'failed', errorCode: '13224' }, result: 'invalid-number', providerCode: '13224' },
+    { endsAs: { status: 'failed', errorCode: '13227' }, result: 'failed', providerCode: '13227' },
+    { endsAs: { status: 'failed', errorCode: '32016' }, result: 'failed', providerCode: '32016' },
+    { endsAs: { status: 'failed', errorCode: '32017' }, result: 'failed', providerCode: '32017' },
+    { endsAs: { status: 'no-answer', sipCode: 480 }, result: 'no-answer', providerCode: null },
+  ])(
+    'a call Twilio ends $endsAs.status (SIP $endsAs.sipCode, error $endsAs.errorCode) becomes $result and rolls over',
+    async ({ endsAs, result, providerCode }) => {
+      const { result: outcome, network } = await verify(
+        { targets: [PRIMARY, BACKUP] },
+        { [PRIMARY]: { entries: [], endsAs }, [BACKUP]: { entries: [typed('#', 0)] } },
+      );
+      expect(outcome.status).toBe('approved');
+      expect(network.records[0]?.endedBy).toBe('network');
+      expect(outcome.attempts[0]).toMatchObject({ result, providerCode, sipCode: endsAs.sipCode ?? null });
+    },
+  );
+
+  it.each([
+    [21211, 'invalid-number'],
+    [21217, 'invalid-number'],
+    [21214, 'failed'],
+    [21215, 'failed'],
+    [21216, 'failed'],
+    [21210, 'failed'],
+    [21212, 'failed'],
+    [21219, 'failed'],
+  ])('a create refused with %i (no call) becomes %s and rolls over', async (code, result) => {
+    const { result: outcome, network } = await verify(
+      { targets: [PRIMARY, BACKUP] },
+      { [PRIMARY]: { entries: [], refusedWith: code }, [BACKUP]: { entries: [typed('#', 0)] } },
+    );
+    expect(outcome.status).toBe('approved');
+    expect(network.records.map((r) => r.to)).toEqual([BACKUP]);
+    expect(outcome.attempts[0]).toMatchObject({ result, providerCode: String(code), callId: null });
+  });
+});
+
+describe('Twilio rings about 5 s past Timeout', () => {
+  it('an answer 2 s after the ring time is too late: our ring timer cancels the call first', async () => {
+    const { result, network } = await verify(
+      { timing: { ringTimeoutMs: 30_000 } },
+      { [PRIMARY]: { answerAfterMs: 32_000, entries: [typed('#', 0)] } },
+    );
+    expect(result).toMatchObject({ status: 'unreachable' });
+    expect(result.attempts[0]).toMatchObject({ result: 'no-answer', timedOut: 'ring' });
+    expect(network.records[0]).toMatchObject({ endedBy: 'rest', answeredAt: null });
+  });
+
+  it('an answer just before our cancel arrives: Twilio ignores the cancel, and the call is hung up unheard', async () => {
+    // Our ring timer fires 30 s after the ring; the cancel reaches Twilio 100 ms later, after the answer.
+    const { result, network } = await verify(
+      { timing: { ringTimeoutMs: 30_000 } },
+      { [PRIMARY]: { answerAfterMs: 30_050, entries: [typed('#', 0)] } },
+      { roundTripMs: () => 400 },
+    );
+    await network.clock.runUntilIdle();
+    expect(result.attempts[0]).toMatchObject({ result: 'no-answer', timedOut: 'ring' });
+    expect(network.records[0]).toMatchObject({ ineffectiveCancels: 1, endedBy: 'twiml', pressed: '' });
+    expect(network.records[0]?.answeredAt).not.toBeNull();
+  });
+
+  it("Twilio's own ring timeout ends an unanswered call with SIP 487 when no cancel came", async () => {
+    const clock = new VirtualClock();
+    const network = new SimulatedTwilioNetwork({ clock, callees: { [PRIMARY]: { answerAfterMs: null, entries: [] } } });
+    const callbacks: Record<string, string>[] = [];
+    network.connect(async (request) => {
+      callbacks.push(Object.fromEntries(new URLSearchParams(request.body as string)));
+      return { status: 200, contentType: 'text/xml', body: '<Response/>' };
+    });
+    const params = toCallCreateParams(
+      {
+        type: 'dial',
+        attempt: 0,
+        to: PRIMARY,
+        extension: null,
+        callerId: null,
+        ringTimeoutMs: 30_000,
+        dialTimeoutMs: 90_000,
+        machineDetection: false,
+      },
+      { from: '+14255550000', publicBaseUrl: 'https://verify.example.test/twilio', token: '0'.repeat(32) },
+    );
+    const created = network.calls.create(params);
+    await clock.runUntilIdle();
+    await created;
+    const ended = callbacks.find((c) => c.CallStatus === 'no-answer');
+    const ringing = callbacks.find((c) => c.CallStatus === 'ringing');
+    expect(ended).toMatchObject({ SipResponseCode: '487', CallDuration: '0' });
+    expect(Date.parse(ended?.Timestamp ?? '') - Date.parse(ringing?.Timestamp ?? '')).toBe(35_000);
+    expect(callbacks.map((c) => c.SequenceNumber)).toEqual(['0', '1', '2']);
   });
 });
