@@ -72,6 +72,12 @@ export interface TwilioNetworkOptions {
   apiLatencyMs?: number;
   /** The account's calls per second: calls created faster wait in Twilio's queue (`queued`). Default: no limit. */
   callsPerSecond?: number;
+  /**
+   * Whether a webhook (drawn per request) reaches us but its answer is lost, so
+   * that Twilio sends it again, as it retries once after a connection failure;
+   * a TwiML request's retry is the one whose answer runs. Default: never.
+   */
+  retriedWebhooks?: () => boolean;
   /** How much longer than `Timeout` Twilio lets a call ring before it ends it as `no-answer`. Default 5 000 ms. */
   ringPastTimeoutMs?: number;
 }
@@ -155,6 +161,9 @@ export class SimulatedTwilioNetwork {
   connect(handler: Handler): void {
     this.handler = handler;
   }
+
+  /** Webhooks sent a second time (`retriedWebhooks`). */
+  retriedWebhooks = 0;
 
   /** Keys lost between Gathers, on every call. */
   get lostKeys(): number {
@@ -324,7 +333,7 @@ export class SimulatedTwilioNetwork {
       Timestamp: new Date(this.clock.now()).toUTCString(),
     };
     const delay = this.options.callbackDelayMs?.() ?? 0;
-    this.clock.setTimeout(() => void this.deliver(call, call.params.statusCallback, params), delay);
+    this.clock.setTimeout(() => void this.deliverWithRetry(call, call.params.statusCallback, params), delay);
   }
 
   // ── TwiML ─────────────────────────────────────────────────────────────────
@@ -339,7 +348,7 @@ export class SimulatedTwilioNetwork {
     const roundTrip = this.options.roundTripMs?.() ?? 0;
     this.clock.setTimeout(
       async () => {
-        const response = await this.deliver(call, url, {
+        const response = await this.deliverWithRetry(call, url, {
           CallStatus: call.phase === 'ended' ? 'completed' : 'in-progress',
           ...extra,
         });
@@ -353,6 +362,18 @@ export class SimulatedTwilioNetwork {
       },
       Math.floor(roundTrip / 2),
     );
+  }
+
+  /** Delivers a webhook, and again when its answer is to be lost (`retriedWebhooks`): the last answer counts. */
+  private async deliverWithRetry(
+    call: NetworkCall,
+    url: string,
+    extra: Record<string, string>,
+  ): Promise<TwilioWebhookResponse> {
+    const response = await this.deliver(call, url, extra);
+    if (this.options.retriedWebhooks?.() !== true) return response;
+    this.retriedWebhooks++;
+    return this.deliver(call, url, extra);
   }
 
   private async deliver(call: NetworkCall, url: string, extra: Record<string, string>): Promise<TwilioWebhookResponse> {

@@ -278,3 +278,24 @@ describe('Twilio rings about 5 s past Timeout', () => {
     expect(callbacks.map((c) => c.SequenceNumber)).toEqual(['0', '1', '2']);
   });
 });
+
+describe('webhooks Twilio sends twice (a retry after a connection failure)', () => {
+  it.each<{ name: string; request: Partial<VerificationRequest>; keys: string; status: string; pin?: string }>([
+    { name: '#', request: {}, keys: '#', status: 'approved' },
+    { name: 'a wrong entry, then #', request: {}, keys: '5#', status: 'approved' },
+    { name: 'the fraud code', request: {}, keys: '0#', status: 'fraud' },
+    { name: 'a PIN', request: { mode: 'pin' }, keys: '4821#', status: 'approved', pin: '4821' },
+  ])('every request and callback arrives twice: $name counts once', async ({ request, keys, status, pin }) => {
+    const entries = keys === '5#' ? [typed('5#', 200), typed('#', 0)] : [typed(keys, 200)];
+    const options = { roundTripMs: () => 300, callbackDelayMs: () => 200, ...(pin === undefined ? {} : { pin }) };
+    const once = await verify(request, { [PRIMARY]: { entries } }, options);
+    const twice = await verify(request, { [PRIMARY]: { entries } }, { ...options, retriedWebhooks: () => true });
+    expect(twice.network.retriedWebhooks).toBeGreaterThanOrEqual(5);
+    expect(twice.result.status).toBe(status);
+    expect(twice.result.status).toBe(once.result.status);
+    expect(twice.result.attempts.map((a) => [a.result, a.keysPressed, a.invalidEntries])).toEqual(
+      once.result.attempts.map((a) => [a.result, a.keysPressed, a.invalidEntries]),
+    );
+    expect(twice.result.ignoredEvents).toEqual(once.result.ignoredEvents);
+  });
+});
