@@ -66,6 +66,12 @@ export interface TwilioNetworkOptions {
   callbackDelayMs?: () => number;
   /** Keys pressed while no Gather runs. Default `lost` (Twilio documents no buffering). */
   keysBetweenGathers?: 'lost' | 'buffered';
+  /**
+   * Time from a Gather that falls through (no input) to the next verb of the
+   * same document; keys pressed meanwhile follow `keysBetweenGathers`. Default 0
+   * (Twilio documents no such gap, nor its absence).
+   */
+  gatherSwitchMs?: number;
   /** Keys a Gather holds when the callee hangs up. Default `dropped` (Twilio documents neither way). */
   keysAtHangUp?: 'posted' | 'dropped';
   /** REST latency. Default 100 ms. */
@@ -481,7 +487,9 @@ export class SimulatedTwilioNetwork {
       if (gather.digits === '') {
         // No input: fall through to the next verb, in the same document.
         call.gather = null;
-        this.next(call);
+        const switchMs = this.options.gatherSwitchMs ?? 0;
+        if (switchMs > 0) this.wait(call, switchMs);
+        else this.next(call);
       } else {
         this.finishGather(call, gather, gather.digits);
       }

@@ -299,3 +299,26 @@ describe('webhooks Twilio sends twice (a retry after a connection failure)', () 
     expect(twice.result.ignoredEvents).toEqual(once.result.ignoredEvents);
   });
 });
+
+describe('the switch from one chained Gather to the next (not documented: an assumption)', () => {
+  // The first Gather after the greeting falls through 1 s after it; # comes 100 ms later.
+  const poundAfterFirstGather = { [PRIMARY]: { entries: [typed('#', 0, 1_100)] } };
+
+  it('with no gap, the next Gather hears the #', async () => {
+    const { result, network } = await verify({}, poundAfterFirstGather, { gatherSwitchMs: 0 });
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(network.lostKeys).toBe(0);
+  });
+
+  it('with a 200 ms gap, the # falls into it and is lost: no-response, never an approval', async () => {
+    const { result, network } = await verify({}, poundAfterFirstGather, { gatherSwitchMs: 200 });
+    expect(network.records[0]).toMatchObject({ pressed: '#', lost: '#', posted: [] });
+    expect(result).toMatchObject({ status: 'unreachable' });
+    expect(result.attempts[0]?.result).toBe('no-response');
+  });
+
+  it('with a 200 ms gap and keys buffered between Gathers, the # reaches the next one', async () => {
+    const { result } = await verify({}, poundAfterFirstGather, { gatherSwitchMs: 200, keysBetweenGathers: 'buffered' });
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+  });
+});
