@@ -51,6 +51,13 @@ export interface NetworkCallee {
   entries: readonly CalleeEntry[];
   /** Hang up this long after the last key of the last entry; `null` waits for Twilio to hang up. */
   hangUpAfterLastKeyMs?: number | null;
+  /**
+   * The `AnsweredBy` Twilio's asynchronous answering-machine detection posts
+   * `answeredByAfterMs` after the answer (default 3 000 ms), when the create
+   * asked for detection. Default: none is posted.
+   */
+  answeredBy?: string;
+  answeredByAfterMs?: number;
   /** The network ends the call at its first ring instead of ringing (busy, a failure, the carrier giving up). */
   endsAs?: { status: 'busy' | 'failed' | 'no-answer'; sipCode?: number; errorCode?: string };
   /** `calls.create` is refused with this Twilio error code (HTTP 400): no call exists. */
@@ -106,6 +113,8 @@ export interface NetworkCallRecord {
   posted: string[];
   /** `Digits` a Gather posted because the callee hung up while it held them (`keysAtHangUp: 'posted'`). */
   postedAtHangUp: string | null;
+  /** The `AnsweredBy` posted to the call's `AsyncAmdStatusCallback`, if any. */
+  amdPosted: string | null;
   /** `Status=canceled` sent for a call in progress (Twilio documents that it has no effect). */
   ineffectiveCancels: number;
   /** `network`: busy, failed, or Twilio's own ring timeout. */
@@ -207,6 +216,7 @@ export class SimulatedTwilioNetwork {
         answeredAt: null,
         posted: [],
         postedAtHangUp: null,
+        amdPosted: null,
         ineffectiveCancels: 0,
         endedBy: null,
       };
@@ -300,6 +310,19 @@ export class SimulatedTwilioNetwork {
     call.phase = 'in-progress';
     this.statusCallback(call, 'in-progress');
     this.request(call, call.params.url, {});
+    const { answeredBy, answeredByAfterMs = 3_000 } = call.callee;
+    const amdUrl = call.params.asyncAmdStatusCallback;
+    if (answeredBy !== undefined && call.params.machineDetection !== undefined && amdUrl !== undefined) {
+      // Asynchronous detection: the TwiML runs meanwhile, and its callback is not ordered with the others.
+      this.after(call, answeredByAfterMs, () => {
+        call.record.amdPosted = answeredBy;
+        const params = { AnsweredBy: answeredBy, MachineDetectionDuration: String(answeredByAfterMs) };
+        this.clock.setTimeout(
+          () => void this.deliverWithRetry(call, amdUrl, params),
+          this.options.callbackDelayMs?.() ?? 0,
+        );
+      });
+    }
   }
 
   private end(

@@ -322,3 +322,68 @@ describe('the switch from one chained Gather to the next (not documented: an ass
     expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
   });
 });
+
+describe("Twilio's asynchronous answering-machine detection", () => {
+  it.each([
+    ['human', 'approved'],
+    ['unknown', 'approved'],
+    ['machine_start', 'voicemail'],
+    ['machine_end_beep', 'voicemail'],
+    ['machine_end_silence', 'voicemail'],
+    ['machine_end_other', 'voicemail'],
+    ['fax', 'voicemail'],
+  ])('AnsweredBy=%s posted during the greeting: the primary ends %s', async (answeredBy, primaryResult) => {
+    const { result, network } = await verify(
+      { targets: [PRIMARY, BACKUP], answeringMachineDetection: true },
+      {
+        [PRIMARY]: { entries: [typed('#', 0)], answeredBy, answeredByAfterMs: 2_000 },
+        [BACKUP]: { entries: [typed('#', 0)], answeredBy: 'human' },
+      },
+      { callbackDelayMs: () => 300 },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.result).toBe(primaryResult);
+    expect(network.records[0]?.amdPosted).toBe(answeredBy);
+    if (primaryResult === 'voicemail') expect(network.records[0]?.pressed).toBe('');
+  });
+
+  it('a machine verdict after the # reached us changes nothing (a person is there)', async () => {
+    // # during the greeting at 1 s; the Gather posts it 1 s later and it reaches us at 3 s; the verdict comes at 6 s.
+    const bargeIn = { keys: '#', from: 'prompt-start' as const, startAfterMs: 1_000, gapsMs: [] };
+    const { result, network } = await verify(
+      { answeringMachineDetection: true },
+      { [PRIMARY]: { entries: [bargeIn], answeredBy: 'machine_end_other', answeredByAfterMs: 6_000 } },
+      { roundTripMs: () => 2_000 },
+    );
+    await network.clock.runUntilIdle();
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(network.records[0]?.amdPosted).toBe('machine_end_other');
+  });
+
+  it('a machine verdict that overtakes a # still on its way: voicemail and rollover, the # never counts', async () => {
+    // # at 1 s, posted at 2 s, reaching us at 3 s; the (wrong) verdict reaches us at 2.2 s.
+    const bargeIn = { keys: '#', from: 'prompt-start' as const, startAfterMs: 1_000, gapsMs: [] };
+    const { result } = await verify(
+      { targets: [PRIMARY, BACKUP], answeringMachineDetection: true },
+      {
+        [PRIMARY]: { entries: [bargeIn], answeredBy: 'machine_start', answeredByAfterMs: 2_200 },
+        [BACKUP]: { entries: [typed('#', 0)] },
+      },
+      { roundTripMs: () => 2_000 },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts.map((a) => [a.result, a.keysPressed])).toEqual([
+      ['voicemail', 0],
+      ['approved', 1],
+    ]);
+  });
+
+  it('without detection asked for, no verdict is posted', async () => {
+    const { result, network } = await verify(
+      {},
+      { [PRIMARY]: { entries: [typed('#', 0)], answeredBy: 'machine_start' } },
+    );
+    expect(result.status).toBe('approved');
+    expect(network.records[0]?.amdPosted).toBeNull();
+  });
+});
