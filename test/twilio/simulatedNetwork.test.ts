@@ -300,6 +300,30 @@ describe('webhooks Twilio sends twice (a retry after a connection failure)', () 
   });
 });
 
+describe('keys typed after an entry is posted and before the re-prompt arrives', () => {
+  // 5# is posted 1 s after the # (the entry pause); the next # comes 200 ms later, while the answer is on its way.
+  const impatient = {
+    [PRIMARY]: {
+      entries: [{ keys: '5##', from: 'prompt-end' as const, startAfterMs: 500, gapsMs: [200, 1_200] }, typed('#', 0)],
+    },
+  };
+
+  it('are lost: the entry is invalid, and only the # typed after the re-prompt approves', async () => {
+    const { result, network } = await verify({}, impatient, { roundTripMs: () => 600 });
+    expect(network.records[0]).toMatchObject({ pressed: '5###', lost: '#', posted: ['5#', '#'] });
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(result.attempts[0]?.invalidEntries).toBe(1);
+  });
+
+  it('if Twilio buffered them, the # would reach the re-prompt and approve at once', async () => {
+    const { result, network } = await verify({}, impatient, { roundTripMs: () => 600, keysBetweenGathers: 'buffered' });
+    expect(network.records[0]?.posted.slice(0, 2)).toEqual(['5#', '#']);
+    expect(network.records[0]?.lost).toBe('');
+    expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
+    expect(result.attempts[0]?.invalidEntries).toBe(1);
+  });
+});
+
 describe('the switch from one chained Gather to the next (not documented: an assumption)', () => {
   // The first Gather after the greeting falls through 1 s after it; # comes 100 ms later.
   const poundAfterFirstGather = { [PRIMARY]: { entries: [typed('#', 0, 1_100)] } };
