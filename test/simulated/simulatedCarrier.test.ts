@@ -416,3 +416,54 @@ describe('simulated carrier: options are checked field by field', () => {
     ).toThrow('numbers.+1 425 ••• 0100.answerAfterMs: unknown field');
   });
 });
+
+describe("simulated carrier: the account's calls per second (a queue, as Twilio's)", () => {
+  const callees = (count: number): Record<string, CalleeScript> =>
+    Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [
+        `+1425555${String(1000 + i)}`,
+        { kind: 'answers', responses: [{ press: '#' }] } satisfies CalleeScript,
+      ]),
+    );
+
+  async function burst(numbers: Record<string, CalleeScript>, timing: VerificationRequest['timing']) {
+    const clock = new VirtualClock();
+    const carrier = new SimulatedCarrier({ clock, numbers, callsPerSecond: 0.2 });
+    const results = await Promise.all(
+      Object.keys(numbers).map((n) => runVerification({ targets: [n], timing }, { provider: carrier, clock })),
+    );
+    return { results, carrier };
+  }
+
+  it('calls above the rate wait in the queue before they ring: the ring timer starts at the first ring', async () => {
+    const { results, carrier } = await burst(callees(6), { ringTimeoutMs: 5_000 });
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'approved'));
+    // One call every 5 s: the last waits 25 s in the queue, five times its ring time, and is still answered.
+    expect(carrier.calls.map((c) => c.queuedMs)).toEqual([0, 5_000, 10_000, 15_000, 20_000, 25_000]);
+    expect(results.map((r) => r.attempts[0]?.times.ringingAt)).toEqual([2_100, 7_100, 12_100, 17_100, 22_100, 27_100]);
+  });
+
+  it('a call still queued at the dial bound ends failed, timed out by the dial, not no-answer', async () => {
+    const { results } = await burst(callees(4), { ringTimeoutMs: 5_000, dialTimeoutMs: 8_000 });
+    expect(results.map((r) => [r.status, r.attempts[0]?.result, r.attempts[0]?.timedOut])).toEqual([
+      ['approved', 'approved', null],
+      ['unreachable', 'no-answer', 'dial'],
+      ['unreachable', 'failed', 'dial'],
+      ['unreachable', 'failed', 'dial'],
+    ]);
+  });
+
+  it('without a rate nothing waits', async () => {
+    const clock = new VirtualClock();
+    const numbers = callees(3);
+    const carrier = new SimulatedCarrier({ clock, numbers });
+    await Promise.all(Object.keys(numbers).map((n) => runVerification({ targets: [n] }, { provider: carrier, clock })));
+    expect(carrier.calls.map((c) => c.queuedMs)).toEqual([0, 0, 0]);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1'])('refuses callsPerSecond %s', (callsPerSecond) => {
+    expect(refusal({ [A]: { kind: 'busy' } }, { callsPerSecond: callsPerSecond as never }).issues).toEqual([
+      { path: 'callsPerSecond', message: expect.stringContaining('must be a finite number from 0.001 to 1000') },
+    ]);
+  });
+});

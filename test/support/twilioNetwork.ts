@@ -10,6 +10,13 @@
  * request and the next document — is lost, or, as a configurable assumption,
  * buffered into the next Gather. Whether a Gather cut short by a hang-up posts
  * the keys it holds is another assumption (`keysAtHangUp`).
+ *
+ * Its call progress is Twilio's too: a create is answered 201 even for a
+ * number that does not exist, whose failure (SIP 404) comes by status
+ * callback; only the synchronous refusals (`refusedWith`) are REST errors.
+ * Terminal callbacks carry `SipResponseCode` and `CallDuration`, and Twilio
+ * rings about 5 s longer than the `Timeout` it was given before it ends an
+ * unanswered call itself (`no-answer`, SIP 487).
  */
 
 import { estimateDigitsDurationMs, estimatePlayDurationMs } from '../../src/providers/simulated/speech.js';
@@ -44,6 +51,17 @@ export interface NetworkCallee {
   entries: readonly CalleeEntry[];
   /** Hang up this long after the last key of the last entry; `null` waits for Twilio to hang up. */
   hangUpAfterLastKeyMs?: number | null;
+  /**
+   * The `AnsweredBy` Twilio's asynchronous answering-machine detection posts
+   * `answeredByAfterMs` after the answer (default 3 000 ms), when the create
+   * asked for detection. Default: none is posted.
+   */
+  answeredBy?: string;
+  answeredByAfterMs?: number;
+  /** The network ends the call at its first ring instead of ringing (busy, a failure, the carrier giving up). */
+  endsAs?: { status: 'busy' | 'failed' | 'no-answer'; sipCode?: number; errorCode?: string };
+  /** `calls.create` is refused with this Twilio error code (HTTP 400): no call exists. */
+  refusedWith?: number;
 }
 
 export interface TwilioNetworkOptions {
@@ -55,12 +73,26 @@ export interface TwilioNetworkOptions {
   callbackDelayMs?: () => number;
   /** Keys pressed while no Gather runs. Default `lost` (Twilio documents no buffering). */
   keysBetweenGathers?: 'lost' | 'buffered';
+  /**
+   * Time from a Gather that falls through (no input) to the next verb of the
+   * same document; keys pressed meanwhile follow `keysBetweenGathers`. Default 0
+   * (Twilio documents no such gap, nor its absence).
+   */
+  gatherSwitchMs?: number;
   /** Keys a Gather holds when the callee hangs up. Default `dropped` (Twilio documents neither way). */
   keysAtHangUp?: 'posted' | 'dropped';
   /** REST latency. Default 100 ms. */
   apiLatencyMs?: number;
   /** The account's calls per second: calls created faster wait in Twilio's queue (`queued`). Default: no limit. */
   callsPerSecond?: number;
+  /**
+   * Whether a webhook (drawn per request) reaches us but its answer is lost, so
+   * that Twilio sends it again, as it retries once after a connection failure;
+   * a TwiML request's retry is the one whose answer runs. Default: never.
+   */
+  retriedWebhooks?: () => boolean;
+  /** How much longer than `Timeout` Twilio lets a call ring before it ends it as `no-answer`. Default 5 000 ms. */
+  ringPastTimeoutMs?: number;
 }
 
 /** What happened on one call, for assertions. */
@@ -73,16 +105,20 @@ export interface NetworkCallRecord {
   heard: string;
   /** Keys pressed while no Gather ran (with `keysBetweenGathers: 'lost'`). */
   lost: string;
-  /** When the create request was accepted, and when the call left Twilio's queue. */
+  /** When the create request was accepted, when the call left Twilio's queue, and when the callee answered. */
   createdAt: number;
   startedAt: number | null;
+  answeredAt: number | null;
   /** `Digits` of every Gather action posted. */
   posted: string[];
   /** `Digits` a Gather posted because the callee hung up while it held them (`keysAtHangUp: 'posted'`). */
   postedAtHangUp: string | null;
+  /** The `AnsweredBy` posted to the call's `AsyncAmdStatusCallback`, if any. */
+  amdPosted: string | null;
   /** `Status=canceled` sent for a call in progress (Twilio documents that it has no effect). */
   ineffectiveCancels: number;
-  endedBy: 'callee' | 'twiml' | 'rest' | 'no-answer' | null;
+  /** `network`: busy, failed, or Twilio's own ring timeout. */
+  endedBy: 'callee' | 'twiml' | 'rest' | 'network' | null;
 }
 
 type Handler = (request: TwilioWebhookRequest) => Promise<TwilioWebhookResponse>;
@@ -115,6 +151,10 @@ interface NetworkCall {
 }
 
 const GATHER_DEFAULT_TIMEOUT_S = 5;
+/** Twilio may ring about 5 s past the `Timeout` of the create (Call resource reference). */
+const DEFAULT_RING_PAST_TIMEOUT_MS = 5_000;
+/** What an unlisted number does: it does not exist, which Twilio learns only after the create. */
+const UNLISTED_CALLEE: NetworkCallee = { entries: [], endsAs: { status: 'failed', sipCode: 404 } };
 
 export class SimulatedTwilioNetwork {
   readonly calls: TwilioCallsApi;
@@ -137,6 +177,9 @@ export class SimulatedTwilioNetwork {
     this.handler = handler;
   }
 
+  /** Webhooks sent a second time (`retriedWebhooks`). */
+  retriedWebhooks = 0;
+
   /** Keys lost between Gathers, on every call. */
   get lostKeys(): number {
     return this.records.reduce((n, r) => n + r.lost.length, 0);
@@ -158,8 +201,10 @@ export class SimulatedTwilioNetwork {
 
   private create(params: TwilioCallCreateParams): Promise<{ sid: string }> {
     return this.later(this.options.apiLatencyMs ?? 100, () => {
-      const callee = this.options.callees[params.to];
-      if (callee === undefined) throw Object.assign(new Error('unknown number'), { status: 400, code: 21217 });
+      const callee = this.options.callees[params.to] ?? UNLISTED_CALLEE;
+      if (callee.refusedWith !== undefined) {
+        throw Object.assign(new Error(`refused with ${callee.refusedWith}`), { status: 400, code: callee.refusedWith });
+      }
       const record: NetworkCallRecord = {
         sid: newCallSid(),
         to: params.to,
@@ -168,8 +213,10 @@ export class SimulatedTwilioNetwork {
         lost: '',
         createdAt: this.clock.now(),
         startedAt: null,
+        answeredAt: null,
         posted: [],
         postedAtHangUp: null,
+        amdPosted: null,
         ineffectiveCancels: 0,
         endedBy: null,
       };
@@ -222,7 +269,7 @@ export class SimulatedTwilioNetwork {
       if (params.status === 'completed')
         this.end(call, 'rest', call.phase === 'in-progress' ? 'completed' : 'canceled');
       else if (call.phase === 'in-progress') call.record.ineffectiveCancels++;
-      else this.end(call, 'rest', 'canceled');
+      else this.end(call, 'rest', 'canceled', { sipCode: 487 });
       return {};
     });
   }
@@ -245,21 +292,45 @@ export class SimulatedTwilioNetwork {
   }
 
   private ring(call: NetworkCall): void {
+    const { endsAs } = call.callee;
+    if (endsAs !== undefined) {
+      this.end(call, 'network', endsAs.status, endsAs);
+      return;
+    }
     call.phase = 'ringing';
     this.statusCallback(call, 'ringing');
     const answerAfterMs = call.callee.answerAfterMs === undefined ? 3_000 : call.callee.answerAfterMs;
-    const ringMs = call.params.timeout * 1_000;
+    const ringMs = call.params.timeout * 1_000 + (this.options.ringPastTimeoutMs ?? DEFAULT_RING_PAST_TIMEOUT_MS);
     if (answerAfterMs !== null && answerAfterMs < ringMs) this.after(call, answerAfterMs, () => this.answer(call));
-    else this.after(call, ringMs, () => this.end(call, 'no-answer', 'no-answer'));
+    else this.after(call, ringMs, () => this.end(call, 'network', 'no-answer', { sipCode: 487 }));
   }
 
   private answer(call: NetworkCall): void {
+    call.record.answeredAt = this.clock.now();
     call.phase = 'in-progress';
     this.statusCallback(call, 'in-progress');
     this.request(call, call.params.url, {});
+    const { answeredBy, answeredByAfterMs = 3_000 } = call.callee;
+    const amdUrl = call.params.asyncAmdStatusCallback;
+    if (answeredBy !== undefined && call.params.machineDetection !== undefined && amdUrl !== undefined) {
+      // Asynchronous detection: the TwiML runs meanwhile, and its callback is not ordered with the others.
+      this.after(call, answeredByAfterMs, () => {
+        call.record.amdPosted = answeredBy;
+        const params = { AnsweredBy: answeredBy, MachineDetectionDuration: String(answeredByAfterMs) };
+        this.clock.setTimeout(
+          () => void this.deliverWithRetry(call, amdUrl, params),
+          this.options.callbackDelayMs?.() ?? 0,
+        );
+      });
+    }
   }
 
-  private end(call: NetworkCall, by: NonNullable<NetworkCallRecord['endedBy']>, status: string): void {
+  private end(
+    call: NetworkCall,
+    by: NonNullable<NetworkCallRecord['endedBy']>,
+    status: string,
+    codes: { sipCode?: number; errorCode?: string } = {},
+  ): void {
     const gather = call.gather;
     if (by === 'callee' && gather !== null && gather.digits !== '' && this.options.keysAtHangUp === 'posted') {
       call.record.posted.push(gather.digits);
@@ -272,18 +343,26 @@ export class SimulatedTwilioNetwork {
     call.record.endedBy = by;
     for (const handle of call.timers) this.clock.clearTimeout(handle);
     call.timers.clear();
-    this.statusCallback(call, status);
+    const { answeredAt } = call.record;
+    const terminal: Record<string, string> = {
+      CallDuration: String(answeredAt === null ? 0 : Math.round((this.clock.now() - answeredAt) / 1_000)),
+      SipResponseCode: String(codes.sipCode ?? (status === 'completed' ? 200 : 487)),
+    };
+    if (codes.sipCode === undefined && codes.errorCode !== undefined) delete terminal.SipResponseCode;
+    if (codes.errorCode !== undefined) terminal.ErrorCode = codes.errorCode;
+    this.statusCallback(call, status, terminal);
   }
 
-  private statusCallback(call: NetworkCall, status: string): void {
+  private statusCallback(call: NetworkCall, status: string, terminal: Record<string, string> = {}): void {
     const params = {
+      ...terminal,
       CallStatus: status,
       CallbackSource: 'call-progress-events',
       SequenceNumber: String(call.sequence++),
       Timestamp: new Date(this.clock.now()).toUTCString(),
     };
     const delay = this.options.callbackDelayMs?.() ?? 0;
-    this.clock.setTimeout(() => void this.deliver(call, call.params.statusCallback, params), delay);
+    this.clock.setTimeout(() => void this.deliverWithRetry(call, call.params.statusCallback, params), delay);
   }
 
   // ── TwiML ─────────────────────────────────────────────────────────────────
@@ -298,7 +377,7 @@ export class SimulatedTwilioNetwork {
     const roundTrip = this.options.roundTripMs?.() ?? 0;
     this.clock.setTimeout(
       async () => {
-        const response = await this.deliver(call, url, {
+        const response = await this.deliverWithRetry(call, url, {
           CallStatus: call.phase === 'ended' ? 'completed' : 'in-progress',
           ...extra,
         });
@@ -312,6 +391,18 @@ export class SimulatedTwilioNetwork {
       },
       Math.floor(roundTrip / 2),
     );
+  }
+
+  /** Delivers a webhook, and again when its answer is to be lost (`retriedWebhooks`): the last answer counts. */
+  private async deliverWithRetry(
+    call: NetworkCall,
+    url: string,
+    extra: Record<string, string>,
+  ): Promise<TwilioWebhookResponse> {
+    const response = await this.deliver(call, url, extra);
+    if (this.options.retriedWebhooks?.() !== true) return response;
+    this.retriedWebhooks++;
+    return this.deliver(call, url, extra);
   }
 
   private async deliver(call: NetworkCall, url: string, extra: Record<string, string>): Promise<TwilioWebhookResponse> {
@@ -419,7 +510,9 @@ export class SimulatedTwilioNetwork {
       if (gather.digits === '') {
         // No input: fall through to the next verb, in the same document.
         call.gather = null;
-        this.next(call);
+        const switchMs = this.options.gatherSwitchMs ?? 0;
+        if (switchMs > 0) this.wait(call, switchMs);
+        else this.next(call);
       } else {
         this.finishGather(call, gather, gather.digits);
       }

@@ -130,6 +130,9 @@ const SIT_AS_FAILURE: Readonly<Record<SitKind, CallEnding>> = {
   unknown: { status: 'failed', sipCode: 500, q850Cause: 41 }, // temporary failure
 };
 
+/** Bounds of `callsPerSecond`: one call in about 17 minutes to a thousand a second. */
+const CALLS_PER_SECOND = { min: 0.001, max: 1_000 };
+
 /** Default capabilities: a provider that reports prompt ends and lets the machine time input. */
 export const SIMULATED_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
   reportsPromptEnd: true,
@@ -163,9 +166,22 @@ export interface SimulatedCarrierOptions {
   /**
    * Report as a provider with these capabilities: `{ enforcesInputTimeout: true, reportsPromptEnd: false }`
    * times the input as Twilio does, `reportsSitKinds: false` ends a `sit` script with a SIP code as Twilio
-   * would. Nothing else of Twilio (its dial queue, keys lost between Gathers) is modelled.
+   * would. Twilio's dial queue is `callsPerSecond`; keys lost between Gathers are not modelled here.
    */
   capabilities?: Partial<ProviderCapabilities>;
+  /**
+   * The account's calls per second, as Twilio's (1 by default there): calls
+   * placed faster wait in the carrier's queue, shared by every verification,
+   * before their post-dial delay, and ring that much later. From 0.001 to
+   * 1000; default: no limit.
+   *
+   * @example
+   * ```ts
+   * const carrier = new SimulatedCarrier({ clock, numbers, callsPerSecond: 1 });
+   * // the second of two calls placed at once rings a second after the first
+   * ```
+   */
+  callsPerSecond?: number;
   /**
    * Listen to every call's audio: each callee's line (ringback, busy or
    * reorder tones, special information tones and an announcement, a voicemail
@@ -198,6 +214,8 @@ export interface SimulatedCall {
   promptsPlayed: number;
   /** Other calls of the same verification live when this one was dialled. */
   concurrentCallsAtDial: number;
+  /** How long the call waited in the queue of the account's calls per second before its post-dial delay. */
+  queuedMs: number;
 }
 
 interface CallState {
@@ -287,6 +305,9 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private readonly scriptedFaults: readonly ScriptedFault[];
   private readonly seed: number;
   private readonly audioAnalysis: SimulatedAudioAnalysis | null;
+  private readonly callsPerSecond: number | null;
+  /** When the last call left the queue (`callsPerSecond`). */
+  private lastCallStartAt = Number.NEGATIVE_INFINITY;
   private callCounter = 0;
   private sessionCounter = 0;
   private sink: ((verificationId: string, event: ProviderEvent) => void) | null = null;
@@ -320,6 +341,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     checkFaultPlan(this.faults, 'faults', issues);
     this.scriptedFaults = options.scriptedFaults ?? NO_SCRIPTED_FAULTS;
     checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
+    checkNumberField(options.callsPerSecond, 'callsPerSecond', CALLS_PER_SECOND, issues);
+    this.callsPerSecond = options.callsPerSecond ?? null;
     if (issues.length > 0) throw new InvalidSimulationError(issues);
     const { audioAnalysis = false } = options;
     this.audioAnalysis = audioAnalysis === false ? null : audioAnalysis === true ? {} : audioAnalysis;
@@ -407,6 +430,14 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
       randomFaults ? new FaultSchedule(this.faults, random, log) : null,
       this.scriptedFaults.length === 0 ? null : new ScriptedFaultPlayer(this.scriptedFaults, log),
     );
+  }
+
+  /** @internal How long a call created at `createdAt` waits for its turn in the account's queue; takes the turn. */
+  takeQueueTurn(createdAt: number): number {
+    if (this.callsPerSecond === null) return 0;
+    const startAt = Math.max(createdAt, this.lastCallStartAt + 1_000 / this.callsPerSecond);
+    this.lastCallStartAt = startAt;
+    return startAt - createdAt;
   }
 
   /** @internal */
@@ -515,6 +546,7 @@ class CarrierSession implements ProviderSession {
       keysPressed: 0,
       promptsPlayed: 0,
       concurrentCallsAtDial: concurrent,
+      queuedMs: 0,
     };
     this.carrier.calls.push(record);
     return record;
@@ -550,8 +582,10 @@ class CarrierSession implements ProviderSession {
       promptPlaying: false,
     };
     this.calls = [...this.calls, call];
+    // The create succeeds at once (the call is queued); its progress waits for its turn.
+    record.queuedMs = this.carrier.takeQueueTurn(this.clock.now() + apiLatencyMs);
     this.after(call, apiLatencyMs, () => this.emit({ type: 'call.dialed', attempt, callId }));
-    this.after(call, apiLatencyMs + postDialDelayMs, () => this.progress(call));
+    this.after(call, apiLatencyMs + record.queuedMs + postDialDelayMs, () => this.progress(call));
   }
 
   /** The carrier's verdict for scripts that never ring, or `null` for those that do. */
