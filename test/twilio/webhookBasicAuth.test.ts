@@ -99,7 +99,7 @@ describe('a public base URL with credentials', () => {
     expect(received).toEqual(['call.dialed', 'call.ringing', 'call.answered', 'call.digits']);
   });
 
-  it('answers 401 to missing or wrong credentials, and 403 to a signature over the URL with them', async () => {
+  it('answers 401 to missing or wrong credentials', async () => {
     const received: string[] = [];
     const verification = start(received);
     const { call, greeting } = await answeredCall();
@@ -117,13 +117,6 @@ describe('a public base URL with credentials', () => {
     for (const [why, headers, status] of refusals) {
       expect([why, (await senderWith(headers).post(url, params)).status]).toEqual([why, status]);
     }
-    // twilio-node's validateRequest keeps user-info; Twilio does not sign it.
-    const signedWithCredentials = twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
-    const withUserInfo = await senderWith({ authorization: basic(CREDENTIALS) }).post(url, params, {
-      signature: signedWithCredentials,
-    });
-    expect(withUserInfo.status).toBe(403);
-
     const challenge = await fetch(h.sender.toLocalUrl(withoutCredentials(url)), { method: 'POST', body: 'a=1' });
     expect(challenge.status).toBe(401);
     expect(challenge.headers.get('www-authenticate')).toBe('Basic realm="Twilio webhooks", charset="UTF-8"');
@@ -133,6 +126,28 @@ describe('a public base URL with credentials', () => {
     const lowerCase = senderWith({ authorization: basic(CREDENTIALS).replace('Basic', 'basic') });
     expect((await lowerCase.post(url, params)).status).toBe(200);
     expect((await verification).status).toBe('approved');
+  });
+
+  it('takes a signature over the URL with the credentials too, since Twilio does not say which it signs, but no other URL', async () => {
+    const received: string[] = [];
+    const verification = start(received);
+    const { call, greeting } = await answeredCall();
+    const [url, params] = call.gatherRequest(greeting, '#');
+    const sender = senderWith({ authorization: basic(CREDENTIALS) });
+    const signedFor = (signedUrl: string) => ({
+      signature: twilio.getExpectedTwilioSignature(AUTH_TOKEN, signedUrl, params),
+    });
+    // Signed for another host, or for other credentials: not the URL Twilio was given.
+    expect(
+      (await sender.post(url, params, signedFor(url.replace('verify.example.test', 'evil.example.test')))).status,
+    ).toBe(403);
+    expect((await sender.post(url, params, signedFor(url.replace(CREDENTIALS, 'twilio:other')))).status).toBe(403);
+    expect(received).toEqual(['call.dialed', 'call.ringing', 'call.answered']);
+    // twilio-node's validateRequest keeps the user-info in what it signs.
+    const withUserInfo = await sender.post(url, params, signedFor(url));
+    expect(withUserInfo.status).toBe(200);
+    expect((await verification).status).toBe('approved');
+    expect(received).toEqual(['call.dialed', 'call.ringing', 'call.answered', 'call.digits']);
   });
 
   it('answers 401 from the headers alone, without reading or waiting for the body', async () => {

@@ -161,7 +161,7 @@ function byteLength(body: string | Uint8Array): number {
  *   request does not carry them as HTTP basic auth (checked before anything else);
  * - 405 for a method other than POST, 404 for an unknown path, 413 for a body over the limit;
  * - 400 when `X-Twilio-Signature` is missing; 403 when it is not Twilio's signature of
- *   this request for `publicBaseUrl` without its credentials (checked with twilio-node's
+ *   this request for `publicBaseUrl` without its credentials, or with them (checked with twilio-node's
  *   `validateRequest`, with the auth token, or with a SharedKey secret and the algorithm
  *   `X-Twilio-Webhooks-Signature-Settings` names);
  * - 415 for a body that is not a form, 400 for a malformed form or query or CallSid;
@@ -273,11 +273,15 @@ async function answerWebhook(
     sharedKeySecrets: toSharedKeySecrets(options.sharedKeySecret),
   });
   if (typeof signing === 'string') return plain(403, signing);
-  // Twilio signs the URL without the credentials; twilio-node's validateRequest would keep them.
-  const signedUrl = `${base.signedHref}/${target.route}${target.rawSearch}`;
+  // Twilio signs the URL without the credentials (twilio-node's validateRequest would keep them). Its pages do not
+  // say so, so a signature over the URL with them is taken too: either way only the key's holder could make it.
+  const path = `/${target.route}${target.rawSearch}`;
+  const signedUrls = base.credentials === null ? [base.signedHref + path] : [base.signedHref + path, base.href + path];
   const params = Object.fromEntries(form);
   const signed = signing.keys.some((key) =>
-    isValidTwilioSignature({ authToken: key, signature, url: signedUrl, params, algorithm: signing.algorithm }),
+    signedUrls.some((url) =>
+      isValidTwilioSignature({ authToken: key, signature, url, params, algorithm: signing.algorithm }),
+    ),
   );
   if (!signed) return plain(403, 'Invalid X-Twilio-Signature');
   const query = readWebhookQuery(target.rawSearch);
