@@ -67,6 +67,9 @@ export interface StepOutcome {
 /** Guards the replay loop: no verification has anywhere near this many deadlines. */
 const MAX_DEADLINES_PER_STEP = 10_000;
 
+/** Why an input changed nothing when it came after the verification's final status. */
+const AFTER_THE_END = 'after the end';
+
 const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
 const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
 
@@ -156,6 +159,7 @@ export async function runStep(
         providerState = reception.state;
         idempotencyKey = input.idempotencyKey;
         for (const event of reception.events) deliver(actor, event, now, scope, audit);
+        if (reception.events.length === 0) recordUnreported(actor, reception, now, scope, audit);
         break;
       }
     }
@@ -249,6 +253,24 @@ function deliver(actor: VerificationActor, event: unknown, now: number, scope: A
   const stamped = { ...event, at: now } as ProviderEvent;
   audit.push(inputRow(scope, now, describeEventForAudit(stamped), actor.getSnapshot().context.attemptIndex));
   send(actor, stamped);
+}
+
+/**
+ * Records a message that reported no event (a webhook about another call, a
+ * callback after the end), so that the log holds every input, not only those
+ * that reached the machine.
+ */
+function recordUnreported(
+  actor: VerificationActor,
+  reception: Reception<JsonValue>,
+  now: number,
+  scope: AuditScope,
+  audit: AuditEntry[],
+): void {
+  const snapshot = actor.getSnapshot();
+  const { what, reason } = reception.audit ?? { what: 'inbound message', reason: null };
+  const row = inputRow(scope, now, what, snapshot.context.attemptIndex);
+  audit.push({ ...row, reason: reason ?? (snapshot.status === 'active' ? null : AFTER_THE_END) });
 }
 
 /**

@@ -259,3 +259,43 @@ describe('durable verifications on Twilio, several instances', () => {
     expect(rest.creates()).toHaveLength(1);
   });
 });
+
+describe('the audit log of webhooks', () => {
+  const rowsOf = async (store: MemoryVerificationStore, verificationId: string) =>
+    (await store.readAudit({ verificationId })).map((row) => [row.kind, row.what, row.reason]);
+
+  it('records a signed webhook that reports nothing, and why it was ignored: another call on the token, a callback after the end', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const { verificationId } = await a.service.start({ targets: [PRIMARY] });
+    const sender = new TwilioWebhookSender(a.baseUrl);
+    const call = await callOf(rest, sender, 1);
+    const greeting = await call.answer();
+    const otherCall = { CallSid: `CA${'f'.repeat(32)}` };
+    const statusUrl = String(call.create.data.StatusCallback);
+    expect((await sender.post(statusUrl, { ...call.statusParams('completed'), ...otherCall })).body).toContain(
+      '<Response/>',
+    );
+    const [gatherUrl, gatherParams] = call.gatherRequest(greeting, '#');
+    expect((await sender.post(gatherUrl, { ...gatherParams, ...otherCall })).body).toContain('<Hangup/>');
+    expect(await a.service.getResult(verificationId)).toBeNull();
+    await call.press(greeting, '#');
+    expect((await a.service.waitForResult(verificationId, { timeoutMs: 5_000 })).status).toBe('approved');
+    expect((await call.status('completed')).status).toBe(200);
+    expect(await rowsOf(store, verificationId)).toEqual([
+      ['input', 'start', null],
+      ['input', 'call.dialed', null],
+      ['input', 'call.answered', null],
+      // Twilio asks for the greeting: nothing to report, the answer was reported by the status callback.
+      ['input', 'webhook answer', null],
+      ['input', 'webhook status', 'stale'],
+      ['input', 'webhook gather', 'stale'],
+      ['input', 'call.digits (1 key)', null],
+      ['attempt', 'approved', null],
+      ['final', 'approved', 'pound-key'],
+      ['input', 'webhook status', 'after the end'],
+    ]);
+    expect(a.errors).toEqual([]);
+  });
+});

@@ -200,14 +200,19 @@ export function staleTwilioAnswer(route: TwilioWebhookRoute): string {
 
 // ── Receiving ───────────────────────────────────────────────────────────────
 
+/** What a message means; `audit` names a webhook for the audit log when it reports no event. */
+export interface TwilioReception {
+  state: TwilioState;
+  events: ProviderEvent[];
+  answer: string | null;
+  audit?: { what: string; reason: string | null };
+}
+
 /**
  * What a message means: events for the machine, and the answer when it needs
  * no decision of the machine (a callback, a retry, a stale call).
  */
-export function receiveTwilio(
-  state: TwilioState,
-  inbound: TwilioInbound,
-): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): TwilioReception {
   const next = copy(state);
   const events: ProviderEvent[] = [];
   const call = next.calls.find(
@@ -258,8 +263,10 @@ function receiveWebhook(
   call: TwilioCall | undefined,
   webhook: TwilioCallWebhook,
   events: ProviderEvent[],
-): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
-  const stale = { state, events, answer: staleTwilioAnswer(webhook.route) };
+): TwilioReception {
+  const what = `webhook ${webhook.route}`;
+  // Signed by Twilio for one of this verification's tokens, but not about the call the token was given to.
+  const stale = { state, events, answer: staleTwilioAnswer(webhook.route), audit: { what, reason: 'stale' } };
   if (call === undefined) return stale;
   if (call.callSid !== null && call.callSid !== webhook.params.CallSid) return stale;
   if (!call.dialedReported && call.released) {
@@ -267,15 +274,16 @@ function receiveWebhook(
     return stale;
   }
   acknowledgeDial(call, webhook.params.CallSid, events);
+  const audit = { what, reason: null };
   switch (webhook.route) {
     case 'status':
       onStatusCallback(call, webhook, events);
-      return { state, events, answer: EMPTY_TWIML };
+      return { state, events, answer: EMPTY_TWIML, audit };
     case 'amd':
       onAnsweredBy(call, webhook.params.AnsweredBy, events);
-      return { state, events, answer: EMPTY_TWIML };
+      return { state, events, answer: EMPTY_TWIML, audit };
     default:
-      return onTwimlRequest(state, call, webhook, events);
+      return { ...onTwimlRequest(state, call, webhook, events), audit };
   }
 }
 
@@ -377,7 +385,7 @@ function onTwimlRequest(
   call: TwilioCall,
   webhook: TwilioCallWebhook,
   events: ProviderEvent[],
-): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+): TwilioReception {
   const key = `${webhook.route}:${webhook.query.step ?? '-'}`;
   const answered = (answer: string) => ({ state, events, answer });
   // Twilio retries a request once when the connection fails: the same request gets the same answer.
