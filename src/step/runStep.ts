@@ -12,6 +12,7 @@ import type { JsonValue } from '../json.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import { earliestDeadlineAt, type VerificationContext } from '../machine/context.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
+import { IGNORED_KINDS } from '../machine/ignoredEvents.js';
 import { attemptsOf, type VerificationResult } from '../machine/outcomes.js';
 import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
@@ -244,15 +245,29 @@ function send(actor: VerificationActor, event: VerificationEvent): void {
   if (actor.getSnapshot().status === 'active') actor.send(event);
 }
 
-/** Delivers a provider's event stamped with the step's time; a malformed one is recorded and dropped. */
+/**
+ * Delivers a provider's event stamped with the step's time; a malformed one is
+ * recorded and dropped. One that changed nothing is recorded with why: the
+ * kind the machine counted it as (`stale`, `duplicate`, `outOfOrder`,
+ * `unexpected`), or `after the end`.
+ */
 function deliver(actor: VerificationActor, event: unknown, now: number, scope: AuditScope, audit: AuditEntry[]): void {
   if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
     audit.push(inputRow(scope, now, 'malformed event'));
     return;
   }
   const stamped = { ...event, at: now } as ProviderEvent;
-  audit.push(inputRow(scope, now, describeEventForAudit(stamped), actor.getSnapshot().context.attemptIndex));
-  send(actor, stamped);
+  const before = actor.getSnapshot();
+  // Pushed before the machine takes the event, so that what the event ends is recorded after it.
+  const row = inputRow(scope, now, describeEventForAudit(stamped), before.context.attemptIndex);
+  audit.push(row);
+  if (before.status !== 'active') {
+    row.reason = AFTER_THE_END;
+    return;
+  }
+  actor.send(stamped);
+  const ignored = actor.getSnapshot().context.ignoredEvents;
+  row.reason = IGNORED_KINDS.find((kind) => ignored[kind] > before.context.ignoredEvents[kind]) ?? null;
 }
 
 /**
