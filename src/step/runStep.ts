@@ -147,10 +147,12 @@ export async function runStep(
       case 'tick':
         if (fired === 0) return { write: null, answer: null, finished: null };
         break;
-      case 'cancel':
-        audit.push(inputRow(scope, now, 'cancel'));
+      case 'cancel': {
+        const ended = actor.getSnapshot().status !== 'active';
+        audit.push({ ...inputRow(scope, now, 'cancel'), reason: ended ? AFTER_THE_END : null });
         send(actor, { type: 'verification.cancel', at: now });
         break;
+      }
       case 'event':
         deliver(actor, input.event, now, scope, audit);
         break;

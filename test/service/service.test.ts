@@ -57,7 +57,7 @@ describe('durable service on the simulated carrier', () => {
 });
 
 describe('the audit log of events', () => {
-  it('says why an event changed nothing: another call’s (stale), or after the final status', async () => {
+  it('says why an event or a cancel changed nothing: another call’s (stale), or after the final status', async () => {
     const clock = new VirtualClock();
     const store = new MemoryVerificationStore({ clock });
     const carrier = new SimulatedCarrier({ clock, numbers: { [PRIMARY]: { kind: 'voicemail' } } });
@@ -72,6 +72,7 @@ describe('the audit log of events', () => {
     });
     await service.cancel(verificationId);
     await service.deliverEvent(verificationId, { type: 'call.ringing', callId: 'CA-of-another-call', at: 0 });
+    await service.cancel(verificationId);
     const audit = await store.readAudit({ verificationId });
     expect(audit.map((row) => [row.kind, row.what, row.reason])).toEqual([
       ['input', 'start', null],
@@ -81,6 +82,7 @@ describe('the audit log of events', () => {
       ['attempt', 'canceled', null],
       ['final', 'canceled', 'host-canceled'],
       ['input', 'call.ringing', 'after the end'],
+      ['input', 'cancel', 'after the end'],
     ]);
     expect(errors).toEqual([]);
     await service.close();
