@@ -178,6 +178,8 @@ const MAX_SEQUENCE_NUMBERS = 32;
 
 const HANG_UP_TWIML = toHangUpTwiml([], {});
 const EMPTY_TWIML = toEmptyTwiml();
+/** Why the audit log says a message changed nothing: it is about a call that is not (or no longer) the verification's. */
+const STALE = 'stale';
 
 /** A verification's state before its first call. */
 export function initialTwilioState(): TwilioState {
@@ -219,12 +221,14 @@ export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): Twili
     (c) => c.token === (inbound.kind === 'webhook' ? inbound.webhook.query.token : inbound.token),
   );
   switch (inbound.kind) {
-    case 'created':
-      if (call === undefined) return { state: next, events, answer: null };
+    case 'created': {
+      const audit = { what: 'call created', reason: call === undefined || call.released ? STALE : null };
+      if (call === undefined) return { state: next, events, answer: null, audit };
       // A dial given up on meanwhile (its session closed): `plan` ends the call it made.
       if (call.released && !call.dialedReported) call.callSid = inbound.callSid;
       else acknowledgeDial(call, inbound.callSid, events);
-      return { state: next, events, answer: null };
+      return { state: next, events, answer: null, audit };
+    }
     case 'create-failed':
       // A webhook about this call already gave its CallSid: the call exists whatever the REST reply said (when the
       // machine had let it go, `plan` ends it).
@@ -233,12 +237,19 @@ export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): Twili
         call.released = true;
         events.push({ type: 'call.dialFailed', attempt: call.attempt, ending: inbound.ending });
       }
-      return { state: next, events, answer: null };
+      return {
+        state: next,
+        events,
+        answer: null,
+        audit: { what: 'call create failed', reason: call === undefined ? STALE : null },
+      };
     case 'webhook':
       return receiveWebhook(next, call, inbound.webhook, events);
-    case 'heard':
+    case 'heard': {
+      const ours = call !== undefined && call.callSid === inbound.callSid && !call.released;
       if (call !== undefined) onHeard(call, inbound, events);
-      return { state: next, events, answer: null };
+      return { state: next, events, answer: null, audit: { what: 'heard on call', reason: ours ? null : STALE } };
+    }
   }
 }
 
@@ -266,7 +277,7 @@ function receiveWebhook(
 ): TwilioReception {
   const what = `webhook ${webhook.route}`;
   // Signed by Twilio for one of this verification's tokens, but not about the call the token was given to.
-  const stale = { state, events, answer: staleTwilioAnswer(webhook.route), audit: { what, reason: 'stale' } };
+  const stale = { state, events, answer: staleTwilioAnswer(webhook.route), audit: { what, reason: STALE } };
   if (call === undefined) return stale;
   if (call.callSid !== null && call.callSid !== webhook.params.CallSid) return stale;
   if (!call.dialedReported && call.released) {
