@@ -162,6 +162,13 @@ export interface Reception<State> {
   events: ProviderEvent[];
   /** The answer to the message when it needs no decision of the machine (a callback, a retry); else `null`. */
   answer?: string | null;
+  /**
+   * How the audit log names a message that reports no event, and why it
+   * changed nothing when it was ignored (`stale`: another call's, or a call
+   * no longer ours); `null` when it simply had nothing to report. Default
+   * `{ what: 'inbound message', reason: null }`.
+   */
+  audit?: { what: string; reason: string | null };
 }
 
 /** What a provider makes of the machine's commands in one step. */

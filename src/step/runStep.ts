@@ -12,6 +12,7 @@ import type { JsonValue } from '../json.js';
 import type { ProviderCommand } from '../machine/commands.js';
 import { earliestDeadlineAt, type VerificationContext } from '../machine/context.js';
 import type { ProviderEvent, VerificationEvent } from '../machine/events.js';
+import { IGNORED_KINDS } from '../machine/ignoredEvents.js';
 import { attemptsOf, type VerificationResult } from '../machine/outcomes.js';
 import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
@@ -66,6 +67,9 @@ export interface StepOutcome {
 
 /** Guards the replay loop: no verification has anywhere near this many deadlines. */
 const MAX_DEADLINES_PER_STEP = 10_000;
+
+/** Why an input changed nothing when it came after the verification's final status. */
+const AFTER_THE_END = 'after the end';
 
 const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
 const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
@@ -143,10 +147,12 @@ export async function runStep(
       case 'tick':
         if (fired === 0) return { write: null, answer: null, finished: null };
         break;
-      case 'cancel':
-        audit.push(inputRow(scope, now, 'cancel'));
+      case 'cancel': {
+        const ended = actor.getSnapshot().status !== 'active';
+        audit.push({ ...inputRow(scope, now, 'cancel'), reason: ended ? AFTER_THE_END : null });
         send(actor, { type: 'verification.cancel', at: now });
         break;
+      }
       case 'event':
         deliver(actor, input.event, now, scope, audit);
         break;
@@ -156,6 +162,7 @@ export async function runStep(
         providerState = reception.state;
         idempotencyKey = input.idempotencyKey;
         for (const event of reception.events) deliver(actor, event, now, scope, audit);
+        if (reception.events.length === 0) recordUnreported(actor, reception, now, scope, audit);
         break;
       }
     }
@@ -240,15 +247,47 @@ function send(actor: VerificationActor, event: VerificationEvent): void {
   if (actor.getSnapshot().status === 'active') actor.send(event);
 }
 
-/** Delivers a provider's event stamped with the step's time; a malformed one is recorded and dropped. */
+/**
+ * Delivers a provider's event stamped with the step's time; a malformed one is
+ * recorded and dropped. One that changed nothing is recorded with why: the
+ * kind the machine counted it as (`stale`, `duplicate`, `outOfOrder`,
+ * `unexpected`), or `after the end`.
+ */
 function deliver(actor: VerificationActor, event: unknown, now: number, scope: AuditScope, audit: AuditEntry[]): void {
   if (!isWellFormedEvent(event) || !isProviderEventType(event.type)) {
     audit.push(inputRow(scope, now, 'malformed event'));
     return;
   }
   const stamped = { ...event, at: now } as ProviderEvent;
-  audit.push(inputRow(scope, now, describeEventForAudit(stamped), actor.getSnapshot().context.attemptIndex));
-  send(actor, stamped);
+  const before = actor.getSnapshot();
+  // Pushed before the machine takes the event, so that what the event ends is recorded after it.
+  const row = inputRow(scope, now, describeEventForAudit(stamped), before.context.attemptIndex);
+  audit.push(row);
+  if (before.status !== 'active') {
+    row.reason = AFTER_THE_END;
+    return;
+  }
+  actor.send(stamped);
+  const ignored = actor.getSnapshot().context.ignoredEvents;
+  row.reason = IGNORED_KINDS.find((kind) => ignored[kind] > before.context.ignoredEvents[kind]) ?? null;
+}
+
+/**
+ * Records a message that reported no event (a webhook about another call, a
+ * callback after the end), so that the log holds every input, not only those
+ * that reached the machine.
+ */
+function recordUnreported(
+  actor: VerificationActor,
+  reception: Reception<JsonValue>,
+  now: number,
+  scope: AuditScope,
+  audit: AuditEntry[],
+): void {
+  const snapshot = actor.getSnapshot();
+  const { what, reason } = reception.audit ?? { what: 'inbound message', reason: null };
+  const row = inputRow(scope, now, what, snapshot.context.attemptIndex);
+  audit.push({ ...row, reason: reason ?? (snapshot.status === 'active' ? null : AFTER_THE_END) });
 }
 
 /**

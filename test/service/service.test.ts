@@ -55,3 +55,37 @@ describe('durable service on the simulated carrier', () => {
     carrier.hangUpAll();
   });
 });
+
+describe('the audit log of events', () => {
+  it('says why an event or a cancel changed nothing: another call’s (stale), or after the final status', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryVerificationStore({ clock });
+    const carrier = new SimulatedCarrier({ clock, numbers: { [PRIMARY]: { kind: 'voicemail' } } });
+    const { service, errors } = startSimulatedService(carrier, clock, store);
+    const { verificationId } = await service.start({ targets: [PRIMARY] });
+    await service.deliverEvent(verificationId, { type: 'call.ringing', callId: 'CA-of-another-call', at: 0 });
+    await service.deliverEvent(verificationId, {
+      type: 'call.dialed',
+      attempt: 7,
+      callId: 'CA-of-another-call',
+      at: 0,
+    });
+    await service.cancel(verificationId);
+    await service.deliverEvent(verificationId, { type: 'call.ringing', callId: 'CA-of-another-call', at: 0 });
+    await service.cancel(verificationId);
+    const audit = await store.readAudit({ verificationId });
+    expect(audit.map((row) => [row.kind, row.what, row.reason])).toEqual([
+      ['input', 'start', null],
+      ['input', 'call.ringing', 'stale'],
+      ['input', 'call.dialed', 'stale'],
+      ['input', 'cancel', null],
+      ['attempt', 'canceled', null],
+      ['final', 'canceled', 'host-canceled'],
+      ['input', 'call.ringing', 'after the end'],
+      ['input', 'cancel', 'after the end'],
+    ]);
+    expect(errors).toEqual([]);
+    await service.close();
+    carrier.hangUpAll();
+  });
+});

@@ -4,13 +4,18 @@
  * webhook server on one store. Webhooks land on any instance; an instance that
  * stops leaves its verifications to the others.
  */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
 import { type TwilioMediaStreamEndpoint, TwilioVoiceProvider } from '../../src/providers/twilio/index.js';
 import { createVerificationService, type VerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { SqliteVerificationStore } from '../../src/store/sqlite/index.js';
+import type { VerificationStore } from '../../src/store/types.js';
 import {
   ACCOUNT_SID,
   AUTH_TOKEN,
@@ -57,9 +62,9 @@ const live: Instance[] = [];
 
 async function startInstance(
   name: string,
-  store: MemoryVerificationStore,
+  store: VerificationStore,
   rest: FakeTwilioRestClient,
-  options: { mediaStreams?: boolean } = {},
+  options: { mediaStreams?: boolean; verifyPin?: (entry: string) => boolean } = {},
 ): Promise<Instance> {
   const errors: unknown[] = [];
   const provider = new TwilioVoiceProvider({
@@ -78,6 +83,7 @@ async function startInstance(
     sweepIntervalMs: 50,
     orphanAfterMs: 500,
     onError: (error) => errors.push(error),
+    ...(options.verifyPin === undefined ? {} : { verifyPin: options.verifyPin }),
   });
   provider.connect(service);
   const server = createServer(provider.createWebhookListener());
@@ -257,5 +263,78 @@ describe('durable verifications on Twilio, several instances', () => {
     const result = await a.service.waitForResult(verificationId, { timeoutMs: 5_000 });
     expect(result).toMatchObject({ status: 'denied', reason: 'hung-up' });
     expect(rest.creates()).toHaveLength(1);
+  });
+});
+
+describe('the audit log of webhooks', () => {
+  const rowsOf = async (store: MemoryVerificationStore, verificationId: string) =>
+    (await store.readAudit({ verificationId })).map((row) => [row.kind, row.what, row.reason]);
+
+  it('records a signed webhook that reports nothing, and why it was ignored: another call on the token, a callback after the end', async () => {
+    const store = new MemoryVerificationStore();
+    const rest = new FakeTwilioRestClient();
+    const a = await startInstance('a', store, rest);
+    const { verificationId } = await a.service.start({ targets: [PRIMARY] });
+    const sender = new TwilioWebhookSender(a.baseUrl);
+    const call = await callOf(rest, sender, 1);
+    const greeting = await call.answer();
+    const otherCall = { CallSid: `CA${'f'.repeat(32)}` };
+    const statusUrl = String(call.create.data.StatusCallback);
+    expect((await sender.post(statusUrl, { ...call.statusParams('completed'), ...otherCall })).body).toContain(
+      '<Response/>',
+    );
+    const [gatherUrl, gatherParams] = call.gatherRequest(greeting, '#');
+    expect((await sender.post(gatherUrl, { ...gatherParams, ...otherCall })).body).toContain('<Hangup/>');
+    expect(await a.service.getResult(verificationId)).toBeNull();
+    await call.press(greeting, '#');
+    expect((await a.service.waitForResult(verificationId, { timeoutMs: 5_000 })).status).toBe('approved');
+    expect((await call.status('completed')).status).toBe(200);
+    expect(await rowsOf(store, verificationId)).toEqual([
+      ['input', 'start', null],
+      ['input', 'call.dialed', null],
+      ['input', 'call.answered', null],
+      // Twilio asks for the greeting: nothing to report, the answer was reported by the status callback.
+      ['input', 'webhook answer', null],
+      ['input', 'webhook status', 'stale'],
+      ['input', 'webhook gather', 'stale'],
+      ['input', 'call.digits (1 key)', null],
+      ['attempt', 'approved', null],
+      ['final', 'approved', 'pound-key'],
+      ['input', 'webhook status', 'after the end'],
+    ]);
+    expect(a.errors).toEqual([]);
+  });
+
+  it('keeps no typed PIN on disk: neither a wrong one nor the right one is in the SQLite files, the audit log counts keys', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'voice-mfa-pin-on-disk-'));
+    const store = new SqliteVerificationStore({ path: join(directory, 'verifications.db') });
+    await store.migrate();
+    try {
+      const rest = new FakeTwilioRestClient();
+      // Seven digits from 7 to 9: no id, count or clock reading of the run holds such a run of digits.
+      const a = await startInstance('a', store, rest, { verifyPin: (entry) => entry === '7984379' });
+      const { verificationId } = await a.service.start({ targets: [PRIMARY], mode: 'pin' });
+      const call = await callOf(rest, new TwilioWebhookSender(a.baseUrl), 1);
+      const reprompt = await call.press(await call.answer(), '8897978#');
+      await call.press(reprompt, '7984379#');
+      expect((await a.service.waitForResult(verificationId, { timeoutMs: 5_000 })).status).toBe('approved');
+      const audit = await store.readAudit({ verificationId });
+      expect(audit.filter((row) => row.what.startsWith('call.digits')).map((row) => row.what)).toEqual([
+        'call.digits (8 keys)',
+        'call.digits (8 keys)',
+      ]);
+      await a.stop();
+      await store.close();
+      for (const file of await readdir(directory)) {
+        const bytes = await readFile(join(directory, file), 'latin1');
+        expect({ file, wrong: bytes.includes('8897978'), right: bytes.includes('7984379') }).toEqual({
+          file,
+          wrong: false,
+          right: false,
+        });
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -54,8 +54,22 @@ describe('what a call heard, read by the Twilio provider', () => {
   it.each([
     ['another CallSid', (s: TwilioState) => heard(s, SIT, `CA${'2'.repeat(32)}`)],
     ['another dial token', (s: TwilioState) => heard(s, SIT, CALL_SID, 'b'.repeat(32))],
-  ])('is ignored with %s', (_name, send) => {
-    expect(send(callState()).events).toEqual([]);
+  ])('is ignored with %s, and named as stale for the audit log', (_name, send) => {
+    const reception = send(callState());
+    expect(reception.events).toEqual([]);
+    expect(reception.audit).toEqual({ what: 'heard on call', reason: 'stale' });
+  });
+
+  it('names what the REST reply said for the audit log when it reports nothing: stale for a token not ours', () => {
+    const state = callState({ answered: false });
+    const created = { kind: 'created', callSid: CALL_SID } as const;
+    expect(receiveTwilio(state, { ...created, token: TOKEN }).audit).toEqual({ what: 'call created', reason: null });
+    expect(receiveTwilio(state, { ...created, token: 'b'.repeat(32) }).audit).toEqual({
+      what: 'call created',
+      reason: 'stale',
+    });
+    const failed = { kind: 'create-failed', token: 'b'.repeat(32), ending: { status: 'failed' } } as const;
+    expect(receiveTwilio(state, failed).audit).toEqual({ what: 'call create failed', reason: 'stale' });
   });
 
   it('is ignored before the answer, after the end, and once the machine let the call go', () => {

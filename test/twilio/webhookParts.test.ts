@@ -171,6 +171,31 @@ describe('the core', () => {
     expect(await status({ body: 'CallSid=CA1' })).toBe(403);
   });
 
+  it('checks the signature against publicBaseUrl alone: X-Forwarded-Proto and -Host, Host and the port a proxy used do not count', async () => {
+    const forwarded = { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example', host: 'internal:8080' };
+    const genuine = signed();
+    expect(
+      (await handleTwilioWebhook({ ...genuine, headers: { ...genuine.headers, ...forwarded } }, options)).status,
+    ).toBe(200);
+    // Signed for the URL the forwarded headers describe: not Twilio's signature of the public URL.
+    const params = { CallSid: `CA${TOKEN}`, CallStatus: 'ringing' };
+    for (const url of [
+      `http://evil.example/twilio/status?t=${TOKEN}`,
+      `https://verify.example.test:8443/twilio/status?t=${TOKEN}`,
+    ]) {
+      const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
+      const request = signed({ headers: { ...genuine.headers, ...forwarded, 'X-Twilio-Signature': signature } });
+      expect((await handleTwilioWebhook(request, options)).status).toBe(403);
+    }
+  });
+
+  it('refuses a query whose escaped names twilio-node would accept as signed', async () => {
+    // twilio-node also checks the URL with the query decoded and re-encoded: `%74=` becomes `t=`, so the
+    // signature of the genuine URL matches. The query is read as received, where `%74` is no name of ours.
+    const genuine = signed();
+    expect((await handleTwilioWebhook({ ...genuine, url: `/anything/status?%74=${TOKEN}` }, options)).status).toBe(400);
+  });
+
   it('answers 500 and reports the error when a session fails unexpectedly', async () => {
     const errors: VoiceMfaError[] = [];
     const failing = new InMemoryTwilioCallRegistry();

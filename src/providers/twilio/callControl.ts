@@ -178,6 +178,8 @@ const MAX_SEQUENCE_NUMBERS = 32;
 
 const HANG_UP_TWIML = toHangUpTwiml([], {});
 const EMPTY_TWIML = toEmptyTwiml();
+/** Why the audit log says a message changed nothing: it is about a call that is not (or no longer) the verification's. */
+const STALE = 'stale';
 
 /** A verification's state before its first call. */
 export function initialTwilioState(): TwilioState {
@@ -200,26 +202,33 @@ export function staleTwilioAnswer(route: TwilioWebhookRoute): string {
 
 // ── Receiving ───────────────────────────────────────────────────────────────
 
+/** What a message means; `audit` names a webhook for the audit log when it reports no event. */
+export interface TwilioReception {
+  state: TwilioState;
+  events: ProviderEvent[];
+  answer: string | null;
+  audit?: { what: string; reason: string | null };
+}
+
 /**
  * What a message means: events for the machine, and the answer when it needs
  * no decision of the machine (a callback, a retry, a stale call).
  */
-export function receiveTwilio(
-  state: TwilioState,
-  inbound: TwilioInbound,
-): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): TwilioReception {
   const next = copy(state);
   const events: ProviderEvent[] = [];
   const call = next.calls.find(
     (c) => c.token === (inbound.kind === 'webhook' ? inbound.webhook.query.token : inbound.token),
   );
   switch (inbound.kind) {
-    case 'created':
-      if (call === undefined) return { state: next, events, answer: null };
+    case 'created': {
+      const audit = { what: 'call created', reason: call === undefined || call.released ? STALE : null };
+      if (call === undefined) return { state: next, events, answer: null, audit };
       // A dial given up on meanwhile (its session closed): `plan` ends the call it made.
       if (call.released && !call.dialedReported) call.callSid = inbound.callSid;
       else acknowledgeDial(call, inbound.callSid, events);
-      return { state: next, events, answer: null };
+      return { state: next, events, answer: null, audit };
+    }
     case 'create-failed':
       // A webhook about this call already gave its CallSid: the call exists whatever the REST reply said (when the
       // machine had let it go, `plan` ends it).
@@ -228,12 +237,19 @@ export function receiveTwilio(
         call.released = true;
         events.push({ type: 'call.dialFailed', attempt: call.attempt, ending: inbound.ending });
       }
-      return { state: next, events, answer: null };
+      return {
+        state: next,
+        events,
+        answer: null,
+        audit: { what: 'call create failed', reason: call === undefined ? STALE : null },
+      };
     case 'webhook':
       return receiveWebhook(next, call, inbound.webhook, events);
-    case 'heard':
+    case 'heard': {
+      const ours = call !== undefined && call.callSid === inbound.callSid && !call.released;
       if (call !== undefined) onHeard(call, inbound, events);
-      return { state: next, events, answer: null };
+      return { state: next, events, answer: null, audit: { what: 'heard on call', reason: ours ? null : STALE } };
+    }
   }
 }
 
@@ -258,8 +274,10 @@ function receiveWebhook(
   call: TwilioCall | undefined,
   webhook: TwilioCallWebhook,
   events: ProviderEvent[],
-): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
-  const stale = { state, events, answer: staleTwilioAnswer(webhook.route) };
+): TwilioReception {
+  const what = `webhook ${webhook.route}`;
+  // Signed by Twilio for one of this verification's tokens, but not about the call the token was given to.
+  const stale = { state, events, answer: staleTwilioAnswer(webhook.route), audit: { what, reason: STALE } };
   if (call === undefined) return stale;
   if (call.callSid !== null && call.callSid !== webhook.params.CallSid) return stale;
   if (!call.dialedReported && call.released) {
@@ -267,15 +285,16 @@ function receiveWebhook(
     return stale;
   }
   acknowledgeDial(call, webhook.params.CallSid, events);
+  const audit = { what, reason: null };
   switch (webhook.route) {
     case 'status':
       onStatusCallback(call, webhook, events);
-      return { state, events, answer: EMPTY_TWIML };
+      return { state, events, answer: EMPTY_TWIML, audit };
     case 'amd':
       onAnsweredBy(call, webhook.params.AnsweredBy, events);
-      return { state, events, answer: EMPTY_TWIML };
+      return { state, events, answer: EMPTY_TWIML, audit };
     default:
-      return onTwimlRequest(state, call, webhook, events);
+      return { ...onTwimlRequest(state, call, webhook, events), audit };
   }
 }
 
@@ -377,7 +396,7 @@ function onTwimlRequest(
   call: TwilioCall,
   webhook: TwilioCallWebhook,
   events: ProviderEvent[],
-): { state: TwilioState; events: ProviderEvent[]; answer: string | null } {
+): TwilioReception {
   const key = `${webhook.route}:${webhook.query.step ?? '-'}`;
   const answered = (answer: string) => ({ state, events, answer });
   // Twilio retries a request once when the connection fails: the same request gets the same answer.

@@ -443,7 +443,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   /** Reads a webhook (or what a REST request learnt) against the saved state of the verification's calls. */
   receive(state: JsonValue, inbound: unknown): Reception<JsonValue> {
     const reception = receiveTwilio(state as unknown as TwilioState, inbound as TwilioInbound);
-    return { state: toJson(reception.state), events: reception.events, answer: reception.answer };
+    return { ...reception, state: toJson(reception.state) };
   }
 
   /**
