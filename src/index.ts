@@ -100,6 +100,7 @@ export {
   type DenialLockout,
   type RateLimit,
   type RecordableVerification,
+  type RecordContext,
 } from './phone/abuseGuard.js';
 export type { AbuseLimitStore, AbuseLock, AbuseLockRule, EventRetention } from './phone/abuseLimitStore.js';
 export { type CallerIdChoice, resolveCallerId, selectCallerId } from './phone/callerId.js';

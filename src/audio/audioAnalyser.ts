@@ -79,7 +79,10 @@ export class AudioAnalyser {
   }
 
   /**
-   * Samples analysed so far.
+   * Samples given so far, by every push since the analyser was made. Audio is
+   * analysed in hops of 32 samples (4 ms): up to 31 of the samples counted
+   * may wait for the rest of their hop, and what they hold is reported by a
+   * later push. Detection times never pass this count.
    *
    * @example
    * ```ts
@@ -92,7 +95,8 @@ export class AudioAnalyser {
   }
 
   /**
-   * Milliseconds of audio analysed so far: the stream time of the next sample.
+   * Milliseconds of audio given so far: the stream time of the next sample
+   * ({@link AudioAnalyser.sampleCount} at 8 samples a millisecond).
    *
    * @example
    * ```ts

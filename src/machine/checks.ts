@@ -68,7 +68,9 @@ export function describeTarget(target: TargetInput): string {
   return extension === null ? number : `${number} x${extension}`;
 }
 
-const E164 = /^\+[1-9][0-9]{6,14}$/;
+// E.164 caps a number at 15 digits, country code included, and sets no least length; the shortest numbers any plan
+// assigns have 6 (Austria's `+43 1110`, Germany's `+49 1640` pagers, Iran's `+98 9602`).
+const E164 = /^\+[1-9][0-9]{5,14}$/;
 /** The form of an extension the machine can key: optional pauses (commas), then 1–16 keys. */
 export const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
@@ -81,7 +83,7 @@ export const extensionPauseMs = (extension: string): number =>
 
 /**
  * Checks a target without any numbering-plan knowledge: the number must already
- * be E.164 (`+` and 7–15 digits) and an extension digits with optional leading
+ * be E.164 (`+` and 6–15 digits) and an extension digits with optional leading
  * commas. The machine's default; the library's runtime replaces it with a
  * libphonenumber-js check and a dialling policy.
  *

@@ -215,6 +215,26 @@ export interface CountedStart {
 }
 
 /**
+ * Who a finished verification was for, given to {@link AbuseGuard.record}.
+ *
+ * @example
+ * ```ts
+ * await guard.record(result, { userId: 'alice', verificationId: 'v-7' });
+ * ```
+ */
+export interface RecordContext {
+  /** Who asked for the verification: as given to {@link AbuseGuard.check}. */
+  userId: string;
+  /**
+   * The verification's id. With it, a record retried (after a store error)
+   * counts the calls and the denial once: the guard keeps a mark of the
+   * verifications it counted for as long as its longest window. Without it,
+   * every record counts.
+   */
+  verificationId?: string;
+}
+
+/**
  * Checks verifications against the abuse limits and learns from their results.
  *
  * @example
@@ -239,11 +259,12 @@ export interface AbuseGuard {
   /**
    * Feeds a finished verification back: calls placed, a denial, a fraud
    * report. Returns the locks it placed (not one a longer lock already
-   * there covers, which the store keeps). A called number it cannot key (a
+   * there covers, which the store keeps). Given the verification's id, a
+   * retry of a record that failed counts nothing the first one counted. A called number it cannot key (a
    * masked result, a national form) refuses the whole record with an
    * `InvalidRequestError` before anything is stored.
    */
-  record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]>;
+  record(result: RecordableVerification, context: RecordContext): Promise<AppliedLock[]>;
   /**
    * Lifts the lock of a user or a number (an administrator's decision); the
    * number in any form with its country code. Throws an `InvalidRequestError`
@@ -386,6 +407,9 @@ const userKeys = (userId: string) => ({
   denials: `user-denials:${userId}`,
   lock: `user-lock:${userId}`,
 });
+
+/** Marks a verification whose result was counted, so that a retry of its record counts nothing again. */
+const recordedKey = (verificationId: string) => `verification-recorded:${verificationId}`;
 
 const numberKeys = (e164: string) => ({
   verifications: `number-verifications:${e164}`,
@@ -634,8 +658,10 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     };
   }
 
-  async function record(result: RecordableVerification, context: { userId: string }): Promise<AppliedLock[]> {
+  async function record(result: RecordableVerification, context: RecordContext): Promise<AppliedLock[]> {
     const userId = checkId(context?.userId, 'userId');
+    const recorded =
+      context.verificationId === undefined ? null : recordedKey(checkId(context.verificationId, 'verificationId'));
     if (!isRecord(result) || !Array.isArray(result.attempts)) {
       throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
     }
@@ -656,13 +682,21 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
       applied.push({ subject: e164 === null ? 'user' : 'number', ...lock, maskedNumber });
     }
 
-    for (const { e164 } of called) {
-      await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
+    const lockout = limits.denialLockout;
+    const denied = result.status === 'denied' && lockout !== null;
+    // A retry of a record that counted already places the locks again (a lock is kept once), and counts nothing.
+    const counted = recorded !== null && (await store.getEvents(recorded, time - longestRetention)).length > 0;
+    if (!counted) {
+      for (const { e164 } of called) {
+        await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
+      }
+      if (denied) {
+        await store.addEvent(user.denials, time, { keepSince: time - lockout.windowMs, keepLast: lockout.maxDenials });
+      }
+      if (recorded !== null) await store.addEvent(recorded, time, { keepSince: time - longestRetention, keepLast: 1 });
     }
 
-    const lockout = limits.denialLockout;
-    if (result.status === 'denied' && lockout !== null) {
-      await store.addEvent(user.denials, time, { keepSince: time - lockout.windowMs, keepLast: lockout.maxDenials });
+    if (denied) {
       const denials = (await store.getEvents(user.denials, time - lockout.windowMs)).filter(
         (at) => at > time - lockout.windowMs,
       );

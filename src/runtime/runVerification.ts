@@ -286,7 +286,7 @@ class VerificationRun {
   /** Feeds the result to the abuse limits, then hands it over; a failure to record is observed, and the result stands. */
   private async recordAbuse(abuseGuard: AbuseGuard, result: VerificationResult): Promise<VerificationResult> {
     try {
-      const locks = await abuseGuard.record(result, { userId: this.userId });
+      const locks = await abuseGuard.record(result, { userId: this.userId, verificationId: this.verificationId });
       if (locks.length > 0) this.observe({ type: 'abuse.locked', locks });
     } catch (error) {
       this.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });

@@ -569,7 +569,8 @@ class DurableVerificationService implements VerificationService {
     const result = stored.result as unknown as VerificationResult;
     const subject = { verificationId, userId: stored.userId };
     if (hook === 'abuse') {
-      if (stored.userId !== null) await this.options.abuseGuard?.record(result, { userId: stored.userId });
+      if (stored.userId !== null)
+        await this.options.abuseGuard?.record(result, { userId: stored.userId, verificationId });
       return;
     }
     await this.options.onFinished?.(this.resultOf(stored), subject);

@@ -88,12 +88,26 @@ describe('AudioAnalyser', () => {
     expect(Math.abs((found[0] as { startMs: number }).startMs - 3_600_000)).toBeLessThanOrEqual(10);
   });
 
-  it('keeps count of the audio it has analysed', () => {
+  it('keeps count of the audio it was given, the samples waiting for the rest of their hop included', () => {
     const analyser = new AudioAnalyser();
     analyser.pushMulaw(new Uint8Array(160).fill(0xff));
     analyser.pushLinear(new Int16Array(77));
     expect(analyser.sampleCount).toBe(237);
     expect(analyser.elapsedMs).toBeCloseTo(29.625, 6);
+    analyser.pushMulaw(new Uint8Array(1).fill(0xff));
+    expect(analyser.sampleCount).toBe(238);
+  });
+
+  it('reports each detection no later than the audio given by the push that returns it', () => {
+    const analyser = new AudioAnalyser({ dtmf: true });
+    let heard = 0;
+    for (let at = 0; at < audio.length; at += 37) {
+      for (const detection of analyser.pushMulaw(audio.subarray(at, at + 37))) {
+        heard++;
+        expect(detection.atMs).toBeLessThanOrEqual(analyser.elapsedMs);
+      }
+    }
+    expect(heard).toBeGreaterThan(3);
   });
 
   it('returns one shared, frozen empty list while there is nothing to report', () => {

@@ -267,6 +267,44 @@ describe('lockouts', () => {
     await guard.check({ userId: 'alice', numbers: [ALICE] });
   });
 
+  it('counts the denial of a verification once when its record is retried after a store error', async () => {
+    /** A store that fails the first read of the user's denials after `failNextDenialRead` is set. */
+    class FlakyStore extends MemoryAbuseLimitStore {
+      failNextDenialRead = false;
+      override async getEvents(key: string, since: number): Promise<readonly number[]> {
+        if (this.failNextDenialRead && key.startsWith('user-denials:')) {
+          this.failNextDenialRead = false;
+          throw new Error('connection reset');
+        }
+        return super.getEvents(key, since);
+      }
+    }
+    const clock = fakeClock();
+    const store = new FlakyStore();
+    const limits = { ...NO_LIMITS, denialLockout: { maxDenials: 3, windowMs: HOUR, lockMs: HOUR } };
+    const guard = createAbuseGuard({ store, limits, now: clock.now });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    expect(await guard.record(denied, { userId: 'alice', verificationId: 'v-1' })).toEqual([]);
+    clock.advance(MINUTE);
+    store.failNextDenialRead = true;
+    await expect(guard.record(denied, { userId: 'alice', verificationId: 'v-2' })).rejects.toThrow('connection reset');
+    clock.advance(MINUTE);
+    // Retried: two denied verifications so far, not three.
+    expect(await guard.record(denied, { userId: 'alice', verificationId: 'v-2' })).toEqual([]);
+    expect(await guard.record(denied, { userId: 'alice', verificationId: 'v-2' })).toEqual([]);
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    clock.advance(MINUTE);
+    const locks = await guard.record(denied, { userId: 'alice', verificationId: 'v-3' });
+    expect(locks).toMatchObject([{ subject: 'user', rule: 'user-denial-lockout' }]);
+  });
+
+  it('counts a denial again for a record without a verification id: nothing says it is a retry', async () => {
+    const { guard } = setUp({ denialLockout: { maxDenials: 2, windowMs: HOUR, lockMs: HOUR } });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    expect(await guard.record(denied, { userId: 'alice' })).toEqual([]);
+    expect(await guard.record(denied, { userId: 'alice' })).toMatchObject([{ rule: 'user-denial-lockout' }]);
+  });
+
   it('locks the user and the reporting number after a fraud report', async () => {
     const { clock, guard } = setUp({ fraudLockoutMs: 24 * HOUR });
     const result = finished('fraud', ['+14255550100', 'no-response'], ['+442079460000', 'fraud']);

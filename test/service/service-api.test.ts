@@ -228,6 +228,42 @@ describe('the durable service', () => {
     carrier.hangUpAll();
   });
 
+  it('feeds a denial to the abuse limits once when the guard’s store failed after counting it and the hook is retried', async () => {
+    const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'answers', responses: [{ hangUp: true }] } }, true);
+    /** Fails the first read of a user's denials: the denial is counted, the record fails. */
+    class FlakyLimitStore extends MemoryAbuseLimitStore {
+      failed = false;
+      override async getEvents(key: string, since: number): Promise<readonly number[]> {
+        if (!this.failed && key.startsWith('user-denials:')) {
+          this.failed = true;
+          throw new Error('the limit store was busy');
+        }
+        return super.getEvents(key, since);
+      }
+    }
+    const guard = createAbuseGuard({
+      store: new FlakyLimitStore(),
+      now: () => clock.now(),
+      limits: { denialLockout: { maxDenials: 2, windowMs: 3_600_000, lockMs: 3_600_000 } },
+    });
+    const { service, errors } = startSimulatedService(carrier, clock, store, {
+      abuseGuard: guard,
+      effectLeaseMs: 1_000,
+    });
+    const { verificationId } = await service.start({ targets: [PRIMARY] }, { userId: 'alice' });
+    expect((await service.waitForResult(verificationId)).status).toBe('denied');
+    while (errors.length === 0) await settle();
+    expect(String(errors[0])).toContain('the limit store was busy');
+    clock.advanceBy(2_000);
+    await service.sweep();
+    // One denied verification, counted once: alice is not locked (two would lock her).
+    const next = await service.start({ targets: [BACKUP] }, { userId: 'alice' });
+    expect(next.verificationId).not.toBe(verificationId);
+    expect(errors).toHaveLength(1);
+    await service.close();
+    carrier.hangUpAll();
+  });
+
   it('a damaged record is an error for that verification only', async () => {
     const { clock, store, carrier } = setUp(
       { [PRIMARY]: { kind: 'no-answer' }, [BACKUP]: { kind: 'answers', responses: [{ press: '#' }] } },

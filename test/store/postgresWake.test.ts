@@ -6,7 +6,7 @@
  * is the database's.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import type { StoredVerification } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
@@ -35,14 +35,29 @@ describeWithPostgres('postgres: waking other instances', (url, newSchema) => {
   let writer: PostgresVerificationStore;
   let sleeper: PostgresVerificationStore;
 
+  const wakeConnections = `voice-mfa wake ${schema}`;
+
   /** The server process of the sleeper's listening connection, once it listens. */
   const listenerPid = async (): Promise<number | null> => {
     const { rows } = await admin.query(
       `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
-      [`voice-mfa wake ${schema}`],
+      [wakeConnections],
     );
     return rows[0]?.pid ?? null;
   };
+
+  // A listener's stop does not wait for its connection to close, and every
+  // store here listens under the same name: a test that looked for "the"
+  // listener while the previous test's was still closing would find that one.
+  afterEach(async () => {
+    await eventually(async () => {
+      const { rows } = await admin.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
+        [wakeConnections],
+      );
+      return rows[0].n === 0;
+    }, 'the test’s listening connections to close');
+  });
 
   beforeAll(async () => {
     admin = new pg.Client(url);
@@ -102,7 +117,7 @@ describeWithPostgres('postgres: waking other instances', (url, newSchema) => {
       await eventually(async () => {
         const { rows } = await admin.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
-          [`voice-mfa wake ${schema}`],
+          [wakeConnections],
         );
         return rows[0].n >= 1;
       }, 'the listener');

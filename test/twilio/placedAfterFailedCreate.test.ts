@@ -155,6 +155,24 @@ async function loseFirstCreate(calls: ScriptedCalls, error: Error) {
   return { lost, backup, backupSid };
 }
 
+/**
+ * The lost call shows up ringing: it is canceled once, whatever arrives
+ * twice, and told to hang up when it asks for TwiML. Returns its CallSid.
+ */
+async function showUpRinging(
+  calls: ScriptedCalls,
+  webhook: (url: string, params: Record<string, string>) => Promise<string[]>,
+  lost: { statusCallback: string; url: string },
+): Promise<string> {
+  const lostSid = newCallSid();
+  const ringing = { CallSid: lostSid, CallStatus: 'ringing', SequenceNumber: '1' };
+  expect(await webhook(lost.statusCallback, ringing)).toEqual([]);
+  await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]));
+  expect(await webhook(lost.statusCallback, ringing)).toEqual([]);
+  expect(await webhook(lost.url, { CallSid: lostSid, CallStatus: 'in-progress' })).toEqual(['Hangup']);
+  return lostSid;
+}
+
 /** Lets REST work that a webhook started run, then returns what was sent for `callSid`. */
 async function settledUpdatesOf(calls: ScriptedCalls, callSid: string) {
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -256,6 +274,19 @@ describe('runVerification, a call placed although its create failed', () => {
     expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]);
     expect(errors).toEqual([]);
   });
+
+  it('is canceled when its first webhook comes after the verification ended, and told to hang up if it asks for TwiML', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const verification = runVerification({ targets: [PRIMARY] }, { provider: twilio });
+    const lost = await firstCreate(calls);
+    lost.reply.reject(TIMED_OUT());
+    expect((await verification).status).toBe('unreachable');
+
+    const lostSid = await showUpRinging(calls, webhook, lost.params);
+    expect(await settledUpdatesOf(calls, lostSid)).toEqual([{ status: 'canceled' }]);
+    expect(errors).toEqual([]);
+  });
 });
 
 // ── The durable service ─────────────────────────────────────────────────────
@@ -283,12 +314,7 @@ describe('the durable service, a call placed although its create failed', () => 
         Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
       );
 
-      const lostSid = newCallSid();
-      const ringing = { CallSid: lostSid, CallStatus: 'ringing', SequenceNumber: '1' };
-      expect(await webhook(lost.params.statusCallback, ringing)).toEqual([]);
-      await vi.waitFor(() => expect(calls.updatesOf(lostSid)).toEqual([{ status: 'canceled' }]));
-      expect(await webhook(lost.params.statusCallback, ringing)).toEqual([]);
-      expect(await webhook(lost.params.url, { CallSid: lostSid, CallStatus: 'in-progress' })).toEqual(['Hangup']);
+      const lostSid = await showUpRinging(calls, webhook, lost.params);
 
       await webhook(backup.params.statusCallback, { CallSid: backupSid, CallStatus: 'busy', SequenceNumber: '0' });
       const result = await service.waitForResult(verificationId, { timeoutMs: 3_000 });

@@ -177,12 +177,28 @@ function byteLength(body: string | Uint8Array): number {
  * res.writeHead(response.status, { ...response.headers, 'content-type': response.contentType }).end(response.body);
  * ```
  */
-export async function handleTwilioWebhook(
+export function handleTwilioWebhook(
   request: TwilioWebhookRequest,
   options: TwilioWebhookOptions,
 ): Promise<TwilioWebhookResponse> {
+  return handleWebhookOfProvider(request, options, null);
+}
+
+/**
+ * Finds a closed session by the dial token of a call whose CallSid it never
+ * learnt (its create failed or was still under way), so that the call, should
+ * its webhooks show it up after all, is ended by REST.
+ */
+export type FindClosedSession = (token: string) => TwilioWebhookTarget | undefined;
+
+/** {@link handleTwilioWebhook}, with the provider's closed sessions after the registry's live ones. */
+export async function handleWebhookOfProvider(
+  request: TwilioWebhookRequest,
+  options: TwilioWebhookOptions,
+  findClosedSession: FindClosedSession | null,
+): Promise<TwilioWebhookResponse> {
   try {
-    return await answerWebhook(request, options);
+    return await answerWebhook(request, options, findClosedSession);
   } catch (error) {
     options.onError?.(new VoiceMfaError('PROVIDER_ERROR', 'A Twilio webhook could not be handled', { cause: error }));
     return plain(500, 'Internal error');
@@ -247,6 +263,7 @@ function toSharedKeySecrets(option: TwilioWebhookOptions['sharedKeySecret']): re
 async function answerWebhook(
   request: TwilioWebhookRequest,
   options: TwilioWebhookOptions,
+  findClosedSession: FindClosedSession | null,
 ): Promise<TwilioWebhookResponse> {
   // The same form the provider built Twilio's URLs from (no trailing slash), or every signature would fail.
   const base = toBaseUrl(options.publicBaseUrl);
@@ -288,7 +305,7 @@ async function answerWebhook(
   const callParams = toCallParams(form);
   if (query === null || callParams === null) return plain(400, 'Malformed webhook');
   const webhook: TwilioCallWebhook = { route: target.route, query, params: callParams };
-  const session = await findSession(options.registry, webhook);
+  const session = (await findSession(options.registry, webhook)) ?? findClosedSession?.(query.token);
   if (session !== undefined) return xml(await session.handleCallWebhook(webhook));
   const durable = await options.service?.receive({ kind: TWILIO_TOKEN_BINDING, key: query.token }, {
     kind: 'webhook',

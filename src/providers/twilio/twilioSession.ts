@@ -59,6 +59,13 @@ export interface TwilioSessionSettings {
   replyWaitMs: number;
   /** Receives failures that happen in the background (a REST hang-up that failed). */
   onError(error: VoiceMfaError): void;
+  /**
+   * Told at the close the dial tokens of the calls whose CallSid the session
+   * never learnt (a create that failed on our side may have placed the call),
+   * so that their webhooks still reach it, and it ends the call, once it is
+   * unregistered.
+   */
+  keepAfterClose?(tokens: readonly string[], session: TwilioWebhookTarget): void;
 }
 
 /** Time beyond the pause a call is given to come back for its final TwiML once the session closed. */
@@ -128,6 +135,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     // Hang-ups of calls whose webhooks came meanwhile (placed although their create failed).
     await this.restSettled();
     await Promise.all([...this.bindings]);
+    const unknownCalls = this.state.calls.filter((call) => call.callSid === null).map((call) => call.token);
+    if (unknownCalls.length > 0) this.settings.keepAfterClose?.(unknownCalls, this);
     await this.settings.registry.unregister(this.verificationId);
   }
 

@@ -37,7 +37,7 @@ import {
   toProviderEffect,
   twilioIdempotencyKey,
 } from './callControl.js';
-import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from './callRegistry.js';
+import { InMemoryTwilioCallRegistry, type TwilioCallRegistry, type TwilioWebhookTarget } from './callRegistry.js';
 import {
   createTwilioWebhookListener,
   type TwilioWebhookListener,
@@ -47,7 +47,8 @@ import { withPlacementDeadlines } from './dialDeadline.js';
 import { DialPacer } from './dialPacer.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
-  handleTwilioWebhook,
+  type FindClosedSession,
+  handleWebhookOfProvider,
   screenTwilioWebhook,
   type TwilioWebhookOptions,
   type TwilioWebhookRequest,
@@ -194,6 +195,13 @@ function checkRange(name: string, value: number | undefined, min: number, max: n
 
 /** Default of {@link TwilioVoiceProviderOptions.maxQueuedDials}. */
 const DEFAULT_MAX_QUEUED_DIALS = 100;
+/**
+ * How long a closed session stays reachable for calls it may have placed
+ * unknowingly: Twilio lets a call ring for at most 600 s (its `Timeout`'s
+ * cap), and one answered asks for TwiML at once; a minute more for webhooks
+ * on their way.
+ */
+const CLOSED_SESSION_RETENTION_MS = 660_000;
 const CALLS_PER_SECOND = { min: 0.01, max: 100, fallback: 1 };
 
 /** The pacer of a provider's creates, from its options. */
@@ -247,6 +255,9 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private readonly clock: RuntimeClock;
   private readonly control: TwilioControlSettings;
   private service: TwilioWebhookService | null = null;
+  /** Closed sessions by the dial tokens of calls whose CallSid they never learnt (see `keepClosedSession`). */
+  private readonly closedSessions = new Map<string, TwilioWebhookTarget>();
+  private readonly findClosedSession: FindClosedSession = (token) => this.closedSessions.get(token);
   /** What the webhook handler needs, made once (and again after `connect`): every request reads it. */
   private answering: TwilioWebhookOptions | null = null;
   private readonly authToken: string;
@@ -402,6 +413,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       report: (report) => context.report?.(report),
       replyWaitMs: this.settings.replyWaitMs,
       onError,
+      keepAfterClose: (tokens, closed) => this.keepClosedSession(tokens, closed),
     });
     Promise.resolve(this.registry.register(context.verificationId, session)).catch((error: unknown) =>
       onError(
@@ -491,7 +503,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * ```
    */
   handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse> {
-    return handleTwilioWebhook(request, this.webhookOptions());
+    return handleWebhookOfProvider(request, this.webhookOptions(), this.findClosedSession);
   }
 
   /**
@@ -519,6 +531,15 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    */
   createWebhookListener(options: TwilioWebhookListenerOptions = {}): TwilioWebhookListener {
     return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes, ...options });
+  }
+
+  /** A closed session keeps the calls it may have placed unknowingly: their webhooks still reach it, and it ends them. */
+  private keepClosedSession(tokens: readonly string[], session: TwilioWebhookTarget): void {
+    for (const token of tokens) this.closedSessions.set(token, session);
+    const forget = setTimeout(() => {
+      for (const token of tokens) if (this.closedSessions.get(token) === session) this.closedSessions.delete(token);
+    }, CLOSED_SESSION_RETENTION_MS);
+    forget.unref?.();
   }
 
   private webhookOptions(): TwilioWebhookOptions {
