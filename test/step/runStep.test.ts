@@ -1,0 +1,104 @@
+/**
+ * One durable step on its own (docs/durable-service.md, "One step at a time" and
+ * "Deadlines are data"): what it commits for a tick, for an event, and for
+ * deadlines found late.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ProviderEvent } from '../../src/machine/events.js';
+import type { Timing } from '../../src/machine/types.js';
+import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
+import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
+import { VirtualClock } from '../../src/runtime/clock.js';
+import { createVerificationMachine } from '../../src/runtime/createVerificationActor.js';
+import { newStoredVerification, runStep, type StepInput, type StepSettings } from '../../src/step/runStep.js';
+import type { StepWrite, StoredVerification } from '../../src/store/types.js';
+
+const PRIMARY = '+14255550100';
+const START = 1_000_000;
+
+function setUp(timing: Partial<Timing> = {}) {
+  const provider = new SimulatedCarrier({ clock: new VirtualClock(), numbers: {} });
+  const settings: StepSettings = {
+    machine: createVerificationMachine(),
+    provider,
+    instance: 'test',
+    outageThresholdMs: 10_000,
+    checkTimeoutMs: 5_000,
+    finishedHooks: ['finished'],
+  };
+  const input = normalizeVerificationRequest(
+    { targets: [PRIMARY], timing },
+    {
+      startedAt: START,
+      hasPinVerifier: false,
+      providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
+      providerOffersMachineDetection: provider.capabilities.machineDetection,
+    },
+  );
+  let stored: StoredVerification = newStoredVerification('v-1', input, provider.initialState(), null, START);
+  /** Runs a step at `now` and keeps what it wrote as the stored record. */
+  const step = async (input: StepInput, now: number) => {
+    const outcome = await runStep(settings, stored, input, now);
+    if (outcome.write !== null) stored = outcome.write.verification;
+    return outcome;
+  };
+  const event = (e: Record<string, unknown> & { type: ProviderEvent['type'] }, now: number) =>
+    step({ kind: 'event', event: e }, now);
+  return { settings, provider, step, event, stored: () => stored };
+}
+
+const writeOf = (outcome: { write: StepWrite | null }): StepWrite => {
+  if (outcome.write === null) throw new Error('the step wrote nothing');
+  return outcome.write;
+};
+
+describe('a durable step', () => {
+  it('writes nothing for a tick that finds no deadline due', async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    const dueAt = t.stored().dueAt ?? 0;
+    expect(dueAt).toBeGreaterThan(START);
+
+    const early = await t.step({ kind: 'tick' }, dueAt - 1);
+    expect(early).toEqual({ write: null, answer: null, finished: null });
+    expect(t.stored().version).toBe(1);
+
+    const due = await t.step({ kind: 'tick' }, dueAt);
+    expect(writeOf(due).verification.version).toBe(2);
+  });
+  it('keeps no deadline for a finished verification, and runs its finished hooks in the step that finished it only', async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    const canceled = writeOf(await t.step({ kind: 'cancel' }, START + 500));
+    expect(canceled.verification.status).toBe('finished');
+    expect(canceled.verification.dueAt).toBeNull();
+    expect(canceled.outbox.map((entry) => entry.payload)).toContainEqual({ kind: 'finished' });
+
+    // An event after the end is logged, and changes nothing: no deadline, no second run of the hooks.
+    const late = writeOf(await t.event({ type: 'call.ringing', callId: 'call-late' }, START + 600));
+    expect(late.verification.dueAt).toBeNull();
+    expect(late.outbox).toEqual([]);
+    expect(late.audit.map((row) => row.what)).toEqual(['call.ringing']);
+  });
+
+  it('stores the answer to a keyed message for its retries only when the answer is text', async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    let answer: string | null = null;
+    t.settings.provider = {
+      ...t.provider,
+      initialState: () => t.provider.initialState(),
+      plan: t.provider.plan.bind(t.provider),
+      run: t.provider.run.bind(t.provider),
+      receive: (state) => ({ state, events: [], answer }),
+    };
+    const inbound = (key: string) =>
+      t.step({ kind: 'inbound', inbound: { note: key }, idempotencyKey: key }, START + 100);
+
+    const unanswered = writeOf(await inbound('k-1'));
+    expect(unanswered.answer).toBeUndefined();
+    answer = 'ok';
+    const answered = writeOf(await inbound('k-2'));
+    expect(answered.answer).toEqual({ key: 'k-2', value: 'ok' });
+  });
+});
