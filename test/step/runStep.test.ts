@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderEvent } from '../../src/machine/events.js';
 import type { Timing } from '../../src/machine/types.js';
+import { maskPhoneNumber } from '../../src/phone/maskPhoneNumber.js';
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
 import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
@@ -100,5 +101,20 @@ describe('a durable step', () => {
     answer = 'ok';
     const answered = writeOf(await inbound('k-2'));
     expect(answered.answer).toEqual({ key: 'k-2', value: 'ok' });
+  });
+  it('logs keys as a count, never as digits, and the number masked', async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    await t.event({ type: 'call.dialed', attempt: 0, callId: 'call-1' }, START + 100);
+    await t.event({ type: 'call.answered', callId: 'call-1' }, START + 2_000);
+    const approved = writeOf(await t.event({ type: 'call.digits', callId: 'call-1', digits: '#' }, START + 4_000));
+    expect(approved.audit.map((row) => [row.kind, row.what])).toEqual([
+      ['input', 'call.digits (1 key)'],
+      ['attempt', 'approved'],
+      ['final', 'approved'],
+    ]);
+    const attempt = approved.audit.find((row) => row.kind === 'attempt');
+    expect(attempt?.number).toBe(maskPhoneNumber(PRIMARY));
+    expect(JSON.stringify(approved.audit)).not.toContain('5550100');
   });
 });
