@@ -17,10 +17,10 @@ import type { StepWrite, StoredVerification } from '../../src/store/types.js';
 const PRIMARY = '+14255550100';
 const START = 1_000_000;
 
-function setUp(timing: Partial<Timing> = {}) {
+function setUp(timing: Partial<Timing> = {}, pin: string | null = null) {
   const provider = new SimulatedCarrier({ clock: new VirtualClock(), numbers: {} });
   const settings: StepSettings = {
-    machine: createVerificationMachine(),
+    machine: createVerificationMachine(pin === null ? {} : { verifyPin: (entry) => entry === pin }),
     provider,
     instance: 'test',
     outageThresholdMs: 10_000,
@@ -28,10 +28,10 @@ function setUp(timing: Partial<Timing> = {}) {
     finishedHooks: ['finished'],
   };
   const input = normalizeVerificationRequest(
-    { targets: [PRIMARY], timing },
+    { targets: [PRIMARY], timing, mode: pin === null ? 'standard' : 'pin' },
     {
       startedAt: START,
-      hasPinVerifier: false,
+      hasPinVerifier: pin !== null,
       providerEnforcesInputTimeout: provider.capabilities.enforcesInputTimeout,
       providerOffersMachineDetection: provider.capabilities.machineDetection,
     },
@@ -102,7 +102,7 @@ describe('a durable step', () => {
     const answered = writeOf(await inbound('k-2'));
     expect(answered.answer).toEqual({ key: 'k-2', value: 'ok' });
   });
-  it('logs keys as a count, never as digits, and the number masked', async () => {
+  it('logs keys as a count (never the digits) with the attempt they came in, the number masked, the legacy code and the final reason', async () => {
     const t = setUp();
     await t.step({ kind: 'start' }, START);
     await t.event({ type: 'call.dialed', attempt: 0, callId: 'call-1' }, START + 100);
@@ -113,8 +113,22 @@ describe('a durable step', () => {
       ['attempt', 'approved'],
       ['final', 'approved'],
     ]);
-    const attempt = approved.audit.find((row) => row.kind === 'attempt');
+    const [input, attempt, final] = approved.audit;
+    expect(input?.attempt).toBe(0);
     expect(attempt?.number).toBe(maskPhoneNumber(PRIMARY));
+    expect(attempt?.legacyCode).toBe('SUCCESS_NO_PIN');
+    expect(final?.reason).toBe('pound-key');
     expect(JSON.stringify(approved.audit)).not.toContain('5550100');
+  });
+  it("records a PIN approval with MFA Server's legacy code for it", async () => {
+    const t = setUp({}, '4821');
+    await t.step({ kind: 'start' }, START);
+    await t.event({ type: 'call.dialed', attempt: 0, callId: 'call-1' }, START + 100);
+    await t.event({ type: 'call.answered', callId: 'call-1' }, START + 2_000);
+    const approved = writeOf(await t.event({ type: 'call.digits', callId: 'call-1', digits: '4821#' }, START + 3_000));
+    expect(approved.verification.status).toBe('finished');
+    const attempt = approved.audit.find((row) => row.kind === 'attempt');
+    expect([attempt?.result, attempt?.legacyCode]).toEqual(['approved', 'SUCCESS_WITH_PIN']);
+    expect(JSON.stringify(approved)).not.toContain('4821');
   });
 });
