@@ -4,6 +4,7 @@
  * deadlines found late.
  */
 import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../src/json.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
 import type { Timing } from '../../src/machine/types.js';
 import { maskPhoneNumber } from '../../src/phone/maskPhoneNumber.js';
@@ -12,6 +13,7 @@ import { normalizeVerificationRequest } from '../../src/request/normalizeRequest
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationMachine } from '../../src/runtime/createVerificationActor.js';
 import { newStoredVerification, runStep, type StepInput, type StepSettings } from '../../src/step/runStep.js';
+import { CorruptRecordError } from '../../src/store/errors.js';
 import type { StepWrite, StoredVerification } from '../../src/store/types.js';
 
 const PRIMARY = '+14255550100';
@@ -130,5 +132,18 @@ describe('a durable step', () => {
     const attempt = approved.audit.find((row) => row.kind === 'attempt');
     expect([attempt?.result, attempt?.legacyCode]).toEqual(['approved', 'SUCCESS_WITH_PIN']);
     expect(JSON.stringify(approved)).not.toContain('4821');
+  });
+  it('refuses a stored record that voice-mfa did not write, as a corrupt record', async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    const stored = t.stored();
+    const { status: _status, ...withoutStatus } = stored.snapshot as Record<string, JsonValue>;
+    const damaged = [
+      { ...stored, snapshot: withoutStatus },
+      { ...stored, input: { ...(stored.input as Record<string, JsonValue>), targets: null } },
+    ];
+    for (const record of damaged) {
+      await expect(runStep(t.settings, record, { kind: 'tick' }, START + 1)).rejects.toBeInstanceOf(CorruptRecordError);
+    }
   });
 });
