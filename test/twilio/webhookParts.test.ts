@@ -152,6 +152,13 @@ describe('the core', () => {
     });
   });
 
+  it('takes a body of exactly maxBodyBytes, and refuses one byte more', async () => {
+    const { body } = signed();
+    const size = Buffer.byteLength(body as string);
+    expect((await handleTwilioWebhook(signed(), { ...options, maxBodyBytes: size })).status).toBe(200);
+    expect((await handleTwilioWebhook(signed(), { ...options, maxBodyBytes: size - 1 })).status).toBe(413);
+  });
+
   it('checks signatures against the public base URL as the provider accepts it, trailing slash included', async () => {
     const response = await handleTwilioWebhook(signed(), { ...options, publicBaseUrl: `${PUBLIC_BASE_URL}/` });
     expect(response.status).toBe(200);
