@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/json.js';
-import type { ProviderEvent } from '../../src/machine/events.js';
 import type { Timing } from '../../src/machine/types.js';
 import { maskPhoneNumber } from '../../src/phone/maskPhoneNumber.js';
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
@@ -45,8 +44,7 @@ function setUp(timing: Partial<Timing> = {}, pin: string | null = null) {
     if (outcome.write !== null) stored = outcome.write.verification;
     return outcome;
   };
-  const event = (e: Record<string, unknown> & { type: ProviderEvent['type'] }, now: number) =>
-    step({ kind: 'event', event: e }, now);
+  const event = (e: Record<string, unknown> & { type: string }, now: number) => step({ kind: 'event', event: e }, now);
   return { settings, provider, step, event, stored: () => stored };
 }
 
@@ -145,5 +143,19 @@ describe('a durable step', () => {
     for (const record of damaged) {
       await expect(runStep(t.settings, record, { kind: 'tick' }, START + 1)).rejects.toBeInstanceOf(CorruptRecordError);
     }
+  });
+  it("stamps a provider's event with the step's time, and takes only provider events", async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    await t.event({ type: 'call.dialed', attempt: 0, callId: 'call-1' }, START + 100);
+    // A time the event brings with it is not believed: the network's reports are untrusted.
+    await t.event({ type: 'call.answered', callId: 'call-1', at: START + 100_000 }, START + 2_000);
+    // Nor may the network act as the host: a cancel comes from the host only.
+    const hostEvent = writeOf(await t.event({ type: 'verification.cancel', at: START + 3_000 }, START + 3_000));
+    expect(hostEvent.verification.status).toBe('active');
+    expect(hostEvent.audit.map((row) => row.what)).toEqual(['malformed event']);
+
+    const canceled = await t.step({ kind: 'cancel' }, START + 4_000);
+    expect(canceled.finished?.attempts[0]?.times.answeredAt).toBe(START + 2_000);
   });
 });
