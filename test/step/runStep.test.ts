@@ -16,9 +16,10 @@ import { CorruptRecordError } from '../../src/store/errors.js';
 import type { StepWrite, StoredVerification } from '../../src/store/types.js';
 
 const PRIMARY = '+14255550100';
+const BACKUP = '+14255550101';
 const START = 1_000_000;
 
-function setUp(timing: Partial<Timing> = {}, pin: string | null = null) {
+function setUp(timing: Partial<Timing> = {}, pin: string | null = null, targets: string[] = [PRIMARY]) {
   const provider = new SimulatedCarrier({ clock: new VirtualClock(), numbers: {} });
   const settings: StepSettings = {
     machine: createVerificationMachine(pin === null ? {} : { verifyPin: (entry) => entry === pin }),
@@ -29,7 +30,7 @@ function setUp(timing: Partial<Timing> = {}, pin: string | null = null) {
     finishedHooks: ['finished'],
   };
   const input = normalizeVerificationRequest(
-    { targets: [PRIMARY], timing, mode: pin === null ? 'standard' : 'pin' },
+    { targets, timing, mode: pin === null ? 'standard' : 'pin' },
     {
       startedAt: START,
       hasPinVerifier: pin !== null,
@@ -157,5 +158,22 @@ describe('a durable step', () => {
 
     const canceled = await t.step({ kind: 'cancel' }, START + 4_000);
     expect(canceled.finished?.attempts[0]?.times.answeredAt).toBe(START + 2_000);
+  });
+  it('logs an ended attempt once, in the step that ended it, and gives every outbox entry its own id', async () => {
+    const t = setUp({}, null, [PRIMARY, BACKUP]);
+    const writes = [writeOf(await t.step({ kind: 'start' }, START))];
+    const failed = { status: 'busy', sipCode: 486 };
+    writes.push(writeOf(await t.event({ type: 'call.dialFailed', attempt: 0, ending: failed }, START + 100)));
+    expect(writes[1]?.audit.map((row) => [row.kind, row.what])).toEqual([
+      ['input', 'call.dialFailed'],
+      ['attempt', 'busy'],
+    ]);
+    writes.push(writeOf(await t.event({ type: 'call.dialed', attempt: 1, callId: 'call-2' }, START + 200)));
+    expect(writes[2]?.audit.map((row) => row.what)).toEqual(['call.dialed']);
+    writes.push(writeOf(await t.step({ kind: 'cancel' }, START + 300)));
+
+    const ids = writes.flatMap((write) => write.outbox.map((entry) => entry.id));
+    expect(ids.length).toBeGreaterThanOrEqual(4); // two dials, the hang-up, the finished hook
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
