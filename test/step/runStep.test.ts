@@ -11,7 +11,13 @@ import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier
 import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationMachine } from '../../src/runtime/createVerificationActor.js';
-import { newStoredVerification, runStep, type StepInput, type StepSettings } from '../../src/step/runStep.js';
+import {
+  awaitsDial,
+  newStoredVerification,
+  runStep,
+  type StepInput,
+  type StepSettings,
+} from '../../src/step/runStep.js';
 import { CorruptRecordError } from '../../src/store/errors.js';
 import type { StepWrite, StoredVerification } from '../../src/store/types.js';
 
@@ -175,5 +181,14 @@ describe('a durable step', () => {
     const ids = writes.flatMap((write) => write.outbox.map((entry) => entry.id));
     expect(ids.length).toBeGreaterThanOrEqual(4); // two dials, the hang-up, the finished hook
     expect(new Set(ids).size).toBe(ids.length);
+  });
+  it('waits for the dial of the attempt under way only, not for one of an attempt that ended', async () => {
+    const t = setUp({ ringTimeoutMs: 20_000, dialTimeoutMs: 20_000 }, null, [PRIMARY, BACKUP]);
+    await t.step({ kind: 'start' }, START);
+    expect(awaitsDial(t.settings.machine, t.stored(), 0)).toBe(true);
+    // The primary's dial was never answered by the provider: its bound ends it, and the backup is dialled.
+    await t.step({ kind: 'tick' }, START + 20_000);
+    expect(awaitsDial(t.settings.machine, t.stored(), 0)).toBe(false);
+    expect(awaitsDial(t.settings.machine, t.stored(), 1)).toBe(true);
   });
 });
