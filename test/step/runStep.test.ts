@@ -191,4 +191,15 @@ describe('a durable step', () => {
     expect(awaitsDial(t.settings.machine, t.stored(), 0)).toBe(false);
     expect(awaitsDial(t.settings.machine, t.stored(), 1)).toBe(true);
   });
+  it('takes a deadline found more than outageThresholdMs after it fell due as missed while no instance ran', async () => {
+    const replayedAt = async (lateByMs: number) => {
+      const t = setUp();
+      await t.step({ kind: 'start' }, START);
+      const dueAt = t.stored().dueAt ?? 0;
+      const { audit } = writeOf(await t.step({ kind: 'tick' }, dueAt + lateByMs));
+      return audit.map((row) => row.replayed);
+    };
+    expect(await replayedAt(10_000)).not.toContain(true);
+    expect(await replayedAt(10_001)).not.toContain(false);
+  });
 });
