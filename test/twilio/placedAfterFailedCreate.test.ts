@@ -97,6 +97,10 @@ describe('the decisions about a call placed although its create failed', () => {
   it('complete it when it was answered, and leave it when Twilio says it ended', () => {
     const answered = step(failedDial(), webhookOf('status', { CallStatus: 'in-progress', SequenceNumber: '2' }));
     expect(answered.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'completed' } }]);
+    // The answering-machine verdict, whose callback carries no CallStatus, comes from an answered call too.
+    const detected = step(failedDial(), webhookOf('amd', { AnsweredBy: 'machine_start' }));
+    expect(detected.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'completed' } }]);
+    expect(detected.events).toEqual([]);
     const ended = step(failedDial(), webhookOf('status', { CallStatus: 'no-answer', SequenceNumber: '3' }));
     expect([ended.effects, releaseAllTwilio(ended.state).effects]).toEqual([[], []]);
   });
