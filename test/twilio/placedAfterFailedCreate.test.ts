@@ -129,6 +129,16 @@ describe('the decisions about a call placed although its create failed', () => {
     expect(failure.state).toEqual(ringing.state);
   });
 
+  it('end it, and report nothing of it, when the create succeeds after the dial was let go', () => {
+    const dialed = planTwilio(initialTwilioState(), [dialCommand()], null, settings).state;
+    const released = releaseAllTwilio(dialed);
+    const created = step(released.state, { kind: 'created', token: TOKEN, callSid: LOST_SID });
+    expect(created.events).toEqual([]);
+    expect(created.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'canceled' } }]);
+    const ringing = step(created.state, webhookOf('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    expect([ringing.events, ringing.effects]).toEqual([[], []]);
+  });
+
   it('end a call a state saved before this was kept as a failed dial, once its webhook comes', () => {
     const saved = failedDial();
     expect(saved.calls[0]).toMatchObject({ phase: 'ended', released: true, callSid: null, dialedReported: false });
