@@ -79,6 +79,11 @@ describe('a durable step', () => {
     await t.step({ kind: 'start' }, START);
     const canceled = writeOf(await t.step({ kind: 'cancel' }, START + 500));
     expect(canceled.verification.status).toBe('finished');
+    expect(canceled.audit.map((row) => [row.kind, row.what])).toEqual([
+      ['input', 'cancel'],
+      ['attempt', 'canceled'],
+      ['final', 'canceled'],
+    ]);
     expect(canceled.verification.dueAt).toBeNull();
     expect(canceled.outbox.map((entry) => entry.payload)).toContainEqual({ kind: 'finished' });
 
