@@ -170,7 +170,7 @@ describe('a durable step', () => {
     const canceled = await t.step({ kind: 'cancel' }, START + 4_000);
     expect(canceled.finished?.attempts[0]?.times.answeredAt).toBe(START + 2_000);
   });
-  it('logs an ended attempt once, in the step that ended it, and gives every outbox entry its own id', async () => {
+  it('logs an ended attempt once, in the step that ended it, and gives every outbox entry its own id and the time of its step', async () => {
     const t = setUp({}, null, [PRIMARY, BACKUP]);
     const writes = [writeOf(await t.step({ kind: 'start' }, START))];
     const failed = { status: 'busy', sipCode: 486 };
@@ -186,6 +186,10 @@ describe('a durable step', () => {
     const ids = writes.flatMap((write) => write.outbox.map((entry) => entry.id));
     expect(ids.length).toBeGreaterThanOrEqual(4); // two dials, the hang-up, the finished hook
     expect(new Set(ids).size).toBe(ids.length);
+    // Stamped with the commit's time: a sweep takes an entry for one left by a stopped instance only orphanAfterMs later.
+    expect(writes.map((write) => write.outbox.map((entry) => entry.createdAt))).toEqual(
+      writes.map((write) => write.outbox.map(() => write.verification.updatedAt)),
+    );
   });
   it('waits for the dial of the attempt under way only, not for one of an attempt that ended', async () => {
     const t = setUp({ ringTimeoutMs: 20_000, dialTimeoutMs: 20_000 }, null, [PRIMARY, BACKUP]);
