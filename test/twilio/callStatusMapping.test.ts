@@ -11,7 +11,6 @@ import {
   initialTwilioState,
   planTwilio,
   receiveTwilio,
-  type TwilioControlSettings,
   type TwilioInbound,
 } from '../../src/providers/twilio/callControl.js';
 import {
@@ -24,7 +23,7 @@ import {
   toTwilioCallStatus,
 } from '../../src/providers/twilio/callStatusMapping.js';
 import { dialCommand } from '../support/commands.js';
-import { PUBLIC_BASE_URL } from '../support/twilioFake.js';
+import { controlSettings } from '../support/twilioFake.js';
 
 describe('CallStatus', () => {
   it('maps every status Twilio sends', () => {
@@ -144,14 +143,7 @@ describe('AnsweredBy', () => {
   it('reports the verdict once, though Twilio repeats it in the status callbacks after its own callback', () => {
     const token = 'b'.repeat(32);
     const callSid = `CA${'2'.repeat(32)}`;
-    const settings: TwilioControlSettings = {
-      publicBaseUrl: PUBLIC_BASE_URL,
-      defaultCallerId: '+14255550000',
-      keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
-      pollPauseSeconds: 1,
-      defaultVoices: {},
-      createToken: () => token,
-    };
+    const settings = controlSettings(token);
     const webhook = (route: 'amd' | 'status', params: Record<string, string>): TwilioInbound => ({
       kind: 'webhook',
       webhook: {

@@ -14,7 +14,6 @@ import {
   planTwilio,
   receiveTwilio,
   releaseAllTwilio,
-  type TwilioControlSettings,
   type TwilioInbound,
   type TwilioState,
 } from '../../src/providers/twilio/callControl.js';
@@ -25,7 +24,7 @@ import { createVerificationService } from '../../src/service/verificationService
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import { dialCommand } from '../support/commands.js';
 import { firstCreate, ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
-import { ACCOUNT_SID, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { ACCOUNT_SID, controlSettings, newCallSid, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml } from '../support/xml.js';
 
 const PRIMARY = '+14255550100';
@@ -37,14 +36,7 @@ const TIMED_OUT = () => Object.assign(new Error('socket hang up'), { code: 'ETIM
 const TOKEN = 'a'.repeat(32);
 const LOST_SID = `CA${'1'.repeat(32)}`;
 
-const settings: TwilioControlSettings = {
-  publicBaseUrl: PUBLIC_BASE_URL,
-  defaultCallerId: '+14255550000',
-  keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
-  pollPauseSeconds: 1,
-  defaultVoices: {},
-  createToken: () => TOKEN,
-};
+const settings = controlSettings(TOKEN);
 
 const webhookOf = (route: TwilioWebhookRoute, params: Omit<TwilioCallParams, 'CallSid'>): TwilioInbound => ({
   kind: 'webhook',
