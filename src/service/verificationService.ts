@@ -95,7 +95,7 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
    * call {@link VerificationService.sweep} themselves).
    */
   sweepIntervalMs?: number | null;
-  /** A deadline found this much after it fell due was missed while no instance ran (a replay). Default 10 000 ms. */
+  /** A deadline found more than this much after it fell due was missed while no instance ran (a replay). Default 10 000 ms. */
   outageThresholdMs?: number;
   /**
    * Longest the host's number or PIN check may take in a step, on the real

@@ -31,7 +31,7 @@ export interface StepSettings {
   provider: DurableVoiceProvider<JsonValue, unknown>;
   /** Name of this instance, for the audit log. */
   instance: string;
-  /** A deadline found this much after it fell due was missed while no instance ran: its step is a replay. */
+  /** A deadline found more than this much after it fell due was missed while no instance ran: its step is a replay. */
   outageThresholdMs: number;
   /** Longest the host's checks (number, PIN) may take in a step; the machine was built with them bounded so (`withinTimeLimit`). */
   checkTimeoutMs: number;

@@ -7,12 +7,26 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { expect } from 'vitest';
+import type { TwilioControlSettings } from '../../src/providers/twilio/callControl.js';
 import { elementsOf, parseXml, textOf, type XmlElement } from './xml.js';
 
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 /** The URL Twilio is told; the local server is reached under another prefix, as behind a proxy. */
 export const PUBLIC_BASE_URL = 'https://verify.example.test/twilio';
+
+/** What the Twilio provider's decisions (`planTwilio`) need, for a dial with the given token. */
+export function controlSettings(token: string, more: Partial<TwilioControlSettings> = {}): TwilioControlSettings {
+  return {
+    publicBaseUrl: PUBLIC_BASE_URL,
+    defaultCallerId: '+14255550000',
+    keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
+    pollPauseSeconds: 1,
+    defaultVoices: {},
+    createToken: () => token,
+    ...more,
+  };
+}
 
 type RequestOptions<TData> = Parameters<twilio.RequestClient['request']>[0] & { data?: TData };
 /** twilio-node declares a Response class, but its own client returns plain objects of this shape. */

@@ -8,6 +8,12 @@ import { classifyUnansweredEnding } from '../../src/machine/callProgress.js';
 import type { CallEndStatus } from '../../src/machine/events.js';
 import { isWellFormedEvent } from '../../src/machine/validateEvent.js';
 import {
+  initialTwilioState,
+  planTwilio,
+  receiveTwilio,
+  type TwilioInbound,
+} from '../../src/providers/twilio/callControl.js';
+import {
   TWILIO_ANSWERED_BY,
   TWILIO_CALL_STATUS_EVENTS,
   TWILIO_ERROR_CODE_STATUS,
@@ -16,6 +22,8 @@ import {
   toDialFailure,
   toTwilioCallStatus,
 } from '../../src/providers/twilio/callStatusMapping.js';
+import { dialCommand } from '../support/commands.js';
+import { controlSettings } from '../support/twilioFake.js';
 
 describe('CallStatus', () => {
   it('maps every status Twilio sends', () => {
@@ -130,6 +138,29 @@ describe('AnsweredBy', () => {
       unknown: 'unknown',
     });
     for (const [value, answeredBy] of Object.entries(TWILIO_ANSWERED_BY)) expect(toAnsweredBy(value)).toBe(answeredBy);
+  });
+
+  it('reports the verdict once, though Twilio repeats it in the status callbacks after its own callback', () => {
+    const token = 'b'.repeat(32);
+    const callSid = `CA${'2'.repeat(32)}`;
+    const settings = controlSettings(token);
+    const webhook = (route: 'amd' | 'status', params: Record<string, string>): TwilioInbound => ({
+      kind: 'webhook',
+      webhook: {
+        route,
+        query: { token, step: null, promptSeq: null, shape: null },
+        params: { CallSid: callSid, ...params },
+      },
+    });
+    let state = planTwilio(initialTwilioState(), [dialCommand({ machineDetection: true })], null, settings).state;
+    state = receiveTwilio(state, { kind: 'created', token, callSid }).state;
+    const verdict = receiveTwilio(state, webhook('amd', { AnsweredBy: 'human' }));
+    expect(verdict.events.map((event) => event.type)).toEqual(['call.answered', 'call.answeredBy']);
+    const ended = receiveTwilio(
+      verdict.state,
+      webhook('status', { CallStatus: 'completed', AnsweredBy: 'human', SequenceNumber: '3' }),
+    );
+    expect(ended.events.map((event) => event.type)).toEqual(['call.ended']);
   });
 
   it.each(['', 'machine', 'Human', 'hasOwnProperty', undefined])('refuses %j', (value) => {

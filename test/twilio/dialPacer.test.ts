@@ -156,6 +156,16 @@ describe('the dial pacer', () => {
     expect(placed).toEqual({ value: { sid: 'CA3' }, waitMs: 3_000, retries: 2 });
   });
 
+  it('retries an HTTP 429 that carries no Twilio code, or the code as text, as "too many requests"', async () => {
+    const clock = new VirtualClock();
+    const bare429 = Object.assign(new Error('Too Many Requests'), { status: 429 });
+    const textCode = Object.assign(new Error('Too Many Requests'), { code: '20429' });
+    const { sentAt, create } = endpoint(clock, (n) => (n === 1 ? bare429 : n === 2 ? textCode : null));
+    const placed = await pacer(clock).place(create);
+    expect(sentAt).toEqual([0, 1_000, 3_000]);
+    expect(placed.retries).toBe(2);
+  });
+
   it('puts a retry ahead of the dials queued meanwhile, and keeps every create a slot apart', async () => {
     const clock = new VirtualClock();
     const order: string[] = [];

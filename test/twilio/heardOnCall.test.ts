@@ -10,25 +10,19 @@ import {
   initialTwilioState,
   planTwilio,
   receiveTwilio,
-  type TwilioControlSettings,
   type TwilioState,
 } from '../../src/providers/twilio/callControl.js';
 import { dialCommand } from '../support/commands.js';
+import { controlSettings } from '../support/twilioFake.js';
 
 const TOKEN = 'a'.repeat(32);
 const CALL_SID = `CA${'1'.repeat(32)}`;
 const SIT: HeardOnCall = { kind: 'tone', tone: 'sit', sitKind: 'intercept' };
 const MACHINE: HeardOnCall = { kind: 'answeredBy', answeredBy: 'machine' };
 
-const settings: TwilioControlSettings = {
-  publicBaseUrl: 'https://verify.example.test/twilio',
-  defaultCallerId: '+14255550000',
-  keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
-  pollPauseSeconds: 1,
-  defaultVoices: {},
-  createToken: () => TOKEN,
+const settings = controlSettings(TOKEN, {
   mediaStream: { url: 'wss://verify.example.test/twilio/media-stream', sign: () => 'proof' },
-};
+});
 
 /** One call placed, acknowledged and (unless told otherwise) answered. */
 function callState(options: { machineDetection?: boolean; answered?: boolean } = {}): TwilioState {

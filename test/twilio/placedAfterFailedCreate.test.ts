@@ -14,7 +14,6 @@ import {
   planTwilio,
   receiveTwilio,
   releaseAllTwilio,
-  type TwilioControlSettings,
   type TwilioInbound,
   type TwilioState,
 } from '../../src/providers/twilio/callControl.js';
@@ -25,7 +24,7 @@ import { createVerificationService } from '../../src/service/verificationService
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import { dialCommand } from '../support/commands.js';
 import { firstCreate, ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
-import { ACCOUNT_SID, newCallSid, PUBLIC_BASE_URL, toSignedRequest } from '../support/twilioFake.js';
+import { ACCOUNT_SID, controlSettings, newCallSid, toSignedRequest } from '../support/twilioFake.js';
 import { elementsOf, parseXml } from '../support/xml.js';
 
 const PRIMARY = '+14255550100';
@@ -37,14 +36,7 @@ const TIMED_OUT = () => Object.assign(new Error('socket hang up'), { code: 'ETIM
 const TOKEN = 'a'.repeat(32);
 const LOST_SID = `CA${'1'.repeat(32)}`;
 
-const settings: TwilioControlSettings = {
-  publicBaseUrl: PUBLIC_BASE_URL,
-  defaultCallerId: '+14255550000',
-  keyCollection: { style: 'whole-entry', entryPauseSeconds: null },
-  pollPauseSeconds: 1,
-  defaultVoices: {},
-  createToken: () => TOKEN,
-};
+const settings = controlSettings(TOKEN);
 
 const webhookOf = (route: TwilioWebhookRoute, params: Omit<TwilioCallParams, 'CallSid'>): TwilioInbound => ({
   kind: 'webhook',
@@ -97,6 +89,10 @@ describe('the decisions about a call placed although its create failed', () => {
   it('complete it when it was answered, and leave it when Twilio says it ended', () => {
     const answered = step(failedDial(), webhookOf('status', { CallStatus: 'in-progress', SequenceNumber: '2' }));
     expect(answered.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'completed' } }]);
+    // The answering-machine verdict, whose callback carries no CallStatus, comes from an answered call too.
+    const detected = step(failedDial(), webhookOf('amd', { AnsweredBy: 'machine_start' }));
+    expect(detected.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'completed' } }]);
+    expect(detected.events).toEqual([]);
     const ended = step(failedDial(), webhookOf('status', { CallStatus: 'no-answer', SequenceNumber: '3' }));
     expect([ended.effects, releaseAllTwilio(ended.state).effects]).toEqual([[], []]);
   });
@@ -123,6 +119,16 @@ describe('the decisions about a call placed although its create failed', () => {
     });
     expect([failure.events, failure.effects]).toEqual([[], []]);
     expect(failure.state).toEqual(ringing.state);
+  });
+
+  it('end it, and report nothing of it, when the create succeeds after the dial was let go', () => {
+    const dialed = planTwilio(initialTwilioState(), [dialCommand()], null, settings).state;
+    const released = releaseAllTwilio(dialed);
+    const created = step(released.state, { kind: 'created', token: TOKEN, callSid: LOST_SID });
+    expect(created.events).toEqual([]);
+    expect(created.effects).toEqual([{ kind: 'update', callSid: LOST_SID, params: { status: 'canceled' } }]);
+    const ringing = step(created.state, webhookOf('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    expect([ringing.events, ringing.effects]).toEqual([[], []]);
   });
 
   it('end a call a state saved before this was kept as a failed dial, once its webhook comes', () => {

@@ -210,6 +210,9 @@ describe('a public base URL with credentials', () => {
       status: 401,
       headers: { 'www-authenticate': 'Basic realm="Twilio webhooks", charset="UTF-8"' },
     });
+    // Before anything else: a wrong method or path without the credentials learns nothing more than 401.
+    expect((await handleTwilioWebhook({ ...request({}), method: 'GET' }, options)).status).toBe(401);
+    expect((await handleTwilioWebhook({ ...request({}), url: '/anywhere/nothing' }, options)).status).toBe(401);
     expect((await handleTwilioWebhook(request({ Authorization: basic(CREDENTIALS) }), options)).status).toBe(200);
   });
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
+import type { TwilioCallWebhook } from '../../src/providers/twilio/callWebhook.js';
 import { parseFormBody } from '../../src/providers/twilio/formBody.js';
 import {
   createTwilioWebhookListener,
@@ -22,6 +23,7 @@ import {
   readPublicBaseUrl,
   readRequestTarget,
   readWebhookQuery,
+  type TwilioWebhookRoute,
   toWebhookUrl,
 } from '../../src/providers/twilio/webhookRoutes.js';
 import { dialCommand } from '../support/commands.js';
@@ -150,6 +152,13 @@ describe('the core', () => {
       contentType: 'text/xml; charset=utf-8',
       body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
     });
+  });
+
+  it('takes a body of exactly maxBodyBytes, and refuses one byte more', async () => {
+    const { body } = signed();
+    const size = Buffer.byteLength(body as string);
+    expect((await handleTwilioWebhook(signed(), { ...options, maxBodyBytes: size })).status).toBe(200);
+    expect((await handleTwilioWebhook(signed(), { ...options, maxBodyBytes: size - 1 })).status).toBe(413);
   });
 
   it('checks signatures against the public base URL as the provider accepts it, trailing slash included', async () => {
@@ -331,6 +340,40 @@ describe('TwilioVoiceProvider', () => {
       reportsSitKinds: false,
     });
     expect(TWILIO_CAPABILITIES).toBe(provider.capabilities);
+  });
+
+  it('keys a webhook so that only a retry of it shares its key, for the answer stored in the durable service', () => {
+    const provider = new TwilioVoiceProvider(valid);
+    const CallSid = `CA${TOKEN}`;
+    const webhook = (
+      route: TwilioWebhookRoute,
+      params: Record<string, string> = {},
+      query: Partial<TwilioCallWebhook['query']> = {},
+    ) => ({
+      kind: 'webhook' as const,
+      webhook: {
+        route,
+        query: { token: TOKEN, step: null, promptSeq: null, shape: null, ...query },
+        params: { CallSid, ...params },
+      },
+    });
+    const keyOf = (inbound: unknown) => provider.idempotencyKeyOf(inbound);
+    const ringing = keyOf(webhook('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
+    expect(ringing).not.toBeNull();
+    expect(keyOf(webhook('status', { CallStatus: 'ringing', SequenceNumber: '1' }))).toBe(ringing);
+    expect(keyOf(webhook('status', { CallStatus: 'completed', SequenceNumber: '2' }))).not.toBe(ringing);
+    // Without a SequenceNumber two callbacks cannot be told from a retry: none is keyed.
+    expect(keyOf(webhook('status', { CallStatus: 'ringing' }))).toBeNull();
+
+    const gather = keyOf(webhook('gather', { Digits: '#' }, { step: 3, promptSeq: 1, shape: 'entry' }));
+    expect(gather).not.toBeNull();
+    expect(keyOf(webhook('gather', { Digits: '#' }, { step: 3, promptSeq: 1, shape: 'entry' }))).toBe(gather);
+    expect(keyOf(webhook('gather', { Digits: '#' }, { step: 4, promptSeq: 1, shape: 'entry' }))).not.toBe(gather);
+    const answer = keyOf(webhook('answer', { CallStatus: 'in-progress' }));
+    expect(answer).not.toBeNull();
+    expect([ringing, gather]).not.toContain(answer);
+    // What a REST request learnt is not a webhook Twilio retries.
+    expect(keyOf({ kind: 'created', token: TOKEN, callSid: CallSid })).toBeNull();
   });
 
   it.each([
