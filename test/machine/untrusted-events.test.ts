@@ -220,6 +220,7 @@ describe('SPEC: a late `call.dialed` for an earlier attempt ("never has two call
 describe('SPEC: malformed events change nothing', () => {
   const malformed: [string, unknown][] = [
     ['a letter among the digits', { type: 'call.digits', callId: 'CA1', digits: '#x' }],
+    ['a DTMF key outside 0–9, * and # (A–D)', { type: 'call.digits', callId: 'CA1', digits: '#A' }],
     ['empty digits', { type: 'call.digits', callId: 'CA1', digits: '' }],
     ['digits as a number', { type: 'call.digits', callId: 'CA1', digits: 1234 }],
     ['a huge digit string', { type: 'call.digits', callId: 'CA1', digits: '#'.repeat(100_000) }],
