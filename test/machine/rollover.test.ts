@@ -2,7 +2,7 @@
  * "Rollover and the end" in SPEC.md.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { describeAttemptResult } from '../../src/machine/outcomes.js';
+import { type AttemptResult, describeAttemptResult, isRolloverResult } from '../../src/machine/outcomes.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import {
   acceptsOnly,
@@ -76,6 +76,23 @@ describe('SPEC: rollover', () => {
 
     expect(h.output().status).toBe('denied');
     expect(dialled(h)).toEqual([PRIMARY]);
+  });
+
+  it('SPEC table: `isRolloverResult` names exactly the attempt results after which SPEC rolls over', () => {
+    const rollsOver: AttemptResult[] = [
+      'no-response',
+      'voicemail',
+      'busy',
+      'sit',
+      'invalid-number',
+      'blocked-number',
+      'no-answer',
+      'failed',
+    ];
+    const stops: AttemptResult[] = ['approved', 'hung-up', 'fraud', 'invalid-input', 'pin-failed', 'canceled'];
+
+    expect(rollsOver.filter((result) => !isRolloverResult(result))).toEqual([]);
+    expect(stops.filter(isRolloverResult)).toEqual([]);
   });
 });
 
