@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IgnoredEventCounts } from '../../src/machine/outcomes.js';
+import { MAX_DIGITS_PER_EVENT } from '../../src/machine/validateEvent.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import {
   advance,
@@ -259,6 +260,19 @@ describe('SPEC: malformed events change nothing', () => {
     const h = await startWaitingForInput();
     await expectIgnored(h, event, 'unexpected', true);
     expect(isFinished(h)).toBe(false);
+  });
+
+  it(`SPEC rule: a batch of up to ${MAX_DIGITS_PER_EVENT} keys is taken; one key more is malformed and changes nothing`, async () => {
+    const h = await startWaitingForInput();
+    await expectIgnored(
+      h,
+      { type: 'call.digits', callId: 'CA1', digits: '1'.repeat(MAX_DIGITS_PER_EVENT + 1) },
+      'unexpected',
+    );
+
+    await h.keys('CA1', '1'.repeat(MAX_DIGITS_PER_EVENT));
+    expect(h.actor.getSnapshot().context.attempts[0]?.keysPressed).toBe(MAX_DIGITS_PER_EVENT);
+    expect(h.actor.getSnapshot().context.ignoredEvents.unexpected).toBe(1);
   });
 
   it('SPEC rule: an event that is not an object is refused when sent and changes nothing', async () => {
