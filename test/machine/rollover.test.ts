@@ -205,6 +205,17 @@ describe('SPEC: "An overall deadline (`maxTotalMs`, default 180 000 …) ends it
     expect(hungUp(h)).toEqual(['CA1']);
   });
 
+  it('SPEC rule: "a verification whose total deadline passed while nothing ran ends `expired` with a reason saying the service was interrupted"', async () => {
+    for (const resumed of [true, false]) {
+      const h = await startWaitingForInput();
+      // The tick a service sends when it runs again after an outage: every deadline due by then fires in order.
+      await h.sendRaw({ type: 'verification.tick', at: 180_000, ...(resumed ? { resumed } : {}) });
+
+      expect(h.output()).toMatchObject({ status: 'expired', reason: resumed ? 'service-interrupted' : 'deadline' });
+      expect(results(h.output())).toEqual(['no-response', 'canceled']);
+    }
+  });
+
   it('SPEC rule: "`maxTotalMs`" is configurable and bounds a verification whose PIN check never answers', async () => {
     const h = await startWaitingForInput(
       { mode: 'pin', timing: { maxTotalMs: 60_000 } },
