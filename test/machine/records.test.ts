@@ -160,6 +160,19 @@ describe('SPEC records: each attempt records …', () => {
     expect(h.output().attempts[0]).toMatchObject({ keysPressed: 4, invalidEntries: 1, result: 'approved' });
   });
 
+  it('SPEC rule: "how many digits were typed" → up to the key that decided: keys after it in the same report were not taken', async () => {
+    for (const [keys, status, counted] of [
+      ['0#55', 'fraud', 2],
+      ['#55', 'approved', 1],
+    ] as const) {
+      const h = await startWaitingForInput();
+      await h.keys('CA1', keys);
+
+      expect(h.output().status).toBe(status);
+      expect(h.output().attempts[0]?.keysPressed).toBe(counted);
+    }
+  });
+
   it('SPEC rule: "how many digits were typed" → counted per attempt', async () => {
     const h = await startWaitingForInput();
     await h.keys('CA1', '12');
