@@ -236,6 +236,10 @@ describe('SPEC: malformed events change nothing', () => {
       'an out-of-range Q.850 cause',
       { type: 'call.ended', callId: 'CA1', ending: { status: 'failed', q850Cause: 999 } },
     ],
+    [
+      'a Q.850 cause past the 7-bit range (127)',
+      { type: 'call.ended', callId: 'CA1', ending: { status: 'failed', q850Cause: 128 } },
+    ],
     ['an unknown SIT kind', { type: 'call.ended', callId: 'CA1', ending: { status: 'sit', sitKind: 'loud' } }],
     ['a fractional prompt number', { type: 'call.promptFinished', callId: 'CA1', promptSeq: 1.5 }],
     ['a prompt number as a string', { type: 'call.promptFinished', callId: 'CA1', promptSeq: '1' }],
