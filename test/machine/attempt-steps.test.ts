@@ -253,6 +253,21 @@ describe('SPEC step 2: dial with the configured caller ID', () => {
     expect(h.last('dial')).toMatchObject({ to: PRIMARY, callerId: '+14255550000' });
   });
 
+  it("SPEC rule: a caller ID set in the request wins over the one the number check's dialling policy chose; without one, the policy's is used", async () => {
+    const checkNumber = ({ target }: NumberCheckInput): NumberCheckResult => ({
+      ok: true,
+      e164: String(target),
+      extension: null,
+      country: null,
+      callerId: '+14255550111',
+    });
+    const withRequestCallerId = await startHarness({ targets: [PRIMARY], callerId: '+14255550000' }, { checkNumber });
+    expect(withRequestCallerId.last('dial').callerId).toBe('+14255550000');
+
+    const withoutRequestCallerId = await startHarness({ targets: [PRIMARY] }, { checkNumber });
+    expect(withoutRequestCallerId.last('dial').callerId).toBe('+14255550111');
+  });
+
   it("SPEC rule: no caller ID configured → the provider's default (null)", async () => {
     const h = await startHarness({ targets: [PRIMARY] });
 
