@@ -213,6 +213,8 @@ describe('SPEC: "An overall deadline (`maxTotalMs`, default 180 000 …) ends it
 
       expect(h.output()).toMatchObject({ status: 'expired', reason: resumed ? 'service-interrupted' : 'deadline' });
       expect(results(h.output())).toEqual(['no-response', 'canceled']);
+      // The backup's turn came at the total deadline: it is never dialled.
+      expect(dialled(h)).toEqual([PRIMARY]);
     }
   });
 
