@@ -5,7 +5,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import type { NumberCheckInput, NumberCheckResult } from '../../src/machine/checks.js';
+import { checkE164Number, type NumberCheckInput, type NumberCheckResult } from '../../src/machine/checks.js';
 import { createNumberCheck } from '../../src/phone/createNumberCheck.js';
 import { createVerificationActor } from '../../src/runtime/createVerificationActor.js';
 import { startHarness } from '../support/harness.js';
@@ -29,6 +29,14 @@ describe('SPEC step 1: check the number before dialling', () => {
     });
     expect(dialled(h)).toEqual([BACKUP]);
     expect(h.last('dial').attempt).toBe(1);
+  });
+
+  it('SPEC rule: "normalise to E.164" → the machine\'s own check takes `+` and 7 to 15 digits, nothing longer or shorter', () => {
+    const check = (target: string) => checkE164Number({ index: 0, target, defaultCountry: null });
+    expect(check('+123456789012345')).toMatchObject({ ok: true, e164: '+123456789012345' });
+    expect(check('+1234567')).toMatchObject({ ok: true });
+    expect(check('+1234567890123456')).toEqual({ ok: false, result: 'invalid-number', rule: 'NOT_E164' });
+    expect(check('+123456')).toEqual({ ok: false, result: 'invalid-number', rule: 'NOT_E164' });
   });
 
   it('SPEC rule: "A number that the policy refuses … ends it as `blocked-number` without dialling." → roll over', async () => {
@@ -243,6 +251,21 @@ describe('SPEC step 2: dial with the configured caller ID', () => {
     await h.dialed('CA1');
     await h.ended('CA1', { status: 'busy' });
     expect(h.last('dial')).toMatchObject({ to: PRIMARY, callerId: '+14255550000' });
+  });
+
+  it("SPEC rule: a caller ID set in the request wins over the one the number check's dialling policy chose; without one, the policy's is used", async () => {
+    const checkNumber = ({ target }: NumberCheckInput): NumberCheckResult => ({
+      ok: true,
+      e164: String(target),
+      extension: null,
+      country: null,
+      callerId: '+14255550111',
+    });
+    const withRequestCallerId = await startHarness({ targets: [PRIMARY], callerId: '+14255550000' }, { checkNumber });
+    expect(withRequestCallerId.last('dial').callerId).toBe('+14255550000');
+
+    const withoutRequestCallerId = await startHarness({ targets: [PRIMARY] }, { checkNumber });
+    expect(withoutRequestCallerId.last('dial').callerId).toBe('+14255550111');
   });
 
   it("SPEC rule: no caller ID configured → the provider's default (null)", async () => {

@@ -160,6 +160,27 @@ describe('SPEC rule: "hangs up without approving → denied" with keys still in 
     expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
   });
 
+  it("PIN mode: after a voicemail grace rolls over, the backup's wrong PIN is re-prompted, not taken for the primary's hang-up", async () => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', answeringMachineDetection: true, targets: [PRIMARY, BACKUP] },
+      { providerOffersMachineDetection: true, verifyPin: acceptsOnly('4321') },
+    );
+    await h.ended('CA1', HUNG_UP_WHILE_GATHERING);
+    await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+    await advance(h, 3_000);
+    expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+
+    await h.answer('CA2');
+    await h.promptFinished('CA2');
+    await h.keys('CA2', '1111#');
+    expect(isFinished(h)).toBe(false);
+    expect(h.last('playPrompt')).toMatchObject({ callId: 'CA2', kind: 'incorrect-pin' });
+    await h.promptFinished('CA2');
+    await h.keys('CA2', '4321#');
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(results(h.output())).toEqual(['voicemail', 'approved']);
+  });
+
   it('a machine verdict within the grace after a key was pressed changes nothing: the hang-up is a denial', async () => {
     const h = await startWaitingForInput(
       { answeringMachineDetection: true, targets: [PRIMARY, BACKUP] },

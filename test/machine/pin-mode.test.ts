@@ -4,6 +4,7 @@
  * emitted events or persisted state after use."
  */
 import { describe, expect, it, vi } from 'vitest';
+import { MAX_ENTRY_LENGTH } from '../../src/machine/entry.js';
 import type { Harness } from '../support/harness.js';
 import { acceptsOnly, advance, COMPLETED, hungUp, isFinished, results, startWaitingForInput } from './helpers.js';
 
@@ -80,6 +81,22 @@ describe('SPEC PIN mode', () => {
     await advance(h, 10_000);
 
     expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+  });
+
+  it(`SPEC rule: a PIN of up to ${MAX_ENTRY_LENGTH} keys goes to the verifier; a longer entry is a wrong PIN it never sees`, async () => {
+    const longest = '7'.repeat(MAX_ENTRY_LENGTH);
+    const verifyPin = vi.fn(acceptsOnly(longest));
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${longest}7#`);
+
+    expect(verifyPin).not.toHaveBeenCalled();
+    expect(h.last('playPrompt').kind).toBe('incorrect-pin');
+    expect(h.actor.getSnapshot().context.attempts[0]?.invalidEntries).toBe(1);
+
+    await h.promptFinished('CA1');
+    await h.keys('CA1', `${longest}#`);
+    expect(verifyPin.mock.calls).toEqual([[longest]]);
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
   });
 
   it('SPEC rule: "Nothing is ever approved without a yes" → a verifier that throws counts as a wrong PIN', async () => {

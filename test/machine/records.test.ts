@@ -61,6 +61,18 @@ describe('SPEC records: each attempt records …', () => {
     expect(output.endedAt).toBe(13_000);
   });
 
+  it('SPEC rule: timestamps never go back: an event stamped before what the machine already knows is dated at the latest time known', async () => {
+    const h = await startAnswered();
+    await advance(h, 5_000);
+    await h.promptFinished('CA1');
+    // A provider's report delivered late, with the time the provider stamped on it.
+    await h.sendRaw({ type: 'call.digits', callId: 'CA1', digits: '#', at: 1_000 });
+
+    expect(h.output().status).toBe('approved');
+    expect(h.output().attempts[0]?.times).toMatchObject({ greetingEndedAt: 5_000, endedAt: 5_000 });
+    expect(h.output().endedAt).toBe(5_000);
+  });
+
   it('SPEC rule: "timestamps" of a backup start at its own dial, after the primary ended', async () => {
     const h = await startHarness({ targets: [PRIMARY, BACKUP] });
     await h.dialed('CA1');
@@ -158,6 +170,19 @@ describe('SPEC records: each attempt records …', () => {
     await h.keys('CA1', '#');
 
     expect(h.output().attempts[0]).toMatchObject({ keysPressed: 4, invalidEntries: 1, result: 'approved' });
+  });
+
+  it('SPEC rule: "how many digits were typed" → up to the key that decided: keys after it in the same report were not taken', async () => {
+    for (const [keys, status, counted] of [
+      ['0#55', 'fraud', 2],
+      ['#55', 'approved', 1],
+    ] as const) {
+      const h = await startWaitingForInput();
+      await h.keys('CA1', keys);
+
+      expect(h.output().status).toBe(status);
+      expect(h.output().attempts[0]?.keysPressed).toBe(counted);
+    }
   });
 
   it('SPEC rule: "how many digits were typed" → counted per attempt', async () => {

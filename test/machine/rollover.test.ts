@@ -2,7 +2,7 @@
  * "Rollover and the end" in SPEC.md.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { describeAttemptResult } from '../../src/machine/outcomes.js';
+import { type AttemptResult, describeAttemptResult, isRolloverResult } from '../../src/machine/outcomes.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import {
   acceptsOnly,
@@ -76,6 +76,23 @@ describe('SPEC: rollover', () => {
 
     expect(h.output().status).toBe('denied');
     expect(dialled(h)).toEqual([PRIMARY]);
+  });
+
+  it('SPEC table: `isRolloverResult` names exactly the attempt results after which SPEC rolls over', () => {
+    const rollsOver: AttemptResult[] = [
+      'no-response',
+      'voicemail',
+      'busy',
+      'sit',
+      'invalid-number',
+      'blocked-number',
+      'no-answer',
+      'failed',
+    ];
+    const stops: AttemptResult[] = ['approved', 'hung-up', 'fraud', 'invalid-input', 'pin-failed', 'canceled'];
+
+    expect(rollsOver.filter((result) => !isRolloverResult(result))).toEqual([]);
+    expect(stops.filter(isRolloverResult)).toEqual([]);
   });
 });
 
@@ -186,6 +203,19 @@ describe('SPEC: "An overall deadline (`maxTotalMs`, default 180 000 …) ends it
     expect(output.endedAt).toBe(180_000);
     expect(output.attempts[0]).toMatchObject({ result: 'canceled', times: { endedAt: 180_000 } });
     expect(hungUp(h)).toEqual(['CA1']);
+  });
+
+  it('SPEC rule: "a verification whose total deadline passed while nothing ran ends `expired` with a reason saying the service was interrupted"', async () => {
+    for (const resumed of [true, false]) {
+      const h = await startWaitingForInput();
+      // The tick a service sends when it runs again after an outage: every deadline due by then fires in order.
+      await h.sendRaw({ type: 'verification.tick', at: 180_000, ...(resumed ? { resumed } : {}) });
+
+      expect(h.output()).toMatchObject({ status: 'expired', reason: resumed ? 'service-interrupted' : 'deadline' });
+      expect(results(h.output())).toEqual(['no-response', 'canceled']);
+      // The backup's turn came at the total deadline: it is never dialled.
+      expect(dialled(h)).toEqual([PRIMARY]);
+    }
   });
 
   it('SPEC rule: "`maxTotalMs`" is configurable and bounds a verification whose PIN check never answers', async () => {

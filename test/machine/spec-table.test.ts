@@ -256,6 +256,22 @@ describe('SPEC table: what the callee does, and what follows', () => {
     expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
   });
 
+  it('SPEC row: "hangs up after the provider already said *machine*, no key pressed" → voicemail when the verdict was only recorded (extension not yet through)', async () => {
+    const h = await startAnswered(
+      { answeringMachineDetection: true, targets: [{ number: PRIMARY, extension: '1234' }, BACKUP] },
+      { providerOffersMachineDetection: true },
+    );
+    // A switchboard sounds like a machine: the verdict is recorded, the call goes on.
+    await h.send({ type: 'call.answeredBy', callId: 'CA1', answeredBy: 'machine' });
+    await h.send({ type: 'call.digitsSent', callId: 'CA1' });
+    expect(dialled(h)).toEqual([PRIMARY]);
+    await h.ended('CA1', COMPLETED);
+
+    expect(isFinished(h)).toBe(false);
+    expect(h.actor.getSnapshot().context.attempts[0]).toMatchObject({ result: 'voicemail', answeredBy: 'machine' });
+    expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
+  });
+
   it('SPEC row: "types something else then #" → invalid entry: re-prompt ("that entry was not valid…")', async () => {
     const h = await startWaitingForInput();
     await h.keys('CA1', '5#');

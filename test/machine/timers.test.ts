@@ -338,6 +338,15 @@ describe('SPEC / issue: provider-enforced input timeout ("Both paths must give t
     expect(dialled(h)).toEqual([PRIMARY, BACKUP]);
   });
 
+  it('ISSUE rule: provider-enforced timeout → reported sooner than inputTimeoutMs after the greeting started, the greeting end is recorded no earlier than its start', async () => {
+    const h = await startAnswered({ targets: [PRIMARY, BACKUP] }, { providerEnforcesInputTimeout: true });
+    await advance(h, 4_000);
+    await h.send({ type: 'call.inputTimeout', callId: 'CA1', promptSeq: h.last('playPrompt').promptSeq });
+
+    expect(attempt0(h)?.result).toBe('no-response');
+    expect(attempt0(h)?.times).toMatchObject({ answeredAt: 0, greetingEndedAt: 0, endedAt: 4_000 });
+  });
+
   it('ISSUE rule: provider-enforced timeout → reported during a re-prompt whose end was never reported, with digits typed: invalid entry', async () => {
     const h = await startAnswered({ targets: [PRIMARY] }, { providerEnforcesInputTimeout: true });
     // Typed while the greeting played, then silence: the provider's timer (from the key) expires.

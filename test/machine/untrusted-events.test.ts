@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IgnoredEventCounts } from '../../src/machine/outcomes.js';
+import { MAX_DIGITS_PER_EVENT } from '../../src/machine/validateEvent.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import {
   advance,
@@ -220,6 +221,7 @@ describe('SPEC: a late `call.dialed` for an earlier attempt ("never has two call
 describe('SPEC: malformed events change nothing', () => {
   const malformed: [string, unknown][] = [
     ['a letter among the digits', { type: 'call.digits', callId: 'CA1', digits: '#x' }],
+    ['a DTMF key outside 0–9, * and # (A–D)', { type: 'call.digits', callId: 'CA1', digits: '#A' }],
     ['empty digits', { type: 'call.digits', callId: 'CA1', digits: '' }],
     ['digits as a number', { type: 'call.digits', callId: 'CA1', digits: 1234 }],
     ['a huge digit string', { type: 'call.digits', callId: 'CA1', digits: '#'.repeat(100_000) }],
@@ -233,6 +235,10 @@ describe('SPEC: malformed events change nothing', () => {
     [
       'an out-of-range Q.850 cause',
       { type: 'call.ended', callId: 'CA1', ending: { status: 'failed', q850Cause: 999 } },
+    ],
+    [
+      'a Q.850 cause past the 7-bit range (127)',
+      { type: 'call.ended', callId: 'CA1', ending: { status: 'failed', q850Cause: 128 } },
     ],
     ['an unknown SIT kind', { type: 'call.ended', callId: 'CA1', ending: { status: 'sit', sitKind: 'loud' } }],
     ['a fractional prompt number', { type: 'call.promptFinished', callId: 'CA1', promptSeq: 1.5 }],
@@ -258,6 +264,19 @@ describe('SPEC: malformed events change nothing', () => {
     const h = await startWaitingForInput();
     await expectIgnored(h, event, 'unexpected', true);
     expect(isFinished(h)).toBe(false);
+  });
+
+  it(`SPEC rule: a batch of up to ${MAX_DIGITS_PER_EVENT} keys is taken; one key more is malformed and changes nothing`, async () => {
+    const h = await startWaitingForInput();
+    await expectIgnored(
+      h,
+      { type: 'call.digits', callId: 'CA1', digits: '1'.repeat(MAX_DIGITS_PER_EVENT + 1) },
+      'unexpected',
+    );
+
+    await h.keys('CA1', '1'.repeat(MAX_DIGITS_PER_EVENT));
+    expect(h.actor.getSnapshot().context.attempts[0]?.keysPressed).toBe(MAX_DIGITS_PER_EVENT);
+    expect(h.actor.getSnapshot().context.ignoredEvents.unexpected).toBe(1);
   });
 
   it('SPEC rule: an event that is not an object is refused when sent and changes nothing', async () => {
