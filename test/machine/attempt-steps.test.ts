@@ -31,12 +31,12 @@ describe('SPEC step 1: check the number before dialling', () => {
     expect(h.last('dial').attempt).toBe(1);
   });
 
-  it('SPEC rule: "normalise to E.164" → the machine\'s own check takes `+` and 7 to 15 digits, nothing longer or shorter', () => {
+  it('SPEC rule: "normalise to E.164" → the machine\'s own check takes `+` and 6 to 15 digits, nothing longer or shorter', () => {
     const check = (target: string) => checkE164Number({ index: 0, target, defaultCountry: null });
     expect(check('+123456789012345')).toMatchObject({ ok: true, e164: '+123456789012345' });
-    expect(check('+1234567')).toMatchObject({ ok: true });
+    expect(check('+123456')).toMatchObject({ ok: true });
     expect(check('+1234567890123456')).toEqual({ ok: false, result: 'invalid-number', rule: 'NOT_E164' });
-    expect(check('+123456')).toEqual({ ok: false, result: 'invalid-number', rule: 'NOT_E164' });
+    expect(check('+12345')).toEqual({ ok: false, result: 'invalid-number', rule: 'NOT_E164' });
   });
 
   it('SPEC rule: "A number that the policy refuses … ends it as `blocked-number` without dialling." → roll over', async () => {
