@@ -2,8 +2,9 @@
  * "Rollover and the end" in SPEC.md.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { type AttemptResult, describeAttemptResult, isRolloverResult } from '../../src/machine/outcomes.js';
+import { describeAttemptResult, isRolloverResult } from '../../src/machine/outcomes.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { SPEC_ROLLS_OVER, SPEC_STOPS } from '../support/specRollover.js';
 import {
   acceptsOnly,
   advance,
@@ -79,20 +80,8 @@ describe('SPEC: rollover', () => {
   });
 
   it('SPEC table: `isRolloverResult` names exactly the attempt results after which SPEC rolls over', () => {
-    const rollsOver: AttemptResult[] = [
-      'no-response',
-      'voicemail',
-      'busy',
-      'sit',
-      'invalid-number',
-      'blocked-number',
-      'no-answer',
-      'failed',
-    ];
-    const stops: AttemptResult[] = ['approved', 'hung-up', 'fraud', 'invalid-input', 'pin-failed', 'canceled'];
-
-    expect(rollsOver.filter((result) => !isRolloverResult(result))).toEqual([]);
-    expect(stops.filter(isRolloverResult)).toEqual([]);
+    expect(SPEC_ROLLS_OVER.filter((result) => !isRolloverResult(result))).toEqual([]);
+    expect(SPEC_STOPS.filter(isRolloverResult)).toEqual([]);
   });
 });
 

@@ -6,21 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AttemptResult } from '../../src/index.js';
+import { SPEC_ROLLS_OVER } from '../support/specRollover.js';
 import { anyScenario } from './support/arbitraries.js';
 import { assertProperty, FILE_SEED, PROPERTY_TIMEOUT_MS } from './support/property.js';
 import { memoizeRuns, resultOf } from './support/scenario.js';
-
-/** Written out from SPEC.md rather than taken from the library's own list. */
-const ROLLS_OVER: AttemptResult[] = [
-  'busy',
-  'sit',
-  'invalid-number',
-  'blocked-number',
-  'no-answer',
-  'failed',
-  'no-response',
-  'voicemail',
-];
 
 describe('rollover', () => {
   // Both properties see the same scenarios (one seed) and share each run.
@@ -34,10 +23,10 @@ describe('rollover', () => {
         scenarios,
         async (scenario) => {
           const result = resultOf(await run(scenario));
-          for (const attempt of result.attempts.slice(0, -1)) expect(ROLLS_OVER).toContain(attempt.result);
+          for (const attempt of result.attempts.slice(0, -1)) expect(SPEC_ROLLS_OVER).toContain(attempt.result);
           // And such a result always rolls over while a target is left.
           const last = result.attempts.at(-1);
-          if (last !== undefined && ROLLS_OVER.includes(last.result as AttemptResult)) {
+          if (last !== undefined && SPEC_ROLLS_OVER.includes(last.result as AttemptResult)) {
             expect(result.status).toBe('unreachable');
             expect(result.attempts).toHaveLength(scenario.targets.length);
           }
