@@ -242,15 +242,19 @@ export function createVerificationService(options: VerificationServiceOptions): 
  * the process: Node 20 keeps each storage that ever ran in a process-wide list
  * for good and visits every one of them whenever any promise is made, so a
  * storage per service made each later promise slower by one visit per service
- * ever created. A step's entry names its service, so services do not read each other's.
+ * ever created. A step's entry names its service by a symbol of its own (not the
+ * service, which a timer made during a step would then keep alive), so services do
+ * not read each other's.
  */
-const runningSteps = new AsyncLocalStorage<{ service: object; subject: VerificationSubject }>();
+const runningSteps = new AsyncLocalStorage<{ service: symbol; subject: VerificationSubject }>();
 
 class DurableVerificationService implements VerificationService {
   private readonly store: VerificationStore;
   private readonly provider: DurableVoiceProvider<JsonValue, unknown>;
   private readonly clock: RuntimeClock;
   private readonly settings: StepSettings;
+  /** Names this service's steps in `runningSteps`. */
+  private readonly stepOwner = Symbol('verification service');
   private readonly timers = new Map<string, TimerHandle>();
   private readonly work = new Set<Promise<unknown>>();
   private readonly finishWaiters = new Map<string, Set<() => void>>();
@@ -669,12 +673,12 @@ class DurableVerificationService implements VerificationService {
 
   /** Runs a step with `subject` as whose it is, for the checks it calls. */
   private runAs<T>(subject: VerificationSubject, step: () => T): T {
-    return runningSteps.run({ service: this, subject }, step);
+    return runningSteps.run({ service: this.stepOwner, subject }, step);
   }
 
   private currentSubject(): VerificationSubject {
     const running = runningSteps.getStore();
-    return running?.service === this ? running.subject : { verificationId: '', userId: null };
+    return running?.service === this.stepOwner ? running.subject : { verificationId: '', userId: null };
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
