@@ -68,9 +68,12 @@ export function describeTarget(target: TargetInput): string {
   return extension === null ? number : `${number} x${extension}`;
 }
 
-// E.164 caps a number at 15 digits, country code included, and sets no least length; the shortest numbers any plan
-// assigns have 6 (Austria's `+43 1110`, Germany's `+49 1640` pagers, Iran's `+98 9602`).
-const E164 = /^\+[1-9][0-9]{5,14}$/;
+/**
+ * A number in E.164 and nothing else. E.164 caps a number at 15 digits, country
+ * code included, and sets no least length; the shortest numbers any plan assigns
+ * have 6 (Austria's `+43 1110`, Germany's `+49 1640` pagers, Iran's `+98 9602`).
+ */
+export const E164_NUMBER = /^\+[1-9][0-9]{5,14}$/;
 /** The form of an extension the machine can key: optional pauses (commas), then 1–16 keys. */
 export const EXTENSION = /^,*[0-9*#]{1,16}$/;
 
@@ -95,7 +98,7 @@ export const extensionPauseMs = (extension: string): number =>
  */
 export function checkE164Number(input: NumberCheckInput): NumberCheckResult {
   const { number, extension } = splitTarget(input.target);
-  if (!E164.test(number)) return { ok: false, result: 'invalid-number', rule: 'NOT_E164' };
+  if (!E164_NUMBER.test(number)) return { ok: false, result: 'invalid-number', rule: 'NOT_E164' };
   if (extension !== null && !EXTENSION.test(extension)) {
     return { ok: false, result: 'invalid-number', rule: 'INVALID_EXTENSION' };
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { E164_NUMBER } from '../machine/checks.js';
 import { splitExtension } from './extension.js';
 import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { recentlyParsed } from './parsePhoneTarget.js';
@@ -85,9 +86,6 @@ export function maskPhoneNumber(number: string, options: MaskPhoneNumberOptions 
 /** Masked numbers, by the key of the number as written. */
 const recentMasks = recentResults<string>();
 
-/** A number in E.164 and nothing else: parsing it as a target reads it exactly as masking would. */
-const E164 = /^\+[1-9]\d{5,14}$/;
-
 /** The masked form of a number in E.164 that was parsed as a target recently (a number check read it); else `null`. */
 function maskRecentlyParsed(number: string): string | null {
   // Only a parse already made: parsing here would mask the number again when it is no number.
@@ -100,7 +98,7 @@ function maskRecentlyParsed(number: string): string | null {
 }
 
 function computeMask(number: string, defaultCountryOption: string | null): string {
-  if (typeof number === 'string' && E164.test(number)) {
+  if (typeof number === 'string' && E164_NUMBER.test(number)) {
     const masked = maskRecentlyParsed(number);
     if (masked !== null) return masked;
   }

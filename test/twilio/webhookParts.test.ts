@@ -381,6 +381,8 @@ describe('TwilioVoiceProvider', () => {
     { authToken: '' },
     { publicBaseUrl: '/relative' },
     { defaultCallerId: '4255550100' },
+    { defaultCallerId: '+12345' },
+    { defaultCallerId: '+1234567890123456' },
     { entryPauseSeconds: 0 },
     { entryPauseSeconds: 6 },
     { entryPauseSeconds: 1.5 },
@@ -394,6 +396,12 @@ describe('TwilioVoiceProvider', () => {
     { defaultVoices: { 'en-US': 42 as unknown as string } },
   ])('refuses %j', (override) => {
     expect(() => new TwilioVoiceProvider({ ...valid, ...override })).toThrow(VoiceMfaError);
+  });
+
+  it('takes a caller ID of any length E.164 allows, as the number checks do (+43 1110 has six digits)', () => {
+    for (const defaultCallerId of ['+431110', '+123456789012345']) {
+      expect(() => new TwilioVoiceProvider({ ...valid, defaultCallerId })).not.toThrow();
+    }
   });
 
   it('fails a dial without any caller ID, with a code the record keeps', async () => {

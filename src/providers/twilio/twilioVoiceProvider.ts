@@ -10,6 +10,7 @@ import twilio from 'twilio';
 import { AudioAnalyser } from '../../audio/audioAnalyser.js';
 import { VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
+import { E164_NUMBER } from '../../machine/checks.js';
 import type { ProviderCommand } from '../../machine/commands.js';
 import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import type {
@@ -180,7 +181,6 @@ export interface TwilioVoiceProviderOptions {
 }
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 function refuse(message: string): never {
   throw new VoiceMfaError('PROVIDER_ERROR', `TwilioVoiceProvider: ${message}`);
@@ -281,7 +281,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     const publicBaseUrl = base.url.href;
     const sharedKeySecrets = readSharedKeySecrets(options.sharedKeySecret);
     if (sharedKeySecrets === null) refuse('sharedKeySecret must be a non-empty string or a list of them');
-    if (options.defaultCallerId !== undefined && !E164.test(options.defaultCallerId)) {
+    if (options.defaultCallerId !== undefined && !E164_NUMBER.test(options.defaultCallerId)) {
       refuse('defaultCallerId must be an E.164 number');
     }
     if (
