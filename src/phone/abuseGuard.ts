@@ -226,9 +226,13 @@ export interface RecordContext {
   /** Who asked for the verification: as given to {@link AbuseGuard.check}. */
   userId: string;
   /**
-   * The verification's id. With it, a record retried (after a store error)
-   * counts the calls and the denial once: the guard keeps a mark of the
-   * verifications it counted for as long as its longest window. Without it,
+   * The id of this one verification of the user, for a record that may be
+   * retried (after a store error): a retry counts the calls and the denial
+   * once, as the guard keeps a mark of what it counted for the user and the id
+   * for as long as its longest window. It must name one verification only (as
+   * the durable service's ids do): a record given the id of an earlier
+   * verification of the same user counts nothing, so an id a host reuses (a
+   * login session's) would let that user's denials go uncounted. Without it,
    * every record counts.
    */
   verificationId?: string;
@@ -259,8 +263,9 @@ export interface AbuseGuard {
   /**
    * Feeds a finished verification back: calls placed, a denial, a fraud
    * report. Returns the locks it placed (not one a longer lock already
-   * there covers, which the store keeps). Given the verification's id, a
-   * retry of a record that failed counts nothing the first one counted. A called number it cannot key (a
+   * there covers, which the store keeps). Given the verification's id (one
+   * verification's only, see {@link RecordContext}), a retry of a record
+   * that failed counts nothing the first one counted. A called number it cannot key (a
    * masked result, a national form) refuses the whole record with an
    * `InvalidRequestError` before anything is stored.
    */
@@ -408,8 +413,13 @@ const userKeys = (userId: string) => ({
   lock: `user-lock:${userId}`,
 });
 
-/** Marks a verification whose result was counted, so that a retry of its record counts nothing again. */
-const recordedKey = (verificationId: string) => `verification-recorded:${verificationId}`;
+/**
+ * Marks a verification whose result was counted, so that a retry of its record
+ * counts nothing again; keyed by the user too, so that one user's id never
+ * stands for another user's verification. JSON keeps the two ids apart.
+ */
+const recordedKey = (userId: string, verificationId: string) =>
+  `verification-recorded:${JSON.stringify([userId, verificationId])}`;
 
 const numberKeys = (e164: string) => ({
   verifications: `number-verifications:${e164}`,
@@ -661,7 +671,9 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
   async function record(result: RecordableVerification, context: RecordContext): Promise<AppliedLock[]> {
     const userId = checkId(context?.userId, 'userId');
     const recorded =
-      context.verificationId === undefined ? null : recordedKey(checkId(context.verificationId, 'verificationId'));
+      context.verificationId === undefined
+        ? null
+        : recordedKey(userId, checkId(context.verificationId, 'verificationId'));
     if (!isRecord(result) || !Array.isArray(result.attempts)) {
       throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
     }

@@ -298,6 +298,17 @@ describe('lockouts', () => {
     expect(locks).toMatchObject([{ subject: 'user', rule: 'user-denial-lockout' }]);
   });
 
+  it('counts the denials of two users whose verifications have the same id', async () => {
+    const { guard } = setUp({ denialLockout: { maxDenials: 1, windowMs: HOUR, lockMs: HOUR } });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    expect(await guard.record(denied, { userId: 'alice', verificationId: 'v-1' })).toMatchObject([
+      { rule: 'user-denial-lockout' },
+    ]);
+    expect(await guard.record(denied, { userId: 'bob', verificationId: 'v-1' })).toMatchObject([
+      { rule: 'user-denial-lockout' },
+    ]);
+  });
+
   it('counts a denial again for a record without a verification id: nothing says it is a retry', async () => {
     const { guard } = setUp({ denialLockout: { maxDenials: 2, windowMs: HOUR, lockMs: HOUR } });
     const denied = finished('denied', ['+14255550100', 'hung-up']);
