@@ -11,7 +11,7 @@ import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
 import { checkId } from '../request/identifiers.js';
 import { isRecord, MAX_TARGETS, missingMethods, unknownKeys } from '../request/normalizeRequest.js';
-import type { AbuseLimitStore, AbuseLock, AbuseLockRule } from './abuseLimitStore.js';
+import type { AbuseLimitStore, AbuseLock, AbuseLockRule, EventRetention } from './abuseLimitStore.js';
 import {
   type AbuseRule,
   InvalidPhoneConfigurationError,
@@ -226,9 +226,15 @@ export interface RecordContext {
   /** Who asked for the verification: as given to {@link AbuseGuard.check}. */
   userId: string;
   /**
-   * The verification's id. With it, a record retried (after a store error)
-   * counts the calls and the denial once: the guard keeps a mark of the
-   * verifications it counted for as long as its longest window. Without it,
+   * The id of this one verification of the user, for a record that may be
+   * retried (after a store error): the guard marks each call and the denial
+   * once it counted it (for the user and the id, as long as its longest
+   * window), and a retry counts only what is not marked. A call or denial
+   * whose mark the store failed to write, after counting it, is counted again:
+   * twice rather than never. It must name one verification only (as
+   * the durable service's ids do): a record given the id of an earlier
+   * verification of the same user counts nothing, so an id a host reuses (a
+   * login session's) would let that user's denials go uncounted. Without it,
    * every record counts.
    */
   verificationId?: string;
@@ -259,8 +265,10 @@ export interface AbuseGuard {
   /**
    * Feeds a finished verification back: calls placed, a denial, a fraud
    * report. Returns the locks it placed (not one a longer lock already
-   * there covers, which the store keeps). Given the verification's id, a
-   * retry of a record that failed counts nothing the first one counted. A called number it cannot key (a
+   * there covers, which the store keeps). Given the verification's id (one
+   * verification's only, see {@link RecordContext}), a retry of a record
+   * that failed counts what the first one did not; a part counted whose mark
+   * the store then failed to write is counted twice. A called number it cannot key (a
    * masked result, a national form) refuses the whole record with an
    * `InvalidRequestError` before anything is stored.
    */
@@ -408,8 +416,14 @@ const userKeys = (userId: string) => ({
   lock: `user-lock:${userId}`,
 });
 
-/** Marks a verification whose result was counted, so that a retry of its record counts nothing again. */
-const recordedKey = (verificationId: string) => `verification-recorded:${verificationId}`;
+/**
+ * Marks one part of a verification's result (the call to a number, the
+ * denial) as counted, so that a retry of its record counts it not again;
+ * keyed by the user too, so that one user's id never stands for another
+ * user's verification. JSON keeps the ids apart.
+ */
+const countedPartKey = (userId: string, verificationId: string, part: string) =>
+  `verification-counted:${JSON.stringify([userId, verificationId, part])}`;
 
 const numberKeys = (e164: string) => ({
   verifications: `number-verifications:${e164}`,
@@ -660,8 +674,8 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
 
   async function record(result: RecordableVerification, context: RecordContext): Promise<AppliedLock[]> {
     const userId = checkId(context?.userId, 'userId');
-    const recorded =
-      context.verificationId === undefined ? null : recordedKey(checkId(context.verificationId, 'verificationId'));
+    const verificationId =
+      context.verificationId === undefined ? undefined : checkId(context.verificationId, 'verificationId');
     if (!isRecord(result) || !Array.isArray(result.attempts)) {
       throw new InvalidRequestError([{ path: 'result', message: 'must be a verification result' }]);
     }
@@ -684,16 +698,25 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
 
     const lockout = limits.denialLockout;
     const denied = result.status === 'denied' && lockout !== null;
-    // A retry of a record that counted already places the locks again (a lock is kept once), and counts nothing.
-    const counted = recorded !== null && (await store.getEvents(recorded, time - longestRetention)).length > 0;
-    if (!counted) {
-      for (const { e164 } of called) {
-        await store.addEvent(numberKeys(e164).calls, time, { keepSince: time - limits.numberCooldownMs, keepLast: 1 });
-      }
-      if (denied) {
-        await store.addEvent(user.denials, time, { keepSince: time - lockout.windowMs, keepLast: lockout.maxDenials });
-      }
-      if (recorded !== null) await store.addEvent(recorded, time, { keepSince: time - longestRetention, keepLast: 1 });
+    const parts: { part: string; key: string; retention: EventRetention }[] = called.map(({ e164 }) => ({
+      part: `call:${e164}`,
+      key: numberKeys(e164).calls,
+      retention: { keepSince: time - limits.numberCooldownMs, keepLast: 1 },
+    }));
+    if (denied) {
+      parts.push({
+        part: 'denial',
+        key: user.denials,
+        retention: { keepSince: time - lockout.windowMs, keepLast: lockout.maxDenials },
+      });
+    }
+    // Each part is counted, then marked: a retry skips what a failed record counted and marked, and
+    // counts again only a part whose mark was not written (counted twice rather than never).
+    for (const { part, key, retention } of parts) {
+      const mark = verificationId === undefined ? null : countedPartKey(userId, verificationId, part);
+      if (mark !== null && (await store.getEvents(mark, time - longestRetention)).length > 0) continue;
+      await store.addEvent(key, time, retention);
+      if (mark !== null) await store.addEvent(mark, time, { keepSince: time - longestRetention, keepLast: 1 });
     }
 
     if (denied) {

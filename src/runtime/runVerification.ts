@@ -286,7 +286,8 @@ class VerificationRun {
   /** Feeds the result to the abuse limits, then hands it over; a failure to record is observed, and the result stands. */
   private async recordAbuse(abuseGuard: AbuseGuard, result: VerificationResult): Promise<VerificationResult> {
     try {
-      const locks = await abuseGuard.record(result, { userId: this.userId, verificationId: this.verificationId });
+      // No verificationId: a host's id need not be unique (a login session's), and this record is never retried.
+      const locks = await abuseGuard.record(result, { userId: this.userId });
       if (locks.length > 0) this.observe({ type: 'abuse.locked', locks });
     } catch (error) {
       this.observe({ type: 'abuse.recordFailed', code: errorCode(error), message: errorMessage(error) });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
 import type { AttemptResult, VerificationStatus } from '../../src/machine/outcomes.js';
 import { createAbuseGuard, DEFAULT_ABUSE_LIMITS } from '../../src/phone/abuseGuard.js';
+import type { EventRetention } from '../../src/phone/abuseLimitStore.js';
 import { type AbuseRule, InvalidPhoneConfigurationError, VerificationRefusedError } from '../../src/phone/errors.js';
 import { MemoryAbuseLimitStore } from '../../src/phone/memoryAbuseLimitStore.js';
 import { fakeClock, NO_LIMITS, setUp } from './abuseGuardSetup.js';
@@ -296,6 +297,66 @@ describe('lockouts', () => {
     clock.advance(MINUTE);
     const locks = await guard.record(denied, { userId: 'alice', verificationId: 'v-3' });
     expect(locks).toMatchObject([{ subject: 'user', rule: 'user-denial-lockout' }]);
+  });
+
+  /** A store whose writes fail while `failWrite` says so for the key written (and the key written before it). */
+  class FailingWritesStore extends MemoryAbuseLimitStore {
+    failWrite: (key: string, previousKey: string | null) => boolean = () => false;
+    private previousKey: string | null = null;
+    override async addEvent(key: string, at: number, retention: EventRetention): Promise<void> {
+      const previousKey = this.previousKey;
+      this.previousKey = key;
+      if (this.failWrite(key, previousKey)) throw new Error('the limit store was busy');
+      return super.addEvent(key, at, retention);
+    }
+  }
+
+  it('counts the calls of a verification once when writing its denial failed and its record is retried', async () => {
+    const clock = fakeClock();
+    const store = new FailingWritesStore();
+    const limits = {
+      ...NO_LIMITS,
+      numberCooldownMs: MINUTE,
+      denialLockout: { maxDenials: 2, windowMs: HOUR, lockMs: HOUR },
+    };
+    const guard = createAbuseGuard({ store, limits, now: clock.now });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    store.failWrite = (key) => key.startsWith('user-denials:');
+    await expect(guard.record(denied, { userId: 'alice', verificationId: 'v-1' })).rejects.toThrow('busy');
+    store.failWrite = () => false;
+    clock.advance(30 * SECOND);
+    expect(await guard.record(denied, { userId: 'alice', verificationId: 'v-1' })).toEqual([]);
+    // The call counted by the first record, not again by the retry: its cool-down ends a minute after the first.
+    clock.advance(30 * SECOND + 1);
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    // The denial counted once: the next one reaches the lockout of two.
+    const locks = await guard.record(denied, { userId: 'alice', verificationId: 'v-2' });
+    expect(locks).toMatchObject([{ subject: 'user', rule: 'user-denial-lockout' }]);
+  });
+
+  it('counts a denial twice rather than never when the store fails right after writing it', async () => {
+    const clock = fakeClock();
+    const store = new FailingWritesStore();
+    const limits = { ...NO_LIMITS, denialLockout: { maxDenials: 2, windowMs: HOUR, lockMs: HOUR } };
+    const guard = createAbuseGuard({ store, limits, now: clock.now });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    store.failWrite = (_key, previousKey) => previousKey?.startsWith('user-denials:') === true;
+    await expect(guard.record(denied, { userId: 'alice', verificationId: 'v-1' })).rejects.toThrow('busy');
+    store.failWrite = () => false;
+    // Nothing marks the denial as counted: the retry counts it again, and one denied verification locks.
+    const locks = await guard.record(denied, { userId: 'alice', verificationId: 'v-1' });
+    expect(locks).toMatchObject([{ subject: 'user', rule: 'user-denial-lockout' }]);
+  });
+
+  it('counts the denials of two users whose verifications have the same id', async () => {
+    const { guard } = setUp({ denialLockout: { maxDenials: 1, windowMs: HOUR, lockMs: HOUR } });
+    const denied = finished('denied', ['+14255550100', 'hung-up']);
+    expect(await guard.record(denied, { userId: 'alice', verificationId: 'v-1' })).toMatchObject([
+      { rule: 'user-denial-lockout' },
+    ]);
+    expect(await guard.record(denied, { userId: 'bob', verificationId: 'v-1' })).toMatchObject([
+      { rule: 'user-denial-lockout' },
+    ]);
   });
 
   it('counts a denial again for a record without a verification id: nothing says it is a retry', async () => {

@@ -377,6 +377,32 @@ describe('runVerification: phone numbers, policy and abuse limits', () => {
     ).rejects.toBeInstanceOf(VerificationRefusedError);
   });
 
+  it('counts the denial of each verification when a host gives two the same verificationId', async () => {
+    const clock = new VirtualClock();
+    const carrier = new SimulatedCarrier({
+      clock,
+      numbers: { [PRIMARY]: { kind: 'answers', responses: [{ hangUp: true }] } },
+    });
+    const guard = createAbuseGuard({
+      now: () => clock.now(),
+      limits: { numberCooldownMs: 0, denialLockout: { maxDenials: 2, windowMs: 3_600_000, lockMs: 3_600_000 } },
+    });
+    const options = { provider: carrier, clock, abuseGuard: guard, userId: 'alice', verificationId: 'login-session-7' };
+    expect((await runVerification({ targets: [PRIMARY] }, options)).status).toBe('denied');
+    const observations: VerificationObservation[] = [];
+    const second = await runVerification({ targets: [PRIMARY] }, { ...options, onEvent: (o) => observations.push(o) });
+    expect(second.status).toBe('denied');
+    expect(observations).toContainEqual(
+      expect.objectContaining({
+        type: 'abuse.locked',
+        locks: [expect.objectContaining({ rule: 'user-denial-lockout' })],
+      }),
+    );
+    await expect(runVerification({ targets: [PRIMARY] }, options)).rejects.toMatchObject({
+      rule: 'user-denial-lockout',
+    });
+  });
+
   it('an abuse guard without a user id is a request error', async () => {
     const clock = new VirtualClock();
     await expect(

@@ -4,7 +4,7 @@
  * errors for unknown ids and damaged records, and a store that is down.
  */
 import { executionAsyncResource } from 'node:async_hooks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createAbuseGuard,
   InvalidRequestError,
@@ -31,6 +31,12 @@ const BACKUP = '+14255550101';
 const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
+
+/** Waits a bounded while for the service to report `count` errors, and fails saying how many came. */
+async function untilErrors(errors: readonly unknown[], count = 1): Promise<void> {
+  for (let i = 0; i < 50 && errors.length < count; i++) await settle();
+  expect(errors, `the service reported ${errors.length} errors, expected ${count}`).toHaveLength(count);
+}
 
 function setUp(numbers: ConstructorParameters<typeof SimulatedCarrier>[0]['numbers'] = {}, autoAdvance = false) {
   const clock = new VirtualClock({ autoAdvance });
@@ -214,7 +220,7 @@ describe('the durable service', () => {
     const { verificationId } = await service.start({ targets: [PRIMARY] }, { userId: 'alice' });
     const result = await service.waitForResult(verificationId);
     expect(result.status).toBe('denied');
-    while (errors.length === 0) await settle();
+    await untilErrors(errors);
     expect(String(errors[0])).toContain('the host was busy');
     expect(finished).toEqual([]);
     clock.advanceBy(2_000);
@@ -241,21 +247,29 @@ describe('the durable service', () => {
         return super.getEvents(key, since);
       }
     }
+    const limitStore = new FlakyLimitStore();
     const guard = createAbuseGuard({
-      store: new FlakyLimitStore(),
+      store: limitStore,
       now: () => clock.now(),
       limits: { denialLockout: { maxDenials: 2, windowMs: 3_600_000, lockMs: 3_600_000 } },
     });
+    const record = vi.spyOn(guard, 'record');
     const { service, errors } = startSimulatedService(carrier, clock, store, {
       abuseGuard: guard,
       effectLeaseMs: 1_000,
     });
     const { verificationId } = await service.start({ targets: [PRIMARY] }, { userId: 'alice' });
     expect((await service.waitForResult(verificationId)).status).toBe('denied');
-    while (errors.length === 0) await settle();
+    await untilErrors(errors);
     expect(String(errors[0])).toContain('the limit store was busy');
+    expect(record).toHaveBeenCalledTimes(1);
     clock.advanceBy(2_000);
     await service.sweep();
+    // The sweep retried the record, which found the denial counted and counted it not again.
+    expect(record).toHaveBeenCalledTimes(2);
+    expect(record).toHaveBeenLastCalledWith(expect.anything(), { userId: 'alice', verificationId });
+    await expect(record.mock.results[1]?.value).resolves.toEqual([]);
+    expect(await limitStore.getEvents('user-denials:alice', 0)).toHaveLength(1);
     // One denied verification, counted once: alice is not locked (two would lock her).
     const next = await service.start({ targets: [BACKUP] }, { userId: 'alice' });
     expect(next.verificationId).not.toBe(verificationId);
