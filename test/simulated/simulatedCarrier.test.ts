@@ -443,7 +443,7 @@ describe("simulated carrier: the account's calls per second (a queue, as Twilio'
     expect(results.map((r) => r.attempts[0]?.times.ringingAt)).toEqual([2_100, 7_100, 12_100, 17_100, 22_100, 27_100]);
   });
 
-  it('a call still queued at the dial bound ends failed, timed out by the dial, not no-answer', async () => {
+  it('at the dial bound a call still queued ends failed and one already ringing no-answer, both timed out by the dial', async () => {
     const { results } = await burst(callees(4), { ringTimeoutMs: 5_000, dialTimeoutMs: 8_000 });
     expect(results.map((r) => [r.status, r.attempts[0]?.result, r.attempts[0]?.timedOut])).toEqual([
       ['approved', 'approved', null],
