@@ -154,6 +154,17 @@ const GATHER_DEFAULT_TIMEOUT_S = 5;
 /** Twilio may ring about 5 s past the `Timeout` of the create (Call resource reference). */
 const DEFAULT_RING_PAST_TIMEOUT_MS = 5_000;
 /** What an unlisted number does: it does not exist, which Twilio learns only after the create. */
+/**
+ * The SIP code a terminal callback carries when the call's end gave none (TELEPHONY.md): 487 only
+ * for a cancel of ours; a failure, or any other status, is a 500, the network's own failure.
+ */
+const SIP_CODE_OF_STATUS: Readonly<Record<string, number>> = {
+  completed: 200,
+  busy: 486,
+  'no-answer': 480,
+  canceled: 487,
+};
+
 const UNLISTED_CALLEE: NetworkCallee = { entries: [], endsAs: { status: 'failed', sipCode: 404 } };
 
 export class SimulatedTwilioNetwork {
@@ -346,7 +357,7 @@ export class SimulatedTwilioNetwork {
     const { answeredAt } = call.record;
     const terminal: Record<string, string> = {
       CallDuration: String(answeredAt === null ? 0 : Math.round((this.clock.now() - answeredAt) / 1_000)),
-      SipResponseCode: String(codes.sipCode ?? (status === 'completed' ? 200 : 487)),
+      SipResponseCode: String(codes.sipCode ?? SIP_CODE_OF_STATUS[status] ?? 500),
     };
     if (codes.sipCode === undefined && codes.errorCode !== undefined) delete terminal.SipResponseCode;
     if (codes.errorCode !== undefined) terminal.ErrorCode = codes.errorCode;
