@@ -91,6 +91,13 @@ export interface TwilioNetworkOptions {
    * a TwiML request's retry is the one whose answer runs. Default: never.
    */
   retriedWebhooks?: () => boolean;
+  /**
+   * When a retried webhook's second copy is sent: this long after the first,
+   * whether or not our answer to it has come (Twilio retries after a connection
+   * timeout, so the first may still be waiting on us). Default: once our answer
+   * to the first has come.
+   */
+  webhookRetryAfterMs?: number;
   /** How much longer than `Timeout` Twilio lets a call ring before it ends it as `no-answer`. Default 5 000 ms. */
   ringPastTimeoutMs?: number;
 }
@@ -190,6 +197,8 @@ export class SimulatedTwilioNetwork {
 
   /** Webhooks sent a second time (`retriedWebhooks`). */
   retriedWebhooks = 0;
+  /** Of those, the ones sent while our answer to the first was still to come (`webhookRetryAfterMs`). */
+  retriedBeforeAnswer = 0;
 
   /** Keys lost between Gathers, on every call. */
   get lostKeys(): number {
@@ -410,9 +419,21 @@ export class SimulatedTwilioNetwork {
     url: string,
     extra: Record<string, string>,
   ): Promise<TwilioWebhookResponse> {
-    const response = await this.deliver(call, url, extra);
-    if (this.options.retriedWebhooks?.() !== true) return response;
+    if (this.options.retriedWebhooks?.() !== true) return this.deliver(call, url, extra);
     this.retriedWebhooks++;
+    const first = this.deliver(call, url, extra);
+    const { webhookRetryAfterMs } = this.options;
+    if (webhookRetryAfterMs === undefined) await first;
+    else {
+      let answered = false;
+      // The first's answer is lost either way; only whether it had come by the retry is counted.
+      first.then(
+        () => (answered = true),
+        () => (answered = true),
+      );
+      await new Promise((resolve) => this.clock.setTimeout(resolve, webhookRetryAfterMs));
+      if (!answered) this.retriedBeforeAnswer++;
+    }
     return this.deliver(call, url, extra);
   }
 

@@ -307,6 +307,26 @@ describe('webhooks Twilio sends twice (a retry after a connection failure)', () 
     );
     expect(twice.result.ignoredEvents).toEqual(once.result.ignoredEvents);
   });
+
+  it('a retry sent while the first request still waits for a slow PIN check counts once', async () => {
+    // The PIN check takes 1.5 s: Twilio's retry, 500 ms after each request, comes while the first one waits.
+    const request: Partial<VerificationRequest> = { mode: 'pin' };
+    const callees = { [PRIMARY]: { entries: [typed('4821#', 200)] } };
+    const options = { roundTripMs: () => 300, pin: '4821', pinCheckMs: 1_500 };
+    const once = await verify(request, callees, options);
+    const twice = await verify(request, callees, { ...options, retriedWebhooks: () => true, webhookRetryAfterMs: 500 });
+    expect(twice.network.retriedWebhooks).toBeGreaterThanOrEqual(3);
+    expect(once.result.status).toBe('approved');
+    expect(twice.result.status).toBe('approved');
+    // The same, though later: each TwiML answer that runs is the retry's.
+    expect(twice.result.attempts.map((a) => [a.result, a.keysPressed, a.invalidEntries])).toEqual(
+      once.result.attempts.map((a) => [a.result, a.keysPressed, a.invalidEntries]),
+    );
+    // At least the entry's: its PIN check was still running when the retry came.
+    expect(twice.network.retriedBeforeAnswer).toBeGreaterThanOrEqual(1);
+    expect(twice.network.records[0]?.posted).toEqual(once.network.records[0]?.posted);
+    expect(twice.result.ignoredEvents).toEqual(once.result.ignoredEvents);
+  });
 });
 
 describe('keys typed after an entry is posted and before the re-prompt arrives', () => {
