@@ -19,6 +19,7 @@
  * unanswered call itself (`no-answer`, SIP 487).
  */
 
+import { DialQueue } from '../../src/providers/simulated/dialQueue.js';
 import { estimateDigitsDurationMs, estimatePlayDurationMs } from '../../src/providers/simulated/speech.js';
 import type {
   TwilioCallCreateParams,
@@ -155,6 +156,8 @@ interface NetworkCall {
   promptsHeard: number;
   keysScheduled: number;
   timers: Set<unknown>;
+  /** Takes the call out of Twilio's queue while it waits its turn. */
+  leaveQueue: (() => number) | null;
 }
 
 const GATHER_DEFAULT_TIMEOUT_S = 5;
@@ -181,9 +184,13 @@ export class SimulatedTwilioNetwork {
   private handler: Handler | null = null;
   /** The clock the network's calls and callbacks run on. */
   readonly clock: VirtualClock;
+  /** Twilio's queue of the account's calls above `callsPerSecond`; `null` without a rate. */
+  private readonly dialQueue: DialQueue | null;
 
   constructor(private readonly options: TwilioNetworkOptions) {
     this.clock = options.clock;
+    const { callsPerSecond } = options;
+    this.dialQueue = callsPerSecond === undefined ? null : new DialQueue(this.clock, callsPerSecond);
     this.calls = {
       create: (params) => this.create(params),
       update: (callSid, params) => this.update(callSid, params),
@@ -254,27 +261,24 @@ export class SimulatedTwilioNetwork {
         promptsHeard: 0,
         keysScheduled: 0,
         timers: new Set(),
+        leaveQueue: null,
       };
       this.records.push(record);
       this.byId.set(record.sid, call);
-      // Above the account's calls per second, Twilio queues the call: it starts when its turn comes.
-      const startAt = this.nextStartAt();
-      this.after(call, startAt - this.clock.now(), () => {
+      const start = (): void => {
         record.startedAt = this.clock.now();
         this.statusCallback(call, 'initiated');
         this.after(call, callee.ringAfterMs ?? 2_000, () => this.ring(call));
-      });
+      };
+      // Above the account's calls per second, Twilio queues the call: it starts when its turn comes.
+      if (this.dialQueue === null) this.after(call, 0, start);
+      else
+        call.leaveQueue = this.dialQueue.enter(this.clock.now(), () => {
+          call.leaveQueue = null;
+          start();
+        });
       return { sid: record.sid };
     });
-  }
-
-  private lastStartAt = Number.NEGATIVE_INFINITY;
-
-  private nextStartAt(): number {
-    const cps = this.options.callsPerSecond;
-    const startAt = cps === undefined ? this.clock.now() : Math.max(this.clock.now(), this.lastStartAt + 1_000 / cps);
-    this.lastStartAt = startAt;
-    return startAt;
   }
 
   private update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
@@ -358,6 +362,9 @@ export class SimulatedTwilioNetwork {
       this.send(call, gather.action, { Digits: gather.digits }, null);
     }
     call.phase = 'ended';
+    // A call canceled while queued never dials: it leaves the queue without taking a turn.
+    call.leaveQueue?.();
+    call.leaveQueue = null;
     call.gather = null;
     call.generation++;
     call.record.endedBy = by;

@@ -151,6 +151,26 @@ describe("Twilio's queue above the account's calls per second", () => {
     expect(results.map((r) => r.status)).toEqual(results.map(() => 'approved'));
   });
 
+  it('a call canceled while queued never dials: the next call takes its turn', async () => {
+    const clock = new VirtualClock();
+    const numbers = ['+14255551000', '+14255551001', '+14255551002'];
+    const callees = Object.fromEntries(numbers.map((n) => [n, { answerAfterMs: 2_000, entries: [typed('#', 0)] }]));
+    const network = new SimulatedTwilioNetwork({ clock, callees, callsPerSecond: 0.2 });
+    const provider = twilioProviderOn(network, { callsPerSecond: 50 });
+    // The second verification is canceled at 2 s, its call still queued (its turn is 5 s after the first's).
+    const cancelSecond = new AbortController();
+    clock.setTimeout(() => cancelSecond.abort(), 2_000);
+    const results = await Promise.all(
+      numbers.map((n, i) =>
+        runVerification({ targets: [n] }, { provider, clock, ...(i === 1 ? { signal: cancelSecond.signal } : {}) }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['approved', 'canceled', 'approved']);
+    const [first, second, third] = network.records;
+    expect(second).toMatchObject({ startedAt: null, endedBy: 'rest' });
+    expect((third?.startedAt ?? 0) - (first?.startedAt ?? 0)).toBe(5_000);
+  });
+
   it('a call queued beyond the dial bound is given up as failed (timed out by the dial), not no-answer', async () => {
     const { results } = await burst(8, { ringTimeoutMs: 5_000, dialTimeoutMs: 8_000 });
     const late = results.filter((r) => r.status !== 'approved');
