@@ -443,7 +443,7 @@ describe("simulated carrier: the account's calls per second (a queue, as Twilio'
     expect(results.map((r) => r.attempts[0]?.times.ringingAt)).toEqual([2_100, 7_100, 12_100, 17_100, 22_100, 27_100]);
   });
 
-  it('a call still queued at the dial bound ends failed, timed out by the dial, not no-answer', async () => {
+  it('at the dial bound a call still queued ends failed and one already ringing no-answer, both timed out by the dial', async () => {
     const { results } = await burst(callees(4), { ringTimeoutMs: 5_000, dialTimeoutMs: 8_000 });
     expect(results.map((r) => [r.status, r.attempts[0]?.result, r.attempts[0]?.timedOut])).toEqual([
       ['approved', 'approved', null],
@@ -451,6 +451,31 @@ describe("simulated carrier: the account's calls per second (a queue, as Twilio'
       ['unreachable', 'failed', 'dial'],
       ['unreachable', 'failed', 'dial'],
     ]);
+  });
+
+  it('a call that ends while queued leaves the queue: the next call takes its turn', async () => {
+    const clock = new VirtualClock();
+    const numbers = callees(3);
+    const carrier = new SimulatedCarrier({ clock, numbers, callsPerSecond: 0.2 });
+    // The second verification's dial bound ends its call at 5 s, still queued (its turn was at 5.1 s).
+    const dialTimeouts = [undefined, 5_000, undefined];
+    const results = await Promise.all(
+      Object.keys(numbers).map((n, i) =>
+        runVerification(
+          { targets: [n], timing: { ringTimeoutMs: 5_000, dialTimeoutMs: dialTimeouts[i] } },
+          { provider: carrier, clock },
+        ),
+      ),
+    );
+    expect(results.map((r) => [r.status, r.attempts[0]?.result, r.attempts[0]?.timedOut])).toEqual([
+      ['approved', 'approved', null],
+      ['unreachable', 'failed', 'dial'],
+      ['approved', 'approved', null],
+    ]);
+    // It never rang, and the third call rings at the second's turn, 5 s after the first, not 10 s.
+    expect(results[1]?.attempts[0]?.times.ringingAt).toBeNull();
+    expect(carrier.calls.map((c) => c.queuedMs)).toEqual([0, 4_900, 5_000]);
+    expect(results[2]?.attempts[0]?.times.ringingAt).toBe(7_100);
   });
 
   it('without a rate nothing waits', async () => {

@@ -19,6 +19,7 @@
  * unanswered call itself (`no-answer`, SIP 487).
  */
 
+import { DialQueue } from '../../src/providers/simulated/dialQueue.js';
 import { estimateDigitsDurationMs, estimatePlayDurationMs } from '../../src/providers/simulated/speech.js';
 import type {
   TwilioCallCreateParams,
@@ -91,6 +92,13 @@ export interface TwilioNetworkOptions {
    * a TwiML request's retry is the one whose answer runs. Default: never.
    */
   retriedWebhooks?: () => boolean;
+  /**
+   * When a retried webhook's second copy is sent: this long after the first,
+   * whether or not our answer to it has come (Twilio retries after a connection
+   * timeout, so the first may still be waiting on us). Default: once our answer
+   * to the first has come.
+   */
+  webhookRetryAfterMs?: number;
   /** How much longer than `Timeout` Twilio lets a call ring before it ends it as `no-answer`. Default 5 000 ms. */
   ringPastTimeoutMs?: number;
 }
@@ -148,12 +156,25 @@ interface NetworkCall {
   promptsHeard: number;
   keysScheduled: number;
   timers: Set<unknown>;
+  /** Takes the call out of Twilio's queue while it waits its turn. */
+  leaveQueue: (() => number) | null;
 }
 
 const GATHER_DEFAULT_TIMEOUT_S = 5;
 /** Twilio may ring about 5 s past the `Timeout` of the create (Call resource reference). */
 const DEFAULT_RING_PAST_TIMEOUT_MS = 5_000;
 /** What an unlisted number does: it does not exist, which Twilio learns only after the create. */
+/**
+ * The SIP code a terminal callback carries when the call's end gave none (TELEPHONY.md): 487 only
+ * for a cancel of ours; a failure, or any other status, is a 500, the network's own failure.
+ */
+const SIP_CODE_OF_STATUS: Readonly<Record<string, number>> = {
+  completed: 200,
+  busy: 486,
+  'no-answer': 480,
+  canceled: 487,
+};
+
 const UNLISTED_CALLEE: NetworkCallee = { entries: [], endsAs: { status: 'failed', sipCode: 404 } };
 
 export class SimulatedTwilioNetwork {
@@ -163,9 +184,13 @@ export class SimulatedTwilioNetwork {
   private handler: Handler | null = null;
   /** The clock the network's calls and callbacks run on. */
   readonly clock: VirtualClock;
+  /** Twilio's queue of the account's calls above `callsPerSecond`; `null` without a rate. */
+  private readonly dialQueue: DialQueue | null;
 
   constructor(private readonly options: TwilioNetworkOptions) {
     this.clock = options.clock;
+    const { callsPerSecond } = options;
+    this.dialQueue = callsPerSecond === undefined ? null : new DialQueue(this.clock, callsPerSecond);
     this.calls = {
       create: (params) => this.create(params),
       update: (callSid, params) => this.update(callSid, params),
@@ -179,6 +204,8 @@ export class SimulatedTwilioNetwork {
 
   /** Webhooks sent a second time (`retriedWebhooks`). */
   retriedWebhooks = 0;
+  /** Of those, the ones sent while our answer to the first was still to come (`webhookRetryAfterMs`). */
+  retriedBeforeAnswer = 0;
 
   /** Keys lost between Gathers, on every call. */
   get lostKeys(): number {
@@ -234,27 +261,24 @@ export class SimulatedTwilioNetwork {
         promptsHeard: 0,
         keysScheduled: 0,
         timers: new Set(),
+        leaveQueue: null,
       };
       this.records.push(record);
       this.byId.set(record.sid, call);
-      // Above the account's calls per second, Twilio queues the call: it starts when its turn comes.
-      const startAt = this.nextStartAt();
-      this.after(call, startAt - this.clock.now(), () => {
+      const start = (): void => {
         record.startedAt = this.clock.now();
         this.statusCallback(call, 'initiated');
         this.after(call, callee.ringAfterMs ?? 2_000, () => this.ring(call));
-      });
+      };
+      // Above the account's calls per second, Twilio queues the call: it starts when its turn comes.
+      if (this.dialQueue === null) this.after(call, 0, start);
+      else
+        call.leaveQueue = this.dialQueue.enter(this.clock.now(), () => {
+          call.leaveQueue = null;
+          start();
+        });
       return { sid: record.sid };
     });
-  }
-
-  private lastStartAt = Number.NEGATIVE_INFINITY;
-
-  private nextStartAt(): number {
-    const cps = this.options.callsPerSecond;
-    const startAt = cps === undefined ? this.clock.now() : Math.max(this.clock.now(), this.lastStartAt + 1_000 / cps);
-    this.lastStartAt = startAt;
-    return startAt;
   }
 
   private update(callSid: string, params: TwilioCallUpdateParams): Promise<unknown> {
@@ -338,6 +362,9 @@ export class SimulatedTwilioNetwork {
       this.send(call, gather.action, { Digits: gather.digits }, null);
     }
     call.phase = 'ended';
+    // A call canceled while queued never dials: it leaves the queue without taking a turn.
+    call.leaveQueue?.();
+    call.leaveQueue = null;
     call.gather = null;
     call.generation++;
     call.record.endedBy = by;
@@ -346,7 +373,7 @@ export class SimulatedTwilioNetwork {
     const { answeredAt } = call.record;
     const terminal: Record<string, string> = {
       CallDuration: String(answeredAt === null ? 0 : Math.round((this.clock.now() - answeredAt) / 1_000)),
-      SipResponseCode: String(codes.sipCode ?? (status === 'completed' ? 200 : 487)),
+      SipResponseCode: String(codes.sipCode ?? SIP_CODE_OF_STATUS[status] ?? 500),
     };
     if (codes.sipCode === undefined && codes.errorCode !== undefined) delete terminal.SipResponseCode;
     if (codes.errorCode !== undefined) terminal.ErrorCode = codes.errorCode;
@@ -399,9 +426,21 @@ export class SimulatedTwilioNetwork {
     url: string,
     extra: Record<string, string>,
   ): Promise<TwilioWebhookResponse> {
-    const response = await this.deliver(call, url, extra);
-    if (this.options.retriedWebhooks?.() !== true) return response;
+    if (this.options.retriedWebhooks?.() !== true) return this.deliver(call, url, extra);
     this.retriedWebhooks++;
+    const first = this.deliver(call, url, extra);
+    const { webhookRetryAfterMs } = this.options;
+    if (webhookRetryAfterMs === undefined) await first;
+    else {
+      let answered = false;
+      // The first's answer is lost either way; only whether it had come by the retry is counted.
+      first.then(
+        () => (answered = true),
+        () => (answered = true),
+      );
+      await new Promise((resolve) => this.clock.setTimeout(resolve, webhookRetryAfterMs));
+      if (!answered) this.retriedBeforeAnswer++;
+    }
     return this.deliver(call, url, extra);
   }
 

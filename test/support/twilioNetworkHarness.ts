@@ -29,6 +29,8 @@ export interface NetworkRunOptions extends Partial<Omit<TwilioNetworkOptions, 'c
   keyCollection?: KeyCollectionStyle;
   /** The PIN the host's verifier accepts. */
   pin?: string;
+  /** How long the host's PIN check takes, on the network's clock. Default 0 (it answers at once). */
+  pinCheckMs?: number;
 }
 
 export const NETWORK_CALLER_ID = '+14255550000';
@@ -58,15 +60,21 @@ export async function verifyOnTwilioNetwork(
   options: NetworkRunOptions = {},
 ): Promise<NetworkRun> {
   const clock = new VirtualClock();
-  const { keyCollection, pin, ...networkOptions } = options;
+  const { keyCollection, pin, pinCheckMs = 0, ...networkOptions } = options;
   const network = new SimulatedTwilioNetwork({ clock, callees, ...networkOptions });
   const provider = twilioProviderOn(network, keyCollection === undefined ? {} : { keyCollection });
   const result = await runVerification(request, {
     provider,
     clock,
-    ...(pin === undefined ? {} : { verifyPin: (entry: string) => entry === pin }),
+    ...(pin === undefined ? {} : { verifyPin: (entry: string) => checkedAfter(clock, pinCheckMs, entry === pin) }),
   });
   return { result, network };
+}
+
+/** A check's answer, at once or after `delayMs` of the clock. */
+function checkedAfter(clock: VirtualClock, delayMs: number, matches: boolean): boolean | Promise<boolean> {
+  if (delayMs === 0) return matches;
+  return new Promise((resolve) => clock.setTimeout(() => resolve(matches), delayMs));
 }
 
 /** An entry typed `gapMs` apart, starting `startAfterMs` after the prompt ends. */

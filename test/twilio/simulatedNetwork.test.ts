@@ -151,6 +151,26 @@ describe("Twilio's queue above the account's calls per second", () => {
     expect(results.map((r) => r.status)).toEqual(results.map(() => 'approved'));
   });
 
+  it('a call canceled while queued never dials: the next call takes its turn', async () => {
+    const clock = new VirtualClock();
+    const numbers = ['+14255551000', '+14255551001', '+14255551002'];
+    const callees = Object.fromEntries(numbers.map((n) => [n, { answerAfterMs: 2_000, entries: [typed('#', 0)] }]));
+    const network = new SimulatedTwilioNetwork({ clock, callees, callsPerSecond: 0.2 });
+    const provider = twilioProviderOn(network, { callsPerSecond: 50 });
+    // The second verification is canceled at 2 s, its call still queued (its turn is 5 s after the first's).
+    const cancelSecond = new AbortController();
+    clock.setTimeout(() => cancelSecond.abort(), 2_000);
+    const results = await Promise.all(
+      numbers.map((n, i) =>
+        runVerification({ targets: [n] }, { provider, clock, ...(i === 1 ? { signal: cancelSecond.signal } : {}) }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['approved', 'canceled', 'approved']);
+    const [first, second, third] = network.records;
+    expect(second).toMatchObject({ startedAt: null, endedBy: 'rest' });
+    expect((third?.startedAt ?? 0) - (first?.startedAt ?? 0)).toBe(5_000);
+  });
+
   it('a call queued beyond the dial bound is given up as failed (timed out by the dial), not no-answer', async () => {
     const { results } = await burst(8, { ringTimeoutMs: 5_000, dialTimeoutMs: 8_000 });
     const late = results.filter((r) => r.status !== 'approved');
@@ -181,8 +201,17 @@ describe("Twilio's call progress: 201 first, the outcome by status callback", ()
     });
   });
 
-  it.each<{ endsAs: NonNullable<NetworkCallee['endsAs']>; result: string; providerCode: string | null }>([
+  it.each<{
+    endsAs: NonNullable<NetworkCallee['endsAs']>;
+    result: string;
+    providerCode: string | null;
+    sipCode?: number | null;
+  }>([
     { endsAs: { status: 'busy', sipCode: 486 }, result: 'busy', providerCode: null },
+    // Without a code the network sends the one of the status: busy is 486, a failure 500 (not 487, our cancel).
+    { endsAs: { status: 'busy' }, result: 'busy', providerCode: null, sipCode: 486 },
+    { endsAs: { status: 'failed' }, result: 'failed', providerCode: null, sipCode: 500 },
+    { endsAs: { status: 'no-answer' }, result: 'no-answer', providerCode: null, sipCode: 480 },
     { endsAs: { status: 'failed', sipCode: 410 }, result: 'sit', providerCode: null },
     { endsAs: { status: 'failed', sipCode: 503 }, result: 'failed', providerCode: null },
     { endsAs: { status: 'failed', errorCode: '13224' }, result: 'invalid-number', providerCode: '13224' },
@@ -192,14 +221,14 @@ describe("Twilio's call progress: 201 first, the outcome by status callback", ()
     { endsAs: { status: 'no-answer', sipCode: 480 }, result: 'no-answer', providerCode: null },
   ])(
     'a call Twilio ends $endsAs.status (SIP $endsAs.sipCode, error $endsAs.errorCode) becomes $result and rolls over',
-    async ({ endsAs, result, providerCode }) => {
+    async ({ endsAs, result, providerCode, sipCode = endsAs.sipCode ?? null }) => {
       const { result: outcome, network } = await verify(
         { targets: [PRIMARY, BACKUP] },
         { [PRIMARY]: { entries: [], endsAs }, [BACKUP]: { entries: [typed('#', 0)] } },
       );
       expect(outcome.status).toBe('approved');
       expect(network.records[0]?.endedBy).toBe('network');
-      expect(outcome.attempts[0]).toMatchObject({ result, providerCode, sipCode: endsAs.sipCode ?? null });
+      expect(outcome.attempts[0]).toMatchObject({ result, providerCode, sipCode });
     },
   );
 
@@ -298,6 +327,26 @@ describe('webhooks Twilio sends twice (a retry after a connection failure)', () 
     );
     expect(twice.result.ignoredEvents).toEqual(once.result.ignoredEvents);
   });
+
+  it('a retry sent while the first request still waits for a slow PIN check counts once', async () => {
+    // The PIN check takes 1.5 s: Twilio's retry, 500 ms after each request, comes while the first one waits.
+    const request: Partial<VerificationRequest> = { mode: 'pin' };
+    const callees = { [PRIMARY]: { entries: [typed('4821#', 200)] } };
+    const options = { roundTripMs: () => 300, pin: '4821', pinCheckMs: 1_500 };
+    const once = await verify(request, callees, options);
+    const twice = await verify(request, callees, { ...options, retriedWebhooks: () => true, webhookRetryAfterMs: 500 });
+    expect(twice.network.retriedWebhooks).toBeGreaterThanOrEqual(3);
+    expect(once.result.status).toBe('approved');
+    expect(twice.result.status).toBe('approved');
+    // The same, though later: each TwiML answer that runs is the retry's.
+    expect(twice.result.attempts.map((a) => [a.result, a.keysPressed, a.invalidEntries])).toEqual(
+      once.result.attempts.map((a) => [a.result, a.keysPressed, a.invalidEntries]),
+    );
+    // At least the entry's: its PIN check was still running when the retry came.
+    expect(twice.network.retriedBeforeAnswer).toBeGreaterThanOrEqual(1);
+    expect(twice.network.records[0]?.posted).toEqual(once.network.records[0]?.posted);
+    expect(twice.result.ignoredEvents).toEqual(once.result.ignoredEvents);
+  });
 });
 
 describe('keys typed after an entry is posted and before the re-prompt arrives', () => {
@@ -317,10 +366,14 @@ describe('keys typed after an entry is posted and before the re-prompt arrives',
 
   it('if Twilio buffered them, the # would reach the re-prompt and approve at once', async () => {
     const { result, network } = await verify({}, impatient, { roundTripMs: () => 600, keysBetweenGathers: 'buffered' });
-    expect(network.records[0]?.posted.slice(0, 2)).toEqual(['5#', '#']);
-    expect(network.records[0]?.lost).toBe('');
+    // The buffered # is the whole second entry: the one the callee keeps for after the re-prompt is never typed.
+    expect(network.records[0]).toMatchObject({ pressed: '5##', lost: '', posted: ['5#', '#'] });
     expect(result).toMatchObject({ status: 'approved', reason: 'pound-key' });
     expect(result.attempts[0]?.invalidEntries).toBe(1);
+    // Approved as the re-prompt starts, long before a # typed after the re-prompt (the keys lost) approves.
+    const whenLost = await verify({}, impatient, { roundTripMs: () => 600 });
+    const approvedAt = result.attempts[0]?.times.endedAt ?? Number.POSITIVE_INFINITY;
+    expect(approvedAt).toBeLessThan((whenLost.result.attempts[0]?.times.endedAt ?? 0) - 5_000);
   });
 });
 

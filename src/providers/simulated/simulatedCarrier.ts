@@ -26,6 +26,7 @@ import type {
 } from '../types.js';
 import { CallListener, checkAudioAnalysis, LISTENING_FRAME_MS, type SimulatedAudioAnalysis } from './callListener.js';
 import { checkNumberField, DURATION, fieldPath } from './checks.js';
+import { DialQueue } from './dialQueue.js';
 import { InvalidSimulationError, SimulatedApiError } from './errors.js';
 import {
   checkFaultPlan,
@@ -232,6 +233,8 @@ interface CallState {
   promptIndex: number;
   currentPromptSeq: number;
   promptPlaying: boolean;
+  /** Takes the call out of the account's queue while it waits its turn, returning how long it waited. */
+  leaveQueue: (() => number) | null;
 }
 
 /**
@@ -305,9 +308,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
   private readonly scriptedFaults: readonly ScriptedFault[];
   private readonly seed: number;
   private readonly audioAnalysis: SimulatedAudioAnalysis | null;
-  private readonly callsPerSecond: number | null;
-  /** When the last call left the queue (`callsPerSecond`). */
-  private lastCallStartAt = Number.NEGATIVE_INFINITY;
+  /** The account's queue of calls above `callsPerSecond`, shared by every verification; `null` without a rate. */
+  private readonly dialQueue: DialQueue | null;
   private callCounter = 0;
   private sessionCounter = 0;
   private sink: ((verificationId: string, event: ProviderEvent) => void) | null = null;
@@ -342,8 +344,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     this.scriptedFaults = options.scriptedFaults ?? NO_SCRIPTED_FAULTS;
     checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
     checkNumberField(options.callsPerSecond, 'callsPerSecond', CALLS_PER_SECOND, issues);
-    this.callsPerSecond = options.callsPerSecond ?? null;
     if (issues.length > 0) throw new InvalidSimulationError(issues);
+    this.dialQueue = options.callsPerSecond === undefined ? null : new DialQueue(this.clock, options.callsPerSecond);
     const { audioAnalysis = false } = options;
     this.audioAnalysis = audioAnalysis === false ? null : audioAnalysis === true ? {} : audioAnalysis;
     if (this.audioAnalysis !== null) checkAudioAnalysis(this.audioAnalysis);
@@ -421,23 +423,16 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     this.sessionCounter++;
     // Fault machinery only for carriers with faults to inject: without it, every event arrives at once, as sent.
     const randomFaults = disturbsEvents(this.faults);
-    if (!randomFaults && this.scriptedFaults.length === 0) return new CarrierSession(this, context);
+    if (!randomFaults && this.scriptedFaults.length === 0) return new CarrierSession(this, context, this.dialQueue);
     const log = (record: FaultRecord) => this.faultLog.push(record);
     const random = createSeededRandom((this.seed * 7919 + this.sessionCounter) >>> 0);
     return new CarrierSession(
       this,
       context,
+      this.dialQueue,
       randomFaults ? new FaultSchedule(this.faults, random, log) : null,
       this.scriptedFaults.length === 0 ? null : new ScriptedFaultPlayer(this.scriptedFaults, log),
     );
-  }
-
-  /** @internal How long a call created at `createdAt` waits for its turn in the account's queue; takes the turn. */
-  takeQueueTurn(createdAt: number): number {
-    if (this.callsPerSecond === null) return 0;
-    const startAt = Math.max(createdAt, this.lastCallStartAt + 1_000 / this.callsPerSecond);
-    this.lastCallStartAt = startAt;
-    return startAt - createdAt;
   }
 
   /** @internal */
@@ -469,6 +464,8 @@ class CarrierSession implements ProviderSession {
   constructor(
     private readonly carrier: SimulatedCarrier,
     private readonly context: SessionContext,
+    /** The account's queue of calls above its calls per second, or `null` without a rate. */
+    private readonly dialQueue: DialQueue | null,
     /** Random faults, when the carrier's plan has any. */
     private readonly faults: FaultSchedule | null = null,
     /** Scripted faults, when the carrier has any. */
@@ -580,12 +577,20 @@ class CarrierSession implements ProviderSession {
       promptIndex: 0,
       currentPromptSeq: 0,
       promptPlaying: false,
+      leaveQueue: null,
     };
     this.calls = [...this.calls, call];
-    // The create succeeds at once (the call is queued); its progress waits for its turn.
-    record.queuedMs = this.carrier.takeQueueTurn(this.clock.now() + apiLatencyMs);
     this.after(call, apiLatencyMs, () => this.emit({ type: 'call.dialed', attempt, callId }));
-    this.after(call, apiLatencyMs + record.queuedMs + postDialDelayMs, () => this.progress(call));
+    if (this.dialQueue === null) {
+      this.after(call, apiLatencyMs + postDialDelayMs, () => this.progress(call));
+      return;
+    }
+    // The create succeeds at once (the call is queued); its progress waits for its turn.
+    call.leaveQueue = this.dialQueue.enter(this.clock.now() + apiLatencyMs, (queuedMs) => {
+      call.leaveQueue = null;
+      record.queuedMs = queuedMs;
+      this.after(call, postDialDelayMs, () => this.progress(call));
+    });
   }
 
   /** The carrier's verdict for scripts that never ring, or `null` for those that do. */
@@ -793,6 +798,9 @@ class CarrierSession implements ProviderSession {
     call.ended = true;
     call.record.endedAt = this.clock.now();
     call.record.endedBy = by;
+    // Ended before its turn, the call never dials: it leaves the queue without taking a turn.
+    if (call.leaveQueue !== null) call.record.queuedMs = call.leaveQueue();
+    call.leaveQueue = null;
     for (let timer = this.firstTimer; timer !== null; ) {
       const { next } = timer;
       if (timer.call === call) this.cancel(timer);
