@@ -86,6 +86,8 @@ export interface TwilioCall {
   dialedReported: boolean;
   /** The machine hung up (or gave up on) this call: nothing more about it is reported. */
   released: boolean;
+  /** Its create failed without telling whether Twilio created the call (see `mayHaveBeenPlacedUnknowingly`). */
+  createOutcomeUnknown?: boolean;
   answeredByReported: boolean;
   /** The dial asked for answering-machine detection (absent in states saved before it was kept: no). */
   machineDetection?: boolean;
@@ -119,7 +121,13 @@ export interface TwilioState {
 export type TwilioInbound =
   | { kind: 'webhook'; webhook: TwilioCallWebhook }
   | { kind: 'created'; token: string; callSid: string }
-  | { kind: 'create-failed'; token: string; ending: CallEnding }
+  | {
+      kind: 'create-failed';
+      token: string;
+      ending: CallEnding;
+      /** No answer told whether Twilio created the call (a timeout, a lost connection, a 5xx): it may have. */
+      mayHaveBeenPlaced?: boolean;
+    }
   | { kind: 'heard'; token: string; callSid: string; heard: HeardOnCall };
 
 /** A REST request to make after the step. */
@@ -235,6 +243,7 @@ export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): Twili
       if (call !== undefined && call.callSid === null) {
         call.phase = 'ended';
         call.released = true;
+        if (inbound.mayHaveBeenPlaced === true) call.createOutcomeUnknown = true;
         events.push({ type: 'call.dialFailed', attempt: call.attempt, ending: inbound.ending });
       }
       return {
@@ -707,6 +716,16 @@ export function awaitsHangUp(call: TwilioCall): call is TwilioCall & { callSid: 
     call.twiml !== 'finished' &&
     !(call.twiml === 'holding' && call.pending?.kind === 'hang-up')
   );
+}
+
+/**
+ * A call whose create failed without telling whether Twilio created it, and
+ * of which no webhook came since: it may ring somewhere, and its first webhook
+ * is what gives the CallSid to end it by. A dial never sent, or refused by
+ * Twilio, placed no call.
+ */
+export function mayHaveBeenPlacedUnknowingly(call: TwilioCall): boolean {
+  return call.callSid === null && call.createOutcomeUnknown === true;
 }
 
 /**
