@@ -148,8 +148,7 @@ export async function runStep(
         if (fired === 0) return { write: null, answer: null, finished: null };
         break;
       case 'cancel': {
-        const ended = actor.getSnapshot().status !== 'active';
-        audit.push({ ...inputRow(scope, now, 'cancel'), reason: ended ? AFTER_THE_END : null });
+        audit.push({ ...inputRow(scope, now, 'cancel'), reason: reasonChangedNothing(actor, null) });
         send(actor, { type: 'verification.cancel', at: now });
         break;
       }
@@ -264,7 +263,7 @@ function deliver(actor: VerificationActor, event: unknown, now: number, scope: A
   const row = inputRow(scope, now, describeEventForAudit(stamped), before.context.attemptIndex);
   audit.push(row);
   if (before.status !== 'active') {
-    row.reason = AFTER_THE_END;
+    row.reason = reasonChangedNothing(actor, null);
     return;
   }
   actor.send(stamped);
@@ -284,10 +283,18 @@ function recordUnreported(
   scope: AuditScope,
   audit: AuditEntry[],
 ): void {
-  const snapshot = actor.getSnapshot();
   const { what, reason } = reception.audit ?? { what: 'inbound message', reason: null };
-  const row = inputRow(scope, now, what, snapshot.context.attemptIndex);
-  audit.push({ ...row, reason: reason ?? (snapshot.status === 'active' ? null : AFTER_THE_END) });
+  const row = inputRow(scope, now, what, actor.getSnapshot().context.attemptIndex);
+  audit.push({ ...row, reason: reasonChangedNothing(actor, reason) });
+}
+
+/**
+ * Why an input changed nothing, for the audit log: `after the end` whenever
+ * the verification had ended (whatever the provider or the machine would say
+ * of it), else `reason`, the provider's or the machine's.
+ */
+function reasonChangedNothing(actor: VerificationActor, reason: string | null): string | null {
+  return actor.getSnapshot().status === 'active' ? reason : AFTER_THE_END;
 }
 
 /**

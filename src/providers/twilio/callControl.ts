@@ -250,7 +250,7 @@ export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): Twili
         state: next,
         events,
         answer: null,
-        audit: { what: 'call create failed', reason: call === undefined ? STALE : null },
+        audit: { what: 'call create failed', reason: call === undefined || call.released ? STALE : null },
       };
     case 'webhook':
       return receiveWebhook(next, call, inbound.webhook, events);
@@ -294,7 +294,8 @@ function receiveWebhook(
     return stale;
   }
   acknowledgeDial(call, webhook.params.CallSid, events);
-  const audit = { what, reason: null };
+  // A call let go after its dial was reported reports nothing more: its webhooks are stale.
+  const audit = { what, reason: call.released ? STALE : null };
   switch (webhook.route) {
     case 'status':
       onStatusCallback(call, webhook, events);
