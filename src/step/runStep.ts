@@ -17,7 +17,14 @@ import { attemptsOf, type VerificationResult } from '../machine/outcomes.js';
 import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
-import type { DurableContext, DurableVoiceProvider, ProviderEffect, Reception } from '../providers/types.js';
+import {
+  type DurableContext,
+  type DurableVoiceProvider,
+  IGNORED_MESSAGE_REASONS,
+  type IgnoredMessageReason,
+  type ProviderEffect,
+  type Reception,
+} from '../providers/types.js';
 import { MAX_DURATION_MS } from '../store/options.js';
 import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../store/types.js';
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
@@ -69,7 +76,7 @@ export interface StepOutcome {
 const MAX_DEADLINES_PER_STEP = 10_000;
 
 /** Why an input changed nothing when it came after the verification's final status. */
-const AFTER_THE_END = 'after the end';
+const AFTER_THE_END = IGNORED_MESSAGE_REASONS.afterTheEnd;
 
 const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
 const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
@@ -293,7 +300,10 @@ function recordUnreported(
  * the verification had ended (whatever the provider or the machine would say
  * of it), else `reason`, the provider's or the machine's.
  */
-function reasonChangedNothing(actor: VerificationActor, reason: string | null): string | null {
+function reasonChangedNothing(
+  actor: VerificationActor,
+  reason: IgnoredMessageReason | null,
+): IgnoredMessageReason | null {
   return actor.getSnapshot().status === 'active' ? reason : AFTER_THE_END;
 }
 

@@ -8,6 +8,7 @@ import type { JsonValue } from '../../src/json.js';
 import type { Timing } from '../../src/machine/types.js';
 import { maskPhoneNumber } from '../../src/phone/maskPhoneNumber.js';
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
+import type { Reception } from '../../src/providers/types.js';
 import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationMachine } from '../../src/runtime/createVerificationActor.js';
@@ -103,6 +104,9 @@ describe('a durable step', () => {
       answer: null,
       audit: { what: 'call created', reason: 'stale' },
     }));
+    // @ts-expect-error A provider names only reasons the audit log knows.
+    const unknownReason: Reception<JsonValue>['audit'] = { what: 'call created', reason: 'ignored' };
+    expect(unknownReason?.reason).toBe('ignored');
     const message = { kind: 'inbound', inbound: {}, idempotencyKey: null } as const;
     const rowsOf = (write: StepWrite) => write.audit.map((row) => [row.what, row.reason]);
     expect(rowsOf(writeOf(await t.step(message, START + 100)))).toEqual([['call created', 'stale']]);

@@ -16,7 +16,7 @@ import type { DialCommand, PlayPromptCommand, ProviderCommand } from '../../mach
 import type { CallEnding, ProviderEvent } from '../../machine/events.js';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { type HeardOnCall, toHeardEvent } from '../heardOnCall.js';
-import type { ProviderEffect } from '../types.js';
+import { IGNORED_MESSAGE_REASONS, type IgnoredMessageReason, type ProviderEffect } from '../types.js';
 import { TWILIO_CALL_STATUS_EVENTS, toAnsweredBy, toCallEnding, toTwilioCallStatus } from './callStatusMapping.js';
 import type { TwilioCallWebhook } from './callWebhook.js';
 import { toCallCreateParams } from './dialRequest.js';
@@ -187,7 +187,7 @@ const MAX_SEQUENCE_NUMBERS = 32;
 const HANG_UP_TWIML = toHangUpTwiml([], {});
 const EMPTY_TWIML = toEmptyTwiml();
 /** Why the audit log says a message changed nothing: it is about a call that is not (or no longer) the verification's. */
-const STALE = 'stale';
+const STALE = IGNORED_MESSAGE_REASONS.stale;
 
 /** A verification's state before its first call. */
 export function initialTwilioState(): TwilioState {
@@ -215,7 +215,7 @@ export interface TwilioReception {
   state: TwilioState;
   events: ProviderEvent[];
   answer: string | null;
-  audit?: { what: string; reason: string | null };
+  audit?: { what: string; reason: IgnoredMessageReason | null };
 }
 
 /**
