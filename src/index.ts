@@ -178,6 +178,7 @@ export type {
   DialQueuedReport,
   DurableContext,
   DurableVoiceProvider,
+  IgnoredMessageReason,
   Plan,
   ProviderCapabilities,
   ProviderEffect,

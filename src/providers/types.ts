@@ -155,7 +155,40 @@ export interface DurableContext {
   now: number;
 }
 
-/** What a provider makes of an inbound message (e.g. a webhook). */
+/**
+ * Why the audit log says a message changed nothing: `stale` — it was about a
+ * call the verification no longer has (another call's, a call it let go), as
+ * a provider says in {@link Reception.audit}; `after the end` — it came after
+ * the verification's final status, as the step says of any input then,
+ * whatever the provider said.
+ *
+ * @example
+ * ```ts
+ * const reason: IgnoredMessageReason = 'stale';
+ * ```
+ */
+export type IgnoredMessageReason = 'stale' | 'after the end';
+
+/** The values of {@link IgnoredMessageReason}, for the code that writes them. */
+export const IGNORED_MESSAGE_REASONS = {
+  stale: 'stale',
+  afterTheEnd: 'after the end',
+} as const satisfies Record<string, IgnoredMessageReason>;
+
+/**
+ * What a provider makes of an inbound message (e.g. a webhook).
+ *
+ * @example
+ * ```ts
+ * // A webhook about a call the verification let go: nothing for the machine, an audit row that says why.
+ * const reception: Reception<MyState> = {
+ *   state,
+ *   events: [],
+ *   answer: '<Response/>',
+ *   audit: { what: 'webhook status', reason: 'stale' },
+ * };
+ * ```
+ */
 export interface Reception<State> {
   state: State;
   /** Events for the machine, in order. */
@@ -168,7 +201,7 @@ export interface Reception<State> {
    * no longer ours); `null` when it simply had nothing to report. Default
    * `{ what: 'inbound message', reason: null }`.
    */
-  audit?: { what: string; reason: string | null };
+  audit?: { what: string; reason: IgnoredMessageReason | null };
 }
 
 /** What a provider makes of the machine's commands in one step. */

@@ -17,7 +17,14 @@ import { attemptsOf, type VerificationResult } from '../machine/outcomes.js';
 import type { VerificationInput } from '../machine/types.js';
 import { isProviderEventType, isWellFormedEvent } from '../machine/validateEvent.js';
 import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
-import type { DurableContext, DurableVoiceProvider, ProviderEffect, Reception } from '../providers/types.js';
+import {
+  type DurableContext,
+  type DurableVoiceProvider,
+  IGNORED_MESSAGE_REASONS,
+  type IgnoredMessageReason,
+  type ProviderEffect,
+  type Reception,
+} from '../providers/types.js';
 import { MAX_DURATION_MS } from '../store/options.js';
 import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../store/types.js';
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
@@ -69,7 +76,7 @@ export interface StepOutcome {
 const MAX_DEADLINES_PER_STEP = 10_000;
 
 /** Why an input changed nothing when it came after the verification's final status. */
-const AFTER_THE_END = 'after the end';
+const AFTER_THE_END = IGNORED_MESSAGE_REASONS.afterTheEnd;
 
 const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
 const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
@@ -148,8 +155,7 @@ export async function runStep(
         if (fired === 0) return { write: null, answer: null, finished: null };
         break;
       case 'cancel': {
-        const ended = actor.getSnapshot().status !== 'active';
-        audit.push({ ...inputRow(scope, now, 'cancel'), reason: ended ? AFTER_THE_END : null });
+        audit.push({ ...inputRow(scope, now, 'cancel'), reason: reasonChangedNothing(actor, null) });
         send(actor, { type: 'verification.cancel', at: now });
         break;
       }
@@ -264,7 +270,7 @@ function deliver(actor: VerificationActor, event: unknown, now: number, scope: A
   const row = inputRow(scope, now, describeEventForAudit(stamped), before.context.attemptIndex);
   audit.push(row);
   if (before.status !== 'active') {
-    row.reason = AFTER_THE_END;
+    row.reason = reasonChangedNothing(actor, null);
     return;
   }
   actor.send(stamped);
@@ -284,10 +290,21 @@ function recordUnreported(
   scope: AuditScope,
   audit: AuditEntry[],
 ): void {
-  const snapshot = actor.getSnapshot();
   const { what, reason } = reception.audit ?? { what: 'inbound message', reason: null };
-  const row = inputRow(scope, now, what, snapshot.context.attemptIndex);
-  audit.push({ ...row, reason: reason ?? (snapshot.status === 'active' ? null : AFTER_THE_END) });
+  const row = inputRow(scope, now, what, actor.getSnapshot().context.attemptIndex);
+  audit.push({ ...row, reason: reasonChangedNothing(actor, reason) });
+}
+
+/**
+ * Why an input changed nothing, for the audit log: `after the end` whenever
+ * the verification had ended (whatever the provider or the machine would say
+ * of it), else `reason`, the provider's or the machine's.
+ */
+function reasonChangedNothing(
+  actor: VerificationActor,
+  reason: IgnoredMessageReason | null,
+): IgnoredMessageReason | null {
+  return actor.getSnapshot().status === 'active' ? reason : AFTER_THE_END;
 }
 
 /**

@@ -3,11 +3,12 @@
  * "Deadlines are data"): what it commits for a tick, for an event, and for
  * deadlines found late.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JsonValue } from '../../src/json.js';
 import type { Timing } from '../../src/machine/types.js';
 import { maskPhoneNumber } from '../../src/phone/maskPhoneNumber.js';
 import { SimulatedCarrier } from '../../src/providers/simulated/simulatedCarrier.js';
+import type { Reception } from '../../src/providers/types.js';
 import { normalizeVerificationRequest } from '../../src/request/normalizeRequest.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationMachine } from '../../src/runtime/createVerificationActor.js';
@@ -92,6 +93,25 @@ describe('a durable step', () => {
     expect(late.verification.dueAt).toBeNull();
     expect(late.outbox).toEqual([]);
     expect(late.audit.map((row) => row.what)).toEqual(['call.ringing']);
+  });
+
+  it('records a message that reported nothing with the provider’s reason while the verification runs, and after the end once it ended', async () => {
+    const t = setUp();
+    await t.step({ kind: 'start' }, START);
+    vi.spyOn(t.provider, 'receive').mockImplementation((state: JsonValue) => ({
+      state,
+      events: [],
+      answer: null,
+      audit: { what: 'call created', reason: 'stale' },
+    }));
+    // @ts-expect-error A provider names only reasons the audit log knows.
+    const unknownReason: Reception<JsonValue>['audit'] = { what: 'call created', reason: 'ignored' };
+    expect(unknownReason?.reason).toBe('ignored');
+    const message = { kind: 'inbound', inbound: {}, idempotencyKey: null } as const;
+    const rowsOf = (write: StepWrite) => write.audit.map((row) => [row.what, row.reason]);
+    expect(rowsOf(writeOf(await t.step(message, START + 100)))).toEqual([['call created', 'stale']]);
+    await t.step({ kind: 'cancel' }, START + 200);
+    expect(rowsOf(writeOf(await t.step(message, START + 300)))).toEqual([['call created', 'after the end']]);
   });
 
   it('stores the answer to a keyed message for its retries only when the answer is text', async () => {

@@ -4,6 +4,7 @@
  * go, takes it; a verdict counts once, and only when detection was asked for.
  */
 import { describe, expect, it } from 'vitest';
+import type { ProviderCommand } from '../../src/machine/commands.js';
 import type { HeardOnCall } from '../../src/providers/heardOnCall.js';
 import { readDetection, toHeardEvent } from '../../src/providers/heardOnCall.js';
 import {
@@ -82,6 +83,23 @@ describe('what a call heard, read by the Twilio provider', () => {
       settings,
     );
     expect(heard(released.state, SIT).events).toEqual([]);
+  });
+
+  it('names the webhooks of a call the machine let go after its dial was reported as stale for the audit log', () => {
+    const hungUp: ProviderCommand = { type: 'hangUp', callId: CALL_SID, farewell: [], speech: {} };
+    const released = planTwilio(callState(), [hungUp], null, settings).state;
+    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
+    const webhook = (route: 'status' | 'answer', CallStatus: string) =>
+      receiveTwilio(released, {
+        kind: 'webhook',
+        webhook: { route, query, params: { CallSid: CALL_SID, CallStatus } },
+      });
+    const status = webhook('status', 'completed');
+    expect(status.events).toEqual([]);
+    expect(status.audit).toEqual({ what: 'webhook status', reason: 'stale' });
+    const twiml = webhook('answer', 'in-progress');
+    expect(twiml.events).toEqual([]);
+    expect(twiml.audit).toEqual({ what: 'webhook answer', reason: 'stale' });
   });
 
   it('a machine verdict counts only when detection was asked for, and only once', () => {

@@ -19,6 +19,8 @@ import {
 } from '../../src/providers/twilio/callControl.js';
 import type { TwilioCallParams } from '../../src/providers/twilio/callWebhook.js';
 import type { TwilioWebhookRoute } from '../../src/providers/twilio/index.js';
+import { LOST_CALL_RETENTION_MS } from '../../src/providers/twilio/lostCalls.js';
+import { VirtualClock } from '../../src/runtime/clock.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
 import { createVerificationService } from '../../src/service/verificationService.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
@@ -291,6 +293,45 @@ describe('runVerification, a call placed although its create failed', () => {
 
     const lostSid = await showUpRinging(calls, webhook, lost.params);
     expect(await settledUpdatesOf(calls, lostSid)).toEqual([{ status: 'canceled' }]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('runVerification, a call whose create timed out, after the verification ended', () => {
+  it('is forgotten once its first webhook can no longer come: one after that gets the stale answer, and nothing is sent', async () => {
+    const calls = new ScriptedCalls();
+    const clock = new VirtualClock();
+    const { provider: twilio, errors, webhook } = scriptedTwilio(calls, { callsPerSecond: 100, clock });
+    const verification = runVerification({ targets: [PRIMARY] }, { provider: twilio });
+    const lost = await firstCreate(calls);
+    lost.reply.reject(TIMED_OUT());
+    expect((await verification).status).toBe('unreachable');
+
+    clock.advanceBy(LOST_CALL_RETENTION_MS);
+    const lateSid = newCallSid();
+    const initiated = { CallSid: lateSid, CallStatus: 'initiated', SequenceNumber: '0' };
+    expect(elementsOf(await webhook(lost.params.statusCallback, initiated))).toEqual([]);
+    expect(await settledUpdatesOf(calls, lateSid)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('runVerification, a call whose create Twilio refused', () => {
+  it('is not kept after the verification ended: a later webhook with its dial token gets the stale answer, and nothing is sent', async () => {
+    const calls = new ScriptedCalls();
+    const { provider: twilio, errors, webhook } = provider(calls);
+    const verification = runVerification({ targets: [PRIMARY] }, { provider: twilio });
+    const refused = await firstCreate(calls);
+    refused.reply.reject(
+      Object.assign(new Error('The To number is not a valid phone number'), { status: 400, code: 21211 }),
+    );
+    expect((await verification).status).toBe('unreachable');
+
+    const strayedSid = newCallSid();
+    const ringing = { CallSid: strayedSid, CallStatus: 'ringing', SequenceNumber: '1' };
+    expect(await webhook(refused.params.statusCallback, ringing)).toEqual([]);
+    expect(await webhook(refused.params.url, { CallSid: strayedSid, CallStatus: 'in-progress' })).toEqual(['Hangup']);
+    expect(await settledUpdatesOf(calls, strayedSid)).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ import type { DialCommand, PlayPromptCommand, ProviderCommand } from '../../mach
 import type { CallEnding, ProviderEvent } from '../../machine/events.js';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { type HeardOnCall, toHeardEvent } from '../heardOnCall.js';
-import type { ProviderEffect } from '../types.js';
+import { IGNORED_MESSAGE_REASONS, type IgnoredMessageReason, type ProviderEffect } from '../types.js';
 import { TWILIO_CALL_STATUS_EVENTS, toAnsweredBy, toCallEnding, toTwilioCallStatus } from './callStatusMapping.js';
 import type { TwilioCallWebhook } from './callWebhook.js';
 import { toCallCreateParams } from './dialRequest.js';
@@ -86,6 +86,8 @@ export interface TwilioCall {
   dialedReported: boolean;
   /** The machine hung up (or gave up on) this call: nothing more about it is reported. */
   released: boolean;
+  /** Its create failed without telling whether Twilio created the call (see `mayHaveBeenPlacedUnknowingly`). */
+  createOutcomeUnknown?: boolean;
   answeredByReported: boolean;
   /** The dial asked for answering-machine detection (absent in states saved before it was kept: no). */
   machineDetection?: boolean;
@@ -119,7 +121,13 @@ export interface TwilioState {
 export type TwilioInbound =
   | { kind: 'webhook'; webhook: TwilioCallWebhook }
   | { kind: 'created'; token: string; callSid: string }
-  | { kind: 'create-failed'; token: string; ending: CallEnding }
+  | {
+      kind: 'create-failed';
+      token: string;
+      ending: CallEnding;
+      /** No answer told whether Twilio created the call (a timeout, a lost connection, a 5xx): it may have. */
+      mayHaveBeenPlaced?: boolean;
+    }
   | { kind: 'heard'; token: string; callSid: string; heard: HeardOnCall };
 
 /** A REST request to make after the step. */
@@ -179,7 +187,7 @@ const MAX_SEQUENCE_NUMBERS = 32;
 const HANG_UP_TWIML = toHangUpTwiml([], {});
 const EMPTY_TWIML = toEmptyTwiml();
 /** Why the audit log says a message changed nothing: it is about a call that is not (or no longer) the verification's. */
-const STALE = 'stale';
+const STALE = IGNORED_MESSAGE_REASONS.stale;
 
 /** A verification's state before its first call. */
 export function initialTwilioState(): TwilioState {
@@ -207,7 +215,7 @@ export interface TwilioReception {
   state: TwilioState;
   events: ProviderEvent[];
   answer: string | null;
-  audit?: { what: string; reason: string | null };
+  audit?: { what: string; reason: IgnoredMessageReason | null };
 }
 
 /**
@@ -235,13 +243,14 @@ export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): Twili
       if (call !== undefined && call.callSid === null) {
         call.phase = 'ended';
         call.released = true;
+        if (inbound.mayHaveBeenPlaced === true) call.createOutcomeUnknown = true;
         events.push({ type: 'call.dialFailed', attempt: call.attempt, ending: inbound.ending });
       }
       return {
         state: next,
         events,
         answer: null,
-        audit: { what: 'call create failed', reason: call === undefined ? STALE : null },
+        audit: { what: 'call create failed', reason: call === undefined || call.released ? STALE : null },
       };
     case 'webhook':
       return receiveWebhook(next, call, inbound.webhook, events);
@@ -285,7 +294,8 @@ function receiveWebhook(
     return stale;
   }
   acknowledgeDial(call, webhook.params.CallSid, events);
-  const audit = { what, reason: null };
+  // A call let go after its dial was reported reports nothing more: its webhooks are stale.
+  const audit = { what, reason: call.released ? STALE : null };
   switch (webhook.route) {
     case 'status':
       onStatusCallback(call, webhook, events);
@@ -707,6 +717,16 @@ export function awaitsHangUp(call: TwilioCall): call is TwilioCall & { callSid: 
     call.twiml !== 'finished' &&
     !(call.twiml === 'holding' && call.pending?.kind === 'hang-up')
   );
+}
+
+/**
+ * A call whose create failed without telling whether Twilio created it, and
+ * of which no webhook came since: it may ring somewhere, and its first webhook
+ * is what gives the CallSid to end it by. A dial never sent, or refused by
+ * Twilio, placed no call.
+ */
+export function mayHaveBeenPlacedUnknowingly(call: TwilioCall): boolean {
+  return call.callSid === null && call.createOutcomeUnknown === true;
 }
 
 /**

@@ -167,6 +167,9 @@ function byteLength(body: string | Uint8Array): number {
  * - 415 for a body that is not a form, 400 for a malformed form or query or CallSid;
  * - 200 with TwiML otherwise. A call no session knows (ended, or never ours) is
  *   stale: `<Hangup/>` for a TwiML request, an empty `<Response/>` for a callback.
+ *   Used on its own, it does not see the calls a closed session may have placed
+ *   unknowingly (its create failed without an answer): `provider.handleWebhook`
+ *   ends those by REST when their first webhook comes.
  *
  * @example
  * ```ts
@@ -185,9 +188,9 @@ export function handleTwilioWebhook(
 }
 
 /**
- * Finds a closed session by the dial token of a call whose CallSid it never
- * learnt (its create failed or was still under way), so that the call, should
- * its webhooks show it up after all, is ended by REST.
+ * Finds, by its dial token, a call a closed session may have placed
+ * unknowingly (its create failed without telling whether Twilio created it),
+ * so that the call, should its webhooks show it up after all, is ended by REST.
  */
 export type FindClosedSession = (token: string) => TwilioWebhookTarget | undefined;
 

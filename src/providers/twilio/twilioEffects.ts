@@ -57,6 +57,18 @@ function hasTwilioCode(error: unknown, code: number): boolean {
 }
 
 /**
+ * Whether a failed create may have created the call all the same: no answer
+ * came (a timeout, a lost connection) or Twilio failed after receiving it (a
+ * 5xx). A dial the pacer refused or withdrew was never sent, and a 4xx (an
+ * invalid number, too many requests) is Twilio's refusal: no call.
+ */
+function mayHaveBeenPlaced(error: unknown): boolean {
+  if (error instanceof DialRefusedError || isTooManyRequests(error)) return false;
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  return !(typeof status === 'number' && status >= 400 && status < 500);
+}
+
+/**
  * Runs one effect. A refused create is a message, not an error: the machine
  * rolls over. A failed update rejects (the caller retries or reports it),
  * except new TwiML for a call that has ended meanwhile.
@@ -94,7 +106,7 @@ export async function runTwilioEffect(
         error instanceof DialRefusedError
           ? { status: 'failed' as const, providerCode: error.reason }
           : toDialFailure(error);
-      return [{ kind: 'create-failed', token, ending }];
+      return [{ kind: 'create-failed', token, ending, mayHaveBeenPlaced: mayHaveBeenPlaced(error) }];
     }
     if (pacer !== undefined) {
       report?.({ type: 'provider.dialPlaced', attempt, waitMs: placed.waitMs, retries: placed.retries });

@@ -20,10 +20,12 @@ import {
   awaitsFinalTwiml,
   awaitsHangUp,
   initialTwilioState,
+  mayHaveBeenPlacedUnknowingly,
   planTwilio,
   receiveTwilio,
   releaseAllTwilio,
   staleTwilioAnswer,
+  type TwilioCall,
   type TwilioControlSettings,
   type TwilioEffect,
   type TwilioInbound,
@@ -60,12 +62,11 @@ export interface TwilioSessionSettings {
   /** Receives failures that happen in the background (a REST hang-up that failed). */
   onError(error: VoiceMfaError): void;
   /**
-   * Told at the close the dial tokens of the calls whose CallSid the session
-   * never learnt (a create that failed on our side may have placed the call),
-   * so that their webhooks still reach it, and it ends the call, once it is
-   * unregistered.
+   * Told at the close the calls it may have placed unknowingly (a create that
+   * failed without telling whether Twilio created the call, and no webhook
+   * since), so that their webhooks still end them once it is unregistered.
    */
-  keepAfterClose?(tokens: readonly string[], session: TwilioWebhookTarget): void;
+  keepAfterClose?(calls: readonly TwilioCall[]): void;
 }
 
 /** Time beyond the pause a call is given to come back for its final TwiML once the session closed. */
@@ -135,8 +136,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     // Hang-ups of calls whose webhooks came meanwhile (placed although their create failed).
     await this.restSettled();
     await Promise.all([...this.bindings]);
-    const unknownCalls = this.state.calls.filter((call) => call.callSid === null).map((call) => call.token);
-    if (unknownCalls.length > 0) this.settings.keepAfterClose?.(unknownCalls, this);
+    const lostCalls = this.state.calls.filter(mayHaveBeenPlacedUnknowingly);
+    if (lostCalls.length > 0) this.settings.keepAfterClose?.(lostCalls);
     await this.settings.registry.unregister(this.verificationId);
   }
 

@@ -38,7 +38,7 @@ import {
   toProviderEffect,
   twilioIdempotencyKey,
 } from './callControl.js';
-import { InMemoryTwilioCallRegistry, type TwilioCallRegistry, type TwilioWebhookTarget } from './callRegistry.js';
+import { InMemoryTwilioCallRegistry, type TwilioCallRegistry } from './callRegistry.js';
 import {
   createTwilioWebhookListener,
   type TwilioWebhookListener,
@@ -48,7 +48,6 @@ import { withPlacementDeadlines } from './dialDeadline.js';
 import { DialPacer } from './dialPacer.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
-  type FindClosedSession,
   handleWebhookOfProvider,
   screenTwilioWebhook,
   type TwilioWebhookOptions,
@@ -57,6 +56,7 @@ import {
   type TwilioWebhookService,
 } from './handleTwilioWebhook.js';
 import { type KeyCollectionStyle, MAX_ENTRY_PAUSE_SECONDS } from './keyCollection.js';
+import { LostCalls } from './lostCalls.js';
 import {
   DEFAULT_MAX_STREAM_MESSAGE_BYTES,
   DEFAULT_STREAM_START_TIMEOUT_MS,
@@ -174,7 +174,11 @@ export interface TwilioVoiceProviderOptions {
    * given. See docs/audio-analysis.md, "Twilio Media Streams".
    */
   mediaStreams?: TwilioMediaStreamOptions;
-  /** Clock of the dial pacing. Default: the system clock; give the runtime's clock when it is another. */
+  /**
+   * Clock of the provider's timers: the dial pacing, and how long the calls a
+   * closed session may have placed unknowingly are remembered. Default: the
+   * system clock; give the runtime's clock when it is another.
+   */
   clock?: RuntimeClock;
   /** Receives failures that happen outside any command or request (e.g. a REST hang-up that failed at the end). */
   onError?: (error: VoiceMfaError) => void;
@@ -195,13 +199,6 @@ function checkRange(name: string, value: number | undefined, min: number, max: n
 
 /** Default of {@link TwilioVoiceProviderOptions.maxQueuedDials}. */
 const DEFAULT_MAX_QUEUED_DIALS = 100;
-/**
- * How long a closed session stays reachable for calls it may have placed
- * unknowingly: Twilio lets a call ring for at most 600 s (its `Timeout`'s
- * cap), and one answered asks for TwiML at once; a minute more for webhooks
- * on their way.
- */
-const CLOSED_SESSION_RETENTION_MS = 660_000;
 const CALLS_PER_SECOND = { min: 0.01, max: 100, fallback: 1 };
 
 /** The pacer of a provider's creates, from its options. */
@@ -255,9 +252,8 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private readonly clock: RuntimeClock;
   private readonly control: TwilioControlSettings;
   private service: TwilioWebhookService | null = null;
-  /** Closed sessions by the dial tokens of calls whose CallSid they never learnt (see `keepClosedSession`). */
-  private readonly closedSessions = new Map<string, TwilioWebhookTarget>();
-  private readonly findClosedSession: FindClosedSession = (token) => this.closedSessions.get(token);
+  /** Calls closed sessions may have placed unknowingly, by dial token: their webhooks still end them. */
+  private readonly lostCalls: LostCalls;
   /** What the webhook handler needs, made once (and again after `connect`): every request reads it. */
   private answering: TwilioWebhookOptions | null = null;
   private readonly authToken: string;
@@ -336,6 +332,12 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
           options.httpClient === undefined ? {} : { httpClient: options.httpClient },
         ),
       );
+    this.lostCalls = new LostCalls({
+      calls: this.calls,
+      control: this.control,
+      clock: this.clock,
+      onError: (error) => this.options.onError?.(error),
+    });
   }
 
   /** Checks the Media Streams options (the analyser's included); `null` when they are not given. */
@@ -413,7 +415,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       report: (report) => context.report?.(report),
       replyWaitMs: this.settings.replyWaitMs,
       onError,
-      keepAfterClose: (tokens, closed) => this.keepClosedSession(tokens, closed),
+      keepAfterClose: (calls) => this.lostCalls.keep(calls),
     });
     Promise.resolve(this.registry.register(context.verificationId, session)).catch((error: unknown) =>
       onError(
@@ -503,7 +505,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * ```
    */
   handleWebhook(request: TwilioWebhookRequest): Promise<TwilioWebhookResponse> {
-    return handleWebhookOfProvider(request, this.webhookOptions(), this.findClosedSession);
+    return handleWebhookOfProvider(request, this.webhookOptions(), this.lostCalls.find);
   }
 
   /**
@@ -531,15 +533,6 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    */
   createWebhookListener(options: TwilioWebhookListenerOptions = {}): TwilioWebhookListener {
     return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes, ...options });
-  }
-
-  /** A closed session keeps the calls it may have placed unknowingly: their webhooks still reach it, and it ends them. */
-  private keepClosedSession(tokens: readonly string[], session: TwilioWebhookTarget): void {
-    for (const token of tokens) this.closedSessions.set(token, session);
-    const forget = setTimeout(() => {
-      for (const token of tokens) if (this.closedSessions.get(token) === session) this.closedSessions.delete(token);
-    }, CLOSED_SESSION_RETENTION_MS);
-    forget.unref?.();
   }
 
   private webhookOptions(): TwilioWebhookOptions {
