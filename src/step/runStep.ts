@@ -154,11 +154,10 @@ export async function runStep(
       case 'tick':
         if (fired === 0) return { write: null, answer: null, finished: null };
         break;
-      case 'cancel': {
+      case 'cancel':
         audit.push({ ...inputRow(scope, now, 'cancel'), reason: reasonChangedNothing(actor, null) });
         send(actor, { type: 'verification.cancel', at: now });
         break;
-      }
       case 'event':
         deliver(actor, input.event, now, scope, audit);
         break;

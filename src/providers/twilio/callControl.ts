@@ -16,7 +16,7 @@ import type { DialCommand, PlayPromptCommand, ProviderCommand } from '../../mach
 import type { CallEnding, ProviderEvent } from '../../machine/events.js';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { type HeardOnCall, toHeardEvent } from '../heardOnCall.js';
-import { IGNORED_MESSAGE_REASONS, type IgnoredMessageReason, type ProviderEffect } from '../types.js';
+import { IGNORED_MESSAGE_REASONS, type ProviderEffect, type Reception } from '../types.js';
 import { TWILIO_CALL_STATUS_EVENTS, toAnsweredBy, toCallEnding, toTwilioCallStatus } from './callStatusMapping.js';
 import type { TwilioCallWebhook } from './callWebhook.js';
 import { toCallCreateParams } from './dialRequest.js';
@@ -210,13 +210,8 @@ export function staleTwilioAnswer(route: TwilioWebhookRoute): string {
 
 // ── Receiving ───────────────────────────────────────────────────────────────
 
-/** What a message means; `audit` names a webhook for the audit log when it reports no event. */
-export interface TwilioReception {
-  state: TwilioState;
-  events: ProviderEvent[];
-  answer: string | null;
-  audit?: { what: string; reason: IgnoredMessageReason | null };
-}
+/** What a message means, as a provider's {@link Reception}, with its answer always said (`null`: none). */
+export type TwilioReception = Reception<TwilioState> & { answer: string | null };
 
 /**
  * What a message means: events for the machine, and the answer when it needs

@@ -192,16 +192,16 @@ export function handleTwilioWebhook(
  * unknowingly (its create failed without telling whether Twilio created it),
  * so that the call, should its webhooks show it up after all, is ended by REST.
  */
-export type FindClosedSession = (token: string) => TwilioWebhookTarget | undefined;
+export type FindLostCall = (token: string) => TwilioWebhookTarget | undefined;
 
-/** {@link handleTwilioWebhook}, with the provider's closed sessions after the registry's live ones. */
+/** {@link handleTwilioWebhook}, with the provider's lost calls after the registry's live sessions. */
 export async function handleWebhookOfProvider(
   request: TwilioWebhookRequest,
   options: TwilioWebhookOptions,
-  findClosedSession: FindClosedSession | null,
+  findLostCall: FindLostCall | null,
 ): Promise<TwilioWebhookResponse> {
   try {
-    return await answerWebhook(request, options, findClosedSession);
+    return await answerWebhook(request, options, findLostCall);
   } catch (error) {
     options.onError?.(new VoiceMfaError('PROVIDER_ERROR', 'A Twilio webhook could not be handled', { cause: error }));
     return plain(500, 'Internal error');
@@ -266,7 +266,7 @@ function toSharedKeySecrets(option: TwilioWebhookOptions['sharedKeySecret']): re
 async function answerWebhook(
   request: TwilioWebhookRequest,
   options: TwilioWebhookOptions,
-  findClosedSession: FindClosedSession | null,
+  findLostCall: FindLostCall | null,
 ): Promise<TwilioWebhookResponse> {
   // The same form the provider built Twilio's URLs from (no trailing slash), or every signature would fail.
   const base = toBaseUrl(options.publicBaseUrl);
@@ -308,7 +308,7 @@ async function answerWebhook(
   const callParams = toCallParams(form);
   if (query === null || callParams === null) return plain(400, 'Malformed webhook');
   const webhook: TwilioCallWebhook = { route: target.route, query, params: callParams };
-  const session = (await findSession(options.registry, webhook)) ?? findClosedSession?.(query.token);
+  const session = (await findSession(options.registry, webhook)) ?? findLostCall?.(query.token);
   if (session !== undefined) return xml(await session.handleCallWebhook(webhook));
   const durable = await options.service?.receive({ kind: TWILIO_TOKEN_BINDING, key: query.token }, {
     kind: 'webhook',
