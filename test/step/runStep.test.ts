@@ -118,13 +118,7 @@ describe('a durable step', () => {
     const t = setUp();
     await t.step({ kind: 'start' }, START);
     let answer: string | null = null;
-    t.settings.provider = {
-      ...t.provider,
-      initialState: () => t.provider.initialState(),
-      plan: t.provider.plan.bind(t.provider),
-      run: t.provider.run.bind(t.provider),
-      receive: (state) => ({ state, events: [], answer }),
-    };
+    vi.spyOn(t.provider, 'receive').mockImplementation((state: JsonValue) => ({ state, events: [], answer }));
     const inbound = (key: string) =>
       t.step({ kind: 'inbound', inbound: { note: key }, idempotencyKey: key }, START + 100);
 

@@ -46,16 +46,20 @@ describeWithPostgres('postgres: waking other instances', (url, newSchema) => {
     return rows[0]?.pid ?? null;
   };
 
+  /** How many of this test schema's listening connections the server has. */
+  const wakeConnectionCount = async (): Promise<number> => {
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+      wakeConnections,
+    ]);
+    return rows[0].n;
+  };
+
   // A listener's stop does not wait for its connection to close, and every
   // store here listens under the same name: a test that looked for "the"
   // listener while the previous test's was still closing would find that one.
   afterEach(async () => {
     await eventually(async () => {
-      const { rows } = await admin.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
-        [wakeConnections],
-      );
-      return rows[0].n === 0;
+      return (await wakeConnectionCount()) === 0;
     }, 'the test’s listening connections to close');
   });
 
@@ -115,11 +119,7 @@ describeWithPostgres('postgres: waking other instances', (url, newSchema) => {
     const own = counter(writer);
     try {
       await eventually(async () => {
-        const { rows } = await admin.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
-          [wakeConnections],
-        );
-        return rows[0].n >= 1;
+        return (await wakeConnectionCount()) >= 1;
       }, 'the listener');
       await pause(100);
       await writer.create(firstWrite(storedVerification(newId())));

@@ -99,8 +99,6 @@ export interface TwilioNetworkOptions {
    * to the first has come.
    */
   webhookRetryAfterMs?: number;
-  /** How much longer than `Timeout` Twilio lets a call ring before it ends it as `no-answer`. Default 5 000 ms. */
-  ringPastTimeoutMs?: number;
 }
 
 /** What happened on one call, for assertions. */
@@ -162,8 +160,7 @@ interface NetworkCall {
 
 const GATHER_DEFAULT_TIMEOUT_S = 5;
 /** Twilio may ring about 5 s past the `Timeout` of the create (Call resource reference). */
-const DEFAULT_RING_PAST_TIMEOUT_MS = 5_000;
-/** What an unlisted number does: it does not exist, which Twilio learns only after the create. */
+const RING_PAST_TIMEOUT_MS = 5_000;
 /**
  * The SIP code a terminal callback carries when the call's end gave none (TELEPHONY.md): 487 only
  * for a cancel of ours; a failure, or any other status, is a 500, the network's own failure.
@@ -175,6 +172,7 @@ const SIP_CODE_OF_STATUS: Readonly<Record<string, number>> = {
   canceled: 487,
 };
 
+/** What an unlisted number does: it does not exist, which Twilio learns only after the create. */
 const UNLISTED_CALLEE: NetworkCallee = { entries: [], endsAs: { status: 'failed', sipCode: 404 } };
 
 export class SimulatedTwilioNetwork {
@@ -324,7 +322,7 @@ export class SimulatedTwilioNetwork {
     call.phase = 'ringing';
     this.statusCallback(call, 'ringing');
     const answerAfterMs = call.callee.answerAfterMs === undefined ? 3_000 : call.callee.answerAfterMs;
-    const ringMs = call.params.timeout * 1_000 + (this.options.ringPastTimeoutMs ?? DEFAULT_RING_PAST_TIMEOUT_MS);
+    const ringMs = call.params.timeout * 1_000 + RING_PAST_TIMEOUT_MS;
     if (answerAfterMs !== null && answerAfterMs < ringMs) this.after(call, answerAfterMs, () => this.answer(call));
     else this.after(call, ringMs, () => this.end(call, 'network', 'no-answer', { sipCode: 487 }));
   }
@@ -340,11 +338,10 @@ export class SimulatedTwilioNetwork {
       // Asynchronous detection: the TwiML runs meanwhile, and its callback is not ordered with the others.
       this.after(call, answeredByAfterMs, () => {
         call.record.amdPosted = answeredBy;
-        const params = { AnsweredBy: answeredBy, MachineDetectionDuration: String(answeredByAfterMs) };
-        this.clock.setTimeout(
-          () => void this.deliverWithRetry(call, amdUrl, params),
-          this.options.callbackDelayMs?.() ?? 0,
-        );
+        this.postCallback(call, amdUrl, {
+          AnsweredBy: answeredBy,
+          MachineDetectionDuration: String(answeredByAfterMs),
+        });
       });
     }
   }
@@ -373,9 +370,11 @@ export class SimulatedTwilioNetwork {
     const { answeredAt } = call.record;
     const terminal: Record<string, string> = {
       CallDuration: String(answeredAt === null ? 0 : Math.round((this.clock.now() - answeredAt) / 1_000)),
-      SipResponseCode: String(codes.sipCode ?? SIP_CODE_OF_STATUS[status] ?? 500),
     };
-    if (codes.sipCode === undefined && codes.errorCode !== undefined) delete terminal.SipResponseCode;
+    // An end named by its error code alone carries no SIP code.
+    if (codes.sipCode !== undefined || codes.errorCode === undefined) {
+      terminal.SipResponseCode = String(codes.sipCode ?? SIP_CODE_OF_STATUS[status] ?? 500);
+    }
     if (codes.errorCode !== undefined) terminal.ErrorCode = codes.errorCode;
     this.statusCallback(call, status, terminal);
   }
@@ -388,8 +387,13 @@ export class SimulatedTwilioNetwork {
       SequenceNumber: String(call.sequence++),
       Timestamp: new Date(this.clock.now()).toUTCString(),
     };
+    this.postCallback(call, call.params.statusCallback, params);
+  }
+
+  /** A callback, after the network's callback delay: not ordered with the call's other requests. */
+  private postCallback(call: NetworkCall, url: string, params: Record<string, string>): void {
     const delay = this.options.callbackDelayMs?.() ?? 0;
-    this.clock.setTimeout(() => void this.deliverWithRetry(call, call.params.statusCallback, params), delay);
+    this.clock.setTimeout(() => void this.deliverWithRetry(call, url, params), delay);
   }
 
   // ── TwiML ─────────────────────────────────────────────────────────────────
