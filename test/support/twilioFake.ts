@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { expect } from 'vitest';
-import type { TwilioControlSettings } from '../../src/providers/twilio/callControl.js';
+import type { TwilioControlSettings, TwilioInbound } from '../../src/providers/twilio/callControl.js';
+import type { TwilioCallParams, TwilioCallWebhook } from '../../src/providers/twilio/callWebhook.js';
+import type { TwilioWebhookRoute } from '../../src/providers/twilio/webhookRoutes.js';
 import { elementsOf, parseXml, textOf, type XmlElement } from './xml.js';
 
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
@@ -25,6 +27,26 @@ export function controlSettings(token: string, more: Partial<TwilioControlSettin
     defaultVoices: {},
     createToken: () => token,
     ...more,
+  };
+}
+
+/**
+ * A signed webhook as the provider's decisions read it (`receiveTwilio`), about
+ * the call of `call.token` and `call.callSid`; `query` adds to the dial token.
+ */
+export function webhookInbound(
+  call: { token: string; callSid: string },
+  route: TwilioWebhookRoute,
+  params: Omit<TwilioCallParams, 'CallSid'> = {},
+  query: Partial<TwilioCallWebhook['query']> = {},
+): TwilioInbound & { kind: 'webhook' } {
+  return {
+    kind: 'webhook',
+    webhook: {
+      route,
+      query: { token: call.token, step: null, promptSeq: null, shape: null, ...query },
+      params: { CallSid: call.callSid, ...params },
+    },
   };
 }
 

@@ -23,7 +23,7 @@ import {
   toTwilioCallStatus,
 } from '../../src/providers/twilio/callStatusMapping.js';
 import { dialCommand } from '../support/commands.js';
-import { controlSettings } from '../support/twilioFake.js';
+import { controlSettings, webhookInbound } from '../support/twilioFake.js';
 
 describe('CallStatus', () => {
   it('maps every status Twilio sends', () => {
@@ -144,14 +144,8 @@ describe('AnsweredBy', () => {
     const token = 'b'.repeat(32);
     const callSid = `CA${'2'.repeat(32)}`;
     const settings = controlSettings(token);
-    const webhook = (route: 'amd' | 'status', params: Record<string, string>): TwilioInbound => ({
-      kind: 'webhook',
-      webhook: {
-        route,
-        query: { token, step: null, promptSeq: null, shape: null },
-        params: { CallSid: callSid, ...params },
-      },
-    });
+    const webhook = (route: 'amd' | 'status', params: Record<string, string>): TwilioInbound =>
+      webhookInbound({ token, callSid }, route, params);
     let state = planTwilio(initialTwilioState(), [dialCommand({ machineDetection: true })], null, settings).state;
     state = receiveTwilio(state, { kind: 'created', token, callSid }).state;
     const verdict = receiveTwilio(state, webhook('amd', { AnsweredBy: 'human' }));

@@ -14,7 +14,7 @@ import {
   type TwilioState,
 } from '../../src/providers/twilio/callControl.js';
 import { dialCommand } from '../support/commands.js';
-import { controlSettings } from '../support/twilioFake.js';
+import { controlSettings, webhookInbound } from '../support/twilioFake.js';
 
 const TOKEN = 'a'.repeat(32);
 const CALL_SID = `CA${'1'.repeat(32)}`;
@@ -31,9 +31,10 @@ function callState(options: { machineDetection?: boolean; answered?: boolean } =
   let state = planTwilio(initialTwilioState(), [dial], null, settings).state;
   state = receiveTwilio(state, { kind: 'created', token: TOKEN, callSid: CALL_SID }).state;
   if (options.answered === false) return state;
-  const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
-  const status = { route: 'status' as const, query, params: { CallSid: CALL_SID, CallStatus: 'in-progress' } };
-  return receiveTwilio(state, { kind: 'webhook', webhook: status }).state;
+  return receiveTwilio(
+    state,
+    webhookInbound({ token: TOKEN, callSid: CALL_SID }, 'status', { CallStatus: 'in-progress' }),
+  ).state;
 }
 
 const heard = (state: TwilioState, what: HeardOnCall, callSid = CALL_SID, token = TOKEN) =>
@@ -70,11 +71,10 @@ describe('what a call heard, read by the Twilio provider', () => {
   it('is ignored before the answer, after the end, and once the machine let the call go', () => {
     expect(heard(callState({ answered: false }), SIT).events).toEqual([]);
     const answered = callState();
-    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
-    const ended = receiveTwilio(answered, {
-      kind: 'webhook',
-      webhook: { route: 'status', query, params: { CallSid: CALL_SID, CallStatus: 'completed' } },
-    }).state;
+    const ended = receiveTwilio(
+      answered,
+      webhookInbound({ token: TOKEN, callSid: CALL_SID }, 'status', { CallStatus: 'completed' }),
+    ).state;
     expect(heard(ended, SIT).events).toEqual([]);
     const released = planTwilio(
       answered,
@@ -88,12 +88,8 @@ describe('what a call heard, read by the Twilio provider', () => {
   it('names the webhooks of a call the machine let go after its dial was reported as stale for the audit log', () => {
     const hungUp: ProviderCommand = { type: 'hangUp', callId: CALL_SID, farewell: [], speech: {} };
     const released = planTwilio(callState(), [hungUp], null, settings).state;
-    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
     const webhook = (route: 'status' | 'answer', CallStatus: string) =>
-      receiveTwilio(released, {
-        kind: 'webhook',
-        webhook: { route, query, params: { CallSid: CALL_SID, CallStatus } },
-      });
+      receiveTwilio(released, webhookInbound({ token: TOKEN, callSid: CALL_SID }, route, { CallStatus }));
     const status = webhook('status', 'completed');
     expect(status.events).toEqual([]);
     expect(status.audit).toEqual({ what: 'webhook status', reason: 'stale' });
@@ -109,11 +105,10 @@ describe('what a call heard, read by the Twilio provider', () => {
     expect(first.events).toEqual([{ type: 'call.answeredBy', callId: CALL_SID, answeredBy: 'machine' }]);
     expect(heard(first.state, MACHINE).events).toEqual([]);
     // Twilio's own verdict after the stream's changes nothing either.
-    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
-    const amd = receiveTwilio(first.state, {
-      kind: 'webhook',
-      webhook: { route: 'amd', query, params: { CallSid: CALL_SID, AnsweredBy: 'human' } },
-    });
+    const amd = receiveTwilio(
+      first.state,
+      webhookInbound({ token: TOKEN, callSid: CALL_SID }, 'amd', { AnsweredBy: 'human' }),
+    );
     expect(amd.events).toEqual([]);
   });
 
@@ -134,11 +129,10 @@ describe('what a call heard, read by the Twilio provider', () => {
     });
     // The greeting waits for Twilio's request for the answer's TwiML, which it answers.
     const planned = planTwilio(callState(), [prompt(1)], null, settings).state;
-    const query = { token: TOKEN, step: null, promptSeq: null, shape: null };
-    const answer = receiveTwilio(planned, {
-      kind: 'webhook',
-      webhook: { route: 'answer', query, params: { CallSid: CALL_SID, CallStatus: 'in-progress' } },
-    });
+    const answer = receiveTwilio(
+      planned,
+      webhookInbound({ token: TOKEN, callSid: CALL_SID }, 'answer', { CallStatus: 'in-progress' }),
+    );
     expect(answer.answer).toContain(
       `<Start><Stream url="wss://verify.example.test/twilio/media-stream" track="inbound_track"><Parameter name="t" value="${TOKEN}"/><Parameter name="m" value="proof"/></Stream></Start><Gather`,
     );

@@ -26,7 +26,7 @@ import { createVerificationService } from '../../src/service/verificationService
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import { dialCommand } from '../support/commands.js';
 import { firstCreate, ScriptedCalls, scriptedTwilio } from '../support/scriptedTwilioCalls.js';
-import { ACCOUNT_SID, controlSettings, newCallSid, toSignedRequest } from '../support/twilioFake.js';
+import { ACCOUNT_SID, controlSettings, newCallSid, toSignedRequest, webhookInbound } from '../support/twilioFake.js';
 import { elementsOf, parseXml } from '../support/xml.js';
 
 const PRIMARY = '+14255550100';
@@ -40,14 +40,8 @@ const LOST_SID = `CA${'1'.repeat(32)}`;
 
 const settings = controlSettings(TOKEN);
 
-const webhookOf = (route: TwilioWebhookRoute, params: Omit<TwilioCallParams, 'CallSid'>): TwilioInbound => ({
-  kind: 'webhook',
-  webhook: {
-    route,
-    query: { token: TOKEN, step: null, promptSeq: null, shape: null },
-    params: { CallSid: LOST_SID, ...params },
-  },
-});
+const webhookOf = (route: TwilioWebhookRoute, params: Omit<TwilioCallParams, 'CallSid'>): TwilioInbound =>
+  webhookInbound({ token: TOKEN, callSid: LOST_SID }, route, params);
 
 /** One dial whose create failed on our side. */
 function failedDial(): TwilioState {

@@ -27,7 +27,7 @@ import {
   toWebhookUrl,
 } from '../../src/providers/twilio/webhookRoutes.js';
 import { dialCommand } from '../support/commands.js';
-import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, randomToken } from '../support/twilioFake.js';
+import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, randomToken, webhookInbound } from '../support/twilioFake.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
 
@@ -349,14 +349,7 @@ describe('TwilioVoiceProvider', () => {
       route: TwilioWebhookRoute,
       params: Record<string, string> = {},
       query: Partial<TwilioCallWebhook['query']> = {},
-    ) => ({
-      kind: 'webhook' as const,
-      webhook: {
-        route,
-        query: { token: TOKEN, step: null, promptSeq: null, shape: null, ...query },
-        params: { CallSid, ...params },
-      },
-    });
+    ) => webhookInbound({ token: TOKEN, callSid: CallSid }, route, params, query);
     const keyOf = (inbound: unknown) => provider.idempotencyKeyOf(inbound);
     const ringing = keyOf(webhook('status', { CallStatus: 'ringing', SequenceNumber: '1' }));
     expect(ringing).not.toBeNull();
