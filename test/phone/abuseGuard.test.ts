@@ -10,7 +10,7 @@ import { createAbuseGuard, DEFAULT_ABUSE_LIMITS } from '../../src/phone/abuseGua
 import type { EventRetention } from '../../src/phone/abuseLimitStore.js';
 import { type AbuseRule, InvalidPhoneConfigurationError, VerificationRefusedError } from '../../src/phone/errors.js';
 import { MemoryAbuseLimitStore } from '../../src/phone/memoryAbuseLimitStore.js';
-import { fakeClock, NO_LIMITS, setUp } from './abuseGuardSetup.js';
+import { DenialReadFailingStore, fakeClock, NO_LIMITS, setUp } from './abuseGuardSetup.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -269,19 +269,8 @@ describe('lockouts', () => {
   });
 
   it('counts the denial of a verification once when its record is retried after a store error', async () => {
-    /** A store that fails the first read of the user's denials after `failNextDenialRead` is set. */
-    class FlakyStore extends MemoryAbuseLimitStore {
-      failNextDenialRead = false;
-      override async getEvents(key: string, since: number): Promise<readonly number[]> {
-        if (this.failNextDenialRead && key.startsWith('user-denials:')) {
-          this.failNextDenialRead = false;
-          throw new Error('connection reset');
-        }
-        return super.getEvents(key, since);
-      }
-    }
     const clock = fakeClock();
-    const store = new FlakyStore();
+    const store = new DenialReadFailingStore('connection reset');
     const limits = { ...NO_LIMITS, denialLockout: { maxDenials: 3, windowMs: HOUR, lockMs: HOUR } };
     const guard = createAbuseGuard({ store, limits, now: clock.now });
     const denied = finished('denied', ['+14255550100', 'hung-up']);

@@ -32,3 +32,20 @@ export function setUp(limits: Partial<AbuseLimits>) {
   const guard = createAbuseGuard({ store, limits: { ...NO_LIMITS, ...limits }, now: clock.now });
   return { clock, store, guard };
 }
+
+/** A memory store whose next read of a user's denials fails, with `failure`, once `failNextDenialRead` is set. */
+export class DenialReadFailingStore extends MemoryAbuseLimitStore {
+  failNextDenialRead = false;
+
+  constructor(private readonly failure: string) {
+    super();
+  }
+
+  override async getEvents(key: string, since: number): Promise<readonly number[]> {
+    if (this.failNextDenialRead && key.startsWith('user-denials:')) {
+      this.failNextDenialRead = false;
+      throw new Error(this.failure);
+    }
+    return super.getEvents(key, since);
+  }
+}

@@ -23,6 +23,7 @@ import {
 } from '../../src/store/errors.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
+import { DenialReadFailingStore } from '../phone/abuseGuardSetup.js';
 import { startSimulatedService } from '../support/simulatedService.js';
 
 const PRIMARY = '+14255550100';
@@ -236,18 +237,9 @@ describe('the durable service', () => {
 
   it('feeds a denial to the abuse limits once when the guard’s store failed after counting it and the hook is retried', async () => {
     const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'answers', responses: [{ hangUp: true }] } }, true);
-    /** Fails the first read of a user's denials: the denial is counted, the record fails. */
-    class FlakyLimitStore extends MemoryAbuseLimitStore {
-      failed = false;
-      override async getEvents(key: string, since: number): Promise<readonly number[]> {
-        if (!this.failed && key.startsWith('user-denials:')) {
-          this.failed = true;
-          throw new Error('the limit store was busy');
-        }
-        return super.getEvents(key, since);
-      }
-    }
-    const limitStore = new FlakyLimitStore();
+    // Fails the first read of a user's denials: the denial is counted, the record fails.
+    const limitStore = new DenialReadFailingStore('the limit store was busy');
+    limitStore.failNextDenialRead = true;
     const guard = createAbuseGuard({
       store: limitStore,
       now: () => clock.now(),
