@@ -82,6 +82,13 @@ const endedCallEvent = (context: VerificationContext, event: VerificationEvent, 
 
 const ANSWERED = '#verification.calling.answered';
 
+/** The live call answered: its extension's digits go first when the target has one, else the greeting. */
+const ANSWER = [
+  CATCH_UP,
+  { guard: and(['isLiveCallEvent', 'hasExtension']), target: `${ANSWERED}.sendingExtension` },
+  { guard: 'isLiveCallEvent', target: `${ANSWERED}.greeting` },
+] as const;
+
 /** What the number check is asked about the current attempt's target. */
 const numberCheckInput = (context: VerificationContext): NumberCheckInput => ({
   index: context.attemptIndex,
@@ -686,14 +693,14 @@ const machineDefinition = setup({
                     CATCH_UP,
                     { guard: 'isLiveCallEvent', target: 'ringing', actions: ['observeTime', 'markRinging'] },
                   ],
-                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: ANSWERED }],
+                  'call.answered': ANSWER,
                 },
               },
               ringing: {
                 // The ring timer replaces the dial's.
                 entry: ['disarmDeadline', { type: 'setDeadline', params: { kind: 'ring' } }, 'scheduleDeadline'],
                 on: {
-                  'call.answered': [CATCH_UP, { guard: 'isLiveCallEvent', target: ANSWERED }],
+                  'call.answered': ANSWER,
                 },
               },
             },
@@ -747,11 +754,8 @@ const machineDefinition = setup({
                 { guard: 'isDetectionReport', actions: ['observeTime', 'recordAnsweredBy'] },
               ],
             },
-            initial: 'routing',
+            initial: 'greeting',
             states: {
-              routing: {
-                always: [{ guard: 'hasExtension', target: 'sendingExtension' }, { target: 'greeting' }],
-              },
               sendingExtension: {
                 entry: [
                   'markExtensionStarted',
