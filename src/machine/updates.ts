@@ -367,9 +367,10 @@ export function updateAction<N extends UpdateName>(name: N) {
 }
 
 /** An action as a machine config lists it: a name, or a name with params. */
-type ActionReference = string | { type: string; params?: unknown } | ((...args: never[]) => unknown);
+export type ActionReference = string | { type: string; params?: unknown } | ((...args: never[]) => unknown);
 
-const isUpdate = (action: ActionReference): action is UpdateName | { type: UpdateName; params?: unknown } =>
+/** Whether a listed action is one of {@link UPDATES}. */
+export const isUpdate = (action: ActionReference): action is UpdateName | { type: UpdateName; params?: unknown } =>
   typeof action === 'string'
     ? Object.hasOwn(UPDATES, action)
     : typeof action === 'object' && Object.hasOwn(UPDATES, action.type);
@@ -409,14 +410,36 @@ function coalesceList(actions: unknown): unknown {
   return result;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
-/** A transition (or list of them) with its actions coalesced. */
-function coalesceTransitions(transitions: unknown): unknown {
-  if (Array.isArray(transitions)) return transitions.map(coalesceTransitions);
-  if (!isObject(transitions) || !('actions' in transitions)) return transitions;
-  return { ...transitions, actions: coalesceList(transitions.actions) };
+/**
+ * A state's config with each of its transitions (`on`, `always`, an invoked
+ * actor's `onDone`, `onError` and `onSnapshot`) replaced by what `map` makes of
+ * it, one transition at a time; the rest of the state as it was.
+ */
+export function mapStateTransitions(state: Record<string, unknown>, map: (transition: unknown) => unknown) {
+  const mapAll = (transitions: unknown) => (Array.isArray(transitions) ? transitions.map(map) : map(transitions));
+  const config = { ...state };
+  if (isObject(config.on)) {
+    config.on = Object.fromEntries(Object.entries(config.on).map(([type, t]) => [type, mapAll(t)]));
+  }
+  if (config.always !== undefined) config.always = mapAll(config.always);
+  if (isObject(config.invoke)) {
+    const invoke = { ...config.invoke };
+    for (const key of ['onDone', 'onError', 'onSnapshot'] as const) {
+      if (invoke[key] !== undefined) invoke[key] = mapAll(invoke[key]);
+    }
+    config.invoke = invoke;
+  }
+  return config;
 }
+
+/** A transition with its actions coalesced. */
+const coalesceTransition = (transition: unknown): unknown =>
+  isObject(transition) && 'actions' in transition
+    ? { ...transition, actions: coalesceList(transition.actions) }
+    : transition;
 
 /**
  * A machine config whose action lists apply consecutive updates as one
@@ -425,17 +448,8 @@ function coalesceTransitions(transitions: unknown): unknown {
  */
 export function coalesceUpdates<C>(config: C): C {
   if (!isObject(config)) return config;
-  const state: Record<string, unknown> = { ...config };
+  const state = mapStateTransitions(config, coalesceTransition);
   for (const key of ['entry', 'exit'] as const) if (key in state) state[key] = coalesceList(state[key]);
-  if (isObject(state.on)) {
-    state.on = Object.fromEntries(Object.entries(state.on).map(([type, t]) => [type, coalesceTransitions(t)]));
-  }
-  if ('always' in state) state.always = coalesceTransitions(state.always);
-  if (isObject(state.invoke)) {
-    const invoke = { ...state.invoke };
-    for (const key of ['onDone', 'onError'] as const) if (key in invoke) invoke[key] = coalesceTransitions(invoke[key]);
-    state.invoke = invoke;
-  }
   if (isObject(state.states)) {
     state.states = Object.fromEntries(Object.entries(state.states).map(([name, s]) => [name, coalesceUpdates(s)]));
   }
