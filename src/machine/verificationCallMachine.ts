@@ -710,7 +710,7 @@ const buildMachine = (arrange: <C>(config: C) => C) =>
                     },
                   },
                   ringing: {
-                    // The ring timer replaces the dial's (the deadline set first, so that it joins the ringing's updates).
+                    // The ring timer replaces the dial's (its deadline set first, to join the updates of the transition in).
                     entry: [{ type: 'setDeadline', params: { kind: 'ring' } }, 'disarmDeadline', 'scheduleDeadline'],
                     on: {
                       'call.answered': ANSWER,

@@ -193,7 +193,8 @@ function step(
       output: next.output,
       actions: actions.map(({ type, params }) => ({ type, params })),
     },
-    (key, value) => (key === 'actorRef' ? undefined : value),
+    (key, value) =>
+      key === 'actorRef' ? { input: (value as { options?: { input?: unknown } }).options?.input } : value,
   );
   return { snapshot: next as MachineSnapshot, seen };
 }
