@@ -205,21 +205,29 @@ function hoistableStates(root: StateRecord, all: StateRecord[], transitions: rea
  */
 export function hoistEntryUpdates<C>(config: C): C {
   const { root, ids, all } = readStates(config as Config);
-  const transitions: Entered[] = [];
-  for (const state of all) {
-    mapStateTransitions(state.config, (definition) => {
-      transitions.push(enteredBy(state, definition, ids));
-      return definition;
-    });
-  }
-  const hoistable = hoistableStates(root, all, transitions);
+  // The states each transition enters, by its source and its definition (an equal string enters the same states).
+  const enteredOf = new Map(
+    all.map((state) => {
+      const bySource = new Map<unknown, Entered>();
+      mapStateTransitions(state.config, (definition) => {
+        bySource.set(definition, enteredBy(state, definition, ids));
+        return definition;
+      });
+      return [state, bySource];
+    }),
+  );
+  const hoistable = hoistableStates(
+    root,
+    all,
+    [...enteredOf.values()].flatMap((bySource) => [...bySource.values()]),
+  );
   const movedFrom = (state: StateRecord) =>
     hoistable.has(state) ? asList(state.config.entry).slice(0, leadingUpdates(state)) : [];
 
   const rewrite = (state: StateRecord): Config => {
     const config = mapStateTransitions(state.config, (definition) => {
       const moved: ActionReference[] = [];
-      for (const entered of enteredBy(state, definition, ids)) {
+      for (const entered of enteredOf.get(state)?.get(definition) ?? []) {
         moved.push(...movedFrom(entered));
         if (!isPassable(entered, hoistable)) break;
       }
