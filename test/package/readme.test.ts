@@ -1,28 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { marked, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_URL, repositoryTargetOf } from '../../scripts/repositoryLinks.js';
+import { headingAnchors, linkTargets } from '../support/markdownLinks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(`${root}README.md`, 'utf8');
 const packageJson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-
-/** Every link and image target of a Markdown text, as a Markdown renderer reads them. */
-function linkTargets(markdown: string): string[] {
-  const targets: string[] = [];
-  marked.walkTokens(marked.lexer(markdown), (token) => {
-    if (token.type === 'link' || token.type === 'image') targets.push((token as Tokens.Link | Tokens.Image).href);
-  });
-  return targets;
-}
-
-/** GitHub's anchor for a heading. */
-const slug = (heading: string) =>
-  heading
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
 
 describe('the README as the registry shows it (the package ships no docs/ or examples/)', () => {
   const targets = linkTargets(readme);
@@ -37,7 +21,7 @@ describe('the README as the registry shows it (the package ships no docs/ or exa
   });
 
   it('links to its own headings that exist', () => {
-    const headings = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1] ?? '')));
+    const headings = headingAnchors(readme);
     const missing = targets.filter((href) => href.startsWith('#') && !headings.has(href.slice(1)));
     expect(missing).toEqual([]);
   });
