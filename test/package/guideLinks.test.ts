@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { repositoryTargetOf } from '../../scripts/repositoryLinks.js';
+import { LINKED_BRANCH, REPOSITORY_URL, repositoryTargetOf } from '../../scripts/repositoryLinks.js';
 import { headingAnchors, linkTargets } from '../support/markdownLinks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,7 +43,8 @@ describe('the guides in docs/', () => {
     expect(brokenLink(page, '#no-such-heading')).toBe('no such heading');
     expect(brokenLink(page, 'no-such-page.md')).toBe('no such file');
     expect(brokenLink(page, '../src/no-such-file.ts')).toBe('no such file');
-    expect(brokenLink(page, 'https://github.com/voice-mfa/voice-mfa/blob/main/no-such-file.md')).toBe('no such file');
+    expect(brokenLink(page, `${REPOSITORY_URL}/blob/${LINKED_BRANCH}/no-such-file.md`)).toBe('no such file');
+    expect(brokenLink(page, `${REPOSITORY_URL}/blob/${LINKED_BRANCH}/docs/operations.md`)).toBeNull();
     expect(brokenLink(page, 'performance.md#where-the-time-goes')).toBeNull();
     expect(brokenLink(page, 'https://www.twilio.com/docs')).toBeNull();
   });
