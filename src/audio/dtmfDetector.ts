@@ -1,7 +1,7 @@
 /**
  * DTMF detection from audio, for providers that deliver the call's audio but
  * not its key presses: the standard row/column Goertzel detector
- * (TELEPHONY.md "DTMF": rows 697/770/852/941 Hz, columns 1209/1336/1477/1633 Hz)
+ * (ITU-T Q.23: rows 697/770/852/941 Hz, columns 1209/1336/1477/1633 Hz)
  * with the checks of Asterisk's main/dsp.c, whose comment quotes the AT&T
  * receiver specification: tones of 40 ms or more with 50 ms pauses, normal
  * twist up to 8 dB and reverse twist up to 4 dB accepted, frequencies within

@@ -1,8 +1,7 @@
 /**
  * The Goertzel algorithm: the power of one frequency in a block of samples,
  * one multiply and two adds per sample, the standard tone detector of
- * telephony (Asterisk, spandsp and libteletone use it for DTMF; TELEPHONY.md
- * "Tone detection").
+ * telephony (Asterisk, spandsp and libteletone use it for DTMF).
  *
  * @module
  */

@@ -2,8 +2,7 @@
  * G.711 μ-law: 8-bit logarithmic codes to 16-bit linear samples and back, as
  * Twilio Media Streams deliver them (`audio/x-mulaw`, 8 kHz). The decoder is
  * a 256-entry table; the encoder is the classic segment search. Both follow
- * the ITU-T G.711 reference (bias 0x84, clip 32 635, silence 0xFF) quoted in
- * TELEPHONY.md "G.711 μ-law".
+ * the ITU-T G.711 reference (bias 0x84, clip 32 635, silence 0xFF).
  *
  * @module
  */

@@ -1,16 +1,15 @@
 /**
  * Streaming detection of special information tones: three tones in rising
  * order, each 274 or 380 ms (North American) or about 330 ms (E.180), at most
- * a few milliseconds apart (TELEPHONY.md "Special information tones").
+ * a few milliseconds apart.
  *
  * Every 4 ms the detector looks at the last 256 samples (32 ms) through
- * Goertzel filters at the eight nominal frequencies. 256 samples (the window
- * TELEPHONY.md "Tone detection" names) keep the low and high variant of each
- * tone apart: a 913.8 Hz tone leaks 19 dB below it into the 985.2 Hz filter, a
- * 1370.6 Hz tone 22 dB below into 1428.5 Hz (sinc leakage at 2.3 and 1.9
- * bins of 31.25 Hz), and the E.180 filters 950/1400 Hz sit 17–24 dB down.
- * At Asterisk's 183 samples the variants smear into each other
- * (TELEPHONY.md "Tone detection"). A window is labelled with the tone whose
+ * Goertzel filters at the eight nominal frequencies. 256 samples keep the low
+ * and high variant of each tone apart: a 913.8 Hz tone leaks 19 dB below it
+ * into the 985.2 Hz filter, a 1370.6 Hz tone 22 dB below into 1428.5 Hz (sinc
+ * leakage at 2.3 and 1.9 bins of 31.25 Hz), and the E.180 filters 950/1400 Hz
+ * sit 17–24 dB down. At the 183 samples of Asterisk's DSP the variants smear
+ * into each other. A window is labelled with the tone whose
  * filter holds at least 60 % of its energy; tone lengths are measured between
  * label changes in window-centre time, which places each edge to within one
  * hop, so short (≤ 288 ms) and long (≥ 361 ms) tones stay apart even at the

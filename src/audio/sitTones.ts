@@ -1,9 +1,9 @@
 /**
  * The special information tone sequences and their classification. The
- * frequencies, durations and codes are those of TELEPHONY.md "Special
- * information tones": North American first tones 913.8 Hz (low) or 985.2 Hz
- * (high), second 1370.6 (low) or 1428.5 (high), third 1776.7; short 274 ms,
- * long 380 ms; tolerance ±0.2 % in frequency and ±5 % in duration. The ITU-T
+ * frequencies, durations and codes are those of the North American encoding:
+ * first tones 913.8 Hz (low) or 985.2 Hz (high), second 1370.6 (low) or
+ * 1428.5 (high), third 1776.7; short 274 ms, long 380 ms; tolerance ±0.2 % in
+ * frequency and ±5 % in duration. The ITU-T
  * E.180 nominal sequence is 950/1400/1800 Hz, 330 ms each.
  *
  * @module
@@ -47,7 +47,7 @@ export interface SitSegment {
 export type DefinedSitCode = Exclude<SitCode, 'other'>;
 
 /**
- * The nominal sequences, from TELEPHONY.md's table (North American codes) and
+ * The nominal sequences: the North American codes and
  * ITU-T E.180 (E180). For synthesising test audio, and the reference the
  * classifier compares against.
  *

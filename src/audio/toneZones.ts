@@ -1,7 +1,7 @@
 /**
  * Call-progress tones by country ("tone zones"): frequencies and on/off
  * cadences of ringback, busy and reorder (congestion), from Asterisk's
- * `indications.conf` as quoted in TELEPHONY.md "Tone cadences".
+ * `indications.conf`.
  *
  * @module
  */
