@@ -6,7 +6,7 @@
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { isRecord } from './normalizeRequest.js';
-import { CONTROL_CHARACTER } from './text.js';
+import { CONTROL_CHARACTER, UNPAIRED_SURROGATE } from './text.js';
 
 /** Longest id, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 256;
@@ -16,7 +16,9 @@ export function idProblem(value: unknown): string | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
     return `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
   }
-  return CONTROL_CHARACTER.test(value) ? 'must not hold control characters (a NUL, a line break)' : null;
+  if (CONTROL_CHARACTER.test(value)) return 'must not hold control characters (a NUL, a line break)';
+  // A store keeps ids as UTF-8 text, which has no unpaired surrogate: the id would read back as another.
+  return UNPAIRED_SURROGATE.test(value) ? 'must not hold unpaired surrogates (half of a UTF-16 pair)' : null;
 }
 
 /**
@@ -47,8 +49,8 @@ export interface CheckedStartOptions {
 /**
  * Checks the ids a verification is started with (the durable service's
  * `start` options, `runVerification`'s): ids that are non-empty strings of at
- * most 256 characters without control characters (`idProblem`), and a
- * user (not blank) when the abuse limits need one.
+ * most 256 characters without control characters or unpaired surrogates
+ * (`idProblem`), and a user (not blank) when the abuse limits need one.
  *
  * @throws `InvalidRequestError` listing every problem.
  */

@@ -12,12 +12,19 @@
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
+ * A UTF-16 surrogate without its other half: no character at all. UTF-8 (a
+ * database's text, a JSON document PostgreSQL parses) cannot encode one, so a
+ * store would read back something else.
+ */
+export const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+
+/**
  * A character XML 1.0 does not allow in text: a C0 control other than tab and
  * the line breaks, an unpaired surrogate, U+FFFE or U+FFFF.
  */
-export const ILLEGAL_XML_CHARACTER =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters refused.
-  /[\0-\x08\x0B\f\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+export const ILLEGAL_XML_CHARACTER = new RegExp(
+  `[\\0-\\x08\\x0B\\f\\x0E-\\x1F\\uFFFE\\uFFFF]|${UNPAIRED_SURROGATE.source}`,
+);
 
 /** Why `text` cannot be spoken (a prompt's text or a recording's URL), or `null` when it can. */
 export function spokenTextProblem(text: string): string | null {

@@ -545,6 +545,9 @@ describe('defaults and configuration', () => {
     await expect(guard.check({ userId: 'alice\u0000', numbers: [] })).rejects.toMatchObject({
       issues: [{ path: 'userId', message: 'must not hold control characters (a NUL, a line break)' }],
     });
+    await expect(guard.check({ userId: 'alice\uD800', numbers: [] })).rejects.toMatchObject({
+      issues: [{ path: 'userId', message: 'must not hold unpaired surrogates (half of a UTF-16 pair)' }],
+    });
     await expect(guard.check({ userId: 'a', numbers: Array(21).fill(ALICE) })).rejects.toBeInstanceOf(
       InvalidRequestError,
     );

@@ -28,6 +28,7 @@ describe('runVerification', () => {
   it.each([
     ['empty', ''],
     ['with a NUL and a line break', 'a\nb\u0000'],
+    ['with half a surrogate pair', 'login-\uD800'],
     ['5000 characters long', 'x'.repeat(5000)],
     ['a number', 42],
   ])(

@@ -130,6 +130,9 @@ describeOnEveryStore('start() with ids that are not ids', (open) => {
       [{ userId: 'alice', verificationId: '' }, 'verificationId'],
       [{ userId: 'alice', verificationId: 'v'.repeat(257) }, 'verificationId'],
       [{ userId: 'alice', verificationId: 'v\u0000' }, 'verificationId'],
+      // Half a surrogate pair: no store's UTF-8 text holds it, so the id would read back as another.
+      [{ userId: 'alice', verificationId: 'login-\uD800' }, 'verificationId'],
+      [{ userId: 'alice\uDC00' }, 'userId'],
       [{ userId: 42 }, 'userId'],
       [{ userId: {} }, 'userId'],
       [{ userId: '' }, 'userId'],
