@@ -13,16 +13,22 @@ import type { AuditEntry, VerificationStore } from './types.js';
 const NUL = '\u0000';
 const REPLACEMENT = '\uFFFD';
 
+/** Node 20.19's `String.prototype.toWellFormed` (ES2024), which the ES2022 library types do not declare. */
+type WellFormable = { toWellFormed(): string };
+
 /**
- * An audit entry as every store keeps it (a copy): a NUL in any of its text —
- * a provider's code from an untrusted webhook, in `reason` — becomes U+FFFD.
- * PostgreSQL's `text` cannot hold a NUL at all, and the log reads the same in
- * every store. Its time is whole milliseconds, rounded down (see `storedTime`).
+ * An audit entry as every store keeps it (a copy): a NUL or an unpaired
+ * surrogate in any of its text — a provider's code from an untrusted webhook,
+ * in `reason` — becomes U+FFFD. PostgreSQL's `text` cannot hold a NUL at all,
+ * no store's UTF-8 text holds half a surrogate pair, and the log reads the
+ * same in every store. Its time is whole milliseconds, rounded down (see `storedTime`).
  */
 export function storedAuditEntry(entry: AuditEntry): AuditEntry {
   const stored: Record<string, unknown> = { ...entry, at: storedTime(entry.at) };
   for (const [field, value] of Object.entries(stored)) {
-    if (typeof value === 'string' && value.includes(NUL)) stored[field] = value.replaceAll(NUL, REPLACEMENT);
+    if (typeof value !== 'string') continue;
+    const text = (value as unknown as WellFormable).toWellFormed();
+    stored[field] = text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
   }
   return stored as unknown as AuditEntry;
 }
