@@ -105,13 +105,14 @@ export interface VerificationServiceOptions extends Pick<VerificationActorOption
    * and the verification rolls over. Default 5 000 ms.
    */
   checkTimeoutMs?: number;
-  /** How long an instance holds an effect it started before another may retry it. Default 30 000 ms. */
+  /** How long an instance holds an effect it started before another may retry it (whole ms, a fraction rounded up). Default 30 000 ms. */
   effectLeaseMs?: number;
   /**
    * An effect no instance started this long after its step committed was left
    * by one that stopped, unless the instance that committed it still holds it:
    * it holds a step's later effects while it carries out the earlier ones (a
-   * hang-up before the next dial), for up to `effectLeaseMs` each. Default 10 000 ms.
+   * hang-up before the next dial), for up to `effectLeaseMs` each. Whole ms, a
+   * fraction rounded up. Default 10 000 ms.
    */
   orphanAfterMs?: number;
   /** Receives failures that happen in the background (an effect that failed, a sweep that could not run). */
@@ -253,6 +254,13 @@ class DurableVerificationService implements VerificationService {
   private readonly provider: DurableVoiceProvider<JsonValue, unknown>;
   private readonly clock: RuntimeClock;
   private readonly settings: StepSettings;
+  /**
+   * `effectLeaseMs` and `orphanAfterMs`, in whole milliseconds rounded up: the
+   * stores keep times as whole milliseconds, and a lease never ends earlier
+   * than asked.
+   */
+  private readonly leaseMs: number;
+  private readonly orphanAfterMs: number;
   /** Names this service's steps in `runningSteps`. */
   private readonly stepOwner = Symbol('verification service');
   private readonly timers = new Map<string, TimerHandle>();
@@ -270,6 +278,8 @@ class DurableVerificationService implements VerificationService {
     this.store = options.store;
     this.provider = options.provider as DurableVoiceProvider<JsonValue, unknown>;
     this.clock = options.clock ?? systemClock;
+    this.leaseMs = Math.ceil(options.effectLeaseMs ?? DEFAULTS.effectLeaseMs);
+    this.orphanAfterMs = Math.ceil(options.orphanAfterMs ?? DEFAULTS.orphanAfterMs);
     const { verifyPin, checkNumber } = options;
     const checkTimeoutMs = options.checkTimeoutMs ?? DEFAULTS.checkTimeoutMs;
     const machine = createVerificationMachine({
@@ -412,8 +422,7 @@ class DurableVerificationService implements VerificationService {
     const now = await this.store.now();
     const due = await this.store.claimDue(now, SWEEP_BATCH, DUE_CLAIM_MS);
     await Promise.all(due.map((id) => this.track(this.step(id, { kind: 'tick' }).catch((e) => this.report(e)))));
-    const orphanAfterMs = this.options.orphanAfterMs ?? DEFAULTS.orphanAfterMs;
-    const entries = await this.store.findOutbox(now, now - orphanAfterMs, SWEEP_BATCH);
+    const entries = await this.store.findOutbox(now, now - this.orphanAfterMs, SWEEP_BATCH);
     await Promise.all(entries.map((entry) => this.track(this.takeOver(entry))));
   }
 
@@ -484,10 +493,9 @@ class DurableVerificationService implements VerificationService {
    * included, takes a slow hang-up's next dial for one left by a stopped instance.
    */
   private async runEntries(entries: StepWrite['outbox']): Promise<void> {
-    const leaseMs = this.options.effectLeaseMs ?? DEFAULTS.effectLeaseMs;
     for (const [index, entry] of entries.entries()) {
       const waiting = entries.slice(index + 1).map((later) => later.id);
-      if (waiting.length > 0) await this.holdOutbox(waiting, leaseMs);
+      if (waiting.length > 0) await this.holdOutbox(waiting, this.leaseMs);
       await this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 });
     }
   }
@@ -504,8 +512,7 @@ class DurableVerificationService implements VerificationService {
   /** Carries out an effect this instance's step committed, unless another instance holds it. */
   private async runEntry(entry: OutboxEntry): Promise<void> {
     const now = await this.store.now();
-    const leaseMs = this.options.effectLeaseMs ?? DEFAULTS.effectLeaseMs;
-    if (!(await this.store.startOutbox(entry.id, now, leaseMs))) return;
+    if (!(await this.store.startOutbox(entry.id, now, this.leaseMs))) return;
     const payload = entry.payload as unknown as OutboxPayload;
     try {
       if (payload.kind === 'provider') {
@@ -590,7 +597,7 @@ class DurableVerificationService implements VerificationService {
       const payload = entry.payload as unknown as OutboxPayload;
       if (entry.delivery === 'at-least-once') return await this.runEntry(entry);
       const now = await this.store.now();
-      const taken = await this.store.startOutbox(entry.id, now, this.options.effectLeaseMs ?? DEFAULTS.effectLeaseMs);
+      const taken = await this.store.startOutbox(entry.id, now, this.leaseMs);
       await this.store.finishOutbox(entry.id);
       const attempt = payload.kind === 'provider' ? payload.effect.dialAttempt : undefined;
       if (!taken || attempt === undefined || entry.startedAt !== null) return;

@@ -169,3 +169,31 @@ describeOnEveryStore('start() with ids that are not ids', (open) => {
     await store.close();
   });
 });
+
+describeOnEveryStore('durations in fractions of a millisecond', (open) => {
+  it('an effect lease and an orphan age with a fraction work alike in every store (the stores keep whole milliseconds)', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const store = await open(clock);
+    const provider = carrier(clock);
+    const errors: unknown[] = [];
+    const service = createVerificationService({
+      store,
+      provider,
+      clock,
+      sweepIntervalMs: null,
+      effectLeaseMs: 30_000.5,
+      orphanAfterMs: 10_000.5,
+      onError: (error) => errors.push(error),
+    });
+    const { verificationId } = await service.start({ targets: [PRIMARY] });
+    await service.sweep();
+    await service.cancel(verificationId);
+    await service.sweep();
+    expect((await service.getResult(verificationId))?.status).toBe('canceled');
+    await service.close();
+    expect(provider.calls.map((call) => call.to)).toEqual([PRIMARY]);
+    provider.hangUpAll();
+    expect(errors).toEqual([]);
+    await store.close();
+  });
+});
