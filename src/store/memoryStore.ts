@@ -45,6 +45,8 @@ const copy = <T>(value: T): T => structuredClone(value);
  */
 const isStranded = (entry: OutboxEntry, verificationId: string): boolean =>
   entry.verificationId === verificationId && entry.delivery === 'at-most-once' && entry.startedAt !== null;
+/** When an entry became free to take: when its lease or hold ended, else when it was made. Tried ones go behind. */
+const freeSince = (entry: OutboxEntry): number => entry.leaseUntil ?? entry.createdAt;
 const bindingKey = (binding: Binding): string => `${binding.kind}\u0000${binding.key}`;
 
 /**
@@ -141,7 +143,7 @@ export class MemoryVerificationStore implements VerificationStore {
           ? entry.createdAt <= olderThan && (entry.leaseUntil === null || entry.leaseUntil < now)
           : entry.delivery === 'at-least-once' && (entry.leaseUntil ?? 0) < now,
       )
-      .sort((a, b) => a.createdAt - b.createdAt)
+      .sort((a, b) => freeSince(a) - freeSince(b) || a.createdAt - b.createdAt)
       .slice(0, limit)
       .map(copy);
   }

@@ -245,7 +245,9 @@ export interface VerificationStore {
   /**
    * Outbox entries nobody holds: never started, older than `olderThan` and not
    * held (or held until before `now`), or `at-least-once` ones whose lease ended
-   * before `now`.
+   * before `now`. Longest free first — by the end of their lease or hold, else
+   * their creation — so that entries tried and failed again and again go
+   * behind the others and never starve them.
    */
   findOutbox(now: number, olderThan: number, limit: number): Promise<OutboxEntry[]>;
   /**

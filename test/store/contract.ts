@@ -405,6 +405,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.startOutbox(`${id}/1/1`, t0 + 100_000, 1_000)).toBe(false);
       }));
 
+    it('entries are offered longest free first: one whose lease just ended goes behind one that waited longer, so that failing ones cannot starve the rest', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const t0 = (await store.now()) - 1_000_000;
+        const entry = (n: number, createdAt: number) => ({
+          id: `${id}/1/${n}`,
+          verificationId: id,
+          delivery: 'at-least-once' as const,
+          payload: { n },
+          createdAt,
+        });
+        await store.create(
+          firstWrite(storedVerification(id), { outbox: [entry(0, t0), entry(1, t0 + 10), entry(2, t0 + 20)] }),
+        );
+        const offered = (now: number) =>
+          store
+            .findOutbox(now, now - 50, 1_000)
+            .then((list) => list.filter((e) => e.verificationId === id).map((e) => e.id));
+        expect(await offered(t0 + 100)).toEqual([`${id}/1/0`, `${id}/1/1`, `${id}/1/2`]);
+        // The oldest one was tried and failed: free again from t0 + 1 100, after the two never tried.
+        expect(await store.startOutbox(`${id}/1/0`, t0 + 100, 1_000)).toBe(true);
+        expect(await offered(t0 + 2_000)).toEqual([`${id}/1/1`, `${id}/1/2`, `${id}/1/0`]);
+        // Tried again and again, it keeps going behind; the next one tried goes behind it in turn.
+        expect(await store.startOutbox(`${id}/1/0`, t0 + 2_000, 1_000)).toBe(true);
+        expect(await store.startOutbox(`${id}/1/1`, t0 + 2_500, 1_000)).toBe(true);
+        expect(await offered(t0 + 4_000)).toEqual([`${id}/1/2`, `${id}/1/0`, `${id}/1/1`]);
+      }));
+
     it('a held entry is not offered as left until its hold ends; holding a started one changes nothing', () =>
       withStore(async (store) => {
         const id = newId();

@@ -332,7 +332,7 @@ export class PostgresVerificationStore implements VerificationStore {
       `SELECT * FROM ${this.table('outbox')}
        WHERE (started_at IS NULL AND created_at <= $2 AND (lease_until IS NULL OR lease_until < $1))
           OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < $1)
-       ORDER BY created_at, seq LIMIT $3`,
+       ORDER BY coalesce(lease_until, created_at), created_at, seq LIMIT $3`,
       [now, olderThan, limit],
     );
     return fromOutboxRows(rows);

@@ -172,7 +172,7 @@ function prepareStatements({ writer, reader }: Connections): Statements {
       `SELECT * FROM outbox
        WHERE (started_at IS NULL AND created_at <= @olderThan AND (lease_until IS NULL OR lease_until < @now))
           OR (delivery = 'at-least-once' AND started_at IS NOT NULL AND lease_until < @now)
-       ORDER BY created_at, rowid LIMIT @limit`,
+       ORDER BY coalesce(lease_until, created_at), created_at, rowid LIMIT @limit`,
     ),
     readAudit: reader.prepare('SELECT * FROM audit_log WHERE verification_id = ? ORDER BY seq LIMIT ?'),
     readAllAudit: reader.prepare('SELECT * FROM audit_log ORDER BY seq LIMIT ?'),
