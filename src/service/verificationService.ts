@@ -21,7 +21,6 @@ import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
 import { type RuntimeClock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { createVerificationMachine, type VerificationActorOptions } from '../runtime/createVerificationActor.js';
 import { type ProviderReportObservation, readProviderReport } from '../runtime/observations.js';
-import { withinTimeLimit } from '../step/checkTimeLimit.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from '../step/checkTimes.js';
 import {
   awaitsDial,
@@ -33,6 +32,7 @@ import {
   type StepOutcome,
   type StepSettings,
 } from '../step/runStep.js';
+import { settleWithin, TimeLimitError, withinTimeLimit } from '../step/timeLimits.js';
 import {
   CorruptRecordError,
   DuplicateVerificationError,
@@ -525,12 +525,26 @@ class DurableVerificationService implements VerificationService {
         await this.store.finishOutbox(entry.id);
         return;
       }
-      await this.runHook(entry.verificationId, payload.kind);
+      const hook = payload.kind === 'abuse' ? 'abuseGuard.record' : 'onFinished';
+      await this.withinLease(this.runHook(entry.verificationId, payload.kind), hook);
       await this.store.finishOutbox(entry.id);
     } catch (error) {
       // An at-least-once effect stays in the outbox: a sweep retries it once the lease ended.
       this.report(error);
     }
+  }
+
+  /**
+   * `work`, an effect carried out at least once, waited for as long as its
+   * lease lasts (on the real clock, as the instance waits): after that
+   * another instance may carry it out again, so waiting longer would only
+   * hold this instance's sweeps and `close()` (a hook that never settles would
+   * stop them for good). A late outcome is dropped, and the entry stays for a
+   * sweep to retry.
+   */
+  private withinLease<T>(work: Promise<T>, what: string): Promise<T> {
+    const consequence = 'it stays in the outbox, for a sweep to carry it out again once its lease ends';
+    return settleWithin(work, this.leaseMs, () => new TimeLimitError(what, this.leaseMs, consequence));
   }
 
   /**
@@ -555,10 +569,13 @@ class DurableVerificationService implements VerificationService {
     const { effect } = payload;
     try {
       const { verificationId } = entry;
-      const learnt = await this.provider.run(effect, {
+      const running = this.provider.run(effect, {
         verificationId,
         report: (report) => this.observe(verificationId, report),
       });
+      // A dial is waited for, however long: given up on, it could still place a call beside the next one.
+      const learnt =
+        effect.delivery === 'at-least-once' ? await this.withinLease(running, "the provider's effect") : await running;
       return learnt.map((inbound) => ({ kind: 'inbound', inbound, idempotencyKey: null }));
     } catch (error) {
       if (effect.delivery === 'at-least-once' || effect.dialAttempt === undefined) throw error;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createNumberCheck, SimulatedCarrier, VirtualClock } from '../../src/index.js';
 import type { NumberCheckInput } from '../../src/machine/checks.js';
-import { CheckTimeLimitError, withinTimeLimit } from '../../src/step/checkTimeLimit.js';
+import { TimeLimitError, withinTimeLimit } from '../../src/step/timeLimits.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { startSimulatedService } from '../support/simulatedService.js';
@@ -34,7 +34,7 @@ function recordWrites(store: VerificationStore): string[] {
 describe('a host check slower than checkTimeoutMs in the durable service', () => {
   it('a check fails once its limit has passed, and one that answers before it is waited for', async () => {
     const slow = withinTimeLimit(() => later(150, true), 100, 'checkNumber');
-    await expect(slow()).rejects.toBeInstanceOf(CheckTimeLimitError);
+    await expect(slow()).rejects.toBeInstanceOf(TimeLimitError);
     const quick = withinTimeLimit(() => later(20, true), 100, 'checkNumber');
     await expect(quick()).resolves.toBe(true);
   });

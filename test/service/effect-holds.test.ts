@@ -155,3 +155,47 @@ describe('what an effect learnt', () => {
     await service.close();
   });
 });
+
+describe('an effect carried out at least once that never settles', () => {
+  it('is waited for one effect lease at most (real time), so that sweeps, deadlines and close() go on; it stays to be retried', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const store = new MemoryVerificationStore({ clock });
+    const manual = createManualDurableProvider();
+    const errors: unknown[] = [];
+    const hookCalls: string[] = [];
+    const service = createVerificationService({
+      store,
+      provider: manual.provider,
+      clock,
+      sweepIntervalMs: null,
+      effectLeaseMs: 50,
+      onError: (error) => errors.push(error),
+      onFinished: (_result, { verificationId }) => {
+        hookCalls.push(verificationId);
+        return new Promise<void>(() => {});
+      },
+    });
+    const first = await service.start({ targets: [PRIMARY] });
+    await service.cancel(first.verificationId);
+    const second = await service.start({ targets: [BACKUP], timing: { maxTotalMs: 5_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(hookCalls).toEqual([first.verificationId]);
+    // The first hook's lease has ended, and the second verification's deadline has come: one sweep does both.
+    clock.advanceBy(5_000);
+    await service.sweep();
+    expect(hookCalls.filter((id) => id === first.verificationId)).toHaveLength(2);
+    expect((await service.getResult(second.verificationId))?.status).toBe('expired');
+    const left = await store.findOutbox(clock.now() + 1_000, clock.now() + 1_000, 10);
+    expect(left.map((entry) => [entry.verificationId, entry.payload, entry.tries])).toContainEqual([
+      first.verificationId,
+      { kind: 'finished' },
+      2,
+    ]);
+    // close() waits for the second verification's hook no longer than its lease either.
+    await service.close();
+    expect(hookCalls.filter((id) => id === second.verificationId)).toHaveLength(1);
+    const timedOut =
+      'onFinished did not settle within 50 ms: it stays in the outbox, for a sweep to carry it out again once its lease ends';
+    expect(errors.map((error) => (error as Error).message)).toEqual([timedOut, timedOut, timedOut]);
+  });
+});
