@@ -11,7 +11,7 @@ import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationService, type VerificationServiceOptions } from '../../src/service/verificationService.js';
 import { InvalidServiceConfigurationError } from '../../src/store/errors.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
-import { describeOnEveryStore } from '../support/serviceStores.js';
+import { describeOnEveryStore, type OpenStore } from '../support/serviceStores.js';
 
 const PRIMARY = '+14255550100';
 
@@ -105,25 +105,42 @@ it('createVerificationService takes what is in range: no periodic sweep, fractio
   await without.close();
 });
 
+/** A service on a fresh store of `open`, with the simulated carrier and no periodic sweep; `close` checks it dialled `dialled` and reported no error. */
+async function openService(
+  open: OpenStore,
+  options: Partial<VerificationServiceOptions> = {},
+  clock = new VirtualClock({ autoAdvance: false }),
+) {
+  const store = await open(clock);
+  const provider = carrier(clock);
+  const errors: unknown[] = [];
+  const service = createVerificationService({
+    store,
+    provider,
+    clock,
+    sweepIntervalMs: null,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+  const close = async (dialled: string[]) => {
+    await service.close();
+    expect(provider.calls.map((call) => call.to)).toEqual(dialled);
+    provider.hangUpAll();
+    expect(errors).toEqual([]);
+    await store.close();
+  };
+  return { store, service, close };
+}
+
 describeOnEveryStore('start() with ids that are not ids', (open) => {
   it('refuses them with an InvalidRequestError naming each, before anything is counted, stored or dialled', async () => {
     const clock = new VirtualClock({ autoAdvance: false });
-    const store = await open(clock);
-    const provider = carrier(clock);
     const guard = createAbuseGuard({
       store: new MemoryAbuseLimitStore(),
       now: () => clock.now(),
       limits: { perUser: [{ max: 1, windowMs: 60_000 }] },
     });
-    const errors: unknown[] = [];
-    const service = createVerificationService({
-      store,
-      provider,
-      clock,
-      abuseGuard: guard,
-      sweepIntervalMs: null,
-      onError: (error) => errors.push(error),
-    });
+    const { store, service, close } = await openService(open, { abuseGuard: guard }, clock);
     const bad: [Record<string, unknown>, string][] = [
       [{ userId: 'alice', verificationId: 123 }, 'verificationId'],
       [{ userId: 'alice', verificationId: {} }, 'verificationId'],
@@ -162,38 +179,18 @@ describeOnEveryStore('start() with ids that are not ids', (open) => {
     expect((await store.read(verificationId))?.userId).toBe('alice');
     await service.cancel(verificationId);
     expect((await service.getResult(verificationId))?.status).toBe('canceled');
-    await service.close();
-    expect(provider.calls.map((call) => call.to)).toEqual([PRIMARY]);
-    provider.hangUpAll();
-    expect(errors).toEqual([]);
-    await store.close();
+    await close([PRIMARY]);
   });
 });
 
 describeOnEveryStore('durations in fractions of a millisecond', (open) => {
   it('an effect lease and an orphan age with a fraction work alike in every store (the stores keep whole milliseconds)', async () => {
-    const clock = new VirtualClock({ autoAdvance: false });
-    const store = await open(clock);
-    const provider = carrier(clock);
-    const errors: unknown[] = [];
-    const service = createVerificationService({
-      store,
-      provider,
-      clock,
-      sweepIntervalMs: null,
-      effectLeaseMs: 30_000.5,
-      orphanAfterMs: 10_000.5,
-      onError: (error) => errors.push(error),
-    });
+    const { service, close } = await openService(open, { effectLeaseMs: 30_000.5, orphanAfterMs: 10_000.5 });
     const { verificationId } = await service.start({ targets: [PRIMARY] });
     await service.sweep();
     await service.cancel(verificationId);
     await service.sweep();
     expect((await service.getResult(verificationId))?.status).toBe('canceled');
-    await service.close();
-    expect(provider.calls.map((call) => call.to)).toEqual([PRIMARY]);
-    provider.hangUpAll();
-    expect(errors).toEqual([]);
-    await store.close();
+    await close([PRIMARY]);
   });
 });
