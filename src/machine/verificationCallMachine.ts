@@ -311,10 +311,13 @@ const wrongPinThenHungUp = () =>
     ],
   }) as const;
 
-/** After a wrong PIN: denied when the limit is reached, else re-prompt. */
+/**
+ * After a wrong PIN: denied when the limit is reached — also when the callee
+ * hung up while it was checked, since the entry came first — else a hang-up
+ * meanwhile denies, else re-prompt.
+ */
 const wrongPinTransitions = () =>
   [
-    wrongPinThenHungUp(),
     {
       guard: 'wrongPinExhausts',
       target: '#verification.denied',
@@ -326,6 +329,7 @@ const wrongPinTransitions = () =>
         'concludeInvalidInput',
       ],
     },
+    wrongPinThenHungUp(),
     {
       target: `${ANSWERED}.reprompting`,
       actions: ['takeWrongPin', { type: 'setReprompt', params: { kind: 'incorrect-pin' } }],

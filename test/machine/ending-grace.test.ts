@@ -104,6 +104,17 @@ describe('SPEC rule: "hangs up without approving → denied" with keys still in 
     expect(h.sent('playPrompt')).toHaveLength(prompts);
   });
 
+  it('PIN mode: the last allowed wrong PIN after the hang-up denies for the PIN at once, as the last invalid entry does', async () => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 1 } },
+      { verifyPin: acceptsOnly('4821') },
+    );
+    await h.ended('CA1', HUNG_UP_WHILE_GATHERING);
+    await h.keys('CA1', '1111#');
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+    expect(h.output().attempts[0]?.invalidEntries).toBe(1);
+  });
+
   it('keys for another call during the grace are stale and change nothing', async () => {
     const h = await startWaitingForInput();
     await h.ended('CA1', HUNG_UP_WHILE_GATHERING);

@@ -168,6 +168,34 @@ describe('SPEC PIN mode', () => {
     expect(results(h.output())).toEqual(['hung-up']);
     expect(hungUp(h)).toEqual([]);
   });
+
+  it('SPEC row: the last wrong PIN allowed, then a hang-up while it is checked → the entry came first: pin-failed, as on a live call', async () => {
+    let answer: (ok: boolean) => void = () => undefined;
+    let asked = 0;
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 3 } },
+      {
+        verifyPin: () => {
+          asked++;
+          return asked < 3 ? false : new Promise((resolve) => (answer = resolve));
+        },
+      },
+    );
+    for (const pin of ['582937', '604813']) {
+      await h.keys('CA1', `${pin}#`);
+      await h.promptFinished('CA1');
+    }
+    await h.keys('CA1', `${WRONG}#`);
+    await h.ended('CA1', COMPLETED);
+    answer(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+    expect(results(h.output())).toEqual(['pin-failed']);
+    expect(h.output().attempts[0]?.invalidEntries).toBe(3);
+    // The call is already over: no farewell to play.
+    expect(hungUp(h)).toEqual([]);
+  });
 });
 
 describe('SPEC rule: "a PIN or the digits typed never appear in … emitted events or persisted state after use"', () => {
