@@ -271,27 +271,57 @@ export function takeCheckAnswerTime(system: unknown): number | undefined {
 }
 
 /**
+ * What the machine gives an awaited check besides the check's own input: the
+ * verification's total deadline, by which its answer must come to count.
+ */
+export interface CheckDeadline {
+  /** Clock reading of the total deadline. */
+  answerBy?: number;
+}
+
+/**
+ * The answer of `ask`, noted with the time it came. One that came at or after
+ * `answerBy` on the bound clock, while the deadline's timer had not fired yet
+ * (a check that held the thread, a busy process), is never delivered:
+ * deadlines are judged by event time, so the timer, already due, ends the
+ * verification and the late answer changes nothing.
+ */
+async function answerInTime<T>(system: unknown, answerBy: number | undefined, ask: () => Promise<T>): Promise<T> {
+  let answer: { value: T } | { error: unknown };
+  try {
+    answer = { value: await ask() };
+  } catch (error) {
+    answer = { error };
+  }
+  const clock = hostChecksOf(system)?.clock;
+  if (answerBy !== undefined && clock !== undefined && clock.now() >= answerBy) return new Promise<T>(() => {});
+  noteCheckAnswer(system);
+  if ('error' in answer) throw answer.error;
+  return answer.value;
+}
+
+/**
  * The machine's `checkNumber` actor: the bound host check's pending answer, or
  * the bound check, else {@link checkE164Number}.
  */
-export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input, system }) => {
-  try {
-    return await (takePendingNumberCheck(system, input.index) ??
-      (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input));
-  } finally {
-    noteCheckAnswer(system);
-  }
-});
+export const defaultNumberCheckActor = fromPromise<NumberCheckResult, NumberCheckInput & CheckDeadline>(
+  async ({ input: { answerBy, ...input }, system }) =>
+    answerInTime(
+      system,
+      answerBy,
+      async () =>
+        takePendingNumberCheck(system, input.index) ?? (hostChecksOf(system)?.checkNumber ?? checkE164Number)(input),
+    ),
+);
 
 /** The machine's `verifyPin` actor: the bound host verifier, else one that rejects every PIN. */
-export const defaultPinCheckActor = fromPromise<boolean, PinCheckInput>(async ({ input, system }) => {
-  const verify = hostChecksOf(system)?.verifyPin;
-  try {
-    return verify === undefined ? false : (await verify(input.entry)) === true;
-  } finally {
-    noteCheckAnswer(system);
-  }
-});
+export const defaultPinCheckActor = fromPromise<boolean, PinCheckInput & CheckDeadline>(
+  async ({ input: { answerBy, entry }, system }) =>
+    answerInTime(system, answerBy, async () => {
+      const verify = hostChecksOf(system)?.verifyPin;
+      return verify === undefined ? false : (await verify(entry)) === true;
+    }),
+);
 
 /**
  * Wraps a number check function as the machine's `checkNumber` actor.

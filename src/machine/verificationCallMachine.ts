@@ -657,7 +657,7 @@ const buildMachine = (arrange: <C>(config: C) => C) =>
                 exit: ['observeCheckAnswer', 'disarmDeadline'],
                 invoke: {
                   src: 'checkNumber',
-                  input: ({ context }) => numberCheckInput(context),
+                  input: ({ context }) => ({ ...numberCheckInput(context), answerBy: totalDeadlineAt(context) }),
                   onDone: [
                     { guard: 'numberAccepted', target: 'connecting', actions: 'takeNumberCheck' },
                     { target: ROLLOVER, actions: 'takeNumberCheck' },
@@ -861,7 +861,7 @@ const buildMachine = (arrange: <C>(config: C) => C) =>
                     exit: ['observeCheckAnswer', 'disarmDeadline'],
                     invoke: {
                       src: 'verifyPin',
-                      input: ({ context }) => ({ entry: context.entry }),
+                      input: ({ context }) => ({ entry: context.entry, answerBy: totalDeadlineAt(context) }),
                       onDone: [
                         {
                           // The PIN and # arrived before the hang-up: the entry stands.

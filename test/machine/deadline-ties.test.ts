@@ -7,11 +7,13 @@
  * it is delivered before or after the machine's timer fires.
  */
 import { describe, expect, it } from 'vitest';
+import type { NumberCheckResult } from '../../src/machine/checks.js';
 import type { VerificationEvent } from '../../src/machine/events.js';
 import { attemptsOf, type VerificationResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
 import { isWellFormedEvent } from '../../src/machine/validateEvent.js';
 import type { VerificationActorOptions } from '../../src/runtime/createVerificationActor.js';
+import { flush } from '../support/harness.js';
 import { startTieRun, type TieRun } from '../support/tieClock.js';
 import { BACKUP, PRIMARY } from './helpers.js';
 
@@ -202,6 +204,39 @@ describe('SPEC rule: "Deadlines are judged by event time" — same-millisecond t
     expect(output(run).status).toBe('expired');
     expect(output(run).endedAt).toBe(12_000);
     expect(output(run).ignoredEvents.stale).toBe(1);
+  });
+
+  it('total deadline: a PIN check that answers after it, before its timer ran, is too late: expired, not approved', async () => {
+    let answer: (right: boolean) => void = () => undefined;
+    const run = await startTieRun(
+      { targets: [PRIMARY], mode: 'pin', timing: { maxTotalMs: 12_000 } },
+      { verifyPin: () => new Promise<boolean>((resolve) => (answer = resolve)) },
+    );
+    await answerAt(run, 'CA1', 1_000);
+    await finishPromptAt(run, 'CA1', 4_000);
+    await run.advanceTo(5_000);
+    await run.deliver({ type: 'call.digits', callId: 'CA1', digits: '1234#' }, 5_000);
+    // The verifier held the thread past the deadline: it answers before the overdue timer runs.
+    run.clock.setNow(12_500);
+    answer(true);
+    await flush();
+    await run.advanceTo(12_500);
+    expect(output(run)).toMatchObject({ status: 'expired', endedAt: 12_000 });
+    expect(output(run).attempts[0]?.result).toBe('canceled');
+  });
+
+  it('total deadline: a number check that answers after it, before its timer ran, dials nothing: expired', async () => {
+    let answer: (result: NumberCheckResult) => void = () => undefined;
+    const run = await startTieRun(
+      { targets: [PRIMARY], timing: { maxTotalMs: 12_000 } },
+      { checkNumber: () => new Promise<NumberCheckResult>((resolve) => (answer = resolve)) },
+    );
+    run.clock.setNow(12_500);
+    answer({ ok: true, e164: PRIMARY, extension: null, country: 'US' });
+    await flush();
+    await run.advanceTo(12_500);
+    expect(output(run)).toMatchObject({ status: 'expired', endedAt: 12_000 });
+    expect(dialled(run)).toEqual([]);
   });
 
   it('total deadline: a cancel stamped exactly at maxTotalMs finds the verification expired', async () => {

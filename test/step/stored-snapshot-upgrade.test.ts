@@ -65,12 +65,27 @@ describe('snapshots stored with the attempt state', () => {
     }
   });
 
+  /**
+   * A check's input as an older machine gave it: without the total deadline
+   * (`answerBy`), which a check stored before the machine passed it keeps on
+   * restoring; it is then judged without it.
+   */
+  const withoutAnswerBy = (stored: { children: Record<string, { snapshot: { input?: object } }> }) => {
+    for (const child of Object.values(stored.children)) {
+      if (child.snapshot.input !== undefined && 'answerBy' in child.snapshot.input) {
+        const { answerBy: _, ...input } = child.snapshot.input as { answerBy: number };
+        child.snapshot.input = input;
+      }
+    }
+    return stored;
+  };
+
   for (const [name, record] of Object.entries(recorded)) {
     it(`${name}: restores as the state the machine has now for the same history`, async () => {
       const restored = restoreStepActor(machineFor(record.numberCheck), 'v', record.snapshot, record.input);
       const today = await storedToday(record);
       expect(today.value).not.toHaveProperty('calling.attempt');
-      expect(JSON.parse(JSON.stringify(persistActor(restored)))).toEqual(today);
+      expect(JSON.parse(JSON.stringify(persistActor(restored)))).toEqual(withoutAnswerBy(today));
       expect(Object.keys(restored.getSnapshot().children)).toEqual(Object.keys(today.children));
     });
   }
