@@ -112,6 +112,18 @@ describe('what a call heard, read by the Twilio provider', () => {
     expect(amd.events).toEqual([]);
   });
 
+  it("an inconclusive verdict is no verdict: Twilio's machine verdict after the stream's not-sure still counts, once", () => {
+    const asked = callState({ machineDetection: true });
+    const notSure = heard(asked, { kind: 'answeredBy', answeredBy: 'unknown' });
+    expect(notSure.events).toEqual([{ type: 'call.answeredBy', callId: CALL_SID, answeredBy: 'unknown' }]);
+    const amd = (state: typeof asked, AnsweredBy: string) =>
+      receiveTwilio(state, webhookInbound({ token: TOKEN, callSid: CALL_SID }, 'amd', { AnsweredBy }));
+    const machine = amd(notSure.state, 'machine_end_beep');
+    expect(machine.events).toEqual([{ type: 'call.answeredBy', callId: CALL_SID, answeredBy: 'machine' }]);
+    expect(amd(machine.state, 'human').events).toEqual([]);
+    expect(heard(machine.state, MACHINE).events).toEqual([]);
+  });
+
   it('starts the stream in the first document the call runs, not in the ones after it', () => {
     const prompt = (promptSeq: number) => ({
       type: 'playPrompt' as const,

@@ -13,7 +13,7 @@
  */
 import type { JsonValue } from '../../json.js';
 import type { DialCommand, PlayPromptCommand, ProviderCommand } from '../../machine/commands.js';
-import type { CallEnding, ProviderEvent } from '../../machine/events.js';
+import type { AnsweredBy, CallEnding, ProviderEvent } from '../../machine/events.js';
 import type { PromptSegment, SpeechSettings } from '../../machine/types.js';
 import { type HeardOnCall, toHeardEvent } from '../heardOnCall.js';
 import { IGNORED_MESSAGE_REASONS, type ProviderEffect, type Reception } from '../types.js';
@@ -260,17 +260,25 @@ export function receiveTwilio(state: TwilioState, inbound: TwilioInbound): Twili
 /**
  * What the call's Media Stream heard: an answered call of ours still up,
  * identified by both its dial token and its CallSid. A verdict counts once,
- * whether Twilio's detection or the stream's gave it first.
+ * whether Twilio's detection or the stream's gave it first (see `takesVerdict`).
  */
 function onHeard(call: TwilioCall, inbound: Extract<TwilioInbound, { kind: 'heard' }>, events: ProviderEvent[]): void {
   if (call.callSid !== inbound.callSid || call.released || call.phase !== 'answered') return;
   const event = toHeardEvent(inbound.heard, inbound.callSid, call.machineDetection === true);
   if (event === null) return;
-  if (event.type === 'call.answeredBy') {
-    if (call.answeredByReported) return;
-    call.answeredByReported = true;
-  }
+  if (event.type === 'call.answeredBy' && !takesVerdict(call, event.answeredBy)) return;
   events.push(event);
+}
+
+/**
+ * Whether a verdict on who answered is told to the machine: the first
+ * conclusive one counts, whether Twilio's detection or the stream's gave it;
+ * `unknown` is no verdict, so a conclusive one may still follow it.
+ */
+function takesVerdict(call: TwilioCall, answeredBy: AnsweredBy): boolean {
+  if (call.answeredByReported) return false;
+  if (answeredBy !== 'unknown') call.answeredByReported = true;
+  return true;
 }
 
 function receiveWebhook(
@@ -383,10 +391,9 @@ function onStatusCallback(call: TwilioCall, webhook: TwilioCallWebhook, events: 
 
 function onAnsweredBy(call: TwilioCall, value: string | undefined, events: ProviderEvent[]): void {
   const answeredBy = toAnsweredBy(value);
-  if (answeredBy === null || call.answeredByReported || call.released) return;
+  if (answeredBy === null || call.released || !takesVerdict(call, answeredBy)) return;
   // After the call's end too: the machine may still be waiting out a grace in which the verdict counts.
   if (call.phase !== 'ended') markAnswered(call, events);
-  call.answeredByReported = true;
   events.push({ type: 'call.answeredBy', callId: callIdOf(call), answeredBy });
 }
 
