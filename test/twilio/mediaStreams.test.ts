@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
@@ -318,6 +318,25 @@ describe('Twilio Media Streams', () => {
     streams = null;
     expect(Date.now() - closingFrom).toBeLessThan(5_000);
     await cutOff;
+  });
+
+  it('a connection closed for its start deadline is cut off when the peer does not answer the close frame', async () => {
+    const harness = await start({ mediaStreams: { startTimeoutMs: 1_000 } });
+    const { port } = harness.server.address() as AddressInfo;
+    const raw = connect(port, '127.0.0.1');
+    raw.write(
+      'GET /hooks/media-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    const [answer] = await once(raw, 'data');
+    expect(String(answer)).toMatch(/^HTTP\/1\.1 101/);
+    const openedAt = Date.now();
+    // The raw peer never starts a stream, reads what comes and never answers the close frame.
+    raw.on('data', () => {});
+    await once(raw, 'close');
+    // The start deadline (1 s), then a second for the close frame's answer: not ws's 30 s.
+    expect(Date.now() - openedAt).toBeLessThan(5_000);
+    await vi.waitFor(() => expect(streams?.connections).toBe(0));
   });
 
   it('refuses a start deadline or a message size out of range', async () => {

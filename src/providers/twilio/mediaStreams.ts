@@ -86,7 +86,7 @@ export const MEDIA_STREAM_SEGMENT = 'media-stream';
 /** Largest audio payload of one media message: a second of 8 kHz μ-law (Twilio sends 20 ms). */
 const MAX_PAYLOAD_BYTES = 8_000;
 
-/** How long a peer has to answer the close frame when the endpoint closes, before it is cut off. */
+/** How long a peer has to answer a close frame, before it is cut off (ws would wait 30 s). */
 const CLOSE_GRACE_MS = 1_000;
 
 /** WebSocket close codes (RFC 6455, 7.4.1). */
@@ -181,7 +181,7 @@ export async function listenForMediaStreams(
     close: async () => {
       server.off('upgrade', onUpgrade);
       for (const ws of sockets.clients) ws.close(CLOSE.normal, 'closing');
-      // A peer that does not answer the close frame is cut off, not waited for (ws would wait 30 s).
+      // A peer that does not answer the close frame is cut off, not waited for.
       const cutOff = setTimeout(() => {
         for (const ws of sockets.clients) ws.terminate();
       }, CLOSE_GRACE_MS);
@@ -337,10 +337,17 @@ class StreamConnection {
       );
   }
 
-  /** Closes the socket: at the stream's end, or because of a message that has no place in it. */
+  /**
+   * Closes the socket: at the stream's end, or because of a message that has
+   * no place in it, or a deadline. A peer that does not answer the close frame
+   * is cut off, so that a refused or idle connection holds nothing for long.
+   */
   private close(code: number, reason: string): void {
     this.phase = 'done';
     this.stream = null;
     this.ws.close(code, reason);
+    const cutOff = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    cutOff.unref();
+    this.ws.once('close', () => clearTimeout(cutOff));
   }
 }
