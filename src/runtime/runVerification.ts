@@ -166,6 +166,12 @@ class VerificationRun {
   /** The result was handed over: nothing is observed (but for the abuse limits') or counted any more. */
   private settled = false;
   private session: ProviderSession | null = null;
+  /**
+   * Hang-ups the provider is still carrying out: a dial waits for them, so that
+   * the call before it is down before the next one is placed (as the durable
+   * service carries out a step's effects in order).
+   */
+  private hangUpsUnderWay: Set<Promise<unknown>> | null = null;
   // Events the machine never saw: malformed ones, and those that came after its final status.
   private ignoredBeforeMachine: IgnoredEventCounts | null = null;
   private reportedAttempts = 0;
@@ -378,14 +384,34 @@ class VerificationRun {
     // The attempts a dial rolls over from are told before it (commands run once the actor holds the new snapshot).
     if (command.type === 'dial') this.reportEndedAttempts(attemptsOf(this.actor.getSnapshot()));
     this.observe({ type: 'command', command });
+    const hangUps = this.hangUpsUnderWay;
+    if (command.type === 'dial' && hangUps !== null && hangUps.size > 0) {
+      this.hangUpsUnderWay = null;
+      // Failed or not: a failed hang-up is reported, and the verification goes on as the machine decided.
+      void Promise.allSettled(hangUps).then(() => this.carryOut(command));
+      return;
+    }
+    this.carryOut(command);
+  }
+
+  private carryOut(command: ProviderCommand): void {
     const { session } = this;
     if (session === null) return;
     try {
       const pending = session.execute(command);
-      if (pending !== undefined) pending.catch((error: unknown) => this.reportCommandFailure(command, error));
+      if (pending === undefined) return;
+      const settled = pending.catch((error: unknown) => this.reportCommandFailure(command, error));
+      if (command.type === 'hangUp') this.holdDialsUntil(settled);
     } catch (error) {
       this.reportCommandFailure(command, error);
     }
+  }
+
+  private holdDialsUntil(hangUp: Promise<unknown>): void {
+    this.hangUpsUnderWay ??= new Set();
+    const under = this.hangUpsUnderWay;
+    under.add(hangUp);
+    void hangUp.then(() => under.delete(hangUp));
   }
 
   private reportEndedAttempts(attempts: readonly AttemptRecord[]): void {

@@ -214,6 +214,32 @@ describe('runVerification', () => {
     expect(observed.at(-1)).toBe('verification.ended');
   });
 
+  it('the next dial waits for the hang-up under way, as the durable service orders them; a failed one is reported and the dial goes on', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const manual = createManualProvider({ holdHangUp: true });
+    const observed: string[] = [];
+    const pending = runVerification(
+      { targets: [PRIMARY, BACKUP], timing: { ringTimeoutMs: 30_000 } },
+      { provider: manual.provider, clock, onEvent: (o) => observed.push(o.type) },
+    );
+    await settle();
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1' });
+    manual.emit({ type: 'call.ringing', callId: 'CA1' });
+    clock.advanceBy(30_000);
+    await settle();
+    // The ring timer ended the first call: it is being hung up, and the backup's dial waits for that.
+    expect(manual.commands.map((c) => c.type)).toEqual(['dial', 'hangUp']);
+    manual.failHangUp(new Error('hang-up failed: 503'));
+    await settle();
+    expect(manual.commands.map((c) => (c.type === 'dial' ? c.to : c.type))).toEqual([PRIMARY, 'hangUp', BACKUP]);
+    expect(observed).toContain('command.failed');
+    manual.emit({ type: 'call.dialed', attempt: 1, callId: 'CA2' });
+    manual.emit({ type: 'call.answered', callId: 'CA2' });
+    manual.emit({ type: 'call.promptFinished', callId: 'CA2', promptSeq: 1 });
+    manual.emit({ type: 'call.digits', callId: 'CA2', digits: '#' });
+    expect((await pending).attempts.map((a) => a.result)).toEqual(['no-answer', 'approved']);
+  });
+
   it('stamps events with the runtime clock, not with the provider-supplied time', async () => {
     const clock = new VirtualClock({ start: 1_000, autoAdvance: false });
     const manual = createManualProvider();
