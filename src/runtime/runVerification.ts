@@ -52,6 +52,8 @@ export interface RunVerificationOptions
   /**
    * Abuse limits: checked before any call is placed (a refusal rejects with a
    * `VerificationRefusedError`), and fed the result afterwards. Needs `userId`.
+   * The verification starts when they let it: its `startedAt`, and the
+   * deadlines counted from it, are the time the check answered.
    */
   abuseGuard?: AbuseGuard;
   /** Who is being verified, for the abuse limits: an id as for `verificationId`. */
@@ -139,7 +141,8 @@ export function runVerification(
       numbers: request.targets,
       defaultCountry: request.defaultCountry ?? null,
     });
-    return Promise.resolve(check).then((counted) => run.start(provider, counted));
+    // The verification starts once the limits let it: its clock (deadlines, the first dial's time) starts then.
+    return Promise.resolve(check).then((counted) => run.startAt(clock.now()).start(provider, counted));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -158,7 +161,7 @@ class VerificationRun {
   private readonly signal: AbortSignal | undefined;
   private readonly abuseGuard: AbuseGuard | undefined;
   private readonly userId: string;
-  private readonly input: VerificationInput;
+  private input: VerificationInput;
   // Made when first needed: most verifications without an observer need it only for their result.
   private masker: NumberMasker | undefined = undefined;
   /** The machine has reached its final status; the session may still be closing. */
@@ -197,6 +200,15 @@ class VerificationRun {
     this.abuseGuard = options.abuseGuard;
     this.userId = options.userId ?? '';
     this.input = prepared.input;
+  }
+
+  /** Starts the verification's time at `startedAt` instead of when it was prepared (an abuse check took that long). */
+  startAt(startedAt: number): this {
+    const prepared = this.prepared as PreparedVerification;
+    if (prepared.input.startedAt === startedAt) return this;
+    this.input = { ...prepared.input, startedAt };
+    this.prepared = { ...prepared, input: this.input };
+    return this;
   }
 
   /**

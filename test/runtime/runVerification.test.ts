@@ -359,6 +359,26 @@ describe('runVerification: phone numbers, policy and abuse limits', () => {
     expect(carrier.calls).toHaveLength(1);
   });
 
+  it('a verification starts once the abuse limits let it: its time, the first dial and its deadlines count from then', async () => {
+    const clock = new VirtualClock();
+    const carrier = approving(clock, [PRIMARY]);
+    const guard = createAbuseGuard({ now: () => clock.now() });
+    // A shared store takes its time to answer.
+    const slowGuard = Object.assign(Object.create(guard), {
+      check: async (request: Parameters<typeof guard.check>[0]) => {
+        await new Promise((resolve) => clock.setTimeout(resolve, 5_000));
+        return guard.check(request);
+      },
+    }) as typeof guard;
+    const result = await runVerification(
+      { targets: [PRIMARY], timing: { maxTotalMs: 60_000 } },
+      { provider: carrier, clock, abuseGuard: slowGuard, userId: 'alice' },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.startedAt).toBe(5_000);
+    expect(result.attempts[0]?.times.dialedAt).toBe(5_000);
+  });
+
   it('a start whose session cannot be opened places nothing, and gives back what the abuse limits counted', async () => {
     const clock = new VirtualClock();
     const carrier = approving(clock, [PRIMARY]);
