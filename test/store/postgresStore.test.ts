@@ -49,6 +49,47 @@ describeWithPostgres('postgres store', (url, newSchema) => {
     },
   });
 
+  it('two stores on one pool, in schemas whose names share their first 50 characters, each step in their own schema', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const base = newSchema();
+    const prefix = `${base}_${'x'.repeat(50)}`.slice(0, 50);
+    const schemas = ['a', 'b'].map((end) => `${prefix}_${end}`);
+    const stores = schemas.map((schema) => new PostgresVerificationStore({ pool, schema }));
+    try {
+      for (const [index, store] of stores.entries()) {
+        await store.migrate();
+        const id = `v-${index}`;
+        await store.create({
+          verification: {
+            id,
+            version: 1,
+            status: 'active',
+            input: {},
+            snapshot: {},
+            provider: null,
+            dueAt: null,
+            result: null,
+            userId: null,
+            createdAt: 0,
+            updatedAt: 0,
+          },
+          audit: [],
+          outbox: [],
+        });
+        // A step prepares the lock statement on the pool's one connection, for this store's schema.
+        const seen = await store.withVerification(id, null, async ({ verification }) => ({
+          write: null,
+          value: verification?.id ?? null,
+        }));
+        expect(seen).toBe(id);
+      }
+    } finally {
+      for (const store of stores) await store.close();
+      for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await pool.end();
+    }
+  });
+
   it('a version-1 schema is refused until migrated, then migrates to 2 keeping its data (an index built beforehand, concurrently, is kept), and purges', async () => {
     const v1 = newSchema();
     const id = 'v-from-version-1';

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
@@ -157,6 +157,13 @@ export class PostgresVerificationStore implements VerificationStore {
   private readonly lockTimeoutMs: number;
   private readonly id = randomUUID();
   private readonly table: (name: string) => string;
+  /**
+   * Names of this store's prepared statements. They are the connection's, so
+   * stores of different schemas on one pool need different names; a hash of
+   * the schema keeps them within PostgreSQL's 63 bytes, past which it cuts
+   * names (and two long schemas would share one).
+   */
+  private readonly statement: (kind: 'lock' | 'answer' | 'insert' | 'update') => string;
   private readonly listeners = new Set<() => void>();
   private listener: WakeListener | null = null;
   private schemaChecked: Promise<void> | null = null;
@@ -190,6 +197,8 @@ export class PostgresVerificationStore implements VerificationStore {
     });
     this.schema = options.schema ?? 'voice_mfa';
     this.table = (name) => `"${this.schema}".${name}`;
+    const schemaHash = createHash('sha256').update(this.schema).digest('hex').slice(0, 16);
+    this.statement = (kind) => `voice_mfa_${kind}_${schemaHash}`;
     this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     const connectionTimeoutMillis = options.connectionTimeoutMs ?? 5_000;
     if (options.pool !== undefined) {
@@ -253,7 +262,7 @@ export class PostgresVerificationStore implements VerificationStore {
         `WITH locked AS (SELECT * FROM ${this.table('verifications')} WHERE id = $1 FOR UPDATE)
          SELECT ${DATABASE_NOW} AS now, locked.* FROM (SELECT 1) AS one LEFT JOIN locked ON true`,
         [id],
-        `voice_mfa_lock_${this.schema}`,
+        this.statement('lock'),
       );
       const row = rows[0] as Record<string, unknown>;
       const verification = row.id === null ? null : fromVerificationRow(id, row);
@@ -289,7 +298,7 @@ export class PostgresVerificationStore implements VerificationStore {
       this.server,
       `SELECT value FROM ${this.table('answers')} WHERE verification_id = $1 AND key = $2`,
       [id, key],
-      `voice_mfa_answer_${this.schema}`,
+      this.statement('answer'),
     );
     return rows[0]?.value ?? null;
   }
@@ -506,7 +515,7 @@ export class PostgresVerificationStore implements VerificationStore {
         write.answer?.value ?? null,
         bringsWorkForward(previous?.dueAt ?? null, write) ? JSON.stringify(payload) : null,
       ],
-      `voice_mfa_${firstVersion ? 'insert' : 'update'}_${this.schema}`,
+      this.statement(firstVersion ? 'insert' : 'update'),
     );
     return rows[0]?.written === 1;
   }
