@@ -309,6 +309,14 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect([again, other]).toEqual(['<Response/>', null]);
       }));
 
+    it('a lookup by an id or a key holding a NUL (from an untrusted webhook) finds nothing, alike in every store', () =>
+      withStore(async (store) => {
+        expect(await store.read('v\u0000')).toBeNull();
+        expect(await store.findBinding({ kind: 'twilio-call', key: 'CA\u0000' })).toBeNull();
+        expect(await store.findBinding({ kind: 'twilio\u0000', key: 'CA1' })).toBeNull();
+        expect(await store.readAudit({ verificationId: 'v\u0000' })).toEqual([]);
+      }));
+
     it('bindings lead webhooks to their verification', () =>
       withStore(async (store) => {
         const id = newId();

@@ -72,6 +72,13 @@ export interface PostgresVerificationStoreOptions {
 /** The database's clock in milliseconds. */
 const DATABASE_NOW = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
+/**
+ * Whether a text holds a NUL, which PostgreSQL's `text` cannot: no row holds
+ * one, so a lookup by it (an id or key from an untrusted webhook) finds
+ * nothing, as in the other stores, instead of failing.
+ */
+const holdsNul = (text: string): boolean => typeof text === 'string' && text.includes('\u0000');
+
 /** The statement that writes a step: the verification first; everything else only if that was written. */
 function writeStatement(s: string, firstVersion: boolean): string {
   const verification = firstVersion
@@ -304,12 +311,14 @@ export class PostgresVerificationStore implements VerificationStore {
   }
 
   async read(id: string): Promise<StoredVerification | null> {
+    if (holdsNul(id)) return null;
     await this.ready();
     const { rows } = await this.query(`SELECT * FROM ${this.table('verifications')} WHERE id = $1`, [id]);
     return rows[0] === undefined ? null : fromVerificationRow(id, rows[0]);
   }
 
   async findBinding(binding: Binding): Promise<string | null> {
+    if (holdsNul(binding.kind) || holdsNul(binding.key)) return null;
     await this.ready();
     const { rows } = await this.query<{ verification_id: string }>(
       `SELECT verification_id FROM ${this.table('bindings')} WHERE kind = $1 AND key = $2`,
@@ -373,6 +382,7 @@ export class PostgresVerificationStore implements VerificationStore {
 
   async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
     const { verificationId = null, limit = null } = checkAuditFilter(filter);
+    if (verificationId !== null && holdsNul(verificationId)) return [];
     await this.ready();
     const { rows } = await this.query<Parameters<typeof fromAuditRow>[0]>(
       `SELECT * FROM ${this.table('audit_log')} WHERE ($1::text IS NULL OR verification_id = $1) ORDER BY seq LIMIT $2`,
