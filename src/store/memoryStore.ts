@@ -226,10 +226,19 @@ export class MemoryVerificationStore implements VerificationStore {
   }
 
   private commit(write: StepWrite): void {
-    const { verification } = write;
-    this.verifications.set(verification.id, { ...copy(verification), ...storedTimes(verification) });
+    // Copied first: a value that cannot be copied (a function in a payload) fails the write before any of it lands.
+    const verification = { ...copy(write.verification), ...storedTimes(write.verification) };
+    const audit = write.audit.map(storedAuditEntry);
+    const outbox = write.outbox.map((entry) => ({
+      ...copy(entry),
+      createdAt: storedTime(entry.createdAt),
+      startedAt: null,
+      leaseUntil: null,
+      tries: 0,
+    }));
+    this.verifications.set(verification.id, verification);
     this.dueClaims.delete(verification.id);
-    for (const row of write.audit) this.audit.push(storedAuditEntry(row));
+    for (const row of audit) this.audit.push(row);
     for (const id of write.dropOutbox ?? []) {
       if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
     }
@@ -238,14 +247,7 @@ export class MemoryVerificationStore implements VerificationStore {
         if (isStranded(entry, verification.id)) this.outbox.delete(id);
       }
     }
-    for (const entry of write.outbox)
-      this.outbox.set(entry.id, {
-        ...copy(entry),
-        createdAt: storedTime(entry.createdAt),
-        startedAt: null,
-        leaseUntil: null,
-        tries: 0,
-      });
+    for (const entry of outbox) this.outbox.set(entry.id, entry);
     for (const binding of write.bindings ?? []) this.bindings.set(bindingKey(binding), verification.id);
     if (write.answer !== undefined) {
       const answers = this.answers.get(verification.id) ?? new Map<string, string>();

@@ -20,3 +20,41 @@ it('a clock that is not one is refused at once, naming the option', () => {
   expect(make).toThrow(InvalidServiceConfigurationError);
   expect(make).toThrow('Invalid memory store options: clock: must be a clock: an object with a now() method');
 });
+
+it('a write with a value that cannot be copied (a function in an effect) fails whole: nothing of it lands', async () => {
+  const store = new MemoryVerificationStore();
+  const verification = {
+    id: 'v-1',
+    version: 1,
+    status: 'active' as const,
+    input: {},
+    snapshot: {},
+    provider: null,
+    dueAt: null,
+    result: null,
+    userId: null,
+    createdAt: 0,
+    updatedAt: 0,
+  };
+  await store.create({ verification, audit: [], outbox: [] });
+  const effect = {
+    id: 'v-1/2/0',
+    verificationId: 'v-1',
+    delivery: 'at-least-once' as const,
+    payload: { run: () => 'hang up' } as never,
+    createdAt: 0,
+  };
+  const step = store.withVerification('v-1', null, async () => ({
+    write: {
+      verification: { ...verification, version: 2 },
+      audit: [],
+      outbox: [effect],
+      bindings: [{ kind: 'call', key: 'CA1' }],
+    },
+    value: null,
+  }));
+  await expect(step).rejects.toThrow();
+  expect((await store.read('v-1'))?.version).toBe(1);
+  expect(await store.findBinding({ kind: 'call', key: 'CA1' })).toBeNull();
+  expect(await store.findOutbox(1_000_000, 1_000_000, 10)).toEqual([]);
+});
