@@ -28,7 +28,13 @@
 export { InvalidRequestError, type RequestIssue, VoiceMfaError, type VoiceMfaErrorCode } from './errors.js';
 export type { JsonValue } from './json.js';
 export { type CallProgressResult, type CallProgressVerdict, classifyUnansweredEnding } from './machine/callProgress.js';
-export type { AcceptedNumber, NumberCheckInput, NumberCheckResult, RefusedNumber } from './machine/checks.js';
+export type {
+  AcceptedNumber,
+  CheckDeadline,
+  NumberCheckInput,
+  NumberCheckResult,
+  RefusedNumber,
+} from './machine/checks.js';
 export type {
   DialCommand,
   HangUpCommand,

@@ -272,7 +272,16 @@ export function takeCheckAnswerTime(system: unknown): number | undefined {
 
 /**
  * What the machine gives an awaited check besides the check's own input: the
- * verification's total deadline, by which its answer must come to count.
+ * verification's total deadline, by which its answer must come to count. A
+ * check actor given by `provide` gets it in its input too, and may stop
+ * waiting then.
+ *
+ * @example
+ * ```ts
+ * const verifyPin = fromPromise<boolean, { entry: string } & CheckDeadline>(async ({ input }) =>
+ *   pins.matches(input.entry, { until: input.answerBy }),
+ * );
+ * ```
  */
 export interface CheckDeadline {
   /** Clock reading of the total deadline. */
