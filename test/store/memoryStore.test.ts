@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { InvalidServiceConfigurationError } from '../../src/store/errors.js';
 import { MemoryVerificationStore } from '../../src/store/memoryStore.js';
+import { firstWrite, nextVersion, storedVerification } from '../support/storeRecords.js';
 import { describeStoreContract } from './contract.js';
 
 describeStoreContract('memory', {
@@ -23,20 +24,8 @@ it('a clock that is not one is refused at once, naming the option', () => {
 
 it('a write with a value that cannot be copied (a function in an effect) fails whole: nothing of it lands', async () => {
   const store = new MemoryVerificationStore();
-  const verification = {
-    id: 'v-1',
-    version: 1,
-    status: 'active' as const,
-    input: {},
-    snapshot: {},
-    provider: null,
-    dueAt: null,
-    result: null,
-    userId: null,
-    createdAt: 0,
-    updatedAt: 0,
-  };
-  await store.create({ verification, audit: [], outbox: [] });
+  const verification = storedVerification('v-1');
+  await store.create(firstWrite(verification));
   const effect = {
     id: 'v-1/2/0',
     verificationId: 'v-1',
@@ -45,12 +34,7 @@ it('a write with a value that cannot be copied (a function in an effect) fails w
     createdAt: 0,
   };
   const step = store.withVerification('v-1', null, async () => ({
-    write: {
-      verification: { ...verification, version: 2 },
-      audit: [],
-      outbox: [effect],
-      bindings: [{ kind: 'call', key: 'CA1' }],
-    },
+    write: { ...firstWrite(nextVersion(verification), { outbox: [effect] }), bindings: [{ kind: 'call', key: 'CA1' }] },
     value: null,
   }));
   await expect(step).rejects.toThrow();

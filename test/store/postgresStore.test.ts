@@ -4,6 +4,7 @@ import { PostgresVerificationStore } from '../../src/store/postgres/postgresStor
 import { postgresMigrations } from '../../src/store/postgres/schema.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
+import { firstWrite, storedVerification } from '../support/storeRecords.js';
 import { describeStoreContract } from './contract.js';
 import { describeStoreAcrossProcesses } from './processes.js';
 
@@ -59,23 +60,7 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       for (const [index, store] of stores.entries()) {
         await store.migrate();
         const id = `v-${index}`;
-        await store.create({
-          verification: {
-            id,
-            version: 1,
-            status: 'active',
-            input: {},
-            snapshot: {},
-            provider: null,
-            dueAt: null,
-            result: null,
-            userId: null,
-            createdAt: 0,
-            updatedAt: 0,
-          },
-          audit: [],
-          outbox: [],
-        });
+        await store.create(firstWrite(storedVerification(id)));
         // A step prepares the lock statement on the pool's one connection, for this store's schema.
         const seen = await store.withVerification(id, null, async ({ verification }) => ({
           write: null,

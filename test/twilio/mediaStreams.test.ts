@@ -5,7 +5,8 @@
  * synthesised audio.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
@@ -299,9 +300,9 @@ describe('Twilio Media Streams', () => {
     expect((await verification).attempts.map((a) => a.result)).toEqual(['approved']);
   });
 
-  it('closing the endpoint cuts off a peer that does not answer the close frame', async () => {
-    const harness = await start();
-    const { port } = harness.server.address() as AddressInfo;
+  /** A WebSocket opened on the stream path by a bare TCP peer, which answers no frame it is sent. */
+  async function rawWebSocket(server: Server): Promise<Socket> {
+    const { port } = server.address() as AddressInfo;
     const raw = connect(port, '127.0.0.1');
     raw.write(
       'GET /hooks/media-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -309,6 +310,12 @@ describe('Twilio Media Streams', () => {
     );
     const [answer] = await once(raw, 'data');
     expect(String(answer)).toMatch(/^HTTP\/1\.1 101/);
+    return raw;
+  }
+
+  it('closing the endpoint cuts off a peer that does not answer the close frame', async () => {
+    const harness = await start();
+    const raw = await rawWebSocket(harness.server);
     const cutOff = once(raw, 'close');
     // The raw peer reads what comes and never answers the close frame.
     raw.on('data', () => {});
@@ -322,14 +329,7 @@ describe('Twilio Media Streams', () => {
 
   it('a connection closed for its start deadline is cut off when the peer does not answer the close frame', async () => {
     const harness = await start({ mediaStreams: { startTimeoutMs: 1_000 } });
-    const { port } = harness.server.address() as AddressInfo;
-    const raw = connect(port, '127.0.0.1');
-    raw.write(
-      'GET /hooks/media-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    const [answer] = await once(raw, 'data');
-    expect(String(answer)).toMatch(/^HTTP\/1\.1 101/);
+    const raw = await rawWebSocket(harness.server);
     const openedAt = Date.now();
     // The raw peer never starts a stream, reads what comes and never answers the close frame.
     raw.on('data', () => {});
