@@ -57,18 +57,6 @@ export function spellDigits(keys: string): string {
     .join(' ');
 }
 
-/**
- * The words of a spoken text, as text-to-speech paces them.
- *
- * @example
- * ```ts
- * countWords('Press the pound key.'); // 4
- * ```
- */
-export function countWords(text: string): number {
-  return text.split(/\s+/).filter((word) => word !== '').length;
-}
-
 /** Values for the placeholders of a prompt. */
 export interface PromptValues {
   fraudCode: string | null;

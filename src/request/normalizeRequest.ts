@@ -20,7 +20,6 @@ import { resolveCallerId } from '../phone/callerId.js';
 import { toSupportedCountry } from '../phone/countryCodes.js';
 import { InvalidPhoneConfigurationError } from '../phone/errors.js';
 import { isKeyableExtension } from '../phone/extension.js';
-import { promptLengthIssues } from './promptLength.js';
 import { settingTextProblem, spokenTextProblem } from './text.js';
 
 /**
@@ -312,10 +311,6 @@ export function normalizeVerificationRequest(
 
   const timing = checkTiming(request.timing, issues);
   const callerId = checkCallerId(request.callerId, issues);
-  // Prompts the request wrote itself are checked against the watchdog: a long custom greeting is the usual mistake.
-  if (issues.length === 0 && Object.keys(prompts).length > 0) {
-    issues.push(...promptLengthIssues(prompts, mode, fraudCode, timing));
-  }
 
   const startedAt = options.startedAt ?? 0;
   if (!Number.isFinite(startedAt)) issues.push({ path: 'startedAt', message: 'must be a finite clock reading' });

@@ -5,7 +5,6 @@
  * @module
  */
 import { EXTENSION_PAUSE_MS } from '../../machine/checks.js';
-import { countWords } from '../../machine/prompts.js';
 import type { PromptSegment } from '../../machine/types.js';
 import { recentResults } from '../../phone/recentResults.js';
 
@@ -50,7 +49,7 @@ export function estimatePlayDurationMs(
 const recentWordCounts = recentResults<number>(256);
 
 function wordCount(text: string): number {
-  return recentWordCounts.recall(text, () => countWords(text));
+  return recentWordCounts.recall(text, () => text.split(/\s+/).filter((word) => word !== '').length);
 }
 
 /**
