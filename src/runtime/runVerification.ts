@@ -27,6 +27,7 @@ import { maskAttemptRecord, maskVerificationResult } from '../phone/maskVerifica
 import { createNumberMasker, type NumberMasker } from '../phone/numberMasker.js';
 import type { ProviderSession, VoiceProvider } from '../providers/types.js';
 import { checkStartOptions } from '../request/identifiers.js';
+import { awaitsDialOf, reachedState } from '../step/relevantCommands.js';
 import { type RuntimeClock, systemClock } from './clock.js';
 import {
   createPreparedActor,
@@ -398,9 +399,11 @@ class VerificationRun {
     this.observe({ type: 'command', command });
     const hangUps = this.hangUpsUnderWay;
     if (command.type === 'dial' && hangUps !== null && hangUps.size > 0) {
-      this.hangUpsUnderWay = null;
-      // Failed or not: a failed hang-up is reported, and the verification goes on as the machine decided.
-      void Promise.allSettled(hangUps).then(() => this.carryOut(command));
+      // Failed or not: a failed hang-up is reported, and the verification goes on as the machine decided. Meanwhile
+      // the machine may have given the dial up (its dial bound ran out, a cancel): one it no longer waits for is not placed.
+      void Promise.allSettled([...hangUps]).then(() => {
+        if (awaitsDialOf(reachedState(this.actor.getSnapshot()), command.attempt)) this.carryOut(command);
+      });
       return;
     }
     this.carryOut(command);

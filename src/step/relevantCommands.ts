@@ -3,11 +3,17 @@
  * reached. A step that replays deadlines passed while nothing ran goes through
  * states whose commands are out of date by the end: only those of the state
  * reached are carried out, and every hang-up (a call must never be left up).
+ * `runVerification` asks the same of a dial it held behind a hang-up.
  *
  * @module
  */
+import type { SnapshotFrom } from 'xstate';
 import type { ProviderCommand } from '../machine/commands.js';
 import type { VerificationContext } from '../machine/context.js';
+import type { VerificationCallMachine } from '../machine/verificationCallMachine.js';
+
+const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
+const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
 
 /** What the step reached: the machine's context and whether it awaits a dial's answer. */
 export interface ReachedState {
@@ -16,6 +22,15 @@ export interface ReachedState {
   awaitingDialAck: boolean;
   /** The machine is sending the live call's extension digits. */
   sendingExtension: boolean;
+}
+
+/** What a snapshot of the machine reached, as the commands are judged by it. */
+export function reachedState(snapshot: SnapshotFrom<VerificationCallMachine>): ReachedState {
+  return {
+    context: snapshot.context,
+    awaitingDialAck: snapshot.matches(DIAL_ACK_STATE),
+    sendingExtension: snapshot.matches(EXTENSION_STATE),
+  };
 }
 
 /**

@@ -30,7 +30,7 @@ import type { AuditEntry, OutboxEntry, StepWrite, StoredVerification } from '../
 import { type AuditScope, attemptRow, describeEventForAudit, finalRow, inputRow } from './auditRows.js';
 import { CHECK_SETTLE_GRACE_MS } from './checkTimes.js';
 import { createStepActor, persistActor, restoreStepActor, type VerificationActor } from './machineSnapshots.js';
-import { awaitsDialOf, type ReachedState, relevantCommands } from './relevantCommands.js';
+import { awaitsDialOf, reachedState, relevantCommands } from './relevantCommands.js';
 
 /** What runs a step: the machine (built once), the provider, and a few limits. */
 export interface StepSettings {
@@ -77,9 +77,6 @@ const MAX_DEADLINES_PER_STEP = 10_000;
 
 /** Why an input changed nothing when it came after the verification's final status. */
 const AFTER_THE_END = IGNORED_MESSAGE_REASONS.afterTheEnd;
-
-const DIAL_ACK_STATE = { calling: { connecting: 'awaitingDialAck' } } as const;
-const EXTENSION_STATE = { calling: { answered: 'sendingExtension' } } as const;
 
 /**
  * A verification as the store holds it before its first step: version 0, no
@@ -226,14 +223,6 @@ export async function runStep(
 }
 
 /** What a step reached, as {@link relevantCommands} judges the commands by it. */
-function reachedState(snapshot: ReturnType<VerificationActor['getSnapshot']>): ReachedState {
-  return {
-    context: snapshot.context,
-    awaitingDialAck: snapshot.matches(DIAL_ACK_STATE),
-    sendingExtension: snapshot.matches(EXTENSION_STATE),
-  };
-}
-
 /**
  * Whether a stored verification still waits for the dial of `attempt`. A dial
  * is carried out after its step committed, behind the effects before it (a

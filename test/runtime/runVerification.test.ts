@@ -240,6 +240,39 @@ describe('runVerification', () => {
     expect((await pending).attempts.map((a) => a.result)).toEqual(['no-answer', 'approved']);
   });
 
+  it('a dial held behind a hang-up that the machine gave up meanwhile is never placed; the next one is, once the hang-up settled', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const manual = createManualProvider({ holdHangUp: true });
+    const third = '+14255550102';
+    const pending = runVerification(
+      { targets: [PRIMARY, BACKUP, third], timing: { ringTimeoutMs: 10_000, dialTimeoutMs: 20_000 } },
+      { provider: manual.provider, clock },
+    );
+    await settle();
+    manual.emit({ type: 'call.dialed', attempt: 0, callId: 'CA1' });
+    manual.emit({ type: 'call.ringing', callId: 'CA1' });
+    clock.advanceBy(10_000);
+    await settle();
+    // The backup's dial waits for the hang-up, which takes longer than the backup's dial bound.
+    clock.advanceBy(20_000);
+    await settle();
+    const placed = () => manual.commands.map((c) => (c.type === 'dial' ? c.to : c.type));
+    expect(placed()).toEqual([PRIMARY, 'hangUp']);
+    manual.failHangUp(new Error('hang-up failed: 503'));
+    await settle();
+    expect(placed()).toEqual([PRIMARY, 'hangUp', third]);
+    manual.emit({ type: 'call.dialed', attempt: 2, callId: 'CA3' });
+    manual.emit({ type: 'call.answered', callId: 'CA3' });
+    manual.emit({ type: 'call.promptFinished', callId: 'CA3', promptSeq: 1 });
+    manual.emit({ type: 'call.digits', callId: 'CA3', digits: '#' });
+    const result = await pending;
+    expect(result.attempts.map((a) => [a.result, a.timedOut])).toEqual([
+      ['no-answer', 'ring'],
+      ['failed', 'dial'],
+      ['approved', null],
+    ]);
+  });
+
   it('stamps events with the runtime clock, not with the provider-supplied time', async () => {
     const clock = new VirtualClock({ start: 1_000, autoAdvance: false });
     const manual = createManualProvider();
