@@ -496,7 +496,7 @@ class DurableVerificationService implements VerificationService {
     for (const [index, entry] of entries.entries()) {
       const waiting = entries.slice(index + 1).map((later) => later.id);
       if (waiting.length > 0) await this.holdOutbox(waiting, this.leaseMs);
-      await this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 });
+      await this.runEntry({ ...entry, startedAt: null, leaseUntil: null, tries: 0 }, waiting.length > 0);
     }
   }
 
@@ -509,8 +509,13 @@ class DurableVerificationService implements VerificationService {
     }
   }
 
-  /** Carries out an effect this instance's step committed, unless another instance holds it. */
-  private async runEntry(entry: OutboxEntry): Promise<void> {
+  /**
+   * Carries out an effect, unless another instance holds it. One that `holdsLater`
+   * effects of its step (a hang-up before the next dial) is waited for however
+   * long it takes, so that they follow it in order; others carried out at
+   * least once are waited for one lease at most.
+   */
+  private async runEntry(entry: OutboxEntry, holdsLater = false): Promise<void> {
     const now = await this.store.now();
     if (!(await this.store.startOutbox(entry.id, now, this.leaseMs))) return;
     const payload = entry.payload as unknown as OutboxPayload;
@@ -518,7 +523,7 @@ class DurableVerificationService implements VerificationService {
       if (payload.kind === 'provider') {
         const learnt = (await this.isDialGivenUp(entry.verificationId, payload.effect))
           ? []
-          : await this.runProviderEffect(entry, payload);
+          : await this.runProviderEffect(entry, payload, holdsLater);
         // What it learnt (a refused dial, a call's id) first: a store that then fails to clear the entry loses none
         // of it, and an at-least-once effect whose news could not be applied stays, to be carried out again.
         for (const input of learnt) await this.step(entry.verificationId, input);
@@ -565,6 +570,7 @@ class DurableVerificationService implements VerificationService {
   private async runProviderEffect(
     entry: OutboxEntry,
     payload: Extract<OutboxPayload, { kind: 'provider' }>,
+    holdsLater: boolean,
   ): Promise<StepInput[]> {
     const { effect } = payload;
     try {
@@ -573,9 +579,10 @@ class DurableVerificationService implements VerificationService {
         verificationId,
         report: (report) => this.observe(verificationId, report),
       });
-      // A dial is waited for, however long: given up on, it could still place a call beside the next one.
-      const learnt =
-        effect.delivery === 'at-least-once' ? await this.withinLease(running, "the provider's effect") : await running;
+      // A dial is waited for, however long: given up on, it could still place a call beside the next one. So is a
+      // hang-up the step's next dial waits behind: the dial must not go out while the call before it may be up.
+      const bounded = effect.delivery === 'at-least-once' && !holdsLater;
+      const learnt = bounded ? await this.withinLease(running, "the provider's effect") : await running;
       return learnt.map((inbound) => ({ kind: 'inbound', inbound, idempotencyKey: null }));
     } catch (error) {
       if (effect.delivery === 'at-least-once' || effect.dialAttempt === undefined) throw error;

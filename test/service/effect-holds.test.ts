@@ -97,6 +97,18 @@ describe('the effects a step committed, carried out in order by its instance', (
     await Promise.all([run.first.close(), run.other.close()]);
   });
 
+  it('a hang-up the next dial waits behind is waited for past its lease: the dial never goes out while it may be up', async () => {
+    const run = await ringTimerEndsFirstCall({ effectLeaseMs: 50 });
+    // Longer than the lease, in real time: a hook would have been given up on by now.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(run.dials()).toEqual([PRIMARY]);
+    run.hangUp.release();
+    await settle();
+    expect(run.dials()).toEqual([PRIMARY, BACKUP]);
+    expect(run.errors).toEqual([]);
+    await Promise.all([run.first.close(), run.other.close()]);
+  });
+
   it('a dial held behind a slow hang-up is not placed once a later step ended its attempt (a cancel on another instance)', async () => {
     const run = await ringTimerEndsFirstCall();
     await run.other.cancel(run.verificationId);
