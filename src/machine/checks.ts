@@ -343,7 +343,10 @@ export const defaultPinCheckActor = fromPromise<boolean, PinCheckInput & CheckDe
  * ```
  */
 export function createNumberCheckActor(check: NumberCheckFunction) {
-  return fromPromise<NumberCheckResult, NumberCheckInput>(async ({ input }) => check(input));
+  // The check gets what it is asked about, as the library's own actor gives it: not the machine's deadline.
+  return fromPromise<NumberCheckResult, NumberCheckInput & CheckDeadline>(
+    async ({ input: { answerBy: _, ...input } }) => check(input),
+  );
 }
 
 /**

@@ -62,6 +62,14 @@ const writeOf = (outcome: { write: StepWrite | null }): StepWrite => {
 };
 
 describe('a durable step', () => {
+  it("gives the host's number check what it is asked about, as runVerification does: not the machine's deadline", async () => {
+    const checkNumber = vi.fn(async () => ({ ok: true as const, e164: PRIMARY, extension: null, country: 'US' }));
+    const { settings, step } = setUp();
+    settings.machine = createVerificationMachine({ checkNumber });
+    await step({ kind: 'start' }, START);
+    expect(checkNumber.mock.calls).toEqual([[{ index: 0, target: PRIMARY, defaultCountry: null }]]);
+  });
+
   it('writes nothing for a tick that finds no deadline due', async () => {
     const t = setUp();
     await t.step({ kind: 'start' }, START);
