@@ -309,6 +309,27 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect([again, other]).toEqual(['<Response/>', null]);
       }));
 
+    it('an idempotency key holding a NUL (a provider took it from an untrusted header) keeps its answer, alike in every store', () =>
+      withStore(async (store) => {
+        const id = newId();
+        const key = 'retry:\u0000:1';
+        await store.create(firstWrite(storedVerification(id)));
+        await store.withVerification(id, key, async ({ verification, storedAnswer }) => ({
+          write: {
+            verification: nextVersion(verification as StoredVerification),
+            audit: [],
+            outbox: [],
+            answer: { key, value: storedAnswer ?? '<Response/>' },
+          },
+          value: null,
+        }));
+        const again = await store.withVerification(id, key, async ({ storedAnswer }) => ({
+          write: null,
+          value: storedAnswer,
+        }));
+        expect(again).toBe('<Response/>');
+      }));
+
     it('a lookup by an id or a key holding a NUL (from an untrusted webhook) finds nothing, alike in every store', () =>
       withStore(async (store) => {
         expect(await store.read('v\u0000')).toBeNull();

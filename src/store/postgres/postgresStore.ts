@@ -79,6 +79,13 @@ const DATABASE_NOW = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigin
  */
 const holdsNul = (text: string): boolean => typeof text === 'string' && text.includes('\u0000');
 
+/**
+ * An idempotency key as this store keeps it: a NUL, which `text` cannot hold
+ * and a provider may take from an untrusted header, as U+FFFD, alike when the
+ * answer is stored and when it is looked up.
+ */
+const answerKey = (key: string): string => (holdsNul(key) ? key.replaceAll('\u0000', '\uFFFD') : key);
+
 /** The statement that writes a step: the verification first; everything else only if that was written. */
 function writeStatement(s: string, firstVersion: boolean): string {
   const verification = firstVersion
@@ -304,7 +311,7 @@ export class PostgresVerificationStore implements VerificationStore {
       client,
       this.server,
       `SELECT value FROM ${this.table('answers')} WHERE verification_id = $1 AND key = $2`,
-      [id, key],
+      [id, answerKey(key)],
       this.statement('answer'),
     );
     return rows[0]?.value ?? null;
@@ -521,7 +528,7 @@ export class PostgresVerificationStore implements VerificationStore {
         JSON.stringify(write.outbox.map(toOutboxRow)),
         bindings.map((binding) => binding.kind),
         bindings.map((binding) => binding.key),
-        write.answer?.key ?? null,
+        write.answer === undefined ? null : answerKey(write.answer.key),
         write.answer?.value ?? null,
         bringsWorkForward(previous?.dueAt ?? null, write) ? JSON.stringify(payload) : null,
       ],
