@@ -444,24 +444,34 @@ const UNCOUNTABLE = 'a number that cannot be counted by the abuse limits is refu
  * reads them, so every form of a number (national, `tel:`, with an extension,
  * other digits) has one key. A target that cannot be read is refused, not
  * skipped: a host whose verification reads it differently (another default
- * country) would otherwise dial a number no limit counted.
+ * country) would otherwise dial a number no limit counted. With a cool-down
+ * (`cooldownMs` above 0), a number listed twice is refused too: the
+ * verification would call it again as soon as its first call ended.
  */
-function readNumbers(numbers: unknown, defaultCountry: string | null | undefined): string[] {
+function readNumbers(numbers: unknown, defaultCountry: string | null | undefined, cooldownMs: number): string[] {
   if (!Array.isArray(numbers) || numbers.length > MAX_TARGETS) {
     throw new InvalidRequestError([{ path: 'numbers', message: `must be a list of at most ${MAX_TARGETS} targets` }]);
   }
-  const e164s = new Set<string>();
+  const firstListed = new Map<string, number>();
   const issues: RequestIssue[] = [];
   (numbers as TargetInput[]).forEach((number, i) => {
     try {
-      e164s.add(parsePhoneTarget(number, { defaultCountry }).e164);
+      const { e164 } = parsePhoneTarget(number, { defaultCountry });
+      const first = firstListed.get(e164);
+      if (first === undefined) firstListed.set(e164, i);
+      else if (cooldownMs > 0) {
+        issues.push({
+          path: `numbers.${i}`,
+          message: `the same number as numbers.${first}: the abuse limits keep ${describeDuration(cooldownMs)} between two calls to one number`,
+        });
+      }
     } catch (error) {
       if (!(error instanceof InvalidPhoneNumberError)) throw error;
       issues.push({ path: `numbers.${i}`, message: `${error.message}; ${UNCOUNTABLE}` });
     }
   });
   if (issues.length > 0) throw new InvalidRequestError(issues);
-  return [...e164s];
+  return [...firstListed.keys()];
 }
 
 /**
@@ -608,7 +618,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
         { path: 'defaultCountry', message: 'must be an ISO 3166-1 alpha-2 country code, or null' },
       ]);
     }
-    const numbers = readNumbers(request.numbers, defaultCountry);
+    const numbers = readNumbers(request.numbers, defaultCountry, limits.numberCooldownMs);
     const time = now();
     await pruneNow(time);
     const user = userKeys(userId);

@@ -178,6 +178,24 @@ describe('per-user rate, fixed window', () => {
 });
 
 describe('per-number rate and cool-down', () => {
+  it('refuses a number listed twice under a cool-down, in any of its forms: the verification would call it again at once', async () => {
+    const { guard, store } = setUp({ numberCooldownMs: MINUTE });
+    const refused = await guard
+      .check({ userId: 'alice', numbers: ['+14255550100', '+14255550101', '(425) 555-0100'], defaultCountry: 'US' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidRequestError);
+    expect((refused as InvalidRequestError).issues).toEqual([
+      {
+        path: 'numbers.2',
+        message: 'the same number as numbers.0: the abuse limits keep 1 minute between two calls to one number',
+      },
+    ]);
+    // Nothing was counted; without a cool-down the request passes.
+    expect(store.size.events).toBe(0);
+    const { guard: noCooldown } = setUp({ numberCooldownMs: 0 });
+    await noCooldown.check({ userId: 'alice', numbers: ['+14255550100', 'tel:+1-425-555-0100'] });
+  });
+
   it('limits how often one number is called, across users', async () => {
     const { clock, guard } = setUp({ perNumber: [{ max: 2, windowMs: HOUR }] });
     await guard.check({ userId: 'mallory-1', numbers: [ALICE] });
