@@ -109,10 +109,15 @@ function checkCallees(scenario: Record<string, unknown>, issues: RequestIssue[])
     return;
   }
   const country = isRecord(request) && typeof request.defaultCountry === 'string' ? request.defaultCountry : null;
+  const keyOf = new Map<string, string>();
   for (const [number, script] of Object.entries(callees)) {
     const path = fieldPath('callees', number);
-    const { problem } = readPhoneNumber(number, country);
+    const { e164, problem } = readPhoneNumber(number, country);
     if (problem !== null) issues.push({ path, message: `the key is not a phone number: ${problem}` });
+    const earlier = e164 === null ? undefined : keyOf.get(e164);
+    if (earlier !== undefined) {
+      issues.push({ path, message: `the same number as the key ${JSON.stringify(earlier)}: a number has one callee` });
+    } else if (e164 !== null) keyOf.set(e164, number);
     checkCalleeScript(script, path, issues, FIRST_RING_MS);
   }
 }

@@ -225,6 +225,20 @@ describe('voice-mfa simulate', () => {
     expect(refused.errors).toContain('name: must be one line, without control characters');
   });
 
+  it('a scenario file that gives one number two callees, written two ways, is refused, naming both keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    const callees = {
+      '+14255550100': { kind: 'answers', responses: [{ press: '#' }] },
+      '+1 425-555-0100': { kind: 'busy' },
+    };
+    await writeFile(file, JSON.stringify({ request: { targets: ['+14255550100'] }, callees }));
+    const { code, output, errors } = await run(['simulate', '--file', file]);
+    expect(code).toBe(2);
+    expect(output).toBe('');
+    expect(errors).toContain('the same number as the key "+14255550100": a number has one callee');
+  });
+
   it('a request that is no object is reported at the path request', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
     const file = join(dir, 'scenario.json');

@@ -375,6 +375,16 @@ describe('simulated carrier: options are checked field by field', () => {
     ]);
   });
 
+  it('refuses one number given two scripts, written two ways: which one a callee follows would depend on key order', () => {
+    const error = refusal({
+      '+14255550100': { kind: 'answers', responses: [{ press: '#' }] },
+      '+1 (425) 555-0100': { kind: 'busy' },
+    });
+    expect(error.issues).toEqual([
+      { path: 'numbers.+1 425 ••• 0100', message: 'is a number listed already, written otherwise' },
+    ]);
+  });
+
   it('refuses a timing whose durations are negative, not numbers, or unknown, naming each field', () => {
     const error = refusal(
       { [A]: { kind: 'voicemail', answerAtMs: 500 } },

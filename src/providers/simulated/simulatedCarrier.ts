@@ -329,6 +329,14 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     for (const [number, script] of Object.entries(options.numbers ?? {})) {
       const key = toE164Key(number, issues);
       if (key === null) continue;
+      if (numbers.has(key)) {
+        // Two ways of writing one number: which script the callee follows would depend on the order of the keys.
+        issues.push({
+          path: `numbers.${maskPhoneNumber(number)}`,
+          message: 'is a number listed already, written otherwise',
+        });
+        continue;
+      }
       // The masked number names the script only in an error: masked when there is one.
       const scriptIssues: RequestIssue[] = [];
       checkCalleeScript(script, SCRIPT_PATH, scriptIssues, firstRingMs);
