@@ -171,7 +171,8 @@ export class VirtualClock implements RuntimeClock {
     if (!(Number.isFinite(ms) && ms >= 0)) throw invalidArgument('advanceBy(ms)', 'a finite number at least 0', ms);
     const end = this.current + ms;
     for (let next = this.peek(); next !== undefined && next.due <= end; next = this.peek()) this.fireNext();
-    this.current = end;
+    // A timer that advanced the clock itself may have moved it past `end`: time never runs backwards.
+    this.current = Math.max(this.current, end);
   }
 
   /**
@@ -196,8 +197,12 @@ export class VirtualClock implements RuntimeClock {
     this.tickScheduled = true;
     setImmediate(() => {
       this.tickScheduled = false;
-      this.fireNext();
-      if (this.live > 0) this.scheduleTick();
+      // A callback that throws fails as a real timer's does, and the timers after it still fire.
+      try {
+        this.fireNext();
+      } finally {
+        if (this.live > 0) this.scheduleTick();
+      }
     });
   }
 

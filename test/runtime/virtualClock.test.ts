@@ -6,6 +6,8 @@
  * including timers that schedule and cancel others as they fire, and many
  * cancellations at once, and compares every firing.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
@@ -283,6 +285,35 @@ describe('VirtualClock', () => {
     clock.advanceBy(0);
     expect(fired).toEqual(['NaN at 50', '-5 at 50', 'Infinity at 50']);
     expect(clock.now()).toBe(50);
+  });
+
+  it('a timer that advances the clock past the end of advanceBy leaves it there: time never runs backwards', () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const seen: number[] = [];
+    clock.setTimeout(() => clock.advanceBy(500), 10);
+    clock.setTimeout(() => seen.push(clock.now()), 300);
+    clock.advanceBy(100);
+    expect(seen).toEqual([300]);
+    expect(clock.now()).toBe(510);
+  });
+
+  it('auto-advancing, a callback that throws fails as a real timer does, and the timers after it still fire', () => {
+    // In a process of its own: the throw is an uncaught exception there, as a real timer's.
+    const script = `
+      const { VirtualClock } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/runtime/clock.ts', import.meta.url)))});
+      const clock = new VirtualClock();
+      const caught = [];
+      process.on('uncaughtException', (error) => caught.push(error.message));
+      const fired = [];
+      clock.setTimeout(() => { throw new Error('boom'); }, 10);
+      clock.setTimeout(() => fired.push(clock.now()), 20);
+      setTimeout(() => console.log(JSON.stringify({ caught, fired, pending: clock.pendingTimers })), 100);
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ caught: ['boom'], fired: [20], pending: 0 });
   });
 
   it('runs by itself when auto-advancing, and stops once only cancelled timers are left', async () => {
