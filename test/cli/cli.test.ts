@@ -239,6 +239,20 @@ describe('voice-mfa simulate', () => {
     expect(errors).toContain('the same number as the key "+14255550100": a number has one callee');
   });
 
+  it('a callee script nested too deeply is a usage error with a clear message, not a stack trace', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const { code, errors } = await run([
+      'simulate',
+      '--target',
+      `+14255550100={"kind":"answers","detectedAs":${deep}}`,
+    ]);
+    expect(code).toBe(2);
+    expect(errors).toContain(
+      'detectedAs: must be one of human, machine, fax, unknown, got a list that cannot be shown',
+    );
+    expect(errors).not.toContain('RangeError');
+  });
+
   it('a request that is no object is reported at the path request', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
     const file = join(dir, 'scenario.json');

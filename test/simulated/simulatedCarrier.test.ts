@@ -375,6 +375,23 @@ describe('simulated carrier: options are checked field by field', () => {
     ]);
   });
 
+  it('refuses a value nested too deeply to quote with a clear message, not a stack overflow, and quotes long ones cut short', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const nested = refusal(
+      { '+14255550100': { kind: 'answers', detectedAs: deep } as never },
+      {
+        faults: { duplicate: deep } as never,
+      },
+    );
+    expect(nested.issues.map((issue) => issue.message)).toEqual([
+      'must be one of human, machine, fax, unknown, got a list that cannot be shown',
+      'must be a finite number from 0 to 1, got a list that cannot be shown',
+    ]);
+    const long = refusal({ '+14255550100': { kind: 'answers', detectedAs: 'x'.repeat(500) } as never });
+    expect(long.issues[0]?.message).toBe(`must be one of human, machine, fax, unknown, got "${'x'.repeat(79)}…`);
+  });
+
   it('refuses one number given two scripts, written two ways: which one a callee follows would depend on key order', () => {
     const error = refusal({
       '+14255550100': { kind: 'answers', responses: [{ press: '#' }] },

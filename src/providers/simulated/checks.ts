@@ -25,6 +25,31 @@ export const DURATION: NumberBounds = { min: 0, max: MAX_SCRIPT_MS };
 export const fieldPath = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
 
 /**
+ * A value as a message quotes it: JSON (a number as written, so that `NaN`
+ * shows), cut after 80 characters. A value JSON cannot write — nested
+ * thousands deep, circular — is named by its type: a message about bad input
+ * must not fail on that input itself.
+ *
+ * @example
+ * ```ts
+ * quoted('bussy'); // '"bussy"'
+ * ```
+ */
+export function quoted(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  } catch {
+    return `a ${Array.isArray(value) ? 'list' : typeof value} that cannot be shown`;
+  }
+  text ??= String(value);
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+/** Longest quote of a value in a message. */
+const MAX_QUOTED = 80;
+
+/**
  * Checks that an optional field is a number within bounds; adds an issue and
  * returns `false` otherwise. `undefined` passes.
  */
@@ -41,7 +66,7 @@ export function checkNumberField(value: unknown, path: string, bounds: NumberBou
     issues.push({
       path,
       // JSON would show NaN and Infinity as null.
-      message: `must be a finite ${integer ? 'integer' : 'number'} from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}`,
+      message: `must be a finite ${integer ? 'integer' : 'number'} from ${min} to ${max}, got ${quoted(value)}`,
     });
   }
   return ok;
@@ -52,7 +77,7 @@ export function checkOneOf(value: unknown, path: string, allowed: readonly unkno
   if (value === undefined || allowed.includes(value)) return true;
   issues.push({
     path,
-    message: `must be one of ${allowed.map((a) => String(a)).join(', ')}, got ${JSON.stringify(value) ?? String(value)}`,
+    message: `must be one of ${allowed.map((a) => String(a)).join(', ')}, got ${quoted(value)}`,
   });
   return false;
 }
@@ -74,7 +99,7 @@ export function checkTag<T extends string>(
   if (!tags.includes(value as T)) {
     issues.push({
       path: fieldPath(path, tag),
-      message: `must be one of ${tags.join(', ')}, got ${JSON.stringify(value) ?? 'nothing'}`,
+      message: `must be one of ${tags.join(', ')}, got ${value === undefined ? 'nothing' : quoted(value)}`,
     });
     return null;
   }

@@ -6,7 +6,7 @@
 import type { RequestIssue } from '../../errors.js';
 import { type AnsweredBy, SIT_KINDS, type SitKind } from '../../machine/events.js';
 import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
-import { checkNumberField, checkOneOf, checkTag, DURATION, fieldPath } from './checks.js';
+import { checkNumberField, checkOneOf, checkTag, DURATION, fieldPath, quoted } from './checks.js';
 
 /** When a response starts: after the prompt began playing (barge-in) or after it ended. */
 export type ResponseAnchor = 'prompt-start' | 'prompt-end';
@@ -249,7 +249,7 @@ function checkResponse(response: unknown, path: string, issues: RequestIssue[]):
     if (!(typeof response.press === 'string' && KEYS.test(response.press))) {
       issues.push({
         path: fieldPath(path, 'press'),
-        message: `must be 1–64 keys (0–9, *, #), got ${JSON.stringify(response.press)}`,
+        message: `must be 1–64 keys (0–9, *, #), got ${quoted(response.press)}`,
       });
     }
     checkNumberField(response.keyGapMs, fieldPath(path, 'keyGapMs'), DURATION, issues);
