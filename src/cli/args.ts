@@ -94,6 +94,12 @@ export function parseCallee(spec: string): CalleeScript {
     case 'invalid-number':
     case 'declines':
     case 'no-answer':
+      // These take no detail: one would be ignored, and the callee would not do what was asked.
+      if (detail !== undefined) {
+        throw usageError(
+          `callee ${quote(spec)}: ${kind} takes no detail; write a JSON script for more, e.g. {"kind":"${kind}",…}`,
+        );
+      }
       return { kind };
     case 'answers':
       return detail === undefined || detail === '' ? { kind } : { kind, responses: parseResponses(detail) };
@@ -102,7 +108,8 @@ export function parseCallee(spec: string): CalleeScript {
     case 'intercept':
       return detail === undefined || detail === '' ? { kind } : { kind, sitKind: readSitKind(detail) };
     case 'carrier-failure': {
-      const sipCode = detail === undefined ? 503 : Number(detail);
+      // Three decimal digits: Number() would also read 0x1f5 or 5e2.
+      const sipCode = detail === undefined ? 503 : /^[0-9]{3}$/.test(detail) ? Number(detail) : Number.NaN;
       if (!Number.isInteger(sipCode) || sipCode < 400 || sipCode > 699) {
         throw usageError(`SIP code ${quote(detail ?? '')}: must be 400–699`);
       }

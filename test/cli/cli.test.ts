@@ -308,12 +308,24 @@ describe('callee shorthand', () => {
     }
   });
 
-  it.each(['sit:purple', 'intercept:purple', 'answers:12x', 'carrier-failure:200', 'api-error', '{oops'])(
-    'refuses %s',
-    (spec) => {
-      expect(() => parseCallee(spec)).toThrow(VoiceMfaError);
-    },
-  );
+  it.each([
+    'sit:purple',
+    'intercept:purple',
+    'answers:12x',
+    'carrier-failure:200',
+    'api-error',
+    '{oops',
+    // A detail a kind does not take, and SIP codes that are not three digits, would be read otherwise than meant.
+    'no-answer:5000',
+    'declines:1000',
+    'busy:unsignalled',
+    'voicemail:30000',
+    'invalid-number:',
+    'carrier-failure:0x1f5',
+    'carrier-failure:5e2',
+  ])('refuses %s', (spec) => {
+    expect(() => parseCallee(spec)).toThrow(VoiceMfaError);
+  });
 
   it('reads an extension written after x', () => {
     const parsed = parseSimulateArguments(['--target', '+14255550100x,,1234=answers:#']);
