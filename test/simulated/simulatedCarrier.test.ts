@@ -375,6 +375,17 @@ describe('simulated carrier: options are checked field by field', () => {
     ]);
   });
 
+  it('a timing field given as undefined keeps its default, as one left out does', async () => {
+    const { result } = await play(
+      { [A]: { kind: 'answers', responses: [{ press: '#' }] } },
+      {},
+      { timing: { postDialDelayMs: undefined, apiLatencyMs: undefined } },
+    );
+    expect(result.status).toBe('approved');
+    expect(result.attempts[0]?.times).toMatchObject({ dialedAt: 0, ringingAt: 2_100 });
+    expect(result.ignoredEvents.outOfOrder + result.ignoredEvents.stale).toBe(0);
+  });
+
   it('refuses a value nested too deeply to quote with a clear message, not a stack overflow, and quotes long ones cut short', () => {
     let deep: unknown = [];
     for (let i = 0; i < 10_000; i++) deep = [deep];

@@ -116,6 +116,21 @@ function checkCarrierTiming(timing: unknown, path: string, issues: RequestIssue[
   }
 }
 
+/**
+ * The timing given, over the defaults: a field given as `undefined` keeps its
+ * default, as one left out does (a spread would make it `undefined`, and the
+ * delays `NaN`).
+ */
+function overDefaults(timing: Partial<CarrierTiming>): CarrierTiming {
+  const merged: CarrierTiming = { ...DEFAULT_CARRIER_TIMING };
+  for (const key of TIMING_DURATIONS) {
+    const given = timing[key];
+    if (given !== undefined) merged[key] = given;
+  }
+  if (timing.speech !== undefined) merged.speech = timing.speech;
+  return merged;
+}
+
 /** From the first ring to the answer, by default. */
 const ANSWER_AFTER_MS = { voicemail: 15_000, intercept: 500 } as const;
 
@@ -321,8 +336,8 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     this.clock = options.clock;
     const issues: RequestIssue[] = [];
     checkCarrierTiming(options.timing, 'timing', issues);
-    this.timing =
-      options.timing === undefined ? DEFAULT_CARRIER_TIMING : { ...DEFAULT_CARRIER_TIMING, ...options.timing };
+    // A timing that is no object was refused above: the defaults stand in until the error is thrown.
+    this.timing = isRecord(options.timing) ? overDefaults(options.timing) : DEFAULT_CARRIER_TIMING;
     // With a wrong timing the first ring is unknown: answer times are then checked without it.
     const firstRingMs = issues.length > 0 ? 0 : this.timing.apiLatencyMs + this.timing.postDialDelayMs;
     const numbers = new Map<string, CalleeScript>();
