@@ -8,8 +8,8 @@ import { toTimeline } from './timeline.js';
 
 /** Characters Mermaid reads as syntax in a message, written as entity codes. */
 function escapeMermaid(text: string): string {
-  const codes: Record<string, string> = { '#': '#35;', ';': '#59;', '"': '#quot;', '\n': ' ' };
-  return text.replace(/[#;"\n]/g, (c) => codes[c] ?? c);
+  const codes: Record<string, string> = { '#': '#35;', ';': '#59;', '"': '#quot;', '\n': ' ', '\r': ' ' };
+  return text.replace(/[#;"\n\r]/g, (c) => codes[c] ?? c);
 }
 
 /**

@@ -50,7 +50,11 @@ export function targetName(index: number): string {
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)}s`;
 
 const sayText = (segments: readonly PromptSegment[]): string => {
-  const text = segments.map((s) => ('say' in s ? s.say : `[audio ${s.play}]`)).join(' ');
+  // A prompt may hold line breaks and tabs; a timeline line, and a diagram's line made from it, holds none.
+  const text = segments
+    .map((s) => ('say' in s ? s.say : `[audio ${s.play}]`))
+    .join(' ')
+    .replace(/\s+/g, ' ');
   return text.length > 72 ? `${text.slice(0, 71)}…` : text;
 };
 

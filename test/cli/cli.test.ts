@@ -225,6 +225,27 @@ describe('voice-mfa simulate', () => {
     expect(refused.errors).toContain('name: must be one line, without control characters');
   });
 
+  it('a prompt holding line breaks stays on its line of the timeline and of the diagram', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
+    const file = join(dir, 'scenario.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        request: { targets: ['+14255550100'], prompts: { welcome: 'Hello.\rNote over V: injected\nsecond line' } },
+        callees: { '+14255550100': { kind: 'answers', responses: [{ press: '#' }] } },
+      }),
+    );
+    const text = await run(['simulate', '--file', file]);
+    expect(text.code).toBe(0);
+    expect(text.output).toContain('play greeting: "Hello. Note over V: injected second line');
+    const diagram = await run(['simulate', '--file', file, '--format', 'mermaid']);
+    expect(diagram.code).toBe(0);
+    expect(diagram.output).not.toMatch(/\r/);
+    expect(diagram.output.split('\n').filter((line) => line.trimStart().startsWith('Note over V: injected'))).toEqual(
+      [],
+    );
+  });
+
   it('a scenario file that gives one number two callees, written two ways, is refused, naming both keys', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
     const file = join(dir, 'scenario.json');
