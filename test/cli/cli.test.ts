@@ -18,6 +18,13 @@ async function run(argv: string[]): Promise<{ code: number; output: string; erro
   return { code, output: stdout.join('\n'), errors: stderr.join('\n') };
 }
 
+/** A scenario file holding `scenario` as JSON, in a directory of its own. */
+async function scenarioFile(scenario: unknown): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'voice-mfa-')), 'scenario.json');
+  await writeFile(file, JSON.stringify(scenario));
+  return file;
+}
+
 describe('voice-mfa demo', () => {
   it('plays every scenario to the status its story promises', async () => {
     const expected: Record<string, string> = {
@@ -121,24 +128,18 @@ describe('voice-mfa simulate', () => {
   });
 
   it('reads a scenario file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        name: 'from a file',
-        request: { targets: ['+14255550100'] },
-        callees: { '+14255550100': { kind: 'answers', responses: [{ press: '0#' }] } },
-      }),
-    );
+    const file = await scenarioFile({
+      name: 'from a file',
+      request: { targets: ['+14255550100'] },
+      callees: { '+14255550100': { kind: 'answers', responses: [{ press: '0#' }] } },
+    });
     const { code, output } = await run(['simulate', '--file', file]);
     expect(code).toBe(0);
     expect(output).toContain('final status: FRAUD');
   });
 
   it('a scenario file may listen to the audio, with true or false only', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
+    const file = await scenarioFile({});
     const scenario = {
       request: { targets: ['+14255550100', '+14255550101'] },
       callees: {
@@ -188,16 +189,11 @@ describe('voice-mfa simulate', () => {
     const longer = await run(['simulate', '--target', '+14255550100=answers:0123#', '--pin', '0123']);
     expect(longer.output).toContain('final status: APPROVED');
 
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        request: { targets: ['+14255550100'], mode: 'pin', fraudCode: '42' },
-        callees: { '+14255550100': { kind: 'answers', responses: [{ press: '42#' }] } },
-        pin: '42',
-      }),
-    );
+    const file = await scenarioFile({
+      request: { targets: ['+14255550100'], mode: 'pin', fraudCode: '42' },
+      callees: { '+14255550100': { kind: 'answers', responses: [{ press: '42#' }] } },
+      pin: '42',
+    });
     const refused = await run(['simulate', '--file', file]);
     expect(refused.code).toBe(2);
     expect(refused.errors).toContain('pin: is the fraud code (42)');
@@ -209,16 +205,11 @@ describe('voice-mfa simulate', () => {
       /--name "x\\ny": must be one line, without control characters/,
     );
     expect(parseSimulateArguments([...target, '--name', 'one line']).scenario?.name).toBe('one line');
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        name: 'x\r\nsequenceDiagram',
-        request: { targets: ['+14255550100'] },
-        callees: { '+14255550100': { kind: 'busy' } },
-      }),
-    );
+    const file = await scenarioFile({
+      name: 'x\r\nsequenceDiagram',
+      request: { targets: ['+14255550100'] },
+      callees: { '+14255550100': { kind: 'busy' } },
+    });
     const refused = await run(['simulate', '--file', file, '--format', 'mermaid']);
     expect(refused.code).toBe(2);
     expect(refused.output).toBe('');
@@ -226,15 +217,10 @@ describe('voice-mfa simulate', () => {
   });
 
   it('a prompt holding line breaks stays on its line of the timeline and of the diagram', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        request: { targets: ['+14255550100'], prompts: { welcome: 'Hello.\rNote over V: injected\nsecond line' } },
-        callees: { '+14255550100': { kind: 'answers', responses: [{ press: '#' }] } },
-      }),
-    );
+    const file = await scenarioFile({
+      request: { targets: ['+14255550100'], prompts: { welcome: 'Hello.\rNote over V: injected\nsecond line' } },
+      callees: { '+14255550100': { kind: 'answers', responses: [{ press: '#' }] } },
+    });
     const text = await run(['simulate', '--file', file]);
     expect(text.code).toBe(0);
     expect(text.output).toContain('play greeting: "Hello. Note over V: injected second line');
@@ -247,13 +233,11 @@ describe('voice-mfa simulate', () => {
   });
 
   it('a scenario file that gives one number two callees, written two ways, is refused, naming both keys', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
     const callees = {
       '+14255550100': { kind: 'answers', responses: [{ press: '#' }] },
       '+1 425-555-0100': { kind: 'busy' },
     };
-    await writeFile(file, JSON.stringify({ request: { targets: ['+14255550100'] }, callees }));
+    const file = await scenarioFile({ request: { targets: ['+14255550100'] }, callees });
     const { code, output, errors } = await run(['simulate', '--file', file]);
     expect(code).toBe(2);
     expect(output).toBe('');
@@ -275,9 +259,7 @@ describe('voice-mfa simulate', () => {
   });
 
   it('a request that is no object is reported at the path request', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'voice-mfa-'));
-    const file = join(dir, 'scenario.json');
-    await writeFile(file, JSON.stringify({ request: 'x', callees: {} }));
+    const file = await scenarioFile({ request: 'x', callees: {} });
     const { code, errors } = await run(['simulate', '--file', file]);
     expect(code).toBe(2);
     expect(errors).toContain('\n  request: the request must be an object');
