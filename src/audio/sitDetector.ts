@@ -56,7 +56,12 @@ const MAX_TONE_SAMPLES = 460 * SAMPLES_PER_MS;
  * our reference), plus the windows that straddle two tones.
  */
 const MAX_GAP_SAMPLES = 80 * SAMPLES_PER_MS;
-/** Hops without the third tone that end the sequence (a single noisy window does not). */
+/**
+ * Hops without the third tone that end the sequence once it is long enough to
+ * be one (a single noisy window does not). Before that, a dropout (a lost
+ * packet, a click, which spoil every window over them) is a gap in the tone,
+ * as in the first two.
+ */
 const END_HOPS = 3;
 
 const IDLE = -1;
@@ -143,8 +148,9 @@ export class SitDetector implements HopDetector {
     }
     if (label === IDLE) {
       this.gapHops++;
-      if (position === 2 && this.gapHops >= END_HOPS) this.finish(endSample, emit);
-      else if (centre - this.lastLabelCentre > MAX_GAP_SAMPLES) this.position = IDLE;
+      if (position === 2 && this.gapHops >= END_HOPS && this.thirdToneLength() >= MIN_TONE_SAMPLES) {
+        this.finish(endSample, emit);
+      } else if (centre - this.lastLabelCentre > MAX_GAP_SAMPLES) this.position = IDLE;
       return;
     }
     if (label === position + 1) {
@@ -183,10 +189,15 @@ export class SitDetector implements HopDetector {
     return strongest;
   }
 
+  /** The third tone's length so far: from its start to the end of its last labelled window. */
+  private thirdToneLength(): number {
+    return this.lastLabelCentre + EDGE_OFFSET_SAMPLES - (this.toneStart[2] as number);
+  }
+
   private finish(endSample: number, emit: EmitDetection): void {
     this.position = IDLE;
     const end = this.lastLabelCentre + EDGE_OFFSET_SAMPLES;
-    const thirdLength = end - (this.toneStart[2] as number);
+    const thirdLength = this.thirdToneLength();
     if (thirdLength < MIN_TONE_SAMPLES || thirdLength > MAX_TONE_SAMPLES) return;
     this.toneFilter[2] = this.strongestFilter(2);
     const boundaries = [this.toneStart[0], this.toneStart[1], this.toneStart[2], end] as number[];

@@ -120,6 +120,37 @@ describe('SIT classification across the tolerances', () => {
   }
 });
 
+describe('SIT with a dropout early in its third tone (a lost packet)', () => {
+  const TONES = [
+    { frequencyHz: 913.8, durationMs: 274 },
+    { frequencyHz: 1370.6, durationMs: 274 },
+    { frequencyHz: 1776.7, durationMs: 380 },
+  ];
+  const intercept = (): Float64Array =>
+    concat(
+      silence(100),
+      renderSegments(
+        TONES.map(({ frequencyHz, durationMs }) => ({ durationMs, tones: [{ frequencyHz, dbm0: -20 }] })),
+        () => 0.25,
+      ),
+      silence(500),
+    );
+  const thirdToneStart = (100 + 274 + 274) * 8;
+
+  it.each([14, 20, 40])('a %d ms dropout 30–150 ms into the third tone still gives IC', (gapMs) => {
+    for (const intoMs of [30, 150]) {
+      const signal = intercept();
+      const from = thirdToneStart + intoMs * 8;
+      signal.fill(0, from, from + gapMs * 8);
+      const sits = analyse(new AudioAnalyser(), toMulaw(signal)).filter((d): d is SitDetection => d.type === 'sit');
+      expect(
+        sits.map((sit) => sit.code),
+        `${gapMs} ms at ${intoMs} ms`,
+      ).toEqual(['IC']);
+    }
+  });
+});
+
 describe('classifySit', () => {
   it('has the reference sequences', () => {
     for (const code of CODES) {
