@@ -22,9 +22,9 @@
  * - the two hold at least 75 % of the window's energy (no speech around them).
  *
  * A key counts after 4 hits in a row (28 ms of tone) and must be released by
- * 6 windows without it (24 ms) before it, or another press of it, counts again:
+ * 9 windows without it (36 ms) before it, or another press of it, counts again:
  * a pause of 50 ms leaves about 14 such windows, a dropout of up to about 15 ms
- * fewer than 6, so it does not split one press in two; while it is held, its twist may exceed the limits by 2 dB, so that the
+ * (a lost packet) fewer than 9, so it does not split one press in two; while it is held, its twist may exceed the limits by 2 dB, so that the
  * ±1 dB the other tone's leakage adds near the limit cannot split a press.
  *
  * @module
@@ -69,7 +69,7 @@ const MAX_DEVIATION = 0.03;
 const MIN_SHARE = 0.75;
 const HITS_TO_ACCEPT = 4;
 /** Windows without the held key that release it: more than a dropout of 15 ms leaves, fewer than a 50 ms pause. */
-const MISSES_TO_RELEASE = 6;
+const MISSES_TO_RELEASE = 9;
 const HELD_TWIST_MARGIN = 10 ** (2 / 10);
 const NO_KEY = -1;
 
