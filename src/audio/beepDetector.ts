@@ -61,6 +61,8 @@ const MIN_MODEL_SHARE = 0.7;
 const MIN_FILTER_SHARE = 0.7;
 /** How far a window's estimate may stray from the tone's mean before the filter is even asked (the estimate is noisy at low frequencies). */
 const ESTIMATE_SPREAD = 0.1;
+/** How far beyond the band a window's frequency estimate is still taken (the tone's mean must be within it). */
+const EDGE_MARGIN = 0.01;
 /** Time without another tone needed on both sides of a beep, between measured edges: 48 ms. */
 const ISOLATION_SAMPLES = 48 * SAMPLES_PER_MS;
 /**
@@ -116,8 +118,10 @@ export class BeepDetector implements HopDetector {
     private readonly callProgressHz: readonly number[] = [],
   ) {
     this.minPower = dbm0ToPower(options.minLevelDbm0);
-    this.minCosine = Math.cos((2 * Math.PI * options.maxFrequencyHz) / SAMPLE_RATE_HZ);
-    this.maxCosine = Math.cos((2 * Math.PI * options.minFrequencyHz) / SAMPLE_RATE_HZ);
+    // Each window's estimate wobbles by a hertz or so: it is taken a little beyond the band, and the tone's mean
+    // frequency is held to the band itself, so that a beep at either edge counts.
+    this.minCosine = Math.cos((2 * Math.PI * options.maxFrequencyHz * (1 + EDGE_MARGIN)) / SAMPLE_RATE_HZ);
+    this.maxCosine = Math.cos((2 * Math.PI * options.minFrequencyHz * (1 - EDGE_MARGIN)) / SAMPLE_RATE_HZ);
   }
 
   onHop(hop: Float64Array, endSample: number, emit: EmitDetection): void {
@@ -269,6 +273,8 @@ export class BeepDetector implements HopDetector {
       return;
     }
     const frequencyHz = this.toneFrequencySum / this.toneWindows;
+    const { minFrequencyHz, maxFrequencyHz } = this.options;
+    if (Math.round(frequencyHz) < minFrequencyHz || Math.round(frequencyHz) > maxFrequencyHz) return;
     if (this.callProgressHz.some((toneHz) => Math.abs(frequencyHz - toneHz) <= CALL_PROGRESS_MATCH * toneHz)) return;
     this.pending = true;
     this.pendingStart = this.toneStart;

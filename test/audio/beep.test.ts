@@ -63,6 +63,30 @@ describe('beep after a greeting', () => {
   );
 });
 
+describe('the band edges', () => {
+  it('a beep at either edge of the band counts, at any phase; one just outside it does not', () => {
+    for (const phase of [0.1, 0.3, 0.6, 0.9]) {
+      const at = (frequencyHz: number) =>
+        beeps(
+          analyse(
+            new AudioAnalyser(),
+            toMulaw(
+              concat(
+                silence(300),
+                renderSegments([{ durationMs: 500, tones: [{ frequencyHz, dbm0: -20 }] }], () => phase),
+                silence(800),
+              ),
+            ),
+          ),
+        ).map((beep) => beep.frequencyHz);
+      expect(at(440), `440 Hz at phase ${phase}`).toEqual([440]);
+      expect(at(2000), `2000 Hz at phase ${phase}`).toEqual([2000]);
+      expect(at(436), `436 Hz at phase ${phase}`).toEqual([]);
+      expect(at(2010), `2010 Hz at phase ${phase}`).toEqual([]);
+    }
+  });
+});
+
 describe('not beeps', () => {
   it('the three tones of a SIT', () => {
     const sit = renderSegments(
