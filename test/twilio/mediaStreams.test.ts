@@ -13,6 +13,7 @@ import { VoiceMfaError } from '../../src/errors.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
 import type { VerificationRequest } from '../../src/machine/types.js';
 import type { TwilioMediaStreamEndpoint } from '../../src/providers/twilio/index.js';
+import { readMediaStreamMessage } from '../../src/providers/twilio/mediaStreamMessages.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
 import { type FakeCall, PUBLIC_BASE_URL, verbNames } from '../support/twilioFake.js';
 import { startTwilioHarness, type TwilioHarness } from '../support/twilioHarness.js';
@@ -375,5 +376,25 @@ describe('Twilio Media Streams', () => {
     );
     await expect(start({ mediaStreams: { analysis: { sit: { minLevelDbm0: 5 } } } })).rejects.toThrow(/minLevelDbm0/);
     h = null;
+  });
+});
+
+describe('reading a Media Stream message', () => {
+  const media = (bytes: number) =>
+    JSON.stringify({
+      event: 'media',
+      streamSid: `MZ${'0'.repeat(32)}`,
+      media: { track: 'inbound', payload: Buffer.alloc(bytes, 0xff).toString('base64') },
+    });
+
+  it('bounds the audio of one message to the byte: the bound passes, one byte more is refused', () => {
+    const atBound = readMediaStreamMessage(media(8_000), 8_000);
+    expect(atBound).toMatchObject({ event: 'media' });
+    expect((atBound as unknown as { payload: Uint8Array }).payload).toHaveLength(8_000);
+    for (const bytes of [8_001, 8_002]) {
+      expect(readMediaStreamMessage(media(bytes), 8_000), `${bytes} bytes`).toEqual({
+        refused: 'media: payload too large',
+      });
+    }
   });
 });

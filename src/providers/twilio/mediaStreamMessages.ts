@@ -131,5 +131,8 @@ function readMedia(message: Json, maxPayloadBytes: number): MediaStreamMessage |
   // Four base64 characters carry three bytes: the length is checked before anything is decoded.
   if (media.payload.length > Math.ceil(maxPayloadBytes / 3) * 4) return { refused: 'media: payload too large' };
   if (!BASE64.test(media.payload)) return { refused: 'media: payload is not base64' };
-  return { event: 'media', streamSid, track: media.track, payload: Buffer.from(media.payload, 'base64') };
+  const payload = Buffer.from(media.payload, 'base64');
+  // The length check above allows up to two bytes more (a last group of four characters carries up to three).
+  if (payload.length > maxPayloadBytes) return { refused: 'media: payload too large' };
+  return { event: 'media', streamSid, track: media.track, payload };
 }
