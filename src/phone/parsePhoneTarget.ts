@@ -284,18 +284,7 @@ function readPhoneTarget(input: TargetInput, country: string | null): PhoneTarge
     asInternational === null || defaultCountry === undefined
       ? null
       : parseCandidate(`+${getCountryCallingCode(defaultCountry)} ${split.number}`, undefined);
-  // With a leading 00 the person most likely meant the international prefix. Where the default country's own
-  // prefixes take a carrier's digits after the 00 (001 in Hong Kong, 008 in Singapore, 009 in Colombia), its reading
-  // of `00 1 201 555 0123` is Egypt's 20 after carrier 001: a reading abroad that differs from 00 + country code
-  // gives way to that. A reading in the default country itself (a national number that starts with 00) does not.
-  const readAbroad =
-    defaultCountry !== undefined &&
-    'parsed' in asWritten &&
-    asWritten.parsed.countryCallingCode !== getCountryCallingCode(defaultCountry);
-  const readings = readAbroad
-    ? [asInternational, asWritten, asNationalDigits]
-    : [asWritten, asInternational, asNationalDigits];
-  const chosen = readings.find(
+  const chosen = [asWritten, asInternational, asNationalDigits].find(
     (attempt): attempt is Parsed => attempt !== null && 'parsed' in attempt && attempt.parsed.isValid(),
   );
 

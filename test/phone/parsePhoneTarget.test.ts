@@ -278,17 +278,6 @@ describe('parsePhoneTarget: the forms people type', () => {
     ['(11) 96123-4567', 'BR', '+5511961234567'],
     ['078 123 45 67', 'CH', '+41781234567'],
     ['0470 12 34 56', 'BE', '+32470123456'],
-    // 00 and a country code where the default country's carriers put digits after the 00 (001, 008, 009): the
-    // country code the person wrote, not Egypt's 20 or the US's 1 read after a carrier's prefix.
-    ['00 1 201 555 0123', 'HK', '+12015550123'],
-    ['00 1 201 555 0123', 'SG', '+12015550123'],
-    ['00 1 201 555 0123', 'KR', '+12015550123'],
-    ['0091 81234 56789', 'ID', '+918123456789'],
-    ['0091 81234 56789', 'CO', '+918123456789'],
-    ['0081 90 1234 5678', 'HK', '+819012345678'],
-    // The carrier's prefix itself, then the country code: read as the default country reads it.
-    ['001 44 20 7946 0000', 'HK', '+442079460000'],
-    ['001 1 201 555 0123', 'HK', '+12015550123'],
   ])('%j (default %s) is %s', (text, defaultCountry, e164) => {
     expect(parsePhoneTarget(text, { defaultCountry }).e164).toBe(e164);
   });
