@@ -278,6 +278,10 @@ describe('parsePhoneTarget: the forms people type', () => {
     ['(11) 96123-4567', 'BR', '+5511961234567'],
     ['078 123 45 67', 'CH', '+41781234567'],
     ['0470 12 34 56', 'BE', '+32470123456'],
+    // The default country's own international prefixes, carriers' included: Belize through Australia's 0011,
+    // Antigua through South Korea's carrier prefix 002 (not the 00 and country code they also start with).
+    ['0011 501 622 1234', 'AU', '+5016221234'],
+    ['002 1 268 464 1234', 'KR', '+12684641234'],
   ])('%j (default %s) is %s', (text, defaultCountry, e164) => {
     expect(parsePhoneTarget(text, { defaultCountry }).e164).toBe(e164);
   });
