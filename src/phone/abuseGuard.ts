@@ -73,7 +73,11 @@ export interface AbuseLimits {
   perUser: readonly RateLimit[];
   /** Verifications that may list a number, across all users; every limit applies. `[]`: none. */
   perNumber: readonly RateLimit[];
-  /** Least time between two calls to the same number. `0`: none. */
+  /**
+   * Least time between two calls to the same number. `0`: none. With a
+   * cool-down, a request that lists one number twice (by its E.164 form, so
+   * two extensions of one number too) is refused.
+   */
   numberCooldownMs: number;
   /** Lockout after repeated denials (the callee hung up, or failed the PIN), or `null`. */
   denialLockout: DenialLockout | null;
@@ -259,7 +263,9 @@ export interface AbuseGuard {
    * if the verification then does not start after all, give the count back
    * with the {@link CountedStart} it returns. Numbers are counted by their
    * E.164 form; one that cannot be read fails closed with an
-   * `InvalidRequestError` listing it, and nothing is counted.
+   * `InvalidRequestError` listing it, and nothing is counted. So does a
+   * number listed twice while `numberCooldownMs` is set: the verification
+   * would call it again as soon as its first call ended.
    */
   check(request: AbuseCheckRequest): Promise<CountedStart>;
   /**
