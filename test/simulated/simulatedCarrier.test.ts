@@ -399,6 +399,11 @@ describe('simulated carrier: options are checked field by field', () => {
       'must be one of human, machine, fax, unknown, got a list that cannot be shown',
       'must be a finite number from 0 to 1, got a list that cannot be shown',
     ]);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(refusal({ '+14255550100': { kind: 'answers', detectedAs: circular } as never }).issues[0]?.message).toBe(
+      'must be one of human, machine, fax, unknown, got a value of type object that cannot be shown',
+    );
     const long = refusal({ '+14255550100': { kind: 'answers', detectedAs: 'x'.repeat(500) } as never });
     expect(long.issues[0]?.message).toBe(`must be one of human, machine, fax, unknown, got "${'x'.repeat(79)}…`);
   });

@@ -40,7 +40,7 @@ export function quoted(value: unknown): string {
   try {
     text = typeof value === 'number' ? String(value) : JSON.stringify(value);
   } catch {
-    return `a ${Array.isArray(value) ? 'list' : typeof value} that cannot be shown`;
+    return `${Array.isArray(value) ? 'a list' : `a value of type ${typeof value}`} that cannot be shown`;
   }
   text ??= String(value);
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
