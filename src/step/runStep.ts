@@ -222,7 +222,6 @@ export async function runStep(
   }
 }
 
-/** What a step reached, as {@link relevantCommands} judges the commands by it. */
 /**
  * Whether a stored verification still waits for the dial of `attempt`. A dial
  * is carried out after its step committed, behind the effects before it (a

@@ -13,6 +13,9 @@ import type { AuditEntry, VerificationStore } from './types.js';
 const NUL = '\u0000';
 const REPLACEMENT = '\uFFFD';
 
+/** `text` with every NUL written as U+FFFD, as PostgreSQL's `text` can hold it. */
+export const withoutNul = (text: string): string => (text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text);
+
 /** Node 20.19's `String.prototype.toWellFormed` (ES2024), which the ES2022 library types do not declare. */
 type WellFormable = { toWellFormed(): string };
 
@@ -28,7 +31,7 @@ export function storedAuditEntry(entry: AuditEntry): AuditEntry {
   for (const [field, value] of Object.entries(stored)) {
     if (typeof value !== 'string') continue;
     const text = (value as unknown as WellFormable).toWellFormed();
-    stored[field] = text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
+    stored[field] = withoutNul(text);
   }
   return stored as unknown as AuditEntry;
 }

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { checkAuditFilter } from '../audit.js';
+import { checkAuditFilter, withoutNul } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { checkOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
@@ -78,13 +78,6 @@ const DATABASE_NOW = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigin
  * nothing, as in the other stores, instead of failing.
  */
 const holdsNul = (text: string): boolean => typeof text === 'string' && text.includes('\u0000');
-
-/**
- * An idempotency key as this store keeps it: a NUL, which `text` cannot hold
- * and a provider may take from an untrusted header, as U+FFFD, alike when the
- * answer is stored and when it is looked up.
- */
-const answerKey = (key: string): string => (holdsNul(key) ? key.replaceAll('\u0000', '\uFFFD') : key);
 
 /** The statement that writes a step: the verification first; everything else only if that was written. */
 function writeStatement(s: string, firstVersion: boolean): string {
@@ -311,7 +304,8 @@ export class PostgresVerificationStore implements VerificationStore {
       client,
       this.server,
       `SELECT value FROM ${this.table('answers')} WHERE verification_id = $1 AND key = $2`,
-      [id, answerKey(key)],
+      // A NUL (a provider may take a key from an untrusted header) is kept as U+FFFD, alike when stored and looked up.
+      [id, withoutNul(key)],
       this.statement('answer'),
     );
     return rows[0]?.value ?? null;
@@ -528,7 +522,7 @@ export class PostgresVerificationStore implements VerificationStore {
         JSON.stringify(write.outbox.map(toOutboxRow)),
         bindings.map((binding) => binding.kind),
         bindings.map((binding) => binding.key),
-        write.answer === undefined ? null : answerKey(write.answer.key),
+        write.answer === undefined ? null : withoutNul(write.answer.key),
         write.answer?.value ?? null,
         bringsWorkForward(previous?.dueAt ?? null, write) ? JSON.stringify(payload) : null,
       ],
