@@ -6,12 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import twilio from 'twilio';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { encodeMulaw } from '../../src/audio/mulaw.js';
 import { concat, renderSegments, silence, sitSegments, speechLike, spokenWord } from '../../src/audio/synthesis.js';
 import { createSeededRandom } from '../../src/providers/simulated/random.js';
-import { ACCOUNT_SID, verb } from './twilioFake.js';
+import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, verb } from './twilioFake.js';
 import { elementsOf, type XmlElement } from './xml.js';
 
 export /** The `<Start><Stream>` of a TwiML answer, with its parameters. */
@@ -26,6 +27,14 @@ function streamOf(twiml: XmlElement): { attributes: Record<string, string>; para
     parameters[String(parameter.attributes.name)] = String(parameter.attributes.value);
   }
   return { attributes: stream.attributes as Record<string, string>, parameters };
+}
+
+/** The stream URL the provider gives Twilio by default. */
+export const STREAM_URL = `${PUBLIC_BASE_URL.replace('https:', 'wss:')}/media-stream`;
+
+/** The headers of Twilio's signed upgrade to `url`, signed with `authToken`. */
+export function signedUpgrade(url = STREAM_URL, authToken = AUTH_TOKEN): Record<string, string> {
+  return { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(authToken, url, {}) };
 }
 
 export const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
@@ -43,9 +52,17 @@ export class TwilioStream {
     );
   }
 
-  static async open(server: Server, path = '/hooks/media-stream'): Promise<TwilioStream> {
+  /**
+   * Connects as Twilio does: to `path`, signing the upgrade (`X-Twilio-Signature`
+   * over the stream URL the provider gave, with no form) unless `headers` say otherwise.
+   */
+  static async open(
+    server: Server,
+    path = '/hooks/media-stream',
+    headers: Record<string, string> = signedUpgrade(),
+  ): Promise<TwilioStream> {
     const { port } = server.address() as AddressInfo;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect } from 'node:net';
+import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VoiceMfaError } from '../../src/errors.js';
 import { describeAttemptResult } from '../../src/machine/outcomes.js';
@@ -21,7 +22,9 @@ import {
   greetingAudio,
   helloAudio,
   interceptAudio,
+  STREAM_URL,
   sid,
+  signedUpgrade,
   streamOf,
   TwilioStream,
 } from '../support/twilioMediaStream.js';
@@ -29,7 +32,6 @@ import type { XmlElement } from '../support/xml.js';
 
 const PRIMARY = '+14255550100';
 const BACKUP = '+14255550101';
-const STREAM_URL = `${PUBLIC_BASE_URL.replace('https:', 'wss:')}/media-stream`;
 
 let h: TwilioHarness | null = null;
 let streams: TwilioMediaStreamEndpoint | null = null;
@@ -307,7 +309,8 @@ describe('Twilio Media Streams', () => {
     const raw = connect(port, '127.0.0.1');
     raw.write(
       'GET /hooks/media-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+        `X-Twilio-Signature: ${signedUpgrade()['X-Twilio-Signature']}\r\n\r\n`,
     );
     const [answer] = await once(raw, 'data');
     expect(String(answer)).toMatch(/^HTTP\/1\.1 101/);
@@ -367,6 +370,70 @@ describe('Twilio Media Streams', () => {
     // A stop of a stream that never started is refused.
     expect((await stream.closed).code).toBe(1008);
     await expect(TwilioStream.open(harness.server, '/hooks/elsewhere')).rejects.toThrow(/404/);
+  });
+
+  /** The status line an upgrade with `headers` is answered with, read off the raw socket. */
+  async function upgradeStatus(server: Server, headers: string): Promise<string> {
+    const { port } = server.address() as AddressInfo;
+    const raw = connect(port, '127.0.0.1');
+    raw.write(
+      'GET /hooks/media-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`,
+    );
+    const [answer] = await once(raw, 'data');
+    const status = String(answer).split('\r\n')[0] ?? '';
+    // A refused upgrade is closed by the server; an accepted one is left for the start deadline, so end it here.
+    if (status.includes(' 101 ')) raw.destroy();
+    else await once(raw.resume(), 'close');
+    return status;
+  }
+
+  it("refuses an upgrade without Twilio's signature of the stream URL before any WebSocket opens", async () => {
+    const harness = await start();
+    const signature = signedUpgrade()['X-Twilio-Signature'];
+    const cases: [string, string][] = [
+      ['', 'HTTP/1.1 400 Bad Request'],
+      [`X-Twilio-Signature: ${signature}\r\nX-Twilio-Signature: ${signature}\r\n`, 'HTTP/1.1 400 Bad Request'],
+      // Signed with another token, or over another URL: the webhook base, another stream path.
+      [
+        `X-Twilio-Signature: ${signedUpgrade(STREAM_URL, 'another-token')['X-Twilio-Signature']}\r\n`,
+        'HTTP/1.1 403 Forbidden',
+      ],
+      [`X-Twilio-Signature: ${signedUpgrade(PUBLIC_BASE_URL)['X-Twilio-Signature']}\r\n`, 'HTTP/1.1 403 Forbidden'],
+      [`X-Twilio-Signature: ${signedUpgrade(`${STREAM_URL}-2`)['X-Twilio-Signature']}\r\n`, 'HTTP/1.1 403 Forbidden'],
+      // Signed with a SharedKey while the provider has none.
+      [
+        `X-Twilio-Signature: ${signature}\r\nX-Twilio-Webhooks-Signature-Settings: key=k,algorithm=HMAC_SHA256\r\n`,
+        'HTTP/1.1 403 Forbidden',
+      ],
+    ];
+    for (const [headers, status] of cases) expect(await upgradeStatus(harness.server, headers)).toBe(status);
+    expect(streams?.connections).toBe(0);
+    await expect(TwilioStream.open(harness.server, '/hooks/media-stream', {})).rejects.toThrow(/400/);
+    // Signed, the same upgrade opens; signed over the stream URL written with https as well.
+    for (const url of [STREAM_URL, STREAM_URL.replace('wss:', 'https:')]) {
+      expect(
+        await upgradeStatus(harness.server, `X-Twilio-Signature: ${signedUpgrade(url)['X-Twilio-Signature']}\r\n`),
+      ).toBe('HTTP/1.1 101 Switching Protocols');
+    }
+  });
+
+  it('takes upgrades signed over its own stream URL, or with a SharedKey secret', async () => {
+    const url = 'wss://streams.example.test/voice/media';
+    const sharedKeySecret = 'shared-key-secret-0123456789abcdef';
+    const harness = await start({ mediaStreams: { url }, sharedKeySecret });
+    // Twilio reaches it by any path that ends like the URL's; the signature is over the URL it was given.
+    const byToken = await TwilioStream.open(harness.server, '/proxied/media', signedUpgrade(url));
+    const sha256 = twilio.getExpectedTwilioSignature(sharedKeySecret, url, {}, twilio.HMAC_SHA256);
+    const byKey = await TwilioStream.open(harness.server, '/proxied/media', {
+      'X-Twilio-Signature': sha256,
+      'X-Twilio-Webhooks-Signature-Settings': 'key=webhooks_sharedkey_01,algorithm=HMAC_SHA256',
+    });
+    expect(streams?.connections).toBe(2);
+    await expect(TwilioStream.open(harness.server, '/proxied/media', signedUpgrade())).rejects.toThrow(/403/);
+    byToken.ws.close();
+    byKey.ws.close();
+    await Promise.all([byToken.closed, byKey.closed]);
   });
 
   it('refuses a stream URL that is not wss, and analyser options that cannot work', async () => {

@@ -11,13 +11,7 @@ import { TWILIO_TOKEN_BINDING, type TwilioInbound } from './callControl.js';
 import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
 import { type TwilioCallWebhook, toCallParams } from './callWebhook.js';
 import { parseFormBody } from './formBody.js';
-import {
-  isValidTwilioSignature,
-  readSharedKeySecrets,
-  SIGNATURE_HEADER,
-  SIGNATURE_SETTINGS_HEADER,
-  toSignatureKeys,
-} from './signature.js';
+import { readSharedKeySecrets, readSignatureHeaders, refuseUnsigned, singleHeader } from './signature.js';
 import { toEmptyTwiml, toHangUpTwiml } from './twiml.js';
 import {
   type BasicCredentials,
@@ -140,17 +134,6 @@ const xml = (body: string): TwilioWebhookResponse => ({ status: 200, contentType
 const STALE_CALLBACK = toEmptyTwiml();
 const STALE_CALL = toHangUpTwiml([], {});
 
-function headerValue(headers: TwilioWebhookRequest['headers'], name: string): string | undefined | null {
-  let found: string | undefined;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name || value === undefined) continue;
-    const values = typeof value === 'string' ? [value] : value;
-    if (found !== undefined || values.length !== 1) return null;
-    found = values[0];
-  }
-  return found;
-}
-
 function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
 }
@@ -248,7 +231,7 @@ function toBaseUrl(publicBaseUrl: string): PublicBaseUrl {
 
 /** Compares digests, so that neither the content nor the length of the expected value shows in the time taken. */
 function carriesCredentials(headers: TwilioWebhookRequest['headers'], credentials: BasicCredentials): boolean {
-  const authorization = headerValue(headers, 'authorization');
+  const authorization = singleHeader(headers, 'authorization');
   const given = typeof authorization === 'string' ? authorization.replace(/^basic +/i, 'Basic ') : '';
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -277,33 +260,23 @@ async function answerWebhook(
   }
   const target = readRequestTarget(request.url);
   if (target === null) return plain(404, 'Not found');
-  const signature = headerValue(request.headers, SIGNATURE_HEADER);
-  if (signature === undefined || signature === '') return plain(400, 'Missing X-Twilio-Signature');
-  if (signature === null) return plain(400, 'Repeated X-Twilio-Signature');
-  const settings = headerValue(request.headers, SIGNATURE_SETTINGS_HEADER);
-  if (settings === null) return plain(400, 'Repeated X-Twilio-Webhooks-Signature-Settings');
-  const contentType = headerValue(request.headers, 'content-type');
+  const signed = readSignatureHeaders(request.headers);
+  if (typeof signed === 'string') return plain(400, signed);
+  const contentType = singleHeader(request.headers, 'content-type');
   if (typeof contentType !== 'string' || contentType.split(';')[0]?.trim().toLowerCase() !== FORM) {
     return plain(415, `Expected ${FORM}`);
   }
   const form = parseFormBody(request.body);
   if (form === null) return plain(400, 'Malformed form body');
-  const signing = toSignatureKeys(settings, {
-    authToken: options.authToken,
-    sharedKeySecrets: toSharedKeySecrets(options.sharedKeySecret),
-  });
-  if (typeof signing === 'string') return plain(403, signing);
   // Twilio signs the URL without the credentials (twilio-node's validateRequest would keep them). Its pages do not
   // say so, so a signature over the URL with them is taken too: either way only the key's holder could make it.
   const path = `/${target.route}${target.rawSearch}`;
   const signedUrls = base.credentials === null ? [base.signedHref + path] : [base.signedHref + path, base.href + path];
-  const params = Object.fromEntries(form);
-  const signed = signing.keys.some((key) =>
-    signedUrls.some((url) =>
-      isValidTwilioSignature({ authToken: key, signature, url, params, algorithm: signing.algorithm }),
-    ),
-  );
-  if (!signed) return plain(403, 'Invalid X-Twilio-Signature');
+  const unsigned = refuseUnsigned(signed, signedUrls, Object.fromEntries(form), {
+    authToken: options.authToken,
+    sharedKeySecrets: toSharedKeySecrets(options.sharedKeySecret),
+  });
+  if (unsigned !== null) return plain(403, unsigned);
   const query = readWebhookQuery(target.rawSearch);
   const callParams = toCallParams(form);
   if (query === null || callParams === null) return plain(400, 'Malformed webhook');

@@ -19,6 +19,7 @@ import { STREAM_PARAMETERS, TWILIO_TOKEN_BINDING, type TwilioInbound } from './c
 import type { TwilioCallRegistry } from './callRegistry.js';
 import type { TwilioWebhookService } from './handleTwilioWebhook.js';
 import { type MediaStreamMessage, readMediaStreamMessage } from './mediaStreamMessages.js';
+import { readSignatureHeaders, refuseUnsigned } from './signature.js';
 import { TwilioSession } from './twilioSession.js';
 
 /**
@@ -135,6 +136,8 @@ export function toMediaStreamUrl(option: string | undefined, signedPublicBaseUrl
 export interface MediaStreamEndpointSettings {
   url: string;
   authToken: string;
+  /** The SharedKey secrets a Twilio Webhook Rule may sign with instead of the auth token. */
+  sharedKeySecrets: readonly string[];
   analysis: AudioAnalyserOptions;
   maxMessageBytes: number;
   startTimeoutMs: number;
@@ -152,9 +155,26 @@ function lastSegment(path: string): string {
 }
 
 /**
+ * Why an upgrade is not Twilio's, as an HTTP status line, or `null`: Twilio
+ * signs the WebSocket request to the stream URL as it signs a webhook
+ * (`X-Twilio-Signature`, with no form). Its own libraries check the `wss://`
+ * URL it was given; the same URL over `https://` is taken too, as Twilio's
+ * pages do not spell the scheme out: either way only the key's holder could
+ * have signed our URL.
+ */
+function refuseUpgrade(request: IncomingMessage, settings: MediaStreamEndpointSettings): string | null {
+  // Each value as sent: Node would join a repeated signature into one.
+  const signed = readSignatureHeaders(request.headersDistinct);
+  if (typeof signed === 'string') return '400 Bad Request';
+  const urls = [settings.url, settings.url.replace(/^wss:/, 'https:')];
+  return refuseUnsigned(signed, urls, {}, settings) === null ? null : '403 Forbidden';
+}
+
+/**
  * Accepts Media Streams on `server`: WebSocket upgrades whose path ends like
- * the stream URL's; other upgrades are left to other listeners (or refused
- * with 404 when there are none).
+ * the stream URL's and that carry Twilio's signature of the stream URL; other
+ * upgrades are left to other listeners (or refused with 404 when there are
+ * none), and unsigned ones refused with 400 or 403 before any WebSocket opens.
  */
 export async function listenForMediaStreams(
   server: Server,
@@ -169,6 +189,12 @@ export async function listenForMediaStreams(
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (lastSegment(request.url ?? '') !== segment) {
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const refused = refuseUpgrade(request, settings);
+    if (refused !== null) {
+      socket.once('finish', () => socket.destroy());
+      socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => new StreamConnection(ws, settings, started));

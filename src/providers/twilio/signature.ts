@@ -117,3 +117,80 @@ export function isValidTwilioSignature(input: {
     return false;
   }
 }
+
+/** Request headers as Node gives them: names in any case, a value or a list of them. */
+export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * The one value of header `name` (lower case): `undefined` when absent, `null`
+ * when given more than once (a request with two signatures is nobody's).
+ *
+ * @example
+ * ```ts
+ * singleHeader({ 'X-Twilio-Signature': 'abc=' }, 'x-twilio-signature'); // 'abc='
+ * singleHeader({ 'x-twilio-signature': ['a', 'b'] }, 'x-twilio-signature'); // null
+ * ```
+ */
+export function singleHeader(headers: RequestHeaders, name: string): string | undefined | null {
+  let found: string | undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== name || value === undefined) continue;
+    const values = typeof value === 'string' ? [value] : value;
+    if (found !== undefined || values.length !== 1) return null;
+    found = values[0];
+  }
+  return found;
+}
+
+/** The signature headers of a request, as {@link readSignatureHeaders} reads them. */
+export interface SignatureHeaders {
+  signature: string;
+  settings: string | undefined;
+}
+
+/**
+ * The signature and its settings header, or why the request cannot carry a
+ * signature (missing or repeated: a 400).
+ *
+ * @example
+ * ```ts
+ * readSignatureHeaders({ 'x-twilio-signature': 'abc=' }); // { signature: 'abc=', settings: undefined }
+ * readSignatureHeaders({}); // 'Missing X-Twilio-Signature'
+ * ```
+ */
+export function readSignatureHeaders(headers: RequestHeaders): SignatureHeaders | string {
+  const signature = singleHeader(headers, SIGNATURE_HEADER);
+  if (signature === undefined || signature === '') return 'Missing X-Twilio-Signature';
+  if (signature === null) return 'Repeated X-Twilio-Signature';
+  const settings = singleHeader(headers, SIGNATURE_SETTINGS_HEADER);
+  if (settings === null) return 'Repeated X-Twilio-Webhooks-Signature-Settings';
+  return { signature, settings };
+}
+
+/**
+ * Why a request is not Twilio's (a 403), or `null` when its signature is
+ * Twilio's over one of `urls` with form `params`, made with the key and
+ * algorithm its settings header names.
+ *
+ * @example
+ * ```ts
+ * const signed = readSignatureHeaders(req.headers);
+ * if (typeof signed !== 'string') refuseUnsigned(signed, ['wss://verify.example.com/twilio/media-stream'], {}, secrets);
+ * ```
+ */
+export function refuseUnsigned(
+  signed: SignatureHeaders,
+  urls: readonly string[],
+  params: Readonly<Record<string, string>>,
+  secrets: { authToken: string; sharedKeySecrets: readonly string[] },
+): string | null {
+  const signing = toSignatureKeys(signed.settings, secrets);
+  if (typeof signing === 'string') return signing;
+  const { signature } = signed;
+  const valid = signing.keys.some((key) =>
+    urls.some((url) =>
+      isValidTwilioSignature({ authToken: key, signature, url, params, algorithm: signing.algorithm }),
+    ),
+  );
+  return valid ? null : 'Invalid X-Twilio-Signature';
+}

@@ -306,7 +306,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
       maxBodyBytes: checkRange('maxBodyBytes', options.maxBodyBytes, 1_024, 1_048_576, DEFAULT_MAX_BODY_BYTES),
     };
     this.registry = options.registry ?? new InMemoryTwilioCallRegistry();
-    this.mediaStreams = this.toMediaStreamSettings(options, base.url.signedHref);
+    this.mediaStreams = this.toMediaStreamSettings(options, base.url.signedHref, sharedKeySecrets);
     const streams = this.mediaStreams;
     this.control = {
       publicBaseUrl,
@@ -344,6 +344,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   private toMediaStreamSettings(
     options: TwilioVoiceProviderOptions,
     signedPublicBaseUrl: string,
+    sharedKeySecrets: readonly string[],
   ): MediaStreamEndpointSettings | null {
     const given = options.mediaStreams;
     if (given === undefined) return null;
@@ -354,6 +355,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
     return {
       url: toMediaStreamUrl(given.url, signedPublicBaseUrl),
       authToken: options.authToken,
+      sharedKeySecrets,
       analysis,
       maxMessageBytes: checkRange(
         'mediaStreams.maxMessageBytes',
@@ -380,9 +382,10 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * or another reachable at the stream URL): WebSocket upgrades whose path
    * ends with the stream URL's last segment (`/media-stream` by default). Needs
    * the `mediaStreams` option and the `ws` package (an optional peer
-   * dependency). A stream must carry the proof of a call this provider placed;
-   * what it hears reaches that call's verification here or, for the durable
-   * service, as a step on the store.
+   * dependency). The upgrade must carry Twilio's `X-Twilio-Signature` of the
+   * stream URL (400 or 403 otherwise), and the stream the proof of a call this
+   * provider placed; what it hears reaches that call's verification here or,
+   * for the durable service, as a step on the store.
    *
    * @throws `VoiceMfaError` (`PROVIDER_ERROR`) when `mediaStreams` was not given.
    *
