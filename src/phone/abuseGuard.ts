@@ -258,7 +258,8 @@ export interface AbuseGuard {
   readonly limits: Readonly<AbuseLimits>;
   /**
    * Refuses, with a {@link VerificationRefusedError}, a verification the
-   * limits do not allow; otherwise counts it as started (so concurrent
+   * limits do not allow (naming the limit it must wait longest for, when
+   * several refuse); otherwise counts it as started (so concurrent
    * requests cannot all slip under a limit). Call it before any call is placed;
    * if the verification then does not start after all, give the count back
    * with the {@link CountedStart} it returns. Numbers are counted by their
@@ -599,6 +600,11 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     });
   }
 
+  /** Of the limits that refuse a request, the one it must wait longest for (the first of equal waits). */
+  function refuseLongestWait(refusals: readonly VerificationRefusedError[]): VerificationRefusedError {
+    return refusals.reduce((kept, refusal) => (refusal.retryAfterMs > kept.retryAfterMs ? refusal : kept));
+  }
+
   function refuseRate(
     rule: Extract<AbuseRule, 'user-rate-limit' | 'number-rate-limit'>,
     limit: RateLimit,
@@ -629,17 +635,19 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     await pruneNow(time);
     const user = userKeys(userId);
 
+    // Every limit is asked: the request passes only once all of them let it through, so the longest wait is the one to tell.
+    const refusals: VerificationRefusedError[] = [];
     const userLock = await store.getLock(user.lock, time);
-    if (userLock !== null) throw refuseLock(userLock, time, null);
+    if (userLock !== null) refusals.push(refuseLock(userLock, time, null));
     for (const e164 of numbers) {
       const numberLock = await store.getLock(numberKeys(e164).lock, time);
-      if (numberLock !== null) throw refuseLock(numberLock, time, maskPhoneNumber(e164));
+      if (numberLock !== null) refusals.push(refuseLock(numberLock, time, maskPhoneNumber(e164)));
     }
 
     if (limits.perUser.length > 0) {
       const started = await store.getEvents(user.verifications, time - longestUserWindow);
       const refusing = longestRateWait(started, limits.perUser, time);
-      if (refusing !== null) throw refuseRate('user-rate-limit', refusing.limit, refusing.wait, null);
+      if (refusing !== null) refusals.push(refuseRate('user-rate-limit', refusing.limit, refusing.wait, null));
     }
 
     for (const e164 of numbers) {
@@ -654,20 +662,23 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
         const latest = recent.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
         if (latest > since) {
           const retryAfterMs = latest + limits.numberCooldownMs - time;
-          throw new VerificationRefusedError('number-cooldown', {
-            retryAfterMs,
-            subject: 'number',
-            maskedNumber: masked,
-            explanation: `${masked} was called less than ${describeDuration(limits.numberCooldownMs)} ago; retry in ${describeDuration(retryAfterMs)}`,
-          });
+          refusals.push(
+            new VerificationRefusedError('number-cooldown', {
+              retryAfterMs,
+              subject: 'number',
+              maskedNumber: masked,
+              explanation: `${masked} was called less than ${describeDuration(limits.numberCooldownMs)} ago; retry in ${describeDuration(retryAfterMs)}`,
+            }),
+          );
         }
       }
       if (limits.perNumber.length > 0) {
         const listed = await store.getEvents(keys.verifications, time - longestNumberWindow);
         const refusing = longestRateWait(listed, limits.perNumber, time);
-        if (refusing !== null) throw refuseRate('number-rate-limit', refusing.limit, refusing.wait, masked);
+        if (refusing !== null) refusals.push(refuseRate('number-rate-limit', refusing.limit, refusing.wait, masked));
       }
     }
+    if (refusals.length > 0) throw refuseLongestWait(refusals);
 
     const counted = [user.verifications, ...numbers.map((e164) => numberKeys(e164).verifications)];
     await store.addEvent(user.verifications, time, { keepSince: time - longestUserWindow, keepLast: mostPerUser });

@@ -231,6 +231,36 @@ describe('per-number rate and cool-down', () => {
     await guard.check({ userId: 'mallory-3', numbers: [ALICE] });
   });
 
+  it("says the longest wait across the user's and the numbers' limits, so a retry then passes", async () => {
+    const { clock, guard } = setUp({ perUser: [{ max: 2, windowMs: 10 * MINUTE }], numberCooldownMs: 15 * MINUTE });
+    await guard.check({ userId: 'alice', numbers: [ALICE] }); // t = 0
+    clock.advance(MINUTE);
+    await guard.check({ userId: 'alice', numbers: [BOB] }); // t = 1 min
+    clock.advance(MINUTE);
+    // The user may start again at t = 10 min, but Alice's number not before t = 15 min.
+    const error = await expectRefused(
+      guard.check({ userId: 'alice', numbers: [ALICE] }),
+      'number-cooldown',
+      13 * MINUTE,
+    );
+    expect(error.subject).toBe('number');
+    clock.advance(13 * MINUTE - 1);
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'number-cooldown', 1);
+    clock.advance(1);
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+  });
+
+  it('says the longest wait when a lock ends before another limit lets the request through', async () => {
+    const { clock, guard } = setUp({ numberCooldownMs: 30 * MINUTE, fraudLockoutMs: 10 * MINUTE });
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
+    clock.advance(MINUTE);
+    // Both locks end at 10 min; the number's cool-down from the fraud call at 30 min.
+    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'number-cooldown', 29 * MINUTE);
+    // Another number: only the user's lock stands.
+    await expectRefused(guard.check({ userId: 'alice', numbers: [BOB] }), 'user-fraud-lockout', 9 * MINUTE);
+  });
+
   it('keeps a cool-down after a verification listing the number', async () => {
     const { clock, guard } = setUp({ numberCooldownMs: MINUTE });
     await guard.check({ userId: 'alice', numbers: [ALICE] });
