@@ -199,6 +199,33 @@ describe('the webhook server', () => {
     expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout]).toEqual([5_000, 10_000, 5_000]);
   });
 
+  it('closes connections over maxConnections as soon as they are accepted, and takes new ones once others closed', async () => {
+    const server = createTwilioWebhookServer(provider(), { maxConnections: 2 });
+    const port = await listen(server);
+    const open = () => {
+      const socket = connect(port, '127.0.0.1');
+      return new Promise<Socket>((resolve) => socket.once('connect', () => resolve(socket)));
+    };
+    const held = [await open(), await open()];
+    // Idle connections the server has accepted (it counts them once accepted, not at the client's connect).
+    await vi.waitFor(async () => {
+      const count = await new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
+      expect(count).toBe(2);
+    });
+    // A third is closed unanswered, whatever it sends.
+    const third = await sendRaw(port, 'POST /twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n');
+    expect((await third.closed).reply).toBe('');
+    held[0]?.destroy();
+    await vi.waitFor(async () => {
+      const count = await new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
+      expect(count).toBe(1);
+    });
+    const request = 'GET /twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+    const { reply: answered } = await (await sendRaw(port, request)).closed;
+    expect(answered).toMatch(/^HTTP\/1\.1 4\d\d /);
+    held[1]?.destroy();
+  });
+
   it('passes the body deadline on to its listener', async () => {
     const { handled, handle } = recordingHandler();
     const port = await listen(createTwilioWebhookServer(handle, { bodyReadTimeoutMs: 300 }));
@@ -231,6 +258,8 @@ describe('the webhook server', () => {
     { requestTimeoutMs: 20_000 },
     { headersTimeoutMs: 6_000, requestTimeoutMs: 5_000 },
     { keepAliveTimeoutMs: -1 },
+    { maxConnections: 0 },
+    { maxConnections: 1.5 },
   ])('refuses %j', (options) => {
     expect(() => createTwilioWebhookServer(provider(), options)).toThrow(VoiceMfaError);
   });

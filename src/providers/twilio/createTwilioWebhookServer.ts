@@ -36,6 +36,14 @@ export interface TwilioWebhookServerOptions extends TwilioWebhookListenerOptions
    * connections, make it longer than the proxy's idle timeout.
    */
   keepAliveTimeoutMs?: number;
+  /**
+   * Most connections open at once (1 to 1 000 000); one over it is closed as
+   * soon as it is accepted, unanswered (Node's `maxConnections`). Default: no
+   * limit. Twilio opens about one connection per webhook in flight; set it
+   * well above the verifications you run at once, so that a flood of idle
+   * connections cannot take the process's memory or file descriptors.
+   */
+  maxConnections?: number;
 }
 
 /**
@@ -57,7 +65,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const MAX_DEADLINE_MS = 15_000;
 
-function checkMs(name: string, value: number | undefined, max: number, fallback: number): number {
+/** An option that must be a whole number from 1 to `max`, or its default when not given. */
+function checkInteger(name: string, value: number | undefined, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new VoiceMfaError('PROVIDER_ERROR', `createTwilioWebhookServer: ${name} must be an integer from 1 to ${max}`);
@@ -70,7 +79,8 @@ function checkMs(name: string, value: number | undefined, max: number, fallback:
  * fit Twilio's 15 s: headers within `headersTimeoutMs`, the whole request
  * within `requestTimeoutMs` (Node answers 408 and closes the connection
  * otherwise), the body within `bodyReadTimeoutMs` once the listener reads it,
- * idle connections closed after `keepAliveTimeoutMs`. Node checks the header
+ * idle connections closed after `keepAliveTimeoutMs`, and at most
+ * `maxConnections` open at once when it is given. Node checks the header
  * and request deadlines on a timer; the factory runs it every fifth of the
  * header deadline (at most every second) instead of Node's 30 s, so they hold
  * to within that. Listen on it and close it as any server.
@@ -85,13 +95,13 @@ export function createTwilioWebhookServer(
   handler: TwilioWebhookHandler | TwilioWebhookListenerSource,
   options: TwilioWebhookServerOptions = {},
 ): Server {
-  const headersTimeout = checkMs(
+  const headersTimeout = checkInteger(
     'headersTimeoutMs',
     options.headersTimeoutMs,
     MAX_DEADLINE_MS,
     DEFAULT_HEADERS_TIMEOUT_MS,
   );
-  const requestTimeout = checkMs(
+  const requestTimeout = checkInteger(
     'requestTimeoutMs',
     options.requestTimeoutMs,
     MAX_DEADLINE_MS,
@@ -103,18 +113,25 @@ export function createTwilioWebhookServer(
       'createTwilioWebhookServer: requestTimeoutMs must be at least headersTimeoutMs',
     );
   }
-  const keepAliveTimeout = checkMs(
+  const keepAliveTimeout = checkInteger(
     'keepAliveTimeoutMs',
     options.keepAliveTimeoutMs,
     600_000,
     DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   );
-  const { headersTimeoutMs: _h, requestTimeoutMs: _r, keepAliveTimeoutMs: _k, ...listenerOptions } = options;
+  const maxConnections = checkInteger('maxConnections', options.maxConnections, 1_000_000, Number.POSITIVE_INFINITY);
+  const {
+    headersTimeoutMs: _h,
+    requestTimeoutMs: _r,
+    keepAliveTimeoutMs: _k,
+    maxConnections: _m,
+    ...listenerOptions
+  } = options;
   const listener =
     typeof handler !== 'function' && 'createWebhookListener' in handler
       ? handler.createWebhookListener(listenerOptions)
       : createTwilioWebhookListener(handler, listenerOptions);
-  return createServer(
+  const server = createServer(
     {
       headersTimeout,
       requestTimeout,
@@ -123,4 +140,6 @@ export function createTwilioWebhookServer(
     },
     (req, res) => listener(req, res),
   );
+  server.maxConnections = maxConnections;
+  return server;
 }
