@@ -8,7 +8,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { E164_NUMBER } from '../machine/checks.js';
 import { splitExtension } from './extension.js';
-import { readingOrder, replaceDoubleZeroPrefix } from './internationalPrefix.js';
+import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { recentlyParsed } from './parsePhoneTarget.js';
 import { recentKey, recentResults } from './recentResults.js';
 import { isTelUri, readTelUri } from './telUri.js';
@@ -113,13 +113,9 @@ function computeMask(number: string, defaultCountryOption: string | null): strin
   const country = typeof options.defaultCountry === 'string' ? options.defaultCountry.toUpperCase() : undefined;
   const defaultCountry: CountryCode | undefined =
     country !== undefined && isSupportedCountry(country) ? country : undefined;
-  // Read in the order parsePhoneTarget reads it, so that the mask shows the number that would be dialled.
+  const candidates = [parsePhoneNumberFromString(text, { defaultCountry, extract: false })];
   const international = replaceDoubleZeroPrefix(text);
-  const candidates = readingOrder(
-    text,
-    parsePhoneNumberFromString(text, { defaultCountry, extract: false }),
-    international === null ? null : parsePhoneNumberFromString(international, { extract: false }),
-  );
+  if (international !== null) candidates.push(parsePhoneNumberFromString(international, { extract: false }));
   const parsed = candidates.find((candidate) => candidate?.isValid()) ?? candidates.find((c) => c !== undefined);
   if (parsed !== undefined) {
     const callingCode = `+${parsed.countryCallingCode}`;

@@ -17,7 +17,7 @@ import {
 import type { TargetInput } from '../machine/types.js';
 import { InvalidPhoneNumberError, type InvalidPhoneNumberReason } from './errors.js';
 import { isKeyableExtension, splitExtension } from './extension.js';
-import { readingOrder, replaceDoubleZeroPrefix } from './internationalPrefix.js';
+import { replaceDoubleZeroPrefix } from './internationalPrefix.js';
 import { maskPhoneNumber } from './maskPhoneNumber.js';
 import { recentKey, recentResults } from './recentResults.js';
 import { isTelUri, readTelUri } from './telUri.js';
@@ -284,7 +284,7 @@ function readPhoneTarget(input: TargetInput, country: string | null): PhoneTarge
     asInternational === null || defaultCountry === undefined
       ? null
       : parseCandidate(`+${getCountryCallingCode(defaultCountry)} ${split.number}`, undefined);
-  const chosen = [...readingOrder(split.number, asWritten, asInternational), asNationalDigits].find(
+  const chosen = [asWritten, asInternational, asNationalDigits].find(
     (attempt): attempt is Parsed => attempt !== null && 'parsed' in attempt && attempt.parsed.isValid(),
   );
 

@@ -44,12 +44,6 @@ describe('maskPhoneNumber', () => {
     expect(maskPhoneNumber('020 7946 0000', { defaultCountry: 'gb' })).toBe('+44 20 ••• 0000');
   });
 
-  it('shows the country parsePhoneTarget dials: 00 standing apart is 00 and a country code', () => {
-    expect(maskPhoneNumber('00 1 201 555 0123', { defaultCountry: 'HK' })).toBe('+1 201 ••• 0123');
-    expect(maskPhoneNumber('00 49 1512 3456789', { defaultCountry: 'KH' })).toBe('+49 ••• 6789');
-    expect(maskPhoneNumber('001 201 555 0123', { defaultCountry: 'HK' })).toBe('+20 ••• 0123');
-  });
-
   it('never throws for a default country that is not text: it is no country', () => {
     expect(maskPhoneNumber('020 7946 0000', { defaultCountry: 44 as never })).toBe('•••00');
     expect(maskPhoneNumber('020 7946 0000', { defaultCountry: ['gb'] as never })).toBe('•••00');

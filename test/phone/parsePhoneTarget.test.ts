@@ -12,7 +12,6 @@ import { type CountryCode, getCountryCallingCode, getExampleNumber } from 'libph
 import { describe, expect, it } from 'vitest';
 import { InvalidPhoneNumberError, type InvalidPhoneNumberReason } from '../../src/phone/errors.js';
 import { type PhoneNumberType, parsePhoneTarget } from '../../src/phone/parsePhoneTarget.js';
-import { MOBILE_EXAMPLES } from './numberingPlans.js';
 
 type PlanRow = [country: CountryCode, type: PhoneNumberType, nationalNumber: string];
 
@@ -285,33 +284,6 @@ describe('parsePhoneTarget: the forms people type', () => {
     ['002 1 268 464 1234', 'KR', '+12684641234'],
   ])('%j (default %s) is %s', (text, defaultCountry, e164) => {
     expect(parsePhoneTarget(text, { defaultCountry }).e164).toBe(e164);
-  });
-
-  it.each([
-    // 00 standing apart is 00 and a country code, not the start of a carrier's prefix (001 in Hong Kong, 002 in
-    // South Korea, 009 in Cambodia): the US, not Egypt; Germany, not India.
-    ['00 1 201 555 0123', 'HK', '+12015550123'],
-    ['00 1 201 555 0123', 'KR', '+12015550123'],
-    ['00 49 1512 3456789', 'KH', '+4915123456789'],
-    ['00-91-81234-56789', 'HK', '+918123456789'],
-    // Written without the space, the same digits keep the country's own reading.
-    ['001 201 555 0123', 'HK', '+2015550123'],
-  ])('%j (default %s) is %s', (text, defaultCountry, e164) => {
-    expect(parsePhoneTarget(text, { defaultCountry }).e164).toBe(e164);
-  });
-
-  it("reads 00, a space and a country code as that country's number whatever the default country", () => {
-    // Every country's example mobile behind "00 " and its calling code, with each country as the default.
-    const misread: string[] = [];
-    for (const { e164, country: callee } of MOBILE_EXAMPLES) {
-      const national = parsePhoneTarget(e164);
-      const written = `00 ${national.callingCode} ${e164.slice(1 + national.callingCode.length)}`;
-      for (const { country: caller } of MOBILE_EXAMPLES) {
-        const read = parsePhoneTarget(written, { defaultCountry: caller }).e164;
-        if (read !== e164) misread.push(`${written} from ${caller}: ${read}, not ${callee}'s ${e164}`);
-      }
-    }
-    expect(misread).toEqual([]);
   });
 
   it('gives national and international forms without the extension', () => {
