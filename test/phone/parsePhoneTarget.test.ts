@@ -282,6 +282,11 @@ describe('parsePhoneTarget: the forms people type', () => {
     // Antigua through South Korea's carrier prefix 002 (not the 00 and country code they also start with).
     ['0011 501 622 1234', 'AU', '+5016221234'],
     ['002 1 268 464 1234', 'KR', '+12684641234'],
+    // Whatever the spaces, as a phone there dials the digits: Hong Kong's carrier prefix 001 and Egypt, Colombia's
+    // carrier prefix 009 written apart from 00 (where 00 alone is no international prefix) and Jamaica.
+    ['00 1 201 555 0123', 'HK', '+2015550123'],
+    ['00 9 1 876 210 1234', 'CO', '+18762101234'],
+    ['00-9-1-876-210-1234', 'CO', '+18762101234'],
   ])('%j (default %s) is %s', (text, defaultCountry, e164) => {
     expect(parsePhoneTarget(text, { defaultCountry }).e164).toBe(e164);
   });
