@@ -418,6 +418,28 @@ describe('Twilio Media Streams', () => {
     }
   });
 
+  it('survives peers that reset the connection while an upgrade is refused', async () => {
+    const harness = await start();
+    const { port } = harness.server.address() as AddressInfo;
+    const upgrade = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    // Unsigned (refused with 400) and elsewhere (404), each peer resetting right after its request.
+    for (let i = 0; i < 40; i++) {
+      const raw = connect(port, '127.0.0.1');
+      raw.on('error', () => {});
+      await once(raw, 'connect');
+      const closed = once(raw, 'close');
+      raw.write(upgrade(i % 2 === 0 ? '/hooks/media-stream' : '/hooks/elsewhere'), () => raw.resetAndDestroy());
+      await closed;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Still serving: a signed stream opens.
+    const stream = await TwilioStream.open(harness.server);
+    stream.ws.close();
+    await stream.closed;
+  });
+
   it('takes upgrades signed over its own stream URL, or with a SharedKey secret', async () => {
     const url = 'wss://streams.example.test/voice/media';
     const sharedKeySecret = 'shared-key-secret-0123456789abcdef';

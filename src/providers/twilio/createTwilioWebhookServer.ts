@@ -39,9 +39,10 @@ export interface TwilioWebhookServerOptions extends TwilioWebhookListenerOptions
   /**
    * Most connections open at once (1 to 1 000 000); one over it is closed as
    * soon as it is accepted, unanswered (Node's `maxConnections`). Default: no
-   * limit. Twilio opens about one connection per webhook in flight; set it
-   * well above the verifications you run at once, so that a flood of idle
-   * connections cannot take the process's memory or file descriptors.
+   * limit. Twilio opens about one connection per webhook in flight, and a
+   * Media Stream served by the same server holds one for as long as its call
+   * lasts; set it well above the calls you run at once, so that a flood of
+   * idle connections cannot take the process's memory or file descriptors.
    */
   maxConnections?: number;
 }

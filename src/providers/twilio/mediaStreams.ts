@@ -171,6 +171,17 @@ function refuseUpgrade(request: IncomingMessage, settings: MediaStreamEndpointSe
 }
 
 /**
+ * Answers an upgrade with `status` and closes its socket. Node leaves an
+ * upgraded socket without an error listener: a peer that resets the
+ * connection meanwhile must not take the process down.
+ */
+function refuseSocket(socket: Duplex, status: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
  * Accepts Media Streams on `server`: WebSocket upgrades whose path ends like
  * the stream URL's and that carry Twilio's signature of the stream URL; other
  * upgrades are left to other listeners (or refused with 404 when there are
@@ -188,13 +199,12 @@ export async function listenForMediaStreams(
   const started = new Set<string>();
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (lastSegment(request.url ?? '') !== segment) {
-      if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      if (server.listenerCount('upgrade') === 1) refuseSocket(socket, '404 Not Found');
       return;
     }
     const refused = refuseUpgrade(request, settings);
     if (refused !== null) {
-      socket.once('finish', () => socket.destroy());
-      socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      refuseSocket(socket, refused);
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => new StreamConnection(ws, settings, started));
