@@ -258,8 +258,8 @@ export interface AbuseGuard {
   readonly limits: Readonly<AbuseLimits>;
   /**
    * Refuses, with a {@link VerificationRefusedError}, a verification the
-   * limits do not allow (naming the limit it must wait longest for, when
-   * several refuse); otherwise counts it as started (so concurrent
+   * limits do not allow (with the longest wait of the limits that refuse,
+   * named by a lock before a rate); otherwise counts it as started (so concurrent
    * requests cannot all slip under a limit). Call it before any call is placed;
    * if the verification then does not start after all, give the count back
    * with the {@link CountedStart} it returns. Numbers are counted by their
@@ -409,6 +409,32 @@ function longestRateWait(
     if (wait !== null && (longest === null || wait > longest.wait)) longest = { limit, wait };
   }
   return longest;
+}
+
+/** A limit that refuses a request: its rule, the wait, and why, in words without the wait. */
+interface Refusal {
+  rule: AbuseRule;
+  retryAfterMs: number;
+  /** For a number's limit, the number masked; `null` for the user's. */
+  maskedNumber: string | null;
+  reason: string;
+}
+
+/**
+ * The refusal of a request some limits refuse: named by the first of them (a
+ * lock before a rate, the user's before a number's, as they are asked), with
+ * the longest of their waits, so that a retry then is not refused by another.
+ */
+function refuseAll(refusals: readonly Refusal[]): VerificationRefusedError {
+  const first = refusals[0] as Refusal;
+  const longest = refusals.reduce((kept, refusal) => (refusal.retryAfterMs > kept.retryAfterMs ? refusal : kept));
+  const reasons = longest === first ? first.reason : `${first.reason}, and ${longest.reason}`;
+  return new VerificationRefusedError(first.rule, {
+    retryAfterMs: longest.retryAfterMs,
+    subject: first.maskedNumber === null ? 'user' : 'number',
+    maskedNumber: first.maskedNumber,
+    explanation: `${reasons}; retry in ${describeDuration(longest.retryAfterMs)}`,
+  });
 }
 
 const LOCK_EXPLANATIONS: Record<AbuseLockRule, string> = {
@@ -590,35 +616,29 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     await store.prune(time - longestRetention);
   }
 
-  function refuseLock(lock: AbuseLock, time: number, maskedNumber: string | null): VerificationRefusedError {
-    const retryAfterMs = lock.until - time;
-    return new VerificationRefusedError(lock.rule, {
-      retryAfterMs,
-      subject: maskedNumber === null ? 'user' : 'number',
+  function lockRefusal(lock: AbuseLock, time: number, maskedNumber: string | null): Refusal {
+    return {
+      rule: lock.rule,
+      retryAfterMs: lock.until - time,
       maskedNumber,
-      explanation: `${maskedNumber === null ? '' : `${maskedNumber}: `}${LOCK_EXPLANATIONS[lock.rule]}; retry in ${describeDuration(retryAfterMs)}`,
-    });
+      reason: `${maskedNumber === null ? '' : `${maskedNumber}: `}${LOCK_EXPLANATIONS[lock.rule]}`,
+    };
   }
 
-  /** Of the limits that refuse a request, the one it must wait longest for (the first of equal waits). */
-  function refuseLongestWait(refusals: readonly VerificationRefusedError[]): VerificationRefusedError {
-    return refusals.reduce((kept, refusal) => (refusal.retryAfterMs > kept.retryAfterMs ? refusal : kept));
-  }
-
-  function refuseRate(
+  function rateRefusal(
     rule: Extract<AbuseRule, 'user-rate-limit' | 'number-rate-limit'>,
     limit: RateLimit,
     retryAfterMs: number,
     maskedNumber: string | null,
-  ): VerificationRefusedError {
+  ): Refusal {
     const who = maskedNumber === null ? 'the user started' : `${maskedNumber} was the target of`;
     const window = limit.window === 'fixed' ? 'this fixed window of' : 'the last';
-    return new VerificationRefusedError(rule, {
+    return {
+      rule,
       retryAfterMs,
-      subject: maskedNumber === null ? 'user' : 'number',
       maskedNumber,
-      explanation: `${who} ${limit.max} verification${limit.max === 1 ? '' : 's'} in ${window} ${describeDuration(limit.windowMs)}; retry in ${describeDuration(retryAfterMs)}`,
-    });
+      reason: `${who} ${limit.max} verification${limit.max === 1 ? '' : 's'} in ${window} ${describeDuration(limit.windowMs)}`,
+    };
   }
 
   async function check(request: AbuseCheckRequest): Promise<CountedStart> {
@@ -635,50 +655,52 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     await pruneNow(time);
     const user = userKeys(userId);
 
-    // Every limit is asked: the request passes only once all of them let it through, so the longest wait is the one to tell.
-    const refusals: VerificationRefusedError[] = [];
-    const userLock = await store.getLock(user.lock, time);
-    if (userLock !== null) refusals.push(refuseLock(userLock, time, null));
-    for (const e164 of numbers) {
-      const numberLock = await store.getLock(numberKeys(e164).lock, time);
-      if (numberLock !== null) refusals.push(refuseLock(numberLock, time, maskPhoneNumber(e164)));
-    }
+    // Every limit is asked: the request passes only once all of them let it through, so the longest wait is the one
+    // to tell. A store that fails once a limit refuses changes only how long the wait is known to be.
+    const refusals: Refusal[] = [];
+    try {
+      const userLock = await store.getLock(user.lock, time);
+      if (userLock !== null) refusals.push(lockRefusal(userLock, time, null));
+      for (const e164 of numbers) {
+        const numberLock = await store.getLock(numberKeys(e164).lock, time);
+        if (numberLock !== null) refusals.push(lockRefusal(numberLock, time, maskPhoneNumber(e164)));
+      }
 
-    if (limits.perUser.length > 0) {
-      const started = await store.getEvents(user.verifications, time - longestUserWindow);
-      const refusing = longestRateWait(started, limits.perUser, time);
-      if (refusing !== null) refusals.push(refuseRate('user-rate-limit', refusing.limit, refusing.wait, null));
-    }
+      if (limits.perUser.length > 0) {
+        const started = await store.getEvents(user.verifications, time - longestUserWindow);
+        const refusing = longestRateWait(started, limits.perUser, time);
+        if (refusing !== null) refusals.push(rateRefusal('user-rate-limit', refusing.limit, refusing.wait, null));
+      }
 
-    for (const e164 of numbers) {
-      const keys = numberKeys(e164);
-      const masked = maskPhoneNumber(e164);
-      if (limits.numberCooldownMs > 0) {
-        const since = time - limits.numberCooldownMs;
-        const recent = [
-          ...(await store.getEvents(keys.verifications, since)),
-          ...(await store.getEvents(keys.calls, since)),
-        ];
-        const latest = recent.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-        if (latest > since) {
-          const retryAfterMs = latest + limits.numberCooldownMs - time;
-          refusals.push(
-            new VerificationRefusedError('number-cooldown', {
-              retryAfterMs,
-              subject: 'number',
+      for (const e164 of numbers) {
+        const keys = numberKeys(e164);
+        const masked = maskPhoneNumber(e164);
+        if (limits.numberCooldownMs > 0) {
+          const since = time - limits.numberCooldownMs;
+          const recent = [
+            ...(await store.getEvents(keys.verifications, since)),
+            ...(await store.getEvents(keys.calls, since)),
+          ];
+          const latest = recent.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+          if (latest > since) {
+            refusals.push({
+              rule: 'number-cooldown',
+              retryAfterMs: latest + limits.numberCooldownMs - time,
               maskedNumber: masked,
-              explanation: `${masked} was called less than ${describeDuration(limits.numberCooldownMs)} ago; retry in ${describeDuration(retryAfterMs)}`,
-            }),
-          );
+              reason: `${masked} was called less than ${describeDuration(limits.numberCooldownMs)} ago`,
+            });
+          }
+        }
+        if (limits.perNumber.length > 0) {
+          const listed = await store.getEvents(keys.verifications, time - longestNumberWindow);
+          const refusing = longestRateWait(listed, limits.perNumber, time);
+          if (refusing !== null) refusals.push(rateRefusal('number-rate-limit', refusing.limit, refusing.wait, masked));
         }
       }
-      if (limits.perNumber.length > 0) {
-        const listed = await store.getEvents(keys.verifications, time - longestNumberWindow);
-        const refusing = longestRateWait(listed, limits.perNumber, time);
-        if (refusing !== null) refusals.push(refuseRate('number-rate-limit', refusing.limit, refusing.wait, masked));
-      }
+    } catch (error) {
+      if (refusals.length === 0) throw error;
     }
-    if (refusals.length > 0) throw refuseLongestWait(refusals);
+    if (refusals.length > 0) throw refuseAll(refusals);
 
     const counted = [user.verifications, ...numbers.map((e164) => numberKeys(e164).verifications)];
     await store.addEvent(user.verifications, time, { keepSince: time - longestUserWindow, keepLast: mostPerUser });

@@ -231,7 +231,7 @@ describe('per-number rate and cool-down', () => {
     await guard.check({ userId: 'mallory-3', numbers: [ALICE] });
   });
 
-  it("says the longest wait across the user's and the numbers' limits, so a retry then passes", async () => {
+  it("says the longest wait across the user's and the numbers' limits, named by the user's, so a retry then passes", async () => {
     const { clock, guard } = setUp({ perUser: [{ max: 2, windowMs: 10 * MINUTE }], numberCooldownMs: 15 * MINUTE });
     await guard.check({ userId: 'alice', numbers: [ALICE] }); // t = 0
     clock.advance(MINUTE);
@@ -240,25 +240,51 @@ describe('per-number rate and cool-down', () => {
     // The user may start again at t = 10 min, but Alice's number not before t = 15 min.
     const error = await expectRefused(
       guard.check({ userId: 'alice', numbers: [ALICE] }),
-      'number-cooldown',
+      'user-rate-limit',
       13 * MINUTE,
     );
-    expect(error.subject).toBe('number');
+    expect(error.subject).toBe('user');
+    expect(error.message).toBe(
+      'Verification refused (user-rate-limit): the user started 2 verifications in the last 10 minutes, and ' +
+        '+1 425 ••• 0100 was called less than 15 minutes ago; retry in 13 minutes',
+    );
     clock.advance(13 * MINUTE - 1);
     await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'number-cooldown', 1);
     clock.advance(1);
     await guard.check({ userId: 'alice', numbers: [ALICE] });
   });
 
-  it('says the longest wait when a lock ends before another limit lets the request through', async () => {
-    const { clock, guard } = setUp({ numberCooldownMs: 30 * MINUTE, fraudLockoutMs: 10 * MINUTE });
+  it('names a lock before any other limit, with the longest wait of them all', async () => {
+    const { clock, guard } = setUp({
+      perUser: [{ max: 1, windowMs: HOUR }],
+      numberCooldownMs: 30 * MINUTE,
+      fraudLockoutMs: 10 * MINUTE,
+    });
     await guard.check({ userId: 'alice', numbers: [ALICE] });
     await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
     clock.advance(MINUTE);
-    // Both locks end at 10 min; the number's cool-down from the fraud call at 30 min.
-    await expectRefused(guard.check({ userId: 'alice', numbers: [ALICE] }), 'number-cooldown', 29 * MINUTE);
-    // Another number: only the user's lock stands.
+    // The locks end at 10 min, the number's cool-down after the fraud call at 30 min, the user's hour at 60 min.
+    const error = await expectRefused(
+      guard.check({ userId: 'alice', numbers: [ALICE] }),
+      'user-fraud-lockout',
+      59 * MINUTE,
+    );
+    expect(error.subject).toBe('user');
+    // Another user's request for the locked number: the number's lock, and its cool-down's wait.
+    await expectRefused(guard.check({ userId: 'bob', numbers: [ALICE] }), 'number-fraud-lockout', 29 * MINUTE);
+  });
+
+  it('refuses with the limit found when the store fails on the limits asked after it', async () => {
+    const { clock, guard, store } = setUp({ perUser: [{ max: 1, windowMs: HOUR }], fraudLockoutMs: 10 * MINUTE });
+    await guard.check({ userId: 'alice', numbers: [ALICE] });
+    await guard.record(finished('fraud', ['+14255550100', 'fraud']), { userId: 'alice' });
+    clock.advance(MINUTE);
+    store.getEvents = async () => {
+      throw new Error('store down');
+    };
     await expectRefused(guard.check({ userId: 'alice', numbers: [BOB] }), 'user-fraud-lockout', 9 * MINUTE);
+    // With nothing refusing first, the store's failure is the answer.
+    await expect(guard.check({ userId: 'carol', numbers: [BOB] })).rejects.toThrow('store down');
   });
 
   it('keeps a cool-down after a verification listing the number', async () => {
