@@ -70,16 +70,6 @@ const DEADLINE_TIMER = 'deadline';
  */
 const CATCH_UP = { guard: 'isPastDeadline', actions: 'catchUpFirst' } as const;
 
-/**
- * What a state guarantees to the commands its entry sends (the ways into it check it first). Walking every state
- * the machine reaches, a test confirms that none is entered without it; should one ever be, the machine fails
- * loudly instead of sending a command without its call or number.
- */
-function inState<T>(value: T | null | undefined, what: string): T {
-  if (value === null || value === undefined) throw new Error(`verification machine: entered a state without ${what}`);
-  return value;
-}
-
 const liveCallId = (context: VerificationContext, event: unknown): boolean =>
   isWellFormedEvent(event) && 'callId' in event && event.callId === context.liveCallId;
 
@@ -511,20 +501,20 @@ const machineSetup = setup({
       farewell: [],
       speech: context.input.speech,
     })),
-    // The dial of the attempt, after `markDialed`: `connecting` is entered only with a number to dial. The commands
-    // a state's entry always sends are plain emits: `enqueueActions` builds its helpers on every call.
-    dial: emit(({ context }) => {
-      const { target, callerId } = inState(currentAttempt(context), 'an attempt to dial');
-      return {
-        type: 'dial' as const,
+    // The dial of the attempt, after `markDialed`.
+    dial: enqueueActions(({ context, enqueue }) => {
+      const attempt = currentAttempt(context);
+      if (attempt === undefined || attempt.target.e164 === null) return;
+      enqueue.emit({
+        type: 'dial',
         attempt: context.attemptIndex,
-        to: inState(target.e164, 'a number to dial'),
-        extension: target.extension,
-        callerId,
+        to: attempt.target.e164,
+        extension: attempt.target.extension,
+        callerId: attempt.callerId,
         ringTimeoutMs: context.input.timing.ringTimeoutMs,
         dialTimeoutMs: context.input.timing.dialTimeoutMs,
         machineDetection: context.input.machineDetection,
-      };
+      });
     }),
     // Hangs up the live call, if any; `forgetLiveCall` then records that it is gone.
     hangUp: enqueueActions(({ context, enqueue }, params: { farewell: Farewell | null }) => {
@@ -542,20 +532,20 @@ const machineSetup = setup({
         speech: context.input.speech,
       });
     }),
-    // The extension's digits, after `markExtensionStarted`: `sendingExtension` is entered only on a live call to a
-    // target with an extension.
-    sendExtensionDigits: emit(({ context }) => ({
-      type: 'sendDigits' as const,
-      callId: inState(context.liveCallId, 'a live call'),
-      digits: inState(currentAttempt(context)?.target.extension, 'an extension'),
-    })),
-    // The prompt numbered by `nextPrompt`: the prompt states are entered only on a live call.
-    playPrompt: emit(({ context }, params: { kind: 'greeting' | 'reprompt' }) => {
+    // The extension's digits, after `markExtensionStarted`.
+    sendExtensionDigits: enqueueActions(({ context, enqueue }) => {
+      const extension = currentAttempt(context)?.target.extension ?? null;
+      if (context.liveCallId === null || extension === null) return;
+      enqueue.emit({ type: 'sendDigits', callId: context.liveCallId, digits: extension });
+    }),
+    // The prompt numbered by `nextPrompt`.
+    playPrompt: enqueueActions(({ context, enqueue }, params: { kind: 'greeting' | 'reprompt' }) => {
+      if (context.liveCallId === null) return;
       const kind: PromptKind = params.kind === 'greeting' ? 'greeting' : context.repromptKind;
       const { input } = context;
-      return {
-        type: 'playPrompt' as const,
-        callId: inState(context.liveCallId, 'a live call'),
+      enqueue.emit({
+        type: 'playPrompt',
+        callId: context.liveCallId,
         promptSeq: context.promptSeq,
         kind,
         segments: buildPromptSegments(kind, {
@@ -570,7 +560,7 @@ const machineSetup = setup({
           inputTimeoutMs: input.timing.inputTimeoutMs,
           timeoutOwner: input.inputTimeoutOwner,
         },
-      };
+      });
     }),
   },
 });

@@ -1,11 +1,12 @@
 /**
- * The commands a state's entry sends rest on what the ways into it guarantee:
+ * The commands a state's entry sends need what the ways into it guarantee:
  * `connecting` is entered only with a number to dial, the prompt states only on
  * a live call, `sendingExtension` only on a live call to a target with an
- * extension. Walking every state the machine reaches in every configuration the
- * path coverage walks, with every event offered there, each step's states
- * must keep those guarantees and each command it emits must name the call or
- * number the context holds.
+ * extension (the actions send nothing without them, which would leave the
+ * state waiting for its deadline). Walking every state the machine reaches in
+ * every configuration the path coverage walks, with every event offered there,
+ * each step's states must keep those guarantees and each command it emits must
+ * name the call or number the context holds.
  */
 import { describe, expect, it } from 'vitest';
 import type { AnyActorScope } from 'xstate';
