@@ -78,7 +78,8 @@ const join = (...parts: string[]): string => parts.filter((part) => part !== '')
  * ```
  */
 export function maskPhoneNumber(number: string, options: MaskPhoneNumberOptions = {}): string {
-  const country = options.defaultCountry ?? null;
+  // Masking never throws: options that are not an object are none.
+  const country = (typeof options === 'object' && options !== null ? options.defaultCountry : null) ?? null;
   if (typeof number !== 'string') return computeMask(number, country);
   return recentMasks.recall(recentKey(number, country), () => computeMask(number, country));
 }

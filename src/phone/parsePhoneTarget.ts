@@ -215,7 +215,8 @@ const withoutExtension = { formatExtension: (formatted: string) => formatted };
  * ```
  */
 export function parsePhoneTarget(input: TargetInput, options: ParsePhoneTargetOptions = {}): PhoneTarget {
-  const country = options.defaultCountry ?? null;
+  // `null` options are none, as `undefined` are.
+  const country = options?.defaultCountry ?? null;
   if (typeof input !== 'string') return Object.freeze(readPhoneTarget(input, country));
   return recentTargets.recall(recentKey(input, country), () => Object.freeze(readPhoneTarget(input, country)));
 }

@@ -91,6 +91,15 @@ export function missingMethods(value: unknown, names: readonly string[]): string
   return names.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
 }
 
+/**
+ * The issue of an option that must be an object with methods `names` (a
+ * store, a clock, a provider), naming the methods it lacks; none when it has them.
+ */
+export function methodIssues(value: unknown, path: string, what: string, names: readonly string[]): RequestIssue[] {
+  const missing = missingMethods(value, names);
+  return missing.length === 0 ? [] : [{ path, message: `must be ${what}; it has no ${missing.join(', ')}` }];
+}
+
 const isText = (value: unknown, max = MAX_TEXT): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 
@@ -235,6 +244,9 @@ export function normalizeVerificationRequest(
 ): VerificationInput {
   const issues: Issues = [];
   if (!isRecord(request)) throw new InvalidRequestError([{ path: '', message: 'the request must be an object' }]);
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { startedAt?, … }' }]);
+  }
   unknownKeys(
     request,
     [

@@ -27,6 +27,9 @@ export interface RuntimeClock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** The methods a {@link RuntimeClock} has, for checking a clock a host passes. */
+export const RUNTIME_CLOCK_METHODS = ['now', 'setTimeout', 'clearTimeout'] as const;
+
 /**
  * The real clock: `Date.now()` and the global timers.
  *

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Actor, type ActorOptions, type AnyActorLogic, createActor } from 'xstate';
+import { InvalidRequestError } from '../errors.js';
 import {
   bindHostChecks,
   createNumberCheckActor,
@@ -20,6 +21,7 @@ import { type VerificationCallMachine, verificationCallMachine } from '../machin
 import { createNumberCheck } from '../phone/createNumberCheck.js';
 import type { DialingPolicyOptions } from '../phone/dialingPolicy.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
+import { actorOptionIssues } from './runOptions.js';
 
 /** A clock for the machine's timers, as XState takes it (`SimulatedClock` for virtual time). */
 export type MachineClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -106,6 +108,13 @@ export function prepareVerification(
   request: VerificationRequest,
   options: VerificationActorOptions = {},
 ): PreparedVerification {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRequestError([
+      { path: 'options', message: 'must be an object: { verifyPin?, checkNumber?, clock?, … }' },
+    ]);
+  }
+  const issues = actorOptionIssues(options as unknown as Record<string, unknown>);
+  if (issues.length > 0) throw new InvalidRequestError(issues);
   // XState's clock has no reading; the runtime's clocks (and XState's SimulatedClock) do.
   const reading = options.clock as { now?: () => number } | undefined;
   const timeTeller = typeof reading?.now === 'function' ? (reading as { now(): number }) : undefined;

@@ -41,6 +41,7 @@ import {
   type UnstampedObservation,
   type VerificationObservation,
 } from './observations.js';
+import { checkRunOptions } from './runOptions.js';
 
 /**
  * How to run a verification: the host's checks (`verifyPin`, `checkNumber`,
@@ -103,8 +104,9 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
 /**
  * Runs one verification to its final status.
  *
- * Throws (rejects with) an `InvalidRequestError` for bad input before any call
- * is placed. Otherwise resolves exactly once with the result; when it resolves,
+ * Throws (rejects with) an `InvalidRequestError` for a bad request or options
+ * (a provider, clock, signal or hook that cannot work) before anything is
+ * counted or any call placed. Otherwise resolves exactly once with the result; when it resolves,
  * no timer, listener or call of the verification is left.
  *
  * @example
@@ -120,6 +122,7 @@ export function runVerification(
   options: RunVerificationOptions,
 ): Promise<VerificationResult> {
   try {
+    checkRunOptions(options);
     const { provider, abuseGuard } = options;
     // The ids are checked as the durable service checks those of a start: they reach the provider and the limits.
     const { verificationId, userId } = checkStartOptions(options, abuseGuard !== undefined);

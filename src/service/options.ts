@@ -7,7 +7,8 @@
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
-import { isRecord, missingMethods } from '../request/normalizeRequest.js';
+import { isRecord, methodIssues } from '../request/normalizeRequest.js';
+import { RUNTIME_CLOCK_METHODS } from '../runtime/clock.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 import { checkOptions, DURATION_RANGE, isDuration } from '../store/options.js';
 
@@ -51,10 +52,7 @@ const DURATIONS = ['outageThresholdMs', 'checkTimeoutMs', 'effectLeaseMs', 'orph
 export function checkServiceOptions(options: unknown): void {
   checkOptions('verification service', options, ({ options, issues, durations }) => {
     const lacking = (path: string, what: string, names: readonly string[]): void => {
-      const missing = missingMethods(options[path], names);
-      if (missing.length > 0) {
-        issues.push({ path, message: `must be ${what}; it has no ${missing.join(', ')}` });
-      }
+      issues.push(...methodIssues(options[path], path, what, names));
     };
     lacking('store', 'a verification store (memory, SQLite or PostgreSQL)', STORE_METHODS);
     lacking('provider', 'a durable voice provider', PROVIDER_METHODS);
@@ -76,7 +74,7 @@ export function checkServiceOptions(options: unknown): void {
       }
     }
     if (options.abuseGuard !== undefined) lacking('abuseGuard', 'an abuse guard', ['check', 'record']);
-    if (options.clock !== undefined) lacking('clock', 'a clock', ['now', 'setTimeout', 'clearTimeout']);
+    if (options.clock !== undefined) lacking('clock', 'a clock', RUNTIME_CLOCK_METHODS);
     if (options.maskNumbers !== undefined && typeof options.maskNumbers !== 'boolean') {
       issues.push({ path: 'maskNumbers', message: 'must be true or false' });
     }

@@ -26,8 +26,12 @@ function refusal(make: () => unknown): InvalidServiceConfigurationError {
   throw new Error('the options were accepted');
 }
 
-const carrier = (clock = new VirtualClock({ autoAdvance: false })) =>
-  new SimulatedCarrier({ clock, numbers: { [PRIMARY]: { kind: 'no-answer' } } });
+/** A carrier whose reports go nowhere: what these tests look at happens before any would matter. */
+const carrier = (clock = new VirtualClock({ autoAdvance: false })) => {
+  const network = new SimulatedCarrier({ clock, numbers: { [PRIMARY]: { kind: 'no-answer' } } });
+  network.connect(() => {});
+  return network;
+};
 
 it('createVerificationService refuses options that cannot work, listing every problem at once', () => {
   const provider = carrier();

@@ -99,6 +99,8 @@ describe('the durable service', () => {
   it('gives up waiting after timeoutMs with a ResultTimeoutError naming the verification and the wait', async () => {
     const { clock, store, carrier } = setUp({ [PRIMARY]: { kind: 'no-answer' } });
     const service = createVerificationService({ store, provider: carrier, clock, sweepIntervalMs: null });
+    // A network whose reports go nowhere: the verification does not end.
+    carrier.connect(() => {});
     const { verificationId } = await service.start({ targets: [PRIMARY] }, { verificationId: 'v-wait' });
     for (const timeoutMs of [0, 20]) {
       const waited = service.waitForResult(verificationId, { timeoutMs });

@@ -260,6 +260,11 @@ describe('the webhook server', () => {
     { keepAliveTimeoutMs: -1 },
     { maxConnections: 0 },
     { maxConnections: 1.5 },
+    // The listener's own options, passed on: a body limit that is no number would let any body through.
+    { maxBodyBytes: Number.NaN },
+    { maxBodyBytes: -1 },
+    { maxBodyBytes: 'x' as unknown as number },
+    { bodyReadTimeoutMs: 0 },
   ])('refuses %j', (options) => {
     expect(() => createTwilioWebhookServer(provider(), options)).toThrow(VoiceMfaError);
   });

@@ -4,15 +4,15 @@
  *
  * @module
  */
-import type { RequestIssue } from '../../errors.js';
+import { type RequestIssue, VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { DialCommand, ProviderCommand } from '../../machine/commands.js';
 import type { AnsweredBy, CallEnding, ProviderEvent, SitKind } from '../../machine/events.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
-import { isRecord, unknownKeys } from '../../request/normalizeRequest.js';
-import type { RuntimeClock, TimerHandle } from '../../runtime/clock.js';
+import { isRecord, methodIssues, unknownKeys } from '../../request/normalizeRequest.js';
+import { RUNTIME_CLOCK_METHODS, type RuntimeClock, type TimerHandle } from '../../runtime/clock.js';
 import { toHeardEvent } from '../heardOnCall.js';
 import type {
   DurableVoiceProvider,
@@ -333,8 +333,16 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /** Throws an {@link InvalidSimulationError} listing every problem of the options. */
   constructor(options: SimulatedCarrierOptions) {
+    if (!isRecord(options)) {
+      throw new InvalidSimulationError([{ path: 'options', message: 'must be an object: { clock, numbers?, … }' }]);
+    }
     this.clock = options.clock;
-    const issues: RequestIssue[] = [];
+    const issues: RequestIssue[] = [
+      ...methodIssues(options.clock, 'clock', 'a clock (a VirtualClock, or the system clock)', RUNTIME_CLOCK_METHODS),
+    ];
+    if (options.seed !== undefined && !Number.isFinite(options.seed)) {
+      issues.push({ path: 'seed', message: 'must be a finite number' });
+    }
     checkCarrierTiming(options.timing, 'timing', issues);
     // A timing that is no object was refused above: the defaults stand in until the error is thrown.
     this.timing = isRecord(options.timing) ? overDefaults(options.timing) : DEFAULT_CARRIER_TIMING;
@@ -392,13 +400,40 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /**
    * Where the carrier sends events about verifications run by the durable
-   * service: typically `(id, event) => service.deliverEvent(id, event)`, or a
-   * function that picks one of several instances, as a load balancer would.
+   * service: the service itself, or a function such as
+   * `(id, event) => service.deliverEvent(id, event)` that may pick one of
+   * several instances, as a load balancer would. Needed before the service
+   * runs a verification on the carrier. Throws an
+   * {@link InvalidSimulationError} for anything else.
+   *
+   * @example
+   * ```ts
+   * const carrier = new SimulatedCarrier({ clock, numbers });
+   * const service = createVerificationService({ store, provider: carrier, clock });
+   * carrier.connect(service);
+   * ```
    */
-  connect(sink: (verificationId: string, event: ProviderEvent) => unknown): void {
+  connect(
+    destination:
+      | ((verificationId: string, event: ProviderEvent) => unknown)
+      | { deliverEvent(verificationId: string, event: ProviderEvent): unknown },
+  ): void {
+    const deliver =
+      typeof destination === 'function'
+        ? destination
+        : isRecord(destination) && typeof destination.deliverEvent === 'function'
+          ? (verificationId: string, event: ProviderEvent) => destination.deliverEvent(verificationId, event)
+          : null;
+    if (deliver === null) {
+      throw new InvalidSimulationError([
+        { path: 'connect', message: 'takes the verification service, or a function (verificationId, event) => …' },
+      ]);
+    }
     this.sink = (verificationId, event) => {
-      // The service reports what it could not do to its own error handler; the network does not wait.
-      Promise.resolve(sink(verificationId, event)).catch(() => {});
+      // The service reports what it could not do to its own error handler; the network does not wait, nor fail.
+      try {
+        Promise.resolve(deliver(verificationId, event)).catch(() => {});
+      } catch {}
     };
   }
 
@@ -425,6 +460,13 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
 
   /** Carries out a command on the verification's calls; what follows comes through {@link SimulatedCarrier.connect}. */
   async run(effect: ProviderEffect, context: { verificationId: string }): Promise<readonly unknown[]> {
+    if (this.sink === null) {
+      // Its calls would ring with nobody told what happened on them.
+      throw new VoiceMfaError(
+        'PROVIDER_ERROR',
+        'SimulatedCarrier: connect it to the verification service before running verifications on it: carrier.connect(service)',
+      );
+    }
     this.durableSessions ??= new Map();
     let session = this.durableSessions.get(context.verificationId);
     if (session === undefined) {

@@ -5,12 +5,13 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VoiceMfaError } from '../../errors.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
+  MAX_BODY_BYTES_RANGE,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
 } from './handleTwilioWebhook.js';
+import { checkWholeNumber } from './optionChecks.js';
 
 /**
  * Anything that answers webhook requests: a `TwilioVoiceProvider`, or a function around `handleTwilioWebhook`.
@@ -160,17 +161,6 @@ function sendAndClose(res: ServerResponse, response: TwilioWebhookResponse): voi
 
 const TEXT = 'text/plain; charset=utf-8';
 
-function checkDeadline(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_BODY_READ_TIMEOUT_MS;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_DEADLINE_MS) {
-    throw new VoiceMfaError(
-      'PROVIDER_ERROR',
-      `createTwilioWebhookListener: bodyReadTimeoutMs must be an integer from 1 to ${MAX_DEADLINE_MS}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Creates a Node request listener for the webhooks. Mount it where
  * `publicBaseUrl` points: it answers paths ending in one of the webhook routes
@@ -195,8 +185,23 @@ export function createTwilioWebhookListener(
   const handle =
     typeof handler === 'function' ? handler : (request: TwilioWebhookRequest) => handler.handleWebhook(request);
   const screen = typeof handler === 'function' ? undefined : handler.screenWebhook?.bind(handler);
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const bodyReadTimeoutMs = checkDeadline(options.bodyReadTimeoutMs);
+  const owner = 'createTwilioWebhookListener';
+  const maxBodyBytes = checkWholeNumber(
+    owner,
+    'maxBodyBytes',
+    options.maxBodyBytes,
+    MAX_BODY_BYTES_RANGE.min,
+    MAX_BODY_BYTES_RANGE.max,
+    DEFAULT_MAX_BODY_BYTES,
+  );
+  const bodyReadTimeoutMs = checkWholeNumber(
+    owner,
+    'bodyReadTimeoutMs',
+    options.bodyReadTimeoutMs,
+    1,
+    MAX_DEADLINE_MS,
+    DEFAULT_BODY_READ_TIMEOUT_MS,
+  );
   return (req, res, next) => {
     const request = req as RequestWithBody;
     const head = {

@@ -13,6 +13,7 @@ import {
   type TwilioWebhookListener,
   type TwilioWebhookListenerOptions,
 } from './createTwilioWebhookListener.js';
+import { checkWholeNumber } from './optionChecks.js';
 
 /**
  * Options of the webhook server: the listener's, and the server's deadlines.
@@ -68,11 +69,7 @@ const MAX_DEADLINE_MS = 15_000;
 
 /** An option that must be a whole number from 1 to `max`, or its default when not given. */
 function checkInteger(name: string, value: number | undefined, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new VoiceMfaError('PROVIDER_ERROR', `createTwilioWebhookServer: ${name} must be an integer from 1 to ${max}`);
-  }
-  return value;
+  return checkWholeNumber('createTwilioWebhookServer', name, value, 1, max, fallback);
 }
 
 /**

@@ -120,6 +120,9 @@ export interface TwilioWebhookService {
  */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/** The range `maxBodyBytes` may be set in, wherever it is given. */
+export const MAX_BODY_BYTES_RANGE = { min: 1_024, max: 1_048_576 } as const;
+
 const TEXT = 'text/plain; charset=utf-8';
 const XML = 'text/xml; charset=utf-8';
 const FORM = 'application/x-www-form-urlencoded';

@@ -49,6 +49,7 @@ import { DialPacer } from './dialPacer.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   handleWebhookOfProvider,
+  MAX_BODY_BYTES_RANGE,
   screenTwilioWebhook,
   type TwilioWebhookOptions,
   type TwilioWebhookRequest,
@@ -67,6 +68,7 @@ import {
   type TwilioMediaStreamOptions,
   toMediaStreamUrl,
 } from './mediaStreams.js';
+import { checkWholeNumber } from './optionChecks.js';
 import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { isTooManyRequests, runTwilioEffect } from './twilioEffects.js';
@@ -191,10 +193,7 @@ function refuse(message: string): never {
 }
 
 function checkRange(name: string, value: number | undefined, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max)
-    refuse(`${name} must be an integer from ${min} to ${max}`);
-  return value;
+  return checkWholeNumber('TwilioVoiceProvider', name, value, min, max, fallback);
 }
 
 /** Default of {@link TwilioVoiceProviderOptions.maxQueuedDials}. */
@@ -303,7 +302,13 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
           : checkRange('entryPauseSeconds', options.entryPauseSeconds, 1, MAX_ENTRY_PAUSE_SECONDS, 1),
       replyWaitMs: checkRange('replyWaitMs', options.replyWaitMs, 0, 10_000, 2_000),
       pollPauseSeconds: checkRange('pollPauseSeconds', options.pollPauseSeconds, 1, 5, 1),
-      maxBodyBytes: checkRange('maxBodyBytes', options.maxBodyBytes, 1_024, 1_048_576, DEFAULT_MAX_BODY_BYTES),
+      maxBodyBytes: checkRange(
+        'maxBodyBytes',
+        options.maxBodyBytes,
+        MAX_BODY_BYTES_RANGE.min,
+        MAX_BODY_BYTES_RANGE.max,
+        DEFAULT_MAX_BODY_BYTES,
+      ),
     };
     this.registry = options.registry ?? new InMemoryTwilioCallRegistry();
     this.mediaStreams = this.toMediaStreamSettings(options, base.url.signedHref, sharedKeySecrets);
