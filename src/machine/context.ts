@@ -49,6 +49,13 @@ export interface VerificationContext {
   repromptKind: PromptKind;
   /** Keys typed since the last judged entry (without `#`); cleared as soon as an entry is judged. */
   entry: string;
+  /**
+   * Keys typed after a PIN's `#` — later in the same report (Twilio posts a
+   * whole entry at once) or while the PIN is checked — judged once the
+   * verifier has answered. Cleared with the entry. Absent from snapshots
+   * stored before it existed: read it with {@link keysHeldDuringCheck}.
+   */
+  keysDuringCheck: string;
   /** The end of a call that may still report an entry: it ended during a PIN check, or in the grace after a hang-up. */
   endedBeforeVerdict: CallEnding | null;
   /** Latest clock reading known to the machine. */
@@ -71,6 +78,7 @@ export function createInitialContext(input: VerificationInput): VerificationCont
     promptSeq: 0,
     repromptKind: 'invalid-entry',
     entry: '',
+    keysDuringCheck: '',
     endedBeforeVerdict: null,
     now: input.startedAt,
     promptStartedAt: input.startedAt,
@@ -78,6 +86,16 @@ export function createInitialContext(input: VerificationInput): VerificationCont
     ignoredEvents: emptyIgnoredCounts(),
     outcome: null,
   };
+}
+
+/** The keys held while a PIN is checked ({@link VerificationContext.keysDuringCheck}); none in an older snapshot. */
+export function keysHeldDuringCheck(context: VerificationContext): string {
+  return context.keysDuringCheck ?? '';
+}
+
+/** The held keys a wrong PIN's verdict hands on as the live call's keys: none without a live call. */
+export function keysToDeliverAfterCheck(context: VerificationContext): string {
+  return context.liveCallId === null ? '' : keysHeldDuringCheck(context);
 }
 
 /** A new, empty record for the attempt at `index`. */

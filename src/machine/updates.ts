@@ -18,11 +18,13 @@ import {
   type DeadlineKind,
   eventTime,
   inputTimerMs,
+  keysHeldDuringCheck,
+  keysToDeliverAfterCheck,
   patchCurrentAttempt,
   totalDeadlineAt,
   type VerificationContext,
 } from './context.js';
-import { judgeTimeout, scanKeys } from './entry.js';
+import { judgeTimeout, MAX_ENTRY_LENGTH, scanKeys } from './entry.js';
 import type { CallEnding, VerificationEvent } from './events.js';
 import { classifyIgnoredEvent } from './ignoredEvents.js';
 import type { AttemptResult, VerificationReason, VerificationStatus } from './outcomes.js';
@@ -33,6 +35,9 @@ export type Update<P = undefined> = (
   event: VerificationEvent,
   params: P,
 ) => Partial<VerificationContext>;
+
+/** Keys held during a PIN check: enough for two entries each one key past the longest judged, and their `#`. */
+const MAX_KEYS_HELD = 2 * (MAX_ENTRY_LENGTH + 2);
 
 const keysOf = (event: VerificationEvent): string => (event.type === 'call.digits' ? event.digits : '');
 
@@ -262,17 +267,33 @@ const markPromptEndedBeforeTimeout: Update = (context) => ({
 });
 const takeKeys: Update = (context, event) => {
   const result = scanEventKeys(context, event);
+  // Keys after a PIN's `#` in the same report are the next entry's: held until the verifier has answered.
+  const held = result.verdict === 'check-pin' ? keysOf(event).slice(result.keysTaken) : '';
   return {
     entry: result.entry,
+    keysDuringCheck: held.slice(0, MAX_KEYS_HELD),
     attempts: patchCurrentAttempt(context, (a) => ({
-      keysPressed: a.keysPressed + result.keysTaken,
+      keysPressed: a.keysPressed + result.keysTaken + held.length,
       invalidEntries: result.invalidEntries,
     })),
   };
 };
-const countKeysOnly: Update = (context, event) => ({
+// Keys typed while the PIN is checked count, and wait for its verdict.
+const holdKeysDuringCheck: Update = (context, event) => ({
+  keysDuringCheck: (keysHeldDuringCheck(context) + keysOf(event)).slice(0, MAX_KEYS_HELD),
   attempts: patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed + keysOf(event).length })),
 });
+// The held keys are handed on (raised as the call's keys, which counts them) once the PIN was judged wrong.
+const releaseKeysDuringCheck: Update = (context) => {
+  const delivered = keysToDeliverAfterCheck(context).length;
+  return {
+    keysDuringCheck: '',
+    attempts:
+      delivered === 0
+        ? context.attempts
+        : patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed - delivered })),
+  };
+};
 const takeTimeout: Update = (context) => {
   const { invalidEntries } = judgeEntryTimeout(context);
   return { entry: '', attempts: patchCurrentAttempt(context, () => ({ invalidEntries })) };
@@ -281,7 +302,7 @@ const takeWrongPin: Update = (context) => ({
   entry: '',
   attempts: patchCurrentAttempt(context, (a) => ({ invalidEntries: a.invalidEntries + 1 })),
 });
-const clearEntry: Update = () => ({ entry: '' });
+const clearEntry: Update = () => ({ entry: '', keysDuringCheck: '' });
 const setReprompt: Update<{ kind: PromptKind }> = (_, __, params) => ({ repromptKind: params.kind });
 const setRepromptForWrongEntry: Update = (context) => ({
   repromptKind: context.input.mode === 'pin' ? 'incorrect-pin' : 'invalid-entry',
@@ -341,7 +362,8 @@ export const UPDATES = {
   markGreetingEnded,
   markPromptEndedBeforeTimeout,
   takeKeys,
-  countKeysOnly,
+  holdKeysDuringCheck,
+  releaseKeysDuringCheck,
   takeTimeout,
   takeWrongPin,
   clearEntry,

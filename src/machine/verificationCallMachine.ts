@@ -30,6 +30,7 @@ import {
   currentAttempt,
   earliestDeadlineAt,
   isStateDeadlineDue,
+  keysToDeliverAfterCheck,
   totalDeadlineAt,
   type VerificationContext,
 } from './context.js';
@@ -331,8 +332,14 @@ const wrongPinTransitions = () =>
     },
     wrongPinThenHungUp(),
     {
+      // Keys typed after the PIN's `#` come next, as keys pressed during the re-prompt.
       target: `${ANSWERED}.reprompting`,
-      actions: ['takeWrongPin', { type: 'setReprompt', params: { kind: 'incorrect-pin' } }],
+      actions: [
+        'deliverKeysDuringCheck',
+        'takeWrongPin',
+        { type: 'setReprompt', params: { kind: 'incorrect-pin' } },
+        'releaseKeysDuringCheck',
+      ],
     },
   ] as const;
 
@@ -465,7 +472,8 @@ const machineSetup = setup({
     markGreetingEnded: updateAction('markGreetingEnded'),
     markPromptEndedBeforeTimeout: updateAction('markPromptEndedBeforeTimeout'),
     takeKeys: updateAction('takeKeys'),
-    countKeysOnly: updateAction('countKeysOnly'),
+    holdKeysDuringCheck: updateAction('holdKeysDuringCheck'),
+    releaseKeysDuringCheck: updateAction('releaseKeysDuringCheck'),
     takeTimeout: updateAction('takeTimeout'),
     takeWrongPin: updateAction('takeWrongPin'),
     clearEntry: updateAction('clearEntry'),
@@ -494,6 +502,12 @@ const machineSetup = setup({
     continueTick: raise(({ event }) => event as TickEvent),
     deliverCarried: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'verification.tick' && event.redeliver !== undefined) enqueue.raise(event.redeliver);
+    }),
+    // The keys held while the PIN was checked, on the live call, at the time the verdict came.
+    deliverKeysDuringCheck: enqueueActions(({ context, enqueue }) => {
+      const digits = keysToDeliverAfterCheck(context);
+      if (digits === '' || context.liveCallId === null) return;
+      enqueue.raise({ type: 'call.digits', callId: context.liveCallId, digits, at: context.now });
     }),
     hangUpLateCall: emit(({ context, event }) => ({
       type: 'hangUp' as const,
@@ -887,7 +901,7 @@ const buildMachine = (arrange: <C>(config: C) => C) =>
                       ],
                       'call.digits': [
                         CATCH_UP,
-                        { guard: 'isLiveCallEvent', actions: ['observeTime', 'countKeysOnly'] },
+                        { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdKeysDuringCheck'] },
                       ],
                     },
                   },

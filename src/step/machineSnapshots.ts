@@ -85,7 +85,9 @@ export function restoreStepActor(
   if (!isRecord(input) || !Array.isArray(input.targets)) {
     throw new CorruptRecordError(verificationId, 'its stored request is not one voice-mfa wrote');
   }
-  const restored = { ...withoutAttemptState(snapshot), context: { ...snapshot.context, input } };
+  // A snapshot stored before the context held keys during a PIN check held none.
+  const context = { keysDuringCheck: '', ...snapshot.context, input };
+  const restored = { ...withoutAttemptState(snapshot), context };
   try {
     // The stored input goes back into the context: `input` of the options is only read by a fresh start.
     return createActor(machine, {

@@ -15,6 +15,7 @@ import {
 import { getStateNodes } from 'xstate/graph';
 import { bindHostChecks, checkE164Number, type NumberCheckResult } from '../../src/machine/checks.js';
 import { totalDeadlineAt } from '../../src/machine/context.js';
+import { scanKeys } from '../../src/machine/entry.js';
 import type { VerificationEvent } from '../../src/machine/events.js';
 import type { VerificationReason, VerificationStatus } from '../../src/machine/outcomes.js';
 import type { VerificationInput, VerificationRequest } from '../../src/machine/types.js';
@@ -208,6 +209,14 @@ export function eventsFor(snapshot: MachineSnapshot): VerificationEvent[] {
   return [...providerEvents(snapshot), ...tickEvents(snapshot), ...invokedActorEvents(active)];
 }
 
+/** What the keys held during a PIN check would give on their own, or `none`. */
+function heldVerdict(context: MachineSnapshot['context']): string {
+  const held = context.keysDuringCheck ?? '';
+  if (held === '') return 'none';
+  const rules = { mode: context.input.mode, fraudCode: context.input.fraudCode, maxInvalidEntries: Infinity };
+  return scanKeys({ entry: '', invalidEntries: 0 }, held, rules).verdict;
+}
+
 /**
  * What tells states apart for the traversal: the state value and the context
  * fields that decide a transition. Counters that only grow (ignored events,
@@ -222,6 +231,8 @@ export function serializeState(snapshot: MachineSnapshot): string {
     attemptIndex: context.attemptIndex,
     liveCall: context.liveCallId !== null,
     entry: context.entry,
+    // Keys held during a PIN check, by what their first entry would be (a PIN, the fraud code, an empty entry).
+    keysDuringCheck: heldVerdict(context),
     invalidEntries: attempt?.invalidEntries ?? 0,
     keysPressed: (attempt?.keysPressed ?? 0) > 0,
     hasExtension: (attempt?.target.extension ?? null) !== null,

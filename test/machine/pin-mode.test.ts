@@ -123,7 +123,7 @@ describe('SPEC PIN mode', () => {
     expect(h.output().status).toBe('denied');
   });
 
-  it('SPEC rule: keys pressed while the PIN is checked are counted but not taken as a new entry', async () => {
+  it('SPEC rule: keys pressed while the right PIN is checked are counted; the PIN approves', async () => {
     let answer: (ok: boolean) => void = () => undefined;
     const verifyPin = vi.fn(() => new Promise<boolean>((resolve) => (answer = resolve)));
     const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
@@ -135,6 +135,61 @@ describe('SPEC PIN mode', () => {
     expect(h.output().status).toBe('approved');
     expect(h.output().attempts[0]?.keysPressed).toBe(PIN.length + 1 + 2);
     expect(verifyPin).toHaveBeenCalledTimes(1);
+  });
+
+  it('SPEC row: a wrong PIN then the right one in one report (Twilio posts a whole entry) → judged in turn: approved', async () => {
+    const verifyPin = vi.fn(acceptsOnly(PIN));
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${WRONG}#${PIN}#`);
+
+    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+    // The wrong PIN was told before the right one was judged.
+    expect(h.last('playPrompt').kind).toBe('incorrect-pin');
+    expect(everythingVisible(h)).not.toContain(PIN);
+    expect(everythingVisible(h)).not.toContain(WRONG);
+  });
+
+  it('SPEC row: keys pressed while a wrong PIN is checked are the next entry: the right PIN then approves', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const verifyPin = vi.fn(() => new Promise<boolean>((resolve) => answers.push(resolve)));
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${WRONG}#`);
+    await h.keys('CA1', PIN.slice(0, 2));
+    await h.keys('CA1', `${PIN.slice(2)}#`);
+    // Held while the first is checked: not persisted after the verdict on them.
+    expect(h.actor.getSnapshot().context.keysDuringCheck).toBe(`${PIN}#`);
+    answers[0]?.(false);
+    await advance(h, 1);
+    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
+    answers[1]?.(true);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+    expect(everythingVisible(h)).not.toContain(PIN);
+  });
+
+  it('SPEC row: a wrong PIN then an empty one in one report both count: the limit reached, pin-failed', async () => {
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 2 } },
+      { verifyPin: acceptsOnly(PIN) },
+    );
+    await h.keys('CA1', '5##');
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'pin-failed' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 2, keysPressed: 3 });
+  });
+
+  it('SPEC rule: a partial entry held while a wrong PIN is checked goes on after the re-prompt', async () => {
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
+    await h.keys('CA1', `${WRONG}#${PIN.slice(0, 3)}`);
+    expect(isFinished(h)).toBe(false);
+    // Keys during the re-prompt stop it (barge-in): the rest of the PIN completes the entry.
+    await h.keys('CA1', `${PIN.slice(3)}#`);
+
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
   });
 
   it('SPEC row: the callee hangs up while the right PIN is checked → the PIN and # came first: approved', async () => {

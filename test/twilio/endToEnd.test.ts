@@ -285,6 +285,22 @@ describe('Twilio end to end', () => {
     expect(result.attempts[0]?.keysPressed).toBe(5);
   });
 
+  it('a wrong PIN and the right one posted as one entry are judged in turn: approved', async () => {
+    const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: async (entry) => entry === '1234' });
+    const call = await h.call(1);
+    // The Gather posts both: the first is answered as a wrong PIN, and the second then ends the call by REST.
+    const twiml = await call.press(await answered(call), '1111#1234#');
+    expect(spoken(expectPromptGather(twiml, { pause: 2 }))[0]).toBe('That PIN was not correct.');
+    const result = await verification;
+    expect(h.rest.updates().map((update) => update.data.Twiml)).toEqual([
+      expect.stringContaining(
+        '<Say voice="Polly.Joanna-Neural">Thank you. Your verification is complete. Goodbye.</Say><Hangup/>',
+      ),
+    ]);
+    expect(result).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(result.attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 10 });
+  });
+
   it('a pause inside a PIN: the keys so far are reported and the rest of the input timeout is collected', async () => {
     const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: async (entry) => entry === '1234' });
     const call = await h.call(1);
