@@ -53,7 +53,7 @@ export interface VerificationContext {
    * Keys typed after a PIN's `#` — later in the same report (Twilio posts a
    * whole entry at once) or while the PIN is checked — judged once the
    * verifier has answered. Cleared with the entry. Absent from snapshots
-   * stored before it existed: read it with {@link keysHeldDuringCheck}.
+   * stored before it existed, which held none.
    */
   keysDuringCheck: string;
   /** The end of a call that may still report an entry: it ended during a PIN check, or in the grace after a hang-up. */
