@@ -93,9 +93,15 @@ export function keysHeldDuringCheck(context: VerificationContext): string {
   return context.keysDuringCheck ?? '';
 }
 
-/** The held keys a wrong PIN's verdict hands on as the live call's keys: none without a live call. */
+/**
+ * The held keys a wrong PIN's verdict hands on as the call's keys: the whole
+ * entries, up to the last `#`. A partial entry after them is dropped: the
+ * re-prompt that follows asks for the whole PIN again, and on Twilio plays in
+ * full, since those keys came before it.
+ */
 export function keysToDeliverAfterCheck(context: VerificationContext): string {
-  return context.liveCallId === null ? '' : keysHeldDuringCheck(context);
+  const held = keysHeldDuringCheck(context);
+  return held.slice(0, held.lastIndexOf('#') + 1);
 }
 
 /** A new, empty record for the attempt at `index`. */

@@ -41,13 +41,17 @@ const MAX_KEYS_HELD = 2 * (MAX_ENTRY_LENGTH + 2);
 
 const keysOf = (event: VerificationEvent): string => (event.type === 'call.digits' ? event.digits : '');
 
-/** The verdict of the keys an event carries on the entry so far. */
-export const scanEventKeys = (context: VerificationContext, event: VerificationEvent) =>
-  scanKeys({ entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 }, keysOf(event), {
+/** The verdict of `keys` on the entry so far. */
+const scanContextKeys = (context: VerificationContext, keys: string) =>
+  scanKeys({ entry: context.entry, invalidEntries: currentAttempt(context)?.invalidEntries ?? 0 }, keys, {
     mode: context.input.mode,
     fraudCode: context.input.fraudCode,
     maxInvalidEntries: context.input.timing.maxInvalidEntries,
   });
+
+/** The verdict of the keys an event carries on the entry so far. */
+export const scanEventKeys = (context: VerificationContext, event: VerificationEvent) =>
+  scanContextKeys(context, keysOf(event));
 
 /** The verdict of an input timeout on the entry so far. */
 export const judgeEntryTimeout = (context: VerificationContext) =>
@@ -283,15 +287,17 @@ const holdKeysDuringCheck: Update = (context, event) => ({
   keysDuringCheck: (keysHeldDuringCheck(context) + keysOf(event)).slice(0, MAX_KEYS_HELD),
   attempts: patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed + keysOf(event).length })),
 });
-// The held keys are handed on (raised as the call's keys, which counts them) once the PIN was judged wrong.
+// The held keys are handed on once the PIN was judged wrong (after `takeWrongPin`): raised as the call's keys,
+// whose judging counts again the keys it takes, which were counted when held.
 const releaseKeysDuringCheck: Update = (context) => {
-  const delivered = keysToDeliverAfterCheck(context).length;
+  const delivered = keysToDeliverAfterCheck(context);
+  const recounted = delivered === '' ? 0 : scanContextKeys(context, delivered).keysTaken;
   return {
     keysDuringCheck: '',
     attempts:
-      delivered === 0
+      recounted === 0
         ? context.attempts
-        : patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed - delivered })),
+        : patchCurrentAttempt(context, (a) => ({ keysPressed: a.keysPressed - recounted })),
   };
 };
 const takeTimeout: Update = (context) => {

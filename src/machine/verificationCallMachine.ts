@@ -330,9 +330,16 @@ const wrongPinTransitions = () =>
         'concludeInvalidInput',
       ],
     },
+    {
+      // The callee hung up meanwhile, but had typed another whole entry after the PIN: it came before the hang-up,
+      // so it is judged as keys reported after the call's end.
+      guard: and(['endedBeforeVerdict', 'holdsEntryAfterCheck']),
+      target: `${ANSWERED}.endingGrace`,
+      actions: ['deliverKeysDuringCheck', 'takeWrongPin', 'releaseKeysDuringCheck'],
+    },
     wrongPinThenHungUp(),
     {
-      // Keys typed after the PIN's `#` come next, as keys pressed during the re-prompt.
+      // Whole entries typed after the PIN's `#` come next, as keys pressed during the re-prompt.
       target: `${ANSWERED}.reprompting`,
       actions: [
         'deliverKeysDuringCheck',
@@ -424,6 +431,7 @@ const machineSetup = setup({
     },
     pinAccepted: ({ event }) => 'output' in event && event.output === true,
     endedBeforeVerdict: ({ context }) => context.endedBeforeVerdict !== null,
+    holdsEntryAfterCheck: ({ context }) => keysToDeliverAfterCheck(context) !== '',
     wrongPinExhausts: ({ context }) =>
       (currentAttempt(context)?.invalidEntries ?? 0) + 1 >= context.input.timing.maxInvalidEntries,
   },
@@ -504,10 +512,13 @@ const machineSetup = setup({
       if (event.type === 'verification.tick' && event.redeliver !== undefined) enqueue.raise(event.redeliver);
     }),
     // The keys held while the PIN was checked, on the live call, at the time the verdict came.
+    // Whole entries held while the PIN was checked, as keys of the call (live, or ended since), at the verdict's time.
     deliverKeysDuringCheck: enqueueActions(({ context, enqueue }) => {
       const digits = keysToDeliverAfterCheck(context);
-      if (digits === '' || context.liveCallId === null) return;
-      enqueue.raise({ type: 'call.digits', callId: context.liveCallId, digits, at: context.now });
+      const callId =
+        context.liveCallId ?? (context.endedBeforeVerdict === null ? null : currentAttempt(context)?.callId);
+      if (digits === '' || callId === null || callId === undefined) return;
+      enqueue.raise({ type: 'call.digits', callId, digits, at: context.now });
     }),
     hangUpLateCall: emit(({ context, event }) => ({
       type: 'hangUp' as const,

@@ -7,8 +7,19 @@
  * @module
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
-import { isRecord, methodIssues } from '../request/normalizeRequest.js';
+import { isRecord, methodIssues, missingMethods } from '../request/normalizeRequest.js';
 import { RUNTIME_CLOCK_METHODS } from './clock.js';
+
+/** What the run calls on an abort signal (and it reads `aborted`). */
+const SIGNAL_METHODS = ['addEventListener', 'removeEventListener'] as const;
+
+/**
+ * Whether `value` serves as an abort signal: by its shape, not `instanceof`,
+ * so that a polyfill's signal, or one from another realm, serves as well.
+ */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  return isRecord(value) && 'aborted' in value && missingMethods(value, SIGNAL_METHODS).length === 0;
+}
 
 /** What a host's check or hook option must be when given: a function. */
 function functionIssues(options: Record<string, unknown>, names: readonly string[]): RequestIssue[] {
@@ -53,9 +64,8 @@ export function checkRunOptions(options: unknown): void {
   if (abuseGuard !== undefined)
     issues.push(...methodIssues(abuseGuard, 'abuseGuard', 'an abuse guard', ['check', 'record']));
   if (clock !== undefined) issues.push(...methodIssues(clock, 'clock', 'a clock', RUNTIME_CLOCK_METHODS));
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isAbortSignal(signal))
     issues.push({ path: 'signal', message: 'must be an AbortSignal' });
-  }
   if (maskNumbers !== undefined && typeof maskNumbers !== 'boolean') {
     issues.push({ path: 'maskNumbers', message: 'must be true or false' });
   }

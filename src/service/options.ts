@@ -9,6 +9,7 @@ import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord, methodIssues } from '../request/normalizeRequest.js';
 import { RUNTIME_CLOCK_METHODS } from '../runtime/clock.js';
+import { isAbortSignal } from '../runtime/runOptions.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 import { checkOptions, DURATION_RANGE, isDuration } from '../store/options.js';
 
@@ -113,7 +114,7 @@ export function checkWaitOptions(options: unknown): WaitOptions {
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
     issues.push({ path: 'timeoutMs', message: 'must be a number of milliseconds from 0 up' });
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     issues.push({ path: 'signal', message: 'must be an AbortSignal' });
   }
   if (issues.length > 0) throw new InvalidRequestError(issues);

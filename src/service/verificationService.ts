@@ -376,7 +376,8 @@ class DurableVerificationService implements VerificationService {
       this.refuseOnceClosed('waitForResult');
       const result = await this.readResult(verificationId);
       if (result !== null) return result;
-      options.signal?.throwIfAborted();
+      // As `throwIfAborted`, which a polyfilled signal may lack.
+      if (options.signal?.aborted === true) throw options.signal.reason ?? new DOMException('aborted', 'AbortError');
       if (options.timeoutMs !== undefined && Date.now() >= giveUpAt)
         throw new ResultTimeoutError(verificationId, options.timeoutMs);
       await this.nextChance(verificationId, Math.min(RESULT_POLL_MS, giveUpAt - Date.now()), options.signal);

@@ -182,14 +182,52 @@ describe('SPEC PIN mode', () => {
     expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 2, keysPressed: 3 });
   });
 
-  it('SPEC rule: a partial entry held while a wrong PIN is checked goes on after the re-prompt', async () => {
+  it('SPEC rule: a partial entry held while a wrong PIN is checked is dropped: the re-prompt asks for the whole PIN', async () => {
     const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin: acceptsOnly(PIN) });
     await h.keys('CA1', `${WRONG}#${PIN.slice(0, 3)}`);
-    expect(isFinished(h)).toBe(false);
-    // Keys during the re-prompt stop it (barge-in): the rest of the PIN completes the entry.
-    await h.keys('CA1', `${PIN.slice(3)}#`);
+    expect(h.last('playPrompt').kind).toBe('incorrect-pin');
+    expect(h.actor.getSnapshot().context).toMatchObject({ entry: '', keysDuringCheck: '' });
+    // The callee types the whole PIN again, as the re-prompt asks.
+    await h.keys('CA1', `${PIN}#`);
 
     expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 + 3 });
+  });
+
+  it('SPEC rule: "if the callee hangs up while the PIN is being checked, the entry still counts" → a right PIN held behind a wrong one approves', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const verifyPin = vi.fn((entry: string) =>
+      new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => ok && entry === PIN),
+    );
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${WRONG}#${PIN}#`);
+    await h.ended('CA1', COMPLETED);
+    answers[0]?.(true);
+    await advance(h, 1);
+    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
+    answers[1]?.(true);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+    // The call is over: no farewell.
+    expect(hungUp(h)).toEqual([]);
+  });
+
+  it('SPEC row: a wrong PIN, then the fraud code and a key while it is checked → fraud; every key counted once', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const h = await startWaitingForInput(
+      { mode: 'pin' },
+      { verifyPin: () => new Promise<boolean>((resolve) => answers.push(resolve)) },
+    );
+    await h.keys('CA1', `${WRONG}#`);
+    await h.keys('CA1', '0#5');
+    expect(h.actor.getSnapshot().context.attempts[0]?.keysPressed).toBe(PIN.length + 4);
+    answers[0]?.(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'fraud', reason: 'fraud-code' });
+    expect(h.output().attempts[0]?.keysPressed).toBe(PIN.length + 4);
   });
 
   it('SPEC row: the callee hangs up while the right PIN is checked → the PIN and # came first: approved', async () => {

@@ -69,6 +69,24 @@ describe('runVerification with options that cannot work', () => {
     void result;
   });
 
+  it('takes any abort signal by its shape: one of a polyfill or another realm cancels as a native one', async () => {
+    const { clock, carrier } = setUp();
+    let onAbort: (() => void) | null = null;
+    const signal = {
+      aborted: false,
+      addEventListener: (_type: string, listener: () => void) => {
+        onAbort = listener;
+      },
+      removeEventListener: () => {},
+    };
+    const result = runVerification(REQUEST, { provider: carrier, clock, signal: signal as never });
+    await clock.runUntilIdle(1);
+    signal.aborted = true;
+    (onAbort as (() => void) | null)?.();
+    await clock.runUntilIdle(1);
+    expect((await result).status).toBe('canceled');
+  });
+
   it('refuses a provider without openSession or capabilities, an abuse guard without its methods, and no options', async () => {
     expect(await issuesOf(() => runVerification(REQUEST, { provider: {} as never }))).toEqual([
       { path: 'provider', message: 'must be a voice provider; it has no openSession' },

@@ -301,6 +301,19 @@ describe('Twilio end to end', () => {
     expect(result.attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 10 });
   });
 
+  it('a wrong PIN posted with the start of another: the re-prompt asks for the whole PIN, which then approves', async () => {
+    const verification = verify(
+      { targets: [PRIMARY], mode: 'pin', timing: { maxInvalidEntries: 2 } },
+      { verifyPin: async (entry) => entry === '1234' },
+    );
+    const call = await h.call(1);
+    // The callee paused after "12": the Gather posts what it has.
+    const reprompt = await call.press(await answered(call), '1111#12');
+    expect(spoken(expectPromptGather(reprompt, { pause: 2 }))[0]).toBe('That PIN was not correct.');
+    expectHangUp(await call.press(reprompt, '1234#'), 'Thank you. Your verification is complete. Goodbye.');
+    expect(await verification).toMatchObject({ status: 'approved', reason: 'pin' });
+  });
+
   it('a pause inside a PIN: the keys so far are reported and the rest of the input timeout is collected', async () => {
     const verification = verify({ targets: [PRIMARY], mode: 'pin' }, { verifyPin: async (entry) => entry === '1234' });
     const call = await h.call(1);
