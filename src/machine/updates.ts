@@ -24,10 +24,11 @@ import {
   totalDeadlineAt,
   type VerificationContext,
 } from './context.js';
-import { judgeTimeout, MAX_ENTRY_LENGTH, scanKeys } from './entry.js';
+import { judgeTimeout, scanKeys } from './entry.js';
 import type { CallEnding, VerificationEvent } from './events.js';
 import { classifyIgnoredEvent } from './ignoredEvents.js';
 import type { AttemptResult, VerificationReason, VerificationStatus } from './outcomes.js';
+import { MAX_DIGITS_PER_EVENT } from './validateEvent.js';
 
 /** A change of the context: the fields it sets. */
 export type Update<P = undefined> = (
@@ -36,8 +37,8 @@ export type Update<P = undefined> = (
   params: P,
 ) => Partial<VerificationContext>;
 
-/** Keys held during a PIN check: enough for two entries each one key past the longest judged, and their `#`. */
-const MAX_KEYS_HELD = 2 * (MAX_ENTRY_LENGTH + 2);
+/** Keys held during a PIN check: as many as one report may carry, since they are handed on as one. */
+const MAX_KEYS_HELD = MAX_DIGITS_PER_EVENT;
 
 const keysOf = (event: VerificationEvent): string => (event.type === 'call.digits' ? event.digits : '');
 
@@ -269,15 +270,24 @@ const markPromptEndedBeforeTimeout: Update = (context) => ({
     },
   })),
 });
+/**
+ * The verdict of `keys` on the entry so far, what of them is held for after a
+ * PIN check (keys after a PIN's `#` are the next entry's), and how many count
+ * as pressed: those judged, and those held.
+ */
+const judgeKeys = (context: VerificationContext, keys: string) => {
+  const result = scanContextKeys(context, keys);
+  const held = result.verdict === 'check-pin' ? keys.slice(result.keysTaken) : '';
+  return { result, held, counted: result.keysTaken + held.length };
+};
+
 const takeKeys: Update = (context, event) => {
-  const result = scanEventKeys(context, event);
-  // Keys after a PIN's `#` in the same report are the next entry's: held until the verifier has answered.
-  const held = result.verdict === 'check-pin' ? keysOf(event).slice(result.keysTaken) : '';
+  const { result, held, counted } = judgeKeys(context, keysOf(event));
   return {
     entry: result.entry,
     keysDuringCheck: held.slice(0, MAX_KEYS_HELD),
     attempts: patchCurrentAttempt(context, (a) => ({
-      keysPressed: a.keysPressed + result.keysTaken + held.length,
+      keysPressed: a.keysPressed + counted,
       invalidEntries: result.invalidEntries,
     })),
   };
@@ -291,7 +301,7 @@ const holdKeysDuringCheck: Update = (context, event) => ({
 // whose judging counts again the keys it takes, which were counted when held.
 const releaseKeysDuringCheck: Update = (context) => {
   const delivered = keysToDeliverAfterCheck(context);
-  const recounted = delivered === '' ? 0 : scanContextKeys(context, delivered).keysTaken;
+  const recounted = delivered === '' ? 0 : judgeKeys(context, delivered).counted;
   return {
     keysDuringCheck: '',
     attempts:

@@ -511,14 +511,14 @@ const machineSetup = setup({
     deliverCarried: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'verification.tick' && event.redeliver !== undefined) enqueue.raise(event.redeliver);
     }),
-    // The keys held while the PIN was checked, on the live call, at the time the verdict came.
-    // Whole entries held while the PIN was checked, as keys of the call (live, or ended since), at the verdict's time.
+    // Whole entries held while the PIN was checked, as keys of the call (live, or ended since). Without a time of
+    // their own: they were typed before the verdict, so no deadline that state sets (an ending grace of 0) is past.
     deliverKeysDuringCheck: enqueueActions(({ context, enqueue }) => {
       const digits = keysToDeliverAfterCheck(context);
       const callId =
         context.liveCallId ?? (context.endedBeforeVerdict === null ? null : currentAttempt(context)?.callId);
       if (digits === '' || callId === null || callId === undefined) return;
-      enqueue.raise({ type: 'call.digits', callId, digits, at: context.now });
+      enqueue.raise({ type: 'call.digits', callId, digits });
     }),
     hangUpLateCall: emit(({ context, event }) => ({
       type: 'hangUp' as const,

@@ -214,6 +214,53 @@ describe('SPEC PIN mode', () => {
     expect(hungUp(h)).toEqual([]);
   });
 
+  it('SPEC rule: the entry still counts after a hang-up during the check, with no ending grace either', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const verifyPin = vi.fn((entry: string) =>
+      new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => ok && entry === PIN),
+    );
+    const h = await startWaitingForInput({ mode: 'pin', timing: { endingGraceMs: 0 } }, { verifyPin });
+    await h.keys('CA1', `${WRONG}#${PIN}#`);
+    await h.ended('CA1', COMPLETED);
+    answers[0]?.(true);
+    await advance(h, 1);
+    answers[1]?.(true);
+    await advance(h, 1);
+
+    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]?.keysPressed).toBe(2 * PIN.length + 2);
+  });
+
+  it('SPEC rule: three entries in one report are judged in turn, every key counted once', async () => {
+    const verifyPin = vi.fn(acceptsOnly(PIN));
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${WRONG}#111111#${PIN}#`);
+
+    expect(verifyPin.mock.calls).toEqual([[WRONG], ['111111'], [PIN]]);
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 2, keysPressed: 3 * PIN.length + 3 });
+  });
+
+  it('SPEC rule: keys held past what one report carries are counted; the whole entries among the rest are judged', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const h = await startWaitingForInput(
+      { mode: 'pin', timing: { maxInvalidEntries: 5 } },
+      { verifyPin: () => new Promise<boolean>((resolve) => answers.push(resolve)) },
+    );
+    await h.keys('CA1', `${WRONG}#`);
+    for (const keys of [`${'9'.repeat(33)}#`, `${'8'.repeat(23)}#`, `${PIN}#`]) await h.keys('CA1', keys);
+    answers[0]?.(false);
+    await advance(h, 1);
+
+    const { context } = h.actor.getSnapshot();
+    // The 33 nines are too long for a PIN (invalid), the 23 eights are checked; the PIN past 64 held keys is not held.
+    expect(answers).toHaveLength(2);
+    expect(context.attempts[0]).toMatchObject({ invalidEntries: 2, keysPressed: 7 + 34 + 24 + 7 });
+    expect(context.ignoredEvents).toMatchObject({ unexpected: 0 });
+    expect(context.keysDuringCheck).toBe('');
+  });
+
   it('SPEC row: a wrong PIN, then the fraud code and a key while it is checked → fraud; every key counted once', async () => {
     const answers: ((ok: boolean) => void)[] = [];
     const h = await startWaitingForInput(
