@@ -306,6 +306,8 @@ const wrongPinThenHungUp = () =>
     guard: 'endedBeforeVerdict',
     target: '#verification.denied',
     actions: [
+      // The PIN was judged, and wrong: it counts, as on a live call.
+      'takeWrongPin',
       'clearEntry',
       { type: 'endAttempt', params: { result: 'hung-up' } },
       { type: 'conclude', params: { status: 'denied', reason: 'hung-up' } },
@@ -913,6 +915,8 @@ const buildMachine = (arrange: <C>(config: C) => C) =>
                       'call.digits': [
                         CATCH_UP,
                         { guard: 'isLiveCallEvent', actions: ['observeTime', 'holdKeysDuringCheck'] },
+                        // Keys typed before a hang-up during the check, reported after it (Twilio's Gather).
+                        { guard: 'isEndedCallKeys', actions: ['observeTime', 'holdKeysDuringCheck'] },
                       ],
                     },
                   },

@@ -232,6 +232,40 @@ describe('SPEC PIN mode', () => {
     expect(h.output().attempts[0]?.keysPressed).toBe(2 * PIN.length + 2);
   });
 
+  it('SPEC rule: keys typed before a hang-up during the check and reported after it are judged as on a fast check', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const verifyPin = vi.fn((entry: string) =>
+      new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => ok && entry === PIN),
+    );
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
+    await h.keys('CA1', `${WRONG}#`);
+    await h.ended('CA1', { status: 'completed', keysMayFollow: true });
+    await h.keys('CA1', `${PIN}#`);
+    answers[0]?.(true);
+    await advance(h, 1);
+    answers[1]?.(true);
+    await advance(h, 1);
+
+    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
+    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+  });
+
+  it('SPEC row: a wrong PIN, then a hang-up while it is checked → hung-up, the wrong PIN counted', async () => {
+    let answer: (ok: boolean) => void = () => undefined;
+    const h = await startWaitingForInput(
+      { mode: 'pin' },
+      { verifyPin: () => new Promise((resolve) => (answer = resolve)) },
+    );
+    await h.keys('CA1', `${WRONG}#`);
+    await h.ended('CA1', COMPLETED);
+    answer(false);
+    await advance(h, 1);
+
+    expect(h.output()).toMatchObject({ status: 'denied', reason: 'hung-up' });
+    expect(h.output().attempts[0]?.invalidEntries).toBe(1);
+  });
+
   it('SPEC rule: three entries in one report are judged in turn, every key counted once', async () => {
     const verifyPin = vi.fn(acceptsOnly(PIN));
     const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
