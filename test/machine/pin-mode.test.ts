@@ -21,6 +21,32 @@ function everythingVisible(h: Harness): string {
   });
 }
 
+/**
+ * A verifier the test answers, check by check: `answers[i](true)` lets the i-th
+ * check pass if its entry is the PIN, `answers[i](false)` fails it.
+ */
+function verifierAnsweredLater() {
+  const answers: ((release: boolean) => void)[] = [];
+  const verifyPin = vi.fn((entry: string) =>
+    new Promise<boolean>((resolve) => answers.push(resolve)).then((release) => release && entry === PIN),
+  );
+  return { answers, verifyPin };
+}
+
+/**
+ * Answers the checks of a wrong PIN and then the PIN, in turn, and expects the
+ * approval with every key of the two entries counted once.
+ */
+async function answerWrongThenPin(h: Harness, checks: ReturnType<typeof verifierAnsweredLater>): Promise<void> {
+  checks.answers[0]?.(true);
+  await advance(h, 1);
+  expect(checks.verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
+  checks.answers[1]?.(true);
+  await advance(h, 1);
+  expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
+  expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+}
+
 describe('SPEC PIN mode', () => {
   it('SPEC rule: "PINs are checked … by a verifier the host supplies" → it gets exactly the digits before #, once', async () => {
     const verifyPin = vi.fn(acceptsOnly(PIN));
@@ -152,22 +178,14 @@ describe('SPEC PIN mode', () => {
   });
 
   it('SPEC row: keys pressed while a wrong PIN is checked are the next entry: the right PIN then approves', async () => {
-    const answers: ((ok: boolean) => void)[] = [];
-    const verifyPin = vi.fn(() => new Promise<boolean>((resolve) => answers.push(resolve)));
+    const { answers, verifyPin } = verifierAnsweredLater();
     const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
     await h.keys('CA1', `${WRONG}#`);
     await h.keys('CA1', PIN.slice(0, 2));
     await h.keys('CA1', `${PIN.slice(2)}#`);
     // Held while the first is checked: not persisted after the verdict on them.
     expect(h.actor.getSnapshot().context.keysDuringCheck).toBe(`${PIN}#`);
-    answers[0]?.(false);
-    await advance(h, 1);
-    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
-    answers[1]?.(true);
-    await advance(h, 1);
-
-    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
-    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+    await answerWrongThenPin(h, { answers, verifyPin });
     expect(everythingVisible(h)).not.toContain(PIN);
   });
 
@@ -195,75 +213,30 @@ describe('SPEC PIN mode', () => {
   });
 
   it('SPEC rule: "if the callee hangs up while the PIN is being checked, the entry still counts" → a right PIN held behind a wrong one approves', async () => {
-    const answers: ((ok: boolean) => void)[] = [];
-    const verifyPin = vi.fn((entry: string) =>
-      new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => ok && entry === PIN),
-    );
+    const { answers, verifyPin } = verifierAnsweredLater();
     const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
     await h.keys('CA1', `${WRONG}#${PIN}#`);
     await h.ended('CA1', COMPLETED);
-    answers[0]?.(true);
-    await advance(h, 1);
-    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
-    answers[1]?.(true);
-    await advance(h, 1);
-
-    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
-    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
+    await answerWrongThenPin(h, { answers, verifyPin });
     // The call is over: no farewell.
     expect(hungUp(h)).toEqual([]);
   });
 
   it('SPEC rule: the entry still counts after a hang-up during the check, with no ending grace either', async () => {
-    const answers: ((ok: boolean) => void)[] = [];
-    const verifyPin = vi.fn((entry: string) =>
-      new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => ok && entry === PIN),
-    );
+    const { answers, verifyPin } = verifierAnsweredLater();
     const h = await startWaitingForInput({ mode: 'pin', timing: { endingGraceMs: 0 } }, { verifyPin });
     await h.keys('CA1', `${WRONG}#${PIN}#`);
     await h.ended('CA1', COMPLETED);
-    answers[0]?.(true);
-    await advance(h, 1);
-    answers[1]?.(true);
-    await advance(h, 1);
-
-    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
-    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
-    expect(h.output().attempts[0]?.keysPressed).toBe(2 * PIN.length + 2);
+    await answerWrongThenPin(h, { answers, verifyPin });
   });
 
   it('SPEC rule: keys typed before a hang-up during the check and reported after it are judged as on a fast check', async () => {
-    const answers: ((ok: boolean) => void)[] = [];
-    const verifyPin = vi.fn((entry: string) =>
-      new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => ok && entry === PIN),
-    );
+    const { answers, verifyPin } = verifierAnsweredLater();
     const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
     await h.keys('CA1', `${WRONG}#`);
     await h.ended('CA1', { status: 'completed', keysMayFollow: true });
     await h.keys('CA1', `${PIN}#`);
-    answers[0]?.(true);
-    await advance(h, 1);
-    answers[1]?.(true);
-    await advance(h, 1);
-
-    expect(verifyPin.mock.calls).toEqual([[WRONG], [PIN]]);
-    expect(h.output()).toMatchObject({ status: 'approved', reason: 'pin' });
-    expect(h.output().attempts[0]).toMatchObject({ invalidEntries: 1, keysPressed: 2 * PIN.length + 2 });
-  });
-
-  it('SPEC row: a wrong PIN, then a hang-up while it is checked → hung-up, the wrong PIN counted', async () => {
-    let answer: (ok: boolean) => void = () => undefined;
-    const h = await startWaitingForInput(
-      { mode: 'pin' },
-      { verifyPin: () => new Promise((resolve) => (answer = resolve)) },
-    );
-    await h.keys('CA1', `${WRONG}#`);
-    await h.ended('CA1', COMPLETED);
-    answer(false);
-    await advance(h, 1);
-
-    expect(h.output()).toMatchObject({ status: 'denied', reason: 'hung-up' });
-    expect(h.output().attempts[0]?.invalidEntries).toBe(1);
+    await answerWrongThenPin(h, { answers, verifyPin });
   });
 
   it('SPEC rule: three entries in one report are judged in turn, every key counted once', async () => {
@@ -277,11 +250,8 @@ describe('SPEC PIN mode', () => {
   });
 
   it('SPEC rule: keys held past what one report carries are counted; the whole entries among the rest are judged', async () => {
-    const answers: ((ok: boolean) => void)[] = [];
-    const h = await startWaitingForInput(
-      { mode: 'pin', timing: { maxInvalidEntries: 5 } },
-      { verifyPin: () => new Promise<boolean>((resolve) => answers.push(resolve)) },
-    );
+    const { answers, verifyPin } = verifierAnsweredLater();
+    const h = await startWaitingForInput({ mode: 'pin', timing: { maxInvalidEntries: 5 } }, { verifyPin });
     await h.keys('CA1', `${WRONG}#`);
     for (const keys of [`${'9'.repeat(33)}#`, `${'8'.repeat(23)}#`, `${PIN}#`]) await h.keys('CA1', keys);
     answers[0]?.(false);
@@ -296,11 +266,8 @@ describe('SPEC PIN mode', () => {
   });
 
   it('SPEC row: a wrong PIN, then the fraud code and a key while it is checked → fraud; every key counted once', async () => {
-    const answers: ((ok: boolean) => void)[] = [];
-    const h = await startWaitingForInput(
-      { mode: 'pin' },
-      { verifyPin: () => new Promise<boolean>((resolve) => answers.push(resolve)) },
-    );
+    const { answers, verifyPin } = verifierAnsweredLater();
+    const h = await startWaitingForInput({ mode: 'pin' }, { verifyPin });
     await h.keys('CA1', `${WRONG}#`);
     await h.keys('CA1', '0#5');
     expect(h.actor.getSnapshot().context.attempts[0]?.keysPressed).toBe(PIN.length + 4);
@@ -327,7 +294,7 @@ describe('SPEC PIN mode', () => {
     expect(hungUp(h)).toEqual([]);
   });
 
-  it('SPEC row: "hangs up without approving" while a wrong PIN is checked → hung-up, denied', async () => {
+  it('SPEC row: "hangs up without approving" while a wrong PIN is checked → hung-up, denied, the wrong PIN counted', async () => {
     let answer: (ok: boolean) => void = () => undefined;
     const h = await startWaitingForInput(
       { mode: 'pin' },
@@ -340,6 +307,7 @@ describe('SPEC PIN mode', () => {
 
     expect(h.output()).toMatchObject({ status: 'denied', reason: 'hung-up' });
     expect(results(h.output())).toEqual(['hung-up']);
+    expect(h.output().attempts[0]?.invalidEntries).toBe(1);
     expect(hungUp(h)).toEqual([]);
   });
 
