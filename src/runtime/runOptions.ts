@@ -42,6 +42,24 @@ export function actorOptionIssues(options: Record<string, unknown>): RequestIssu
 }
 
 /**
+ * The problems of what `runVerification` and the durable service both take
+ * from a host: functions for `hooks`, an abuse guard, a clock with `now` and
+ * timers, `maskNumbers` true or false.
+ */
+export function hostOptionIssues(options: Record<string, unknown>, hooks: readonly string[]): RequestIssue[] {
+  const issues = functionIssues(options, hooks);
+  const { abuseGuard, clock, maskNumbers } = options;
+  if (abuseGuard !== undefined) {
+    issues.push(...methodIssues(abuseGuard, 'abuseGuard', 'an abuse guard', ['check', 'record']));
+  }
+  if (clock !== undefined) issues.push(...methodIssues(clock, 'clock', 'a clock', RUNTIME_CLOCK_METHODS));
+  if (maskNumbers !== undefined && typeof maskNumbers !== 'boolean') {
+    issues.push({ path: 'maskNumbers', message: 'must be true or false' });
+  }
+  return issues;
+}
+
+/**
  * Checks the options of `runVerification` (the ids are checked apart, as the
  * durable service checks those of a start): a voice provider, functions for
  * the checks and `onEvent`, an abuse guard, a clock with `now`, an
@@ -53,21 +71,14 @@ export function checkRunOptions(options: unknown): void {
   if (!isRecord(options)) {
     throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { provider, … }' }]);
   }
-  const issues = [
-    ...methodIssues(options.provider, 'provider', 'a voice provider', ['openSession']),
-    ...functionIssues(options, ['verifyPin', 'checkNumber', 'onEvent']),
-  ];
-  const { provider, abuseGuard, clock, signal, maskNumbers } = options;
+  const { provider, signal } = options;
+  const issues = methodIssues(provider, 'provider', 'a voice provider', ['openSession']);
   if (isRecord(provider) && !isRecord(provider.capabilities)) {
     issues.push({ path: 'provider.capabilities', message: 'must be an object' });
   }
-  if (abuseGuard !== undefined)
-    issues.push(...methodIssues(abuseGuard, 'abuseGuard', 'an abuse guard', ['check', 'record']));
-  if (clock !== undefined) issues.push(...methodIssues(clock, 'clock', 'a clock', RUNTIME_CLOCK_METHODS));
-  if (signal !== undefined && !isAbortSignal(signal))
+  issues.push(...hostOptionIssues(options, ['verifyPin', 'checkNumber', 'onEvent']));
+  if (signal !== undefined && !isAbortSignal(signal)) {
     issues.push({ path: 'signal', message: 'must be an AbortSignal' });
-  if (maskNumbers !== undefined && typeof maskNumbers !== 'boolean') {
-    issues.push({ path: 'maskNumbers', message: 'must be true or false' });
   }
   if (issues.length > 0) throw new InvalidRequestError(issues);
 }

@@ -8,8 +8,7 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord, methodIssues } from '../request/normalizeRequest.js';
-import { RUNTIME_CLOCK_METHODS } from '../runtime/clock.js';
-import { isAbortSignal } from '../runtime/runOptions.js';
+import { hostOptionIssues, isAbortSignal } from '../runtime/runOptions.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 import { checkOptions, DURATION_RANGE, isDuration } from '../store/options.js';
 
@@ -69,16 +68,7 @@ export function checkServiceOptions(options: unknown): void {
     ) {
       issues.push({ path: 'provider.idempotencyKeyOf', message: 'must be a function when given' });
     }
-    for (const hook of HOOKS) {
-      if (options[hook] !== undefined && typeof options[hook] !== 'function') {
-        issues.push({ path: hook, message: 'must be a function' });
-      }
-    }
-    if (options.abuseGuard !== undefined) lacking('abuseGuard', 'an abuse guard', ['check', 'record']);
-    if (options.clock !== undefined) lacking('clock', 'a clock', RUNTIME_CLOCK_METHODS);
-    if (options.maskNumbers !== undefined && typeof options.maskNumbers !== 'boolean') {
-      issues.push({ path: 'maskNumbers', message: 'must be true or false' });
-    }
+    issues.push(...hostOptionIssues(options, HOOKS));
     if (options.instanceId !== undefined) {
       const problem = idProblem(options.instanceId);
       if (problem !== null) issues.push({ path: 'instanceId', message: problem });
