@@ -6,6 +6,7 @@
  * @module
  */
 import type { RequestIssue } from '../errors.js';
+import { listedOptionNames, unknownOptionIssues } from '../optionNames.js';
 import { type AnsweringMachineOptions, DEFAULT_ANSWERING_MACHINE_OPTIONS } from './answeringMachineDetector.js';
 import { type BeepOptions, DEFAULT_BEEP_OPTIONS } from './beepDetector.js';
 import {
@@ -127,10 +128,7 @@ function checkUnknownKeys(
   path: string,
   issues: RequestIssue[],
 ) {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key))
-      issues.push({ path: `${path}.${key}`, message: `unknown option (known: ${known.join(', ')})` });
-  }
+  issues.push(...unknownOptionIssues(value, listedOptionNames(known), path));
 }
 
 /**

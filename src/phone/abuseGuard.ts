@@ -9,8 +9,9 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import type { AttemptResult, VerificationStatus } from '../machine/outcomes.js';
 import type { TargetInput } from '../machine/types.js';
+import { listedOptionNames, optionNames, unknownOptionIssues } from '../optionNames.js';
 import { checkId } from '../request/identifiers.js';
-import { isRecord, MAX_TARGETS, missingMethods, unknownKeys } from '../request/normalizeRequest.js';
+import { isRecord, MAX_TARGETS, missingMethods } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, AbuseLockRule, EventRetention } from './abuseLimitStore.js';
 import {
   type AbuseRule,
@@ -325,7 +326,7 @@ function resolveAbuseLimits(options: unknown, issues: RequestIssue[]): AbuseLimi
     issues.push({ path: 'limits', message: 'must be an object' });
     return { ...DEFAULT_ABUSE_LIMITS };
   }
-  unknownKeys(options, Object.keys(DEFAULT_ABUSE_LIMITS), 'limits', issues);
+  issues.push(...unknownOptionIssues(options, LIMIT_NAMES, 'limits'));
   const limits: AbuseLimits = { ...DEFAULT_ABUSE_LIMITS };
   if (options.perUser !== undefined) limits.perUser = checkRateLimits(options.perUser, 'limits.perUser', issues);
   if (options.perNumber !== undefined)
@@ -465,7 +466,8 @@ const numberKeys = (e164: string) => ({
 });
 
 /** The fields of {@link AbuseGuardOptions}. */
-const GUARD_OPTIONS = ['store', 'limits', 'now', 'pruneIntervalMs'];
+const GUARD_OPTIONS = optionNames<AbuseGuardOptions>({ store: true, limits: true, now: true, pruneIntervalMs: true });
+const LIMIT_NAMES = listedOptionNames(Object.keys(DEFAULT_ABUSE_LIMITS));
 
 /** The methods of an {@link AbuseLimitStore} the guard calls. */
 const STORE_METHODS = ['addEvent', 'removeEvent', 'getEvents', 'setLock', 'getLock', 'clearLock', 'prune'] as const;
@@ -570,7 +572,7 @@ export function createAbuseGuard(options: AbuseGuardOptions = {}): AbuseGuard {
     throw new InvalidPhoneConfigurationError([{ path: '', message: 'the abuse guard options must be an object' }]);
   }
   const issues: RequestIssue[] = [];
-  unknownKeys(given, GUARD_OPTIONS, '', issues);
+  issues.push(...unknownOptionIssues(given, GUARD_OPTIONS));
   const limits = resolveAbuseLimits(options.limits, issues);
   // A store or clock that cannot work would otherwise fail at the first check, long after start-up.
   const missing = options.store === undefined ? [] : missingMethods(options.store, STORE_METHODS);

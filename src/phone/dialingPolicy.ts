@@ -8,7 +8,7 @@
  */
 import type { RequestIssue } from '../errors.js';
 import type { CallerIdConfig } from '../machine/types.js';
-import { unknownKeys } from '../request/normalizeRequest.js';
+import { optionNames, unknownOptionIssues } from '../optionNames.js';
 import { type CallerIdChoice, resolveCallerId } from './callerId.js';
 import { toSupportedCountry } from './countryCodes.js';
 import { InvalidPhoneConfigurationError } from './errors.js';
@@ -106,6 +106,16 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The options a dialling policy knows. */
+const POLICY_OPTIONS = optionNames<DialingPolicyOptions>({
+  refusedTypes: true,
+  allowedCountries: true,
+  blockedCountries: true,
+  allowNonGeographic: true,
+  refuseHighRiskDestinations: true,
+  callerId: true,
+});
+
 /**
  * The policy used when none is given: the {@link DEFAULT_REFUSED_TYPES} and
  * non-geographic numbers refused, every country allowed, no caller ID.
@@ -192,15 +202,7 @@ export function resolveDialingPolicy(options: DialingPolicyOptions = {}): Dialin
     throw new InvalidPhoneConfigurationError([{ path: '', message: 'a dialling policy must be an object' }]);
   }
   const issues: RequestIssue[] = [];
-  const known = [
-    'refusedTypes',
-    'allowedCountries',
-    'blockedCountries',
-    'allowNonGeographic',
-    'refuseHighRiskDestinations',
-    'callerId',
-  ];
-  unknownKeys(options as Record<string, unknown>, known, '', issues);
+  issues.push(...unknownOptionIssues(options as Record<string, unknown>, POLICY_OPTIONS));
 
   let refusedTypes = [...DEFAULT_REFUSED_TYPES];
   if (options.refusedTypes !== undefined) {

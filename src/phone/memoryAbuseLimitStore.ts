@@ -4,6 +4,9 @@
  *
  * @module
  */
+
+import { optionNames, unknownOptionIssues } from '../optionNames.js';
+import { isRecord } from '../request/normalizeRequest.js';
 import type { AbuseLimitStore, AbuseLock, EventRetention } from './abuseLimitStore.js';
 import { InvalidPhoneConfigurationError } from './errors.js';
 
@@ -25,6 +28,7 @@ export interface MemoryAbuseLimitStoreOptions {
 }
 
 const DEFAULT_MAX_KEYS = 100_000;
+const STORE_OPTIONS = optionNames<MemoryAbuseLimitStoreOptions>({ maxKeys: true });
 
 /**
  * Keeps the abuse limits' events and locks in `Map`s. Each key holds only the
@@ -44,10 +48,18 @@ export class MemoryAbuseLimitStore implements AbuseLimitStore {
   readonly #maxKeys: number;
 
   constructor(options: MemoryAbuseLimitStoreOptions = {}) {
+    const given: unknown = options;
+    if (!isRecord(given)) {
+      throw new InvalidPhoneConfigurationError([
+        { path: '', message: 'the store options must be an object: { maxKeys? }' },
+      ]);
+    }
+    const issues = unknownOptionIssues(given, STORE_OPTIONS);
     const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
     if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-      throw new InvalidPhoneConfigurationError([{ path: 'maxKeys', message: 'must be a positive integer' }]);
+      issues.push({ path: 'maxKeys', message: 'must be a positive integer' });
     }
+    if (issues.length > 0) throw new InvalidPhoneConfigurationError(issues);
     this.#maxKeys = maxKeys;
   }
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
+import { type OptionNames, unknownOptionIssues } from '../optionNames.js';
 import { isRecord } from './normalizeRequest.js';
 import { CONTROL_CHARACTER, UNPAIRED_SURROGATE } from './text.js';
 
@@ -50,15 +51,16 @@ export interface CheckedStartOptions {
  * Checks the ids a verification is started with (the durable service's
  * `start` options, `runVerification`'s): ids that are non-empty strings of at
  * most 256 characters without control characters or unpaired surrogates
- * (`idProblem`), and a user (not blank) when the abuse limits need one.
+ * (`idProblem`), and a user (not blank) when the abuse limits need one; with
+ * `known`, no option but those (`runVerification` checks its other options itself).
  *
  * @throws `InvalidRequestError` listing every problem.
  */
-export function checkStartOptions(options: unknown, needsUser: boolean): CheckedStartOptions {
+export function checkStartOptions(options: unknown, needsUser: boolean, known?: OptionNames): CheckedStartOptions {
   if (!isRecord(options)) {
     throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { userId?, verificationId? }' }]);
   }
-  const issues: RequestIssue[] = [];
+  const issues = known === undefined ? [] : unknownOptionIssues(options, known);
   for (const path of ['verificationId', 'userId'] as const) {
     const problem = options[path] === undefined ? null : idProblem(options[path]);
     if (problem !== null) issues.push({ path, message: problem });

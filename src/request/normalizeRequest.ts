@@ -16,6 +16,7 @@ import type {
   VerificationInput,
   VerificationRequest,
 } from '../machine/types.js';
+import { optionNames, unknownOptionIssues } from '../optionNames.js';
 import { resolveCallerId } from '../phone/callerId.js';
 import { toSupportedCountry } from '../phone/countryCodes.js';
 import { InvalidPhoneConfigurationError } from '../phone/errors.js';
@@ -64,6 +65,13 @@ export interface NormalizeOptions {
   /** Whether the provider offers answering-machine detection. */
   providerOffersMachineDetection?: boolean;
 }
+
+const NORMALIZE_OPTIONS = optionNames<NormalizeOptions>({
+  startedAt: true,
+  hasPinVerifier: true,
+  providerEnforcesInputTimeout: true,
+  providerOffersMachineDetection: true,
+});
 
 /** Every timing value is a whole number: the stores keep deadlines as integer milliseconds. */
 const TIMING_LIMITS: Record<keyof Timing, { min: number; max: number }> = {
@@ -247,6 +255,7 @@ export function normalizeVerificationRequest(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { startedAt?, … }' }]);
   }
+  issues.push(...unknownOptionIssues(options as Record<string, unknown>, NORMALIZE_OPTIONS, 'options'));
   unknownKeys(
     request,
     [

@@ -5,6 +5,7 @@
  * @module
  */
 import { VoiceMfaError } from '../errors.js';
+import { optionNames, unknownOptionIssues } from '../optionNames.js';
 
 /** Opaque handle of a scheduled callback. */
 export type TimerHandle = unknown;
@@ -108,12 +109,26 @@ export class VirtualClock implements RuntimeClock {
   private readonly autoAdvance: boolean;
   private tickScheduled = false;
 
-  /** Throws a {@link VoiceMfaError} (`INVALID_CONFIGURATION`) when `start` is not a finite number. */
+  /**
+   * Throws a {@link VoiceMfaError} (`INVALID_CONFIGURATION`) for an option it
+   * does not know, a `start` that is not a finite number or an `autoAdvance`
+   * that is not `true` or `false`.
+   */
   constructor(options: VirtualClockOptions = {}) {
-    const { start = 0 } = options;
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new VoiceMfaError(
+        'INVALID_CONFIGURATION',
+        'VirtualClock options must be an object: { start?, autoAdvance? }',
+      );
+    }
+    const [unknown] = unknownOptionIssues(options as Record<string, unknown>, CLOCK_OPTIONS);
+    if (unknown !== undefined)
+      throw new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock ${unknown.path}: ${unknown.message}`);
+    const { start = 0, autoAdvance = true } = options;
     if (!Number.isFinite(start)) throw invalidArgument('start', 'a finite number', start);
+    if (typeof autoAdvance !== 'boolean') throw invalidArgument('autoAdvance', 'true or false', autoAdvance);
     this.current = start;
-    this.autoAdvance = options.autoAdvance ?? true;
+    this.autoAdvance = autoAdvance;
   }
 
   /** Current virtual reading in milliseconds. */
@@ -269,8 +284,10 @@ export class VirtualClock implements RuntimeClock {
   }
 }
 
-/** A number a {@link VirtualClock} cannot take. */
-function invalidArgument(name: string, expected: string, value: number): VoiceMfaError {
+const CLOCK_OPTIONS = optionNames<VirtualClockOptions>({ start: true, autoAdvance: true });
+
+/** A value a {@link VirtualClock} cannot take. */
+function invalidArgument(name: string, expected: string, value: unknown): VoiceMfaError {
   return new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock ${name} must be ${expected}, not ${String(value)}`);
 }
 

@@ -21,7 +21,7 @@ import { type VerificationCallMachine, verificationCallMachine } from '../machin
 import { createNumberCheck } from '../phone/createNumberCheck.js';
 import type { DialingPolicyOptions } from '../phone/dialingPolicy.js';
 import { normalizeVerificationRequest } from '../request/normalizeRequest.js';
-import { actorOptionIssues } from './runOptions.js';
+import { ACTOR_OPTIONS, actorOptionIssues, MACHINE_OPTIONS } from './runOptions.js';
 
 /** A clock for the machine's timers, as XState takes it (`SimulatedClock` for virtual time). */
 export type MachineClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -54,8 +54,9 @@ export interface VerificationActorOptions {
 /**
  * The verification machine with a number check — the host's, or the
  * library's libphonenumber-js check under a dialling policy — and the host's
- * PIN verifier. Throws an `InvalidPhoneConfigurationError` for a policy that
- * cannot work.
+ * PIN verifier. Throws an `InvalidRequestError` for options it does not know
+ * or that are not functions where functions are due, and an
+ * `InvalidPhoneConfigurationError` for a policy that cannot work.
  *
  * @example
  * ```ts
@@ -68,6 +69,9 @@ export interface VerificationActorOptions {
 export function createVerificationMachine(
   options: Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber' | 'dialingPolicy'> = {},
 ): VerificationCallMachine {
+  checkOptionsObject(options, '{ verifyPin?, checkNumber?, dialingPolicy? }');
+  const issues = actorOptionIssues(options as Record<string, unknown>, MACHINE_OPTIONS);
+  if (issues.length > 0) throw new InvalidRequestError(issues);
   const { checkNumber, verifyPin } = toHostChecks(options);
   return verificationCallMachine.provide({
     actors: {
@@ -96,6 +100,13 @@ function toHostChecks(options: Pick<VerificationActorOptions, 'verifyPin' | 'che
   return options.verifyPin === undefined ? { checkNumber } : { checkNumber, verifyPin: options.verifyPin };
 }
 
+/** Throws an `InvalidRequestError` unless `options` is an object (`shape` says what it holds). */
+function checkOptionsObject(options: unknown, shape: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidRequestError([{ path: 'options', message: `must be an object: ${shape}` }]);
+  }
+}
+
 /** A checked request and the host's checks, ready to become an actor. */
 export interface PreparedVerification {
   input: VerificationInput;
@@ -108,12 +119,8 @@ export function prepareVerification(
   request: VerificationRequest,
   options: VerificationActorOptions = {},
 ): PreparedVerification {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidRequestError([
-      { path: 'options', message: 'must be an object: { verifyPin?, checkNumber?, clock?, … }' },
-    ]);
-  }
-  const issues = actorOptionIssues(options as unknown as Record<string, unknown>);
+  checkOptionsObject(options, '{ verifyPin?, checkNumber?, clock?, … }');
+  const issues = actorOptionIssues(options as unknown as Record<string, unknown>, ACTOR_OPTIONS);
   if (issues.length > 0) throw new InvalidRequestError(issues);
   // XState's clock has no reading; the runtime's clocks (and XState's SimulatedClock) do.
   const reading = options.clock as { now?: () => number } | undefined;

@@ -7,8 +7,42 @@
  * @module
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { type OptionNames, optionNames, unknownOptionIssues } from '../optionNames.js';
 import { isRecord, methodIssues, missingMethods } from '../request/normalizeRequest.js';
 import { RUNTIME_CLOCK_METHODS } from './clock.js';
+import type { VerificationActorOptions } from './createVerificationActor.js';
+import type { RunVerificationOptions } from './runVerification.js';
+
+/** The options `runVerification` knows. */
+const RUN_OPTIONS = optionNames<RunVerificationOptions>({
+  provider: true,
+  abuseGuard: true,
+  userId: true,
+  maskNumbers: true,
+  clock: true,
+  signal: true,
+  onEvent: true,
+  verificationId: true,
+  verifyPin: true,
+  checkNumber: true,
+  dialingPolicy: true,
+});
+
+/** The options `createVerificationActor` knows. */
+export const ACTOR_OPTIONS = optionNames<VerificationActorOptions>({
+  verifyPin: true,
+  checkNumber: true,
+  dialingPolicy: true,
+  clock: true,
+  startedAt: true,
+  providerEnforcesInputTimeout: true,
+  providerOffersMachineDetection: true,
+});
+
+/** The options `createVerificationMachine` knows. */
+export const MACHINE_OPTIONS = optionNames<
+  Pick<VerificationActorOptions, 'verifyPin' | 'checkNumber' | 'dialingPolicy'>
+>({ verifyPin: true, checkNumber: true, dialingPolicy: true });
 
 /** What the run calls on an abort signal (and it reads `aborted`). */
 const SIGNAL_METHODS = ['addEventListener', 'removeEventListener'] as const;
@@ -29,12 +63,13 @@ function functionIssues(options: Record<string, unknown>, names: readonly string
 }
 
 /**
- * The problems of the host's checks and of the clock an actor is made with
- * (`createVerificationActor`, `runVerification`): functions for `verifyPin`
- * and `checkNumber`, a clock with XState's timer methods.
+ * The problems of the options an actor or the machine is made with
+ * (`createVerificationActor`, `createVerificationMachine`, `runVerification`):
+ * names it knows (`known`), functions for `verifyPin` and `checkNumber`, a
+ * clock with XState's timer methods.
  */
-export function actorOptionIssues(options: Record<string, unknown>): RequestIssue[] {
-  const issues = functionIssues(options, ['verifyPin', 'checkNumber']);
+export function actorOptionIssues(options: Record<string, unknown>, known: OptionNames): RequestIssue[] {
+  const issues = [...unknownOptionIssues(options, known), ...functionIssues(options, ['verifyPin', 'checkNumber'])];
   if (options.clock !== undefined) {
     issues.push(...methodIssues(options.clock, 'clock', 'a clock', ['setTimeout', 'clearTimeout']));
   }
@@ -61,7 +96,7 @@ export function hostOptionIssues(options: Record<string, unknown>, hooks: readon
 
 /**
  * Checks the options of `runVerification` (the ids are checked apart, as the
- * durable service checks those of a start): a voice provider, functions for
+ * durable service checks those of a start): names it knows, a voice provider, functions for
  * the checks and `onEvent`, an abuse guard, a clock with `now`, an
  * `AbortSignal`, `maskNumbers` true or false.
  *
@@ -72,7 +107,10 @@ export function checkRunOptions(options: unknown): void {
     throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { provider, … }' }]);
   }
   const { provider, signal } = options;
-  const issues = methodIssues(provider, 'provider', 'a voice provider', ['openSession']);
+  const issues = [
+    ...unknownOptionIssues(options, RUN_OPTIONS),
+    ...methodIssues(provider, 'provider', 'a voice provider', ['openSession']),
+  ];
   if (isRecord(provider) && !isRecord(provider.capabilities)) {
     issues.push({ path: 'provider.capabilities', message: 'must be an object' });
   }

@@ -5,12 +5,39 @@
  *
  * @module
  */
-import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
+import { optionNames, unknownOptionIssues } from '../optionNames.js';
 import { idProblem } from '../request/identifiers.js';
 import { isRecord, methodIssues } from '../request/normalizeRequest.js';
 import { hostOptionIssues, isAbortSignal } from '../runtime/runOptions.js';
 import { InvalidServiceConfigurationError } from '../store/errors.js';
 import { checkOptions, DURATION_RANGE, isDuration } from '../store/options.js';
+import type { StartOptions, VerificationServiceOptions } from './verificationService.js';
+
+/** The options `createVerificationService` knows. */
+const SERVICE_OPTIONS = optionNames<VerificationServiceOptions>({
+  store: true,
+  provider: true,
+  verifyPin: true,
+  checkNumber: true,
+  dialingPolicy: true,
+  abuseGuard: true,
+  onFinished: true,
+  maskNumbers: true,
+  instanceId: true,
+  clock: true,
+  sweepIntervalMs: true,
+  outageThresholdMs: true,
+  checkTimeoutMs: true,
+  effectLeaseMs: true,
+  orphanAfterMs: true,
+  onError: true,
+  onObservation: true,
+});
+
+/** The options of a start, and of `waitForResult`. */
+export const START_OPTIONS = optionNames<StartOptions>({ userId: true, verificationId: true });
+const WAIT_OPTIONS = optionNames<WaitOptions>({ signal: true, timeoutMs: true });
 
 /**
  * The methods of a store the service calls, and the retention methods its
@@ -43,14 +70,14 @@ const HOOKS = ['verifyPin', 'onFinished', 'onError', 'onObservation', 'checkNumb
 const DURATIONS = ['outageThresholdMs', 'checkTimeoutMs', 'effectLeaseMs', 'orphanAfterMs'] as const;
 
 /**
- * Checks the options of `createVerificationService`: a store and a durable
+ * Checks the options of `createVerificationService`: names it knows, a store and a durable
  * provider with the methods the service calls, functions for the hooks, ids
  * and durations in range.
  *
  * @throws {@link InvalidServiceConfigurationError} listing every problem.
  */
 export function checkServiceOptions(options: unknown): void {
-  checkOptions('verification service', options, ({ options, issues, durations }) => {
+  checkOptions('verification service', options, SERVICE_OPTIONS, ({ options, issues, durations }) => {
     const lacking = (path: string, what: string, names: readonly string[]): void => {
       issues.push(...methodIssues(options[path], path, what, names));
     };
@@ -89,7 +116,7 @@ export interface WaitOptions {
 }
 
 /**
- * Checks the options of `waitForResult`: a `timeoutMs` that is a number of
+ * Checks the options of `waitForResult`: names it knows, a `timeoutMs` that is a number of
  * milliseconds from 0 up (a `NaN` would have it look at the store without
  * pause, for ever), a `signal` that is an `AbortSignal`.
  *
@@ -99,7 +126,7 @@ export function checkWaitOptions(options: unknown): WaitOptions {
   if (!isRecord(options)) {
     throw new InvalidRequestError([{ path: 'options', message: 'must be an object: { signal?, timeoutMs? }' }]);
   }
-  const issues: RequestIssue[] = [];
+  const issues = unknownOptionIssues(options, WAIT_OPTIONS);
   const { signal, timeoutMs } = options;
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
     issues.push({ path: 'timeoutMs', message: 'must be a number of milliseconds from 0 up' });

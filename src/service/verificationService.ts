@@ -42,7 +42,7 @@ import {
   UnknownVerificationError,
 } from '../store/errors.js';
 import type { Binding, OutboxEntry, StepWrite, StoredVerification, VerificationStore } from '../store/types.js';
-import { checkServiceOptions, checkWaitOptions } from './options.js';
+import { checkServiceOptions, checkWaitOptions, START_OPTIONS } from './options.js';
 
 /** Whose verification a check or hook concerns. */
 export interface VerificationSubject {
@@ -314,7 +314,7 @@ class DurableVerificationService implements VerificationService {
   private async begin(request: VerificationRequest, options: StartOptions): Promise<{ verificationId: string }> {
     this.refuseOnceClosing('start');
     const { abuseGuard } = this.options;
-    const { userId, ...given } = checkStartOptions(options, abuseGuard !== undefined);
+    const { userId, ...given } = checkStartOptions(options, abuseGuard !== undefined, START_OPTIONS);
     const verificationId = given.verificationId ?? randomUUID();
     const now = await this.store.now();
     const input = normalizeVerificationRequest(request, {

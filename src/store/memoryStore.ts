@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { optionNames } from '../optionNames.js';
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import { checkAuditFilter, storedAuditEntry } from './audit.js';
 import { storedTime, storedTimes } from './deadline.js';
@@ -35,6 +37,8 @@ export interface MemoryVerificationStoreOptions {
   /** The store's clock. Default: the system clock; pass the tests' virtual clock to share its time. */
   clock?: Pick<RuntimeClock, 'now'>;
 }
+
+const MEMORY_STORE_OPTIONS = optionNames<MemoryVerificationStoreOptions>({ clock: true });
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -74,7 +78,7 @@ export class MemoryVerificationStore implements VerificationStore {
 
   /** @throws {@link InvalidServiceConfigurationError} when `clock` is not a clock. */
   constructor(options: MemoryVerificationStoreOptions = {}) {
-    checkOptions('memory store', options, ({ clock }) => clock('clock'));
+    checkOptions('memory store', options, MEMORY_STORE_OPTIONS, ({ clock }) => clock('clock'));
     this.clock = options.clock ?? systemClock;
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RequestIssue } from '../errors.js';
+import { type OptionNames, unknownOptionIssues } from '../optionNames.js';
 import { CHECK_SETTLE_GRACE_MS, DEFAULT_CHECK_TIMEOUT_MS } from '../step/checkTimes.js';
 import { InvalidServiceConfigurationError } from './errors.js';
 
@@ -36,17 +37,23 @@ export interface OptionsCheck {
 }
 
 /**
- * Checks the options `subject` (say, "SQLite store") is made with; `check`
- * adds an issue per problem, and all of them are thrown together.
+ * Checks the options `subject` (say, "SQLite store") is made with: no names
+ * but the `known` ones, and what `check` finds, an issue per problem; all of
+ * them are thrown together.
  *
  * @throws {@link InvalidServiceConfigurationError} listing every problem.
  */
-export function checkOptions(subject: string, options: unknown, check: (given: OptionsCheck) => void): void {
+export function checkOptions(
+  subject: string,
+  options: unknown,
+  known: OptionNames,
+  check: (given: OptionsCheck) => void,
+): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidServiceConfigurationError([{ path: '(options)', message: 'must be an object' }], subject);
   }
   const given = options as Record<string, unknown>;
-  const issues: RequestIssue[] = [];
+  const issues: RequestIssue[] = unknownOptionIssues(given, known);
   check({
     options: given,
     issues,

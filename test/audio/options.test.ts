@@ -44,7 +44,7 @@ describe('analyser options', () => {
       'sit: must be true, false or an options object',
     ]);
     expect(issuesOf({ beep: { minFrequency: 500 } })).toEqual([
-      'beep.minFrequency: unknown option (known: minFrequencyHz, maxFrequencyHz, minDurationMs, maxDurationMs, minLevelDbm0)',
+      'beep.minFrequency: unknown option; did you mean minFrequencyHz?',
     ]);
   });
 

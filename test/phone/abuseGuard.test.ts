@@ -592,7 +592,7 @@ describe('defaults and configuration', () => {
     expect(
       issuesOf({ limts: { perUser: [{ max: 1, windowMs: HOUR }] }, now: 'Date.now', store: { addEvent() {} } }),
     ).toEqual([
-      { path: 'limts', message: 'unknown field' },
+      { path: 'limts', message: 'unknown option; did you mean limits?' },
       { path: 'store', message: expect.stringContaining('removeEvent, getEvents, setLock, getLock, clearLock, prune') },
       { path: 'now', message: 'must be a function returning the time in milliseconds' },
     ]);

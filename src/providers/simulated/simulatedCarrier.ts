@@ -8,6 +8,7 @@ import { type RequestIssue, VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { DialCommand, ProviderCommand } from '../../machine/commands.js';
 import type { AnsweredBy, CallEnding, ProviderEvent, SitKind } from '../../machine/events.js';
+import { optionNames, unknownOptionIssues } from '../../optionNames.js';
 import { InvalidPhoneNumberError } from '../../phone/errors.js';
 import { maskPhoneNumber } from '../../phone/maskPhoneNumber.js';
 import { parsePhoneTarget } from '../../phone/parsePhoneTarget.js';
@@ -289,6 +290,20 @@ function toE164Key(number: string, issues: RequestIssue[]): string | null {
   }
 }
 
+/** The options a carrier knows. */
+const CARRIER_OPTIONS = optionNames<SimulatedCarrierOptions>({
+  clock: true,
+  numbers: true,
+  unlistedNumbers: true,
+  seed: true,
+  faults: true,
+  scriptedFaults: true,
+  timing: true,
+  capabilities: true,
+  callsPerSecond: true,
+  audioAnalysis: true,
+});
+
 /**
  * A voice provider on virtual time, deterministic from a seed, whose callees
  * follow scripts. It emits the events a real provider would, with realistic
@@ -338,6 +353,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     }
     this.clock = options.clock;
     const issues: RequestIssue[] = [
+      ...unknownOptionIssues(options as unknown as Record<string, unknown>, CARRIER_OPTIONS),
       ...methodIssues(options.clock, 'clock', 'a clock (a VirtualClock, or the system clock)', RUNTIME_CLOCK_METHODS),
     ];
     if (options.seed !== undefined && !Number.isFinite(options.seed)) {

@@ -5,13 +5,14 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { optionNames } from '../../optionNames.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   MAX_BODY_BYTES_RANGE,
   type TwilioWebhookRequest,
   type TwilioWebhookResponse,
 } from './handleTwilioWebhook.js';
-import { checkWholeNumber } from './optionChecks.js';
+import { checkOptionNames, checkWholeNumber } from './optionChecks.js';
 
 /**
  * Anything that answers webhook requests: a `TwilioVoiceProvider`, or a function around `handleTwilioWebhook`.
@@ -76,6 +77,13 @@ export type TwilioWebhookListener = (
 ) => void;
 
 type RequestWithBody = IncomingMessage & { body?: unknown; originalUrl?: string };
+
+/** The names of a listener's options, which a server's options include. */
+export const LISTENER_OPTION_NAMES: Record<keyof TwilioWebhookListenerOptions, true> = {
+  maxBodyBytes: true,
+  bodyReadTimeoutMs: true,
+};
+const LISTENER_OPTIONS = optionNames<TwilioWebhookListenerOptions>(LISTENER_OPTION_NAMES);
 
 class BodyTooLargeError extends Error {}
 class BodyTimeoutError extends Error {}
@@ -186,6 +194,7 @@ export function createTwilioWebhookListener(
     typeof handler === 'function' ? handler : (request: TwilioWebhookRequest) => handler.handleWebhook(request);
   const screen = typeof handler === 'function' ? undefined : handler.screenWebhook?.bind(handler);
   const owner = 'createTwilioWebhookListener';
+  checkOptionNames(owner, options, LISTENER_OPTIONS);
   const maxBodyBytes = checkWholeNumber(
     owner,
     'maxBodyBytes',

@@ -6,14 +6,15 @@
  * @module
  */
 import { createServer, type Server } from 'node:http';
-import { VoiceMfaError } from '../../errors.js';
+import { optionNames } from '../../optionNames.js';
 import {
   createTwilioWebhookListener,
+  LISTENER_OPTION_NAMES,
   type TwilioWebhookHandler,
   type TwilioWebhookListener,
   type TwilioWebhookListenerOptions,
 } from './createTwilioWebhookListener.js';
-import { checkWholeNumber } from './optionChecks.js';
+import { checkOptionNames, checkWholeNumber, configurationError } from './optionChecks.js';
 
 /**
  * Options of the webhook server: the listener's, and the server's deadlines.
@@ -62,6 +63,17 @@ export interface TwilioWebhookListenerSource {
   createWebhookListener(options?: TwilioWebhookListenerOptions): TwilioWebhookListener;
 }
 
+const OWNER = 'createTwilioWebhookServer';
+
+/** The options a server knows: its own, and its listener's. */
+const SERVER_OPTIONS = optionNames<TwilioWebhookServerOptions>({
+  ...LISTENER_OPTION_NAMES,
+  headersTimeoutMs: true,
+  requestTimeoutMs: true,
+  keepAliveTimeoutMs: true,
+  maxConnections: true,
+});
+
 const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
@@ -69,7 +81,7 @@ const MAX_DEADLINE_MS = 15_000;
 
 /** An option that must be a whole number from 1 to `max`, or its default when not given. */
 function checkInteger(name: string, value: number | undefined, max: number, fallback: number): number {
-  return checkWholeNumber('createTwilioWebhookServer', name, value, 1, max, fallback);
+  return checkWholeNumber(OWNER, name, value, 1, max, fallback);
 }
 
 /**
@@ -93,6 +105,7 @@ export function createTwilioWebhookServer(
   handler: TwilioWebhookHandler | TwilioWebhookListenerSource,
   options: TwilioWebhookServerOptions = {},
 ): Server {
+  checkOptionNames(OWNER, options, SERVER_OPTIONS);
   const headersTimeout = checkInteger(
     'headersTimeoutMs',
     options.headersTimeoutMs,
@@ -106,10 +119,7 @@ export function createTwilioWebhookServer(
     Math.max(DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout),
   );
   if (requestTimeout < headersTimeout) {
-    throw new VoiceMfaError(
-      'PROVIDER_ERROR',
-      'createTwilioWebhookServer: requestTimeoutMs must be at least headersTimeoutMs',
-    );
+    throw configurationError(OWNER, 'requestTimeoutMs must be at least headersTimeoutMs');
   }
   const keepAliveTimeout = checkInteger(
     'keepAliveTimeoutMs',

@@ -227,7 +227,7 @@ let lastBase: { publicBaseUrl: string; url: PublicBaseUrl } | null = null;
 function toBaseUrl(publicBaseUrl: string): PublicBaseUrl {
   if (lastBase?.publicBaseUrl === publicBaseUrl) return lastBase.url;
   const reading = readPublicBaseUrl(publicBaseUrl);
-  if (!reading.ok) throw new VoiceMfaError('PROVIDER_ERROR', reading.problem);
+  if (!reading.ok) throw new VoiceMfaError('INVALID_CONFIGURATION', reading.problem);
   lastBase = { publicBaseUrl, url: reading.url };
   return reading.url;
 }
@@ -244,7 +244,7 @@ function carriesCredentials(headers: TwilioWebhookRequest['headers'], credential
 function toSharedKeySecrets(option: TwilioWebhookOptions['sharedKeySecret']): readonly string[] {
   const secrets = readSharedKeySecrets(option);
   if (secrets === null) {
-    throw new VoiceMfaError('PROVIDER_ERROR', 'sharedKeySecret must be a non-empty string or a list of them');
+    throw new VoiceMfaError('INVALID_CONFIGURATION', 'sharedKeySecret must be a non-empty string or a list of them');
   }
   return secrets;
 }

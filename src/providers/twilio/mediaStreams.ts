@@ -123,7 +123,7 @@ export function toMediaStreamUrl(option: string | undefined, signedPublicBaseUrl
   const url = URL.canParse(given) ? new URL(given) : null;
   if (url === null || url.protocol !== 'wss:' || url.search !== '' || url.hash !== '' || url.username !== '') {
     throw new VoiceMfaError(
-      'PROVIDER_ERROR',
+      'INVALID_CONFIGURATION',
       option === undefined
         ? 'TwilioVoiceProvider: mediaStreams needs a wss:// URL: publicBaseUrl is not https, so give mediaStreams.url'
         : 'TwilioVoiceProvider: mediaStreams.url must be a wss:// URL without credentials, query or fragment',

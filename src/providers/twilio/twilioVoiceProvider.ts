@@ -12,6 +12,7 @@ import { VoiceMfaError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import { E164_NUMBER } from '../../machine/checks.js';
 import type { ProviderCommand } from '../../machine/commands.js';
+import { optionNames } from '../../optionNames.js';
 import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import type {
   DurableContext,
@@ -68,7 +69,7 @@ import {
   type TwilioMediaStreamOptions,
   toMediaStreamUrl,
 } from './mediaStreams.js';
-import { checkWholeNumber } from './optionChecks.js';
+import { checkOptionNames, checkWholeNumber, configurationError } from './optionChecks.js';
 import { readSharedKeySecrets } from './signature.js';
 import { type TwilioCallsApi, toTwilioCallsApi } from './twilioCallsApi.js';
 import { isTooManyRequests, runTwilioEffect } from './twilioEffects.js';
@@ -188,12 +189,45 @@ export interface TwilioVoiceProviderOptions {
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
+const OWNER = 'TwilioVoiceProvider';
+
 function refuse(message: string): never {
-  throw new VoiceMfaError('PROVIDER_ERROR', `TwilioVoiceProvider: ${message}`);
+  throw configurationError(OWNER, message);
 }
 
+/** The options a provider knows. */
+const PROVIDER_OPTIONS = optionNames<TwilioVoiceProviderOptions>({
+  accountSid: true,
+  authToken: true,
+  publicBaseUrl: true,
+  sharedKeySecret: true,
+  defaultCallerId: true,
+  httpClient: true,
+  calls: true,
+  registry: true,
+  keyCollection: true,
+  entryPauseSeconds: true,
+  defaultVoices: true,
+  replyWaitMs: true,
+  pollPauseSeconds: true,
+  maxBodyBytes: true,
+  callsPerSecond: true,
+  maxQueuedDials: true,
+  mediaStreams: true,
+  clock: true,
+  onError: true,
+});
+
+/** The options of its Media Streams. */
+const MEDIA_STREAM_OPTIONS = optionNames<TwilioMediaStreamOptions>({
+  url: true,
+  analysis: true,
+  maxMessageBytes: true,
+  startTimeoutMs: true,
+});
+
 function checkRange(name: string, value: number | undefined, min: number, max: number, fallback: number): number {
-  return checkWholeNumber('TwilioVoiceProvider', name, value, min, max, fallback);
+  return checkWholeNumber(OWNER, name, value, min, max, fallback);
 }
 
 /** Default of {@link TwilioVoiceProviderOptions.maxQueuedDials}. */
@@ -269,6 +303,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   };
 
   constructor(options: TwilioVoiceProviderOptions) {
+    checkOptionNames(OWNER, options, PROVIDER_OPTIONS);
     if (!ACCOUNT_SID.test(options.accountSid)) refuse('accountSid must be "AC" followed by 32 hex digits');
     if (typeof options.authToken !== 'string' || options.authToken === '') refuse('authToken is required');
     const base = readPublicBaseUrl(options.publicBaseUrl);
@@ -353,7 +388,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
   ): MediaStreamEndpointSettings | null {
     const given = options.mediaStreams;
     if (given === undefined) return null;
-    if (typeof given !== 'object' || given === null) refuse('mediaStreams must be an object');
+    checkOptionNames(OWNER, given, MEDIA_STREAM_OPTIONS, 'mediaStreams');
     const analysis = given.analysis ?? {};
     // Throws InvalidAudioConfigurationError, listing what cannot work, before any call is placed.
     new AudioAnalyser(analysis);
@@ -392,7 +427,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * provider placed; what it hears reaches that call's verification here or,
    * for the durable service, as a step on the store.
    *
-   * @throws `VoiceMfaError` (`PROVIDER_ERROR`) when `mediaStreams` was not given.
+   * @throws `VoiceMfaError` (`INVALID_CONFIGURATION`) when `mediaStreams` was not given.
    *
    * @example
    * ```ts
@@ -405,9 +440,7 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    */
   listenForMediaStreams(server: Server): Promise<TwilioMediaStreamEndpoint> {
     if (this.mediaStreams === null) {
-      return Promise.reject(
-        new VoiceMfaError('PROVIDER_ERROR', 'TwilioVoiceProvider: Media Streams are off: give the mediaStreams option'),
-      );
+      return Promise.reject(configurationError(OWNER, 'Media Streams are off: give the mediaStreams option'));
     }
     return listenForMediaStreams(server, this.mediaStreams);
   }

@@ -9,6 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { optionNames } from '../../optionNames.js';
 import { checkAuditFilter, withoutNul } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
@@ -68,6 +69,16 @@ export interface PostgresVerificationStoreOptions {
    */
   lockTimeoutMs?: number;
 }
+
+/** The options a PostgreSQL store knows. */
+const POSTGRES_STORE_OPTIONS = optionNames<PostgresVerificationStoreOptions>({
+  connectionString: true,
+  pool: true,
+  schema: true,
+  connectionTimeoutMs: true,
+  maxConnections: true,
+  lockTimeoutMs: true,
+});
 
 /** The database's clock in milliseconds. */
 const DATABASE_NOW = 'floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
@@ -178,7 +189,7 @@ export class PostgresVerificationStore implements VerificationStore {
 
   /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: PostgresVerificationStoreOptions) {
-    checkOptions('PostgreSQL store', options, ({ options: given, issues, durations }) => {
+    checkOptions('PostgreSQL store', options, POSTGRES_STORE_OPTIONS, ({ options: given, issues, durations }) => {
       if ((given.connectionString === undefined) === (given.pool === undefined)) {
         issues.push({ path: 'connectionString', message: 'give either a connectionString or a pool, not both' });
       } else if (given.connectionString !== undefined && typeof given.connectionString !== 'string') {

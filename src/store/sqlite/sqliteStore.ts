@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { optionNames } from '../../optionNames.js';
 import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
 import { checkAuditFilter } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
@@ -74,6 +75,14 @@ export interface SqliteVerificationStoreOptions {
   /** The store's clock. Default: the system clock (every process on the host shares it). */
   clock?: Pick<RuntimeClock, 'now'>;
 }
+
+/** The options a SQLite store knows. */
+const SQLITE_STORE_OPTIONS = optionNames<SqliteVerificationStoreOptions>({
+  path: true,
+  synchronous: true,
+  lockTimeoutMs: true,
+  clock: true,
+});
 
 /** The two connections: one that writes (taken in turn), one that reads what was committed without waiting. */
 interface Connections {
@@ -229,7 +238,7 @@ export class SqliteVerificationStore implements VerificationStore {
 
   /** @throws `InvalidServiceConfigurationError` (from `voice-mfa`) listing every option that cannot work. */
   constructor(options: SqliteVerificationStoreOptions) {
-    checkOptions('SQLite store', options, ({ options: given, issues, durations, clock }) => {
+    checkOptions('SQLite store', options, SQLITE_STORE_OPTIONS, ({ options: given, issues, durations, clock }) => {
       if (typeof given.path !== 'string')
         issues.push({ path: 'path', message: 'must be the path of the database file' });
       if (given.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(given.synchronous as SqliteSynchronous)) {
