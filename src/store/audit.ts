@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
+import { optionNames, unknownOptionIssues } from '../optionNames.js';
 import { storedTime } from './deadline.js';
 import type { AuditEntry, VerificationStore } from './types.js';
 
@@ -39,8 +40,10 @@ export function storedAuditEntry(entry: AuditEntry): AuditEntry {
 /** What `readAudit` may be asked for. */
 export type AuditFilter = NonNullable<Parameters<VerificationStore['readAudit']>[0]>;
 
+const FILTER_NAMES = optionNames<AuditFilter>({ verificationId: true, limit: true });
+
 /**
- * Checks a filter of `readAudit`: a verification id is a string, a limit a
+ * Checks a filter of `readAudit`: no names but these two, a verification id is a string, a limit a
  * positive whole number (at most `Number.MAX_SAFE_INTEGER`). Anything else is
  * an `InvalidRequestError` naming the field, in every store alike.
  */
@@ -49,6 +52,8 @@ export function checkAuditFilter(filter: AuditFilter): AuditFilter {
   if (typeof filter !== 'object' || filter === null) {
     throw new InvalidRequestError([{ path: 'filter', message: 'must be an object: { verificationId?, limit? }' }]);
   }
+  // A misspelt `verificationId` would otherwise read every verification's rows.
+  issues.push(...unknownOptionIssues(filter as Record<string, unknown>, FILTER_NAMES, 'filter'));
   if (filter.verificationId !== undefined && typeof filter.verificationId !== 'string') {
     issues.push({ path: 'filter.verificationId', message: 'must be a string' });
   }

@@ -632,6 +632,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           .readAudit({ verificationId: 7 as unknown as string })
           .catch((error: unknown) => error);
         expect((badId as InvalidRequestError).issues.map((issue) => issue.path)).toEqual(['filter.verificationId']);
+        // A misspelt id would read every verification's rows: refused, naming the field meant.
+        const misspelt = await store
+          .readAudit({ verificationID: id } as unknown as { verificationId: string })
+          .catch((error: unknown) => error);
+        expect((misspelt as InvalidRequestError).issues).toEqual([
+          { path: 'filter.verificationID', message: 'unknown option; did you mean verificationId?' },
+        ]);
       }));
 
     /** Clock readings of the retention tests: later than any other test's records, which they purge first. */
