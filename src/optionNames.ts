@@ -44,18 +44,48 @@ export function listedOptionNames(names: readonly string[]): OptionNames {
  * // [{ path: 'maskNumber', message: 'unknown option; did you mean maskNumbers?' }]
  * ```
  */
-export function unknownOptionIssues(
-  options: Record<string, unknown>,
-  { names, known }: OptionNames,
+export function unknownOptionIssues(options: Record<string, unknown>, known: OptionNames, path = ''): RequestIssue[] {
+  return unknownNameIssues(options, known.names, (key) => known.known.has(key), path, 'option');
+}
+
+/**
+ * An issue for each own key of `value` not in `known` (a short list, looked
+ * through as it is), at `path`: `unknown field`, with the nearest known name
+ * when one is close. For the fields of requests and scripts, which list no
+ * alternatives when nothing is close.
+ *
+ * @example
+ * ```ts
+ * unknownFieldIssues({ defualt: '+14255550000' }, ['default', 'byCountry'], 'callerId');
+ * // [{ path: 'callerId.defualt', message: 'unknown field; did you mean default?' }]
+ * ```
+ */
+export function unknownFieldIssues(
+  value: Record<string, unknown>,
+  known: readonly string[],
   path = '',
 ): RequestIssue[] {
+  return unknownNameIssues(value, known, (key) => known.includes(key), path, 'field');
+}
+
+function unknownNameIssues(
+  value: Record<string, unknown>,
+  names: readonly string[],
+  isKnown: (key: string) => boolean,
+  path: string,
+  noun: 'option' | 'field',
+): RequestIssue[] {
   const issues: RequestIssue[] = [];
-  for (const key of Object.keys(options)) {
-    if (known.has(key)) continue;
+  for (const key of Object.keys(value)) {
+    if (isKnown(key)) continue;
     const near = nearestName(key, names);
+    const unknown = `unknown ${noun}`;
+    const listed = noun === 'option' ? `${unknown} (known: ${names.join(', ')})` : unknown;
+    // An empty name would leave the path ending in a bare dot, or empty.
+    const shown = key === '' ? '""' : key;
     issues.push({
-      path: path === '' ? key : `${path}.${key}`,
-      message: near === null ? `unknown option (known: ${names.join(', ')})` : `unknown option; did you mean ${near}?`,
+      path: path === '' ? shown : `${path}.${shown}`,
+      message: near === null ? listed : `${unknown}; did you mean ${near}?`,
     });
   }
   return issues;
@@ -70,8 +100,11 @@ function nearestName(key: string, names: readonly string[]): string | null {
   let best: string | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const name of names) {
+    const within = Math.floor(Math.max(key.length, name.length) / 3);
+    // No fewer edits than the lengths differ by: a key far longer than every name costs nothing to rule out.
+    if (Math.abs(key.length - name.length) > within) continue;
     const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= Math.floor(Math.max(key.length, name.length) / 3) && distance < bestDistance) {
+    if (distance <= within && distance < bestDistance) {
       best = name;
       bestDistance = distance;
     }

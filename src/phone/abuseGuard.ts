@@ -304,6 +304,7 @@ function checkRateLimits(value: unknown, path: string, issues: RequestIssue[]): 
       return [];
     }
     const before = issues.length;
+    issues.push(...unknownOptionIssues(limit, RATE_LIMIT_NAMES, at));
     if (!(Number.isInteger(limit.max) && (limit.max as number) >= 1 && (limit.max as number) <= 1_000_000)) {
       issues.push({ path: `${at}.max`, message: 'must be an integer from 1 to 1000000' });
     }
@@ -468,6 +469,7 @@ const numberKeys = (e164: string) => ({
 /** The fields of {@link AbuseGuardOptions}. */
 const GUARD_OPTIONS = optionNames<AbuseGuardOptions>({ store: true, limits: true, now: true, pruneIntervalMs: true });
 const LIMIT_NAMES = listedOptionNames(Object.keys(DEFAULT_ABUSE_LIMITS));
+const RATE_LIMIT_NAMES = optionNames<RateLimit>({ max: true, windowMs: true, window: true });
 
 /** The methods of an {@link AbuseLimitStore} the guard calls. */
 const STORE_METHODS = ['addEvent', 'removeEvent', 'getEvents', 'setLock', 'getLock', 'clearLock', 'prune'] as const;

@@ -16,7 +16,7 @@ import type {
   VerificationInput,
   VerificationRequest,
 } from '../machine/types.js';
-import { optionNames, unknownOptionIssues } from '../optionNames.js';
+import { optionNames, unknownFieldIssues, unknownOptionIssues } from '../optionNames.js';
 import { resolveCallerId } from '../phone/callerId.js';
 import { toSupportedCountry } from '../phone/countryCodes.js';
 import { InvalidPhoneConfigurationError } from '../phone/errors.js';
@@ -111,16 +111,14 @@ export function methodIssues(value: unknown, path: string, what: string, names: 
 const isText = (value: unknown, max = MAX_TEXT): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 
-/** Adds an issue for every key of `value` not in `known`. */
+/** Adds an issue for every key of `value` not in `known`, naming the field meant when one is close. */
 export function unknownKeys(
   value: Record<string, unknown>,
   known: readonly string[],
   path: string,
   issues: Issues,
 ): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) issues.push({ path: path === '' ? key : `${path}.${key}`, message: 'unknown field' });
-  }
+  issues.push(...unknownFieldIssues(value, known, path));
 }
 
 function checkTargets(targets: unknown, issues: Issues): readonly TargetInput[] {

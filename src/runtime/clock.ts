@@ -121,9 +121,11 @@ export class VirtualClock implements RuntimeClock {
         'VirtualClock options must be an object: { start?, autoAdvance? }',
       );
     }
-    const [unknown] = unknownOptionIssues(options as Record<string, unknown>, CLOCK_OPTIONS);
-    if (unknown !== undefined)
-      throw new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock ${unknown.path}: ${unknown.message}`);
+    const unknown = unknownOptionIssues(options as Record<string, unknown>, CLOCK_OPTIONS);
+    if (unknown.length > 0) {
+      const problems = unknown.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      throw new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock options: ${problems}`);
+    }
     const { start = 0, autoAdvance = true } = options;
     if (!Number.isFinite(start)) throw invalidArgument('start', 'a finite number', start);
     if (typeof autoAdvance !== 'boolean') throw invalidArgument('autoAdvance', 'true or false', autoAdvance);

@@ -158,16 +158,25 @@ describe('SPEC / issue: bad request input is refused before anything starts', ()
   });
 
   it.each([
-    ['a top-level field', { targets: [PRIMARY], retries: 2 }, 'retries'],
-    ['a timing field', { targets: [PRIMARY], timing: { inputTimeoutSeconds: 10 } }, 'timing.inputTimeoutSeconds'],
-    ['a prompt', { targets: [PRIMARY], prompts: { greeting: 'Hi' } }, 'prompts.greeting'],
-    ['a target field', { targets: [{ number: PRIMARY, ext: '12' }] }, 'targets.0.ext'],
-    ['a speech field', { targets: [PRIMARY], speech: { accent: 'scouse' } }, 'speech.accent'],
-  ])('ISSUE rule: "unknown fields" → %s is refused, naming it', async (_name, request, path) => {
-    const error = await refusal(request);
-    expect(error.issues).toEqual([{ path, message: 'unknown field' }]);
-    expect(error.message).toContain(path);
-  });
+    ['a top-level field', { targets: [PRIMARY], retries: 2 }, 'retries', ''],
+    [
+      'a timing field',
+      { targets: [PRIMARY], timing: { inputTimeoutSeconds: 10 } },
+      'timing.inputTimeoutSeconds',
+      '; did you mean inputTimeoutMs?',
+    ],
+    ['a prompt', { targets: [PRIMARY], prompts: { greeting: 'Hi' } }, 'prompts.greeting', ''],
+    ['a target field', { targets: [{ number: PRIMARY, ext: '12' }] }, 'targets.0.ext', ''],
+    ['a speech field', { targets: [PRIMARY], speech: { accent: 'scouse' } }, 'speech.accent', ''],
+    ['a misspelt field', { targets: [PRIMARY], fraudcode: '0' }, 'fraudcode', '; did you mean fraudCode?'],
+  ])(
+    'ISSUE rule: "unknown fields" → %s is refused, naming it (and the field meant, when close)',
+    async (_name, request, path, meant) => {
+      const error = await refusal(request);
+      expect(error.issues).toEqual([{ path, message: `unknown field${meant}` }]);
+      expect(error.message).toContain(path);
+    },
+  );
 
   it.each([
     ['a control character in a prompt', { prompts: { welcome: 'Hello\u0001 there.' } }, 'prompts.welcome'],

@@ -204,6 +204,30 @@ const CASES: Case[] = [
     code: 'INVALID_CONFIGURATION',
   },
   {
+    name: 'SimulatedCarrier audioAnalysis',
+    build: (options) => new SimulatedCarrier({ clock: new VirtualClock(), audioAnalysis: options }),
+    valid: { analyser: { answeringMachine: false } },
+    misspelt: ['analyzer', 'analyser'],
+    error: InvalidSimulationError,
+    code: 'INVALID_CONFIGURATION',
+  },
+  {
+    name: 'SimulatedCarrier capabilities',
+    build: (options) => new SimulatedCarrier({ clock: new VirtualClock(), capabilities: options }),
+    valid: { machineDetection: false },
+    misspelt: ['machineDetecton', 'machineDetection'],
+    error: InvalidSimulationError,
+    code: 'INVALID_CONFIGURATION',
+  },
+  {
+    name: 'createAbuseGuard rate limit',
+    build: (options) => createAbuseGuard({ limits: { perUser: [{ max: 1, windowMs: 60_000, ...options }] } }),
+    valid: { window: 'fixed' },
+    misspelt: ['windw', 'window'],
+    error: InvalidPhoneConfigurationError,
+    code: 'INVALID_CONFIGURATION',
+  },
+  {
     name: 'VirtualClock',
     build: (options) => new VirtualClock(options),
     valid: { autoAdvance: false },
@@ -284,6 +308,48 @@ describe('options a factory does not know', () => {
     expect(calls.calls).toEqual([]);
     // The user's one start in the window is still there to take.
     await expect(guarded.check({ userId: 'alice', numbers: [PRIMARY] })).resolves.toBeDefined();
+  });
+});
+
+describe('what is said of unknown options', () => {
+  it('a carrier reports as capabilities it knows, each true or false', () => {
+    const build = () =>
+      new SimulatedCarrier({
+        clock: new VirtualClock(),
+        capabilities: { machineDetection: 'no' as unknown as boolean },
+      });
+    expect(build).toThrow(InvalidSimulationError);
+    expect(build).toThrow('capabilities.machineDetection: must be true or false');
+  });
+
+  it('an option the machine does not take is named once, not also checked as if it did', async () => {
+    const error = (await errorOf(() => createVerificationMachine({ clock: {} } as never))) as InvalidRequestError;
+    expect(error.issues.map((issue) => issue.path)).toEqual(['clock']);
+  });
+
+  it('the virtual clock names every unknown option, as the other factories do', () => {
+    expect(() => new VirtualClock({ strat: 5, speed: 2 } as never)).toThrow(
+      /strat: unknown option; did you mean start\?; speed: unknown option \(known: start, autoAdvance\)/,
+    );
+  });
+
+  it('an empty option name is shown as one', () => {
+    expect(() => new VirtualClock({ '': 1 } as never)).toThrow('"": unknown option');
+  });
+
+  it('a name far longer than every known one is refused without comparing it letter by letter', () => {
+    // Compared in full with each of the provider's nineteen names, a key this long takes tens of seconds and
+    // gigabytes (past the test's time limit); a name is compared only when the lengths could be within reach.
+    const key = 'x'.repeat(1_000_000);
+    const error = (() => {
+      try {
+        return new TwilioVoiceProvider({ ...TWILIO, [key]: 1 } as never);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toMatchObject({ code: 'INVALID_CONFIGURATION' });
+    expect((error as Error).message).toContain('unknown option (known: accountSid,');
   });
 });
 

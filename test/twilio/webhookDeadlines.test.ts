@@ -235,23 +235,30 @@ describe('the webhook server', () => {
     expect(handled).toEqual([]);
   });
 
-  it('uses the provider’s own listener, which reads bodies up to the provider’s maxBodyBytes', async () => {
-    const large = new TwilioVoiceProvider({
-      accountSid: ACCOUNT_SID,
-      authToken: AUTH_TOKEN,
-      publicBaseUrl: PUBLIC_BASE_URL,
-      maxBodyBytes: 256 * 1024,
-    });
-    const port = await listen(createTwilioWebhookServer(large));
-    const body = `${FORM}&Padding=${'x'.repeat(100 * 1024)}`;
-    const response = await fetch(`http://127.0.0.1:${port}/twilio/status?t=${randomToken()}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-    });
-    // Read in full (a listener with the default 64 KiB limit would answer 413), then refused as unsigned.
-    expect([response.status, await response.text()]).toEqual([400, 'Missing X-Twilio-Signature']);
-  });
+  // A server given `maxBodyBytes: undefined` (a host passing its own config on) keeps the provider's limit too.
+  it.each([
+    ['no options', {}],
+    ['maxBodyBytes left undefined', { maxBodyBytes: undefined }],
+  ])(
+    'uses the provider’s own listener, which reads bodies up to the provider’s maxBodyBytes (%s)',
+    async (_name, options) => {
+      const large = new TwilioVoiceProvider({
+        accountSid: ACCOUNT_SID,
+        authToken: AUTH_TOKEN,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        maxBodyBytes: 256 * 1024,
+      });
+      const port = await listen(createTwilioWebhookServer(large, options));
+      const body = `${FORM}&Padding=${'x'.repeat(100 * 1024)}`;
+      const response = await fetch(`http://127.0.0.1:${port}/twilio/status?t=${randomToken()}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      // Read in full (a listener with the default 64 KiB limit would answer 413), then refused as unsigned.
+      expect([response.status, await response.text()]).toEqual([400, 'Missing X-Twilio-Signature']);
+    },
+  );
 
   it.each([
     { headersTimeoutMs: 0 },

@@ -290,6 +290,38 @@ function toE164Key(number: string, issues: RequestIssue[]): string | null {
   }
 }
 
+/** The capabilities a carrier can report as. */
+const CAPABILITY_NAMES = optionNames<ProviderCapabilities>({
+  reportsPromptEnd: true,
+  enforcesInputTimeout: true,
+  machineDetection: true,
+  reportsSitKinds: true,
+});
+
+/** What the carrier's audio analysis takes beside `true` or `false`. */
+const AUDIO_ANALYSIS_NAMES = optionNames<SimulatedAudioAnalysis>({ zone: true, analyser: true, seed: true });
+
+/** The problems of a `capabilities` option: capabilities the carrier knows, each `true` or `false`. */
+function capabilityIssues(capabilities: unknown): RequestIssue[] {
+  if (capabilities === undefined) return [];
+  if (!isRecord(capabilities)) return [{ path: 'capabilities', message: 'must be an object' }];
+  const issues = unknownOptionIssues(capabilities, CAPABILITY_NAMES, 'capabilities');
+  for (const name of CAPABILITY_NAMES.names) {
+    const value = capabilities[name];
+    if (value !== undefined && typeof value !== 'boolean') {
+      issues.push({ path: `capabilities.${name}`, message: 'must be true or false' });
+    }
+  }
+  return issues;
+}
+
+/** The problems of an `audioAnalysis` option that the analyser does not check itself: its shape and names. */
+function audioAnalysisIssues(analysis: unknown): RequestIssue[] {
+  if (analysis === undefined || typeof analysis === 'boolean') return [];
+  if (!isRecord(analysis)) return [{ path: 'audioAnalysis', message: 'must be true, false or an object' }];
+  return unknownOptionIssues(analysis, AUDIO_ANALYSIS_NAMES, 'audioAnalysis');
+}
+
 /** The options a carrier knows. */
 const CARRIER_OPTIONS = optionNames<SimulatedCarrierOptions>({
   clock: true,
@@ -391,6 +423,7 @@ export class SimulatedCarrier implements VoiceProvider, DurableVoiceProvider<Jso
     this.scriptedFaults = options.scriptedFaults ?? NO_SCRIPTED_FAULTS;
     checkScriptedFaults(this.scriptedFaults, 'scriptedFaults', issues);
     checkNumberField(options.callsPerSecond, 'callsPerSecond', CALLS_PER_SECOND, issues);
+    issues.push(...capabilityIssues(options.capabilities), ...audioAnalysisIssues(options.audioAnalysis));
     if (issues.length > 0) throw new InvalidSimulationError(issues);
     this.dialQueue = options.callsPerSecond === undefined ? null : new DialQueue(this.clock, options.callsPerSecond);
     const { audioAnalysis = false } = options;

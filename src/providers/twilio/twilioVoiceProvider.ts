@@ -573,7 +573,11 @@ export class TwilioVoiceProvider implements VoiceProvider, DurableVoiceProvider<
    * ```
    */
   createWebhookListener(options: TwilioWebhookListenerOptions = {}): TwilioWebhookListener {
-    return createTwilioWebhookListener(this, { maxBodyBytes: this.settings.maxBodyBytes, ...options });
+    // A limit left undefined (as a server passes on what it was given) is the provider's, not the listener's default.
+    return createTwilioWebhookListener(this, {
+      ...options,
+      maxBodyBytes: options?.maxBodyBytes ?? this.settings.maxBodyBytes,
+    });
   }
 
   private webhookOptions(): TwilioWebhookOptions {
