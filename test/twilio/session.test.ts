@@ -25,10 +25,11 @@ const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
 
 function setUp(react: (event: ProviderEvent, session: ProviderSession) => void = () => {}) {
   const calls = new ScriptedCalls();
-  const { provider, webhook } = scriptedTwilio(calls, {
+  const clock = new VirtualClock();
+  const { provider, webhook, errors } = scriptedTwilio(calls, {
     replyWaitMs: 20,
     // Dials are paced on virtual time: a second dial waits for its slot without a real second passing.
-    clock: new VirtualClock(),
+    clock,
   });
   const events: ProviderEvent[] = [];
   const session: ProviderSession = provider.openSession({
@@ -38,7 +39,7 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
       react(event, session);
     },
   });
-  return { calls, provider, events, session, webhook };
+  return { calls, provider, events, session, webhook, errors, clock };
 }
 
 /** A call answered and greeted; `reprompt()` is the machine's next prompt, which it gives on its own. */
@@ -141,6 +142,80 @@ describe('the Twilio session', () => {
       'Cannot redirect',
     );
     await second.session.close();
+  });
+
+  describe('a hang-up that fails on the way', () => {
+    const unavailable = () => Object.assign(new Error('Service Unavailable'), { status: 503 });
+    const connectionReset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+    /** A placed call whose hang-up command failed with `failure` (the `canceled` and its `completed` fallback alike). */
+    async function failedHangUp(failure: Error) {
+      const setup = setUp();
+      const { calls, session } = setup;
+      const dialing = session.execute(dialCommand());
+      await Promise.resolve();
+      const sid = newCallSid();
+      calls.creates[0]?.reply.resolve({ sid });
+      await dialing;
+      calls.refusal = failure;
+      const start = setup.clock.now();
+      await expect(session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} })).rejects.toThrow(
+        failure.message,
+      );
+      return { ...setup, sid, start };
+    }
+
+    it.each([
+      ['a 5xx', unavailable],
+      ['a lost connection', connectionReset],
+    ])('after %s, is tried again a second later, and the close waits for it', async (_name, failure) => {
+      const { calls, session, sid, errors, clock, start } = await failedHangUp(failure());
+      calls.refusal = null;
+      await session.close();
+      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }, { status: 'completed' }]);
+      expect(clock.now() - start).toBe(1_000);
+      expect(errors).toEqual([]);
+    });
+
+    it('is tried four times in all, a second, two and four apart, then reported', async () => {
+      const { calls, session, sid, errors, clock, start } = await failedHangUp(unavailable());
+      await session.close();
+      expect(calls.updatesOf(sid)).toEqual([
+        { status: 'canceled' },
+        { status: 'completed' },
+        { status: 'completed' },
+        { status: 'completed' },
+        { status: 'completed' },
+      ]);
+      expect(clock.now() - start).toBe(7_000);
+      expect(errors.map((error) => [error.code, error.message, (error.cause as Error).message])).toEqual([
+        ['PROVIDER_ERROR', 'A call could not be hung up in 4 tries', 'Service Unavailable'],
+      ]);
+    });
+
+    it('is not tried again once the call is reported ended', async () => {
+      const { calls, session, sid, webhook, errors } = await failedHangUp(unavailable());
+      calls.refusal = null;
+      await webhook(calls.creates[0]?.params.statusCallback ?? '', { CallSid: sid, CallStatus: 'no-answer' });
+      await session.close();
+      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
+      expect(errors).toEqual([]);
+    });
+
+    it('is not tried again when Twilio refused it: the call is no longer in progress', async () => {
+      const { calls, session } = setUp();
+      const dialing = session.execute(dialCommand());
+      await Promise.resolve();
+      const sid = newCallSid();
+      calls.creates[0]?.reply.resolve({ sid });
+      await dialing;
+      calls.failUpdates = 2;
+      await expect(session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} })).rejects.toThrow(
+        'Cannot redirect',
+      );
+      await session.close();
+      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
+    });
   });
 
   it('replaces the running TwiML by REST for a command outside any webhook', async () => {

@@ -37,6 +37,24 @@ export function isTooManyRequests(error: unknown): boolean {
 }
 
 /**
+ * Whether a REST request failed on the way rather than by Twilio's refusal:
+ * no answer came (a timeout, a lost connection), Twilio failed (a 5xx), or it
+ * asked us to slow down (429). The same request may then work a moment later;
+ * a 4xx other than 429 (a call no longer in progress, a bad request) would not.
+ *
+ * @example
+ * ```ts
+ * isPassingRestFailure(Object.assign(new Error('Service Unavailable'), { status: 503 })); // true
+ * isPassingRestFailure(Object.assign(new Error('Call is not in-progress'), { status: 400, code: 21220 })); // false
+ * ```
+ */
+export function isPassingRestFailure(error: unknown): boolean {
+  if (isTooManyRequests(error)) return true;
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  return typeof status !== 'number' || status >= 500;
+}
+
+/**
  * Whether Twilio refused to act on a call because it is no longer in progress
  * (error 21220, "Call is not in-progress. Cannot redirect."): new TwiML for a
  * call that was answered and has ended meanwhile has nothing left to do.

@@ -37,7 +37,7 @@ import type { TwilioCallWebhook } from './callWebhook.js';
 import { withPlacementDeadlines } from './dialDeadline.js';
 import type { DialPacer } from './dialPacer.js';
 import type { TwilioCallsApi } from './twilioCallsApi.js';
-import { runTwilioEffect } from './twilioEffects.js';
+import { isPassingRestFailure, runTwilioEffect } from './twilioEffects.js';
 
 /**
  * What a session needs from its provider.
@@ -69,8 +69,19 @@ export interface TwilioSessionSettings {
   keepAfterClose?(calls: readonly TwilioCall[]): void;
 }
 
+/**
+ * Pauses before each new try of a hang-up that failed on the way (no answer, a
+ * 5xx, a 429), as the create's retries after a 429 are paced. The session's
+ * close waits for them: no call outlives its verification while a try is left.
+ */
+const HANG_UP_RETRY_DELAYS_MS = [1_000, 2_000, 4_000] as const;
+
 /** Time beyond the pause a call is given to come back for its final TwiML once the session closed. */
 const FINAL_TWIML_MARGIN_MS = 3_000;
+
+/** Whether an effect hangs a call up (cancels it while it rings, completes it once answered). */
+const endsCall = (effect: TwilioEffect): effect is Extract<TwilioEffect, { kind: 'update' }> =>
+  effect.kind === 'update' && 'status' in effect.params;
 
 /** A TwiML request waiting for the machine: the commands it gives meanwhile answer it. */
 interface OpenRequest {
@@ -312,10 +323,19 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     await Promise.all(plan.effects.map((effect) => this.run(effect)));
   }
 
-  /** Runs one REST effect; a failed update rejects (the command that caused it failed). */
+  /**
+   * Runs one REST effect; a failed update rejects (the command that caused it
+   * failed). A hang-up that failed on the way is tried again meanwhile.
+   */
   private async run(effect: TwilioEffect): Promise<void> {
     const { calls, pacer, report } = this.settings;
-    const learnt = await runTwilioEffect(effect, calls, { pacer, report, signal: this.withdrawal.signal });
+    let learnt: TwilioInbound[];
+    try {
+      learnt = await runTwilioEffect(effect, calls, { pacer, report, signal: this.withdrawal.signal });
+    } catch (error) {
+      if (endsCall(effect) && isPassingRestFailure(error)) void this.track(this.retryHangUp(effect.callSid, error));
+      throw error;
+    }
     for (const inbound of learnt) {
       const reception = receiveTwilio(this.state, inbound);
       this.state = reception.state;
@@ -345,6 +365,30 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     ).catch((error: unknown) => this.report('The call registry could not record a CallSid', error));
     this.bindings.add(bound);
     void bound.finally(() => this.bindings.delete(bound));
+  }
+
+  /**
+   * Tries a hang-up again after each of {@link HANG_UP_RETRY_DELAYS_MS}, until
+   * it goes through, the call is reported ended, or Twilio refuses it (the call
+   * is over); reports it when every try failed on the way. Without this, a
+   * call whose hang-up was lost would ring, or stay on the line, until its next
+   * webhook is answered as stale.
+   */
+  private async retryHangUp(callSid: string, firstError: unknown): Promise<void> {
+    let lastError = firstError;
+    for (const delayMs of HANG_UP_RETRY_DELAYS_MS) {
+      await new Promise<void>((resolve) => this.settings.clock.setTimeout(() => resolve(), delayMs));
+      if (this.state.calls.some((call) => call.callSid === callSid && call.phase === 'ended')) return;
+      try {
+        // `completed` ends a call in any state; the call may have been answered since a `canceled` failed.
+        await runTwilioEffect({ kind: 'update', callSid, params: { status: 'completed' } }, this.settings.calls);
+        return;
+      } catch (error) {
+        if (!isPassingRestFailure(error)) return;
+        lastError = error;
+      }
+    }
+    this.report(`A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`, lastError);
   }
 
   /** Waits until the REST requests under way, and those they led to, have finished. */
