@@ -42,6 +42,20 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
   return { calls, provider, events, session, webhook, errors, clock };
 }
 
+/** A session with one call placed (its create answered with a fresh CallSid). */
+async function placedCall() {
+  const setup = setUp();
+  const dialing = setup.session.execute(dialCommand());
+  await Promise.resolve();
+  const sid = newCallSid();
+  setup.calls.creates[0]?.reply.resolve({ sid });
+  await dialing;
+  return { ...setup, sid };
+}
+
+/** The machine's hang-up of `callId`, without a farewell. */
+const hangUp = (callId: string) => ({ type: 'hangUp' as const, callId, farewell: [], speech: {} });
+
 /** A call answered and greeted; `reprompt()` is the machine's next prompt, which it gives on its own. */
 async function greetedCall(makePrompt: (callId: string, promptSeq: number) => PlayPromptCommand = prompt) {
   let nextSeq = 1;
@@ -120,27 +134,15 @@ describe('the Twilio session', () => {
   });
 
   it('falls back to completing a call that can no longer be canceled, and reports a hang-up that fails', async () => {
-    const { calls, session } = setUp();
-    const dialing = session.execute(dialCommand());
-    await Promise.resolve();
-    const sid = newCallSid();
-    calls.creates[0]?.reply.resolve({ sid });
-    await dialing;
+    const { calls, session, sid } = await placedCall();
     calls.failUpdates = 1;
-    await session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} });
+    await session.execute(hangUp(sid));
     expect(calls.updates.map((u) => u.params)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
     await session.close();
 
-    const second = setUp();
-    const dialing2 = second.session.execute(dialCommand());
-    await Promise.resolve();
-    const sid2 = newCallSid();
-    second.calls.creates[0]?.reply.resolve({ sid: sid2 });
-    await dialing2;
+    const second = await placedCall();
     second.calls.failUpdates = 2;
-    await expect(second.session.execute({ type: 'hangUp', callId: sid2, farewell: [], speech: {} })).rejects.toThrow(
-      'Cannot redirect',
-    );
+    await expect(second.session.execute(hangUp(second.sid))).rejects.toThrow('Cannot redirect');
     await second.session.close();
   });
 
@@ -150,19 +152,11 @@ describe('the Twilio session', () => {
 
     /** A placed call whose hang-up command failed with `failure` (the `canceled` and its `completed` fallback alike). */
     async function failedHangUp(failure: Error) {
-      const setup = setUp();
-      const { calls, session } = setup;
-      const dialing = session.execute(dialCommand());
-      await Promise.resolve();
-      const sid = newCallSid();
-      calls.creates[0]?.reply.resolve({ sid });
-      await dialing;
-      calls.refusal = failure;
-      const start = setup.clock.now();
-      await expect(session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} })).rejects.toThrow(
-        failure.message,
-      );
-      return { ...setup, sid, start };
+      const placed = await placedCall();
+      placed.calls.refusal = failure;
+      const start = placed.clock.now();
+      await expect(placed.session.execute(hangUp(placed.sid))).rejects.toThrow(failure.message);
+      return { ...placed, start };
     }
 
     it.each([
@@ -203,16 +197,9 @@ describe('the Twilio session', () => {
     });
 
     it('is not tried again when Twilio refused it: the call is no longer in progress', async () => {
-      const { calls, session } = setUp();
-      const dialing = session.execute(dialCommand());
-      await Promise.resolve();
-      const sid = newCallSid();
-      calls.creates[0]?.reply.resolve({ sid });
-      await dialing;
+      const { calls, session, sid } = await placedCall();
       calls.failUpdates = 2;
-      await expect(session.execute({ type: 'hangUp', callId: sid, farewell: [], speech: {} })).rejects.toThrow(
-        'Cannot redirect',
-      );
+      await expect(session.execute(hangUp(sid))).rejects.toThrow('Cannot redirect');
       await session.close();
       expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
     });
