@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PlayPromptCommand } from '../../src/machine/commands.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
+import type { TwilioVoiceProviderOptions } from '../../src/providers/twilio/twilioVoiceProvider.js';
 import type { ProviderSession } from '../../src/providers/types.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { dialCommand } from '../support/commands.js';
@@ -23,13 +24,17 @@ const prompt = (callId: string, promptSeq: number): PlayPromptCommand => ({
   collect: { mode: 'standard', fraudCode: '0', inputTimeoutMs: 10_000, timeoutOwner: 'provider' },
 });
 
-function setUp(react: (event: ProviderEvent, session: ProviderSession) => void = () => {}) {
+function setUp(
+  react: (event: ProviderEvent, session: ProviderSession) => void = () => {},
+  clock = new VirtualClock(),
+  options: Partial<TwilioVoiceProviderOptions> = {},
+) {
   const calls = new ScriptedCalls();
-  const clock = new VirtualClock();
   const { provider, webhook, errors } = scriptedTwilio(calls, {
     replyWaitMs: 20,
     // Dials are paced on virtual time: a second dial waits for its slot without a real second passing.
     clock,
+    ...options,
   });
   const events: ProviderEvent[] = [];
   const session: ProviderSession = provider.openSession({
@@ -43,8 +48,8 @@ function setUp(react: (event: ProviderEvent, session: ProviderSession) => void =
 }
 
 /** A session with one call placed (its create answered with a fresh CallSid). */
-async function placedCall() {
-  const setup = setUp();
+async function placedCall(clock?: VirtualClock, options?: Partial<TwilioVoiceProviderOptions>) {
+  const setup = setUp(undefined, clock, options);
   const dialing = setup.session.execute(dialCommand());
   await Promise.resolve();
   const sid = newCallSid();
@@ -196,12 +201,92 @@ describe('the Twilio session', () => {
       expect(errors).toEqual([]);
     });
 
+    /** Lets promise callbacks and immediates run, with the clock standing still. */
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('is not tried again once the call is reported ended while the session closes', async () => {
+      const clock = new VirtualClock({ autoAdvance: false });
+      const { calls, session, sid, webhook, errors } = await placedCall(clock);
+      calls.refusal = unavailable();
+      await expect(session.execute(hangUp(sid))).rejects.toThrow('Service Unavailable');
+      // The verification is over: the runtime closes the session, and then Twilio says the cancel went through.
+      const closing = session.close();
+      await webhook(calls.creates[0]?.params.statusCallback ?? '', { CallSid: sid, CallStatus: 'canceled' });
+      clock.advanceBy(1_000);
+      await closing;
+      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
+      expect(errors).toEqual([]);
+    });
+
+    it('at the close, is reported only when its tries fail too, once', async () => {
+      const clock = new VirtualClock({ autoAdvance: false });
+      const first = await placedCall(clock);
+      first.calls.refusal = unavailable();
+      // The close hangs up the call still up; Twilio is back a second later.
+      const closing = first.session.close();
+      await vi.waitFor(() => expect(first.calls.updatesOf(first.sid)).toHaveLength(2));
+      first.calls.refusal = null;
+      await settle();
+      clock.advanceBy(1_000);
+      await closing;
+      expect(first.calls.updatesOf(first.sid)).toHaveLength(3);
+      expect(first.errors).toEqual([]);
+
+      const second = await placedCall();
+      second.calls.refusal = unavailable();
+      await second.session.close();
+      expect(second.calls.updatesOf(second.sid)).toHaveLength(5);
+      expect(second.errors.map((error) => error.message)).toEqual(['A call could not be hung up in 4 tries']);
+    });
+
+    it('does not hold back the farewell of another call that the close waits for', async () => {
+      const clock = new VirtualClock({ autoAdvance: false });
+      const { calls, session, sid, webhook } = await placedCall(clock, { callsPerSecond: 100 });
+      calls.refusal = Object.assign(new Error('Too Many Requests'), { status: 429, code: 20429 });
+      await expect(session.execute(hangUp(sid))).rejects.toThrow('Too Many Requests');
+      calls.refusal = null;
+      // The next call is placed while the first one's hang-up is tried again; it holds while a PIN is checked.
+      const dialing = session.execute(dialCommand({ attempt: 1 }));
+      // Its create waits for the pacer's next slot, 10 ms on: far from the first call's next try.
+      while (calls.creates.length < 2 && clock.now() < 500) {
+        clock.advanceBy(10);
+        await settle();
+      }
+      const next = newCallSid();
+      calls.creates[1]?.reply.resolve({ sid: next });
+      await dialing;
+      const hold = await webhook(calls.creates[1]?.params.url ?? '', { CallSid: next, CallStatus: 'in-progress' });
+      const redirect = elementsOf(hold).find((element) => element.name === 'Redirect');
+      await session.execute({ ...hangUp(next), farewell: [{ say: 'Thank you. Goodbye.' }] });
+      const closing = session.close();
+      await settle();
+      // It comes back for its farewell after its pause, while the first call's new try still waits.
+      const farewell = await webhook(textOf(redirect ?? hold), { CallSid: next, CallStatus: 'in-progress' });
+      expect(elementsOf(farewell).map((element) => [element.name, textOf(element)])).toEqual([
+        ['Say', 'Thank you. Goodbye.'],
+        ['Hangup', ''],
+      ]);
+      clock.advanceBy(1_000);
+      await closing;
+      expect(calls.updatesOf(next)).toEqual([]);
+      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }, { status: 'completed' }]);
+    });
+
     it('is not tried again when Twilio refused it: the call is no longer in progress', async () => {
       const { calls, session, sid } = await placedCall();
       calls.failUpdates = 2;
       await expect(session.execute(hangUp(sid))).rejects.toThrow('Cannot redirect');
       await session.close();
       expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
+    });
+
+    it('is not tried again when twilio-node refused it before sending (no status, no network code)', async () => {
+      const { calls, session, sid, errors } = await failedHangUp(new Error("Parameter 'sid' is not valid."));
+      await session.close();
+      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
+      expect(errors).toEqual([]);
     });
   });
 

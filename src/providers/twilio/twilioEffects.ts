@@ -38,20 +38,25 @@ export function isTooManyRequests(error: unknown): boolean {
 
 /**
  * Whether a REST request failed on the way rather than by Twilio's refusal:
- * no answer came (a timeout, a lost connection), Twilio failed (a 5xx), or it
- * asked us to slow down (429). The same request may then work a moment later;
- * a 4xx other than 429 (a call no longer in progress, a bad request) would not.
+ * no answer came (a timeout, a lost connection: a network error's code),
+ * Twilio failed (a 5xx), or it asked us to slow down (429). The same request
+ * may then work a moment later; a 4xx other than 429 (a call no longer in
+ * progress, a bad request) or twilio-node's own refusal would not.
  *
  * @example
  * ```ts
  * isPassingRestFailure(Object.assign(new Error('Service Unavailable'), { status: 503 })); // true
+ * isPassingRestFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })); // true
  * isPassingRestFailure(Object.assign(new Error('Call is not in-progress'), { status: 400, code: 21220 })); // false
  * ```
  */
 export function isPassingRestFailure(error: unknown): boolean {
   if (isTooManyRequests(error)) return true;
-  const status = (error as { status?: unknown } | null | undefined)?.status;
-  return typeof status !== 'number' || status >= 500;
+  const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
+  // Without an HTTP status, only a network failure (ECONNRESET, ETIMEDOUT, ECONNABORTED…) is one to try again:
+  // a client-side refusal of twilio-node (an invalid CallSid) would fail the same way.
+  if (typeof status !== 'number') return typeof code === 'string' && code !== '';
+  return status >= 500;
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   type TwilioState,
 } from './callControl.js';
 import type { TwilioCallRegistry, TwilioWebhookTarget } from './callRegistry.js';
+import { TWILIO_CALL_STATUS_EVENTS, toTwilioCallStatus } from './callStatusMapping.js';
 import type { TwilioCallWebhook } from './callWebhook.js';
 import { withPlacementDeadlines } from './dialDeadline.js';
 import type { DialPacer } from './dialPacer.js';
@@ -105,6 +106,15 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   private state: TwilioState = initialTwilioState();
   /** REST requests under way; closing waits for them, so that no call outlives its verification unnoticed. */
   private readonly restWork = new Set<Promise<unknown>>();
+  /**
+   * New tries of hang-ups that failed on the way. Closing waits for them last,
+   * after the farewells it waits for, so that a try's pause delays none of them.
+   */
+  private readonly hangUpRetries = new Set<Promise<void>>();
+  /** Failures a new try is under way for: reported by the try, if at all, not where they were caught. */
+  private readonly retriedFailures = new WeakSet<object>();
+  /** Calls reported ended after the close (which keeps no state of them): a new try of their hang-up is not made. */
+  private readonly endedAfterClose = new Set<string>();
   /** CallSids being recorded in the registry; closing waits for them before it unregisters, so that none lands after. */
   private readonly bindings = new Set<Promise<void>>();
   private open: OpenRequest | null = null;
@@ -146,6 +156,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     }
     // Hang-ups of calls whose webhooks came meanwhile (placed although their create failed).
     await this.restSettled();
+    while (this.hangUpRetries.size > 0) await Promise.all([...this.hangUpRetries]);
     await Promise.all([...this.bindings]);
     const lostCalls = this.state.calls.filter(mayHaveBeenPlacedUnknowingly);
     if (lostCalls.length > 0) this.settings.keepAfterClose?.(lostCalls);
@@ -238,6 +249,11 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
    * end it by.
    */
   private afterClose(webhook: TwilioCallWebhook, inbound: TwilioInbound): string {
+    const { CallSid: callSid, CallStatus: callStatus } = webhook.params;
+    const status = toTwilioCallStatus(callStatus);
+    if (callSid !== undefined && status !== null && TWILIO_CALL_STATUS_EVENTS[status].event === 'ended') {
+      this.endedAfterClose.add(callSid);
+    }
     const waiter = this.finalTwimlWaiters.get(webhook.query.token);
     if (waiter === undefined) {
       if (this.state.calls.some((c) => c.token === webhook.query.token && c.callSid === null)) {
@@ -333,7 +349,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
     try {
       learnt = await runTwilioEffect(effect, calls, { pacer, report, signal: this.withdrawal.signal });
     } catch (error) {
-      if (endsCall(effect) && isPassingRestFailure(error)) void this.track(this.retryHangUp(effect.callSid, error));
+      if (endsCall(effect) && isPassingRestFailure(error)) this.startRetry(effect.callSid, error);
       throw error;
     }
     for (const inbound of learnt) {
@@ -374,11 +390,20 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
    * call whose hang-up was lost would ring, or stay on the line, until its next
    * webhook is answered as stale.
    */
+  private startRetry(callSid: string, error: unknown): void {
+    if (typeof error === 'object' && error !== null) this.retriedFailures.add(error);
+    const retry = this.retryHangUp(callSid, error).catch((failure: unknown) =>
+      this.report('A call could not be hung up', failure),
+    );
+    this.hangUpRetries.add(retry);
+    void retry.finally(() => this.hangUpRetries.delete(retry));
+  }
+
   private async retryHangUp(callSid: string, firstError: unknown): Promise<void> {
     let lastError = firstError;
     for (const delayMs of HANG_UP_RETRY_DELAYS_MS) {
       await new Promise<void>((resolve) => this.settings.clock.setTimeout(() => resolve(), delayMs));
-      if (this.state.calls.some((call) => call.callSid === callSid && call.phase === 'ended')) return;
+      if (this.hasEnded(callSid)) return;
       try {
         // `completed` ends a call in any state; the call may have been answered since a `canceled` failed.
         await runTwilioEffect({ kind: 'update', callSid, params: { status: 'completed' } }, this.settings.calls);
@@ -388,7 +413,23 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
         lastError = error;
       }
     }
-    this.report(`A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`, lastError);
+    this.settings.onError(
+      new VoiceMfaError(
+        'PROVIDER_ERROR',
+        `A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`,
+        {
+          cause: lastError,
+        },
+      ),
+    );
+  }
+
+  /** Whether a status callback said the call ended, while the session was open or since. */
+  private hasEnded(callSid: string): boolean {
+    return (
+      this.endedAfterClose.has(callSid) ||
+      this.state.calls.some((call) => call.callSid === callSid && call.phase === 'ended')
+    );
   }
 
   /** Waits until the REST requests under way, and those they led to, have finished. */
@@ -404,6 +445,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   }
 
   private report(message: string, error: unknown): void {
+    // A hang-up tried again is reported by its last try, if that fails too.
+    if (typeof error === 'object' && error !== null && this.retriedFailures.has(error)) return;
     this.settings.onError(new VoiceMfaError('PROVIDER_ERROR', message, { cause: error }));
   }
 }
