@@ -384,11 +384,11 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   }
 
   /**
-   * Tries a hang-up again after each of {@link HANG_UP_RETRY_DELAYS_MS}, until
-   * it goes through, the call is reported ended, or Twilio refuses it (the call
-   * is over); reports it when every try failed on the way. Without this, a
-   * call whose hang-up was lost would ring, or stay on the line, until its next
-   * webhook is answered as stale.
+   * Starts trying a hang-up again after each of {@link HANG_UP_RETRY_DELAYS_MS},
+   * until it goes through, the call is reported ended, or Twilio refuses it
+   * (the call is over); the last try reports it when every one failed on the
+   * way. Without this, a call whose hang-up was lost would ring, or stay on
+   * the line, until its next webhook is answered as stale.
    */
   private startRetry(callSid: string, error: unknown): void {
     if (typeof error === 'object' && error !== null) this.retriedFailures.add(error);
@@ -413,15 +413,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
         lastError = error;
       }
     }
-    this.settings.onError(
-      new VoiceMfaError(
-        'PROVIDER_ERROR',
-        `A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`,
-        {
-          cause: lastError,
-        },
-      ),
-    );
+    const message = `A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`;
+    this.settings.onError(new VoiceMfaError('PROVIDER_ERROR', message, { cause: lastError }));
   }
 
   /** Whether a status callback said the call ended, while the session was open or since. */
