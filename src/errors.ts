@@ -49,6 +49,19 @@ export interface RequestIssue {
 }
 
 /**
+ * The issues as an error message tells them: `path: message`, separated by `; `.
+ *
+ * @example
+ * ```ts
+ * describeIssues([{ path: 'targets', message: 'at least one phone target is required' }]);
+ * // 'targets: at least one phone target is required'
+ * ```
+ */
+export function describeIssues(issues: readonly RequestIssue[]): string {
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+}
+
+/**
  * A verification request was refused before anything started. `issues` lists
  * every problem found, not just the first.
  *
@@ -64,10 +77,7 @@ export class InvalidRequestError extends VoiceMfaError {
   readonly issues: readonly RequestIssue[];
 
   constructor(issues: readonly RequestIssue[]) {
-    super(
-      'INVALID_REQUEST',
-      `Invalid verification request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    );
+    super('INVALID_REQUEST', `Invalid verification request: ${describeIssues(issues)}`);
     this.issues = issues;
   }
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type RequestIssue, VoiceMfaError } from '../errors.js';
+import { describeIssues, type RequestIssue, VoiceMfaError } from '../errors.js';
 
 /**
  * Audio analyser options that cannot work, or arguments of the audio building
@@ -27,7 +27,7 @@ export class InvalidAudioConfigurationError extends VoiceMfaError {
 
   /** `subject`: what was given, as the message names it. */
   constructor(issues: readonly RequestIssue[], subject = 'audio analyser options') {
-    super('INVALID_CONFIGURATION', `Invalid ${subject}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    super('INVALID_CONFIGURATION', `Invalid ${subject}: ${describeIssues(issues)}`);
     this.issues = issues;
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type RequestIssue, VoiceMfaError } from '../errors.js';
+import { describeIssues, type RequestIssue, VoiceMfaError } from '../errors.js';
 
 /**
  * Why a phone number was rejected. The first five are libphonenumber-js's own
@@ -142,10 +142,7 @@ export class InvalidPhoneConfigurationError extends VoiceMfaError {
   readonly issues: readonly RequestIssue[];
 
   constructor(issues: readonly RequestIssue[]) {
-    super(
-      'INVALID_CONFIGURATION',
-      `Invalid phone configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    );
+    super('INVALID_CONFIGURATION', `Invalid phone configuration: ${describeIssues(issues)}`);
     this.issues = issues;
   }
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { VoiceMfaError } from '../errors.js';
+import { describeIssues, VoiceMfaError } from '../errors.js';
 import { optionNames, unknownOptionIssues } from '../optionNames.js';
 
 /** Opaque handle of a scheduled callback. */
@@ -123,8 +123,7 @@ export class VirtualClock implements RuntimeClock {
     }
     const unknown = unknownOptionIssues(options as Record<string, unknown>, CLOCK_OPTIONS);
     if (unknown.length > 0) {
-      const problems = unknown.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-      throw new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock options: ${problems}`);
+      throw new VoiceMfaError('INVALID_CONFIGURATION', `VirtualClock options: ${describeIssues(unknown)}`);
     }
     const { start = 0, autoAdvance = true } = options;
     if (!Number.isFinite(start)) throw invalidArgument('start', 'a finite number', start);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type RequestIssue, VoiceMfaError } from '../errors.js';
+import { describeIssues, type RequestIssue, VoiceMfaError } from '../errors.js';
 
 /**
  * Options of the durable service, or of a store, that cannot work: no store, a
@@ -28,10 +28,7 @@ export class InvalidServiceConfigurationError extends VoiceMfaError {
 
   /** `subject`: what the options were for, as the message names it. */
   constructor(issues: readonly RequestIssue[], subject = 'verification service') {
-    super(
-      'INVALID_CONFIGURATION',
-      `Invalid ${subject} options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    );
+    super('INVALID_CONFIGURATION', `Invalid ${subject} options: ${describeIssues(issues)}`);
     this.issues = issues;
   }
 }

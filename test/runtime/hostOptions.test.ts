@@ -14,18 +14,14 @@ import { normalizeVerificationRequest } from '../../src/request/normalizeRequest
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { createVerificationActor } from '../../src/runtime/createVerificationActor.js';
 import { runVerification } from '../../src/runtime/runVerification.js';
+import { errorOf } from '../support/errors.js';
 
 const PRIMARY = '+14255550100';
 const REQUEST = { targets: [PRIMARY] };
 
 /** The issues of the InvalidRequestError `run` rejects or throws with. */
 async function issuesOf(run: () => unknown): Promise<RequestIssue[]> {
-  let error: unknown = null;
-  try {
-    await run();
-  } catch (caught) {
-    error = caught;
-  }
+  const error = await errorOf(run);
   expect(error).toBeInstanceOf(InvalidRequestError);
   return [...(error as InvalidRequestError).issues];
 }

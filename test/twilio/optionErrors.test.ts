@@ -12,6 +12,7 @@ import {
   TwilioVoiceProvider,
   type TwilioVoiceProviderOptions,
 } from '../../src/providers/twilio/twilioVoiceProvider.js';
+import { errorOf } from '../support/errors.js';
 
 const OPTIONS: TwilioVoiceProviderOptions = {
   accountSid: `AC${'0'.repeat(32)}`,
@@ -50,12 +51,7 @@ describe('Twilio options that cannot work', () => {
       'requestTimeoutMs must be at least headersTimeoutMs',
     ],
   ])('%s: INVALID_CONFIGURATION naming it', async (_name, build, message) => {
-    let error: unknown = null;
-    try {
-      await build();
-    } catch (caught) {
-      error = caught;
-    }
+    const error = await errorOf(build);
     expect(error).toBeInstanceOf(VoiceMfaError);
     expect(error).toMatchObject({ code: 'INVALID_CONFIGURATION' });
     expect((error as Error).message).toContain(message);

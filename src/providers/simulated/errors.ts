@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type RequestIssue, VoiceMfaError } from '../../errors.js';
+import { describeIssues, type RequestIssue, VoiceMfaError } from '../../errors.js';
 
 /**
  * Simulated-carrier options, a callee script or a fault plan that cannot
@@ -25,7 +25,7 @@ export class InvalidSimulationError extends VoiceMfaError {
   readonly issues: readonly RequestIssue[];
 
   constructor(issues: readonly RequestIssue[]) {
-    super('INVALID_CONFIGURATION', `Invalid simulation: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    super('INVALID_CONFIGURATION', `Invalid simulation: ${describeIssues(issues)}`);
     this.issues = issues;
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { VoiceMfaError } from '../../errors.js';
+import { describeIssues, VoiceMfaError } from '../../errors.js';
 import { type OptionNames, unknownOptionIssues } from '../../optionNames.js';
 
 /** An option of `owner` that cannot work: a `VoiceMfaError` (`INVALID_CONFIGURATION`) that names both. */
@@ -27,7 +27,7 @@ export function checkOptionNames(owner: string, options: unknown, known: OptionN
     throw configurationError(owner, `${path === '' ? 'the options' : path} must be an object`);
   }
   const issues = unknownOptionIssues(options as Record<string, unknown>, known, path);
-  if (issues.length > 0) throw configurationError(owner, issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  if (issues.length > 0) throw configurationError(owner, describeIssues(issues));
 }
 
 /**
