@@ -331,4 +331,51 @@ describe('VirtualClock', () => {
     expect(fired).toEqual([1_000, 10_000]);
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('auto-advancing, the promise callbacks a timer starts all run before the next timer fires', async () => {
+    const clock = new VirtualClock();
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < 40; i++) {
+        clock.setTimeout(
+          async () => {
+            // A chain of promise callbacks, as a provider's or a host check's work between timers.
+            for (let step = 0; step < 25; step++) await null;
+            seen.push(`chain ${i} done at ${clock.now()}`);
+            if (i === 39) resolve();
+          },
+          (i + 1) * 100,
+        );
+      }
+    });
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => `chain ${i} done at ${(i + 1) * 100}`));
+  });
+
+  it('auto-advancing, fires up to 16 timers in one turn of the event loop and then lets the loop run', async () => {
+    const clock = new VirtualClock();
+    const fired: number[] = [];
+    for (let i = 1; i <= 40; i++) clock.setTimeout(() => fired.push(i), i);
+    // Queued after the clock's first run: it sees that run's timers, and no more.
+    const afterFirstTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(fired.length)));
+    expect(afterFirstTurn).toBe(16);
+    await clock.runUntilIdle();
+    expect(fired).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it('auto-advancing, a timer that keeps setting another never starves I/O or real timers', async () => {
+    const clock = new VirtualClock();
+    let fired = 0;
+    let stopped = false;
+    const repeat = () => {
+      fired++;
+      if (!stopped) clock.setTimeout(repeat, 1_000);
+    };
+    clock.setTimeout(repeat, 1_000);
+    // A real timer only runs in a later turn of the event loop than the clock's first run.
+    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+    stopped = true;
+    await clock.runUntilIdle();
+    expect(fired).toBeGreaterThan(16);
+    expect(clock.pendingTimers).toBe(0);
+  });
 });

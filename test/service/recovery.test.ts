@@ -23,13 +23,21 @@ const BACKUP = '+14255550101';
 /**
  * A handle on the store for an instance that stops right after a commit that
  * matches `when`: it never starts another effect (as if killed before its
- * outbox ran).
+ * outbox ran). `died` resolves then, so that a test awaiting it goes on before
+ * any other timer fires.
  */
 function dyingAfterCommit(
   store: VerificationStore,
   when: (write: StepWrite) => boolean,
-): VerificationStore & { isDead(): boolean } {
+): VerificationStore & { died: Promise<void> } {
   let dead = false;
+  let die = () => {};
+  const died = new Promise<void>((resolve) => {
+    die = () => {
+      dead = true;
+      resolve();
+    };
+  });
   const never = new Promise<never>(() => {});
   return new Proxy(store, {
     get(target, property, receiver) {
@@ -37,23 +45,23 @@ function dyingAfterCommit(
         return (id: string, key: string | null, step: Parameters<VerificationStore['withVerification']>[2]) =>
           target.withVerification(id, key, async (locked) => {
             const outcome = await step(locked);
-            if (outcome.write !== null && when(outcome.write)) dead = true;
+            if (outcome.write !== null && when(outcome.write)) die();
             return outcome;
           });
       }
       if (property === 'create') {
         return async (write: StepWrite) => {
           await target.create(write);
-          if (when(write)) dead = true;
+          if (when(write)) die();
         };
       }
       if (property === 'startOutbox')
         return (...args: Parameters<VerificationStore['startOutbox']>) => (dead ? never : target.startOutbox(...args));
-      if (property === 'isDead') return () => dead;
+      if (property === 'died') return died;
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
-  }) as VerificationStore & { isDead(): boolean };
+  }) as VerificationStore & { died: Promise<void> };
 }
 
 const hasEffect = (type: ProviderCommand['type']) => (write: StepWrite) =>
@@ -86,7 +94,15 @@ function setUp(numbers: ConstructorParameters<typeof SimulatedCarrier>[0]['numbe
   };
   // The network delivers to the instances still up, the last one started first.
   const up = new Set<VerificationService>();
-  carrier.connect((id, event) => [...up].at(-1)?.deliverEvent(id, event));
+  let firstCallTakenIn = () => {};
+  /** Resolves once an instance has taken in the first call's id: a test awaiting it goes on before any other timer fires. */
+  const firstCallKnown = new Promise<void>((resolve) => {
+    firstCallTakenIn = resolve;
+  });
+  carrier.connect(async (id, event) => {
+    await [...up].at(-1)?.deliverEvent(id, event);
+    if (event.type === 'call.dialed') firstCallTakenIn();
+  });
   const start = (service: VerificationService) => {
     up.add(service);
     return service;
@@ -102,7 +118,7 @@ function setUp(numbers: ConstructorParameters<typeof SimulatedCarrier>[0]['numbe
     for (const service of services) await service.close();
     carrier.hangUpAll();
   };
-  return { clock, store, carrier, executed, instance, start, stop, kill, closeAll, errors };
+  return { clock, store, carrier, executed, firstCallKnown, instance, start, stop, kill, closeAll, errors };
 }
 
 describe('an instance that stops at the worst moment', () => {
@@ -141,7 +157,7 @@ describe('an instance that stops at the worst moment', () => {
       targets: [PRIMARY, BACKUP, '+14255550142'],
       timing: { inputTimeoutMs: 2_000 },
     });
-    while (!handle.isDead()) await t.clock.runUntilIdle(1);
+    await handle.died;
     t.kill(a);
     const b = t.start(t.instance('b'));
 
@@ -169,7 +185,8 @@ describe('after an outage', () => {
       targets: [PRIMARY, BACKUP],
       timing: { ringTimeoutMs: 20_000, dialTimeoutMs: 20_000 },
     });
-    while (t.carrier.calls.length === 0) await t.clock.runUntilIdle(1);
+    await t.firstCallKnown;
+    expect(t.carrier.calls).toHaveLength(1);
     // Every instance stops; the network goes on alone for ten minutes.
     t.stop(a);
     await a.close();
