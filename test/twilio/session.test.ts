@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PlayPromptCommand } from '../../src/machine/commands.js';
 import type { ProviderEvent } from '../../src/machine/events.js';
+import { hangUpRetryPausesMs } from '../../src/providers/twilio/twilioSession.js';
 import type { TwilioVoiceProviderOptions } from '../../src/providers/twilio/twilioVoiceProvider.js';
 import type { ProviderSession } from '../../src/providers/types.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
@@ -167,16 +168,42 @@ describe('the Twilio session', () => {
     it.each([
       ['a 5xx', unavailable],
       ['a lost connection', connectionReset],
-    ])('after %s, is tried again a second later, and the close waits for it', async (_name, failure) => {
-      const { calls, session, sid, errors, clock, start } = await failedHangUp(failure());
-      calls.refusal = null;
-      await session.close();
-      expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }, { status: 'completed' }]);
-      expect(clock.now() - start).toBe(1_000);
-      expect(errors).toEqual([]);
+    ])(
+      'after %s, is tried again a second or a little more later, and the close waits for it',
+      async (_name, failure) => {
+        const { calls, session, sid, errors, clock, start } = await failedHangUp(failure());
+        calls.refusal = null;
+        await session.close();
+        expect(calls.updatesOf(sid)).toEqual([
+          { status: 'canceled' },
+          { status: 'completed' },
+          { status: 'completed' },
+        ]);
+        expect(clock.now() - start).toBe(hangUpRetryPausesMs(sid)[0]);
+        expect(errors).toEqual([]);
+      },
+    );
+
+    it("pauses a second, two and four before the tries, each stretched by the call's own share of up to a half", () => {
+      const sids = Array.from({ length: 200 }, (_, i) => `CA${i.toString(16).padStart(32, '0')}`);
+      const pauses = sids.map(hangUpRetryPausesMs);
+      for (const [first, second, third] of pauses) {
+        expect(first).toBeGreaterThanOrEqual(1_000);
+        expect(first).toBeLessThanOrEqual(1_500);
+        // The same share stretches all three.
+        expect(Math.abs((second ?? 0) - 2 * (first ?? 0))).toBeLessThanOrEqual(1);
+        expect(Math.abs((third ?? 0) - 4 * (first ?? 0))).toBeLessThanOrEqual(2);
+      }
+      // Calls whose hang-ups failed together are tried again across the whole half second, not at one moment.
+      const firsts = pauses.map(([first]) => first ?? 0);
+      expect(new Set(firsts).size).toBeGreaterThan(150);
+      expect(firsts.filter((ms) => ms < 1_250).length).toBeGreaterThan(60);
+      expect(firsts.filter((ms) => ms >= 1_250).length).toBeGreaterThan(60);
+      // One call's pauses are the same every time.
+      expect(sids.map(hangUpRetryPausesMs)).toEqual(pauses);
     });
 
-    it('is tried four times in all, a second, two and four apart, then reported', async () => {
+    it('is tried four times in all, about a second, two and four apart, then reported', async () => {
       const { calls, session, sid, errors, clock, start } = await failedHangUp(unavailable());
       await session.close();
       expect(calls.updatesOf(sid)).toEqual([
@@ -186,7 +213,7 @@ describe('the Twilio session', () => {
         { status: 'completed' },
         { status: 'completed' },
       ]);
-      expect(clock.now() - start).toBe(7_000);
+      expect(clock.now() - start).toBe(hangUpRetryPausesMs(sid).reduce((sum, ms) => sum + ms, 0));
       expect(errors.map((error) => [error.code, error.message, (error.cause as Error).message])).toEqual([
         ['PROVIDER_ERROR', 'A call could not be hung up in 4 tries', 'Service Unavailable'],
       ]);
@@ -214,7 +241,7 @@ describe('the Twilio session', () => {
       // The verification is over: the runtime closes the session, and then Twilio says the cancel went through.
       const closing = session.close();
       await webhook(calls.creates[0]?.params.statusCallback ?? '', { CallSid: sid, CallStatus: 'canceled' });
-      clock.advanceBy(1_000);
+      clock.advanceBy(hangUpRetryPausesMs(sid)[0] ?? 0);
       await closing;
       expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }]);
       expect(errors).toEqual([]);
@@ -229,7 +256,7 @@ describe('the Twilio session', () => {
       await vi.waitFor(() => expect(first.calls.updatesOf(first.sid)).toHaveLength(2));
       first.calls.refusal = null;
       await settle();
-      clock.advanceBy(1_000);
+      clock.advanceBy(hangUpRetryPausesMs(first.sid)[0] ?? 0);
       await closing;
       expect(first.calls.updatesOf(first.sid)).toHaveLength(3);
       expect(first.errors).toEqual([]);
@@ -268,7 +295,7 @@ describe('the Twilio session', () => {
         ['Say', 'Thank you. Goodbye.'],
         ['Hangup', ''],
       ]);
-      clock.advanceBy(1_000);
+      clock.advanceBy(hangUpRetryPausesMs(sid)[0] ?? 0);
       await closing;
       expect(calls.updatesOf(next)).toEqual([]);
       expect(calls.updatesOf(sid)).toEqual([{ status: 'canceled' }, { status: 'completed' }, { status: 'completed' }]);

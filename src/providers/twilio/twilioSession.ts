@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { VoiceMfaError } from '../../errors.js';
 import type { ProviderCommand } from '../../machine/commands.js';
 import type { ProviderEvent } from '../../machine/events.js';
@@ -72,10 +73,25 @@ export interface TwilioSessionSettings {
 
 /**
  * Pauses before each new try of a hang-up that failed on the way (no answer, a
- * 5xx, a 429), as the create's retries after a 429 are paced. The session's
+ * 5xx, a 429), as the create's retries after a 429 are paced; each call's are
+ * stretched by its own share ({@link hangUpRetryPausesMs}). The session's
  * close waits for them: no call outlives its verification while a try is left.
  */
 const HANG_UP_RETRY_DELAYS_MS = [1_000, 2_000, 4_000] as const;
+
+/**
+ * The pauses before the new tries of a call's hang-up: each of
+ * {@link HANG_UP_RETRY_DELAYS_MS} stretched by the same share, from none to a
+ * half, read from the CallSid. Hang-ups that failed together (an account's
+ * 429) are tried again spread over that half rather than all at the same
+ * moments, and a call's pauses are the same on every run.
+ *
+ * @internal
+ */
+export function hangUpRetryPausesMs(callSid: string): number[] {
+  const share = createHash('sha256').update(callSid).digest().readUInt32BE(0) / 2 ** 32;
+  return HANG_UP_RETRY_DELAYS_MS.map((delayMs) => Math.round(delayMs * (1 + share / 2)));
+}
 
 /** Time beyond the pause a call is given to come back for its final TwiML once the session closed. */
 const FINAL_TWIML_MARGIN_MS = 3_000;
@@ -384,7 +400,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   }
 
   /**
-   * Starts trying a hang-up again after each of {@link HANG_UP_RETRY_DELAYS_MS},
+   * Starts trying a hang-up again after each of its {@link hangUpRetryPausesMs},
    * until it goes through, the call is reported ended, or Twilio refuses it
    * (the call is over); the last try reports it when every one failed on the
    * way. Without this, a call whose hang-up was lost would ring, or stay on
@@ -401,7 +417,7 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
 
   private async retryHangUp(callSid: string, firstError: unknown): Promise<void> {
     let lastError = firstError;
-    for (const delayMs of HANG_UP_RETRY_DELAYS_MS) {
+    for (const delayMs of hangUpRetryPausesMs(callSid)) {
       await new Promise<void>((resolve) => this.settings.clock.setTimeout(() => resolve(), delayMs));
       if (this.hasEnded(callSid)) return;
       try {
