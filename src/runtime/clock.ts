@@ -62,7 +62,7 @@ class VirtualTimer {
  * Auto-advance's ticks queued at once. Immediates queued together run in one
  * turn of the event loop, with promise callbacks drained after each, and a
  * turn costs more than a simulated verification's step (each turn also runs
- * V8's and Node's own tasks): a seed story fires 12 timers, in one turn instead
+ * V8's and Node's own tasks): a seed story fires 11 timers, in one turn instead
  * of 12. Bounded, so that I/O and other immediates still get their turn.
  */
 const TICKS_PER_TURN = 16;
@@ -210,7 +210,9 @@ export class VirtualClock implements RuntimeClock {
    * Fires timers until none is left, letting promise callbacks run between
    * them. Resolves with the number of timers fired. Stops after `maxTimers`
    * (`Infinity` for no limit); rejects with a {@link VoiceMfaError}
-   * (`INVALID_CONFIGURATION`) when it is negative or not a number.
+   * (`INVALID_CONFIGURATION`) when it is negative or not a number. On an
+   * auto-advancing clock, auto-advance fires timers too while this waits
+   * between its own (up to 16 a turn of the event loop); those are not counted.
    */
   async runUntilIdle(maxTimers = 1_000_000): Promise<number> {
     if (!(maxTimers >= 0)) throw invalidArgument('runUntilIdle(maxTimers)', 'a number at least 0', maxTimers);

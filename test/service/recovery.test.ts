@@ -23,8 +23,8 @@ const BACKUP = '+14255550101';
 /**
  * A handle on the store for an instance that stops right after a commit that
  * matches `when`: it never starts another effect (as if killed before its
- * outbox ran). `died` resolves then, so that a test awaiting it goes on before
- * any other timer fires.
+ * outbox ran). `died` resolves once that commit has landed in the store, so
+ * that a test awaiting it goes on before any other timer fires.
  */
 function dyingAfterCommit(
   store: VerificationStore,
@@ -42,12 +42,18 @@ function dyingAfterCommit(
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'withVerification') {
-        return (id: string, key: string | null, step: Parameters<VerificationStore['withVerification']>[2]) =>
-          target.withVerification(id, key, async (locked) => {
+        return async (id: string, key: string | null, step: Parameters<VerificationStore['withVerification']>[2]) => {
+          let diesHere = false;
+          const answer = await target.withVerification(id, key, async (locked) => {
             const outcome = await step(locked);
-            if (outcome.write !== null && when(outcome.write)) die();
+            // Dead before the commit returns: the instance never starts the outbox it wrote.
+            if (outcome.write !== null && when(outcome.write)) diesHere = dead = true;
             return outcome;
           });
+          // Told once the commit has landed in the store.
+          if (diesHere) die();
+          return answer;
+        };
       }
       if (property === 'create') {
         return async (write: StepWrite) => {
