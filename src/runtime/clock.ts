@@ -61,9 +61,10 @@ class VirtualTimer {
 /**
  * Auto-advance's ticks queued at once. Immediates queued together run in one
  * turn of the event loop, with promise callbacks drained after each, and a
- * turn costs more than a simulated verification's step (each turn also runs
- * V8's and Node's own tasks): a seed story fires 11 timers, in one turn instead
- * of 12. Bounded, so that I/O and other immediates still get their turn.
+ * turn (its poll a system call, dear on a virtual machine) can cost more than a
+ * simulated verification's step: a seed story fires 11 timers, in one turn
+ * instead of 12 (docs/performance.md). Bounded, so that I/O and other
+ * immediates still get their turn.
  */
 const TICKS_PER_TURN = 16;
 
