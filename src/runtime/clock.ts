@@ -235,9 +235,15 @@ export class VirtualClock implements RuntimeClock {
   /** One auto-advance tick: fires the earliest timer, if any; the last tick queued queues more while timers are left. */
   private static tick(clock: VirtualClock): void {
     clock.ticksQueued--;
-    // A callback that throws fails as a real timer's does, and the timers after it still fire.
     try {
       clock.fireNext();
+    } catch (error) {
+      // A callback that throws fails as a real timer's does (an uncaught exception), and the timers after it still
+      // fire. Rethrown from a promise callback, not from the tick: the callbacks it started before it threw still
+      // run before the next timer fires, as they would had it not thrown.
+      queueMicrotask(() => {
+        throw error;
+      });
     } finally {
       if (clock.ticksQueued === 0 && clock.live > 0) clock.scheduleTick();
     }

@@ -316,6 +316,30 @@ describe('VirtualClock', () => {
     expect(JSON.parse(run.stdout)).toEqual({ caught: ['boom'], fired: [20], pending: 0 });
   });
 
+  it('auto-advancing, the promise callbacks a callback started before it threw still run before the next timer', () => {
+    // In a process of its own, as above.
+    const script = `
+      const { VirtualClock } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/runtime/clock.ts', import.meta.url)))});
+      const clock = new VirtualClock();
+      const seen = [];
+      process.on('uncaughtException', (error) => seen.push('caught ' + error.message));
+      clock.setTimeout(() => {
+        (async () => {
+          for (let i = 0; i < 5; i++) await null;
+          seen.push('its promise callbacks done');
+        })();
+        throw new Error('boom');
+      }, 10);
+      clock.setTimeout(() => seen.push('next timer at ' + clock.now()), 20);
+      setTimeout(() => console.log(JSON.stringify(seen)), 100);
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(['caught boom', 'its promise callbacks done', 'next timer at 20']);
+  });
+
   it('runs by itself when auto-advancing, and stops once only cancelled timers are left', async () => {
     const clock = new VirtualClock();
     const fired: number[] = [];
