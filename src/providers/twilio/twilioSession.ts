@@ -429,8 +429,8 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
         lastError = error;
       }
     }
-    const message = `A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`;
-    this.settings.onError(new VoiceMfaError('PROVIDER_ERROR', message, { cause: lastError }));
+    // Told whether or not the failure is one `report` leaves to the tries: this is the last of them.
+    this.tell(`A call could not be hung up in ${HANG_UP_RETRY_DELAYS_MS.length + 1} tries`, lastError);
   }
 
   /** Whether a status callback said the call ended, while the session was open or since. */
@@ -456,6 +456,11 @@ export class TwilioSession implements ProviderSession, TwilioWebhookTarget {
   private report(message: string, error: unknown): void {
     // A hang-up tried again is reported by its last try, if that fails too.
     if (typeof error === 'object' && error !== null && this.retriedFailures.has(error)) return;
+    this.tell(message, error);
+  }
+
+  /** Hands the provider's `onError` a `PROVIDER_ERROR` caused by `error`. */
+  private tell(message: string, error: unknown): void {
     this.settings.onError(new VoiceMfaError('PROVIDER_ERROR', message, { cause: error }));
   }
 }
