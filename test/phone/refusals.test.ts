@@ -97,17 +97,44 @@ describe('every refusal is typed', () => {
     const users = ['alice', 'bob', 'carol'];
     const numbers = ['+14255550100', '+442079460000', '+33123456789'];
     const rules = new Set<AbuseRule>();
+    type Step = { wait: number; user: string; number: string; status: 'approved' | 'denied' | 'fraud' | 'unreachable' };
+    // Walks that reach each rule, run before the random ones so that every rule is
+    // checked on every run. Each starts long after the last, when every window is clear.
+    const clear = 1_000_000;
+    const [n0, n1, n2] = numbers as [string, string, string];
+    const step = (wait: number, user: string, number: string, status: Step['status'] = 'approved'): Step => ({
+      wait,
+      user,
+      number,
+      status,
+    });
+    const reachEveryRule: [Step[]][] = [
+      // The third in a minute: user-rate-limit.
+      [[step(clear, 'alice', n0), step(10_000, 'alice', n1), step(10_000, 'alice', n2)]],
+      // Again within five seconds: number-cooldown; then the fourth in ten minutes: number-rate-limit.
+      [
+        [
+          step(clear, 'alice', n0),
+          step(1_000, 'bob', n0),
+          step(6_000, 'bob', n0),
+          step(6_000, 'carol', n0),
+          step(6_000, 'alice', n0),
+        ],
+      ],
+      // Two denials in ten minutes: user-denial-lockout.
+      [[step(clear, 'bob', n1, 'denied'), step(40_000, 'bob', n2, 'denied'), step(40_000, 'bob', n0)]],
+      // A fraud report: user-fraud-lockout for its user, number-fraud-lockout for its number.
+      [[step(clear, 'carol', n1, 'fraud'), step(6_000, 'carol', n2), step(0, 'alice', n1)]],
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.array(
-          fc.record({
+          fc.record<Step>({
             // Half the waits fall within the number's cool-down, so the walks reach it too.
             wait: fc.oneof(fc.integer({ min: 0, max: 4_999 }), fc.integer({ min: 0, max: 30_000 })),
             user: fc.constantFrom(...users),
             number: fc.constantFrom(...numbers),
-            status: fc.constantFrom('approved', 'denied', 'fraud', 'unreachable') as fc.Arbitrary<
-              'approved' | 'denied' | 'fraud' | 'unreachable'
-            >,
+            status: fc.constantFrom<Step['status']>('approved', 'denied', 'fraud', 'unreachable'),
           }),
           { maxLength: 30 },
         ),
@@ -135,9 +162,9 @@ describe('every refusal is typed', () => {
           }
         },
       ),
-      { numRuns: 100 },
+      { numRuns: reachEveryRule.length + 100, examples: reachEveryRule },
     );
-    // The random walks reached every rule.
+    // The walks reached every rule.
     expect([...rules].sort()).toEqual([...ABUSE_RULES].sort());
   });
 
