@@ -137,13 +137,20 @@ describeWithPostgres('postgres: failures', (url, newSchema) => {
       await store.create(firstWrite(storedVerification(busy)));
       await store.create(firstWrite(storedVerification(other)));
       let release = () => {};
+      let held = () => {};
+      const locked = new Promise<void>((resolve) => {
+        held = resolve;
+      });
       const holding = store.withVerification(busy, null, async () => {
-        await new Promise<void>((resolve) => {
+        const released = new Promise<void>((resolve) => {
           release = resolve;
         });
+        held();
+        await released;
         return { write: null, value: null };
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The other step starts once this one holds the lock.
+      await locked;
       const started = performance.now();
       await expect(stepVersion(impatient, busy, 'stepped')).rejects.toThrow(/lock was held by another step/);
       expect(performance.now() - started).toBeGreaterThanOrEqual(150);

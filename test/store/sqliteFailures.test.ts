@@ -174,13 +174,20 @@ describe('sqlite: a store that cannot be used', () => {
       const id = newId();
       await holder.create(firstWrite(storedVerification(id)));
       let release = () => {};
+      let held = () => {};
+      const locked = new Promise<void>((resolve) => {
+        held = resolve;
+      });
       const holding = holder.withVerification(id, null, async () => {
-        await new Promise<void>((resolve) => {
+        const released = new Promise<void>((resolve) => {
           release = resolve;
         });
+        held();
+        await released;
         return { write: null, value: null };
       });
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The other step starts once this one holds the lock.
+      await locked;
       let ticks = 0;
       const ticking = setInterval(() => ticks++, 10);
       const started = performance.now();
