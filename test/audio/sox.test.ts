@@ -26,9 +26,12 @@ function sox(args: readonly string[], input?: Uint8Array): Uint8Array {
   return new Uint8Array(result.stdout);
 }
 
-/** μ-law audio made by sox's synth effect; `chains` are effect chains played one after another. */
+/**
+ * μ-law audio made by sox's synth effect; `chains` are effect chains played one after another.
+ * Without dither (-D), which sox draws at random: the same audio on every run.
+ */
 const synthesise = (chains: readonly string[]): Uint8Array =>
-  sox(['-n', '-r', '8000', '-c', '1', '-e', 'u-law', '-t', 'raw', '-', ...chains.join(' : ').split(' ')]);
+  sox(['-D', '-n', '-r', '8000', '-c', '1', '-e', 'u-law', '-t', 'raw', '-', ...chains.join(' : ').split(' ')]);
 
 const detect = (audio: Uint8Array): AudioDetection[] => analyse(new AudioAnalyser({ dtmf: true }), audio);
 
