@@ -84,6 +84,19 @@ type Operation =
   | { kind: 'fireNext' }
   | { kind: 'advanceBy'; ms: number };
 
+/** How long a test that starts a process loading TypeScript through tsx is given: seconds on a busy machine. */
+const CHILD_TEST_TIMEOUT_MS = 30_000;
+
+/** Runs `script`, an ES module given `VirtualClock`, in a process of its own. */
+function runWithVirtualClock(script: string): { stdout: string; stderr: string } {
+  const clockModule = JSON.stringify(fileURLToPath(new URL('../../src/runtime/clock.ts', import.meta.url)));
+  const source = `const { VirtualClock } = await import(${clockModule});\n${script}`;
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
+    encoding: 'utf8',
+    timeout: CHILD_TEST_TIMEOUT_MS - 5_000,
+  });
+}
+
 // Few distinct delays, so that ties are common; plus the odd values setTimeout must tolerate.
 const delayArbitrary = fc.oneof(
   fc.constantFrom(0, 1, 5, 10, 10, 30, 1000),
@@ -297,10 +310,11 @@ describe('VirtualClock', () => {
     expect(clock.now()).toBe(510);
   });
 
-  it('auto-advancing, a callback that throws fails as a real timer does, and the timers after it still fire', () => {
+  it('auto-advancing, a callback that throws fails as a real timer does, and the timers after it still fire', {
+    timeout: CHILD_TEST_TIMEOUT_MS,
+  }, () => {
     // In a process of its own: the throw is an uncaught exception there, as a real timer's.
     const script = `
-      const { VirtualClock } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/runtime/clock.ts', import.meta.url)))});
       const clock = new VirtualClock();
       const caught = [];
       process.on('uncaughtException', (error) => caught.push(error.message));
@@ -309,17 +323,16 @@ describe('VirtualClock', () => {
       clock.setTimeout(() => fired.push(clock.now()), 20);
       setTimeout(() => console.log(JSON.stringify({ caught, fired, pending: clock.pendingTimers })), 100);
     `;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    });
+    const run = runWithVirtualClock(script);
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ caught: ['boom'], fired: [20], pending: 0 });
   });
 
-  it('auto-advancing, the promise callbacks a callback started before it threw still run before the next timer', () => {
+  it('auto-advancing, the promise callbacks a callback started before it threw still run before the next timer', {
+    timeout: CHILD_TEST_TIMEOUT_MS,
+  }, () => {
     // In a process of its own, as above.
     const script = `
-      const { VirtualClock } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/runtime/clock.ts', import.meta.url)))});
       const clock = new VirtualClock();
       const seen = [];
       process.on('uncaughtException', (error) => seen.push('caught ' + error.message));
@@ -333,9 +346,7 @@ describe('VirtualClock', () => {
       clock.setTimeout(() => seen.push('next timer at ' + clock.now()), 20);
       setTimeout(() => console.log(JSON.stringify(seen)), 100);
     `;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    });
+    const run = runWithVirtualClock(script);
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual(['caught boom', 'its promise callbacks done', 'next timer at 20']);
   });

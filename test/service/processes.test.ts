@@ -187,7 +187,8 @@ describe.each(STORES)('$name', (store) => {
       const { verificationId } = await a.control<{ verificationId: string }>('start', {
         request: {
           targets: [PRIMARY, BACKUP],
-          timing: { inputTimeoutMs: 1_000, promptWatchdogMs: 1_000, providerTimeoutGraceMs: 0 },
+          // The watchdog leaves a busy machine time to kill `a` before it fires.
+          timing: { inputTimeoutMs: 1_000, promptWatchdogMs: 3_000, providerTimeoutGraceMs: 0 },
         },
       });
       const first = await callOf(rest, sender, before + 1);

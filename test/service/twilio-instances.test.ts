@@ -117,7 +117,7 @@ afterEach(async () => {
 });
 
 async function callOf(rest: FakeTwilioRestClient, sender: TwilioWebhookSender, n: number): Promise<FakeCall> {
-  const create = (await rest.waitForCreates(n))[n - 1];
+  const create = (await rest.waitForCreates(n, 10_000))[n - 1];
   if (create === undefined) throw new Error(`no create ${n}`);
   return new FakeCall(sender, create);
 }
@@ -156,7 +156,8 @@ describe('durable verifications on Twilio, several instances', () => {
     const sender = new BalancedSender(() => live);
     const { verificationId } = await a.service.start({
       targets: [PRIMARY, BACKUP],
-      timing: { inputTimeoutMs: 1_000, providerTimeoutGraceMs: 0, promptWatchdogMs: 1_000 },
+      // The watchdog leaves a busy machine time to stop `a` before it fires.
+      timing: { inputTimeoutMs: 1_000, providerTimeoutGraceMs: 0, promptWatchdogMs: 3_000 },
     });
     const first = await callOf(rest, sender, 1);
     const greeting = await first.answer();

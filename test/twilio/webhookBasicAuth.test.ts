@@ -171,7 +171,8 @@ describe('a public base URL with credentials', () => {
       socket.write(head.join('\r\n'));
       const sentAt = performance.now();
       const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - sentAt)));
-      const outcome = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(resolve, 300, null))]);
+      // Long enough for a busy machine to answer, well short of the body's deadline (10 s).
+      const outcome = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(resolve, 2_000, null))]);
       socket.destroy();
       return { reply, closedAfterMs: outcome };
     };
