@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CorruptRecordError, InvalidServiceConfigurationError, StoreUnavailableError } from '../../src/store/errors.js';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
-import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
+import { firstWrite, holdVerification, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
 
 /** A TCP server on 127.0.0.1 that takes connections and never says a word. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
@@ -136,28 +136,15 @@ describeWithPostgres('postgres: failures', (url, newSchema) => {
       const [busy, other] = [newId(), newId()];
       await store.create(firstWrite(storedVerification(busy)));
       await store.create(firstWrite(storedVerification(other)));
-      let release = () => {};
-      let held = () => {};
-      const locked = new Promise<void>((resolve) => {
-        held = resolve;
-      });
-      const holding = store.withVerification(busy, null, async () => {
-        const released = new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        held();
-        await released;
-        return { write: null, value: null };
-      });
       // The other step starts once this one holds the lock.
-      await locked;
+      const holding = await holdVerification(store, busy);
       const started = performance.now();
       await expect(stepVersion(impatient, busy, 'stepped')).rejects.toThrow(/lock was held by another step/);
       expect(performance.now() - started).toBeGreaterThanOrEqual(150);
       // Only that verification is busy.
       expect(await stepVersion(impatient, other, 'stepped')).toBe('stepped');
-      release();
-      await holding;
+      holding.release();
+      await holding.done;
       expect(await stepVersion(impatient, busy, 'stepped')).toBe('stepped');
     } finally {
       await impatient.close();

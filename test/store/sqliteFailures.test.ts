@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CHECK_SETTLE_GRACE_MS, DEFAULT_CHECK_TIMEOUT_MS } from '../../src/step/checkTimes.js';
 import { CorruptRecordError, InvalidServiceConfigurationError, StoreUnavailableError } from '../../src/store/errors.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
-import { firstWrite, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
+import { firstWrite, holdVerification, newId, stepVersion, storedVerification } from '../support/storeRecords.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'voice-mfa-sqlite-failures-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -173,21 +173,8 @@ describe('sqlite: a store that cannot be used', () => {
     try {
       const id = newId();
       await holder.create(firstWrite(storedVerification(id)));
-      let release = () => {};
-      let held = () => {};
-      const locked = new Promise<void>((resolve) => {
-        held = resolve;
-      });
-      const holding = holder.withVerification(id, null, async () => {
-        const released = new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        held();
-        await released;
-        return { write: null, value: null };
-      });
       // The other step starts once this one holds the lock.
-      await locked;
+      const holding = await holdVerification(holder, id);
       let ticks = 0;
       const ticking = setInterval(() => ticks++, 10);
       const started = performance.now();
@@ -198,8 +185,8 @@ describe('sqlite: a store that cannot be used', () => {
       expect(performance.now() - started).toBeGreaterThanOrEqual(190);
       // The event loop ran while the step waited for the lock.
       expect(ticks).toBeGreaterThan(5);
-      release();
-      await holding;
+      holding.release();
+      await holding.done;
       expect(await stepVersion(impatient, id, 'stepped')).toBe('stepped');
     } finally {
       await impatient.close();

@@ -62,3 +62,29 @@ export function stepVersion<T = null>(store: VerificationStore, id: string, valu
     return { write: { verification: nextVersion(verification), audit: [], outbox: [] }, value };
   });
 }
+
+/** A step that holds its verification's lock until it is released. */
+export interface HeldStep {
+  release(): void;
+  /** The step, settled once released. */
+  done: Promise<null>;
+}
+
+/** Starts a step on `id` that writes nothing and keeps the lock; resolves once the step holds it. */
+export async function holdVerification(store: VerificationStore, id: string): Promise<HeldStep> {
+  let release = () => {};
+  let held = () => {};
+  const locked = new Promise<void>((resolve) => {
+    held = resolve;
+  });
+  const done = store.withVerification(id, null, async () => {
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    held();
+    await released;
+    return { write: null, value: null };
+  });
+  await Promise.race([locked, done]);
+  return { release: () => release(), done };
+}
