@@ -7,7 +7,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,17 +53,8 @@ export function loosenSpecForPrism(spec: { paths: Record<string, unknown> }): vo
   } as { description?: string };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+/** Prism's line once it listens, with the address it took (`-p 0`: a free port the system picked). */
+const LISTENING = /Prism is listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
 export interface PrismServer {
   /** `http://127.0.0.1:<port>` */
@@ -75,20 +65,21 @@ export interface PrismServer {
   stop(): Promise<void>;
 }
 
-/** Starts Prism on a free port with a loosened copy of the spec; resolves once it listens. */
+/**
+ * Starts Prism with a loosened copy of the spec; resolves once it listens. It
+ * listens on port 0, so the system picks a free port and no other process can
+ * take it between the pick and the listen (test files run in parallel).
+ */
 export async function startPrism(timeoutMs = 90_000): Promise<PrismServer> {
   const directory = await mkdtemp(join(tmpdir(), 'voice-mfa-prism-'));
   const spec = JSON.parse(await readFile(TWILIO_OPENAPI_SPEC, 'utf8')) as { paths: Record<string, unknown> };
   loosenSpecForPrism(spec);
   const specCopy = join(directory, 'twilio_api_v2010.json');
   await writeFile(specCopy, JSON.stringify(spec));
-  const port = await freePort();
   const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    [PRISM_CLI, 'mock', specCopy, '-p', String(port), '-h', '127.0.0.1', '--errors'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [PRISM_CLI, 'mock', specCopy, '-p', '0', '-h', '127.0.0.1', '--errors'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -100,17 +91,19 @@ export async function startPrism(timeoutMs = 90_000): Promise<PrismServer> {
     await rm(directory, { recursive: true, force: true });
   };
   let output = '';
+  let url: string;
   try {
-    await new Promise<void>((ready, fail) => {
+    url = await new Promise<string>((ready, fail) => {
       const timer = setTimeout(
         () => fail(new Error(`Prism did not start within ${timeoutMs} ms:\n${output}`)),
         timeoutMs,
       );
       const onOutput = (chunk: Buffer): void => {
         output = (output + chunk.toString()).slice(-4_000);
-        if (output.includes('Prism is listening')) {
+        const listening = LISTENING.exec(output);
+        if (listening !== null) {
           clearTimeout(timer);
-          ready();
+          ready(listening[1] as string);
         }
       };
       child.stdout?.on('data', onOutput);
@@ -127,7 +120,7 @@ export async function startPrism(timeoutMs = 90_000): Promise<PrismServer> {
   // Keep draining its log so that the pipe never fills up.
   child.stdout?.resume();
   child.stderr?.resume();
-  return { url: `http://127.0.0.1:${port}`, process: child, startupMs: Date.now() - started, stop };
+  return { url, process: child, startupMs: Date.now() - started, stop };
 }
 
 type RequestOptions<TData> = Parameters<twilio.RequestClient['request']>[0] & { data?: TData };
