@@ -97,8 +97,18 @@ async function runInstance(name: string, databasePath: string, networkUrl: strin
           return reply(await service.start({ targets: [PRIMARY, BACKUP], timing: { inputTimeoutMs: 3_000 } }));
         if (url.pathname === '/result')
           return reply({ result: await service.getResult(url.searchParams.get('id') ?? '') });
-        if (url.pathname === '/audit')
-          return reply({ audit: await store.readAudit({ verificationId: url.searchParams.get('id') ?? '' }) });
+        if (url.pathname === '/audit') {
+          // The log a page at a time, as an exporter reads it: each page goes on from where the one before ended.
+          const verificationId = url.searchParams.get('id') ?? '';
+          const audit: AuditEntry[] = [];
+          for (let after: string | undefined; ; ) {
+            const page = await store.readAuditPage({ verificationId, after, limit: 5 });
+            audit.push(...page.entries);
+            after = page.next;
+            if (page.entries.length < 5) break;
+          }
+          return reply({ audit });
+        }
         res.writeHead(404).end();
       })
       .catch((error: unknown) => res.writeHead(500).end(String(error)));

@@ -249,6 +249,8 @@ export {
 export { MemoryVerificationStore, type MemoryVerificationStoreOptions } from './store/memoryStore.js';
 export type {
   AuditEntry,
+  AuditPage,
+  AuditPageRequest,
   Binding,
   LockedVerification,
   OutboxDelivery,

@@ -8,7 +8,7 @@
 import { InvalidRequestError, type RequestIssue } from '../errors.js';
 import { optionNames, unknownOptionIssues } from '../optionNames.js';
 import { storedTime } from './deadline.js';
-import type { AuditEntry, VerificationStore } from './types.js';
+import type { AuditEntry, AuditPageRequest, VerificationStore } from './types.js';
 
 /** What PostgreSQL's `text` cannot hold, and what every store writes in its place: U+FFFD, the replacement character. */
 const NUL = '\u0000';
@@ -61,6 +61,60 @@ export function checkAuditFilter(filter: AuditFilter): AuditFilter {
   if (limit !== undefined) issues.push(...countIssues('filter.limit', limit, 'rows'));
   if (issues.length > 0) throw new InvalidRequestError(issues);
   return filter;
+}
+
+/** The most rows a page of the audit log holds: as a purge's batch, one read stays short. */
+export const MAX_AUDIT_PAGE = 10_000;
+
+const PAGE_REQUEST_NAMES = optionNames<AuditPageRequest>({ after: true, limit: true, verificationId: true });
+
+/**
+ * Checks a request of `readAuditPage`, every store alike: no names but its
+ * three, a whole `limit` from 1 to {@link MAX_AUDIT_PAGE}, a string
+ * `verificationId`, and an `after` that `readPlace` reads as a place of this
+ * kind of store. Returns the place (`start` without `after`); anything else
+ * is an `InvalidRequestError` naming each field.
+ */
+export function checkAuditPageRequest<P>(
+  request: AuditPageRequest,
+  readPlace: (after: string) => P | null,
+  start: P,
+): { place: P; limit: number; verificationId: string | undefined } {
+  if (typeof request !== 'object' || request === null) {
+    throw new InvalidRequestError([
+      { path: 'request', message: 'must be an object: { after?, limit, verificationId? }' },
+    ]);
+  }
+  const issues = unknownOptionIssues(request as unknown as Record<string, unknown>, PAGE_REQUEST_NAMES, 'request');
+  issues.push(...countIssues('request.limit', request.limit, 'rows', MAX_AUDIT_PAGE));
+  if (request.verificationId !== undefined && typeof request.verificationId !== 'string') {
+    issues.push({ path: 'request.verificationId', message: 'must be a string' });
+  }
+  let place: P | null = start;
+  if (request.after !== undefined) {
+    place = typeof request.after === 'string' ? readPlace(request.after) : null;
+    if (place === null) {
+      issues.push({
+        path: 'request.after',
+        message: `must be the next of a page this kind of store gave, not ${shown(request.after)}`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new InvalidRequestError(issues);
+  return { place: place as P, limit: request.limit, verificationId: request.verificationId };
+}
+
+/**
+ * A place in a log numbered by one sequence that never gives a number twice
+ * (memory, SQLite): the number of the last row read, in decimal.
+ */
+export const sequencePlace = (seq: number): string => String(seq);
+
+/** The sequence number `after` names, or `null` when it is not one. */
+export function readSequencePlace(after: string): number | null {
+  if (!/^(0|[1-9]\d{0,15})$/.test(after)) return null;
+  const seq = Number(after);
+  return Number.isSafeInteger(seq) ? seq : null;
 }
 
 /** How a refused value reads in a message: a number as it is, anything else as JSON. */

@@ -8,13 +8,21 @@
 
 import { optionNames } from '../optionNames.js';
 import { type RuntimeClock, systemClock } from '../runtime/clock.js';
-import { checkAuditFilter, storedAuditEntry } from './audit.js';
+import {
+  checkAuditFilter,
+  checkAuditPageRequest,
+  readSequencePlace,
+  sequencePlace,
+  storedAuditEntry,
+} from './audit.js';
 import { storedTime, storedTimes } from './deadline.js';
 import { DuplicateVerificationError, type InvalidServiceConfigurationError, StaleWriteError } from './errors.js';
 import { checkOptions } from './options.js';
 import { checkPurgeArguments } from './retention.js';
 import type {
   AuditEntry,
+  AuditPage,
+  AuditPageRequest,
   Binding,
   LockedVerification,
   OutboxEntry,
@@ -71,7 +79,9 @@ export class MemoryVerificationStore implements VerificationStore {
   private readonly answers = new Map<string, Map<string, string>>();
   private readonly bindings = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxEntry>();
-  private readonly audit: AuditEntry[] = [];
+  /** The audit log in order, each row with its number in it (numbers are never given twice, purged or not). */
+  private readonly audit: { seq: number; entry: AuditEntry }[] = [];
+  private lastAuditSeq = 0;
   private readonly locks = new WorkQueues();
   private readonly dueClaims = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
@@ -175,8 +185,32 @@ export class MemoryVerificationStore implements VerificationStore {
 
   async readAudit(filter: { verificationId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
     const { verificationId, limit } = checkAuditFilter(filter);
-    const rows = this.audit.filter((row) => verificationId === undefined || row.verificationId === verificationId);
+    const rows = this.audit
+      .map((row) => row.entry)
+      .filter((row) => verificationId === undefined || row.verificationId === verificationId);
     return copy(limit === undefined ? rows : rows.slice(0, limit));
+  }
+
+  async readAuditPage(request: AuditPageRequest): Promise<AuditPage> {
+    const { place, limit, verificationId } = checkAuditPageRequest(request, readSequencePlace, 0);
+    const page: { seq: number; entry: AuditEntry }[] = [];
+    for (let i = this.firstAuditRowAfter(place); i < this.audit.length && page.length < limit; i++) {
+      const row = this.audit[i] as { seq: number; entry: AuditEntry };
+      if (verificationId === undefined || row.entry.verificationId === verificationId) page.push(row);
+    }
+    return { entries: copy(page.map((row) => row.entry)), next: sequencePlace(page.at(-1)?.seq ?? place) };
+  }
+
+  /** Index of the first audit row numbered after `seq` (the rows are in order: a binary search). */
+  private firstAuditRowAfter(seq: number): number {
+    let low = 0;
+    let high = this.audit.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.audit[middle] as { seq: number }).seq <= seq) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
@@ -210,8 +244,8 @@ export class MemoryVerificationStore implements VerificationStore {
     checkPurgeArguments('before', before, limit, 'audit rows');
     const purged = new Set(
       this.audit
-        .filter((row) => row.at < before)
-        .sort((a, b) => a.at - b.at)
+        .filter((row) => row.entry.at < before)
+        .sort((a, b) => a.entry.at - b.entry.at)
         .slice(0, limit),
     );
     let kept = 0;
@@ -242,7 +276,7 @@ export class MemoryVerificationStore implements VerificationStore {
     }));
     this.verifications.set(verification.id, verification);
     this.dueClaims.delete(verification.id);
-    for (const row of audit) this.audit.push(row);
+    for (const entry of audit) this.audit.push({ seq: ++this.lastAuditSeq, entry });
     for (const id of write.dropOutbox ?? []) {
       if (this.outbox.get(id)?.startedAt === null) this.outbox.delete(id);
     }

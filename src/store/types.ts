@@ -91,6 +91,45 @@ export interface AuditEntry {
 }
 
 /**
+ * What {@link VerificationStore.readAuditPage} is asked for: the rows after a
+ * place in the log, at most `limit` of them, of one verification or of all.
+ *
+ * @example
+ * ```ts
+ * const request: AuditPageRequest = { after: page.next, limit: 1_000 };
+ * ```
+ */
+export interface AuditPageRequest {
+  /** The `next` of the page before; omitted, the log from its start. Only the store that gave it reads it. */
+  after?: string;
+  /** Rows at most: a whole number from 1 to 10 000. */
+  limit: number;
+  /** Only this verification's rows. */
+  verificationId?: string;
+}
+
+/**
+ * A page of the audit log, in the log's order.
+ *
+ * @example
+ * ```ts
+ * const page: AuditPage = await store.readAuditPage({ limit: 500 });
+ * for (const entry of page.entries) console.log(entry.at, entry.what);
+ * const following = await store.readAuditPage({ after: page.next, limit: 500 });
+ * ```
+ */
+export interface AuditPage {
+  /** The rows, at most the `limit` asked for. */
+  entries: AuditEntry[];
+  /**
+   * Where the page ends: give it as `after` for the rows that follow. A page
+   * with no rows gives back the place it was asked for, so a reader that
+   * follows the log keeps asking from there.
+   */
+  next: string;
+}
+
+/**
  * How an effect may be carried out: `at-most-once` (placing a call: Twilio's
  * call creation has no idempotency key, so one that may have started is never
  * sent again) or `at-least-once` (hang-ups, hooks: retried until they hold).
@@ -272,6 +311,38 @@ export interface VerificationStore {
    * every store.
    */
   readAudit(filter?: { verificationId?: string; limit?: number }): Promise<AuditEntry[]>;
+  /**
+   * The audit log a page at a time, for a reader that exports it or follows
+   * it: the rows after `after` (from the log's start without it), at most
+   * `limit`, in the log's order, with the place to go on from. Paging from
+   * each page's `next` reads every row once, none skipped: rows written while
+   * paging come after the last page's place, and a place is never given again,
+   * not even once the rows before it are purged. A page shorter than `limit`
+   * has caught up with the log for now.
+   *
+   * A row joins the pages once no row can be written before it any more: at
+   * once in memory and in SQLite, which write one step at a time; on
+   * PostgreSQL, where steps commit concurrently, once every write transaction
+   * that began before its own has ended (usually milliseconds; a long one
+   * elsewhere in the database holds the rows that come after it back).
+   *
+   * A request with another field, a `limit` that is not a whole number from 1
+   * to 10 000, a `verificationId` that is not a string, or an `after` that is
+   * not a `next` of this kind of store, is an `InvalidRequestError` in every
+   * store.
+   *
+   * @example
+   * ```ts
+   * let after: string | undefined;
+   * for (;;) {
+   *   const page = await store.readAuditPage({ after, limit: 1_000 });
+   *   await appendFile('audit.jsonl', toAuditJsonLines(page.entries));
+   *   after = page.next; // kept by the exporter, to go on from there next time
+   *   if (page.entries.length < 1_000) break;
+   * }
+   * ```
+   */
+  readAuditPage(request: AuditPageRequest): Promise<AuditPage>;
   /**
    * Deletes up to `limit` finished verifications last written (`updatedAt`)
    * before `finishedBefore` (the store's clock, in ms), oldest first, with

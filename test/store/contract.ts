@@ -641,6 +641,124 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         ]);
       }));
 
+    /**
+     * Reads pages of `limit` from `after` until `wanted` rows of `ids` came, as a reader that follows the log does:
+     * on PostgreSQL a row joins the pages once every transaction older than its own has ended, and other test
+     * files' transactions run on the same server. Returns those rows as `<id>:<what>`, every page's `next` and
+     * the last one.
+     */
+    const FOLLOW_TIMEOUT_MS = 30_000;
+    const pageUntil = async (
+      store: VerificationStore,
+      request: { after?: string; limit: number; verificationId?: string },
+      ids: readonly string[],
+      wanted: number,
+    ) => {
+      const rows: string[] = [];
+      const places: string[] = [];
+      let after = request.after;
+      const giveUpAt = Date.now() + 10_000;
+      while (rows.length < wanted && Date.now() < giveUpAt) {
+        const page = await store.readAuditPage({ ...request, after });
+        expect(page.entries.length).toBeLessThanOrEqual(request.limit);
+        for (const entry of page.entries) {
+          if (ids.includes(entry.verificationId)) rows.push(`${entry.verificationId}:${entry.what}`);
+        }
+        places.push(page.next);
+        if (page.entries.length === 0) {
+          expect(page.next, 'a page without rows gives back its place').toBe(after ?? page.next);
+          await pause(20);
+        }
+        after = page.next;
+      }
+      return { rows, places, next: after };
+    };
+
+    it(
+      'the audit log is read a page at a time: every row once, in the order written, of all verifications or of one',
+      () =>
+        withStore(async (store) => {
+          const [a, b] = [newId(), newId()];
+          const first = storedVerification(a);
+          await store.create(firstWrite(first, { audit: ['a1', 'a2', 'a3'].map((what) => auditRow(a, what)) }));
+          await store.create(
+            firstWrite(storedVerification(b), { audit: ['b1', 'b2'].map((what) => auditRow(b, what)) }),
+          );
+          await store.withVerification(a, null, async () => ({
+            write: { verification: nextVersion(first), audit: [auditRow(a, 'a4')], outbox: [] },
+            value: null,
+          }));
+          const inOrder = ['a1', 'a2', 'a3', 'b1', 'b2', 'a4'].map((what) => `${what.startsWith('a') ? a : b}:${what}`);
+          for (const limit of [1, 2, 4, 10_000]) {
+            const all = await pageUntil(store, { limit }, [a, b], inOrder.length);
+            expect(all.rows, `limit ${limit}`).toEqual(inOrder);
+          }
+          const ofA = await pageUntil(store, { limit: 3, verificationId: a }, [a, b], 4);
+          expect(ofA.rows).toEqual(inOrder.filter((row) => row.startsWith(`${a}:`)));
+          // Caught up: the next page is empty and keeps the place; what is written next comes from there.
+          const caughtUp = await store.readAuditPage({ after: ofA.next, limit: 3, verificationId: a });
+          expect(caughtUp).toEqual({ entries: [], next: ofA.next });
+          await store.withVerification(a, null, async () => ({
+            write: { verification: nextVersion(nextVersion(first)), audit: [auditRow(a, 'a5')], outbox: [] },
+            value: null,
+          }));
+          const more = await pageUntil(store, { after: ofA.next, limit: 3, verificationId: a }, [a], 1);
+          expect(more.rows).toEqual([`${a}:a5`]);
+          const [entry] = (await store.readAuditPage({ after: ofA.next, limit: 1, verificationId: a })).entries;
+          expect(entry).toEqual(auditRow(a, 'a5'));
+        }),
+      FOLLOW_TIMEOUT_MS,
+    );
+
+    it(
+      'a place in the audit log is never given again: rows written after every row before it was purged still come after it',
+      () =>
+        withStore(async (store) => {
+          const old = newId();
+          await store.create(firstWrite(storedVerification(old), { audit: [auditRow(old, 'old', 5)] }));
+          const read = await pageUntil(store, { limit: 10_000 }, [old], 1);
+          let end = read.next as string;
+          for (;;) {
+            const page = await store.readAuditPage({ after: end, limit: 10_000 });
+            if (page.entries.length === 0) break;
+            end = page.next;
+          }
+          // Every row goes, the newest too: the place of the last row read was its number.
+          while ((await store.purgeAudit(Number.MAX_SAFE_INTEGER, 10_000)) > 0);
+          const id = newId();
+          await store.create(
+            firstWrite(storedVerification(id), { audit: ['n1', 'n2'].map((what) => auditRow(id, what)) }),
+          );
+          const after = await pageUntil(store, { after: end, limit: 1 }, [id], 2);
+          expect(after.rows).toEqual([`${id}:n1`, `${id}:n2`]);
+        }),
+      FOLLOW_TIMEOUT_MS,
+    );
+
+    it('a page request that is not { after?, limit, verificationId? } is refused alike by every store', () =>
+      withStore(async (store) => {
+        const refusedPaths = (request: unknown) =>
+          store.readAuditPage(request as { limit: number }).then(
+            () => [],
+            (error: unknown) => {
+              expect(error).toBeInstanceOf(InvalidRequestError);
+              return (error as InvalidRequestError).issues.map((issue) => issue.path);
+            },
+          );
+        for (const limit of [0, -1, 2.5, 10_001, Number.NaN, '2', undefined]) {
+          expect(await refusedPaths({ limit }), `limit ${String(limit)}`).toEqual(['request.limit']);
+        }
+        for (const after of ['', 'x', '-1', '1e3', ' 1', '01', '1.2.3', 7, null]) {
+          expect(await refusedPaths({ after, limit: 1 }), `after ${JSON.stringify(after)}`).toEqual(['request.after']);
+        }
+        expect(await refusedPaths({ limit: 1, verificationId: 7 })).toEqual(['request.verificationId']);
+        expect(await refusedPaths({ limit: 1, verificationID: 'v' })).toEqual(['request.verificationID']);
+        expect(await refusedPaths(null)).toEqual(['request']);
+        // A place a page gave is taken back.
+        const { next } = await store.readAuditPage({ limit: 1 });
+        expect(await refusedPaths({ after: next, limit: 1 })).toEqual([]);
+      }));
+
     /** Clock readings of the retention tests: later than any other test's records, which they purge first. */
     const T = 1_000_000_000_000;
     const drain = async (purge: () => Promise<number>): Promise<void> => {

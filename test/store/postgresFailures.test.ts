@@ -125,7 +125,7 @@ describeWithPostgres('postgres: failures', (url, newSchema) => {
   it('a schema that was never migrated: StoreUnavailableError saying to migrate', async () => {
     const unmigrated = new PostgresVerificationStore({ connectionString: url, schema: newSchema() });
     await expect(unmigrated.read('v-1')).rejects.toThrow(
-      /schema version 0, this release of voice-mfa needs 2: call store.migrate\(\) first/,
+      /schema version 0, this release of voice-mfa needs 3: call store.migrate\(\) first/,
     );
     await unmigrated.close();
   });

@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import { InvalidRequestError } from '../../src/errors.js';
 import { PostgresVerificationStore } from '../../src/store/postgres/postgresStore.js';
 import { postgresMigrations } from '../../src/store/postgres/schema.js';
 import type { VerificationStore } from '../../src/store/types.js';
 import { describeWithPostgres } from '../support/postgresSuite.js';
-import { firstWrite, storedVerification } from '../support/storeRecords.js';
+import { auditRow, firstWrite, storedVerification } from '../support/storeRecords.js';
 import { describeStoreContract } from './contract.js';
 import { describeStoreAcrossProcesses } from './processes.js';
 
@@ -75,7 +76,7 @@ describeWithPostgres('postgres store', (url, newSchema) => {
     }
   });
 
-  it('a version-1 schema is refused until migrated, then migrates to 2 keeping its data (an index built beforehand, concurrently, is kept), and purges', async () => {
+  it('a version-1 schema is refused until migrated, then migrates to 3 keeping its data (an index built beforehand, concurrently, is kept), pages its audit log, and purges', async () => {
     const v1 = newSchema();
     const id = 'v-from-version-1';
     const admin = new pg.Client(url);
@@ -102,22 +103,100 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       await admin.query(`CREATE INDEX CONCURRENTLY audit_log_at ON "${v1}".audit_log (at)`);
 
       await expect(store.read(id)).rejects.toThrow(
-        /schema version 1, this release of voice-mfa needs 2: call store.migrate\(\) first/,
+        /schema version 1, this release of voice-mfa needs 3: call store.migrate\(\) first/,
       );
       await store.migrate();
       const versions = await admin.query(`SELECT version FROM "${v1}".schema_migrations ORDER BY version`);
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3]);
       const indexes = await admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [v1]);
       expect(indexes.rows.map((row) => row.indexname)).toEqual(
-        expect.arrayContaining(['verifications_finished', 'audit_log_at']),
+        expect.arrayContaining(['verifications_finished', 'audit_log_at', 'audit_log_tx']),
       );
+      // A row from before the migration is of transaction 0: long ended, so it is paged first.
+      const old = await admin.query(`SELECT tx::text AS tx FROM "${v1}".audit_log`);
+      expect(old.rows).toEqual([{ tx: '0' }]);
       expect((await store.read(id))?.status).toBe('finished');
+      const page = await store.readAuditPage({ limit: 10 });
+      expect(page).toEqual({ entries: [expect.objectContaining({ what: 'verified' })], next: '0.1' });
       expect(await store.purgeFinished(2_000, 10)).toBe(1);
       expect(await store.read(id)).toBeNull();
       expect(await store.purgeAudit(2_000, 10)).toBe(1);
     } finally {
       await store.close();
       await admin.end();
+    }
+  });
+
+  it('audit pages skip no row of a step that commits after a later-numbered one: rows wait until every older write transaction has ended', async () => {
+    const schema = newSchema();
+    const store = new PostgresVerificationStore({ connectionString: url, schema });
+    const slow = new pg.Client(url);
+    await store.migrate();
+    await slow.connect();
+    const ids = ['v-slow-step', 'v-quick-step'];
+    const ours = (entries: readonly { verificationId: string; what: string }[]) =>
+      entries.filter((entry) => ids.includes(entry.verificationId)).map((entry) => entry.what);
+    try {
+      // A step that wrote its audit row, and has not committed yet: the row has taken the lower number.
+      await slow.query('BEGIN');
+      await slow.query(
+        `INSERT INTO "${schema}".audit_log (verification_id, at, kind, what, instance, replayed)
+         VALUES ($1, 1, 'input', 'slow', 'other', false)`,
+        [ids[0]],
+      );
+      const quick = storedVerification(ids[1] as string);
+      await store.create(firstWrite(quick, { audit: [auditRow(quick.id, 'quick')] }));
+      // Paged now, the quick step's row would put the place past the slow one's number: it waits.
+      const held = await store.readAuditPage({ limit: 10 });
+      expect(ours(held.entries)).toEqual([]);
+      expect(ours(await store.readAudit())).toEqual(['quick']);
+      await slow.query('COMMIT');
+      const numbers = await slow.query(`SELECT what, seq::integer AS seq FROM "${schema}".audit_log ORDER BY seq`);
+      expect(numbers.rows.map((row) => row.what)).toEqual(['slow', 'quick']);
+      const seen: string[] = [];
+      let after = held.next;
+      for (const giveUpAt = Date.now() + 10_000; seen.length < 2 && Date.now() < giveUpAt; ) {
+        const page = await store.readAuditPage({ after, limit: 10 });
+        seen.push(...ours(page.entries));
+        after = page.next;
+        if (page.entries.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(seen).toEqual(['slow', 'quick']);
+    } finally {
+      await slow.end();
+      await store.close();
+    }
+  }, 30_000);
+
+  it('audit rows brought from another server, with its transaction ids, are paged first once migrate() ran; a place taken there is refused', async () => {
+    const schema = newSchema();
+    const store = new PostgresVerificationStore({ connectionString: url, schema });
+    const admin = new pg.Client(url);
+    await store.migrate();
+    await admin.connect();
+    try {
+      const here = storedVerification('v-written-here');
+      await store.create(firstWrite(here, { audit: [auditRow(here.id, 'here')] }));
+      // A row as a dump from a server a million transactions ahead of this one brings it.
+      await admin.query(
+        `INSERT INTO "${schema}".audit_log (verification_id, at, kind, what, instance, replayed, tx)
+         VALUES ('v-moved', 1, 'input', 'moved', 'elsewhere', false,
+                 (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000)::text::xid8)`,
+      );
+      const ahead = (await admin.query(`SELECT tx::text AS tx FROM "${schema}".audit_log WHERE what = 'moved'`))
+        .rows[0] as { tx: string };
+      const before = await store.readAuditPage({ limit: 10 });
+      expect(before.entries.map((entry) => entry.what)).not.toContain('moved');
+      await store.migrate();
+      const [moved, ...rest] = (await store.readAuditPage({ limit: 10 })).entries;
+      expect(moved?.what).toBe('moved');
+      expect(rest.map((entry) => entry.what)).toContain('here');
+      const refused = await store.readAuditPage({ after: `${ahead.tx}.1`, limit: 10 }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(InvalidRequestError);
+      expect((refused as InvalidRequestError).message).toMatch(/has not reached: the log was brought here/);
+    } finally {
+      await admin.end();
+      await store.close();
     }
   });
 

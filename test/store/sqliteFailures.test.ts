@@ -154,14 +154,14 @@ describe('sqlite: a store that cannot be used', () => {
     const path = join(directory, `${newId()}.db`);
     const unmigrated = new SqliteVerificationStore({ path });
     await expect(unmigrated.read('v-1')).rejects.toThrow(
-      /schema version 0, this release of voice-mfa needs 2: call store.migrate\(\) first/,
+      /schema version 0, this release of voice-mfa needs 3: call store.migrate\(\) first/,
     );
     await unmigrated.migrate();
     await unmigrated.close();
     tamper(path, `INSERT INTO schema_migrations (version, description, applied_at) VALUES (99, 'from the future', 0)`);
     const older = new SqliteVerificationStore({ path });
     await expect(older.migrate()).rejects.toThrow(
-      /schema version 99, newer than this release of voice-mfa knows \(2\): upgrade voice-mfa/,
+      /schema version 99, newer than this release of voice-mfa knows \(3\): upgrade voice-mfa/,
     );
     await expect(older.read('v-1')).rejects.toBeInstanceOf(StoreUnavailableError);
     await older.close();

@@ -61,7 +61,7 @@ describeStoreAcrossProcesses('sqlite', {
   },
 });
 
-describe('sqlite: schema version 2 (retention indexes)', () => {
+describe('sqlite: schema versions 2 (retention indexes) and 3 (an audit log numbered once)', () => {
   /** A database as the release with schema version 1 left it, holding one finished verification. */
   function versionOneDatabase(path: string, id: string): void {
     const db = new Database(path);
@@ -85,19 +85,22 @@ describe('sqlite: schema version 2 (retention indexes)', () => {
     }
   }
 
-  it('a version-1 database is refused until migrated, then migrates to 2 keeping its data, and purges', async () => {
+  it('a version-1 database is refused until migrated, then migrates to 3 keeping its data, pages its audit log, and purges', async () => {
     const path = join(directory, `v1-${++files}.db`);
     const id = 'v-from-version-1';
     versionOneDatabase(path, id);
     const store = new SqliteVerificationStore({ path });
     try {
       await expect(store.read(id)).rejects.toThrow(
-        /schema version 1, this release of voice-mfa needs 2: call store.migrate\(\) first/,
+        /schema version 1, this release of voice-mfa needs 3: call store.migrate\(\) first/,
       );
       await store.migrate();
       const db = new Database(path, { readonly: true });
       try {
-        expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2]);
+        expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3]);
+        // The audit log kept its row and its number, and numbers rows by AUTOINCREMENT from there.
+        expect(db.prepare('SELECT seq, what FROM audit_log').all()).toEqual([{ seq: 1, what: 'verified' }]);
+        expect(db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`).pluck().get()).toBe(1);
         const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all();
         expect(indexes).toEqual(expect.arrayContaining(['verifications_finished', 'audit_log_at']));
         // The purges' queries read through the new indexes, not the whole table.
@@ -115,6 +118,9 @@ describe('sqlite: schema version 2 (retention indexes)', () => {
         db.close();
       }
       expect((await store.read(id))?.status).toBe('finished');
+      const page = await store.readAuditPage({ limit: 10 });
+      expect(page.entries.map((entry) => entry.what)).toEqual(['verified']);
+      expect(await store.readAuditPage({ after: page.next, limit: 10 })).toEqual({ entries: [], next: page.next });
       expect(await store.purgeFinished(2_000, 10)).toBe(1);
       expect(await store.read(id)).toBeNull();
       expect(await store.findBinding({ kind: 'call', key: 'CA1' })).toBeNull();

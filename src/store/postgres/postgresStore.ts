@@ -9,8 +9,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { InvalidRequestError } from '../../errors.js';
 import { optionNames } from '../../optionNames.js';
-import { checkAuditFilter, withoutNul } from '../audit.js';
+import { checkAuditFilter, checkAuditPageRequest, withoutNul } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { checkOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
@@ -26,6 +27,8 @@ import {
 } from '../rows.js';
 import type {
   AuditEntry,
+  AuditPage,
+  AuditPageRequest,
   Binding,
   LockedVerification,
   OutboxEntry,
@@ -142,6 +145,26 @@ function distinctBindings(bindings: readonly Binding[]): Binding[] {
   const seen = new Map<string, Binding>();
   for (const binding of bindings) seen.set(JSON.stringify([binding.kind, binding.key]), binding);
   return [...seen.values()];
+}
+
+/** A place in the audit log: the transaction that wrote the last row read, and the row's number, in decimal. */
+interface TransactionPlace {
+  tx: string;
+  seq: string;
+}
+
+const START: TransactionPlace = { tx: '0', seq: '0' };
+const MAX_XID8 = 2n ** 64n - 1n;
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+const transactionPlace = ({ tx, seq }: TransactionPlace): string => `${tx}.${seq}`;
+
+/** The place `after` names (`<transaction>.<number>`), or `null` when it is not one. */
+function readTransactionPlace(after: string): TransactionPlace | null {
+  const parts = /^(0|[1-9]\d{0,19})\.(0|[1-9]\d{0,18})$/.exec(after);
+  if (parts === null) return null;
+  const [, tx = '', seq = ''] = parts;
+  return BigInt(tx) <= MAX_XID8 && BigInt(seq) <= MAX_BIGINT ? { tx, seq } : null;
 }
 
 /**
@@ -401,6 +424,48 @@ export class PostgresVerificationStore implements VerificationStore {
       [verificationId, limit],
     );
     return rows.map(fromAuditRow);
+  }
+
+  /**
+   * Pages go by the transaction that wrote each row, then its number, and
+   * hold only rows of transactions older than every one still running
+   * (`pg_snapshot_xmin`): those have all ended, so no row can commit before
+   * a place once it was read.
+   */
+  async readAuditPage(request: AuditPageRequest): Promise<AuditPage> {
+    const { place, limit, verificationId = null } = checkAuditPageRequest(request, readTransactionPlace, START);
+    if (verificationId !== null && holdsNul(verificationId)) return { entries: [], next: transactionPlace(place) };
+    await this.ready();
+    const { rows } = await this.query<Parameters<typeof fromAuditRow>[0] & { tx: string; seq: string }>(
+      `SELECT * FROM ${this.table('audit_log')}
+       WHERE (tx, seq) > ($1::xid8, $2::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())
+         AND ($3::text IS NULL OR verification_id = $3)
+       ORDER BY tx, seq LIMIT $4`,
+      [place.tx, place.seq, verificationId, limit],
+    );
+    const last = rows.at(-1);
+    if (last === undefined && place.tx !== START.tx) await this.checkPlaceReached(place);
+    return { entries: rows.map(fromAuditRow), next: transactionPlace(last ?? place) };
+  }
+
+  /**
+   * Refuses a place of a transaction this server has not reached: it was
+   * taken on the server the data came from by dump and restore, whose
+   * transaction ids mean nothing here (`migrate()` put the rows it brought
+   * first). Such a place can only give empty pages, so it is checked on those.
+   */
+  private async checkPlaceReached(place: TransactionPlace): Promise<void> {
+    const { rows } = await this.query<{ ahead: boolean }>(
+      'SELECT $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) AS ahead',
+      [place.tx],
+    );
+    if (rows[0]?.ahead !== true) return;
+    throw new InvalidRequestError([
+      {
+        path: 'request.after',
+        message: `${transactionPlace(place)} is a place of a transaction this server has not reached: the log was brought here from another server; read it again from its start`,
+      },
+    ]);
   }
 
   /**

@@ -108,6 +108,19 @@ export function postgresMigrations(schema: string): Migration[] {
         `CREATE INDEX IF NOT EXISTS audit_log_at ON ${s}.audit_log (at)`,
       ],
     },
+    {
+      version: 3,
+      description: 'audit log rows with the transaction that wrote them, for pages that skip no row',
+      // Steps commit concurrently, so a row can commit after a later-numbered one: pages go by the writing transaction
+      // and read only what every transaction still running comes after. Rows from before are '0', all long committed.
+      // A constant default, then the function's for new rows: neither rewrites the table. Old instances name their
+      // columns when they write, so their rows get the default too.
+      statements: [
+        `ALTER TABLE ${s}.audit_log ADD COLUMN IF NOT EXISTS tx xid8 NOT NULL DEFAULT '0'`,
+        `ALTER TABLE ${s}.audit_log ALTER COLUMN tx SET DEFAULT pg_current_xact_id()`,
+        `CREATE INDEX IF NOT EXISTS audit_log_tx ON ${s}.audit_log (tx, seq)`,
+      ],
+    },
   ];
 }
 
@@ -152,6 +165,13 @@ export async function migratePostgres(client: pg.PoolClient, server: string, sch
         migration.description,
       ]);
     }
+    // Audit rows brought from another server (dump and restore) carry its transaction ids, which this one may not
+    // have reached: pages would hold them back until it does. As rows from before migration 3, they go first, by number.
+    await query(
+      client,
+      server,
+      `UPDATE "${schema}".audit_log SET tx = '0' WHERE tx >= pg_snapshot_xmax(pg_current_snapshot())`,
+    );
     await query(client, server, 'COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

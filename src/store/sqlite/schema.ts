@@ -7,6 +7,26 @@
 import type Database from 'better-sqlite3';
 import { type Migration, pendingMigrations } from '../migrations.js';
 
+/** The audit log's columns after `seq`, as every version of its table has them. */
+const AUDIT_LOG_COLUMNS = `
+  verification_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  what TEXT NOT NULL,
+  attempt INTEGER,
+  number TEXT,
+  result TEXT,
+  sit_kind TEXT,
+  sip_code INTEGER,
+  q850_cause INTEGER,
+  reason TEXT,
+  legacy_code TEXT,
+  instance TEXT NOT NULL,
+  replayed INTEGER NOT NULL CHECK (replayed IN (0, 1))`;
+
+const AUDIT_LOG_COLUMN_NAMES =
+  'seq, verification_id, at, kind, what, attempt, number, result, sit_kind, sip_code, q850_cause, reason, legacy_code, instance, replayed';
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -41,23 +61,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (kind, key)
       ) WITHOUT ROWID`,
       `CREATE INDEX bindings_verification ON bindings (verification_id)`,
-      `CREATE TABLE audit_log (
-        seq INTEGER PRIMARY KEY,
-        verification_id TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        what TEXT NOT NULL,
-        attempt INTEGER,
-        number TEXT,
-        result TEXT,
-        sit_kind TEXT,
-        sip_code INTEGER,
-        q850_cause INTEGER,
-        reason TEXT,
-        legacy_code TEXT,
-        instance TEXT NOT NULL,
-        replayed INTEGER NOT NULL CHECK (replayed IN (0, 1))
-      )`,
+      `CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, ${AUDIT_LOG_COLUMNS})`,
       `CREATE INDEX audit_log_verification ON audit_log (verification_id, seq)`,
       `CREATE TABLE outbox (
         id TEXT PRIMARY KEY,
@@ -79,6 +83,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     statements: [
       `CREATE INDEX IF NOT EXISTS verifications_finished ON verifications (updated_at) WHERE status = 'finished'`,
       `CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at)`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'audit log numbered by AUTOINCREMENT: a number is never given again, so pages go on from it',
+    // SQLite gives a new row the largest rowid plus one, so purging the newest rows would give their numbers again,
+    // and a reader paging from one would skip what is written next. A table takes AUTOINCREMENT only when created.
+    statements: [
+      `CREATE TABLE audit_log_numbered (seq INTEGER PRIMARY KEY AUTOINCREMENT, ${AUDIT_LOG_COLUMNS})`,
+      `INSERT INTO audit_log_numbered (${AUDIT_LOG_COLUMN_NAMES}) SELECT ${AUDIT_LOG_COLUMN_NAMES} FROM audit_log`,
+      'DROP TABLE audit_log',
+      'ALTER TABLE audit_log_numbered RENAME TO audit_log',
+      'CREATE INDEX audit_log_verification ON audit_log (verification_id, seq)',
+      'CREATE INDEX audit_log_at ON audit_log (at)',
     ],
   },
 ];

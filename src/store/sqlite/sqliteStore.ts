@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { optionNames } from '../../optionNames.js';
 import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
-import { checkAuditFilter } from '../audit.js';
+import { checkAuditFilter, checkAuditPageRequest, readSequencePlace, sequencePlace } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { checkOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
@@ -27,6 +27,8 @@ import {
 } from '../rows.js';
 import type {
   AuditEntry,
+  AuditPage,
+  AuditPageRequest,
   Binding,
   LockedVerification,
   OutboxEntry,
@@ -113,6 +115,8 @@ interface Statements {
   findOutbox: Statement;
   readAudit: Statement;
   readAllAudit: Statement;
+  readAuditPage: Statement;
+  readAllAuditPage: Statement;
   selectPurgeable: Statement;
   purgeVerifications: Statement;
   purgeAnswers: Statement;
@@ -185,6 +189,10 @@ function prepareStatements({ writer, reader }: Connections): Statements {
     ),
     readAudit: reader.prepare('SELECT * FROM audit_log WHERE verification_id = ? ORDER BY seq LIMIT ?'),
     readAllAudit: reader.prepare('SELECT * FROM audit_log ORDER BY seq LIMIT ?'),
+    readAuditPage: reader.prepare(
+      'SELECT * FROM audit_log WHERE verification_id = @verificationId AND seq > @after ORDER BY seq LIMIT @limit',
+    ),
+    readAllAuditPage: reader.prepare('SELECT * FROM audit_log WHERE seq > @after ORDER BY seq LIMIT @limit'),
     // Retention reads through the partial index verifications_finished and audit_log_at (migration 2).
     selectPurgeable: writer
       .prepare(
@@ -353,6 +361,16 @@ export class SqliteVerificationStore implements VerificationStore {
       verificationId === undefined ? sql.readAllAudit.all(limit) : sql.readAudit.all(verificationId, limit),
     ) as Parameters<typeof fromAuditRow>[0][];
     return rows.map(fromAuditRow);
+  }
+
+  async readAuditPage(request: AuditPageRequest): Promise<AuditPage> {
+    const { place, limit, verificationId } = checkAuditPageRequest(request, readSequencePlace, 0);
+    const rows = this.query((sql) =>
+      verificationId === undefined
+        ? sql.readAllAuditPage.all({ after: place, limit })
+        : sql.readAuditPage.all({ verificationId, after: place, limit }),
+    ) as (Parameters<typeof fromAuditRow>[0] & { seq: number })[];
+    return { entries: rows.map(fromAuditRow), next: sequencePlace(rows.at(-1)?.seq ?? place) };
   }
 
   async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
