@@ -117,6 +117,20 @@ export function readSequencePlace(after: string): number | null {
   return Number.isSafeInteger(seq) ? seq : null;
 }
 
+/**
+ * The refusal of a place past the last row a log ever numbered: it was taken
+ * before the log was restored from a backup, and rows written since would
+ * come before it.
+ */
+export function placeBeyondLog(after: string): InvalidRequestError {
+  return new InvalidRequestError([
+    {
+      path: 'request.after',
+      message: `${after} is past the last row this log has written: it was taken before the log was restored from a backup; read it again from a place taken before the backup, or from its start`,
+    },
+  ]);
+}
+
 /** How a refused value reads in a message: a number as it is, anything else as JSON. */
 const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 

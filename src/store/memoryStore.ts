@@ -11,6 +11,7 @@ import { type RuntimeClock, systemClock } from '../runtime/clock.js';
 import {
   checkAuditFilter,
   checkAuditPageRequest,
+  placeBeyondLog,
   readSequencePlace,
   sequencePlace,
   storedAuditEntry,
@@ -193,6 +194,7 @@ export class MemoryVerificationStore implements VerificationStore {
 
   async readAuditPage(request: AuditPageRequest): Promise<AuditPage> {
     const { place, limit, verificationId } = checkAuditPageRequest(request, readSequencePlace, 0);
+    if (place > this.lastAuditSeq) throw placeBeyondLog(String(request.after));
     const page: { seq: number; entry: AuditEntry }[] = [];
     for (let i = this.firstAuditRowAfter(place); i < this.audit.length && page.length < limit; i++) {
       const row = this.audit[i] as { seq: number; entry: AuditEntry };

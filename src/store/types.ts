@@ -322,14 +322,17 @@ export interface VerificationStore {
    *
    * A row joins the pages once no row can be written before it any more: at
    * once in memory and in SQLite, which write one step at a time; on
-   * PostgreSQL, where steps commit concurrently, once every write transaction
-   * that began before its own has ended (usually milliseconds; a long one
-   * elsewhere in the database holds the rows that come after it back).
+   * PostgreSQL, where steps commit concurrently, once every transaction on
+   * the server that took a transaction id before its own has ended (usually
+   * milliseconds; a session left idle in a transaction, or a prepared one,
+   * holds the rows after it back until it ends).
    *
    * A request with another field, a `limit` that is not a whole number from 1
-   * to 10 000, a `verificationId` that is not a string, or an `after` that is
-   * not a `next` of this kind of store, is an `InvalidRequestError` in every
-   * store.
+   * to 10 000, a `verificationId` that is not a string, or an `after` not in
+   * the form of this kind of store's places, is an `InvalidRequestError` in
+   * every store; so is a place the store can tell is no longer good: past the
+   * last row it ever wrote (taken before a restore from an older backup), or
+   * on PostgreSQL from before its log was brought from another server.
    *
    * @example
    * ```ts

@@ -42,3 +42,14 @@ it('a write with a value that cannot be copied (a function in an effect) fails w
   expect(await store.findBinding({ kind: 'call', key: 'CA1' })).toBeNull();
   expect(await store.findOutbox(1_000_000, 1_000_000, 10)).toEqual([]);
 });
+
+it('memory: a place past the last audit row written is refused', async () => {
+  const store = new MemoryVerificationStore();
+  const id = 'v-audit';
+  await store.create(firstWrite(storedVerification(id)));
+  const { next } = await store.readAuditPage({ limit: 10 });
+  expect(next).toBe('1');
+  await expect(store.readAuditPage({ after: '2', limit: 10 })).rejects.toThrow(
+    /past the last row this log has written/,
+  );
+});

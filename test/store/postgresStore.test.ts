@@ -117,7 +117,7 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       expect(old.rows).toEqual([{ tx: '0' }]);
       expect((await store.read(id))?.status).toBe('finished');
       const page = await store.readAuditPage({ limit: 10 });
-      expect(page).toEqual({ entries: [expect.objectContaining({ what: 'verified' })], next: '0.1' });
+      expect(page).toEqual({ entries: [expect.objectContaining({ what: 'verified' })], next: '1.0.1' });
       expect(await store.purgeFinished(2_000, 10)).toBe(1);
       expect(await store.read(id)).toBeNull();
       expect(await store.purgeAudit(2_000, 10)).toBe(1);
@@ -155,7 +155,7 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       expect(numbers.rows.map((row) => row.what)).toEqual(['slow', 'quick']);
       const seen: string[] = [];
       let after = held.next;
-      for (const giveUpAt = Date.now() + 10_000; seen.length < 2 && Date.now() < giveUpAt; ) {
+      for (const giveUpAt = Date.now() + 25_000; seen.length < 2 && Date.now() < giveUpAt; ) {
         const page = await store.readAuditPage({ after, limit: 10 });
         seen.push(...ours(page.entries));
         after = page.next;
@@ -166,17 +166,32 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       await slow.end();
       await store.close();
     }
-  }, 30_000);
+  }, 60_000);
 
-  it('audit rows brought from another server, with its transaction ids, are paged first once migrate() ran; a place taken there is refused', async () => {
+  it('audit rows brought from another server, with its transaction ids, are paged first once migrate() ran, in a new epoch: places taken before are refused', async () => {
     const schema = newSchema();
     const store = new PostgresVerificationStore({ connectionString: url, schema });
     const admin = new pg.Client(url);
     await store.migrate();
     await admin.connect();
+    /** Pages from the start until `what` came (other test files' transactions may hold rows back a while). */
+    const readUntil = async (what: string) => {
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (const giveUpAt = Date.now() + 25_000; !seen.includes(what) && Date.now() < giveUpAt; ) {
+        const page = await store.readAuditPage({ after, limit: 10 });
+        seen.push(...page.entries.map((entry) => entry.what));
+        after = page.next;
+        if (page.entries.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { seen, next: after as string };
+    };
     try {
       const here = storedVerification('v-written-here');
       await store.create(firstWrite(here, { audit: [auditRow(here.id, 'here')] }));
+      const beforeMove = await readUntil('here');
+      expect(beforeMove.seen).toEqual(['here']);
+      expect(beforeMove.next).toMatch(/^1\.[1-9]\d*\.1$/);
       // A row as a dump from a server a million transactions ahead of this one brings it.
       await admin.query(
         `INSERT INTO "${schema}".audit_log (verification_id, at, kind, what, instance, replayed, tx)
@@ -185,20 +200,29 @@ describeWithPostgres('postgres store', (url, newSchema) => {
       );
       const ahead = (await admin.query(`SELECT tx::text AS tx FROM "${schema}".audit_log WHERE what = 'moved'`))
         .rows[0] as { tx: string };
-      const before = await store.readAuditPage({ limit: 10 });
-      expect(before.entries.map((entry) => entry.what)).not.toContain('moved');
+      // Held back: its transaction is one this server has not reached.
+      expect((await store.readAuditPage({ after: beforeMove.next, limit: 10 })).entries).toEqual([]);
       await store.migrate();
-      const [moved, ...rest] = (await store.readAuditPage({ limit: 10 })).entries;
-      expect(moved?.what).toBe('moved');
-      expect(rest.map((entry) => entry.what)).toContain('here');
-      const refused = await store.readAuditPage({ after: `${ahead.tx}.1`, limit: 10 }).catch((error: unknown) => error);
+      // Put first, before the place already given, which a new epoch refuses although rows follow it.
+      const refused = await store.readAuditPage({ after: beforeMove.next, limit: 10 }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(InvalidRequestError);
-      expect((refused as InvalidRequestError).message).toMatch(/has not reached: the log was brought here/);
+      expect((refused as InvalidRequestError).message).toMatch(/taken before the log was brought here/);
+      const afterMove = await readUntil('here');
+      expect(afterMove.seen).toEqual(['moved', 'here']);
+      expect(afterMove.next).toMatch(/^2\./);
+      // A place of a transaction this server has not reached is refused too.
+      const notReached = await store
+        .readAuditPage({ after: `2.${ahead.tx}.1`, limit: 10 })
+        .catch((error: unknown) => error);
+      expect((notReached as InvalidRequestError).message).toMatch(/names a transaction this server has not reached/);
+      // Nothing more to move: the epoch stays, and so do the places.
+      await store.migrate();
+      expect((await store.readAuditPage({ after: afterMove.next, limit: 10 })).next).toBe(afterMove.next);
     } finally {
       await admin.end();
       await store.close();
     }
-  });
+  }, 60_000);
 
   describeStoreAcrossProcesses('postgres', {
     place: () => ({ kind: 'postgres', url, schema: newSchema() }),

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../../src/errors.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SqliteVerificationStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { VerificationStore } from '../../src/store/types.js';
+import { auditRow, firstWrite, storedVerification } from '../support/storeRecords.js';
 import { describeStoreContract } from './contract.js';
 import { describeStoreAcrossProcesses } from './processes.js';
 
@@ -120,6 +122,7 @@ describe('sqlite: schema versions 2 (retention indexes) and 3 (an audit log numb
       expect((await store.read(id))?.status).toBe('finished');
       const page = await store.readAuditPage({ limit: 10 });
       expect(page.entries.map((entry) => entry.what)).toEqual(['verified']);
+      expect(page.next).toBe('1');
       expect(await store.readAuditPage({ after: page.next, limit: 10 })).toEqual({ entries: [], next: page.next });
       expect(await store.purgeFinished(2_000, 10)).toBe(1);
       expect(await store.read(id)).toBeNull();
@@ -129,4 +132,35 @@ describe('sqlite: schema versions 2 (retention indexes) and 3 (an audit log numb
       await store.close();
     }
   });
+});
+
+it('sqlite: a place taken before the log was restored from an older backup is refused while it lies past the log', async () => {
+  const store = new SqliteVerificationStore({ path: join(directory, `restored-${++files}.db`) });
+  await store.migrate();
+  try {
+    const id = 'v-audit-restored';
+    await store.create(firstWrite(storedVerification(id), { audit: [auditRow(id, 'before the backup')] }));
+    const backup = await store.backup(join(directory, `restored-${files}-backup.db`));
+    await store.withVerification(id, null, async ({ verification }) => ({
+      write: {
+        verification: { ...(verification as NonNullable<typeof verification>), version: 2 },
+        audit: ['after', 'the', 'backup'].map((what) => auditRow(id, what)),
+        outbox: [],
+      },
+      value: null,
+    }));
+    const { next } = await store.readAuditPage({ limit: 10 });
+    expect(next).toBe('4');
+    const restored = new SqliteVerificationStore({ path: backup.path });
+    try {
+      const refused = await restored.readAuditPage({ after: next, limit: 10 }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(InvalidRequestError);
+      expect((refused as InvalidRequestError).message).toMatch(/past the last row this log has written/);
+      expect((await restored.readAuditPage({ after: '1', limit: 10 })).entries).toEqual([]);
+    } finally {
+      await restored.close();
+    }
+  } finally {
+    await store.close();
+  }
 });

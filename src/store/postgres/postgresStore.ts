@@ -147,24 +147,45 @@ function distinctBindings(bindings: readonly Binding[]): Binding[] {
   return [...seen.values()];
 }
 
-/** A place in the audit log: the transaction that wrote the last row read, and the row's number, in decimal. */
+/**
+ * A place in the audit log: the log's epoch, the transaction that wrote the
+ * last row read and the row's number, in decimal. The epoch is `null` at the
+ * log's start, which every epoch shares.
+ */
 interface TransactionPlace {
+  epoch: number | null;
   tx: string;
   seq: string;
 }
 
-const START: TransactionPlace = { tx: '0', seq: '0' };
+const START: TransactionPlace = { epoch: null, tx: '0', seq: '0' };
 const MAX_XID8 = 2n ** 64n - 1n;
 const MAX_BIGINT = 2n ** 63n - 1n;
 
-const transactionPlace = ({ tx, seq }: TransactionPlace): string => `${tx}.${seq}`;
+const transactionPlace = (epoch: number, { tx, seq }: Pick<TransactionPlace, 'tx' | 'seq'>): string =>
+  `${epoch}.${tx}.${seq}`;
 
-/** The place `after` names (`<transaction>.<number>`), or `null` when it is not one. */
+/** The place `after` names (`<epoch>.<transaction>.<number>`), or `null` when it is not one. */
 function readTransactionPlace(after: string): TransactionPlace | null {
-  const parts = /^(0|[1-9]\d{0,19})\.(0|[1-9]\d{0,18})$/.exec(after);
+  const parts = /^([1-9]\d{0,9})\.(0|[1-9]\d{0,19})\.(0|[1-9]\d{0,18})$/.exec(after);
   if (parts === null) return null;
-  const [, tx = '', seq = ''] = parts;
-  return BigInt(tx) <= MAX_XID8 && BigInt(seq) <= MAX_BIGINT ? { tx, seq } : null;
+  const [, epoch = '', tx = '', seq = ''] = parts;
+  const fits = Number(epoch) <= 2 ** 31 - 1 && BigInt(tx) <= MAX_XID8 && BigInt(seq) <= MAX_BIGINT;
+  return fits ? { epoch: Number(epoch), tx, seq } : null;
+}
+
+/** Why a place of another epoch, or of a transaction the server has not reached, is refused. */
+function stalePlaceError(after: string, reason: 'epoch' | 'ahead'): InvalidRequestError {
+  const why =
+    reason === 'epoch'
+      ? 'it was taken before the log was brought here from another server (migrate() put the rows it brought first)'
+      : 'it names a transaction this server has not reached (a restore to an earlier point, or another server)';
+  return new InvalidRequestError([
+    {
+      path: 'request.after',
+      message: `${after} is no longer a place in this log: ${why}; read it again from its start, or from a place taken before`,
+    },
+  ]);
 }
 
 /**
@@ -430,42 +451,38 @@ export class PostgresVerificationStore implements VerificationStore {
    * Pages go by the transaction that wrote each row, then its number, and
    * hold only rows of transactions older than every one still running
    * (`pg_snapshot_xmin`): those have all ended, so no row can commit before
-   * a place once it was read.
+   * a place once it was read. A place of another epoch, or of a transaction
+   * this server has not reached, is refused: rows may now sort before it.
    */
   async readAuditPage(request: AuditPageRequest): Promise<AuditPage> {
-    const { place, limit, verificationId = null } = checkAuditPageRequest(request, readTransactionPlace, START);
-    if (verificationId !== null && holdsNul(verificationId)) return { entries: [], next: transactionPlace(place) };
+    const { place, limit, verificationId } = checkAuditPageRequest(request, readTransactionPlace, START);
     await this.ready();
-    const { rows } = await this.query<Parameters<typeof fromAuditRow>[0] & { tx: string; seq: string }>(
-      `SELECT * FROM ${this.table('audit_log')}
-       WHERE (tx, seq) > ($1::xid8, $2::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())
-         AND ($3::text IS NULL OR verification_id = $3)
-       ORDER BY tx, seq LIMIT $4`,
-      [place.tx, place.seq, verificationId, limit],
+    const ofOne = verificationId !== undefined && !holdsNul(verificationId);
+    // PostgreSQL's text holds no NUL, so no stored verification has an id with one: its pages are empty.
+    const filter = verificationId === undefined ? '' : ofOne ? 'AND verification_id = $4' : 'AND false';
+    const { rows } = await this.query<
+      Parameters<typeof fromAuditRow>[0] & { epoch: number; ahead: boolean; tx: string | null; seq: string | null }
+    >(
+      `SELECT e.epoch, $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) AS ahead, a.*
+       FROM ${this.table('audit_epoch')} AS e
+       LEFT JOIN LATERAL (
+         SELECT * FROM ${this.table('audit_log')}
+         WHERE (tx, seq) > ($1::xid8, $2::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())
+           ${filter}
+         ORDER BY tx, seq LIMIT $3
+       ) AS a ON true`,
+      ofOne ? [place.tx, place.seq, limit, verificationId] : [place.tx, place.seq, limit],
     );
-    const last = rows.at(-1);
-    if (last === undefined && place.tx !== START.tx) await this.checkPlaceReached(place);
-    return { entries: rows.map(fromAuditRow), next: transactionPlace(last ?? place) };
-  }
-
-  /**
-   * Refuses a place of a transaction this server has not reached: it was
-   * taken on the server the data came from by dump and restore, whose
-   * transaction ids mean nothing here (`migrate()` put the rows it brought
-   * first). Such a place can only give empty pages, so it is checked on those.
-   */
-  private async checkPlaceReached(place: TransactionPlace): Promise<void> {
-    const { rows } = await this.query<{ ahead: boolean }>(
-      'SELECT $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) AS ahead',
-      [place.tx],
-    );
-    if (rows[0]?.ahead !== true) return;
-    throw new InvalidRequestError([
-      {
-        path: 'request.after',
-        message: `${transactionPlace(place)} is a place of a transaction this server has not reached: the log was brought here from another server; read it again from its start`,
-      },
-    ]);
+    const epoch = rows[0]?.epoch ?? 1;
+    if (place.epoch !== null && (place.epoch !== epoch || rows[0]?.ahead === true)) {
+      throw stalePlaceError(request.after ?? '', place.epoch !== epoch ? 'epoch' : 'ahead');
+    }
+    const found = rows.filter((row) => row.seq !== null);
+    const last = found.at(-1);
+    return {
+      entries: found.map(fromAuditRow),
+      next: transactionPlace(epoch, last === undefined ? place : { tx: last.tx ?? '0', seq: String(last.seq) }),
+    };
   }
 
   /**

@@ -115,10 +115,14 @@ export function postgresMigrations(schema: string): Migration[] {
       // and read only what every transaction still running comes after. Rows from before are '0', all long committed.
       // A constant default, then the function's for new rows: neither rewrites the table. Old instances name their
       // columns when they write, so their rows get the default too.
+      // The epoch, in every place a page gives, changes when rows come from another server (see migratePostgres).
       statements: [
         `ALTER TABLE ${s}.audit_log ADD COLUMN IF NOT EXISTS tx xid8 NOT NULL DEFAULT '0'`,
         `ALTER TABLE ${s}.audit_log ALTER COLUMN tx SET DEFAULT pg_current_xact_id()`,
         `CREATE INDEX IF NOT EXISTS audit_log_tx ON ${s}.audit_log (tx, seq)`,
+        `CREATE INDEX IF NOT EXISTS audit_log_verification_tx ON ${s}.audit_log (verification_id, tx, seq)`,
+        `CREATE TABLE ${s}.audit_epoch (epoch integer NOT NULL CHECK (epoch >= 1))`,
+        `INSERT INTO ${s}.audit_epoch (epoch) VALUES (1)`,
       ],
     },
   ];
@@ -166,11 +170,15 @@ export async function migratePostgres(client: pg.PoolClient, server: string, sch
       ]);
     }
     // Audit rows brought from another server (dump and restore) carry its transaction ids, which this one may not
-    // have reached: pages would hold them back until it does. As rows from before migration 3, they go first, by number.
+    // have reached: pages would hold them back until it does. As rows from before migration 3, they go first, by
+    // number; that moves them before places already given, so a new epoch makes every reader start again.
     await query(
       client,
       server,
-      `UPDATE "${schema}".audit_log SET tx = '0' WHERE tx >= pg_snapshot_xmax(pg_current_snapshot())`,
+      `WITH moved AS (
+         UPDATE "${schema}".audit_log SET tx = '0' WHERE tx >= pg_snapshot_xmax(pg_current_snapshot()) RETURNING 1
+       )
+       UPDATE "${schema}".audit_epoch SET epoch = epoch + 1 WHERE EXISTS (SELECT 1 FROM moved)`,
     );
     await query(client, server, 'COMMIT');
   } catch (error) {

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { optionNames } from '../../optionNames.js';
 import { type RuntimeClock, systemClock } from '../../runtime/clock.js';
-import { checkAuditFilter, checkAuditPageRequest, readSequencePlace, sequencePlace } from '../audit.js';
+import { checkAuditFilter, checkAuditPageRequest, placeBeyondLog, readSequencePlace, sequencePlace } from '../audit.js';
 import { DuplicateVerificationError, StaleWriteError, StoreUnavailableError } from '../errors.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { checkOptions, DEFAULT_LOCK_TIMEOUT_MS } from '../options.js';
@@ -117,6 +117,7 @@ interface Statements {
   readAllAudit: Statement;
   readAuditPage: Statement;
   readAllAuditPage: Statement;
+  lastAuditSeq: Statement;
   selectPurgeable: Statement;
   purgeVerifications: Statement;
   purgeAnswers: Statement;
@@ -193,6 +194,7 @@ function prepareStatements({ writer, reader }: Connections): Statements {
       'SELECT * FROM audit_log WHERE verification_id = @verificationId AND seq > @after ORDER BY seq LIMIT @limit',
     ),
     readAllAuditPage: reader.prepare('SELECT * FROM audit_log WHERE seq > @after ORDER BY seq LIMIT @limit'),
+    lastAuditSeq: reader.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`).pluck(),
     // Retention reads through the partial index verifications_finished and audit_log_at (migration 2).
     selectPurgeable: writer
       .prepare(
@@ -365,11 +367,16 @@ export class SqliteVerificationStore implements VerificationStore {
 
   async readAuditPage(request: AuditPageRequest): Promise<AuditPage> {
     const { place, limit, verificationId } = checkAuditPageRequest(request, readSequencePlace, 0);
-    const rows = this.query((sql) =>
-      verificationId === undefined
+    // The rows first: the last number given, read after them, can only have grown.
+    const { rows, lastSeq } = this.query((sql) => ({
+      rows: (verificationId === undefined
         ? sql.readAllAuditPage.all({ after: place, limit })
-        : sql.readAuditPage.all({ verificationId, after: place, limit }),
-    ) as (Parameters<typeof fromAuditRow>[0] & { seq: number })[];
+        : sql.readAuditPage.all({ verificationId, after: place, limit })) as (Parameters<typeof fromAuditRow>[0] & {
+        seq: number;
+      })[],
+      lastSeq: (sql.lastAuditSeq.get() as number | undefined) ?? 0,
+    }));
+    if (place > lastSeq) throw placeBeyondLog(String(request.after));
     return { entries: rows.map(fromAuditRow), next: sequencePlace(rows.at(-1)?.seq ?? place) };
   }
 
